@@ -1,0 +1,219 @@
+"""The ASGI application: authentication, per-role schema selection, and the GraphQL endpoint."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import orjson
+from graphql import GraphQLError
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gql_portal import graphiql
+from gql_portal.auth import SESSION_COOKIE, access_for_token
+from gql_portal.context import RequestContext
+from gql_portal.db.migrate import pending_revisions
+from gql_portal.errors import AppError, Code
+from gql_portal.runtime import Runtime
+from gql_portal.schema import role_schema
+
+log = logging.getLogger("gql_portal.http")
+
+MAX_BODY_BYTES = 1_000_000
+
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
+
+
+def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        orjson.dumps(payload), status_code=status, media_type="application/json", headers=headers
+    )
+
+
+def request_error(status: int, code: Code, message: str, request_id: str) -> Response:
+    body = {"errors": [{"message": message, "extensions": {"code": code.value, "requestId": request_id}}]}
+    return json_response(body, status, {"x-request-id": request_id})
+
+
+def session_token(request: Request) -> str | None:
+    authorization = request.headers.get("authorization", "")
+    scheme, _, credentials = authorization.partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        return credentials.strip()
+    return request.cookies.get(SESSION_COOKIE)
+
+
+def format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
+    """Coded errors pass through; anything unexpected is masked (no stack, SQL or paths)."""
+    original = error.original_error
+    formatted = error.formatted
+    if original is None:  # the document did not parse or validate against the role's schema
+        extensions = dict(formatted.get("extensions") or {})
+        extensions.setdefault(
+            "code", "GRAPHQL_VALIDATION_FAILED" if error.nodes else "GRAPHQL_PARSE_FAILED"
+        )
+        formatted["extensions"] = {**extensions, "requestId": request_id}
+        return dict(formatted)
+    if isinstance(original, AppError):
+        formatted["extensions"] = {**original.extensions, "requestId": request_id}
+        return dict(formatted)
+    log.error(
+        "unexpected error in %s (request %s)", error.path, request_id, exc_info=original
+    )
+    masked: dict[str, Any] = {
+        "message": "Internal server error",
+        "extensions": {"code": Code.INTERNAL_SERVER_ERROR.value, "requestId": request_id},
+    }
+    if error.path:
+        masked["path"] = error.path
+    return masked
+
+
+async def graphql_endpoint(request: Request) -> Response:
+    runtime: Runtime = request.app.state.runtime
+    request_id = request.headers.get("x-request-id", "")[:40] or uuid.uuid4().hex
+    if request.method == "GET":
+        if "text/html" in request.headers.get("accept", ""):
+            return await graphiql.graphiql_page(request)
+        return request_error(405, Code.BAD_USER_INPUT, "Send operations with POST.", request_id)
+
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        # Only JSON bodies: a plain HTML form (no preflight) cannot run an operation.
+        return request_error(
+            415, Code.BAD_USER_INPUT, "Content-Type must be application/json.", request_id
+        )
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        return request_error(413, Code.BAD_USER_INPUT, "The request body is too large.", request_id)
+    try:
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return request_error(400, Code.BAD_USER_INPUT, "The body is not valid JSON.", request_id)
+    if not isinstance(payload, dict):
+        return request_error(
+            400, Code.BAD_USER_INPUT, "Send one operation as a JSON object (no batching).", request_id
+        )
+    query = payload.get("query")
+    variables = payload.get("variables")
+    operation_name = payload.get("operationName")
+    if not isinstance(query, str) or not query.strip():
+        return request_error(400, Code.BAD_USER_INPUT, "The body needs a query string.", request_id)
+    if variables is not None and not isinstance(variables, dict):
+        return request_error(400, Code.BAD_USER_INPUT, "variables must be an object.", request_id)
+    if operation_name is not None and not isinstance(operation_name, str):
+        return request_error(400, Code.BAD_USER_INPUT, "operationName must be a string.", request_id)
+
+    token = session_token(request)
+    access = await access_for_token(runtime, token)
+    context = RequestContext(
+        runtime=runtime,
+        access=access,
+        request_id=request_id,
+        client_address=request.client.host if request.client else "unknown",
+        user_agent=request.headers.get("user-agent"),
+        session_token=token if access.signed_in else None,
+    )
+    result = await role_schema(access.role).execute(
+        query, variable_values=variables, context_value=context, operation_name=operation_name
+    )
+    response_body: dict[str, Any] = {"data": result.data}
+    if result.errors:
+        response_body["errors"] = [format_error(error, request_id) for error in result.errors]
+    response_body["extensions"] = {"requestId": request_id}
+    response = json_response(response_body, headers={"x-request-id": request_id})
+    if context.cookie is not None:
+        secure = runtime.settings.production or runtime.settings.public_url.startswith("https")
+        if context.cookie.value is None:
+            response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax", secure=secure)
+        else:
+            response.set_cookie(
+                SESSION_COOKIE,
+                context.cookie.value,
+                max_age=context.cookie.max_age,
+                httponly=True,
+                samesite="lax",
+                secure=secure,
+            )
+    return response
+
+
+async def healthz(request: Request) -> Response:
+    return json_response({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    runtime: Runtime = request.app.state.runtime
+    try:
+        if await pending_revisions(runtime.database):
+            return json_response({"status": "migrations pending"}, 503)
+    except Exception:
+        log.exception("readiness check failed")
+        return json_response({"status": "database unreachable"}, 503)
+    return json_response({"status": "ready"})
+
+
+class SecurityHeaders:
+    """Adds the security headers to every response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name for name, _ in message.get("headers", [])}
+                message["headers"] = list(message.get("headers", [])) + [
+                    header for header in SECURITY_HEADERS if header[0] not in present
+                ]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        *graphiql.routes(),
+    ]
+
+
+def create_app(runtime: Runtime) -> Starlette:
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        worker = None
+        if runtime.settings.smtp_url:
+            from gql_portal.mailer import DeliveryWorker
+
+            worker = DeliveryWorker(runtime.database, runtime.settings, runtime.clock)
+            runtime.wake_mailer = worker.wake
+            worker.start()
+        try:
+            yield
+        finally:
+            if worker is not None:
+                await worker.stop()
+            await runtime.database.dispose()
+
+    app = Starlette(routes=routes(), middleware=[Middleware(SecurityHeaders)], lifespan=lifespan)
+    app.state.runtime = runtime
+    return app

@@ -1,0 +1,7 @@
+"""The data layer: one module per domain; importing this package registers every table."""
+
+from gql_portal.db import accounts, audit, mail
+from gql_portal.db.base import Base
+from gql_portal.db.engine import Database
+
+__all__ = ["Base", "Database", "accounts", "audit", "mail"]

@@ -1,0 +1,30 @@
+"""The audit log: who did what, as which firm, in which company."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gql_portal.db.base import Base, IdMixin
+
+
+class AuditEvent(IdMixin, Base):
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_company_id_at", "company_id", "at"),)
+
+    at: Mapped[datetime]
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    # The company whose data or account the event concerns (null for anonymous failures).
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id", ondelete="SET NULL"))
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Set when a partner firm's user acted in a client's company.
+    actor_firm_id: Mapped[int | None] = mapped_column(
+        ForeignKey("companies.id", ondelete="SET NULL")
+    )
+    subject_email: Mapped[str | None] = mapped_column(String(254))
+    client_address: Mapped[str | None] = mapped_column(String(64))
+    request_id: Mapped[str | None] = mapped_column(String(40))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

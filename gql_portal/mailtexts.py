@@ -1,0 +1,73 @@
+"""The texts of the emails we send (Swedish: they go to people in Swedish companies)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from gql_portal.clock import STOCKHOLM
+
+
+@dataclass(frozen=True)
+class MailText:
+    subject: str
+    body: str
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
+
+
+def welcome(name: str, company_name: str, link: str, expires_at: datetime) -> MailText:
+    return MailText(
+        subject="Välkommen – bekräfta din e-postadress och logga in",
+        body=(
+            f"Hej {name}!\n\n"
+            f"Ditt testkonto för {company_name} är skapat. Testperioden är 14 dagar och under "
+            "den har du tillgång till alla menyval.\n\n"
+            "Klicka på länken för att bekräfta din e-postadress och logga in:\n"
+            f"{link}\n\n"
+            f"Länken kan användas en gång och gäller till {_when(expires_at)}. Logga sedan in "
+            "med din e-postadress och ditt lösenord.\n\n"
+            "Har du inte skapat något konto kan du bortse från det här mejlet.\n"
+        ),
+    )
+
+
+def verify_again(name: str, link: str, expires_at: datetime) -> MailText:
+    return MailText(
+        subject="Din nya inloggningslänk",
+        body=(
+            f"Hej {name}!\n\n"
+            "Här är en ny länk för att bekräfta din e-postadress och logga in:\n"
+            f"{link}\n\n"
+            f"Länken kan användas en gång och gäller till {_when(expires_at)}. "
+            "Tidigare länkar gäller inte längre.\n"
+        ),
+    )
+
+
+def password_reset(name: str, link: str, expires_at: datetime) -> MailText:
+    return MailText(
+        subject="Återställ ditt lösenord",
+        body=(
+            f"Hej {name}!\n\n"
+            "Någon (förhoppningsvis du) har bett om att få återställa lösenordet till ditt "
+            "konto. Välj ett nytt lösenord här:\n"
+            f"{link}\n\n"
+            f"Länken kan användas en gång och gäller till {_when(expires_at)}. Har du inte bett "
+            "om det kan du bortse från mejlet; ditt lösenord är oförändrat.\n"
+        ),
+    )
+
+
+def password_changed(name: str) -> MailText:
+    return MailText(
+        subject="Ditt lösenord har ändrats",
+        body=(
+            f"Hej {name}!\n\n"
+            "Lösenordet till ditt konto har just ändrats och alla andra inloggningar har "
+            "loggats ut. Var det inte du? Återställ lösenordet direkt och kontakta din "
+            "administratör.\n"
+        ),
+    )

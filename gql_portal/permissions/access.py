@@ -1,0 +1,61 @@
+"""What one request's viewer may reach: decided once per request from the session, then read by
+field permissions and by the data layer's row scoping."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from gql_portal.permissions.matrix import Actor, Area, Op, Reach, reach
+from gql_portal.permissions.roles import ROLE_ACTOR, SchemaRole
+
+
+class Gate(StrEnum):
+    """The subscription state of the session's company, as it limits the company's areas."""
+
+    OPEN = "OPEN"
+    TRIAL_EXPIRED = "TRIAL_EXPIRED"  # trial over, not activated: only viewer, activate, log out
+    FEATURE_DISABLED = "FEATURE_DISABLED"  # an activated firm: only the partner portal is open
+
+
+@dataclass(frozen=True)
+class Access:
+    role: SchemaRole = SchemaRole.PUBLIC
+    user_id: int | None = None
+    session_id: int | None = None
+    # The company the session is in; in the portal, the viewer's own firm.
+    company_id: int | None = None
+    actor: Actor | None = None
+    # Set when a partner firm's user acts inside a client's company (audited as that firm).
+    acting_firm_id: int | None = None
+    gate: Gate = Gate.OPEN
+    company_is_firm: bool = False
+    # Portal: the clients reached through an ACTIVE collaboration (always the LIMITED column).
+    client_ids: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def signed_in(self) -> bool:
+        return self.user_id is not None
+
+    def reach(self, area: Area, op: Op, company_id: int) -> Reach:
+        """How far this viewer reaches `area` of `company_id` (rows beyond it do not exist)."""
+        if self.role is SchemaRole.PARTNER_PORTAL:
+            if company_id in self.client_ids:
+                return reach(area, Actor.LIMITED_PARTNER, op)
+            return Reach.NONE
+        if self.actor is None or company_id != self.company_id:
+            return Reach.NONE
+        return reach(area, self.actor, op)
+
+    def companies(self, area: Area, op: Op = Op.READ) -> frozenset[int]:
+        """Every company whose rows of `area` this viewer reaches: the row scope of a query."""
+        if self.role is SchemaRole.PARTNER_PORTAL:
+            actor = ROLE_ACTOR[self.role]
+            assert actor is not None
+            return self.client_ids if reach(area, actor, op) > Reach.NONE else frozenset()
+        if self.actor is None or self.company_id is None or self.gate is not Gate.OPEN:
+            return frozenset()
+        return frozenset({self.company_id}) if reach(area, self.actor, op) else frozenset()
+
+
+ANONYMOUS = Access()

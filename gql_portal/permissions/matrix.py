@@ -1,0 +1,105 @@
+"""The permission matrix: which actor reaches which area of a client's data, and how far.
+
+This table is the single source of truth (DESIGN.md, "Areas: the permission matrix"). The per-role
+schemas, every field's permission class and the row scoping of the data layer are all derived
+from it; nothing else in the code decides access.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum, StrEnum
+
+
+class Area(StrEnum):
+    COMPANY_IDENTITY = "COMPANY_IDENTITY"
+    EMPLOYEE_CONTACT = "EMPLOYEE_CONTACT"
+    EMPLOYEE_SALARY = "EMPLOYEE_SALARY"
+    PAYROLL_BASIS = "PAYROLL_BASIS"
+    EXPENSES_RECEIPTS = "EXPENSES_RECEIPTS"
+    TIME = "TIME"
+    ABSENCE = "ABSENCE"
+    PROJECTS = "PROJECTS"
+    SCHEDULES = "SCHEDULES"
+    SETTINGS = "SETTINGS"
+    USERS = "USERS"
+    INTEGRATIONS = "INTEGRATIONS"
+    COLLABORATIONS = "COLLABORATIONS"
+    AUDIT = "AUDIT"
+
+
+class Actor(StrEnum):
+    """Who acts on a company's data. A FULL partner acts only after logging in to the company."""
+
+    ADMIN = "ADMIN"
+    FULL_PARTNER = "FULL_PARTNER"
+    LIMITED_PARTNER = "LIMITED_PARTNER"
+    EMPLOYEE = "EMPLOYEE"
+
+
+class Reach(IntEnum):
+    """How far a right goes: not at all, the actor's own rows, or every row of the company."""
+
+    NONE = 0
+    OWN = 1
+    ALL = 2
+
+
+class Op(StrEnum):
+    READ = "READ"
+    WRITE = "WRITE"  # create, update, submit
+    APPROVE = "APPROVE"  # attest, approve, lock: the admin's "all"
+    EXPORT = "EXPORT"
+
+
+@dataclass(frozen=True)
+class Grant:
+    read: Reach = Reach.NONE
+    write: Reach = Reach.NONE
+    approve: Reach = Reach.NONE
+    export: Reach = Reach.NONE
+
+    def reach(self, op: Op) -> Reach:
+        return {
+            Op.READ: self.read,
+            Op.WRITE: self.write,
+            Op.APPROVE: self.approve,
+            Op.EXPORT: self.export,
+        }[op]
+
+
+NO = Grant()
+ALL = Grant(Reach.ALL, Reach.ALL, Reach.ALL, Reach.ALL)
+READ = Grant(read=Reach.ALL)
+READ_WRITE = Grant(read=Reach.ALL, write=Reach.ALL)
+READ_EXPORT = Grant(read=Reach.ALL, export=Reach.ALL)
+OWN_READ = Grant(read=Reach.OWN)
+OWN_READ_WRITE = Grant(read=Reach.OWN, write=Reach.OWN)
+OWN_COLLABORATION = Grant(read=Reach.OWN, write=Reach.OWN)  # read it, end it
+
+A, F, L, E = Actor.ADMIN, Actor.FULL_PARTNER, Actor.LIMITED_PARTNER, Actor.EMPLOYEE
+
+MATRIX: dict[Area, dict[Actor, Grant]] = {
+    Area.COMPANY_IDENTITY: {A: READ, F: READ, L: READ, E: READ},
+    Area.EMPLOYEE_CONTACT: {A: READ_WRITE, F: READ_WRITE, L: READ_WRITE, E: OWN_READ_WRITE},
+    Area.EMPLOYEE_SALARY: {A: READ_WRITE, F: READ_WRITE, L: READ_WRITE, E: OWN_READ},
+    Area.PAYROLL_BASIS: {A: ALL, F: ALL, L: READ_EXPORT, E: OWN_READ},
+    Area.EXPENSES_RECEIPTS: {A: ALL, F: ALL, L: READ_EXPORT, E: OWN_READ_WRITE},
+    Area.TIME: {A: ALL, F: ALL, L: NO, E: OWN_READ_WRITE},
+    Area.ABSENCE: {A: ALL, F: ALL, L: NO, E: OWN_READ_WRITE},
+    Area.PROJECTS: {A: ALL, F: ALL, L: NO, E: OWN_READ},  # own = assigned projects
+    Area.SCHEDULES: {A: ALL, F: ALL, L: NO, E: OWN_READ},
+    Area.SETTINGS: {A: ALL, F: ALL, L: NO, E: NO},
+    Area.USERS: {A: ALL, F: ALL, L: NO, E: NO},
+    Area.INTEGRATIONS: {A: ALL, F: ALL, L: NO, E: NO},
+    Area.COLLABORATIONS: {A: ALL, F: OWN_COLLABORATION, L: OWN_COLLABORATION, E: NO},
+    Area.AUDIT: {A: READ, F: READ, L: NO, E: NO},
+}
+
+
+def grant(area: Area, actor: Actor) -> Grant:
+    return MATRIX[area][actor]
+
+
+def reach(area: Area, actor: Actor, op: Op) -> Reach:
+    return MATRIX[area][actor].reach(op)

@@ -1,0 +1,158 @@
+"""Field rules: every GraphQL field carries exactly one, read from the matrix.
+
+A rule answers two questions: is the field part of a role's schema (decided once, when the
+per-role schemas are built), and may this viewer resolve it on this object (decided per object,
+by the field's permission class, without any I/O).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from strawberry.permission import BasePermission
+from strawberry.types import Info
+
+from gql_portal.errors import AppError, Code
+from gql_portal.permissions.access import Access, Gate
+from gql_portal.permissions.matrix import Area, Op, Reach, reach
+from gql_portal.permissions.roles import ROLE_ACTOR, SchemaRole
+
+
+class Rule:
+    trial_exempt: bool = False
+
+    def visible_in(self, role: SchemaRole) -> bool:
+        raise NotImplementedError
+
+    def check(self, access: Access, source: Any) -> None:
+        """Raise an AppError when the viewer may not resolve this field on `source`."""
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        raise NotImplementedError
+
+
+def require_signed_in(access: Access) -> None:
+    if not access.signed_in:
+        raise AppError(Code.UNAUTHENTICATED, "Log in first.")
+
+
+def require_open(access: Access, *, trial_exempt: bool, company_id: int | None) -> None:
+    if access.gate is Gate.TRIAL_EXPIRED and not trial_exempt:
+        raise AppError(
+            Code.TRIAL_EXPIRED,
+            "The trial has ended. Activate the account to continue.",
+        )
+    if access.gate is Gate.FEATURE_DISABLED and company_id == access.company_id:
+        raise AppError(
+            Code.FEATURE_DISABLED,
+            "The account is activated as an accounting firm: only the partner portal is open.",
+        )
+
+
+class Anyone(Rule):
+    """Open to everyone, logged in or not (sign-up, log-in, the viewer)."""
+
+    trial_exempt = True
+
+    def visible_in(self, role: SchemaRole) -> bool:
+        return True
+
+    def check(self, access: Access, source: Any) -> None:
+        return None
+
+    def describe(self) -> str:
+        return "Anyone."
+
+
+class SignedIn(Rule):
+    """Any logged-in viewer, about their own account (log out, change password, activate)."""
+
+    def __init__(self, *, trial_exempt: bool = False) -> None:
+        self.trial_exempt = trial_exempt
+
+    def visible_in(self, role: SchemaRole) -> bool:
+        return role is not SchemaRole.PUBLIC
+
+    def check(self, access: Access, source: Any) -> None:
+        require_signed_in(access)
+        if not self.trial_exempt:
+            require_open(access, trial_exempt=False, company_id=None)
+
+    def describe(self) -> str:
+        extra = " Also after the trial has ended." if self.trial_exempt else ""
+        return f"Any logged-in user.{extra}"
+
+
+class OwnAccount(Rule):
+    """The viewer's own user record (reached through `viewer`)."""
+
+    trial_exempt = True
+
+    def visible_in(self, role: SchemaRole) -> bool:
+        return True
+
+    def check(self, access: Access, source: Any) -> None:
+        require_signed_in(access)
+        if getattr(source, "id", None) != access.user_id:
+            raise AppError(Code.FORBIDDEN, "Only your own account.", area="USERS")
+
+    def describe(self) -> str:
+        return "The logged-in user's own account."
+
+
+class AreaRule(Rule):
+    """A field of a company's data in one area of the matrix, for one operation.
+
+    `source` is the object the field belongs to (it carries `company_id`, and `owner_user_id`
+    where rows have an owner); for root fields it is None and the session's company applies.
+    `viewer_company` keeps the field in every schema for the viewer's own company (the company
+    shown by `viewer`), e.g. the company's identity.
+    """
+
+    def __init__(self, area: Area, op: Op = Op.READ, *, viewer_company: bool = False) -> None:
+        self.area = area
+        self.op = op
+        self.viewer_company = viewer_company
+        self.trial_exempt = viewer_company
+
+    def visible_in(self, role: SchemaRole) -> bool:
+        if self.viewer_company:
+            return True
+        actor = ROLE_ACTOR[role]
+        return actor is not None and reach(self.area, actor, self.op) > Reach.NONE
+
+    def check(self, access: Access, source: Any) -> None:
+        require_signed_in(access)
+        company_id = access.company_id if source is None else source.company_id
+        if self.viewer_company and company_id == access.company_id:
+            return None
+        require_open(access, trial_exempt=self.trial_exempt, company_id=company_id)
+        granted = access.reach(self.area, self.op, company_id)
+        if granted is Reach.NONE:
+            raise AppError(
+                Code.FORBIDDEN,
+                f"No {self.op.value.lower()} access to {self.area.value}.",
+                area=self.area.value,
+            )
+        if granted is Reach.OWN and getattr(source, "owner_user_id", None) != access.user_id:
+            raise AppError(
+                Code.FORBIDDEN,
+                f"Only your own {self.area.value} data.",
+                area=self.area.value,
+            )
+        return None
+
+    def describe(self) -> str:
+        return f"Area {self.area.value}, {self.op.value.lower()}."
+
+
+class Allowed(BasePermission):
+    """The permission class on every field: checks the field's rule, no I/O, no coroutine."""
+
+    def __init__(self, rule: Rule) -> None:
+        self.rule = rule
+
+    def has_permission(self, source: Any, info: Info[Any, Any], **kwargs: Any) -> bool:
+        self.rule.check(info.context.access, source)
+        return True

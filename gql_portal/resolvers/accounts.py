@@ -1,0 +1,465 @@
+"""Accounts: sign-up, the email link, log-in and log-out, password reset, trial and activation."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.types import Info
+
+from gql_portal import mailtexts
+from gql_portal.auth import access_for_token
+from gql_portal.clock import STOCKHOLM
+from gql_portal.context import CookieToSet, RequestContext
+from gql_portal.db.accounts import (
+    AccountToken,
+    AuthSession,
+    Company,
+    LoginFailure,
+    Membership,
+    User,
+)
+from gql_portal.domain.accounts import Role, SessionContext, TokenPurpose
+from gql_portal.domain.identity import InvalidNumber, normalize_organisation_number
+from gql_portal.domain.validation import check_password, clean_email, clean_phone, clean_text
+from gql_portal.errors import AppError, Code, Problems, bad_input
+from gql_portal.mailer import queue_mail
+from gql_portal.permissions.access import ANONYMOUS, Access
+from gql_portal.permissions.menus import open_menus
+from gql_portal.permissions.roles import SchemaRole
+from gql_portal.resolvers.audit import record
+from gql_portal.schema import accounts as gql
+from gql_portal.security import LINK_TOKEN_PREFIX, SESSION_TOKEN_PREFIX, new_token, token_hash
+
+Ctx = Info[RequestContext, None]
+
+
+# --- the viewer ---------------------------------------------------------------------------
+
+
+def _trial(company: Company, now: datetime) -> gql.Trial:
+    remaining = (company.trial_ends_at - now).total_seconds()
+    return gql.Trial(
+        ends_at=company.trial_ends_at,
+        ends_on=(company.trial_ends_at - timedelta(microseconds=1)).astimezone(STOCKHOLM).date(),
+        days_left=max(0, math.ceil(remaining / 86400)),
+        expired=company.activated_at is None and remaining <= 0,
+        activated=company.activated_at is not None,
+        activated_at=company.activated_at,
+    )
+
+
+async def build_viewer(ctx: RequestContext, access: Access) -> gql.Viewer:
+    if not access.signed_in or access.company_id is None:
+        return gql.Viewer(
+            context=gql.ViewerContext.PUBLIC,
+            role=None,
+            user=None,
+            company=None,
+            open_menus=[],
+            trial=None,
+        )
+    async with ctx.database.session() as session:
+        user = await session.get(User, access.user_id)
+        company = await session.get(Company, access.company_id)
+    assert user is not None and company is not None
+    portal = access.role is SchemaRole.PARTNER_PORTAL
+    role = {SchemaRole.COMPANY_ADMIN: Role.ADMIN, SchemaRole.EMPLOYEE: Role.EMPLOYEE}.get(
+        access.role
+    )
+    return gql.Viewer(
+        context=gql.ViewerContext.PORTAL if portal else gql.ViewerContext.COMPANY,
+        role=role,
+        user=gql.User.from_row(user),
+        company=gql.Company.from_row(company),
+        open_menus=list(open_menus(access)),
+        trial=_trial(company, ctx.clock.now()),
+    )
+
+
+async def viewer(info: Ctx) -> gql.Viewer:
+    return await build_viewer(info.context, info.context.access)
+
+
+# --- sign-up and the email link -----------------------------------------------------------
+
+
+def _link(ctx: RequestContext, path: str, token: str) -> str:
+    return f"{ctx.settings.public_url}{path}?token={token}"
+
+
+def _issue_token(
+    session: AsyncSession, ctx: RequestContext, user: User, purpose: TokenPurpose, hours: int
+) -> tuple[str, datetime]:
+    token = new_token(LINK_TOKEN_PREFIX)
+    now = ctx.clock.now()
+    expires_at = now + timedelta(hours=hours)
+    session.add(
+        AccountToken(
+            token_hash=token_hash(ctx.settings.secret_key, token),
+            user_id=user.id,
+            purpose=purpose,
+            created_at=now,
+            expires_at=expires_at,
+        )
+    )
+    return token, expires_at
+
+
+async def _retire_tokens(session: AsyncSession, user_id: int, purpose: TokenPurpose, now: datetime) -> None:
+    await session.execute(
+        update(AccountToken)
+        .where(
+            AccountToken.user_id == user_id,
+            AccountToken.purpose == purpose,
+            AccountToken.used_at.is_(None),
+        )
+        .values(used_at=now)
+    )
+
+
+async def sign_up(info: Ctx, input: gql.SignUpInput) -> gql.SignUpPayload:
+    ctx = info.context
+    problems = Problems()
+    company_name = clean_text(problems, "companyName", input.company_name)
+    organisation_number = ""
+    try:
+        organisation_number = normalize_organisation_number(input.organisation_number)
+    except InvalidNumber as error:
+        problems.add("organisationNumber", error.reason, str(error))
+    name = clean_text(problems, "name", input.name)
+    phone = clean_phone(problems, "phone", input.phone)
+    email = clean_email(problems, "email", input.email)
+    check_password(problems, "password", input.password, email=email)
+    async with ctx.database.session() as session:
+        if organisation_number and await session.scalar(
+            select(Company.id).where(Company.organisation_number == organisation_number)
+        ):
+            problems.add("organisationNumber", "TAKEN", "a company with this number already exists")
+        if email and await session.scalar(select(User.id).where(User.email == email)):
+            problems.add("email", "TAKEN", "an account with this email address already exists")
+    problems.raise_if_any()
+
+    password_hash = await ctx.runtime.passwords.hash(input.password)
+    now = ctx.clock.now()
+    trial_ends_at = now + timedelta(days=ctx.settings.trial_days)
+    try:
+        async with ctx.database.transaction() as session:
+            company = Company(
+                name=company_name,
+                organisation_number=organisation_number,
+                industry=input.industry,
+                payroll_program=input.payroll_program,
+                created_at=now,
+                trial_ends_at=trial_ends_at,
+            )
+            user = User(
+                email=email,
+                name=name,
+                phone=phone,
+                password_hash=password_hash,
+                password_changed_at=now,
+                created_at=now,
+            )
+            session.add_all([company, user])
+            await session.flush()
+            session.add(Membership(user_id=user.id, company_id=company.id, role=Role.ADMIN, created_at=now))
+            token, expires_at = _issue_token(
+                session, ctx, user, TokenPurpose.VERIFY_EMAIL, ctx.settings.verify_link_hours
+            )
+            link = _link(ctx, "/login", token)
+            text = mailtexts.welcome(name, company_name, link, expires_at)
+            queue_mail(
+                session, ctx.clock, to=email, subject=text.subject, body=text.body,
+                kind="WELCOME", links=[link], company_id=company.id,
+            )
+            record(
+                session, ctx, "SIGNED_UP", company_id=company.id, user_id=user.id, email=email,
+                industry=input.industry.value,
+            )
+    except IntegrityError:
+        # A concurrent sign-up took the number or the address between our check and commit.
+        raise bad_input(
+            "email", "TAKEN", "an account with this email or organisation number already exists"
+        ) from None
+    ctx.runtime.wake_mailer()
+    return gql.SignUpPayload(
+        email=email,
+        company_name=company_name,
+        trial_ends_on=(trial_ends_at - timedelta(microseconds=1)).astimezone(STOCKHOLM).date(),
+    )
+
+
+async def _use_token(
+    session: AsyncSession, ctx: RequestContext, token: str, purpose: TokenPurpose
+) -> AccountToken:
+    """Consume a single-use link token, or raise BAD_USER_INPUT naming `token`."""
+    now = ctx.clock.now()
+    row = await session.scalar(
+        select(AccountToken).where(
+            AccountToken.token_hash == token_hash(ctx.settings.secret_key, token.strip()),
+            AccountToken.purpose == purpose,
+        )
+    )
+    if row is None:
+        raise bad_input("token", "INVALID", "the link is not valid")
+    if row.used_at is not None:
+        raise bad_input("token", "USED", "the link has already been used; ask for a new one")
+    if row.expires_at <= now:
+        raise bad_input("token", "EXPIRED", "the link has expired; ask for a new one")
+    claimed = await session.execute(
+        update(AccountToken)
+        .where(AccountToken.id == row.id, AccountToken.used_at.is_(None))
+        .values(used_at=now)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise bad_input("token", "USED", "the link has already been used; ask for a new one")
+    return row
+
+
+async def verify_email(info: Ctx, token: str) -> gql.VerifyEmailPayload:
+    ctx = info.context
+    async with ctx.database.transaction() as session:
+        row = await _use_token(session, ctx, token, TokenPurpose.VERIFY_EMAIL)
+        user = await session.get_one(User, row.user_id)
+        if user.email_verified_at is None:
+            user.email_verified_at = ctx.clock.now()
+        record(session, ctx, "EMAIL_VERIFIED", company_id=await _first_company_id(session, user.id), user_id=user.id, email=user.email)
+    return gql.VerifyEmailPayload(email=user.email)
+
+
+async def _first_company_id(session: AsyncSession, user_id: int) -> int | None:
+    return await session.scalar(
+        select(Membership.company_id).where(Membership.user_id == user_id).order_by(Membership.id).limit(1)
+    )
+
+
+async def resend_verification_email(info: Ctx, email: str) -> bool:
+    """Always true: whether an account exists is not revealed."""
+    ctx = info.context
+    address = email.strip().lower()
+    async with ctx.database.transaction() as session:
+        user = await session.scalar(select(User).where(User.email == address))
+        if user is None or user.email_verified_at is not None:
+            return True
+        await _retire_tokens(session, user.id, TokenPurpose.VERIFY_EMAIL, ctx.clock.now())
+        token, expires_at = _issue_token(
+            session, ctx, user, TokenPurpose.VERIFY_EMAIL, ctx.settings.verify_link_hours
+        )
+        link = _link(ctx, "/login", token)
+        text = mailtexts.verify_again(user.name, link, expires_at)
+        queue_mail(session, ctx.clock, to=user.email, subject=text.subject, body=text.body, kind="VERIFY_AGAIN", links=[link])
+        record(session, ctx, "VERIFICATION_RESENT", company_id=await _first_company_id(session, user.id), user_id=user.id, email=user.email)
+    ctx.runtime.wake_mailer()
+    return True
+
+
+# --- log-in and log-out -------------------------------------------------------------------
+
+
+async def _check_rate_limit(ctx: RequestContext, email: str) -> None:
+    settings = ctx.settings
+    window_start = ctx.clock.now() - timedelta(minutes=settings.login_failure_window_minutes)
+    async with ctx.database.session() as session:
+        by_account = await session.scalar(
+            select(func.count()).where(LoginFailure.email == email, LoginFailure.at > window_start)
+        )
+        by_address = await session.scalar(
+            select(func.count()).where(
+                LoginFailure.client_address == ctx.client_address, LoginFailure.at > window_start
+            )
+        )
+    if (by_account or 0) >= settings.login_max_failures_per_account or (
+        by_address or 0
+    ) >= settings.login_max_failures_per_address:
+        raise AppError(
+            Code.RATE_LIMITED,
+            "Too many failed log-ins. Wait a while before you try again.",
+            field="email",
+            retryAfterSeconds=settings.login_failure_window_minutes * 60,
+        )
+
+
+async def log_in(info: Ctx, input: gql.LogInInput) -> gql.LogInPayload:
+    ctx = info.context
+    email = input.email.strip().lower()
+    if not email:
+        raise bad_input("email", "REQUIRED", "must not be empty")
+    await _check_rate_limit(ctx, email)
+    async with ctx.database.session() as session:
+        user = await session.scalar(select(User).where(User.email == email))
+    valid = await ctx.runtime.passwords.verify(user.password_hash if user else None, input.password)
+    if user is None or not valid:
+        async with ctx.database.transaction() as session:
+            session.add(LoginFailure(email=email, client_address=ctx.client_address, at=ctx.clock.now()))
+            record(
+                session, ctx, "LOGIN_FAILED",
+                company_id=await _first_company_id(session, user.id) if user else None,
+                user_id=user.id if user else None, email=email,
+            )
+        raise bad_input("password", "INVALID_CREDENTIALS", "wrong email or password")
+    if user.email_verified_at is None:
+        raise AppError(
+            Code.EMAIL_NOT_VERIFIED,
+            "Confirm your email address first: open the link in the email we sent you, or ask "
+            "for a new one with resendVerificationEmail.",
+            field="email",
+        )
+    now = ctx.clock.now()
+    async with ctx.database.transaction() as session:
+        membership = await session.scalar(
+            select(Membership).where(Membership.user_id == user.id).order_by(Membership.id).limit(1)
+        )
+        if membership is None:
+            raise AppError(Code.FORBIDDEN, "This account belongs to no company any more.", area="USERS")
+        company = await session.get_one(Company, membership.company_id)
+        portal = company.is_accounting_firm and company.activated_at is not None
+        token = new_token(SESSION_TOKEN_PREFIX)
+        expires_at = now + timedelta(days=ctx.settings.session_days)
+        session.add(
+            AuthSession(
+                token_hash=token_hash(ctx.settings.secret_key, token),
+                user_id=user.id,
+                context=SessionContext.PORTAL if portal else SessionContext.COMPANY,
+                company_id=company.id,
+                created_at=now,
+                expires_at=expires_at,
+                client_address=ctx.client_address,
+                user_agent=(ctx.user_agent or "")[:300] or None,
+            )
+        )
+        await session.execute(delete(LoginFailure).where(LoginFailure.email == email))
+        record(session, ctx, "LOGGED_IN", company_id=company.id, user_id=user.id, email=email)
+    ctx.cookie = CookieToSet(token, max_age=ctx.settings.session_days * 86400)
+    # The rest of this operation (the payload's viewer) runs as the new session.
+    ctx.access = await access_for_token(ctx.runtime, token)
+    ctx.session_token = token
+    return gql.LogInPayload(
+        token=token, expires_at=expires_at, viewer=await build_viewer(ctx, ctx.access)
+    )
+
+
+async def _revoke_sessions(session: AsyncSession, ctx: RequestContext, user_id: int, *, keep: int | None) -> None:
+    statement = update(AuthSession).where(
+        AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None)
+    )
+    if keep is not None:
+        statement = statement.where(AuthSession.id != keep)
+    await session.execute(statement.values(revoked_at=ctx.clock.now()))
+
+
+async def log_out(info: Ctx) -> bool:
+    ctx = info.context
+    async with ctx.database.transaction() as session:
+        await session.execute(
+            update(AuthSession)
+            .where(AuthSession.id == ctx.access.session_id, AuthSession.revoked_at.is_(None))
+            .values(revoked_at=ctx.clock.now())
+        )
+        record(session, ctx, "LOGGED_OUT")
+    ctx.cookie = CookieToSet(None)
+    ctx.access = ANONYMOUS
+    ctx.session_token = None
+    return True
+
+
+# --- passwords ----------------------------------------------------------------------------
+
+
+async def request_password_reset(info: Ctx, email: str) -> bool:
+    """Always true: whether an account exists is not revealed."""
+    ctx = info.context
+    address = email.strip().lower()
+    async with ctx.database.transaction() as session:
+        user = await session.scalar(select(User).where(User.email == address))
+        if user is None:
+            return True
+        await _retire_tokens(session, user.id, TokenPurpose.RESET_PASSWORD, ctx.clock.now())
+        token, expires_at = _issue_token(
+            session, ctx, user, TokenPurpose.RESET_PASSWORD, ctx.settings.reset_link_hours
+        )
+        link = _link(ctx, "/reset-password", token)
+        text = mailtexts.password_reset(user.name, link, expires_at)
+        queue_mail(session, ctx.clock, to=user.email, subject=text.subject, body=text.body, kind="PASSWORD_RESET", links=[link])
+        record(session, ctx, "PASSWORD_RESET_REQUESTED", company_id=await _first_company_id(session, user.id), user_id=user.id, email=user.email)
+    ctx.runtime.wake_mailer()
+    return True
+
+
+async def _set_password(session: AsyncSession, ctx: RequestContext, user: User, password: str) -> None:
+    user.password_hash = await ctx.runtime.passwords.hash(password)
+    user.password_changed_at = ctx.clock.now()
+    text = mailtexts.password_changed(user.name)
+    queue_mail(session, ctx.clock, to=user.email, subject=text.subject, body=text.body, kind="PASSWORD_CHANGED")
+
+
+async def reset_password(info: Ctx, token: str, new_password: str) -> bool:
+    ctx = info.context
+    async with ctx.database.transaction() as session:
+        row = await _use_token(session, ctx, token, TokenPurpose.RESET_PASSWORD)
+        user = await session.get_one(User, row.user_id)
+        problems = Problems()
+        check_password(problems, "newPassword", new_password, email=user.email)
+        problems.raise_if_any()  # rolls back: the link stays usable
+        await _set_password(session, ctx, user, new_password)
+        if user.email_verified_at is None:  # the link proved the address
+            user.email_verified_at = ctx.clock.now()
+        await _revoke_sessions(session, ctx, user.id, keep=None)
+        record(session, ctx, "PASSWORD_RESET", company_id=await _first_company_id(session, user.id), user_id=user.id, email=user.email)
+    ctx.runtime.wake_mailer()
+    return True
+
+
+async def change_password(info: Ctx, current_password: str, new_password: str) -> bool:
+    ctx = info.context
+    async with ctx.database.session() as session:
+        user = await session.get_one(User, ctx.access.user_id)
+    if not await ctx.runtime.passwords.verify(user.password_hash, current_password):
+        raise bad_input("currentPassword", "INVALID_CREDENTIALS", "the current password is wrong")
+    problems = Problems()
+    check_password(problems, "newPassword", new_password, email=user.email)
+    if new_password == current_password:
+        problems.add("newPassword", "UNCHANGED", "must differ from the current password")
+    problems.raise_if_any()
+    async with ctx.database.transaction() as session:
+        user = await session.get_one(User, ctx.access.user_id)
+        await _set_password(session, ctx, user, new_password)
+        await _revoke_sessions(session, ctx, user.id, keep=ctx.access.session_id)
+        record(session, ctx, "PASSWORD_CHANGED", email=user.email)
+    ctx.runtime.wake_mailer()
+    return True
+
+
+# --- trial and activation -----------------------------------------------------------------
+
+
+async def activate(info: Ctx) -> gql.ViewerPayload:
+    """Keep the service after the trial. Free for a firm, which from then on has only the portal."""
+    ctx = info.context
+    access = ctx.access
+    async with ctx.database.transaction() as session:
+        is_admin = await session.scalar(
+            select(Membership.id).where(
+                Membership.user_id == access.user_id,
+                Membership.company_id == access.company_id,
+                Membership.role == Role.ADMIN,
+            )
+        )
+        if not is_admin:
+            raise AppError(Code.FORBIDDEN, "Only an administrator can activate the account.", area="SETTINGS")
+        company = await session.get_one(Company, access.company_id)
+        if company.activated_at is None:
+            company.activated_at = ctx.clock.now()
+            record(session, ctx, "ACTIVATED", firm=company.is_accounting_firm)
+        if company.is_accounting_firm:
+            await session.execute(
+                update(AuthSession)
+                .where(AuthSession.id == access.session_id)
+                .values(context=SessionContext.PORTAL)
+            )
+    ctx.access = await access_for_token(ctx.runtime, ctx.session_token)
+    return gql.ViewerPayload(viewer=await build_viewer(ctx, ctx.access))

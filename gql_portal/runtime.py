@@ -1,0 +1,26 @@
+"""The long-lived parts of a running service, created once and shared by every request."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from gql_portal.clock import Clock
+from gql_portal.config import Settings
+from gql_portal.db.engine import Database
+from gql_portal.security import Passwords
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    database: Database
+    clock: Clock = field(default_factory=Clock)
+    passwords: Passwords = field(default_factory=Passwords)
+    # Nudges the mail delivery worker after mail was queued (a no-op without SMTP).
+    wake_mailer: Callable[[], None] = lambda: None
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **overrides: object) -> Runtime:
+        database = Database.from_url(settings.database_url)
+        return cls(settings=settings, database=database, **overrides)  # type: ignore[arg-type]

@@ -1,0 +1,154 @@
+"""GraphQL types of the accounts domain: the viewer, users, companies, sign-up and log-in."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+import strawberry
+from strawberry import relay
+
+from gql_portal.db import accounts as db
+from gql_portal.domain import accounts as domain
+from gql_portal.domain.identity import format_organisation_number
+from gql_portal.permissions import menus
+from gql_portal.permissions.matrix import Area
+from gql_portal.permissions.rules import Anyone, AreaRule, OwnAccount
+from gql_portal.schema.fields import field
+
+ANYONE = Anyone()
+
+Industry = strawberry.enum(
+    domain.Industry,
+    description="A company's industry. ACCOUNTING_PARTNER (Byråpartner) makes it a partner firm.",
+)
+PayrollProgram = strawberry.enum(
+    domain.PayrollProgram, description="The payroll program a company pays salaries with."
+)
+Role = strawberry.enum(domain.Role, description="A user's role in a company.")
+Menu = strawberry.enum(menus.Menu, description="A menu of the service that is open to the viewer.")
+
+
+@strawberry.enum(description="Where the session is: logged out, inside a company, or the portal.")
+class ViewerContext(StrEnum):
+    PUBLIC = "PUBLIC"
+    COMPANY = "COMPANY"
+    PORTAL = "PORTAL"
+
+
+@strawberry.type(description="A company: a client company or an accounting firm.")
+class Company(relay.Node):
+    id: relay.NodeID[int]
+    name: str = field(AreaRule(Area.COMPANY_IDENTITY, viewer_company=True))
+    organisation_number: str = field(
+        AreaRule(Area.COMPANY_IDENTITY, viewer_company=True),
+        description="Organisationsnummer, formatted NNNNNN-NNNN.",
+    )
+    industry: Industry = field(AreaRule(Area.COMPANY_IDENTITY, viewer_company=True))
+    is_accounting_firm: bool = field(
+        AreaRule(Area.COMPANY_IDENTITY, viewer_company=True),
+        description="True for a firm (industry ACCOUNTING_PARTNER) that uses the partner portal.",
+    )
+    payroll_program: PayrollProgram | None = field(AreaRule(Area.INTEGRATIONS))
+
+    @property
+    def company_id(self) -> int:
+        return self.id
+
+    @classmethod
+    def from_row(cls, row: db.Company) -> Company:
+        return cls(
+            id=row.id,
+            name=row.name,
+            organisation_number=format_organisation_number(row.organisation_number),
+            industry=row.industry,
+            is_accounting_firm=row.is_accounting_firm,
+            payroll_program=row.payroll_program,
+        )
+
+
+@strawberry.type(description="A person who can log in.")
+class User(relay.Node):
+    id: relay.NodeID[int]
+    email: str = field(OwnAccount())
+    name: str = field(OwnAccount())
+    phone: str | None = field(OwnAccount())
+    email_verified: bool = field(OwnAccount())
+
+    @classmethod
+    def from_row(cls, row: db.User) -> User:
+        return cls(
+            id=row.id,
+            email=row.email,
+            name=row.name,
+            phone=row.phone,
+            email_verified=row.email_verified_at is not None,
+        )
+
+
+@strawberry.type(description="The company's trial and activation.")
+class Trial:
+    ends_at: datetime = field(ANYONE)
+    ends_on: date = field(ANYONE, description="The last day of the trial (Europe/Stockholm).")
+    days_left: int = field(ANYONE, description="Whole days left of the trial; 0 when it ended.")
+    expired: bool = field(ANYONE, description="The trial ended without activation.")
+    activated: bool = field(ANYONE)
+    activated_at: datetime | None = field(ANYONE)
+
+
+@strawberry.type(description="Who is asking: the session's user, company, context and menus.")
+class Viewer:
+    context: ViewerContext = field(ANYONE)
+    role: Role | None = field(ANYONE, description="The user's role in the company context.")
+    user: User | None = field(ANYONE)
+    company: Company | None = field(
+        ANYONE, description="The company the session is in; in the portal, the viewer's firm."
+    )
+    open_menus: list[Menu] = field(ANYONE)
+    trial: Trial | None = field(ANYONE)
+
+
+@strawberry.input(description="Create a company, its first administrator and a 14-day trial.")
+class SignUpInput:
+    company_name: str
+    organisation_number: str = strawberry.field(description="10 digits, e.g. 556677-8899.")
+    industry: Industry
+    name: str = strawberry.field(description="The administrator's full name.")
+    phone: str
+    email: str
+    password: str = strawberry.field(description="At least 10 characters, not easy to guess.")
+    payroll_program: PayrollProgram | None = None
+
+
+@strawberry.type
+class SignUpPayload:
+    email: str = field(ANYONE, description="Where the email with the login link was sent.")
+    company_name: str = field(ANYONE)
+    trial_ends_on: date = field(ANYONE)
+
+
+@strawberry.input
+class LogInInput:
+    email: str
+    password: str
+
+
+@strawberry.type
+class LogInPayload:
+    token: str = field(
+        ANYONE,
+        description="The session token, for API clients (Authorization: Bearer). Browsers get "
+        "it as an HttpOnly cookie as well.",
+    )
+    expires_at: datetime = field(ANYONE)
+    viewer: Viewer = field(ANYONE)
+
+
+@strawberry.type
+class VerifyEmailPayload:
+    email: str = field(ANYONE, description="The verified address; log in with it.")
+
+
+@strawberry.type
+class ViewerPayload:
+    viewer: Viewer = field(ANYONE)

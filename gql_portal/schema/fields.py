@@ -1,0 +1,64 @@
+"""`field` and `mutation`: Strawberry's, plus the rule every field must carry.
+
+The rule is stored in the field's metadata (read when each role's schema is projected), turned
+into the field's permission class, and printed into its description.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import strawberry
+from strawberry.permission import PermissionExtension
+
+from gql_portal.permissions.rules import Allowed, Rule
+
+RULE_KEY = "gql_portal.rule"
+
+
+def _description(description: str | None, rule: Rule) -> str:
+    access = f"Access: {rule.describe()}"
+    return f"{description}\n\n{access}" if description else access
+
+
+def _extensions(rule: Rule) -> list[Any]:
+    return [PermissionExtension(permissions=[Allowed(rule)], use_directives=False)]
+
+
+def field(
+    rule: Rule,
+    resolver: Callable[..., Any] | None = None,
+    *,
+    description: str | None = None,
+    name: str | None = None,
+) -> Any:
+    kwargs: dict[str, Any] = {
+        "description": _description(description, rule),
+        "extensions": _extensions(rule),
+        "metadata": {RULE_KEY: rule},
+        "name": name,
+    }
+    if resolver is not None:
+        return strawberry.field(resolver=resolver, **kwargs)
+    return strawberry.field(**kwargs)
+
+
+def mutation(
+    rule: Rule,
+    resolver: Callable[..., Any],
+    *,
+    description: str | None = None,
+    name: str | None = None,
+) -> Any:
+    return strawberry.mutation(
+        resolver=resolver,
+        description=_description(description, rule),
+        extensions=_extensions(rule),
+        metadata={RULE_KEY: rule},
+        name=name,
+    )
+
+
+def rule_of(field_metadata: dict[str, Any] | None) -> Rule | None:
+    return (field_metadata or {}).get(RULE_KEY)
