@@ -435,6 +435,7 @@ async def _record_failure(
         error = outcome.error
         if not outcome.permanent:
             error = f"gave up after {message.attempts} attempts: {error}"
+        error = error[:MAX_ERROR_LENGTH]
         await _finish(
             database, message, status=MailStatus.FAILED, last_error=error, next_attempt_at=now
         )
@@ -446,7 +447,7 @@ async def _record_failure(
             database,
             message,
             status=MailStatus.QUEUED,
-            last_error=outcome.error,
+            last_error=outcome.error[:MAX_ERROR_LENGTH],
             next_attempt_at=retry_at,
         )
         result.retried += 1

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import socket
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
@@ -37,7 +37,9 @@ from gql_portal.mailer import (
 )
 
 T0 = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
-SWEDISH_BODY = "Hej Åsa!\n\nKlicka på länken för att bekräfta din e-post.\nHälsningar, gql-portal – åäö ÅÄÖ\n"
+SWEDISH_BODY = (
+    "Hej Åsa!\n\nKlicka på länken för att bekräfta din e-post.\nHälsningar, gql-portal – åäö ÅÄÖ\n"
+)
 
 
 # --------------------------------------------------------------------------- a real SMTP server
@@ -92,7 +94,7 @@ class _AnyPortController(Controller):
     """A Controller bound to port 0: learn the port the OS chose before probing it."""
 
     def _trigger_server(self) -> None:
-        assert self.server is not None
+        assert isinstance(self.server, asyncio.Server)
         self.port = self.server.sockets[0].getsockname()[1]
         super()._trigger_server()
 
@@ -440,11 +442,12 @@ async def test_deliver_due_needs_smtp(db: Database, clock: FrozenClock) -> None:
 # --------------------------------------------------------------------------- the worker
 
 
-async def wait_until(condition: Any, timeout: float = 2.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await asyncio.sleep(0.01)
+async def wait_until(condition: Callable[[], bool], seconds: float = 2.0) -> None:
+    async with asyncio.timeout(seconds):
+        while True:  # polling: the condition changes in another thread (the SMTP server)
+            if condition():
+                return
+            await asyncio.sleep(0.01)
 
 
 async def test_worker_delivers_when_woken(
@@ -477,7 +480,7 @@ async def test_worker_survives_errors(
         with caplog.at_level(logging.ERROR, logger="gql_portal.mail"):
             worker.start()
             await wait_until(
-                lambda: any(r.name == "gql_portal.mail" for r in caplog.records), timeout=1
+                lambda: any(r.name == "gql_portal.mail" for r in caplog.records), seconds=1
             )
         assert worker.running
         await upgrade(database)

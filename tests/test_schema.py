@@ -1,0 +1,93 @@
+"""The published schema, the per-role projections, and the rule on every field."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from graphql import GraphQLObjectType, GraphQLSchema
+
+from gql_portal.permissions.roles import SchemaRole
+from gql_portal.schema import RoleSchema, field_is_structural, full_schema, role_schema
+from gql_portal.schema.fields import rule_of
+from tests.conftest import REPO
+
+REGENERATE = "run `make schema` and review the diff"
+
+
+def export(*args: str) -> str:
+    return subprocess.run(
+        [sys.executable, "-m", "gql_portal.cli", "export-schema", *args],
+        check=True, capture_output=True, text=True, cwd=REPO,
+    ).stdout
+
+
+def test_schema_graphql_equals_what_the_code_serves() -> None:
+    committed = (REPO / "schema.graphql").read_text()
+    assert export() == committed, f"schema.graphql is stale: {REGENERATE}"
+
+
+@pytest.mark.parametrize("role", list(SchemaRole))
+def test_each_role_projection_equals_its_reviewed_golden_file(role: SchemaRole) -> None:
+    golden = REPO / "tests" / "golden" / f"schema.{role.value}.graphql"
+    assert role_schema(role).as_str() + "\n" == golden.read_text(), (
+        f"the {role.value} schema changed: {REGENERATE}"
+    )
+
+
+def object_types(schema: GraphQLSchema) -> list[GraphQLObjectType]:
+    return [
+        t for name, t in schema.type_map.items()
+        if isinstance(t, GraphQLObjectType) and not name.startswith("__")
+    ]
+
+
+def test_every_field_of_every_type_carries_a_rule() -> None:
+    schema: RoleSchema = full_schema()
+    missing = []
+    for graphql_type in object_types(schema._schema):
+        definition = schema.get_type_by_name(graphql_type.name)
+        assert definition is not None
+        for field in definition.fields:  # type: ignore[union-attr]
+            if rule_of(field.metadata) is None and not field_is_structural(definition, field):  # type: ignore[arg-type]
+                missing.append(f"{graphql_type.name}.{field.python_name}")
+    assert missing == []
+
+
+def test_every_resolved_field_has_a_permission_class() -> None:
+    schema = full_schema()
+    for graphql_type in object_types(schema._schema):
+        definition = schema.get_type_by_name(graphql_type.name)
+        for field in definition.fields:  # type: ignore[union-attr]
+            if field_is_structural(definition, field):  # type: ignore[arg-type]
+                continue
+            kinds = {type(extension).__name__ for extension in field.extensions}
+            assert "PermissionExtension" in kinds, f"{graphql_type.name}.{field.python_name}"
+
+
+def fields_of(role: SchemaRole, type_name: str) -> set[str]:
+    graphql_type = role_schema(role)._schema.type_map.get(type_name)
+    assert isinstance(graphql_type, GraphQLObjectType)
+    return set(graphql_type.fields)
+
+
+def test_the_public_schema_offers_only_what_anonymous_users_can_do() -> None:
+    assert fields_of(SchemaRole.PUBLIC, "Mutation") == {
+        "signUp", "verifyEmail", "resendVerificationEmail", "logIn", "requestPasswordReset",
+        "resetPassword",
+    }
+    # Client data areas are absent: the company's payroll program is an integration setting.
+    assert "payrollProgram" not in fields_of(SchemaRole.PUBLIC, "Company")
+
+
+def test_employees_and_the_portal_do_not_see_integration_settings() -> None:
+    assert "payrollProgram" in fields_of(SchemaRole.COMPANY_ADMIN, "Company")
+    assert "payrollProgram" not in fields_of(SchemaRole.EMPLOYEE, "Company")
+    assert "payrollProgram" not in fields_of(SchemaRole.PARTNER_PORTAL, "Company")
+    for role in (SchemaRole.COMPANY_ADMIN, SchemaRole.EMPLOYEE, SchemaRole.PARTNER_PORTAL):
+        assert {"logOut", "changePassword", "activate"} <= fields_of(role, "Mutation")
+
+
+def test_export_schema_cli_prints_a_role_projection() -> None:
+    assert export("--role", "PUBLIC") == role_schema(SchemaRole.PUBLIC).as_str() + "\n"
