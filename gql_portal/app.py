@@ -37,14 +37,20 @@ SECURITY_HEADERS = [
 ]
 
 
-def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+def json_response(
+    payload: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
     return Response(
         orjson.dumps(payload), status_code=status, media_type="application/json", headers=headers
     )
 
 
 def request_error(status: int, code: Code, message: str, request_id: str) -> Response:
-    body = {"errors": [{"message": message, "extensions": {"code": code.value, "requestId": request_id}}]}
+    body = {
+        "errors": [
+            {"message": message, "extensions": {"code": code.value, "requestId": request_id}}
+        ]
+    }
     return json_response(body, status, {"x-request-id": request_id})
 
 
@@ -70,9 +76,7 @@ def format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
     if isinstance(original, AppError):
         formatted["extensions"] = {**original.extensions, "requestId": request_id}
         return dict(formatted)
-    log.error(
-        "unexpected error in %s (request %s)", error.path, request_id, exc_info=original
-    )
+    log.error("unexpected error in %s (request %s)", error.path, request_id, exc_info=original)
     masked: dict[str, Any] = {
         "message": "Internal server error",
         "extensions": {"code": Code.INTERNAL_SERVER_ERROR.value, "requestId": request_id},
@@ -105,7 +109,10 @@ async def graphql_endpoint(request: Request) -> Response:
         return request_error(400, Code.BAD_USER_INPUT, "The body is not valid JSON.", request_id)
     if not isinstance(payload, dict):
         return request_error(
-            400, Code.BAD_USER_INPUT, "Send one operation as a JSON object (no batching).", request_id
+            400,
+            Code.BAD_USER_INPUT,
+            "Send one operation as a JSON object (no batching).",
+            request_id,
         )
     query = payload.get("query")
     variables = payload.get("variables")
@@ -115,7 +122,9 @@ async def graphql_endpoint(request: Request) -> Response:
     if variables is not None and not isinstance(variables, dict):
         return request_error(400, Code.BAD_USER_INPUT, "variables must be an object.", request_id)
     if operation_name is not None and not isinstance(operation_name, str):
-        return request_error(400, Code.BAD_USER_INPUT, "operationName must be a string.", request_id)
+        return request_error(
+            400, Code.BAD_USER_INPUT, "operationName must be a string.", request_id
+        )
 
     token = session_token(request)
     access = await access_for_token(runtime, token)

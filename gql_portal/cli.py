@@ -30,7 +30,7 @@ async def _prepare(settings: Settings, *, demo: bool) -> None:
         await upgrade(database)
         if demo and await database_is_empty(database):
             logins = await load_demo(database, Clock())
-            print("Demo data loaded. Log in with (password for all: %s):" % logins.password)
+            print(f"Demo data loaded. Log in with (password for all: {logins.password}):")
             print(f"  partner firm user: {logins.firm_user}")
             print(f"  client admin:      {logins.client_admin}")
             print(f"  employee:          {logins.employee}")
@@ -75,8 +75,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         try:
             await upgrade(database)
             if not await database_is_empty(database):
-                print("The database already has data; demo data goes into a new database only.",
-                      file=sys.stderr)
+                print(
+                    "The database already has data; demo data goes into a new database only.",
+                    file=sys.stderr,
+                )
                 return 1
             logins = await load_demo(
                 database, Clock(), clients=args.clients, employees=args.employees, seed=args.seed
@@ -84,8 +86,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         finally:
             await database.dispose()
         print(f"Loaded {args.clients} clients × {args.employees} employees (seed {args.seed}).")
-        print(f"Log-ins (password {logins.password}): {logins.firm_user}, "
-              f"{logins.client_admin}, {logins.employee}")
+        print(
+            f"Log-ins (password {logins.password}): {logins.firm_user}, "
+            f"{logins.client_admin}, {logins.employee}"
+        )
         return 0
 
     return asyncio.run(run())

@@ -1,4 +1,4 @@
-"""One injectable clock: everything that asks "what time is it" asks this, so tests can move time."""
+"""One injectable clock: whatever asks "what time is it" asks this, so tests can move time."""
 
 from __future__ import annotations
 

@@ -21,15 +21,70 @@ FIRM_USER = "byra@demo.example"
 CLIENT_ADMIN = "admin@demo.example"
 EMPLOYEE = "anna@demo.example"
 
-_FIRST = ["Anna", "Erik", "Maria", "Lars", "Karin", "Johan", "Sara", "Anders", "Eva", "Per",
-          "Lena", "Mikael", "Emma", "Olof", "Ingrid", "Nils", "Sofia", "Gustav", "Elin", "Oskar"]
-_LAST = ["Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson",
-         "Persson", "Svensson", "Gustafsson", "Pettersson", "Jonsson", "Lindberg", "Lindström"]
-_TRADES = [("Bygg", Industry.CONSTRUCTION), ("Städ", Industry.CLEANING),
-           ("Konsult", Industry.CONSULTING), ("Transport", Industry.TRANSPORT),
-           ("Café", Industry.HOSPITALITY), ("IT", Industry.IT), ("Handel", Industry.RETAIL)]
-_TOWNS = ["Göteborg", "Malmö", "Uppsala", "Västerås", "Örebro", "Linköping", "Umeå", "Luleå",
-          "Jönköping", "Norrköping", "Gävle", "Sundsvall", "Växjö", "Karlstad", "Borås"]
+_FIRST = [
+    "Anna",
+    "Erik",
+    "Maria",
+    "Lars",
+    "Karin",
+    "Johan",
+    "Sara",
+    "Anders",
+    "Eva",
+    "Per",
+    "Lena",
+    "Mikael",
+    "Emma",
+    "Olof",
+    "Ingrid",
+    "Nils",
+    "Sofia",
+    "Gustav",
+    "Elin",
+    "Oskar",
+]
+_LAST = [
+    "Andersson",
+    "Johansson",
+    "Karlsson",
+    "Nilsson",
+    "Eriksson",
+    "Larsson",
+    "Olsson",
+    "Persson",
+    "Svensson",
+    "Gustafsson",
+    "Pettersson",
+    "Jonsson",
+    "Lindberg",
+    "Lindström",
+]
+_TRADES = [
+    ("Bygg", Industry.CONSTRUCTION),
+    ("Städ", Industry.CLEANING),
+    ("Konsult", Industry.CONSULTING),
+    ("Transport", Industry.TRANSPORT),
+    ("Café", Industry.HOSPITALITY),
+    ("IT", Industry.IT),
+    ("Handel", Industry.RETAIL),
+]
+_TOWNS = [
+    "Göteborg",
+    "Malmö",
+    "Uppsala",
+    "Västerås",
+    "Örebro",
+    "Linköping",
+    "Umeå",
+    "Luleå",
+    "Jönköping",
+    "Norrköping",
+    "Gävle",
+    "Sundsvall",
+    "Växjö",
+    "Karlstad",
+    "Borås",
+]
 
 
 @dataclass(frozen=True)

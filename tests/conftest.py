@@ -78,7 +78,9 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture
-def runtime(settings: Settings, database: Database, clock: FrozenClock, passwords: Passwords) -> Runtime:
+def runtime(
+    settings: Settings, database: Database, clock: FrozenClock, passwords: Passwords
+) -> Runtime:
     return Runtime(settings=settings, database=database, clock=clock, passwords=passwords)
 
 
@@ -97,7 +99,11 @@ class Api:
         self.http = http
 
     async def __call__(
-        self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None,
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        token: str | None = None,
         cookies: bool = True,
     ) -> dict[str, Any]:
         headers = {"authorization": f"Bearer {token}"} if token else {}

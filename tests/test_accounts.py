@@ -32,7 +32,9 @@ from tests.conftest import Api, only_error
 
 async def audit_actions(database: Database) -> list[str]:
     async with database.session() as session:
-        return list((await session.scalars(select(AuditEvent.action).order_by(AuditEvent.id))).all())
+        return list(
+            (await session.scalars(select(AuditEvent.action).order_by(AuditEvent.id))).all()
+        )
 
 
 async def row_counts(database: Database) -> tuple[int, int, int]:
@@ -63,7 +65,9 @@ async def test_sign_up_creates_company_admin_and_trial_and_mails_a_login_link(
     assert user.email_verified_at is None
     assert user.password_hash.startswith("$argon2id$") and PASSWORD not in user.password_hash
     assert (membership.user_id, membership.company_id, membership.role.value) == (
-        user.id, company.id, "ADMIN"
+        user.id,
+        company.id,
+        "ADMIN",
     )
     [mail] = await outbox(database)
     assert mail.to_address == "asa@byra.example"
@@ -92,17 +96,28 @@ async def test_unverified_email_cannot_log_in_until_the_link_is_opened(
     viewer = session["viewer"]
     assert viewer["context"] == "COMPANY"
     assert viewer["role"] == "ADMIN"
-    assert viewer["user"] == {"email": "asa@byra.example", "name": "Åsa Öberg", "emailVerified": True}
+    assert viewer["user"] == {
+        "email": "asa@byra.example",
+        "name": "Åsa Öberg",
+        "emailVerified": True,
+    }
     assert viewer["company"] == {
         "name": "Byrå Exempel AB",
         "organisationNumber": "556677-8899",
         "industry": "ACCOUNTING_PARTNER",
         "isAccountingFirm": True,
     }
-    assert viewer["trial"] == {"endsOn": "2026-03-16", "daysLeft": 14, "expired": False, "activated": False}
+    assert viewer["trial"] == {
+        "endsOn": "2026-03-16",
+        "daysLeft": 14,
+        "expired": False,
+        "activated": False,
+    }
     # Trial: every menu is open, the partner portal too for a firm.
     assert "PARTNER_PORTAL" in viewer["openMenus"]
-    assert {"EMPLOYEES", "TIME", "PAYROLL", "EXPENSES", "SETTINGS", "USERS"} <= set(viewer["openMenus"])
+    assert {"EMPLOYEES", "TIME", "PAYROLL", "EXPENSES", "SETTINGS", "USERS"} <= set(
+        viewer["openMenus"]
+    )
     assert await audit_actions(database) == ["SIGNED_UP", "EMAIL_VERIFIED", "LOGGED_IN"]
 
 
@@ -114,18 +129,28 @@ async def test_the_link_is_single_use_and_expires(
     token = token_of(mail.links[0])
     assert "errors" not in await api(VERIFY, {"token": token})
     reused = only_error(await api(VERIFY, {"token": token}))
-    assert (reused["code"], reused["field"], reused["reason"]) == ("BAD_USER_INPUT", "token", "USED")
+    assert (reused["code"], reused["field"], reused["reason"]) == (
+        "BAD_USER_INPUT",
+        "token",
+        "USED",
+    )
 
     await sign_up(api, email="bo@byra.example", organisationNumber="556036-0793")
     mail = (await outbox(database, "bo@byra.example"))[0]
     clock.advance(timedelta(hours=48, seconds=1))
     expired = only_error(await api(VERIFY, {"token": token_of(mail.links[0])}))
-    assert (expired["code"], expired["field"], expired["reason"]) == ("BAD_USER_INPUT", "token", "EXPIRED")
+    assert (expired["code"], expired["field"], expired["reason"]) == (
+        "BAD_USER_INPUT",
+        "token",
+        "EXPIRED",
+    )
     forged = only_error(await api(VERIFY, {"token": "gqpl_not-a-real-token"}))
     assert forged["reason"] == "INVALID"
 
 
-async def test_a_new_link_can_be_requested_and_retires_the_old_one(api: Api, database: Database) -> None:
+async def test_a_new_link_can_be_requested_and_retires_the_old_one(
+    api: Api, database: Database
+) -> None:
     await sign_up(api)
     [first] = await outbox(database)
     body = await api('mutation { resendVerificationEmail(email: "asa@byra.example") }')
@@ -149,11 +174,15 @@ async def test_session_works_as_cookie_and_as_bearer_and_log_out_revokes_it(
     raw = await client.post("/graphql", json={"query": VIEWER})
     assert raw.json()["data"]["viewer"]["user"]["email"] == email
     set_cookie = (
-        await client.post(
-            "/graphql",
-            json={"query": LOG_IN, "variables": {"email": email, "password": PASSWORD}},
+        (
+            await client.post(
+                "/graphql",
+                json={"query": LOG_IN, "variables": {"email": email, "password": PASSWORD}},
+            )
         )
-    ).headers["set-cookie"].lower()
+        .headers["set-cookie"]
+        .lower()
+    )
     assert "httponly" in set_cookie and "samesite=lax" in set_cookie and "path=/" in set_cookie
 
     client.cookies.clear()
@@ -162,7 +191,11 @@ async def test_session_works_as_cookie_and_as_bearer_and_log_out_revokes_it(
     assert (await api(LOG_OUT, token=bearer))["data"] == {"logOut": True}
     after = await api(VIEWER, token=bearer)
     assert after["data"]["viewer"] == {
-        "context": "PUBLIC", "role": None, "openMenus": [], "user": None, "company": None,
+        "context": "PUBLIC",
+        "role": None,
+        "openMenus": [],
+        "user": None,
+        "company": None,
         "trial": None,
     }
     assert "LOGGED_OUT" in await audit_actions(database)
@@ -172,13 +205,21 @@ async def test_trial_expiry_closes_everything_but_viewer_activation_and_log_out(
     api: Api, database: Database, clock: FrozenClock
 ) -> None:
     email = await sign_up_verified(
-        api, database, industry="CONSTRUCTION", companyName="Bygg & Co AB",
+        api,
+        database,
+        industry="CONSTRUCTION",
+        companyName="Bygg & Co AB",
         organisationNumber="556036-0793",
     )
     token = (await log_in(api, email))["token"]
     clock.advance(timedelta(days=14))
     viewer = (await api(VIEWER, token=token))["data"]["viewer"]
-    assert viewer["trial"] == {"endsOn": "2026-03-16", "daysLeft": 0, "expired": True, "activated": False}
+    assert viewer["trial"] == {
+        "endsOn": "2026-03-16",
+        "daysLeft": 0,
+        "expired": True,
+        "activated": False,
+    }
     assert viewer["openMenus"] == []
     change = await api(
         'mutation { changePassword(currentPassword: "x", newPassword: "y") }', token=token
@@ -192,7 +233,9 @@ async def test_trial_expiry_closes_everything_but_viewer_activation_and_log_out(
     assert "ACTIVATED" in await audit_actions(database)
 
 
-async def test_activating_a_firm_leaves_only_the_partner_portal(api: Api, database: Database) -> None:
+async def test_activating_a_firm_leaves_only_the_partner_portal(
+    api: Api, database: Database
+) -> None:
     email = await sign_up_verified(api, database)
     token = (await log_in(api, email))["token"]
     activated = (await api(ACTIVATE, token=token))["data"]["activate"]["viewer"]
@@ -218,11 +261,15 @@ async def test_password_reset_by_email_link_revokes_every_session(
     assert mail.links[0].startswith("http://portal.test/reset-password?token=")
     reset = "mutation($t: String!, $p: String!) { resetPassword(token: $t, newPassword: $p) }"
     weak = only_error(await api(reset, {"t": token_of(mail.links[0]), "p": "kort"}))
-    assert (weak["code"], weak["field"], weak["reason"]) == ("BAD_USER_INPUT", "newPassword", "WEAK_PASSWORD")
+    assert (weak["code"], weak["field"], weak["reason"]) == (
+        "BAD_USER_INPUT",
+        "newPassword",
+        "WEAK_PASSWORD",
+    )
     # The failed attempt did not use up the link.
-    assert (await api(reset, {"t": token_of(mail.links[0]), "p": "ett helt nytt lösen"}))["data"] == {
-        "resetPassword": True
-    }
+    assert (await api(reset, {"t": token_of(mail.links[0]), "p": "ett helt nytt lösen"}))[
+        "data"
+    ] == {"resetPassword": True}
     assert (await api(VIEWER, token=old_token))["data"]["viewer"]["context"] == "PUBLIC"
     wrong = only_error(await api(LOG_IN, {"email": email, "password": PASSWORD}))
     assert wrong["code"] == "BAD_USER_INPUT"
@@ -234,12 +281,15 @@ async def test_changing_the_password_logs_out_other_sessions(api: Api, database:
     email = await sign_up_verified(api, database)
     this = (await log_in(api, email))["token"]
     other = (await log_in(api, email))["token"]
-    change = "mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }"
-    wrong = only_error(await api(change, {"c": "fel lösenord här", "n": "nytt och långt lösen"}, token=this))
+    change = """mutation($c: String!, $n: String!) {
+      changePassword(currentPassword: $c, newPassword: $n) }"""
+    wrong = only_error(
+        await api(change, {"c": "fel lösenord här", "n": "nytt och långt lösen"}, token=this)
+    )
     assert (wrong["code"], wrong["field"]) == ("BAD_USER_INPUT", "currentPassword")
-    assert (await api(change, {"c": PASSWORD, "n": "nytt och långt lösen"}, token=this))["data"] == {
-        "changePassword": True
-    }
+    assert (await api(change, {"c": PASSWORD, "n": "nytt och långt lösen"}, token=this))[
+        "data"
+    ] == {"changePassword": True}
     assert (await api(VIEWER, token=this))["data"]["viewer"]["context"] == "COMPANY"
     assert (await api(VIEWER, token=other))["data"]["viewer"]["context"] == "PUBLIC"
     assert "PASSWORD_CHANGED" in await audit_actions(database)
@@ -251,7 +301,11 @@ async def test_bad_sign_up_input_names_every_field_and_creates_nothing(
 ) -> None:
     body = await api(
         SIGN_UP,
-        {"input": signup_input(organisationNumber="556677-8898", password="kort", email="inte-en-adress", phone="x")},
+        {
+            "input": signup_input(
+                organisationNumber="556677-8898", password="kort", email="inte-en-adress", phone="x"
+            )
+        },
     )
     error = only_error(body)
     assert error["code"] == "BAD_USER_INPUT"
@@ -266,7 +320,9 @@ async def test_bad_sign_up_input_names_every_field_and_creates_nothing(
     assert await outbox(database) == []
 
 
-async def test_invalid_organisation_numbers_are_refused_with_their_reason(api: Api, database: Database) -> None:
+async def test_invalid_organisation_numbers_are_refused_with_their_reason(
+    api: Api, database: Database
+) -> None:
     for number, reason in [
         ("12345", "FORMAT"),
         ("556677-889X", "FORMAT"),
@@ -285,11 +341,14 @@ async def test_weak_passwords_are_refused(api: Api, database: Database) -> None:
     assert await row_counts(database) == (0, 0, 0)
 
 
-async def test_duplicate_email_and_organisation_number_are_refused(api: Api, database: Database) -> None:
+async def test_duplicate_email_and_organisation_number_are_refused(
+    api: Api, database: Database
+) -> None:
     await sign_up(api)
     again = only_error(await api(SIGN_UP, {"input": signup_input(email="ASA@byra.example")}))
     assert {(p["field"], p["reason"]) for p in again["problems"]} == {
-        ("organisationNumber", "TAKEN"), ("email", "TAKEN")
+        ("organisationNumber", "TAKEN"),
+        ("email", "TAKEN"),
     }
     other_company = only_error(
         await api(SIGN_UP, {"input": signup_input(organisationNumber="556036-0793")})
@@ -303,9 +362,13 @@ async def test_wrong_password_is_refused_and_audited(api: Api, database: Databas
     email = await sign_up_verified(api, database)
     error = only_error(await api(LOG_IN, {"email": email, "password": "fel lösenord!"}))
     assert (error["code"], error["field"], error["reason"]) == (
-        "BAD_USER_INPUT", "password", "INVALID_CREDENTIALS"
+        "BAD_USER_INPUT",
+        "password",
+        "INVALID_CREDENTIALS",
     )
-    unknown = only_error(await api(LOG_IN, {"email": "ingen@x.example", "password": "fel lösenord!"}))
+    unknown = only_error(
+        await api(LOG_IN, {"email": "ingen@x.example", "password": "fel lösenord!"})
+    )
     assert unknown == {**error, "requestId": unknown["requestId"]}  # same answer: no enumeration
     assert (await audit_actions(database)).count("LOGIN_FAILED") == 2
 
@@ -324,7 +387,10 @@ async def test_failed_log_ins_are_rate_limited_per_account_and_per_address(
     # Per address: many accounts from one address.
     for index in range(20):
         only_error(await api(LOG_IN, {"email": f"x{index}@x.example", "password": "fel lösenord!"}))
-    assert only_error(await api(LOG_IN, {"email": email, "password": PASSWORD}))["code"] == "RATE_LIMITED"
+    assert (
+        only_error(await api(LOG_IN, {"email": email, "password": PASSWORD}))["code"]
+        == "RATE_LIMITED"
+    )
     # Another address is not affected: the limit is per address.
     transport = httpx.ASGITransport(app=client._transport.app, client=("198.51.100.9", 1))  # type: ignore[attr-defined]
     async with httpx.AsyncClient(transport=transport, base_url="http://portal.test") as other:

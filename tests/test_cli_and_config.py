@@ -13,10 +13,16 @@ from gql_portal.config import ConfigError, Settings
 from tests.conftest import REPO
 
 
-def run(*args: str, env: dict[str, str] | None = None, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, env: dict[str, str] | None = None, cwd: Path = REPO
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "gql_portal.cli", *args],
-        capture_output=True, text=True, cwd=cwd, env={**os.environ, **(env or {})}, timeout=120,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        timeout=120,
     )
 
 
@@ -30,7 +36,9 @@ def test_help_everywhere(command: list[str]) -> None:
 
 
 def test_production_without_a_secret_is_refused_at_start_up(tmp_path: Path) -> None:
-    result = run("serve", env={"GQL_PORTAL_MODE": "production", "GQL_PORTAL_SECRET_KEY": ""}, cwd=tmp_path)
+    result = run(
+        "serve", env={"GQL_PORTAL_MODE": "production", "GQL_PORTAL_SECRET_KEY": ""}, cwd=tmp_path
+    )
     assert result.returncode == 2
     assert "GQL_PORTAL_SECRET_KEY is required in production mode" in result.stderr
     with pytest.raises(ConfigError):

@@ -19,7 +19,10 @@ REGENERATE = "run `make schema` and review the diff"
 def export(*args: str) -> str:
     return subprocess.run(
         [sys.executable, "-m", "gql_portal.cli", "export-schema", *args],
-        check=True, capture_output=True, text=True, cwd=REPO,
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
     ).stdout
 
 
@@ -38,7 +41,8 @@ def test_each_role_projection_equals_its_reviewed_golden_file(role: SchemaRole) 
 
 def object_types(schema: GraphQLSchema) -> list[GraphQLObjectType]:
     return [
-        t for name, t in schema.type_map.items()
+        t
+        for name, t in schema.type_map.items()
         if isinstance(t, GraphQLObjectType) and not name.startswith("__")
     ]
 
@@ -74,7 +78,11 @@ def fields_of(role: SchemaRole, type_name: str) -> set[str]:
 
 def test_the_public_schema_offers_only_what_anonymous_users_can_do() -> None:
     assert fields_of(SchemaRole.PUBLIC, "Mutation") == {
-        "signUp", "verifyEmail", "resendVerificationEmail", "logIn", "requestPasswordReset",
+        "signUp",
+        "verifyEmail",
+        "resendVerificationEmail",
+        "logIn",
+        "requestPasswordReset",
         "resetPassword",
     }
     # Client data areas are absent: the company's payroll program is an integration setting.

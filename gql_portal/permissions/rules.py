@@ -125,6 +125,8 @@ class AreaRule(Rule):
     def check(self, access: Access, source: Any) -> None:
         require_signed_in(access)
         company_id = access.company_id if source is None else source.company_id
+        if company_id is None:
+            raise AppError(Code.FORBIDDEN, "No company in this context.", area=self.area.value)
         if self.viewer_company and company_id == access.company_id:
             return None
         require_open(access, trial_exempt=self.trial_exempt, company_id=company_id)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -110,7 +109,9 @@ def _issue_token(
     return token, expires_at
 
 
-async def _retire_tokens(session: AsyncSession, user_id: int, purpose: TokenPurpose, now: datetime) -> None:
+async def _retire_tokens(
+    session: AsyncSession, user_id: int, purpose: TokenPurpose, now: datetime
+) -> None:
     await session.execute(
         update(AccountToken)
         .where(
@@ -167,18 +168,31 @@ async def sign_up(info: Ctx, input: gql.SignUpInput) -> gql.SignUpPayload:
             )
             session.add_all([company, user])
             await session.flush()
-            session.add(Membership(user_id=user.id, company_id=company.id, role=Role.ADMIN, created_at=now))
+            session.add(
+                Membership(user_id=user.id, company_id=company.id, role=Role.ADMIN, created_at=now)
+            )
             token, expires_at = _issue_token(
                 session, ctx, user, TokenPurpose.VERIFY_EMAIL, ctx.settings.verify_link_hours
             )
             link = _link(ctx, "/login", token)
             text = mailtexts.welcome(name, company_name, link, expires_at)
             queue_mail(
-                session, ctx.clock, to=email, subject=text.subject, body=text.body,
-                kind="WELCOME", links=[link], company_id=company.id,
+                session,
+                ctx.clock,
+                to=email,
+                subject=text.subject,
+                body=text.body,
+                kind="WELCOME",
+                links=[link],
+                company_id=company.id,
             )
             record(
-                session, ctx, "SIGNED_UP", company_id=company.id, user_id=user.id, email=email,
+                session,
+                ctx,
+                "SIGNED_UP",
+                company_id=company.id,
+                user_id=user.id,
+                email=email,
                 industry=input.industry.value,
             )
     except IntegrityError:
@@ -228,13 +242,23 @@ async def verify_email(info: Ctx, token: str) -> gql.VerifyEmailPayload:
         user = await session.get_one(User, row.user_id)
         if user.email_verified_at is None:
             user.email_verified_at = ctx.clock.now()
-        record(session, ctx, "EMAIL_VERIFIED", company_id=await _first_company_id(session, user.id), user_id=user.id, email=user.email)
+        record(
+            session,
+            ctx,
+            "EMAIL_VERIFIED",
+            company_id=await _first_company_id(session, user.id),
+            user_id=user.id,
+            email=user.email,
+        )
     return gql.VerifyEmailPayload(email=user.email)
 
 
 async def _first_company_id(session: AsyncSession, user_id: int) -> int | None:
     return await session.scalar(
-        select(Membership.company_id).where(Membership.user_id == user_id).order_by(Membership.id).limit(1)
+        select(Membership.company_id)
+        .where(Membership.user_id == user_id)
+        .order_by(Membership.id)
+        .limit(1)
     )
 
 
@@ -252,8 +276,23 @@ async def resend_verification_email(info: Ctx, email: str) -> bool:
         )
         link = _link(ctx, "/login", token)
         text = mailtexts.verify_again(user.name, link, expires_at)
-        queue_mail(session, ctx.clock, to=user.email, subject=text.subject, body=text.body, kind="VERIFY_AGAIN", links=[link])
-        record(session, ctx, "VERIFICATION_RESENT", company_id=await _first_company_id(session, user.id), user_id=user.id, email=user.email)
+        queue_mail(
+            session,
+            ctx.clock,
+            to=user.email,
+            subject=text.subject,
+            body=text.body,
+            kind="VERIFY_AGAIN",
+            links=[link],
+        )
+        record(
+            session,
+            ctx,
+            "VERIFICATION_RESENT",
+            company_id=await _first_company_id(session, user.id),
+            user_id=user.id,
+            email=user.email,
+        )
     ctx.runtime.wake_mailer()
     return True
 
@@ -295,11 +334,16 @@ async def log_in(info: Ctx, input: gql.LogInInput) -> gql.LogInPayload:
     valid = await ctx.runtime.passwords.verify(user.password_hash if user else None, input.password)
     if user is None or not valid:
         async with ctx.database.transaction() as session:
-            session.add(LoginFailure(email=email, client_address=ctx.client_address, at=ctx.clock.now()))
+            session.add(
+                LoginFailure(email=email, client_address=ctx.client_address, at=ctx.clock.now())
+            )
             record(
-                session, ctx, "LOGIN_FAILED",
+                session,
+                ctx,
+                "LOGIN_FAILED",
                 company_id=await _first_company_id(session, user.id) if user else None,
-                user_id=user.id if user else None, email=email,
+                user_id=user.id if user else None,
+                email=email,
             )
         raise bad_input("password", "INVALID_CREDENTIALS", "wrong email or password")
     if user.email_verified_at is None:
@@ -315,7 +359,9 @@ async def log_in(info: Ctx, input: gql.LogInInput) -> gql.LogInPayload:
             select(Membership).where(Membership.user_id == user.id).order_by(Membership.id).limit(1)
         )
         if membership is None:
-            raise AppError(Code.FORBIDDEN, "This account belongs to no company any more.", area="USERS")
+            raise AppError(
+                Code.FORBIDDEN, "This account belongs to no company any more.", area="USERS"
+            )
         company = await session.get_one(Company, membership.company_id)
         portal = company.is_accounting_firm and company.activated_at is not None
         token = new_token(SESSION_TOKEN_PREFIX)
@@ -343,7 +389,9 @@ async def log_in(info: Ctx, input: gql.LogInInput) -> gql.LogInPayload:
     )
 
 
-async def _revoke_sessions(session: AsyncSession, ctx: RequestContext, user_id: int, *, keep: int | None) -> None:
+async def _revoke_sessions(
+    session: AsyncSession, ctx: RequestContext, user_id: int, *, keep: int | None
+) -> None:
     statement = update(AuthSession).where(
         AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None)
     )
@@ -384,17 +432,41 @@ async def request_password_reset(info: Ctx, email: str) -> bool:
         )
         link = _link(ctx, "/reset-password", token)
         text = mailtexts.password_reset(user.name, link, expires_at)
-        queue_mail(session, ctx.clock, to=user.email, subject=text.subject, body=text.body, kind="PASSWORD_RESET", links=[link])
-        record(session, ctx, "PASSWORD_RESET_REQUESTED", company_id=await _first_company_id(session, user.id), user_id=user.id, email=user.email)
+        queue_mail(
+            session,
+            ctx.clock,
+            to=user.email,
+            subject=text.subject,
+            body=text.body,
+            kind="PASSWORD_RESET",
+            links=[link],
+        )
+        record(
+            session,
+            ctx,
+            "PASSWORD_RESET_REQUESTED",
+            company_id=await _first_company_id(session, user.id),
+            user_id=user.id,
+            email=user.email,
+        )
     ctx.runtime.wake_mailer()
     return True
 
 
-async def _set_password(session: AsyncSession, ctx: RequestContext, user: User, password: str) -> None:
+async def _set_password(
+    session: AsyncSession, ctx: RequestContext, user: User, password: str
+) -> None:
     user.password_hash = await ctx.runtime.passwords.hash(password)
     user.password_changed_at = ctx.clock.now()
     text = mailtexts.password_changed(user.name)
-    queue_mail(session, ctx.clock, to=user.email, subject=text.subject, body=text.body, kind="PASSWORD_CHANGED")
+    queue_mail(
+        session,
+        ctx.clock,
+        to=user.email,
+        subject=text.subject,
+        body=text.body,
+        kind="PASSWORD_CHANGED",
+    )
 
 
 async def reset_password(info: Ctx, token: str, new_password: str) -> bool:
@@ -409,7 +481,14 @@ async def reset_password(info: Ctx, token: str, new_password: str) -> bool:
         if user.email_verified_at is None:  # the link proved the address
             user.email_verified_at = ctx.clock.now()
         await _revoke_sessions(session, ctx, user.id, keep=None)
-        record(session, ctx, "PASSWORD_RESET", company_id=await _first_company_id(session, user.id), user_id=user.id, email=user.email)
+        record(
+            session,
+            ctx,
+            "PASSWORD_RESET",
+            company_id=await _first_company_id(session, user.id),
+            user_id=user.id,
+            email=user.email,
+        )
     ctx.runtime.wake_mailer()
     return True
 
@@ -450,7 +529,9 @@ async def activate(info: Ctx) -> gql.ViewerPayload:
             )
         )
         if not is_admin:
-            raise AppError(Code.FORBIDDEN, "Only an administrator can activate the account.", area="SETTINGS")
+            raise AppError(
+                Code.FORBIDDEN, "Only an administrator can activate the account.", area="SETTINGS"
+            )
         company = await session.get_one(Company, access.company_id)
         if company.activated_at is None:
             company.activated_at = ctx.clock.now()

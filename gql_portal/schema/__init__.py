@@ -25,10 +25,14 @@ class MissingRuleError(TypeError):
     """A field without a rule: every field must say who may resolve it."""
 
 
-def field_is_structural(type_definition: StrawberryObjectDefinition, field: StrawberryField) -> bool:
-    return field.python_name in STRUCTURAL_FIELDS and any(
-        interface.name == "Node" for interface in type_definition.interfaces
-    ) or type_definition.name == "Node"
+def field_is_structural(
+    type_definition: StrawberryObjectDefinition, field: StrawberryField
+) -> bool:
+    return (
+        (field.python_name in STRUCTURAL_FIELDS
+        and any(interface.name == "Node" for interface in type_definition.interfaces))
+        or type_definition.name == "Node"
+    )
 
 
 class RoleSchema(strawberry.Schema):

@@ -18,15 +18,20 @@ from gql_portal.schema.fields import field
 
 ANYONE = Anyone()
 
-Industry = strawberry.enum(
+# The domain's enums are the GraphQL enums (registered in place, same names).
+strawberry.enum(
     domain.Industry,
     description="A company's industry. ACCOUNTING_PARTNER (Byråpartner) makes it a partner firm.",
 )
-PayrollProgram = strawberry.enum(
+strawberry.enum(
     domain.PayrollProgram, description="The payroll program a company pays salaries with."
 )
-Role = strawberry.enum(domain.Role, description="A user's role in a company.")
-Menu = strawberry.enum(menus.Menu, description="A menu of the service that is open to the viewer.")
+strawberry.enum(domain.Role, description="A user's role in a company.")
+strawberry.enum(menus.Menu, description="A menu of the service that is open to the viewer.")
+Industry = domain.Industry
+PayrollProgram = domain.PayrollProgram
+Role = domain.Role
+Menu = menus.Menu
 
 
 @strawberry.enum(description="Where the session is: logged out, inside a company, or the portal.")

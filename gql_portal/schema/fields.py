@@ -6,7 +6,7 @@ into the field's permission class, and printed into its description.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import strawberry
@@ -60,5 +60,5 @@ def mutation(
     )
 
 
-def rule_of(field_metadata: dict[str, Any] | None) -> Rule | None:
+def rule_of(field_metadata: Mapping[str, Any] | None) -> Rule | None:
     return (field_metadata or {}).get(RULE_KEY)

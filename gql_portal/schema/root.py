@@ -26,7 +26,9 @@ class Mutation:
         "email a single-use login link that confirms the address.",
     )
     verify_email = mutation(
-        ANYONE, accounts.verify_email, description="Confirm the email address with the link's token."
+        ANYONE,
+        accounts.verify_email,
+        description="Confirm the email address with the link's token.",
     )
     resend_verification_email = mutation(
         ANYONE,
