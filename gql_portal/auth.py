@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import and_, select
 
 from gql_portal.db.accounts import AuthSession, Company, Membership
+from gql_portal.db.employees import Employee
 from gql_portal.domain.accounts import Role, SessionContext
 from gql_portal.permissions.access import ANONYMOUS, Access, Gate
 from gql_portal.permissions.matrix import Actor
@@ -38,13 +39,21 @@ async def access_for_token(runtime: Runtime, token: str | None) -> Access:
         return ANONYMOUS
     now = runtime.clock.now()
     statement = (
-        select(AuthSession, Company, Membership.role)
+        select(AuthSession, Company, Membership.role, Employee.id)
         .join(Company, Company.id == AuthSession.company_id)
         .join(
             Membership,
             and_(
                 Membership.user_id == AuthSession.user_id,
                 Membership.company_id == AuthSession.company_id,
+            ),
+        )
+        .outerjoin(
+            Employee,
+            and_(
+                Employee.user_id == AuthSession.user_id,
+                Employee.company_id == AuthSession.company_id,
+                Employee.active,
             ),
         )
         .where(
@@ -57,7 +66,7 @@ async def access_for_token(runtime: Runtime, token: str | None) -> Access:
         row = (await session.execute(statement)).first()
     if row is None:
         return ANONYMOUS
-    auth_session, company, role = row
+    auth_session, company, role, employee_id = row
     if auth_session.context is SessionContext.PORTAL:
         if not company.is_accounting_firm:
             return ANONYMOUS
@@ -72,4 +81,5 @@ async def access_for_token(runtime: Runtime, token: str | None) -> Access:
         actor=actor,
         gate=company_gate(company, auth_session.context, now),
         company_is_firm=company.is_accounting_firm,
+        employee_id=employee_id,
     )

@@ -129,3 +129,10 @@ def only_error(body: dict[str, Any]) -> dict[str, Any]:
     assert len(errors) == 1, body
     extensions: dict[str, Any] = errors[0]["extensions"]
     return extensions
+
+
+@pytest.fixture
+def factory(database: Database, settings: Settings, clock: FrozenClock) -> Any:
+    from tests.factories import Factory
+
+    return Factory(database, settings, clock)

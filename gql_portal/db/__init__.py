@@ -1,7 +1,33 @@
 """The data layer: one module per domain; importing this package registers every table."""
 
-from gql_portal.db import accounts, audit, mail
+from gql_portal.db import (
+    absence,
+    accounts,
+    audit,
+    employees,
+    expenses,
+    mail,
+    payroll,
+    projects,
+    schedules,
+    settings,
+    time,
+)
 from gql_portal.db.base import Base
 from gql_portal.db.engine import Database
 
-__all__ = ["Base", "Database", "accounts", "audit", "mail"]
+__all__ = [
+    "Base",
+    "Database",
+    "absence",
+    "accounts",
+    "audit",
+    "employees",
+    "expenses",
+    "mail",
+    "payroll",
+    "projects",
+    "schedules",
+    "settings",
+    "time",
+]

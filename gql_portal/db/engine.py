@@ -21,6 +21,10 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import NullPool
 
+from gql_portal.db.scope import ACCESS_KEY, OP_KEY
+from gql_portal.permissions.access import Access
+from gql_portal.permissions.matrix import Op
+
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
@@ -69,6 +73,21 @@ class Database:
         """A session in one transaction: committed at the end, rolled back on any error."""
         async with self._sessions() as session, session.begin():
             yield session
+
+    @asynccontextmanager
+    async def scoped(self, access: Access, op: Op = Op.READ) -> AsyncIterator[AsyncSession]:
+        """A session whose every statement sees only the rows `access` reaches for `op`.
+
+        Reads need no commit; for writes (op WRITE, MANAGE or EXPORT) it is one transaction.
+        """
+        async with self._sessions() as session:
+            session.info[ACCESS_KEY] = access
+            session.info[OP_KEY] = op
+            if op is Op.READ:
+                yield session
+            else:
+                async with session.begin():
+                    yield session
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -30,6 +30,8 @@ class Access:
     acting_firm_id: int | None = None
     gate: Gate = Gate.OPEN
     company_is_firm: bool = False
+    # The viewer's own employee record in the company (what "own" rows are), if any.
+    employee_id: int | None = None
     # Portal: the clients reached through an ACTIVE collaboration (always the LIMITED column).
     client_ids: frozenset[int] = field(default_factory=frozenset)
 
@@ -47,15 +49,30 @@ class Access:
             return Reach.NONE
         return reach(area, self.actor, op)
 
-    def companies(self, area: Area, op: Op = Op.READ) -> frozenset[int]:
-        """Every company whose rows of `area` this viewer reaches: the row scope of a query."""
+    def row_scope(self, area: Area, op: Op = Op.READ) -> RowScope:
+        """The rows of `area` this viewer reaches for `op`: the row filter of every query."""
         if self.role is SchemaRole.PARTNER_PORTAL:
             actor = ROLE_ACTOR[self.role]
             assert actor is not None
-            return self.client_ids if reach(area, actor, op) > Reach.NONE else frozenset()
+            granted = reach(area, actor, op)
+            companies = self.client_ids if granted > Reach.NONE else frozenset()
+            return RowScope(companies, own_only=granted is Reach.OWN)
         if self.actor is None or self.company_id is None or self.gate is not Gate.OPEN:
-            return frozenset()
-        return frozenset({self.company_id}) if reach(area, self.actor, op) else frozenset()
+            return NOWHERE
+        granted = reach(area, self.actor, op)
+        if granted is Reach.NONE:
+            return NOWHERE
+        return RowScope(frozenset({self.company_id}), own_only=granted is Reach.OWN)
 
 
+@dataclass(frozen=True)
+class RowScope:
+    companies: frozenset[int]
+    own_only: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.companies)
+
+
+NOWHERE = RowScope(frozenset())
 ANONYMOUS = Access()

@@ -48,7 +48,7 @@ class Reach(IntEnum):
 class Op(StrEnum):
     READ = "READ"
     WRITE = "WRITE"  # create, update, submit
-    APPROVE = "APPROVE"  # attest, approve, lock: the admin's "all"
+    MANAGE = "MANAGE"  # create, remove, attest, approve, lock: the admin's "all"
     EXPORT = "EXPORT"
 
 
@@ -56,14 +56,14 @@ class Op(StrEnum):
 class Grant:
     read: Reach = Reach.NONE
     write: Reach = Reach.NONE
-    approve: Reach = Reach.NONE
+    manage: Reach = Reach.NONE
     export: Reach = Reach.NONE
 
     def reach(self, op: Op) -> Reach:
         return {
             Op.READ: self.read,
             Op.WRITE: self.write,
-            Op.APPROVE: self.approve,
+            Op.MANAGE: self.manage,
             Op.EXPORT: self.export,
         }[op]
 
@@ -72,6 +72,8 @@ NO = Grant()
 ALL = Grant(Reach.ALL, Reach.ALL, Reach.ALL, Reach.ALL)
 READ = Grant(read=Reach.ALL)
 READ_WRITE = Grant(read=Reach.ALL, write=Reach.ALL)
+# Create and remove employees too: admin work, not a LIMITED partner's.
+READ_WRITE_MANAGE = Grant(read=Reach.ALL, write=Reach.ALL, manage=Reach.ALL)
 READ_EXPORT = Grant(read=Reach.ALL, export=Reach.ALL)
 OWN_READ = Grant(read=Reach.OWN)
 OWN_READ_WRITE = Grant(read=Reach.OWN, write=Reach.OWN)
@@ -81,7 +83,12 @@ A, F, L, E = Actor.ADMIN, Actor.FULL_PARTNER, Actor.LIMITED_PARTNER, Actor.EMPLO
 
 MATRIX: dict[Area, dict[Actor, Grant]] = {
     Area.COMPANY_IDENTITY: {A: READ, F: READ, L: READ, E: READ},
-    Area.EMPLOYEE_CONTACT: {A: READ_WRITE, F: READ_WRITE, L: READ_WRITE, E: OWN_READ_WRITE},
+    Area.EMPLOYEE_CONTACT: {
+        A: READ_WRITE_MANAGE,
+        F: READ_WRITE_MANAGE,
+        L: READ_WRITE,
+        E: OWN_READ_WRITE,
+    },
     Area.EMPLOYEE_SALARY: {A: READ_WRITE, F: READ_WRITE, L: READ_WRITE, E: OWN_READ},
     Area.PAYROLL_BASIS: {A: ALL, F: ALL, L: READ_EXPORT, E: OWN_READ},
     Area.EXPENSES_RECEIPTS: {A: ALL, F: ALL, L: READ_EXPORT, E: OWN_READ_WRITE},

@@ -50,6 +50,12 @@ def require_open(access: Access, *, trial_exempt: bool, company_id: int | None) 
         )
 
 
+def forbidden(area: Area, op: Op) -> AppError:
+    return AppError(
+        Code.FORBIDDEN, f"No {op.value.lower()} access to {area.value}.", area=area.value
+    )
+
+
 class Anyone(Rule):
     """Open to everyone, logged in or not (sign-up, log-in, the viewer)."""
 
@@ -63,6 +69,21 @@ class Anyone(Rule):
 
     def describe(self) -> str:
         return "Anyone."
+
+
+class Structural(Rule):
+    """Structure of an answer (connections, edges, payloads): decided where it was returned."""
+
+    trial_exempt = True
+
+    def visible_in(self, role: SchemaRole) -> bool:
+        return True
+
+    def check(self, access: Access, source: Any) -> None:
+        return None
+
+    def describe(self) -> str:
+        return "As the field that returned it."
 
 
 class SignedIn(Rule):
@@ -124,26 +145,30 @@ class AreaRule(Rule):
 
     def check(self, access: Access, source: Any) -> None:
         require_signed_in(access)
-        company_id = access.company_id if source is None else source.company_id
-        if company_id is None:
-            raise AppError(Code.FORBIDDEN, "No company in this context.", area=self.area.value)
+        if source is None:
+            # A root field: the viewer must reach the area somewhere; which rows, the data
+            # layer's row scoping decides.
+            require_open(access, trial_exempt=False, company_id=access.company_id)
+            if not access.row_scope(self.area, self.op):
+                raise forbidden(self.area, self.op)
+            return None
+        company_id: int = source.company_id
         if self.viewer_company and company_id == access.company_id:
             return None
         require_open(access, trial_exempt=self.trial_exempt, company_id=company_id)
         granted = access.reach(self.area, self.op, company_id)
         if granted is Reach.NONE:
+            raise forbidden(self.area, self.op)
+        if granted is Reach.OWN and not self._owned(access, source):
             raise AppError(
-                Code.FORBIDDEN,
-                f"No {self.op.value.lower()} access to {self.area.value}.",
-                area=self.area.value,
-            )
-        if granted is Reach.OWN and getattr(source, "owner_user_id", None) != access.user_id:
-            raise AppError(
-                Code.FORBIDDEN,
-                f"Only your own {self.area.value} data.",
-                area=self.area.value,
+                Code.FORBIDDEN, f"Only your own {self.area.value} data.", area=self.area.value
             )
         return None
+
+    @staticmethod
+    def _owned(access: Access, source: Any) -> bool:
+        owner = getattr(source, "owner_employee_id", None)
+        return owner is not None and owner == access.employee_id
 
     def describe(self) -> str:
         return f"Area {self.area.value}, {self.op.value.lower()}."

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 
+import strawberry
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +23,7 @@ from gql_portal.db.accounts import (
     Membership,
     User,
 )
+from gql_portal.db.employees import Employee
 from gql_portal.domain.accounts import Role, SessionContext, TokenPurpose
 from gql_portal.domain.identity import InvalidNumber, normalize_organisation_number
 from gql_portal.domain.validation import check_password, clean_email, clean_phone, clean_text
@@ -30,8 +32,11 @@ from gql_portal.mailer import queue_mail
 from gql_portal.permissions.access import ANONYMOUS, Access
 from gql_portal.permissions.menus import open_menus
 from gql_portal.permissions.roles import SchemaRole
+from gql_portal.permissions.rules import Anyone, SignedIn
 from gql_portal.resolvers.audit import record
 from gql_portal.schema import accounts as gql
+from gql_portal.schema.employees import Employee as EmployeeType
+from gql_portal.schema.fields import field, mutation
 from gql_portal.security import LINK_TOKEN_PREFIX, SESSION_TOKEN_PREFIX, new_token, token_hash
 
 Ctx = Info[RequestContext, None]
@@ -59,12 +64,14 @@ async def build_viewer(ctx: RequestContext, access: Access) -> gql.Viewer:
             role=None,
             user=None,
             company=None,
+            employee=None,
             open_menus=[],
             trial=None,
         )
     async with ctx.database.session() as session:
         user = await session.get(User, access.user_id)
         company = await session.get(Company, access.company_id)
+        employee = await session.get(Employee, access.employee_id) if access.employee_id else None
     assert user is not None and company is not None
     portal = access.role is SchemaRole.PARTNER_PORTAL
     role = {SchemaRole.COMPANY_ADMIN: Role.ADMIN, SchemaRole.EMPLOYEE: Role.EMPLOYEE}.get(
@@ -75,6 +82,7 @@ async def build_viewer(ctx: RequestContext, access: Access) -> gql.Viewer:
         role=role,
         user=gql.User.from_row(user),
         company=gql.Company.from_row(company),
+        employee=EmployeeType.from_row(employee) if employee else None,
         open_menus=list(open_menus(access)),
         trial=_trial(company, ctx.clock.now()),
     )
@@ -544,3 +552,62 @@ async def activate(info: Ctx) -> gql.ViewerPayload:
             )
     ctx.access = await access_for_token(ctx.runtime, ctx.session_token)
     return gql.ViewerPayload(viewer=await build_viewer(ctx, ctx.access))
+
+
+# --- the domain's root fields ---------------------------------------------------------------
+
+ANYONE = Anyone()
+
+
+@strawberry.type
+class Queries:
+    viewer = field(ANYONE, viewer, description="Who is asking, and what is open to them.")
+
+
+@strawberry.type
+class Mutations:
+    sign_up = mutation(
+        ANYONE,
+        sign_up,
+        description="Create a company with its first administrator and a 14-day trial, and "
+        "email a single-use login link that confirms the address.",
+    )
+    verify_email = mutation(
+        ANYONE,
+        verify_email,
+        description="Confirm the email address with the link's token.",
+    )
+    resend_verification_email = mutation(
+        ANYONE,
+        resend_verification_email,
+        description="Send a new login link to an unconfirmed address. Always true: it does not "
+        "reveal whether an account exists.",
+    )
+    log_in = mutation(
+        ANYONE,
+        log_in,
+        description="Log in with email and password. Sets the session cookie and returns the "
+        "token for API clients.",
+    )
+    log_out = mutation(SignedIn(trial_exempt=True), log_out, description="End this session.")
+    request_password_reset = mutation(
+        ANYONE,
+        request_password_reset,
+        description="Email a link for choosing a new password. Always true.",
+    )
+    reset_password = mutation(
+        ANYONE,
+        reset_password,
+        description="Set a new password with the reset link's token; logs out every session.",
+    )
+    change_password = mutation(
+        SignedIn(),
+        change_password,
+        description="Change the password; every other session of the user is logged out.",
+    )
+    activate = mutation(
+        SignedIn(trial_exempt=True),
+        activate,
+        description="Activate the account, during or after the trial. Free for accounting "
+        "firms, which from then on have only the partner portal.",
+    )

@@ -10,12 +10,14 @@ from functools import cache
 from typing import Any
 
 import strawberry
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 
 from gql_portal.permissions.roles import SchemaRole
 from gql_portal.schema.fields import rule_of
 from gql_portal.schema.root import Mutation, Query
+from gql_portal.schema.scalars import SCALAR_MAP
 
 # Fields Strawberry's relay machinery adds itself: structural, guarded where the object is loaded.
 STRUCTURAL_FIELDS = frozenset({"id", "_id"})
@@ -29,10 +31,9 @@ def field_is_structural(
     type_definition: StrawberryObjectDefinition, field: StrawberryField
 ) -> bool:
     return (
-        (field.python_name in STRUCTURAL_FIELDS
-        and any(interface.name == "Node" for interface in type_definition.interfaces))
-        or type_definition.name == "Node"
-    )
+        field.python_name in STRUCTURAL_FIELDS
+        and any(interface.name == "Node" for interface in type_definition.interfaces)
+    ) or type_definition.name == "Node"
 
 
 class RoleSchema(strawberry.Schema):
@@ -70,7 +71,9 @@ def _build(role: SchemaRole | None) -> RoleSchema:
     # relay.node() fail to build).
     query = strawberry.type(type("Query", (Query,), {}))
     mutation = strawberry.type(type("Mutation", (Mutation,), {}))
-    return RoleSchema(role, query=query, mutation=mutation)
+    return RoleSchema(
+        role, query=query, mutation=mutation, config=StrawberryConfig(scalar_map=SCALAR_MAP)
+    )
 
 
 @cache

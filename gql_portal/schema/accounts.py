@@ -1,7 +1,5 @@
 """GraphQL types of the accounts domain: the viewer, users, companies, sign-up and log-in."""
 
-from __future__ import annotations
-
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -13,7 +11,8 @@ from gql_portal.domain import accounts as domain
 from gql_portal.domain.identity import format_organisation_number
 from gql_portal.permissions import menus
 from gql_portal.permissions.matrix import Area
-from gql_portal.permissions.rules import Anyone, AreaRule, OwnAccount
+from gql_portal.permissions.rules import Anyone, AreaRule, OwnAccount, SignedIn
+from gql_portal.schema.employees import Employee
 from gql_portal.schema.fields import field
 
 ANYONE = Anyone()
@@ -44,6 +43,7 @@ class ViewerContext(StrEnum):
 @strawberry.type(description="A company: a client company or an accounting firm.")
 class Company(relay.Node):
     id: relay.NodeID[int]
+    company_id: strawberry.Private[int]
     name: str = field(AreaRule(Area.COMPANY_IDENTITY, viewer_company=True))
     organisation_number: str = field(
         AreaRule(Area.COMPANY_IDENTITY, viewer_company=True),
@@ -56,14 +56,11 @@ class Company(relay.Node):
     )
     payroll_program: PayrollProgram | None = field(AreaRule(Area.INTEGRATIONS))
 
-    @property
-    def company_id(self) -> int:
-        return self.id
-
     @classmethod
-    def from_row(cls, row: db.Company) -> Company:
+    def from_row(cls, row: db.Company) -> "Company":
         return cls(
             id=row.id,
+            company_id=row.id,
             name=row.name,
             organisation_number=format_organisation_number(row.organisation_number),
             industry=row.industry,
@@ -81,7 +78,7 @@ class User(relay.Node):
     email_verified: bool = field(OwnAccount())
 
     @classmethod
-    def from_row(cls, row: db.User) -> User:
+    def from_row(cls, row: db.User) -> "User":
         return cls(
             id=row.id,
             email=row.email,
@@ -108,6 +105,10 @@ class Viewer:
     user: User | None = field(ANYONE)
     company: Company | None = field(
         ANYONE, description="The company the session is in; in the portal, the viewer's firm."
+    )
+    employee: Employee | None = field(
+        SignedIn(trial_exempt=True),
+        description="The viewer's own employee record in the company context, if they have one.",
     )
     open_menus: list[Menu] = field(ANYONE)
     trial: Trial | None = field(ANYONE)

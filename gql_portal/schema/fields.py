@@ -44,6 +44,17 @@ def field(
     return strawberry.field(**kwargs)
 
 
+def resolver_field(
+    rule: Rule, *, description: str | None = None
+) -> Callable[[Callable[..., Any]], Any]:
+    """Decorator form of `field` for resolver methods defined in a type's body."""
+
+    def decorate(resolver: Callable[..., Any]) -> Any:
+        return field(rule, resolver, description=description)
+
+    return decorate
+
+
 def mutation(
     rule: Rule,
     resolver: Callable[..., Any],

@@ -1,0 +1,67 @@
+"""Payroll periods and the frozen payroll basis of locked periods (PAYROLL_BASIS)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import ClassVar
+
+from sqlalchemy import ColumnElement, ForeignKey, Index, String, UniqueConstraint, true
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gql_portal.db.base import (
+    Base,
+    CompanyOwned,
+    IdMixin,
+    Money,
+    ScaledDecimal,
+    company_fk,
+    enum_column,
+)
+from gql_portal.domain.payroll import LineSource, PeriodState
+from gql_portal.domain.time import Unit
+from gql_portal.permissions.matrix import Area
+
+
+class PayrollPeriod(IdMixin, CompanyOwned, Base):
+    __tablename__ = "payroll_periods"
+    __area__: ClassVar[Area] = Area.PAYROLL_BASIS
+    __table_args__ = (UniqueConstraint("company_id", "start_date"),)
+
+    company_id: Mapped[int] = company_fk()
+    start_date: Mapped[date]
+    end_date: Mapped[date]
+    state: Mapped[PeriodState] = enum_column(PeriodState)
+    locked_at: Mapped[datetime | None]
+    locked_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    exported_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+    @classmethod
+    def own_rows(cls, user_id: int, employee_id: int | None) -> ColumnElement[bool]:
+        return true()  # periods are the company's; the lines in them are personal
+
+
+class PayrollLine(IdMixin, CompanyOwned, Base):
+    """A line of a locked period's frozen basis (open periods are computed live)."""
+
+    __tablename__ = "payroll_lines"
+    __area__: ClassVar[Area] = Area.PAYROLL_BASIS
+    __table_args__ = (Index("ix_payroll_lines_period_id_employee_id", "period_id", "employee_id"),)
+
+    company_id: Mapped[int] = company_fk()
+    period_id: Mapped[int] = mapped_column(ForeignKey("payroll_periods.id", ondelete="CASCADE"))
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    date: Mapped[date | None]
+    pay_type: Mapped[str] = mapped_column(String(20))
+    description: Mapped[str] = mapped_column(String(200))
+    time_code: Mapped[str | None] = mapped_column(String(10))  # the PAXml time code, if any
+    quantity: Mapped[Decimal] = mapped_column(ScaledDecimal(2))
+    unit: Mapped[Unit | None] = enum_column(Unit)
+    unit_price: Mapped[Decimal | None] = mapped_column(Money())
+    amount: Mapped[Decimal | None] = mapped_column(Money())
+    source: Mapped[LineSource] = enum_column(LineSource)
+    source_id: Mapped[int]

@@ -1,0 +1,61 @@
+"""Row scoping below the resolvers: every ORM statement of a viewer's session is restricted to
+the rows the permission matrix lets that viewer reach.
+
+A session opened with `Database.scoped(access, op)` carries the viewer's Access; the
+`do_orm_execute` hook adds a loader criterion for every company-owned model (SELECT, UPDATE and
+DELETE alike, joins and relationship loads included). Unreachable rows simply do not exist:
+a client without an ACTIVE collaboration answers NOT_FOUND, never FORBIDDEN.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, event, false
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+
+from gql_portal.db.base import Base, CompanyOwned
+from gql_portal.permissions.access import Access
+from gql_portal.permissions.matrix import Op
+
+ACCESS_KEY = "gql_portal.access"
+OP_KEY = "gql_portal.op"
+OPTIONS_KEY = "gql_portal.scope_options"
+
+
+@cache
+def company_owned_models() -> tuple[type[CompanyOwned], ...]:
+    return tuple(
+        mapper.class_ for mapper in Base.registry.mappers if issubclass(mapper.class_, CompanyOwned)
+    )
+
+
+def row_criteria(model: type[CompanyOwned], access: Access, op: Op) -> ColumnElement[bool]:
+    scope = access.row_scope(model.__area__, op)
+    if not scope:
+        return false()
+    condition: ColumnElement[bool] = model.company_id.in_(sorted(scope.companies))
+    if scope.own_only:
+        assert access.user_id is not None
+        condition = and_(condition, model.own_rows(access.user_id, access.employee_id))
+    return condition
+
+
+def scope_options(access: Access, op: Op) -> list[Any]:
+    return [
+        with_loader_criteria(model, row_criteria(model, access, op), include_aliases=True)
+        for model in company_owned_models()
+    ]
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _restrict_to_viewer(state: ORMExecuteState) -> None:
+    info = state.session.info
+    access: Access | None = info.get(ACCESS_KEY)
+    if access is None or not (state.is_select or state.is_update or state.is_delete):
+        return
+    options = info.get(OPTIONS_KEY)
+    if options is None:
+        options = info[OPTIONS_KEY] = scope_options(access, info[OP_KEY])
+    state.statement = state.statement.options(*options)

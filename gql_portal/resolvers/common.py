@@ -1,0 +1,32 @@
+"""Small pieces every domain's resolvers share: ids, not-found, timestamps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from strawberry import relay
+from strawberry.types import Info
+
+from gql_portal.context import RequestContext
+from gql_portal.errors import AppError, Code, bad_input
+
+Ctx = Info[RequestContext, None]
+
+
+def node_id(global_id: relay.GlobalID, type_name: str, field: str = "id") -> int:
+    """The database id behind a Relay global id of `type_name`, or BAD_USER_INPUT naming it."""
+    if global_id.type_name != type_name:
+        raise bad_input(field, "WRONG_TYPE", f"must be the id of a {type_name}")
+    try:
+        return int(global_id.node_id)
+    except ValueError:
+        raise bad_input(field, "INVALID_ID", "is not a valid id") from None
+
+
+def not_found(type_name: str, field: str = "id") -> AppError:
+    """What an unreachable row answers: it does not exist for this viewer."""
+    return AppError(Code.NOT_FOUND, f"No such {type_name}.", field=field)
+
+
+def changed_fields(values: dict[str, Any]) -> list[str]:
+    return sorted(name for name, value in values.items() if value is not None)

@@ -1,0 +1,374 @@
+"""Employees: list, create, update contact and salary details, deactivate."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry import relay
+
+from gql_portal.context import RequestContext
+from gql_portal.db.employees import Employee
+from gql_portal.domain.identity import InvalidNumber, normalize_personal_identity_number
+from gql_portal.domain.validation import clean_email, clean_phone, clean_text
+from gql_portal.errors import Problems, bad_input
+from gql_portal.permissions.matrix import Area, Op
+from gql_portal.permissions.rules import AreaRule
+from gql_portal.resolvers.audit import record
+from gql_portal.resolvers.common import Ctx, changed_fields, node_id, not_found
+from gql_portal.resolvers.loading import by_id, paginate
+from gql_portal.schema import employees as gql
+from gql_portal.schema.fields import field, mutation
+from gql_portal.schema.relay import Connection
+
+CONTACT_FIELDS = (
+    "employee_number",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "street_address",
+    "postal_code",
+    "city",
+)
+SALARY_FIELDS = (
+    "personal_identity_number",
+    "employment_start",
+    "employment_end",
+    "employment_form",
+    "employment_extent",
+    "salary_form",
+    "salary_amount",
+    "tax_table",
+    "tax_column",
+    "bank_clearing_number",
+    "bank_account_number",
+)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+async def employees(
+    info: Ctx,
+    first: int | None = None,
+    after: str | None = None,
+    active: bool | None = True,
+    search: str | None = None,
+) -> Connection[gql.Employee]:
+    """The employees the viewer reaches, by name; `active: null` lists former staff too."""
+    statement = select(Employee)
+    if active is not None:
+        statement = statement.where(Employee.active.is_(active))
+    if search and search.strip():
+        pattern = f"%{search.strip().lower()}%"
+        statement = statement.where(
+            or_(
+                func.lower(Employee.first_name + " " + Employee.last_name).like(pattern),
+                func.lower(Employee.employee_number).like(pattern),
+                func.lower(func.coalesce(Employee.email, "")).like(pattern),
+            )
+        )
+    order = [Employee.last_name, Employee.first_name, Employee.id]
+    return await paginate(
+        info.context, statement, order, gql.Employee.from_row, first=first, after=after
+    )
+
+
+async def employee_by_id(ctx: RequestContext, employee_id: int) -> gql.Employee | None:
+    row = await by_id(ctx, Employee).load(employee_id)
+    return gql.Employee.from_row(row) if row else None
+
+
+# --- validation ---------------------------------------------------------------------------
+
+
+def _check_contact(problems: Problems, values: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+    cleaned: dict[str, Any] = {}
+    for name in ("employee_number", "first_name", "last_name"):
+        if values.get(name) is not None or creating:
+            limit = 20 if name == "employee_number" else 100
+            cleaned[name] = clean_text(
+                problems, _camel(name), values.get(name) or "", max_length=limit
+            )
+    if values.get("email") is not None:
+        cleaned["email"] = (
+            clean_email(problems, "email", values["email"]) if values["email"].strip() else None
+        )
+    if values.get("phone") is not None:
+        cleaned["phone"] = (
+            clean_phone(problems, "phone", values["phone"]) if values["phone"].strip() else None
+        )
+    for name, limit in (("street_address", 200), ("city", 100)):
+        if values.get(name) is not None:
+            cleaned[name] = (
+                clean_text(problems, _camel(name), values[name], max_length=limit, required=False)
+                or None
+            )
+    if values.get("postal_code") is not None:
+        code = values["postal_code"].replace(" ", "")
+        if code and (not code.isdigit() or len(code) != 5):
+            problems.add("postalCode", "INVALID_POSTAL_CODE", "must be five digits, e.g. 411 05")
+        cleaned["postal_code"] = f"{code[:3]} {code[3:]}" if code else None
+    return cleaned
+
+
+def _check_salary(problems: Problems, values: dict[str, Any], today: date) -> dict[str, Any]:
+    cleaned: dict[str, Any] = {}
+    pin = values.get("personal_identity_number")
+    if pin is not None:
+        try:
+            cleaned["personal_identity_number"] = normalize_personal_identity_number(pin, today)
+        except InvalidNumber as error:
+            problems.add("personalIdentityNumber", error.reason, str(error))
+    for name in ("employment_start", "employment_end", "employment_form", "salary_form"):
+        if values.get(name) is not None:
+            cleaned[name] = values[name]
+    extent = values.get("employment_extent")
+    if extent is not None:
+        if not Decimal(0) < extent <= Decimal(100) or extent != extent.quantize(Decimal("0.01")):
+            problems.add(
+                "employmentExtent", "OUT_OF_RANGE", "must be a percentage above 0 and at most 100"
+            )
+        cleaned["employment_extent"] = extent.quantize(Decimal("0.01"))
+    amount = values.get("salary_amount")
+    if amount is not None:
+        if amount < 0:
+            problems.add("salaryAmount", "NEGATIVE", "must not be negative")
+        cleaned["salary_amount"] = amount
+    table = values.get("tax_table")
+    if table is not None:
+        if not 29 <= table <= 42:
+            problems.add("taxTable", "OUT_OF_RANGE", "Swedish tax tables are 29-42")
+        cleaned["tax_table"] = table
+    column = values.get("tax_column")
+    if column is not None:
+        if not 1 <= column <= 6:
+            problems.add("taxColumn", "OUT_OF_RANGE", "tax table columns are 1-6")
+        cleaned["tax_column"] = column
+    clearing = values.get("bank_clearing_number")
+    if clearing is not None:
+        digits = clearing.replace("-", "").replace(" ", "")
+        if not digits.isdigit() or len(digits) not in (4, 5):
+            problems.add("bankClearingNumber", "INVALID_CLEARING_NUMBER", "must be 4 or 5 digits")
+        cleaned["bank_clearing_number"] = digits
+    account = values.get("bank_account_number")
+    if account is not None:
+        digits = account.replace("-", "").replace(" ", "")
+        if not digits.isdigit() or not 1 <= len(digits) <= 15:
+            problems.add("bankAccountNumber", "INVALID_ACCOUNT_NUMBER", "must be up to 15 digits")
+        cleaned["bank_account_number"] = digits
+    return cleaned
+
+
+def _check_dates(problems: Problems, employee: Employee) -> None:
+    if (
+        employee.employment_start
+        and employee.employment_end
+        and employee.employment_end < employee.employment_start
+    ):
+        problems.add("employmentEnd", "BEFORE_START", "must not be before the employment start")
+
+
+async def _number_taken(
+    session: AsyncSession, company_id: int, number: str, exclude: int | None
+) -> bool:
+    statement = select(Employee.id).where(
+        Employee.company_id == company_id,
+        Employee.employee_number == number,
+        Employee.active.is_(True),
+    )
+    if exclude is not None:
+        statement = statement.where(Employee.id != exclude)
+    return (await session.scalar(statement)) is not None
+
+
+def _values(input_object: object, names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: getattr(input_object, name, None) for name in names}
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+async def create_employee(info: Ctx, input: gql.CreateEmployeeInput) -> gql.EmployeePayload:
+    ctx = info.context
+    problems = Problems()
+    contact = _check_contact(problems, _values(input, CONTACT_FIELDS), creating=True)
+    salary = (
+        _check_salary(problems, _values(input.salary, SALARY_FIELDS), ctx.clock.today())
+        if input.salary
+        else {}
+    )
+    company_id = ctx.access.company_id
+    assert company_id is not None
+    now = ctx.clock.now()
+    try:
+        async with ctx.database.scoped(ctx.access, Op.MANAGE) as session:
+            employee = Employee(
+                company_id=company_id,
+                active=True,
+                created_at=now,
+                updated_at=now,
+                **contact,
+                **salary,
+            )
+            _check_dates(problems, employee)
+            if contact.get("employee_number") and await _number_taken(
+                session, company_id, contact["employee_number"], None
+            ):
+                problems.add("employeeNumber", "TAKEN", "another active employee has this number")
+            problems.raise_if_any()
+            session.add(employee)
+            await session.flush()
+            record(session, ctx, "EMPLOYEE_CREATED", employee_id=employee.id)
+    except IntegrityError:
+        raise bad_input(
+            "employeeNumber", "TAKEN", "another active employee has this number"
+        ) from None
+    return gql.EmployeePayload(employee=gql.Employee.from_row(employee))
+
+
+async def _update(
+    ctx: RequestContext, id: relay.GlobalID, values: dict[str, Any], action: str
+) -> gql.EmployeePayload:
+    employee_id = node_id(id, "Employee")
+    try:
+        async with ctx.database.scoped(ctx.access, Op.WRITE) as session:
+            employee = await session.scalar(select(Employee).where(Employee.id == employee_id))
+            if employee is None:
+                raise not_found("Employee")
+            problems = Problems()
+            number = values.get("employee_number")
+            if (
+                number
+                and number != employee.employee_number
+                and employee.active
+                and await _number_taken(session, employee.company_id, number, employee.id)
+            ):
+                problems.add("employeeNumber", "TAKEN", "another active employee has this number")
+            for name, value in values.items():
+                setattr(employee, name, value)
+            _check_dates(problems, employee)
+            problems.raise_if_any()
+            employee.updated_at = ctx.clock.now()
+            record(
+                session,
+                ctx,
+                action,
+                company_id=employee.company_id,
+                employee_id=employee.id,
+                fields=changed_fields(values),
+            )
+    except IntegrityError:
+        raise bad_input(
+            "employeeNumber", "TAKEN", "another active employee has this number"
+        ) from None
+    return gql.EmployeePayload(employee=gql.Employee.from_row(employee))
+
+
+async def update_employee_contact(
+    info: Ctx, id: relay.GlobalID, input: gql.EmployeeContactInput
+) -> gql.EmployeePayload:
+    problems = Problems()
+    values = _check_contact(problems, _values(input, CONTACT_FIELDS), creating=False)
+    problems.raise_if_any()
+    return await _update(info.context, id, values, "EMPLOYEE_CONTACT_UPDATED")
+
+
+async def update_employee_salary(
+    info: Ctx, id: relay.GlobalID, input: gql.EmployeeSalaryInput
+) -> gql.EmployeePayload:
+    problems = Problems()
+    values = _check_salary(problems, _values(input, SALARY_FIELDS), info.context.clock.today())
+    problems.raise_if_any()
+    return await _update(info.context, id, values, "EMPLOYEE_SALARY_UPDATED")
+
+
+async def _set_active(info: Ctx, id: relay.GlobalID, active: bool) -> gql.EmployeePayload:
+    ctx = info.context
+    employee_id = node_id(id, "Employee")
+    try:
+        async with ctx.database.scoped(ctx.access, Op.MANAGE) as session:
+            employee = await session.scalar(select(Employee).where(Employee.id == employee_id))
+            if employee is None:
+                raise not_found("Employee")
+            if employee.active != active:
+                if active and await _number_taken(
+                    session, employee.company_id, employee.employee_number, employee.id
+                ):
+                    raise bad_input(
+                        "employeeNumber", "TAKEN", "another active employee has this number now"
+                    )
+                employee.active = active
+                employee.deactivated_at = None if active else ctx.clock.now()
+                employee.updated_at = ctx.clock.now()
+                record(
+                    session,
+                    ctx,
+                    "EMPLOYEE_REACTIVATED" if active else "EMPLOYEE_DEACTIVATED",
+                    company_id=employee.company_id,
+                    employee_id=employee.id,
+                )
+    except IntegrityError:
+        raise bad_input(
+            "employeeNumber", "TAKEN", "another active employee has this number now"
+        ) from None
+    return gql.EmployeePayload(employee=gql.Employee.from_row(employee))
+
+
+async def deactivate_employee(info: Ctx, id: relay.GlobalID) -> gql.EmployeePayload:
+    return await _set_active(info, id, False)
+
+
+async def reactivate_employee(info: Ctx, id: relay.GlobalID) -> gql.EmployeePayload:
+    return await _set_active(info, id, True)
+
+
+# --- the domain's root fields ---------------------------------------------------------------
+
+CONTACT_READ = AreaRule(Area.EMPLOYEE_CONTACT)
+
+
+@strawberry.type
+class Queries:
+    employees = field(
+        CONTACT_READ,
+        employees,
+        description="Employees by name; filter by `active` (default true; null for all) and a "
+        "`search` over name, employee number and email.",
+    )
+
+
+@strawberry.type
+class Mutations:
+    create_employee = mutation(
+        AreaRule(Area.EMPLOYEE_CONTACT, Op.MANAGE),
+        create_employee,
+        description="Add an employee (admin work: not for LIMITED partners).",
+    )
+    update_employee_contact = mutation(
+        AreaRule(Area.EMPLOYEE_CONTACT, Op.WRITE),
+        update_employee_contact,
+        description="Change contact details; employees may change their own.",
+    )
+    update_employee_salary = mutation(
+        AreaRule(Area.EMPLOYEE_SALARY, Op.WRITE),
+        update_employee_salary,
+        description="Change salary details.",
+    )
+    deactivate_employee = mutation(
+        AreaRule(Area.EMPLOYEE_CONTACT, Op.MANAGE),
+        deactivate_employee,
+        description="Mark an employee as no longer employed; the record and its history stay.",
+    )
+    reactivate_employee = mutation(AreaRule(Area.EMPLOYEE_CONTACT, Op.MANAGE), reactivate_employee)

@@ -1,0 +1,123 @@
+"""GraphQL types of employees: contact details and salary details, each field in its area."""
+
+import datetime
+from decimal import Decimal
+
+import strawberry
+from strawberry import relay
+
+from gql_portal.db import employees as db
+from gql_portal.domain.employees import EmploymentForm, SalaryForm
+from gql_portal.permissions.matrix import Area
+from gql_portal.permissions.rules import AreaRule, Structural
+from gql_portal.schema.fields import field
+from gql_portal.schema.scalars import Money
+
+strawberry.enum(EmploymentForm, description="Form of employment.")
+strawberry.enum(SalaryForm, description="Monthly salary or hourly wage.")
+
+CONTACT = AreaRule(Area.EMPLOYEE_CONTACT)
+SALARY = AreaRule(Area.EMPLOYEE_SALARY)
+STRUCTURAL = Structural()
+
+
+@strawberry.type(description="A person employed by a company.")
+class Employee(relay.Node):
+    id: relay.NodeID[int]
+    company_id: strawberry.Private[int]
+    owner_employee_id: strawberry.Private[int]
+    active: bool = field(CONTACT)
+    employee_number: str = field(CONTACT, description="Unique among the company's active staff.")
+    first_name: str = field(CONTACT)
+    last_name: str = field(CONTACT)
+    email: str | None = field(CONTACT)
+    phone: str | None = field(CONTACT)
+    street_address: str | None = field(CONTACT)
+    postal_code: str | None = field(CONTACT)
+    city: str | None = field(CONTACT)
+    personal_identity_number: str | None = field(
+        SALARY, description="Personnummer or samordningsnummer, 12 digits YYYYMMDDNNNC."
+    )
+    employment_start: datetime.date | None = field(SALARY)
+    employment_end: datetime.date | None = field(SALARY)
+    employment_form: EmploymentForm | None = field(SALARY)
+    employment_extent: Decimal | None = field(SALARY, description="Percent of full time.")
+    salary_form: SalaryForm | None = field(SALARY)
+    salary_amount: Money | None = field(SALARY, description="Per month, or per hour.")
+    tax_table: int | None = field(SALARY)
+    tax_column: int | None = field(SALARY)
+    bank_clearing_number: str | None = field(SALARY)
+    bank_account_number: str | None = field(SALARY)
+
+    @classmethod
+    def from_row(cls, row: db.Employee) -> "Employee":
+        return cls(
+            id=row.id,
+            company_id=row.company_id,
+            owner_employee_id=row.id,
+            active=row.active,
+            employee_number=row.employee_number,
+            first_name=row.first_name,
+            last_name=row.last_name,
+            email=row.email,
+            phone=row.phone,
+            street_address=row.street_address,
+            postal_code=row.postal_code,
+            city=row.city,
+            personal_identity_number=row.personal_identity_number,
+            employment_start=row.employment_start,
+            employment_end=row.employment_end,
+            employment_form=row.employment_form,
+            employment_extent=row.employment_extent,
+            salary_form=row.salary_form,
+            salary_amount=row.salary_amount,  # type: ignore[arg-type]
+            tax_table=row.tax_table,
+            tax_column=row.tax_column,
+            bank_clearing_number=row.bank_clearing_number,
+            bank_account_number=row.bank_account_number,
+        )
+
+
+@strawberry.input(description="Contact details. Fields left out (null) are not changed.")
+class EmployeeContactInput:
+    employee_number: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    street_address: str | None = None
+    postal_code: str | None = None
+    city: str | None = None
+
+
+@strawberry.input(description="Salary details. Fields left out (null) are not changed.")
+class EmployeeSalaryInput:
+    personal_identity_number: str | None = None
+    employment_start: datetime.date | None = None
+    employment_end: datetime.date | None = None
+    employment_form: EmploymentForm | None = None
+    employment_extent: Decimal | None = None
+    salary_form: SalaryForm | None = None
+    salary_amount: Money | None = None
+    tax_table: int | None = None
+    tax_column: int | None = None
+    bank_clearing_number: str | None = None
+    bank_account_number: str | None = None
+
+
+@strawberry.input(description="A new employee: contact details required, salary details optional.")
+class CreateEmployeeInput:
+    employee_number: str
+    first_name: str
+    last_name: str
+    email: str | None = None
+    phone: str | None = None
+    street_address: str | None = None
+    postal_code: str | None = None
+    city: str | None = None
+    salary: EmployeeSalaryInput | None = None
+
+
+@strawberry.type
+class EmployeePayload:
+    employee: Employee = field(STRUCTURAL)

@@ -1,0 +1,34 @@
+"""Scalars: exact money as decimal strings, never floats."""
+
+from decimal import Decimal, InvalidOperation
+from typing import NewType
+
+import strawberry
+from strawberry.types.scalar import ScalarDefinition
+
+TWO_PLACES = Decimal("0.01")
+
+
+def _parse_money(value: object) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ValueError('Money is a decimal string such as "1234.50" (floats are not exact)')
+    try:
+        amount = Decimal(str(value).strip().replace(",", "."))
+    except InvalidOperation:
+        raise ValueError(f'{value!r} is not an amount such as "1234.50"') from None
+    if not amount.is_finite() or amount != amount.quantize(TWO_PLACES):
+        raise ValueError("an amount has at most two decimals (öre)")
+    return amount.quantize(TWO_PLACES)
+
+
+Money = NewType("Money", Decimal)
+
+# Passed to every schema's StrawberryConfig.
+SCALAR_MAP: dict[object, ScalarDefinition] = {
+    Money: strawberry.scalar(
+        name="Money",
+        serialize=lambda value: str(Decimal(value).quantize(TWO_PLACES)),
+        parse_value=_parse_money,
+        description='An exact amount in SEK with two decimals, as a string: "1234.50".',
+    )
+}
