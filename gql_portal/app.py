@@ -17,7 +17,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gql_portal import graphiql
+from gql_portal import graphiql, pages
 from gql_portal.auth import SESSION_COOKIE, access_for_token
 from gql_portal.context import RequestContext
 from gql_portal.db.migrate import pending_revisions
@@ -203,6 +203,7 @@ def routes() -> list[BaseRoute]:
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         *graphiql.routes(),
+        *pages.routes(),
     ]
 
 

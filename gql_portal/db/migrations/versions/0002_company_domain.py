@@ -2,7 +2,7 @@
 
 Revision ID: 0002_company_domain
 Revises: 0001_accounts
-Create Date: 2026-11-27 03:38:02.900060
+Create Date: 2026-11-27 03:45:32.783958
 """
 
 from collections.abc import Sequence
