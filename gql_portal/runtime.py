@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from gql_portal.clock import Clock
 from gql_portal.config import Settings
 from gql_portal.db.engine import Database
 from gql_portal.security import Passwords
+from gql_portal.storage import Storage
 
 
 @dataclass
@@ -17,10 +19,12 @@ class Runtime:
     database: Database
     clock: Clock = field(default_factory=Clock)
     passwords: Passwords = field(default_factory=Passwords)
+    storage: Storage = field(default_factory=lambda: Storage(Path("./storage")))
     # Nudges the mail delivery worker after mail was queued (a no-op without SMTP).
     wake_mailer: Callable[[], None] = lambda: None
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: object) -> Runtime:
         database = Database.from_url(settings.database_url)
+        overrides.setdefault("storage", Storage(settings.storage_dir))
         return cls(settings=settings, database=database, **overrides)  # type: ignore[arg-type]

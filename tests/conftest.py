@@ -136,3 +136,23 @@ def factory(database: Database, settings: Settings, clock: FrozenClock) -> Any:
     from tests.factories import Factory
 
     return Factory(database, settings, clock)
+
+
+class StatementCounter:
+    """Counts the SQL statements the database runs (for N+1 tests: counts, not seconds)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, *args: Any) -> None:
+        self.count += 1
+
+
+@pytest.fixture
+def sql_statements(database: Database) -> Any:
+    from sqlalchemy import event
+
+    counter = StatementCounter()
+    event.listen(database.sync_engine, "before_cursor_execute", counter)
+    yield counter
+    event.remove(database.sync_engine, "before_cursor_execute", counter)

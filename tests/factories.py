@@ -15,6 +15,7 @@ from gql_portal.db.employees import Employee
 from gql_portal.db.engine import Database
 from gql_portal.demo import organisation_number
 from gql_portal.domain.accounts import Industry, Role, SessionContext
+from gql_portal.resolvers.settings import add_company_defaults
 from gql_portal.security import SESSION_TOKEN_PREFIX, new_token, token_hash
 
 _sequence = itertools.count(1000)
@@ -50,6 +51,8 @@ class Factory:
         )
         async with self.database.transaction() as session:
             session.add(company)
+            await session.flush()
+            add_company_defaults(session, company.id, now)
         return company
 
     async def user(

@@ -34,6 +34,7 @@ from gql_portal.permissions.menus import open_menus
 from gql_portal.permissions.roles import SchemaRole
 from gql_portal.permissions.rules import Anyone, SignedIn
 from gql_portal.resolvers.audit import record
+from gql_portal.resolvers.settings import add_company_defaults
 from gql_portal.schema import accounts as gql
 from gql_portal.schema.employees import Employee as EmployeeType
 from gql_portal.schema.fields import field, mutation
@@ -179,6 +180,7 @@ async def sign_up(info: Ctx, input: gql.SignUpInput) -> gql.SignUpPayload:
             session.add(
                 Membership(user_id=user.id, company_id=company.id, role=Role.ADMIN, created_at=now)
             )
+            add_company_defaults(session, company.id, now)
             token, expires_at = _issue_token(
                 session, ctx, user, TokenPurpose.VERIFY_EMAIL, ctx.settings.verify_link_hours
             )
