@@ -167,7 +167,11 @@ class AreaRule(Rule):
 
     @staticmethod
     def _owned(access: Access, source: Any) -> bool:
-        owner = getattr(source, "owner_employee_id", None)
+        # Personal rows name their owner; shared ones (an assigned project, a payroll period)
+        # were only loaded because the row scope's `own_rows` let this viewer see them.
+        if not hasattr(source, "owner_employee_id"):
+            return True
+        owner = source.owner_employee_id
         return owner is not None and owner == access.employee_id
 
     def describe(self) -> str:
