@@ -29,8 +29,8 @@ test: install
 	$(BIN)/pytest
 
 lint: install
-	$(BIN)/ruff check gql_portal tests bench
-	$(BIN)/ruff format --check gql_portal tests bench
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy gql_portal
 
 schema: install

@@ -1,0 +1,21 @@
+"""What the logs must never hold."""
+
+from __future__ import annotations
+
+import logging
+
+from gql_portal.asgi import RedactTokens
+
+
+def test_link_tokens_are_redacted_from_access_logs() -> None:
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", "/login?token=gqpl_secret123&x=1", "1.1", 200),
+        None,
+    )
+    assert RedactTokens().filter(record)
+    assert record.getMessage() == '127.0.0.1:5000 - "GET /login?token=[redacted]&x=1 HTTP/1.1" 200'
