@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,17 +18,20 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gql_portal import graphiql, pages
+from gql_portal import files, graphiql, pages, uploads
 from gql_portal.auth import SESSION_COOKIE, access_for_token
 from gql_portal.context import RequestContext
 from gql_portal.db.migrate import pending_revisions
 from gql_portal.errors import AppError, Code
 from gql_portal.runtime import Runtime
-from gql_portal.schema import role_schema
+from gql_portal.schema.build import role_schema
 
 log = logging.getLogger("gql_portal.http")
 
 MAX_BODY_BYTES = 1_000_000
+# graphql-core's "Variable '$input' has invalid value at .vatRate: ..." (3.3) or
+# "... got invalid value 'x' at 'input.vatRate'; ..." (3.2).
+_VARIABLE_PATH = re.compile(r"invalid value.*? at '?\.?([A-Za-z_][\w.\[\]]*)")
 
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -76,6 +80,23 @@ def format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
     if isinstance(original, AppError):
         formatted["extensions"] = {**original.extensions, "requestId": request_id}
         return dict(formatted)
+    cause: BaseException = original
+    while isinstance(cause, GraphQLError) and cause.original_error is not None:
+        cause = cause.original_error
+    if error.path is None and isinstance(cause, ValueError | TypeError):
+        # A variable that a scalar refused before execution began: the message is the
+        # scalar's own ("Variable '$input' got invalid value ...; an amount has at most two
+        # decimals"), about the client's input, never about our internals.
+        coded: dict[str, Any] = {
+            "code": Code.BAD_USER_INPUT.value,
+            "reason": "INVALID_VALUE",
+            "requestId": request_id,
+        }
+        located = _VARIABLE_PATH.search(error.message)
+        if located:
+            coded["field"] = located.group(1).split(".")[-1]
+        formatted["extensions"] = coded
+        return dict(formatted)
     log.error("unexpected error in %s (request %s)", error.path, request_id, exc_info=original)
     masked: dict[str, Any] = {
         "message": "Internal server error",
@@ -95,18 +116,34 @@ async def graphql_endpoint(request: Request) -> Response:
         return request_error(405, Code.BAD_USER_INPUT, "Send operations with POST.", request_id)
 
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != "application/json":
-        # Only JSON bodies: a plain HTML form (no preflight) cannot run an operation.
+    if content_type == "multipart/form-data":
+        # File uploads (GraphQL multipart request spec, up to 11 MB); a plain HTML form cannot
+        # send one: read_multipart requires a preflight-forcing header.
+        try:
+            payload = await uploads.read_multipart(request)
+        except uploads.MultipartError as error:
+            return request_error(error.status, Code.BAD_USER_INPUT, error.message, request_id)
+    elif content_type == "application/json":
+        body = await request.body()
+        if len(body) > MAX_BODY_BYTES:
+            return request_error(
+                413, Code.BAD_USER_INPUT, "The request body is too large.", request_id
+            )
+        try:
+            payload = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            return request_error(
+                400, Code.BAD_USER_INPUT, "The body is not valid JSON.", request_id
+            )
+    else:
+        # Only JSON bodies (and multipart uploads with a preflight header): a plain HTML form
+        # (no preflight) cannot run an operation.
         return request_error(
-            415, Code.BAD_USER_INPUT, "Content-Type must be application/json.", request_id
+            415,
+            Code.BAD_USER_INPUT,
+            "Content-Type must be application/json (multipart/form-data for file uploads).",
+            request_id,
         )
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        return request_error(413, Code.BAD_USER_INPUT, "The request body is too large.", request_id)
-    try:
-        payload = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return request_error(400, Code.BAD_USER_INPUT, "The body is not valid JSON.", request_id)
     if not isinstance(payload, dict):
         return request_error(
             400,
@@ -204,6 +241,7 @@ def routes() -> list[BaseRoute]:
         Route("/readyz", readyz, methods=["GET"]),
         *graphiql.routes(),
         *pages.routes(),
+        *files.routes(),
     ]
 
 

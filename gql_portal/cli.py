@@ -24,12 +24,13 @@ async def _prepare(settings: Settings, *, demo: bool) -> None:
     from gql_portal.db.engine import Database
     from gql_portal.db.migrate import upgrade
     from gql_portal.demo import database_is_empty, load_demo
+    from gql_portal.storage import Storage
 
     database = Database.from_url(settings.database_url)
     try:
         await upgrade(database)
         if demo and await database_is_empty(database):
-            logins = await load_demo(database, Clock())
+            logins = await load_demo(database, Clock(), Storage(settings.storage_dir))
             print(f"Demo data loaded. Log in with (password for all: {logins.password}):")
             print(f"  partner firm user: {logins.firm_user}")
             print(f"  client admin:      {logins.client_admin}")
@@ -65,13 +66,19 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    import time
+
     from gql_portal.clock import Clock
     from gql_portal.db.engine import Database
     from gql_portal.db.migrate import upgrade
-    from gql_portal.demo import database_is_empty, load_demo
+    from gql_portal.demo import database_is_empty, describe, load_demo
+    from gql_portal.storage import Storage
+
+    settings = _settings()
 
     async def run() -> int:
-        database = Database.from_url(_settings().database_url)
+        database = Database.from_url(settings.database_url)
+        started = time.monotonic()
         try:
             await upgrade(database)
             if not await database_is_empty(database):
@@ -81,11 +88,21 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 )
                 return 1
             logins = await load_demo(
-                database, Clock(), clients=args.clients, employees=args.employees, seed=args.seed
+                database,
+                Clock(),
+                Storage(settings.storage_dir),
+                clients=args.clients,
+                employees=args.employees,
+                seed=args.seed,
+                progress=lambda line: print(f"  {line}", flush=True),
             )
         finally:
             await database.dispose()
-        print(f"Loaded {args.clients} clients × {args.employees} employees (seed {args.seed}).")
+        print(
+            f"Loaded {args.clients} clients × {args.employees} employees (seed {args.seed}) "
+            f"in {time.monotonic() - started:.1f} s; receipts in {settings.storage_dir}. Rows:"
+        )
+        print("\n".join(describe(logins.rows)))
         print(
             f"Log-ins (password {logins.password}): {logins.firm_user}, "
             f"{logins.client_admin}, {logins.employee}"
@@ -97,7 +114,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_export_schema(args: argparse.Namespace) -> int:
     from gql_portal.permissions.roles import SchemaRole
-    from gql_portal.schema import full_schema, role_schema
+    from gql_portal.schema.build import full_schema, role_schema
 
     schema = full_schema() if args.role is None else role_schema(SchemaRole(args.role))
     sys.stdout.write(schema.as_str() + "\n")
@@ -119,6 +136,13 @@ def cmd_mail(args: argparse.Namespace) -> int:
 
     print(asyncio.run(run()))
     return 0
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
 
 
 def parser() -> argparse.ArgumentParser:
@@ -144,9 +168,13 @@ def parser() -> argparse.ArgumentParser:
     upgrade.set_defaults(run=cmd_db_upgrade)
 
     demo = commands.add_parser("demo", help="load demo data into a new database")
-    demo.add_argument("--clients", type=int, default=3, help="client companies (default 3)")
-    demo.add_argument("--employees", type=int, default=5, help="employees per client (default 5)")
-    demo.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
+    demo.add_argument("--clients", type=_positive, default=3, help="client companies (default 3)")
+    demo.add_argument(
+        "--employees", type=_positive, default=5, help="employees per client (default 5)"
+    )
+    demo.add_argument(
+        "--seed", type=int, default=2026, help="random seed: same seed, same data (default 2026)"
+    )
     demo.set_defaults(run=cmd_demo)
 
     export = commands.add_parser("export-schema", help="print the GraphQL SDL to stdout")

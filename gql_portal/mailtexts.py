@@ -71,3 +71,34 @@ def password_changed(name: str) -> MailText:
             "administratör.\n"
         ),
     )
+
+
+def invitation(
+    name: str,
+    company_name: str,
+    inviter_name: str | None,
+    link: str,
+    expires_at: datetime | None,
+) -> MailText:
+    """An invitation to a company. With `expires_at` the link lets a new user choose a password
+    (and confirms the address); without it the user already has one and just logs in."""
+    invited_by = f" av {inviter_name}" if inviter_name else ""
+    if expires_at is not None:
+        steps = (
+            "Välj ett lösenord via länken nedan, så är ditt konto klart att använda:\n"
+            f"{link}\n\n"
+            f"Länken kan användas en gång och gäller till {_when(expires_at)}. Har den gått ut "
+            "kan du begära en ny under ”Glömt lösenordet?” på inloggningssidan.\n"
+        )
+    else:
+        steps = f"Logga in med din e-postadress och ditt vanliga lösenord:\n{link}\n"
+    return MailText(
+        subject=f"Du har bjudits in till {company_name}",
+        body=(
+            f"Hej {name}!\n\n"
+            f"Du har bjudits in till {company_name}{invited_by} i tidrapporterings- och "
+            "lönetjänsten.\n\n"
+            f"{steps}\n"
+            "Väntade du dig inte den här inbjudan kan du bortse från mejlet.\n"
+        ),
+    )

@@ -144,8 +144,10 @@ class StatementCounter:
     def __init__(self) -> None:
         self.count = 0
 
-    def __call__(self, *args: Any) -> None:
-        self.count += 1
+    def __call__(self, connection: Any, cursor: Any, statement: str, *args: Any) -> None:
+        # Transaction control (SQLite's explicit BEGIN) is not a query.
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
+            self.count += 1
 
 
 @pytest.fixture

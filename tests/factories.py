@@ -13,9 +13,9 @@ from gql_portal.config import Settings
 from gql_portal.db.accounts import AuthSession, Company, Membership, User
 from gql_portal.db.employees import Employee
 from gql_portal.db.engine import Database
+from gql_portal.db.settings import add_company_defaults
 from gql_portal.demo import organisation_number
 from gql_portal.domain.accounts import Industry, Role, SessionContext
-from gql_portal.resolvers.settings import add_company_defaults
 from gql_portal.security import SESSION_TOKEN_PREFIX, new_token, token_hash
 
 _sequence = itertools.count(1000)

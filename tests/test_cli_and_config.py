@@ -64,7 +64,10 @@ def test_settings_come_from_prefixed_environment_variables(tmp_path: Path) -> No
 
 
 def test_db_upgrade_demo_and_mail_on_a_new_database(tmp_path: Path) -> None:
-    env = {"GQL_PORTAL_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/cli.db"}
+    env = {
+        "GQL_PORTAL_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/cli.db",
+        "GQL_PORTAL_STORAGE_DIR": str(tmp_path / "storage"),
+    }
     first = run("db", "upgrade", env=env)
     assert first.returncode == 0, first.stderr
     assert run("db", "upgrade", env=env).returncode == 0  # idempotent

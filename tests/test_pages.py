@@ -16,7 +16,7 @@ from starlette.applications import Starlette
 
 from gql_portal.pages import ASSETS_DIR, routes
 from gql_portal.permissions.roles import SchemaRole
-from gql_portal.schema import role_schema
+from gql_portal.schema.build import role_schema
 
 EXPECTED_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "

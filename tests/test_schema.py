@@ -9,7 +9,7 @@ import pytest
 from graphql import GraphQLObjectType, GraphQLSchema
 
 from gql_portal.permissions.roles import SchemaRole
-from gql_portal.schema import RoleSchema, field_is_structural, full_schema, role_schema
+from gql_portal.schema.build import RoleSchema, field_is_structural, full_schema, role_schema
 from gql_portal.schema.fields import rule_of
 from tests.conftest import REPO
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
-from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ColumnElement, Enum, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from gql_portal.db.base import Base, IdMixin
+from gql_portal.db.base import Base, CompanyOwned, IdMixin
 from gql_portal.domain.accounts import (
     Industry,
     PayrollProgram,
@@ -15,6 +16,7 @@ from gql_portal.domain.accounts import (
     SessionContext,
     TokenPurpose,
 )
+from gql_portal.permissions.matrix import Area
 
 
 def _enum(enum_class: type) -> Enum:
@@ -54,10 +56,12 @@ class User(IdMixin, Base):
     )
 
 
-class Membership(IdMixin, Base):
-    """A user's role in one company."""
+class Membership(IdMixin, CompanyOwned, Base):
+    """A user's role in one company (USERS). Row scoping lets a viewer reach the company's
+    memberships where they reach USERS; "own" is the viewer's own membership."""
 
     __tablename__ = "memberships"
+    __area__: ClassVar[Area] = Area.USERS
     __table_args__ = (UniqueConstraint("user_id", "company_id"),)
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -69,6 +73,10 @@ class Membership(IdMixin, Base):
 
     user: Mapped[User] = relationship(back_populates="memberships", lazy="raise")
     company: Mapped[Company] = relationship(lazy="raise")
+
+    @classmethod
+    def own_rows(cls, user_id: int, employee_id: int | None) -> ColumnElement[bool]:
+        return cls.user_id == user_id
 
 
 class AuthSession(IdMixin, Base):

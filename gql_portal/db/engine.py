@@ -21,12 +21,16 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import NullPool
 
-from gql_portal.db.scope import ACCESS_KEY, OP_KEY
+from gql_portal.db.scope import ACCESS_KEY, AREA_KEY, OP_KEY
 from gql_portal.permissions.access import Access
-from gql_portal.permissions.matrix import Op
+from gql_portal.permissions.matrix import Area, Op
+
+WRITE_OPTION = "gql_portal_write"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # We emit BEGIN ourselves (below), so that writers can take the lock up front.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -35,10 +39,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_begin(connection: Any) -> None:
+    """Write transactions BEGIN IMMEDIATE: SQLite's default (deferred) takes the write lock only
+    at the first write, so two check-then-write mutations could both pass their checks."""
+    write = connection.get_execution_options().get(WRITE_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
 def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
     if url.startswith("sqlite"):
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 5})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     if pool_size <= 0:
         return create_async_engine(url, echo=echo, poolclass=NullPool)
@@ -72,21 +84,28 @@ class Database:
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session in one transaction: committed at the end, rolled back on any error."""
         async with self._sessions() as session, session.begin():
+            await session.connection(execution_options={WRITE_OPTION: True})
             yield session
 
     @asynccontextmanager
-    async def scoped(self, access: Access, op: Op = Op.READ) -> AsyncIterator[AsyncSession]:
+    async def scoped(
+        self, access: Access, op: Op = Op.READ, *, as_area: Area | None = None
+    ) -> AsyncIterator[AsyncSession]:
         """A session whose every statement sees only the rows `access` reaches for `op`.
 
+        `as_area` reads every table as the rows of that one area: the payroll basis is built
+        from time, absence and expenses, which a LIMITED partner reaches only as PAYROLL_BASIS.
         Reads need no commit; for writes (op WRITE, MANAGE or EXPORT) it is one transaction.
         """
         async with self._sessions() as session:
             session.info[ACCESS_KEY] = access
             session.info[OP_KEY] = op
+            session.info[AREA_KEY] = as_area
             if op is Op.READ:
                 yield session
             else:
                 async with session.begin():
+                    await session.connection(execution_options={WRITE_OPTION: True})
                     yield session
 
     async def dispose(self) -> None:

@@ -57,6 +57,11 @@ class Expense(IdMixin, CompanyOwned, Base):
 class Receipt(IdMixin, CompanyOwned, Base):
     __tablename__ = "receipts"
     __area__: ClassVar[Area] = Area.EXPENSES_RECEIPTS
+    __table_args__ = (
+        # The same file once per expense; storage is content-addressed, so receipts on different
+        # expenses (a rejected one and its resubmission) may share one stored file.
+        Index("uq_receipts_expense_id_sha256", "expense_id", "sha256", unique=True),
+    )
 
     company_id: Mapped[int] = company_fk()
     expense_id: Mapped[int] = mapped_column(
@@ -67,5 +72,5 @@ class Receipt(IdMixin, CompanyOwned, Base):
     content_type: Mapped[str] = mapped_column(String(100))
     size_bytes: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64))
-    storage_key: Mapped[str] = mapped_column(String(200), unique=True)
+    storage_key: Mapped[str] = mapped_column(String(200), index=True)
     uploaded_at: Mapped[datetime]

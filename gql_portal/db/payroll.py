@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import ClassVar
 
-from sqlalchemy import ColumnElement, ForeignKey, Index, String, UniqueConstraint, true
+from sqlalchemy import JSON, ColumnElement, ForeignKey, Index, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gql_portal.db.base import (
@@ -55,7 +55,7 @@ class PayrollLine(IdMixin, CompanyOwned, Base):
     period_id: Mapped[int] = mapped_column(ForeignKey("payroll_periods.id", ondelete="CASCADE"))
     employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id", ondelete="CASCADE"))
     position: Mapped[int]
-    date: Mapped[date | None]
+    date: Mapped[date]
     pay_type: Mapped[str] = mapped_column(String(20))
     description: Mapped[str] = mapped_column(String(200))
     time_code: Mapped[str | None] = mapped_column(String(10))  # the PAXml time code, if any
@@ -65,3 +65,21 @@ class PayrollLine(IdMixin, CompanyOwned, Base):
     amount: Mapped[Decimal | None] = mapped_column(Money())
     source: Mapped[LineSource] = enum_column(LineSource)
     source_id: Mapped[int]
+    # Time and absence: the hours behind the line (PAXml timmar), and an absence's extent
+    # (omfattning); a DAYS line's quantity is days, its hours are still known.
+    hours: Mapped[Decimal | None] = mapped_column(ScaledDecimal(2))
+    extent_percent: Mapped[Decimal | None] = mapped_column(ScaledDecimal(2))
+
+
+class PayrollEmployee(IdMixin, CompanyOwned, Base):
+    """An employee in a locked period's frozen basis (also one without lines), with the weeks
+    that were unattested when it was frozen (the employee was preliminary then)."""
+
+    __tablename__ = "payroll_employees"
+    __area__: ClassVar[Area] = Area.PAYROLL_BASIS
+    __table_args__ = (UniqueConstraint("period_id", "employee_id"),)
+
+    company_id: Mapped[int] = company_fk()
+    period_id: Mapped[int] = mapped_column(ForeignKey("payroll_periods.id", ondelete="CASCADE"))
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id", ondelete="CASCADE"))
+    unattested_weeks: Mapped[list[str]] = mapped_column(JSON, default=list)  # ISO Mondays

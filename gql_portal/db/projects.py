@@ -25,12 +25,13 @@ class Customer(IdMixin, CompanyOwned, Base):
     def own_rows(cls, user_id: int, employee_id: int | None) -> ColumnElement[bool]:
         if employee_id is None:
             return false()
-        assigned = (
-            select(Project.id)
-            .join(ProjectAssignment, ProjectAssignment.project_id == Project.id)
-            .where(Project.customer_id == cls.id, ProjectAssignment.employee_id == employee_id)
+        # Not a join: the row scope adds its own criteria to ProjectAssignment in subqueries.
+        assigned = select(ProjectAssignment.project_id).where(
+            ProjectAssignment.employee_id == employee_id
         )
-        return exists(assigned)
+        return exists(
+            select(Project.id).where(Project.customer_id == cls.id, Project.id.in_(assigned))
+        )
 
 
 class Project(IdMixin, CompanyOwned, Base):

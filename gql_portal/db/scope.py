@@ -17,10 +17,11 @@ from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from gql_portal.db.base import Base, CompanyOwned
 from gql_portal.permissions.access import Access
-from gql_portal.permissions.matrix import Op
+from gql_portal.permissions.matrix import Area, Op
 
 ACCESS_KEY = "gql_portal.access"
 OP_KEY = "gql_portal.op"
+AREA_KEY = "gql_portal.as_area"
 OPTIONS_KEY = "gql_portal.scope_options"
 
 
@@ -31,8 +32,10 @@ def company_owned_models() -> tuple[type[CompanyOwned], ...]:
     )
 
 
-def row_criteria(model: type[CompanyOwned], access: Access, op: Op) -> ColumnElement[bool]:
-    scope = access.row_scope(model.__area__, op)
+def row_criteria(
+    model: type[CompanyOwned], access: Access, op: Op, as_area: Area | None = None
+) -> ColumnElement[bool]:
+    scope = access.row_scope(as_area or model.__area__, op)
     if not scope:
         return false()
     condition: ColumnElement[bool] = model.company_id.in_(sorted(scope.companies))
@@ -42,9 +45,9 @@ def row_criteria(model: type[CompanyOwned], access: Access, op: Op) -> ColumnEle
     return condition
 
 
-def scope_options(access: Access, op: Op) -> list[Any]:
+def scope_options(access: Access, op: Op, as_area: Area | None = None) -> list[Any]:
     return [
-        with_loader_criteria(model, row_criteria(model, access, op), include_aliases=True)
+        with_loader_criteria(model, row_criteria(model, access, op, as_area), include_aliases=True)
         for model in company_owned_models()
     ]
 
@@ -57,5 +60,5 @@ def _restrict_to_viewer(state: ORMExecuteState) -> None:
         return
     options = info.get(OPTIONS_KEY)
     if options is None:
-        options = info[OPTIONS_KEY] = scope_options(access, info[OP_KEY])
+        options = info[OPTIONS_KEY] = scope_options(access, info[OP_KEY], info.get(AREA_KEY))
     state.statement = state.statement.options(*options)

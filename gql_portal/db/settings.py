@@ -6,10 +6,11 @@ from datetime import datetime
 from typing import ClassVar
 
 from sqlalchemy import ColumnElement, ForeignKey, String, UniqueConstraint, true
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gql_portal.db.base import Base, CompanyOwned, IdMixin, company_fk, enum_column
-from gql_portal.domain.time import TimeCodeKind, Unit
+from gql_portal.domain.time import DEFAULT_TIME_CODES, TimeCodeKind, Unit
 from gql_portal.permissions.matrix import Area
 
 
@@ -48,3 +49,22 @@ class TimeCode(IdMixin, CompanyOwned, Base):
     @classmethod
     def own_rows(cls, user_id: int, employee_id: int | None) -> ColumnElement[bool]:
         return true()  # every employee of the company reads the codes they report with
+
+
+def add_company_defaults(session: AsyncSession, company_id: int, now: datetime) -> None:
+    """What every new company starts with: settings and the Swedish default time codes."""
+    session.add(CompanySettings(company_id=company_id, updated_at=now))
+    session.add_all(
+        TimeCode(
+            company_id=company_id,
+            code=default.code,
+            name=default.name,
+            kind=default.kind,
+            paxml_code=default.paxml_code,
+            pay_type=default.pay_type,
+            unit=default.unit,
+            active=True,
+            created_at=now,
+        )
+        for default in DEFAULT_TIME_CODES
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 
@@ -82,4 +82,59 @@ def mileage_rate(day: date, vehicle: VehicleKind) -> Decimal:
 
 
 def mileage_amount(distance_km: Decimal, rate_per_mil: Decimal) -> Decimal:
-    return (distance_km / Decimal(10) * rate_per_mil).quantize(Decimal("0.01"))
+    return (distance_km / Decimal(10) * rate_per_mil).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+# --- limits, receipt files ------------------------------------------------------------------
+
+MAX_EXPENSE_AMOUNT = Decimal("1000000.00")  # one expense; more is a typing error, not an expense
+MAX_MILEAGE_KM = Decimal("10000")  # one mileage claim
+MAX_RECEIPT_BYTES = 10 * 1024 * 1024  # 10 MB
+MAX_FILE_NAME_LENGTH = 200
+
+# What a receipt file is, decided by its first bytes (never by its name or declared type).
+RECEIPT_SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
+    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
+    (b"%PDF-", "application/pdf", ".pdf"),
+)
+SNIFF_BYTES = max(len(signature) for signature, _, _ in RECEIPT_SIGNATURES)
+
+
+def sniff_receipt_type(head: bytes) -> tuple[str, str] | None:
+    """(content type, file suffix) of a JPEG, PNG or PDF by its magic bytes; None otherwise."""
+    for signature, content_type, suffix in RECEIPT_SIGNATURES:
+        if head.startswith(signature):
+            return content_type, suffix
+    return None
+
+
+_UNSAFE_IN_NAMES = frozenset('<>:"|?*')
+_SAME_TYPE = {".jpg": (".jpg", ".jpeg"), ".png": (".png",), ".pdf": (".pdf",)}
+_RECEIPT_EXTENSIONS = frozenset(ext for names in _SAME_TYPE.values() for ext in names)
+
+
+def clean_file_name(name: str | None, suffix: str) -> str:
+    """A file name safe to store and to offer for download: no directories, no control or
+    direction-changing characters, ending in the extension of the detected type `suffix`
+    (`lunch.jpg` of a PNG is `lunch.png`, `evil.exe` of a PDF `evil.exe.pdf`), at most 200
+    characters; `kvitto<suffix>` when nothing is left."""
+    import unicodedata
+
+    base = unicodedata.normalize("NFC", (name or "").replace("\\", "/").rsplit("/", 1)[-1])
+    base = "".join(
+        "_" if char in _UNSAFE_IN_NAMES else char
+        for char in base
+        if not unicodedata.category(char).startswith("C")  # control, format (e.g. U+202E), ...
+    )
+    base = " ".join(base.split()).strip(" .")
+    stem, dot, extension = base.rpartition(".")
+    current = f".{extension.lower()}" if dot and stem else ""
+    if current in _SAME_TYPE.get(suffix, (suffix,)):
+        stem, suffix = base[: -len(current)], base[-len(current) :]
+    elif current in _RECEIPT_EXTENSIONS:
+        stem = base[: -len(current)]  # a receipt type, but not this one: replaced
+    else:
+        stem = base  # none, or another kind: the right one is added
+    stem = stem[: MAX_FILE_NAME_LENGTH - len(suffix)].rstrip(" .")
+    return f"{stem or 'kvitto'}{suffix}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from enum import StrEnum
 
 
@@ -57,3 +58,35 @@ DEFAULT_TIME_CODES: tuple[DefaultTimeCode, ...] = (
 def week_start(day: date) -> date:
     """The Monday of the ISO week `day` is in."""
     return day - timedelta(days=day.weekday())
+
+
+# --- reporting time -------------------------------------------------------------------------
+
+MAX_HOURS_PER_DAY = Decimal(24)
+HOURS_PLACES = Decimal("0.01")
+
+
+def hours_problem(hours: Decimal, *, allow_zero: bool = False) -> tuple[str, str] | None:
+    """Why `hours` cannot be a day's hours (reason, message), or None when it can.
+
+    Above 0 (or from 0 with `allow_zero`, e.g. a schedule's day off), at most 24, two decimals.
+    """
+    if not hours.is_finite():
+        return "INVALID_NUMBER", "must be a number of hours"
+    low_ok = hours >= 0 if allow_zero else hours > 0
+    if not low_ok or hours > MAX_HOURS_PER_DAY:
+        lowest = "0" if allow_zero else "above 0"
+        return "OUT_OF_RANGE", f"must be {lowest} and at most 24 hours"
+    if hours != hours.quantize(HOURS_PLACES):
+        return "TOO_MANY_DECIMALS", "has at most two decimals (e.g. 7.75)"
+    return None
+
+
+def is_week_start(day: date) -> bool:
+    """Weeks are ISO weeks: they start on a Monday."""
+    return day.weekday() == 0
+
+
+def week_end(monday: date) -> date:
+    """The Sunday of the ISO week starting on `monday`."""
+    return monday + timedelta(days=6)

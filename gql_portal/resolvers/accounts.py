@@ -24,6 +24,7 @@ from gql_portal.db.accounts import (
     User,
 )
 from gql_portal.db.employees import Employee
+from gql_portal.db.settings import add_company_defaults
 from gql_portal.domain.accounts import Role, SessionContext, TokenPurpose
 from gql_portal.domain.identity import InvalidNumber, normalize_organisation_number
 from gql_portal.domain.validation import check_password, clean_email, clean_phone, clean_text
@@ -34,7 +35,6 @@ from gql_portal.permissions.menus import open_menus
 from gql_portal.permissions.roles import SchemaRole
 from gql_portal.permissions.rules import Anyone, SignedIn
 from gql_portal.resolvers.audit import record
-from gql_portal.resolvers.settings import add_company_defaults
 from gql_portal.schema import accounts as gql
 from gql_portal.schema.employees import Employee as EmployeeType
 from gql_portal.schema.fields import field, mutation

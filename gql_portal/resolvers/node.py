@@ -12,7 +12,7 @@ from gql_portal.context import RequestContext
 from gql_portal.db.accounts import Company, User
 from gql_portal.permissions.matrix import Area
 from gql_portal.permissions.rules import SignedIn
-from gql_portal.resolvers import employees
+from gql_portal.resolvers import absence, employees, expenses, payroll, projects, time
 from gql_portal.resolvers.common import Ctx, not_found
 from gql_portal.schema import accounts as account_types
 from gql_portal.schema.fields import field
@@ -42,6 +42,15 @@ NODE_LOADERS: dict[str, Loader] = {
     "Company": company_by_id,
     "User": user_by_id,
     "Employee": employees.employee_by_id,
+    "TimeCode": time.time_code_by_id,
+    "TimeEntry": time.time_entry_by_id,
+    "Absence": absence.absence_by_id,
+    "Expense": expenses.expense_by_id,
+    "Receipt": expenses.receipt_by_id,
+    "PayrollPeriod": payroll.payroll_period_by_id,
+    "Customer": projects.customer_by_id,
+    "Project": projects.project_by_id,
+    "Activity": projects.activity_by_id,
 }
 
 

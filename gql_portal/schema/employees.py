@@ -2,6 +2,7 @@
 
 import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
@@ -10,8 +11,15 @@ from gql_portal.db import employees as db
 from gql_portal.domain.employees import EmploymentForm, SalaryForm
 from gql_portal.permissions.matrix import Area
 from gql_portal.permissions.rules import AreaRule, Structural
-from gql_portal.schema.fields import field
+from gql_portal.resolvers.common import Ctx
+from gql_portal.schema.fields import field, resolver_field
 from gql_portal.schema.scalars import Money
+
+if TYPE_CHECKING:
+    from gql_portal.schema.absence import Absence
+    from gql_portal.schema.expenses import Expense, ExpenseStatus
+    from gql_portal.schema.schedules import Schedule
+    from gql_portal.schema.time import TimeEntry
 
 strawberry.enum(EmploymentForm, description="Form of employment.")
 strawberry.enum(SalaryForm, description="Monthly salary or hourly wage.")
@@ -49,6 +57,26 @@ class Employee(relay.Node):
     bank_clearing_number: str | None = field(SALARY)
     bank_account_number: str | None = field(SALARY)
 
+    @resolver_field(
+        AreaRule(Area.EXPENSES_RECEIPTS),
+        description="The employee's expenses and mileage claims, newest first.",
+    )
+    async def expenses(
+        self,
+        info: Ctx,
+        from_: Annotated[
+            datetime.date | None, strawberry.argument(name="from", description="On or after.")
+        ] = None,
+        to: Annotated[
+            datetime.date | None, strawberry.argument(description="On or before.")
+        ] = None,
+        status: Annotated["ExpenseStatus", strawberry.lazy("gql_portal.schema.expenses")]
+        | None = None,
+    ) -> list[Annotated["Expense", strawberry.lazy("gql_portal.schema.expenses")]]:
+        from gql_portal.resolvers.expenses import employee_expenses
+
+        return await employee_expenses(info, self.id, from_, to, status)
+
     @classmethod
     def from_row(cls, row: db.Employee) -> "Employee":
         return cls(
@@ -76,6 +104,51 @@ class Employee(relay.Node):
             bank_clearing_number=row.bank_clearing_number,
             bank_account_number=row.bank_account_number,
         )
+
+    @resolver_field(
+        AreaRule(Area.TIME), description="The employee's time entries by date, within `from`-`to`."
+    )
+    async def time_entries(
+        self,
+        info: Ctx,
+        from_: Annotated[
+            datetime.date | None, strawberry.argument(name="from", description="On or after.")
+        ] = None,
+        to: Annotated[
+            datetime.date | None, strawberry.argument(description="On or before.")
+        ] = None,
+    ) -> list[Annotated["TimeEntry", strawberry.lazy("gql_portal.schema.time")]]:
+        from gql_portal.resolvers.time import employee_time_entries
+
+        return await employee_time_entries(info.context, self.id, from_, to)
+
+    @resolver_field(
+        AreaRule(Area.ABSENCE),
+        description="The employee's absences that touch `from`-`to`, by first day.",
+    )
+    async def absences(
+        self,
+        info: Ctx,
+        from_: Annotated[
+            datetime.date | None, strawberry.argument(name="from", description="On or after.")
+        ] = None,
+        to: Annotated[
+            datetime.date | None, strawberry.argument(description="On or before.")
+        ] = None,
+    ) -> list[Annotated["Absence", strawberry.lazy("gql_portal.schema.absence")]]:
+        from gql_portal.resolvers.absence import employee_absences
+
+        return await employee_absences(info.context, self.id, from_, to)
+
+    @resolver_field(
+        AreaRule(Area.SCHEDULES), description="The employee's weekly schedule, if one is set."
+    )
+    async def schedule(
+        self, info: Ctx
+    ) -> Annotated["Schedule", strawberry.lazy("gql_portal.schema.schedules")] | None:
+        from gql_portal.resolvers.schedules import employee_schedule
+
+        return await employee_schedule(info.context, self.id)
 
 
 @strawberry.input(description="Contact details. Fields left out (null) are not changed.")

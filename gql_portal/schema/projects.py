@@ -1,14 +1,38 @@
-"""GraphQL types of projects: the client's own customers, projects and activities (PROJECTS)."""
+"""GraphQL types of projects: the client's own customers, projects and activities (PROJECTS).
+
+Nested lists and relations load through the request's DataLoaders (one statement per level,
+whatever the number of parents) within the viewer's row scope: an employee sees only the
+projects they are assigned to, and only what they reach of the rest.
+"""
+
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
+from sqlalchemy import ColumnElement
 from strawberry import relay
 
 from gql_portal.db import projects as db
+from gql_portal.db.employees import Employee as EmployeeRow
+from gql_portal.domain.identity import format_organisation_number
 from gql_portal.permissions.matrix import Area
-from gql_portal.permissions.rules import AreaRule
-from gql_portal.schema.fields import field
+from gql_portal.permissions.rules import AreaRule, Structural
+from gql_portal.resolvers.loading import by_id, children
+from gql_portal.schema.fields import field, resolver_field
+
+if TYPE_CHECKING:
+    from gql_portal.schema.employees import Employee
 
 PROJECTS = AreaRule(Area.PROJECTS)
+ActiveFilter = Annotated[
+    bool | None, strawberry.argument(description="Default true; null for all.")
+]
+STRUCTURAL = Structural()
+
+
+def _active_filter(
+    model: type[db.Project] | type[db.Activity], active: bool | None
+) -> list[ColumnElement[bool]]:
+    return [] if active is None else [model.active.is_(active)]
 
 
 @strawberry.type(description="A customer of the company (the client's own customer).")
@@ -16,7 +40,25 @@ class Customer(relay.Node):
     id: relay.NodeID[int]
     company_id: strawberry.Private[int]
     name: str = field(PROJECTS)
-    organisation_number: str | None = field(PROJECTS)
+    organisation_number: str | None = field(
+        PROJECTS, description="Organisationsnummer, formatted NNNNNN-NNNN."
+    )
+
+    @resolver_field(PROJECTS, description="The customer's projects, by code.")
+    async def projects(
+        self,
+        info: strawberry.Info,
+        active: ActiveFilter = True,
+    ) -> list["Project"]:
+        rows = await children(
+            info.context,
+            db.Project,
+            db.Project.customer_id,
+            order_by=[db.Project.code],
+            where=_active_filter(db.Project, active),
+            variant=("active", active),
+        ).load(self.id)
+        return [Project.from_row(row) for row in rows]
 
     @classmethod
     def from_row(cls, row: db.Customer) -> "Customer":
@@ -24,7 +66,11 @@ class Customer(relay.Node):
             id=row.id,
             company_id=row.company_id,
             name=row.name,
-            organisation_number=row.organisation_number,
+            organisation_number=(
+                format_organisation_number(row.organisation_number)
+                if row.organisation_number
+                else None
+            ),
         )
 
 
@@ -33,9 +79,53 @@ class Project(relay.Node):
     id: relay.NodeID[int]
     company_id: strawberry.Private[int]
     customer_id: strawberry.Private[int | None]
-    code: str = field(PROJECTS)
+    code: str = field(PROJECTS, description="Unique in the company.")
     name: str = field(PROJECTS)
-    active: bool = field(PROJECTS)
+    active: bool = field(PROJECTS, description="Inactive projects take no new time.")
+
+    @resolver_field(PROJECTS, description="The customer the project is for, if any.")
+    async def customer(self, info: strawberry.Info) -> Customer | None:
+        if self.customer_id is None:
+            return None
+        row = await by_id(info.context, db.Customer).load(self.customer_id)
+        return Customer.from_row(row) if row else None
+
+    @resolver_field(PROJECTS, description="The project's activities, by name.")
+    async def activities(
+        self,
+        info: strawberry.Info,
+        active: ActiveFilter = True,
+    ) -> list["Activity"]:
+        rows = await children(
+            info.context,
+            db.Activity,
+            db.Activity.project_id,
+            order_by=[db.Activity.name],
+            where=_active_filter(db.Activity, active),
+            variant=("active", active),
+        ).load(self.id)
+        return [Activity.from_row(row) for row in rows]
+
+    @resolver_field(
+        PROJECTS,
+        description="The employees assigned to the project, by name (an employee sees only "
+        "themself).",
+    )
+    async def assigned_employees(
+        self, info: strawberry.Info
+    ) -> list[Annotated["Employee", strawberry.lazy("gql_portal.schema.employees")]]:
+        from gql_portal.schema import employees
+
+        ctx = info.context
+        assignments = await children(
+            ctx, db.ProjectAssignment, db.ProjectAssignment.project_id
+        ).load(self.id)
+        rows = await by_id(ctx, EmployeeRow).load_many([a.employee_id for a in assignments])
+        found = sorted(
+            (row for row in rows if row is not None),
+            key=lambda row: (row.last_name, row.first_name, row.id),
+        )
+        return [employees.Employee.from_row(row) for row in found]
 
     @classmethod
     def from_row(cls, row: db.Project) -> "Project":
@@ -57,6 +147,11 @@ class Activity(relay.Node):
     name: str = field(PROJECTS)
     active: bool = field(PROJECTS)
 
+    @resolver_field(PROJECTS, description="The project the activity belongs to.")
+    async def project(self, info: strawberry.Info) -> Project | None:
+        row = await by_id(info.context, db.Project).load(self.project_id)
+        return Project.from_row(row) if row else None
+
     @classmethod
     def from_row(cls, row: db.Activity) -> "Activity":
         return cls(
@@ -66,3 +161,61 @@ class Activity(relay.Node):
             name=row.name,
             active=row.active,
         )
+
+
+# --- inputs and payloads ------------------------------------------------------------------
+
+
+@strawberry.input(description="A new customer.")
+class CreateCustomerInput:
+    name: str
+    organisation_number: str | None = strawberry.field(
+        default=None, description="10 digits, e.g. 556677-8899."
+    )
+
+
+@strawberry.input(
+    description="A customer's changes. Fields left out (null) are not changed; an empty "
+    "organisation number removes it."
+)
+class UpdateCustomerInput:
+    name: str | None = None
+    organisation_number: str | None = None
+
+
+@strawberry.type
+class CustomerPayload:
+    customer: Customer = field(STRUCTURAL)
+
+
+@strawberry.input(description="A new project.")
+class CreateProjectInput:
+    code: str = strawberry.field(description="1-20 characters without spaces, unique.")
+    name: str
+    customer_id: relay.GlobalID | None = None
+
+
+@strawberry.input(
+    description="A project's changes. Fields left out are not changed; `customerId: null` "
+    "removes the customer."
+)
+class UpdateProjectInput:
+    code: str | None = None
+    name: str | None = None
+    customer_id: relay.GlobalID | None = strawberry.UNSET
+
+
+@strawberry.type
+class ProjectPayload:
+    project: Project = field(STRUCTURAL)
+
+
+@strawberry.input(description="An activity's changes. Fields left out (null) are not changed.")
+class UpdateActivityInput:
+    name: str | None = None
+    active: bool | None = None
+
+
+@strawberry.type
+class ActivityPayload:
+    activity: Activity = field(STRUCTURAL)

@@ -3,14 +3,49 @@ rule) in gql_portal/resolvers/<domain>.py."""
 
 import strawberry
 
-from gql_portal.resolvers import accounts, employees, node
+from gql_portal.resolvers import (
+    absence,
+    accounts,
+    employees,
+    expenses,
+    node,
+    payroll,
+    projects,
+    schedules,
+    settings,
+    time,
+    users,
+)
 
 
 @strawberry.type
-class Query(accounts.Queries, node.Queries, employees.Queries):
+class Query(
+    accounts.Queries,
+    node.Queries,
+    employees.Queries,
+    expenses.Queries,
+    time.Queries,
+    absence.Queries,
+    schedules.Queries,
+    payroll.Queries,
+    settings.Queries,
+    users.Queries,
+    projects.Queries,
+):
     pass
 
 
 @strawberry.type
-class Mutation(accounts.Mutations, employees.Mutations):
+class Mutation(
+    accounts.Mutations,
+    employees.Mutations,
+    expenses.Mutations,
+    time.Mutations,
+    absence.Mutations,
+    schedules.Mutations,
+    payroll.Mutations,
+    settings.Mutations,
+    users.Mutations,
+    projects.Mutations,
+):
     pass

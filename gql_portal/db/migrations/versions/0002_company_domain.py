@@ -2,7 +2,7 @@
 
 Revision ID: 0002_company_domain
 Revises: 0001_accounts
-Create Date: 2026-11-27 03:45:32.783958
+Create Date: 2026-11-27 03:57:28.864464
 """
 
 from collections.abc import Sequence
@@ -349,12 +349,47 @@ def upgrade() -> None:
         batch_op.create_index("ix_expenses_employee_id_date", ["employee_id", "date"], unique=False)
 
     op.create_table(
+        "payroll_employees",
+        sa.Column("company_id", sa.Integer(), nullable=False),
+        sa.Column("period_id", sa.Integer(), nullable=False),
+        sa.Column("employee_id", sa.Integer(), nullable=False),
+        sa.Column("unattested_weeks", sa.JSON(), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["company_id"],
+            ["companies.id"],
+            name=op.f("fk_payroll_employees_company_id_companies"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["employee_id"],
+            ["employees.id"],
+            name=op.f("fk_payroll_employees_employee_id_employees"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["period_id"],
+            ["payroll_periods.id"],
+            name=op.f("fk_payroll_employees_period_id_payroll_periods"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payroll_employees")),
+        sa.UniqueConstraint(
+            "period_id", "employee_id", name=op.f("uq_payroll_employees_period_id_employee_id")
+        ),
+    )
+    with op.batch_alter_table("payroll_employees", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_payroll_employees_company_id"), ["company_id"], unique=False
+        )
+
+    op.create_table(
         "payroll_lines",
         sa.Column("company_id", sa.Integer(), nullable=False),
         sa.Column("period_id", sa.Integer(), nullable=False),
         sa.Column("employee_id", sa.Integer(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
-        sa.Column("date", sa.Date(), nullable=True),
+        sa.Column("date", sa.Date(), nullable=False),
         sa.Column("pay_type", sa.String(length=20), nullable=False),
         sa.Column("description", sa.String(length=200), nullable=False),
         sa.Column("time_code", sa.String(length=10), nullable=True),
@@ -382,6 +417,8 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("source_id", sa.Integer(), nullable=False),
+        sa.Column("hours", gql_portal.db.base.ScaledDecimal(), nullable=True),
+        sa.Column("extent_percent", gql_portal.db.base.ScaledDecimal(), nullable=True),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["company_id"],
@@ -596,11 +633,14 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_receipts")),
-        sa.UniqueConstraint("storage_key", name=op.f("uq_receipts_storage_key")),
     )
     with op.batch_alter_table("receipts", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_receipts_company_id"), ["company_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_receipts_expense_id"), ["expense_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_receipts_storage_key"), ["storage_key"], unique=False)
+        batch_op.create_index(
+            "uq_receipts_expense_id_sha256", ["expense_id", "sha256"], unique=True
+        )
 
     op.create_table(
         "time_entries",
@@ -663,6 +703,8 @@ def downgrade() -> None:
 
     op.drop_table("time_entries")
     with op.batch_alter_table("receipts", schema=None) as batch_op:
+        batch_op.drop_index("uq_receipts_expense_id_sha256")
+        batch_op.drop_index(batch_op.f("ix_receipts_storage_key"))
         batch_op.drop_index(batch_op.f("ix_receipts_expense_id"))
         batch_op.drop_index(batch_op.f("ix_receipts_company_id"))
 
@@ -695,6 +737,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_payroll_lines_company_id"))
 
     op.drop_table("payroll_lines")
+    with op.batch_alter_table("payroll_employees", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_payroll_employees_company_id"))
+
+    op.drop_table("payroll_employees")
     with op.batch_alter_table("expenses", schema=None) as batch_op:
         batch_op.drop_index("ix_expenses_employee_id_date")
         batch_op.drop_index("ix_expenses_company_id_status_date")

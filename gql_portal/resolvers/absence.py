@@ -1,0 +1,295 @@
+"""Absence and leave (ABSENCE): employees request, administrators approve, reject or register.
+
+An employee's REQUESTED and APPROVED absences never overlap. The owner may cancel an absence
+while it is REQUESTED; an administrator may cancel any (the audit log keeps what it was).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import strawberry
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry import relay
+
+from gql_portal.context import RequestContext
+from gql_portal.db.absence import Absence
+from gql_portal.domain.absence import (
+    BLOCKING_STATUSES,
+    EXTENT_PLACES,
+    AbsenceStatus,
+    extent_problem,
+    longer_than_a_year,
+)
+from gql_portal.domain.validation import clean_text
+from gql_portal.errors import AppError, Code, Problems, bad_input
+from gql_portal.permissions.matrix import Area, Op, Reach
+from gql_portal.permissions.rules import AreaRule
+from gql_portal.resolvers.audit import record
+from gql_portal.resolvers.common import Ctx, node_id, not_found
+from gql_portal.resolvers.loading import by_id, children, paginate
+from gql_portal.resolvers.time import (
+    FromArgument,
+    ToArgument,
+    check_range,
+    employee_filter,
+    lock_employee,
+    owner_of,
+    reachable_employee,
+)
+from gql_portal.schema import absence as gql
+from gql_portal.schema.fields import field, mutation
+from gql_portal.schema.relay import Connection
+
+ABSENCE_LOCK = 0x41425345  # "ABSE": see resolvers.time.lock_employee
+
+ABSENCE_READ = AreaRule(Area.ABSENCE)
+ABSENCE_WRITE = AreaRule(Area.ABSENCE, Op.WRITE)
+ABSENCE_MANAGE = AreaRule(Area.ABSENCE, Op.MANAGE)
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def _overlapping(start: date | None, end: date | None) -> list[Any]:
+    """Absences that share at least one day with `start`-`end` (either end open)."""
+    where = []
+    if start is not None:
+        where.append(Absence.end_date >= start)
+    if end is not None:
+        where.append(Absence.start_date <= end)
+    return where
+
+
+async def absences(
+    info: Ctx,
+    first: int | None = None,
+    after: str | None = None,
+    employee_id: relay.GlobalID | None = None,
+    status: AbsenceStatus | None = None,
+    from_: FromArgument = None,
+    to: ToArgument = None,
+) -> Connection[gql.Absence]:
+    """Absences by first day; those touching `from`-`to`; an employee sees only their own."""
+    check_range(from_, to)
+    statement = select(Absence).where(
+        *employee_filter(Absence, employee_id), *_overlapping(from_, to)
+    )
+    if status is not None:
+        statement = statement.where(Absence.status == status)
+    order = [Absence.start_date, Absence.id]
+    return await paginate(
+        info.context, statement, order, gql.Absence.from_row, first=first, after=after
+    )
+
+
+async def employee_absences(
+    ctx: RequestContext, employee_id: int, start: date | None, end: date | None
+) -> list[gql.Absence]:
+    """Employee.absences: one statement for every employee of the answer."""
+    check_range(start, end)
+    loader = children(
+        ctx,
+        Absence,
+        Absence.employee_id,
+        order_by=[Absence.start_date],
+        where=_overlapping(start, end),
+        variant=("dates", start, end),
+    )
+    return [gql.Absence.from_row(row) for row in await loader.load(employee_id)]
+
+
+async def absence_by_id(ctx: RequestContext, absence_id: int) -> gql.Absence | None:
+    row = await by_id(ctx, Absence).load(absence_id)
+    return gql.Absence.from_row(row) if row else None
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+def _audit_values(absence: Absence) -> dict[str, Any]:
+    return {
+        "employee_id": absence.employee_id,
+        "absence_id": absence.id,
+        "kind": absence.kind.value,
+        "start_date": absence.start_date.isoformat(),
+        "end_date": absence.end_date.isoformat(),
+        "extent_percent": str(absence.extent_percent),
+        "status": absence.status.value,
+    }
+
+
+async def request_absence(info: Ctx, input: gql.RequestAbsenceInput) -> gql.AbsencePayload:
+    ctx = info.context
+    if input.approved and not ctx.access.row_scope(Area.ABSENCE, Op.MANAGE):
+        raise AppError(
+            Code.FORBIDDEN,
+            "Only an administrator registers an absence as approved.",
+            area=Area.ABSENCE.value,
+            field="approved",
+        )
+    employee = await reachable_employee(ctx, input.employee_id)
+    problems = Problems()
+    dates_valid = False
+    if input.end_date < input.start_date:
+        problems.add("endDate", "BEFORE_START", "must not be before the first day")
+    elif longer_than_a_year(input.start_date, input.end_date):
+        problems.add("endDate", "TOO_LONG", "one absence covers at most a year: split it")
+    else:
+        dates_valid = True
+    problem = extent_problem(input.extent_percent)
+    if problem:
+        problems.add("extentPercent", *problem)
+    comment = None
+    if input.comment is not None:
+        comment = clean_text(problems, "comment", input.comment, max_length=500, required=False)
+    now = ctx.clock.now()
+    async with ctx.database.scoped(
+        ctx.access, Op.MANAGE if input.approved else Op.WRITE
+    ) as session:
+        await lock_employee(session, ABSENCE_LOCK, employee.id)
+        if dates_valid:
+            other = await session.scalar(
+                select(Absence)
+                .where(
+                    Absence.employee_id == employee.id,
+                    Absence.status.in_(BLOCKING_STATUSES),
+                    *_overlapping(input.start_date, input.end_date),
+                )
+                .order_by(Absence.start_date, Absence.id)
+                .limit(1)
+            )
+            if other is not None:
+                problems.add(
+                    "startDate",
+                    "OVERLAPS",
+                    f"overlaps a {other.status.value.lower()} {other.kind.value.lower()} absence "
+                    f"{other.start_date.isoformat()} to {other.end_date.isoformat()}",
+                )
+        problems.raise_if_any()
+        absence = Absence(
+            company_id=employee.company_id,
+            employee_id=employee.id,
+            kind=input.kind,
+            start_date=input.start_date,
+            end_date=input.end_date,
+            extent_percent=input.extent_percent.quantize(EXTENT_PLACES),
+            status=AbsenceStatus.APPROVED if input.approved else AbsenceStatus.REQUESTED,
+            comment=comment or None,
+            decided_by_user_id=ctx.access.user_id if input.approved else None,
+            decided_at=now if input.approved else None,
+            created_at=now,
+        )
+        session.add(absence)
+        await session.flush()
+        if await session.scalar(select(Absence.id).where(Absence.id == absence.id)) is None:
+            raise not_found("Employee", "employeeId")  # the scope filters no INSERT
+        action = "ABSENCE_REGISTERED" if input.approved else "ABSENCE_REQUESTED"
+        record(session, ctx, action, company_id=absence.company_id, **_audit_values(absence))
+    return gql.AbsencePayload(absence=gql.Absence.from_row(absence))
+
+
+async def _locked_absence(ctx: RequestContext, session: AsyncSession, absence_id: int) -> Absence:
+    """The absence in the viewer's scope, read once its employee's lock is held."""
+    await lock_employee(
+        session, ABSENCE_LOCK, await owner_of(session, Absence, absence_id, "Absence")
+    )
+    absence = await session.scalar(select(Absence).where(Absence.id == absence_id))
+    if absence is None:
+        raise not_found("Absence")
+    return absence
+
+
+async def _decide(
+    ctx: RequestContext,
+    id: relay.GlobalID,
+    status: AbsenceStatus,
+    reason: str | None = None,
+) -> gql.AbsencePayload:
+    absence_id = node_id(id, "Absence")
+    async with ctx.database.scoped(ctx.access, Op.MANAGE) as session:
+        absence = await _locked_absence(ctx, session, absence_id)
+        if absence.status is not status:  # deciding the same way again changes nothing
+            if absence.status is not AbsenceStatus.REQUESTED:
+                raise bad_input(
+                    "id", "ALREADY_DECIDED", f"the absence is {absence.status.value.lower()}"
+                )
+            absence.status = status
+            absence.decided_by_user_id = ctx.access.user_id
+            absence.decided_at = ctx.clock.now()
+            absence.rejection_reason = reason
+            action = "ABSENCE_APPROVED" if status is AbsenceStatus.APPROVED else "ABSENCE_REJECTED"
+            details = _audit_values(absence)
+            if reason is not None:
+                details["reason"] = reason
+            record(session, ctx, action, company_id=absence.company_id, **details)
+    return gql.AbsencePayload(absence=gql.Absence.from_row(absence))
+
+
+async def approve_absence(info: Ctx, id: relay.GlobalID) -> gql.AbsencePayload:
+    return await _decide(info.context, id, AbsenceStatus.APPROVED)
+
+
+async def reject_absence(info: Ctx, id: relay.GlobalID, reason: str) -> gql.AbsencePayload:
+    problems = Problems()
+    cleaned = clean_text(problems, "reason", reason, max_length=500)
+    problems.raise_if_any()
+    return await _decide(info.context, id, AbsenceStatus.REJECTED, cleaned)
+
+
+async def cancel_absence(info: Ctx, id: relay.GlobalID) -> gql.CancelAbsencePayload:
+    ctx = info.context
+    absence_id = node_id(id, "Absence")
+    async with ctx.database.scoped(ctx.access, Op.WRITE) as session:
+        absence = await _locked_absence(ctx, session, absence_id)
+        manager = ctx.access.reach(Area.ABSENCE, Op.MANAGE, absence.company_id) is Reach.ALL
+        if not manager and absence.status is not AbsenceStatus.REQUESTED:
+            raise bad_input(
+                "id",
+                "ALREADY_DECIDED",
+                f"the absence is {absence.status.value.lower()}: ask an administrator",
+            )
+        record(
+            session,
+            ctx,
+            "ABSENCE_CANCELLED",
+            company_id=absence.company_id,
+            **_audit_values(absence),
+        )
+        await session.delete(absence)
+    return gql.CancelAbsencePayload(cancelled_id=relay.GlobalID("Absence", str(absence_id)))
+
+
+# --- the domain's root fields ---------------------------------------------------------------
+
+
+@strawberry.type
+class Queries:
+    absences = field(
+        ABSENCE_READ,
+        absences,
+        description="Absences by first day, optionally of one employee, in one status, and "
+        "touching `from`-`to`.",
+    )
+
+
+@strawberry.type
+class Mutations:
+    request_absence = mutation(
+        ABSENCE_WRITE,
+        request_absence,
+        description="Ask for an absence (REQUESTED); an administrator may register it APPROVED "
+        "at once with `approved: true`. Must not overlap another requested or approved one.",
+    )
+    approve_absence = mutation(ABSENCE_MANAGE, approve_absence, description="Approve a request.")
+    reject_absence = mutation(
+        ABSENCE_MANAGE, reject_absence, description="Reject a request, saying why."
+    )
+    cancel_absence = mutation(
+        ABSENCE_WRITE,
+        cancel_absence,
+        description="Withdraw an absence: the employee while it is REQUESTED, an administrator "
+        "any time.",
+    )

@@ -1,0 +1,603 @@
+"""Payroll periods and the payroll basis: list and open periods, the basis (live while OPEN,
+frozen once LOCKED) with its late differences, lock and unlock.
+
+Reading the sources. The basis is PAYROLL_BASIS data computed from rows of other areas (TIME,
+ABSENCE, SCHEDULES, EXPENSES_RECEIPTS, the employees and their time codes). Whoever reads the
+basis must see all of its sources, and only those: a LIMITED partner reads the basis but not
+TIME or ABSENCE; an employee reads their own. So the sources are read through the row scope of
+the viewer's PAYROLL_BASIS reach (`scoped(..., as_area=...)`): the companies where the viewer
+reaches the basis,
+and, for OWN reach, each table's own rows (an employee's own time, absence, expenses and
+schedule; the company's time codes). That is still row scoping below the resolvers: nothing is
+filtered by hand.
+
+Batching. The live basis of every period a request asks for is computed from one load of the
+sources (seven statements, whatever the number of periods and employees); a frozen basis is two
+statements (its lines and its employees) for all periods; employees are one statement.
+"""
+
+from __future__ import annotations
+
+import dataclasses as dc
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any
+
+import strawberry
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry import relay
+from strawberry.dataloader import DataLoader
+
+from gql_portal.context import RequestContext
+from gql_portal.db.absence import Absence
+from gql_portal.db.employees import Employee
+from gql_portal.db.expenses import Expense
+from gql_portal.db.payroll import PayrollEmployee, PayrollLine, PayrollPeriod
+from gql_portal.db.schedules import Schedule
+from gql_portal.db.settings import TimeCode
+from gql_portal.db.time import TimeEntry, WeekAttestation
+from gql_portal.domain import payroll as domain
+from gql_portal.domain.absence import AbsenceStatus
+from gql_portal.domain.expenses import ExpenseStatus
+from gql_portal.domain.payroll import PeriodState
+from gql_portal.domain.time import week_start
+from gql_portal.errors import bad_input
+from gql_portal.permissions.matrix import Area, Op
+from gql_portal.permissions.rules import AreaRule
+from gql_portal.resolvers.audit import record
+from gql_portal.resolvers.common import Ctx, node_id, not_found
+from gql_portal.resolvers.loading import by_id, children, paginate, request_loader
+from gql_portal.schema import payroll as gql
+from gql_portal.schema.accounts import Company
+from gql_portal.schema.fields import field, mutation
+from gql_portal.schema.relay import Connection
+
+TYPE_NAME = "PayrollPeriod"
+
+# --- reading the sources in the PAYROLL_BASIS reach -----------------------------------------
+
+
+@dataclass(frozen=True)
+class PeriodRef:
+    id: int
+    company_id: int
+    start: date
+    end: date
+
+
+@dataclass
+class Sources:
+    """One company's sources of a date range, as the pure computation takes them."""
+
+    employees: list[domain.BasisEmployee] = dc.field(default_factory=list)
+    time_entries: list[domain.BasisTimeEntry] = dc.field(default_factory=list)
+    attested_weeks: set[tuple[int, date]] = dc.field(default_factory=set)
+    absences: list[domain.BasisAbsence] = dc.field(default_factory=list)
+    expenses: list[domain.BasisExpense] = dc.field(default_factory=list)
+    time_codes: list[domain.BasisTimeCode] = dc.field(default_factory=list)
+    schedules: list[domain.BasisSchedule] = dc.field(default_factory=list)
+
+    def basis(self, period: PeriodRef) -> list[domain.EmployeeBasis]:
+        return domain.compute_basis(
+            period.start,
+            period.end,
+            self.employees,
+            self.time_entries,
+            self.attested_weeks,
+            self.absences,
+            self.expenses,
+            self.time_codes,
+            self.schedules,
+        )
+
+
+async def load_sources(
+    session: AsyncSession,
+    company_ids: set[int],
+    start: date,
+    end: date,
+    employee_ids: frozenset[int] | None = None,
+) -> dict[int, Sources]:
+    """The sources of `start`..`end` for the companies' periods: seven statements.
+
+    `session` must be scoped (`scoped(..., as_area=Area.PAYROLL_BASIS)`). The company filter picks
+    the periods' companies (a partner's periods span clients); what the viewer reaches, the row
+    scope decides. `employee_ids` narrows to some employees (an argument, not access).
+    """
+    companies = sorted(company_ids)
+    sources: dict[int, Sources] = defaultdict(Sources)
+
+    def narrowed(statement: Any, column: Any) -> Any:
+        return statement if employee_ids is None else statement.where(column.in_(employee_ids))
+
+    employees = narrowed(select(Employee).where(Employee.company_id.in_(companies)), Employee.id)
+    for row in (await session.scalars(employees)).all():
+        sources[row.company_id].employees.append(
+            domain.BasisEmployee(
+                id=row.id,
+                active=row.active,
+                salary_form=row.salary_form,
+                salary_amount=row.salary_amount,
+                employment_start=row.employment_start,
+                employment_end=row.employment_end,
+            )
+        )
+    codes = select(TimeCode).where(TimeCode.company_id.in_(companies))
+    for code in (await session.scalars(codes)).all():
+        sources[code.company_id].time_codes.append(
+            domain.BasisTimeCode(
+                id=code.id,
+                code=code.code,
+                name=code.name,
+                kind=code.kind,
+                paxml_code=code.paxml_code,
+                pay_type=code.pay_type,
+                unit=code.unit,
+            )
+        )
+    schedules = narrowed(
+        select(Schedule).where(Schedule.company_id.in_(companies)), Schedule.employee_id
+    )
+    for schedule in (await session.scalars(schedules)).all():
+        sources[schedule.company_id].schedules.append(
+            domain.BasisSchedule(
+                schedule.employee_id, tuple(schedule.hours_on(day) for day in range(7))
+            )
+        )
+    entries = narrowed(
+        select(TimeEntry).where(
+            TimeEntry.company_id.in_(companies), TimeEntry.date >= start, TimeEntry.date <= end
+        ),
+        TimeEntry.employee_id,
+    )
+    for entry in (await session.scalars(entries)).all():
+        sources[entry.company_id].time_entries.append(
+            domain.BasisTimeEntry(
+                entry.id, entry.employee_id, entry.date, entry.hours, entry.time_code_id
+            )
+        )
+    attestations = narrowed(
+        select(WeekAttestation).where(
+            WeekAttestation.company_id.in_(companies),
+            WeekAttestation.week_start >= week_start(start),
+            WeekAttestation.week_start <= end,
+        ),
+        WeekAttestation.employee_id,
+    )
+    for attestation in (await session.scalars(attestations)).all():
+        sources[attestation.company_id].attested_weeks.add(
+            (attestation.employee_id, attestation.week_start)
+        )
+    absences = narrowed(
+        select(Absence).where(
+            Absence.company_id.in_(companies),
+            Absence.status == AbsenceStatus.APPROVED,
+            Absence.start_date <= end,
+            Absence.end_date >= start,
+        ),
+        Absence.employee_id,
+    )
+    for absence in (await session.scalars(absences)).all():
+        sources[absence.company_id].absences.append(
+            domain.BasisAbsence(
+                id=absence.id,
+                employee_id=absence.employee_id,
+                kind=absence.kind,
+                start_date=absence.start_date,
+                end_date=absence.end_date,
+                extent_percent=absence.extent_percent,
+                status=absence.status,
+            )
+        )
+    expenses = narrowed(
+        select(Expense).where(
+            Expense.company_id.in_(companies),
+            Expense.status == ExpenseStatus.APPROVED,
+            Expense.date >= start,
+            Expense.date <= end,
+        ),
+        Expense.employee_id,
+    )
+    for expense in (await session.scalars(expenses)).all():
+        sources[expense.company_id].expenses.append(
+            domain.BasisExpense(
+                id=expense.id,
+                employee_id=expense.employee_id,
+                kind=expense.kind,
+                date=expense.date,
+                description=expense.description,
+                amount=expense.amount,
+                status=expense.status,
+                distance_km=expense.distance_km,
+                rate_per_mil=expense.rate_per_mil,
+            )
+        )
+    return sources
+
+
+# --- the live and the frozen basis ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BasisKey:
+    period: PeriodRef
+    employee_ids: frozenset[int] | None
+
+
+def live_basis(ctx: RequestContext) -> DataLoader[BasisKey, list[domain.EmployeeBasis]]:
+    """The basis computed now from the sources: one load of the sources for every period."""
+
+    async def load(keys: Sequence[BasisKey]) -> list[list[domain.EmployeeBasis]]:
+        narrowing = [key.employee_ids for key in keys]
+        employee_ids = (
+            None
+            if any(ids is None for ids in narrowing)
+            else frozenset().union(*(ids for ids in narrowing if ids is not None))
+        )
+        async with ctx.database.scoped(ctx.access, as_area=Area.PAYROLL_BASIS) as session:
+            sources = await load_sources(
+                session,
+                {key.period.company_id for key in keys},
+                min(key.period.start for key in keys),
+                max(key.period.end for key in keys),
+                employee_ids,
+            )
+        results = []
+        for key in keys:
+            bases = sources[key.period.company_id].basis(key.period)
+            if key.employee_ids is not None:
+                bases = [basis for basis in bases if basis.employee_id in key.employee_ids]
+            results.append(bases)
+        return results
+
+    return request_loader(ctx, "payroll_live_basis", lambda: DataLoader(load_fn=load))
+
+
+def line_from_row(row: PayrollLine) -> domain.BasisLine:
+    return domain.BasisLine(
+        employee_id=row.employee_id,
+        date=row.date,
+        pay_type=row.pay_type,
+        description=row.description,
+        time_code=row.time_code,
+        quantity=row.quantity,
+        unit=row.unit,
+        unit_price=row.unit_price,
+        amount=row.amount,
+        source=row.source,
+        source_id=row.source_id,
+        hours=row.hours,
+        extent_percent=row.extent_percent,
+    )
+
+
+async def frozen_basis(
+    ctx: RequestContext, period_id: int, employee_ids: frozenset[int] | None
+) -> list[domain.EmployeeBasis]:
+    """A locked period's stored basis (read with the viewer's own row scope)."""
+    where_lines = [] if employee_ids is None else [PayrollLine.employee_id.in_(employee_ids)]
+    where_heads = [] if employee_ids is None else [PayrollEmployee.employee_id.in_(employee_ids)]
+    variant = None if employee_ids is None else tuple(sorted(employee_ids))
+    lines = await children(
+        ctx,
+        PayrollLine,
+        PayrollLine.period_id,
+        order_by=[PayrollLine.employee_id, PayrollLine.position],
+        where=where_lines,
+        variant=variant,
+    ).load(period_id)
+    heads = await children(
+        ctx,
+        PayrollEmployee,
+        PayrollEmployee.period_id,
+        order_by=[PayrollEmployee.employee_id],
+        where=where_heads,
+        variant=variant,
+    ).load(period_id)
+    weeks = {
+        head.employee_id: tuple(date.fromisoformat(week) for week in head.unattested_weeks)
+        for head in heads
+    }
+    return domain.basis_from_lines((line_from_row(row) for row in lines), weeks)
+
+
+def _employee_filter(employee_ids: list[relay.GlobalID] | None) -> frozenset[int] | None:
+    if employee_ids is None:
+        return None
+    return frozenset(node_id(global_id, "Employee", "employeeIds") for global_id in employee_ids)
+
+
+def _ref(period: gql.PayrollPeriod) -> PeriodRef:
+    return PeriodRef(period.id, period.company_id, period.start_date, period.end_date)
+
+
+async def period_basis(
+    ctx: RequestContext, period: gql.PayrollPeriod, employee_ids: list[relay.GlobalID] | None
+) -> list[gql.EmployeeBasis]:
+    wanted = _employee_filter(employee_ids)
+    if period.state is PeriodState.OPEN:
+        bases = await live_basis(ctx).load(BasisKey(_ref(period), wanted))
+    else:
+        bases = await frozen_basis(ctx, period.id, wanted)
+    return [gql.EmployeeBasis.from_basis(period.company_id, basis) for basis in bases]
+
+
+async def period_differences(
+    ctx: RequestContext, period: gql.PayrollPeriod, employee_ids: list[relay.GlobalID] | None
+) -> list[gql.EmployeeBasisDifference]:
+    if period.state is PeriodState.OPEN:
+        return []
+    wanted = _employee_filter(employee_ids)
+    frozen = await frozen_basis(ctx, period.id, wanted)
+    live = await live_basis(ctx).load(BasisKey(_ref(period), wanted))
+    changes = domain.differences(
+        (line for basis in frozen for line in basis.lines),
+        (line for basis in live for line in basis.lines),
+    )
+    return [gql.EmployeeBasisDifference.from_difference(period.company_id, c) for c in changes]
+
+
+async def period_company(ctx: RequestContext, company_id: int) -> Company:
+    from gql_portal.resolvers.node import company_by_id
+
+    company = await company_by_id(ctx, company_id)
+    if company is None:
+        raise not_found("Company")
+    return company
+
+
+# --- periods --------------------------------------------------------------------------------
+
+
+async def payroll_period_by_id(ctx: RequestContext, period_id: int) -> gql.PayrollPeriod | None:
+    row = await by_id(ctx, PayrollPeriod).load(period_id)
+    return gql.PayrollPeriod.from_row(row) if row else None
+
+
+async def payroll_periods(
+    info: Ctx,
+    from_: Annotated[date | None, strawberry.argument(name="from")] = None,
+    to: date | None = None,
+    first: int | None = None,
+    after: str | None = None,
+) -> Connection[gql.PayrollPeriod]:
+    """The periods that exist (see `openPayrollPeriod`), latest first, overlapping from..to."""
+    if from_ is not None and to is not None and to < from_:
+        raise bad_input("to", "BEFORE_FROM", "must not be before `from`")
+    statement = select(PayrollPeriod)
+    if from_ is not None:
+        statement = statement.where(PayrollPeriod.end_date >= from_)
+    if to is not None:
+        statement = statement.where(PayrollPeriod.start_date <= to)
+    return await paginate(
+        info.context,
+        statement,
+        [PayrollPeriod.start_date, PayrollPeriod.id],
+        gql.PayrollPeriod.from_row,
+        first=first,
+        after=after,
+        descending=True,
+    )
+
+
+async def open_payroll_period(info: Ctx, month: str) -> gql.PayrollPeriodPayload:
+    """The session company's period of `month`, created OPEN when it does not exist yet."""
+    ctx = info.context
+    try:
+        start, end = domain.month_period(domain.parse_month(month))
+    except ValueError as error:
+        raise bad_input("month", "INVALID_MONTH", str(error)) from None
+    company_id = ctx.access.company_id
+    assert company_id is not None
+    try:
+        async with ctx.database.scoped(ctx.access, Op.MANAGE) as session:
+            row = await session.scalar(
+                select(PayrollPeriod).where(
+                    PayrollPeriod.company_id == company_id, PayrollPeriod.start_date == start
+                )
+            )
+            if row is None:
+                row = PayrollPeriod(
+                    company_id=company_id,
+                    start_date=start,
+                    end_date=end,
+                    state=PeriodState.OPEN,
+                    created_at=ctx.clock.now(),
+                )
+                session.add(row)
+                await session.flush()
+                record(
+                    session,
+                    ctx,
+                    "PAYROLL_PERIOD_OPENED",
+                    payroll_period_id=row.id,
+                    month=domain.month_label(start),
+                )
+    except IntegrityError:  # opened at the same moment by someone else: that one it is
+        async with ctx.database.scoped(ctx.access) as session:
+            row = await session.scalar(
+                select(PayrollPeriod).where(
+                    PayrollPeriod.company_id == company_id, PayrollPeriod.start_date == start
+                )
+            )
+        if row is None:
+            raise
+    return gql.PayrollPeriodPayload(payroll_period=gql.PayrollPeriod.from_row(row))
+
+
+def _refuse(state: PeriodState, wanted: PeriodState) -> None:
+    if state is wanted:
+        return
+    if state is PeriodState.EXPORTED:
+        raise bad_input("id", "EXPORTED", "the period has been exported; it cannot change")
+    if state is PeriodState.LOCKED:
+        raise bad_input("id", "LOCKED", "the period is already locked")
+    raise bad_input("id", "NOT_LOCKED", "the period is not locked")
+
+
+async def _claim(
+    session: AsyncSession, period: PayrollPeriod, wanted: PeriodState, values: dict[str, Any]
+) -> None:
+    """Move `period` out of state `wanted`, or refuse: a conditional UPDATE, so that of two
+    concurrent locks (or unlocks) exactly one goes ahead."""
+    _refuse(period.state, wanted)
+    result = await session.execute(
+        update(PayrollPeriod)
+        .where(PayrollPeriod.id == period.id, PayrollPeriod.state == wanted)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        await session.refresh(period)
+        _refuse(period.state, wanted)
+    for name, value in values.items():
+        setattr(period, name, value)
+
+
+async def lock_payroll_period(info: Ctx, id: relay.GlobalID) -> gql.PayrollPeriodPayload:
+    """Freeze the period's basis as computed now: its lines and employees are stored."""
+    ctx = info.context
+    period_id = node_id(id, TYPE_NAME)
+    now = ctx.clock.now()
+    async with ctx.database.scoped(ctx.access, Op.MANAGE, as_area=Area.PAYROLL_BASIS) as session:
+        period = await session.scalar(select(PayrollPeriod).where(PayrollPeriod.id == period_id))
+        if period is None:
+            raise not_found(TYPE_NAME)
+        await _claim(
+            session,
+            period,
+            PeriodState.OPEN,
+            {
+                "state": PeriodState.LOCKED,
+                "locked_at": now,
+                "locked_by_user_id": ctx.access.user_id,
+            },
+        )
+        ref = PeriodRef(period.id, period.company_id, period.start_date, period.end_date)
+        sources = await load_sources(session, {period.company_id}, ref.start, ref.end)
+        bases = sources[period.company_id].basis(ref)
+        for basis in bases:
+            session.add(
+                PayrollEmployee(
+                    company_id=period.company_id,
+                    period_id=period.id,
+                    employee_id=basis.employee_id,
+                    unattested_weeks=[week.isoformat() for week in basis.unattested_weeks],
+                )
+            )
+            session.add_all(
+                PayrollLine(
+                    company_id=period.company_id,
+                    period_id=period.id,
+                    employee_id=line.employee_id,
+                    position=position,
+                    date=line.date,
+                    pay_type=line.pay_type,
+                    description=line.description,
+                    time_code=line.time_code,
+                    quantity=line.quantity,
+                    unit=line.unit,
+                    unit_price=line.unit_price,
+                    amount=line.amount,
+                    source=line.source,
+                    source_id=line.source_id,
+                    hours=line.hours,
+                    extent_percent=line.extent_percent,
+                )
+                for position, line in enumerate(basis.lines)
+            )
+        record(
+            session,
+            ctx,
+            "PAYROLL_PERIOD_LOCKED",
+            company_id=period.company_id,
+            payroll_period_id=period.id,
+            month=domain.month_label(period.start_date),
+            employees=len(bases),
+            lines=sum(len(basis.lines) for basis in bases),
+            total_amount=str(sum((basis.total_amount for basis in bases), Decimal("0.00"))),
+            preliminary_employee_ids=[basis.employee_id for basis in bases if basis.preliminary],
+        )
+    return gql.PayrollPeriodPayload(payroll_period=gql.PayrollPeriod.from_row(period))
+
+
+async def unlock_payroll_period(info: Ctx, id: relay.GlobalID) -> gql.PayrollPeriodPayload:
+    """Open a locked period again: its frozen basis is discarded (the audit log keeps the
+    fact). An exported period stays as it is."""
+    ctx = info.context
+    period_id = node_id(id, TYPE_NAME)
+    async with ctx.database.scoped(ctx.access, Op.MANAGE) as session:
+        period = await session.scalar(select(PayrollPeriod).where(PayrollPeriod.id == period_id))
+        if period is None:
+            raise not_found(TYPE_NAME)
+        await _claim(
+            session,
+            period,
+            PeriodState.LOCKED,
+            {"state": PeriodState.OPEN, "locked_at": None, "locked_by_user_id": None},
+        )
+        removed = await session.execute(
+            delete(PayrollLine)
+            .where(PayrollLine.period_id == period.id)
+            .execution_options(synchronize_session=False)
+        )
+        await session.execute(
+            delete(PayrollEmployee)
+            .where(PayrollEmployee.period_id == period.id)
+            .execution_options(synchronize_session=False)
+        )
+        record(
+            session,
+            ctx,
+            "PAYROLL_PERIOD_UNLOCKED",
+            company_id=period.company_id,
+            payroll_period_id=period.id,
+            month=domain.month_label(period.start_date),
+            lines_discarded=removed.rowcount,  # type: ignore[attr-defined]
+        )
+    return gql.PayrollPeriodPayload(payroll_period=gql.PayrollPeriod.from_row(period))
+
+
+# --- the domain's root fields ---------------------------------------------------------------
+
+BASIS_READ = AreaRule(Area.PAYROLL_BASIS)
+BASIS_MANAGE = AreaRule(Area.PAYROLL_BASIS, Op.MANAGE)
+
+
+@strawberry.type
+class Queries:
+    payroll_periods = field(
+        BASIS_READ,
+        payroll_periods,
+        description="Payroll periods (calendar months), latest first; `from`/`to` keep those "
+        "that overlap the dates. A month's period exists once an admin opened it "
+        "(`openPayrollPeriod`).",
+    )
+
+
+@strawberry.type
+class Mutations:
+    open_payroll_period = mutation(
+        BASIS_MANAGE,
+        open_payroll_period,
+        description="The payroll period of a calendar month (`month`: YYYY-MM) of the company, "
+        "created OPEN if it does not exist; idempotent.",
+    )
+    lock_payroll_period = mutation(
+        BASIS_MANAGE,
+        lock_payroll_period,
+        description="Lock an OPEN period: its basis is computed now and frozen (ready for "
+        "payroll). Later changes to the sources show in `differences`. Refused (reason LOCKED, "
+        "EXPORTED) unless OPEN.",
+    )
+    unlock_payroll_period = mutation(
+        BASIS_MANAGE,
+        unlock_payroll_period,
+        description="Open a LOCKED period again; its frozen basis is discarded. Refused for an "
+        "EXPORTED period (reason EXPORTED).",
+    )

@@ -1,0 +1,96 @@
+"""GraphQL types of absence and leave (ABSENCE)."""
+
+import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+
+from gql_portal.db import absence as db
+from gql_portal.domain.absence import AbsenceKind, AbsenceStatus
+from gql_portal.permissions.matrix import Area
+from gql_portal.permissions.rules import AreaRule, Structural
+from gql_portal.resolvers.common import Ctx
+from gql_portal.schema.fields import field, resolver_field
+from gql_portal.schema.time import load_employee
+
+if TYPE_CHECKING:
+    from gql_portal.schema.employees import Employee
+
+strawberry.enum(AbsenceKind, description="Sick leave, vacation, VAB, parental leave, leave.")
+strawberry.enum(
+    AbsenceStatus,
+    description="REQUESTED by the employee, then APPROVED or REJECTED by an administrator.",
+)
+
+ABSENCE = AreaRule(Area.ABSENCE)
+CONTACT = AreaRule(Area.EMPLOYEE_CONTACT)
+STRUCTURAL = Structural()
+
+
+@strawberry.type(
+    description="An absence of an employee: whole or part days, from one date to another."
+)
+class Absence(relay.Node):
+    id: relay.NodeID[int]
+    company_id: strawberry.Private[int]
+    owner_employee_id: strawberry.Private[int]
+    kind: AbsenceKind = field(ABSENCE)
+    start_date: datetime.date = field(ABSENCE)
+    end_date: datetime.date = field(ABSENCE, description="The last day of the absence.")
+    extent_percent: Decimal = field(ABSENCE, description="Percent of each day: 1-100.")
+    status: AbsenceStatus = field(ABSENCE)
+    comment: str | None = field(ABSENCE)
+    rejection_reason: str | None = field(ABSENCE)
+
+    @resolver_field(CONTACT, description="Whose absence this is.")
+    async def employee(
+        self, info: Ctx
+    ) -> Annotated["Employee", strawberry.lazy("gql_portal.schema.employees")] | None:
+        return await load_employee(info, self.owner_employee_id)
+
+    @classmethod
+    def from_row(cls, row: db.Absence) -> "Absence":
+        return cls(
+            id=row.id,
+            company_id=row.company_id,
+            owner_employee_id=row.employee_id,
+            kind=row.kind,
+            start_date=row.start_date,
+            end_date=row.end_date,
+            extent_percent=row.extent_percent,
+            status=row.status,
+            comment=row.comment,
+            rejection_reason=row.rejection_reason,
+        )
+
+
+@strawberry.input(description="An absence to request (or, for an administrator, to register).")
+class RequestAbsenceInput:
+    employee_id: relay.GlobalID | None = strawberry.field(
+        default=None, description="Whose absence; defaults to the viewer's own employee record."
+    )
+    kind: AbsenceKind
+    start_date: datetime.date
+    end_date: datetime.date = strawberry.field(
+        description="The last day; at most a year after the first."
+    )
+    extent_percent: Decimal = strawberry.field(
+        default=Decimal(100), description="Percent of each day, 1-100 (default 100)."
+    )
+    comment: str | None = None
+    approved: bool = strawberry.field(
+        default=False,
+        description="Register it as APPROVED at once (administrators only); otherwise REQUESTED.",
+    )
+
+
+@strawberry.type
+class AbsencePayload:
+    absence: Absence = field(STRUCTURAL)
+
+
+@strawberry.type
+class CancelAbsencePayload:
+    cancelled_id: relay.GlobalID = field(STRUCTURAL, description="The id of the removed absence.")

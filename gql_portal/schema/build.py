@@ -1,0 +1,91 @@
+"""The schemas: the full one (published as schema.graphql) and one projection per role.
+
+Every role's schema is built once, at start-up, from the same types; a field is in a role's
+schema only when its rule says so (Hasura's "a different schema for every role").
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import strawberry
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types.base import StrawberryObjectDefinition
+from strawberry.types.field import StrawberryField
+
+from gql_portal.permissions.roles import SchemaRole
+from gql_portal.schema.fields import rule_of
+from gql_portal.schema.root import Mutation, Query
+from gql_portal.schema.scalars import SCALAR_MAP
+
+# Fields Strawberry's relay machinery adds itself: structural, guarded where the object is loaded.
+STRUCTURAL_FIELDS = frozenset({"id", "_id"})
+
+
+class MissingRuleError(TypeError):
+    """A field without a rule: every field must say who may resolve it."""
+
+
+def field_is_structural(
+    type_definition: StrawberryObjectDefinition, field: StrawberryField
+) -> bool:
+    return (
+        field.python_name in STRUCTURAL_FIELDS
+        and any(interface.name == "Node" for interface in type_definition.interfaces)
+    ) or type_definition.name == "Node"
+
+
+class RoleSchema(strawberry.Schema):
+    """A schema that holds only the fields `role` may see."""
+
+    def __init__(self, role: SchemaRole | None, **kwargs: Any) -> None:
+        self.role = role
+        super().__init__(**kwargs)
+
+    def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
+        """Errors are logged by the HTTP layer (unexpected ones only, with the request id)."""
+
+    def get_fields(self, type_definition: StrawberryObjectDefinition) -> list[StrawberryField]:
+        fields = super().get_fields(type_definition)
+        if type_definition.is_input:
+            return fields
+        kept = []
+        for field in fields:
+            rule = rule_of(field.metadata)
+            if rule is None:
+                if field_is_structural(type_definition, field):
+                    kept.append(field)
+                    continue
+                raise MissingRuleError(
+                    f"{type_definition.name}.{field.python_name} has no rule: use "
+                    "gql_portal.schema.fields.field/mutation with a permissions rule"
+                )
+            if self.role is None or rule.visible_in(self.role):
+                kept.append(field)
+        return kept
+
+
+def _build(role: SchemaRole | None) -> RoleSchema:
+    # Each schema gets its own root classes (Strawberry issue #3823: shared roots with
+    # relay.node() fail to build).
+    query = strawberry.type(type("Query", (Query,), {}))
+    mutation = strawberry.type(type("Mutation", (Mutation,), {}))
+    return RoleSchema(
+        role, query=query, mutation=mutation, config=StrawberryConfig(scalar_map=SCALAR_MAP)
+    )
+
+
+@cache
+def full_schema() -> RoleSchema:
+    """Every field of every role: the published schema.graphql."""
+    return _build(None)
+
+
+@cache
+def role_schema(role: SchemaRole) -> RoleSchema:
+    return _build(role)
+
+
+def all_role_schemas() -> dict[SchemaRole, RoleSchema]:
+    return {role: role_schema(role) for role in SchemaRole}

@@ -1,0 +1,214 @@
+"""GraphQL types of expenses (utlägg), mileage (milersättning) and receipt files
+(EXPENSES_RECEIPTS). Files are downloaded from a same-origin route, never through GraphQL."""
+
+import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+from strawberry.dataloader import DataLoader
+
+from gql_portal.context import RequestContext
+from gql_portal.db import expenses as db
+from gql_portal.db.employees import Employee as EmployeeRow
+from gql_portal.domain.expenses import ExpenseCategory, ExpenseKind, ExpenseStatus, VehicleKind
+from gql_portal.permissions.matrix import Area
+from gql_portal.permissions.rules import AreaRule, Structural
+from gql_portal.resolvers import loading
+from gql_portal.resolvers.common import Ctx, not_found
+from gql_portal.schema.fields import field, resolver_field
+from gql_portal.schema.scalars import Money
+
+if TYPE_CHECKING:
+    from gql_portal.schema.employees import Employee
+
+strawberry.enum(ExpenseKind, description="An expense paid by the employee, or a mileage claim.")
+strawberry.enum(ExpenseStatus, description="Submitted by the employee, then approved or rejected.")
+strawberry.enum(ExpenseCategory, description="What the money was spent on (decides VAT rates).")
+strawberry.enum(VehicleKind, description="The vehicle of a mileage claim (decides the rate).")
+
+EXPENSES = AreaRule(Area.EXPENSES_RECEIPTS)
+STRUCTURAL = Structural()
+
+RECEIPT_DOWNLOAD_PATH = "/files/receipts/{}"
+
+
+@strawberry.type(description="A receipt file (JPEG, PNG or PDF) attached to an expense.")
+class Receipt(relay.Node):
+    id: relay.NodeID[int]
+    company_id: strawberry.Private[int]
+    owner_employee_id: strawberry.Private[int]
+    expense_id: strawberry.Private[int]
+    file_name: str = field(EXPENSES)
+    content_type: str = field(
+        EXPENSES, description="Decided from the file's content, not its name or the upload."
+    )
+    size_bytes: int = field(EXPENSES)
+    sha256: str = field(EXPENSES, description="SHA-256 of the file, hexadecimal.")
+    uploaded_at: datetime.datetime = field(EXPENSES)
+    url: str = field(
+        EXPENSES,
+        description="Same-origin path of the download (GET with the session cookie or the "
+        "bearer token).",
+    )
+
+    @classmethod
+    def from_row(cls, row: db.Receipt) -> "Receipt":
+        return cls(
+            id=row.id,
+            company_id=row.company_id,
+            owner_employee_id=row.employee_id,
+            expense_id=row.expense_id,
+            file_name=row.file_name,
+            content_type=row.content_type,
+            size_bytes=row.size_bytes,
+            sha256=row.sha256,
+            uploaded_at=row.uploaded_at,
+            url=RECEIPT_DOWNLOAD_PATH.format(row.id),
+        )
+
+
+@strawberry.type(description="An expense (utlägg) or a mileage claim (milersättning).")
+class Expense(relay.Node):
+    id: relay.NodeID[int]
+    company_id: strawberry.Private[int]
+    owner_employee_id: strawberry.Private[int]
+    kind: ExpenseKind = field(EXPENSES)
+    date: datetime.date = field(EXPENSES, description="When the money was spent or the trip made.")
+    description: str = field(EXPENSES)
+    category: ExpenseCategory = field(EXPENSES)
+    currency: str = field(EXPENSES, description="Always SEK.")
+    amount: Money = field(EXPENSES, description="Gross amount, VAT included.")
+    vat_amount: Money = field(EXPENSES, description="The VAT included in the amount.")
+    vat_rate: Decimal = field(EXPENSES, description="VAT rate in percent (25, 12, 6 or 0).")
+    net_amount: Money = field(EXPENSES, description="The amount without VAT.")
+    distance_km: Decimal | None = field(EXPENSES, description="Mileage only: kilometres.")
+    vehicle: VehicleKind | None = field(EXPENSES, description="Mileage only.")
+    rate_per_mil: Money | None = field(
+        EXPENSES, description="Mileage only: the tax-free rate per Swedish mil (10 km)."
+    )
+    status: ExpenseStatus = field(EXPENSES)
+    rejection_reason: str | None = field(EXPENSES)
+    decided_at: datetime.datetime | None = field(
+        EXPENSES, description="When it was approved or rejected."
+    )
+
+    @resolver_field(EXPENSES, description="The employee the expense is paid back to.")
+    async def employee(
+        self, info: Ctx
+    ) -> Annotated["Employee", strawberry.lazy("gql_portal.schema.employees")]:
+        from gql_portal.schema.employees import Employee
+
+        row = await loading.by_id(info.context, EmployeeRow).load(self.owner_employee_id)
+        if row is None:
+            raise not_found("Employee", "employee")
+        return Employee.from_row(row)
+
+    @resolver_field(EXPENSES, description="The receipt files, oldest first.")
+    async def receipts(self, info: Ctx) -> list[Receipt]:
+        rows = await receipts_loader(info.context).load(self.id)
+        return [Receipt.from_row(row) for row in rows]
+
+    @classmethod
+    def from_row(cls, row: db.Expense) -> "Expense":
+        return cls(
+            id=row.id,
+            company_id=row.company_id,
+            owner_employee_id=row.employee_id,
+            kind=row.kind,
+            date=row.date,
+            description=row.description,
+            category=row.category,
+            currency=row.currency,
+            amount=row.amount,  # type: ignore[arg-type]
+            vat_amount=row.vat_amount,  # type: ignore[arg-type]
+            vat_rate=row.vat_rate,
+            net_amount=row.amount - row.vat_amount,  # type: ignore[arg-type]
+            distance_km=row.distance_km,
+            vehicle=row.vehicle,
+            rate_per_mil=row.rate_per_mil,  # type: ignore[arg-type]
+            status=row.status,
+            rejection_reason=row.rejection_reason,
+            decided_at=row.decided_at,
+        )
+
+
+def receipts_loader(ctx: RequestContext) -> DataLoader[int, list[db.Receipt]]:
+    """Receipts by expense id: one statement for every expense of a request."""
+    return loading.children(ctx, db.Receipt, db.Receipt.expense_id, order_by=[db.Receipt.id])
+
+
+# --- inputs and payloads --------------------------------------------------------------------
+
+
+@strawberry.input(description="An expense paid by an employee, with VAT as on the receipt.")
+class SubmitExpenseInput:
+    date: datetime.date
+    amount: Money = strawberry.field(description="Gross amount, VAT included, above zero.")
+    vat_rate: Decimal = strawberry.field(
+        description="Percent; one of the rates valid for the category on the date."
+    )
+    category: ExpenseCategory
+    description: str
+    employee_id: relay.GlobalID | None = strawberry.field(
+        default=None,
+        description="Whose expense; the viewer's own when left out (admins may name anyone).",
+    )
+    vat_amount: Money | None = strawberry.field(
+        default=None, description="As on the receipt; computed from amount and rate if left out."
+    )
+    currency: str | None = strawberry.field(default=None, description="SEK (the only one).")
+
+
+@strawberry.input(description="A trip with a private or company car, paid per Swedish mil.")
+class SubmitMileageInput:
+    date: datetime.date
+    distance_km: Decimal = strawberry.field(description="Kilometres, at most two decimals.")
+    vehicle: VehicleKind
+    description: str
+    employee_id: relay.GlobalID | None = strawberry.field(
+        default=None,
+        description="Whose claim; the viewer's own when left out (admins may name anyone).",
+    )
+
+
+@strawberry.input(
+    description="Changes to a submitted expense. Fields left out (null) are not changed; "
+    "distanceKm and vehicle apply to mileage only, the others to expenses."
+)
+class UpdateExpenseInput:
+    date: datetime.date | None = None
+    description: str | None = None
+    category: ExpenseCategory | None = None
+    amount: Money | None = None
+    vat_rate: Decimal | None = None
+    vat_amount: Money | None = strawberry.field(
+        default=None,
+        description="Recomputed from amount and rate when either changes and this is left out.",
+    )
+    currency: str | None = None
+    distance_km: Decimal | None = None
+    vehicle: VehicleKind | None = None
+
+
+@strawberry.type
+class ExpensePayload:
+    expense: Expense = field(STRUCTURAL)
+
+
+@strawberry.type
+class DeleteExpensePayload:
+    deleted_id: relay.GlobalID = field(STRUCTURAL, description="The id of the deleted expense.")
+
+
+@strawberry.type
+class ReceiptPayload:
+    receipt: Receipt = field(STRUCTURAL)
+    expense: Expense = field(STRUCTURAL)
+
+
+@strawberry.type
+class RemoveReceiptPayload:
+    removed_id: relay.GlobalID = field(STRUCTURAL, description="The id of the removed receipt.")
+    expense: Expense = field(STRUCTURAL)

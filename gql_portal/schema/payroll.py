@@ -1,0 +1,256 @@
+"""GraphQL types of payroll periods and the payroll basis (PAYROLL_BASIS)."""
+
+import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+from strawberry.types.enum import has_enum_definition
+
+from gql_portal.db import payroll as db
+from gql_portal.domain import payroll as domain
+from gql_portal.domain.payroll import LineSource, PeriodState
+from gql_portal.domain.time import Unit
+from gql_portal.permissions.matrix import Area
+from gql_portal.permissions.rules import AreaRule, Structural
+from gql_portal.resolvers.common import Ctx
+from gql_portal.schema.fields import field, resolver_field
+from gql_portal.schema.scalars import Money
+
+if TYPE_CHECKING:
+    from gql_portal.schema.accounts import Company
+    from gql_portal.schema.employees import Employee
+
+strawberry.enum(
+    PeriodState,
+    name="PayrollPeriodState",
+    description="OPEN: the basis is computed live. LOCKED: frozen, ready for payroll. "
+    "EXPORTED: handed to the payroll program.",
+)
+strawberry.enum(LineSource, name="PayrollLineSource", description="What a basis line comes from.")
+if not has_enum_definition(Unit):  # the time domain registers it too; either is the same enum
+    strawberry.enum(Unit, description="What a quantity counts.")
+
+BASIS = AreaRule(Area.PAYROLL_BASIS)
+STRUCTURAL = Structural()
+
+EmployeeType = Annotated["Employee", strawberry.lazy("gql_portal.schema.employees")]
+CompanyType = Annotated["Company", strawberry.lazy("gql_portal.schema.accounts")]
+
+# The Relay type a line's source id names.
+SOURCE_TYPE_NAME = {
+    LineSource.TIME: "TimeEntry",
+    LineSource.ABSENCE: "Absence",
+    LineSource.EXPENSE: "Expense",
+    LineSource.MILEAGE: "Expense",
+}
+
+
+@strawberry.type(
+    description="A line of the payroll basis: what a PAXml lonetrans (and, for time and "
+    "absence, a tidtrans) carries."
+)
+class PayrollBasisLine:
+    company_id: strawberry.Private[int]
+    owner_employee_id: strawberry.Private[int]
+    source_row_id: strawberry.Private[int]
+    date: datetime.date = field(BASIS, description="The day (datum).")
+    pay_type: str = field(BASIS, description="The pay type (löneart, PAXml lonart).")
+    description: str = field(BASIS, description="Benämning: the time code's name, or the text.")
+    time_code: str | None = field(
+        BASIS, description="Time and absence lines: the PAXml time code (tidkod), e.g. ARB, SEM."
+    )
+    quantity: Decimal = field(BASIS, description="Antal, in `unit`.")
+    unit: Unit | None = field(BASIS)
+    unit_price: Money | None = field(
+        BASIS, description="À-pris: an hourly employee's wage, an expense's amount, the rate/km."
+    )
+    amount: Money | None = field(
+        BASIS,
+        description="Belopp. None where the payroll program values the line (salary, absence).",
+    )
+    hours: Decimal | None = field(
+        BASIS, description="Time and absence lines: the hours (timmar), also on a DAYS line."
+    )
+    extent_percent: Decimal | None = field(BASIS, description="Absence lines: the extent.")
+    source: LineSource = field(BASIS)
+
+    @resolver_field(
+        BASIS, description="The global id of the source: a TimeEntry, an Absence or an Expense."
+    )
+    def source_id(self) -> relay.GlobalID:
+        return relay.GlobalID(SOURCE_TYPE_NAME[self.source], str(self.source_row_id))
+
+    @classmethod
+    def from_line(cls, company_id: int, line: domain.BasisLine) -> "PayrollBasisLine":
+        return cls(
+            company_id=company_id,
+            owner_employee_id=line.employee_id,
+            source_row_id=line.source_id,
+            date=line.date,
+            pay_type=line.pay_type,
+            description=line.description,
+            time_code=line.time_code,
+            quantity=line.quantity,
+            unit=line.unit,
+            unit_price=line.unit_price,  # type: ignore[arg-type]
+            amount=line.amount,  # type: ignore[arg-type]
+            hours=line.hours,
+            extent_percent=line.extent_percent,
+            source=line.source,
+        )
+
+
+@strawberry.type(description="The hours (and quantity in its unit) of one time code.")
+class PayrollTimeCodeTotal:
+    company_id: strawberry.Private[int]
+    owner_employee_id: strawberry.Private[int]
+    time_code: str = field(BASIS, description="The PAXml time code.")
+    unit: Unit | None = field(BASIS)
+    quantity: Decimal = field(BASIS, description="In `unit`: hours, or days.")
+    hours: Decimal = field(BASIS)
+
+
+async def _employee(info: Ctx, employee_id: int) -> EmployeeType:
+    from gql_portal.resolvers.common import not_found
+    from gql_portal.resolvers.employees import employee_by_id
+
+    found = await employee_by_id(info.context, employee_id)
+    if found is None:  # whoever reads a basis reaches its employee (the matrix says so)
+        raise not_found("Employee")
+    return found
+
+
+@strawberry.type(description="One employee's payroll basis in a period.")
+class EmployeeBasis:
+    company_id: strawberry.Private[int]
+    owner_employee_id: strawberry.Private[int]
+    preliminary: bool = field(
+        BASIS,
+        description="True while a week that needs attestation is not attested: a week with "
+        "reported time, or a scheduled working day, inside the period.",
+    )
+    unattested_weeks: list[datetime.date] = field(
+        BASIS, description="The Mondays of those weeks (ISO weeks)."
+    )
+    lines: list[PayrollBasisLine] = field(BASIS)
+    total_amount: Money = field(BASIS, description="The sum of the lines' amounts.")
+    hours_by_time_code: list[PayrollTimeCodeTotal] = field(BASIS)
+
+    @resolver_field(BASIS)
+    async def employee(self, info: Ctx) -> EmployeeType:
+        return await _employee(info, self.owner_employee_id)
+
+    @classmethod
+    def from_basis(cls, company_id: int, basis: domain.EmployeeBasis) -> "EmployeeBasis":
+        owner = basis.employee_id
+        return cls(
+            company_id=company_id,
+            owner_employee_id=owner,
+            preliminary=basis.preliminary,
+            unattested_weeks=list(basis.unattested_weeks),
+            lines=[PayrollBasisLine.from_line(company_id, line) for line in basis.lines],
+            total_amount=basis.total_amount,  # type: ignore[arg-type]
+            hours_by_time_code=[
+                PayrollTimeCodeTotal(
+                    company_id=company_id,
+                    owner_employee_id=owner,
+                    time_code=total.time_code,
+                    unit=total.unit,
+                    quantity=total.quantity,
+                    hours=total.hours,
+                )
+                for total in basis.hours_by_time_code
+            ],
+        )
+
+
+@strawberry.type(
+    description="Late changes to a locked period: lines the basis computed now has and the "
+    "frozen basis has not (`added`), and frozen lines it no longer has (`removed`). A changed "
+    "line is one of each. The frozen basis itself does not change."
+)
+class EmployeeBasisDifference:
+    company_id: strawberry.Private[int]
+    owner_employee_id: strawberry.Private[int]
+    added: list[PayrollBasisLine] = field(BASIS)
+    removed: list[PayrollBasisLine] = field(BASIS)
+
+    @resolver_field(BASIS)
+    async def employee(self, info: Ctx) -> EmployeeType:
+        return await _employee(info, self.owner_employee_id)
+
+    @classmethod
+    def from_difference(
+        cls, company_id: int, difference: domain.BasisDifference
+    ) -> "EmployeeBasisDifference":
+        return cls(
+            company_id=company_id,
+            owner_employee_id=difference.employee_id,
+            added=[PayrollBasisLine.from_line(company_id, line) for line in difference.added],
+            removed=[PayrollBasisLine.from_line(company_id, line) for line in difference.removed],
+        )
+
+
+@strawberry.type(
+    description="A payroll period of a company: a calendar month. Its basis is computed live "
+    "from attested time, approved absence and approved expenses while it is OPEN, and frozen "
+    "when it is locked."
+)
+class PayrollPeriod(relay.Node):
+    id: relay.NodeID[int]
+    company_id: strawberry.Private[int]
+    month: str = field(BASIS, description="The calendar month, YYYY-MM.")
+    start_date: datetime.date = field(BASIS)
+    end_date: datetime.date = field(BASIS)
+    state: PeriodState = field(BASIS)
+    locked_at: datetime.datetime | None = field(BASIS)
+
+    @resolver_field(BASIS, description="The company the period belongs to.")
+    async def company(self, info: Ctx) -> CompanyType:
+        from gql_portal.resolvers.payroll import period_company
+
+        return await period_company(info.context, self.company_id)
+
+    @resolver_field(
+        BASIS,
+        description="The payroll basis per employee (by employee id), optionally of some "
+        "employees only: computed live while OPEN, the frozen basis once LOCKED. Employees see "
+        "their own.",
+    )
+    async def basis(
+        self, info: Ctx, employee_ids: list[relay.GlobalID] | None = None
+    ) -> list[EmployeeBasis]:
+        from gql_portal.resolvers.payroll import period_basis
+
+        return await period_basis(info.context, self, employee_ids)
+
+    @resolver_field(
+        BASIS,
+        description="For a LOCKED or EXPORTED period: how the basis computed now differs from "
+        "the frozen one (late edits), per employee. Empty while OPEN.",
+    )
+    async def differences(
+        self, info: Ctx, employee_ids: list[relay.GlobalID] | None = None
+    ) -> list[EmployeeBasisDifference]:
+        from gql_portal.resolvers.payroll import period_differences
+
+        return await period_differences(info.context, self, employee_ids)
+
+    @classmethod
+    def from_row(cls, row: db.PayrollPeriod) -> "PayrollPeriod":
+        return cls(
+            id=row.id,
+            company_id=row.company_id,
+            month=domain.month_label(row.start_date),
+            start_date=row.start_date,
+            end_date=row.end_date,
+            state=row.state,
+            locked_at=row.locked_at,
+        )
+
+
+@strawberry.type
+class PayrollPeriodPayload:
+    payroll_period: PayrollPeriod = field(STRUCTURAL)
