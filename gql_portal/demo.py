@@ -1789,8 +1789,44 @@ async def load_demo(
             batch = _Batch()
             if progress and (index % PROGRESS_EVERY == 0 or index == clients):
                 progress(f"{index}/{clients} clients ({time.monotonic() - started:.1f} s)")
+    await _lock_oldest_months(database, clock, LOCKED_CLIENTS)
     rows = await _finish(database)
     return DemoLogins(FIRM_USER, CLIENT_ADMIN, EMPLOYEE, DEMO_PASSWORD, rows)
+
+
+# Clients whose oldest demo month is LOCKED with its frozen basis (the rest stay OPEN, so that
+# the large benchmark sizes still load in minutes).
+LOCKED_CLIENTS = 25
+
+
+async def _lock_oldest_months(database: Database, clock: Clock, limit: int) -> None:
+    """Lock the oldest period of the first `limit` client companies, as an admin would."""
+    from gql_portal.db.payroll import PayrollPeriod
+    from gql_portal.domain.payroll import PeriodState
+    from gql_portal.resolvers.payroll import freeze_basis
+
+    async with database.transaction() as session:
+        oldest = (
+            select(PayrollPeriod.company_id, func.min(PayrollPeriod.start_date).label("start"))
+            .group_by(PayrollPeriod.company_id)
+            .subquery()
+        )
+        periods = (
+            await session.scalars(
+                select(PayrollPeriod)
+                .join(
+                    oldest,
+                    (oldest.c.company_id == PayrollPeriod.company_id)
+                    & (oldest.c.start == PayrollPeriod.start_date),
+                )
+                .order_by(PayrollPeriod.company_id)
+                .limit(limit)
+            )
+        ).all()
+        for period in periods:
+            period.state = PeriodState.LOCKED
+            period.locked_at = clock.now()
+            await freeze_basis(session, period)
 
 
 def describe(rows: Mapping[str, int]) -> Iterable[str]:

@@ -19,7 +19,7 @@ from gql_portal.db.employees import Employee
 from gql_portal.db.engine import Database
 from gql_portal.db.expenses import Expense, Receipt
 from gql_portal.db.migrate import upgrade
-from gql_portal.db.payroll import PayrollPeriod
+from gql_portal.db.payroll import PayrollLine, PayrollPeriod
 from gql_portal.db.projects import Activity, Customer, Project
 from gql_portal.db.schedules import Schedule
 from gql_portal.db.settings import TimeCode
@@ -214,7 +214,14 @@ async def test_every_row_follows_the_domain_rules(
 
         periods = [row[0] for row in await all_of(PayrollPeriod)]
         assert len(periods) == 3 * CLIENTS
-        assert {p.state for p in periods} == {PeriodState.OPEN}
+        # Each client's oldest month is locked with its frozen basis; the later ones are open.
+        oldest = min(p.start_date for p in periods)
+        assert {p.state for p in periods if p.start_date == oldest} == {PeriodState.LOCKED}
+        assert {p.state for p in periods if p.start_date != oldest} == {PeriodState.OPEN}
+        frozen = await all_of(PayrollLine)
+        assert {row[0].period_id for row in frozen} == {
+            p.id for p in periods if p.start_date == oldest
+        }
         assert {p.start_date for p in periods} == {
             date(2026, 1, 1),
             date(2026, 2, 1),

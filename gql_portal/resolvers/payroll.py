@@ -459,6 +459,47 @@ async def _claim(
         setattr(period, name, value)
 
 
+async def freeze_basis(session: AsyncSession, period: PayrollPeriod) -> list[domain.EmployeeBasis]:
+    """Store the period's basis as computed now (its lines and employees): the frozen basis.
+
+    `session` is the locking transaction, scoped to the period's company (or a system session,
+    as the demo loader uses)."""
+    ref = PeriodRef(period.id, period.company_id, period.start_date, period.end_date)
+    sources = await load_sources(session, {period.company_id}, ref.start, ref.end)
+    bases = sources[period.company_id].basis(ref)
+    for basis in bases:
+        session.add(
+            PayrollEmployee(
+                company_id=period.company_id,
+                period_id=period.id,
+                employee_id=basis.employee_id,
+                unattested_weeks=[week.isoformat() for week in basis.unattested_weeks],
+            )
+        )
+        session.add_all(
+            PayrollLine(
+                company_id=period.company_id,
+                period_id=period.id,
+                employee_id=line.employee_id,
+                position=position,
+                date=line.date,
+                pay_type=line.pay_type,
+                description=line.description,
+                time_code=line.time_code,
+                quantity=line.quantity,
+                unit=line.unit,
+                unit_price=line.unit_price,
+                amount=line.amount,
+                source=line.source,
+                source_id=line.source_id,
+                hours=line.hours,
+                extent_percent=line.extent_percent,
+            )
+            for position, line in enumerate(basis.lines)
+        )
+    return bases
+
+
 async def lock_payroll_period(info: Ctx, id: relay.GlobalID) -> gql.PayrollPeriodPayload:
     """Freeze the period's basis as computed now: its lines and employees are stored."""
     ctx = info.context
@@ -478,39 +519,7 @@ async def lock_payroll_period(info: Ctx, id: relay.GlobalID) -> gql.PayrollPerio
                 "locked_by_user_id": ctx.access.user_id,
             },
         )
-        ref = PeriodRef(period.id, period.company_id, period.start_date, period.end_date)
-        sources = await load_sources(session, {period.company_id}, ref.start, ref.end)
-        bases = sources[period.company_id].basis(ref)
-        for basis in bases:
-            session.add(
-                PayrollEmployee(
-                    company_id=period.company_id,
-                    period_id=period.id,
-                    employee_id=basis.employee_id,
-                    unattested_weeks=[week.isoformat() for week in basis.unattested_weeks],
-                )
-            )
-            session.add_all(
-                PayrollLine(
-                    company_id=period.company_id,
-                    period_id=period.id,
-                    employee_id=line.employee_id,
-                    position=position,
-                    date=line.date,
-                    pay_type=line.pay_type,
-                    description=line.description,
-                    time_code=line.time_code,
-                    quantity=line.quantity,
-                    unit=line.unit,
-                    unit_price=line.unit_price,
-                    amount=line.amount,
-                    source=line.source,
-                    source_id=line.source_id,
-                    hours=line.hours,
-                    extent_percent=line.extent_percent,
-                )
-                for position, line in enumerate(basis.lines)
-            )
+        bases = await freeze_basis(session, period)
         record(
             session,
             ctx,
