@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_portal.db.accounts import AuthSession, Company, Membership
+from gql_portal.db.collaborations import Collaboration
 from gql_portal.db.employees import Employee
 from gql_portal.domain.accounts import Role, SessionContext
+from gql_portal.domain.collaborations import AccessLevel, CollaborationState
 from gql_portal.permissions.access import ANONYMOUS, Access, Gate
 from gql_portal.permissions.matrix import Actor
 from gql_portal.permissions.roles import SchemaRole
@@ -38,15 +41,14 @@ async def access_for_token(runtime: Runtime, token: str | None) -> Access:
     if not token:
         return ANONYMOUS
     now = runtime.clock.now()
+    # The membership that lets the user in: the firm's while acting in a client's company.
+    member_of = func.coalesce(AuthSession.acting_firm_id, AuthSession.company_id)
     statement = (
-        select(AuthSession, Company, Membership.role, Employee.id)
+        select(AuthSession, Company, Membership.role, Employee.id, Collaboration.id)
         .join(Company, Company.id == AuthSession.company_id)
         .join(
             Membership,
-            and_(
-                Membership.user_id == AuthSession.user_id,
-                Membership.company_id == AuthSession.company_id,
-            ),
+            and_(Membership.user_id == AuthSession.user_id, Membership.company_id == member_of),
         )
         .outerjoin(
             Employee,
@@ -54,6 +56,16 @@ async def access_for_token(runtime: Runtime, token: str | None) -> Access:
                 Employee.user_id == AuthSession.user_id,
                 Employee.company_id == AuthSession.company_id,
                 Employee.active,
+            ),
+        )
+        .outerjoin(
+            # Checked on every request: an ended or downgraded collaboration stops at once.
+            Collaboration,
+            and_(
+                Collaboration.firm_id == AuthSession.acting_firm_id,
+                Collaboration.company_id == AuthSession.company_id,
+                Collaboration.state == CollaborationState.ACTIVE,
+                Collaboration.level == AccessLevel.FULL,
             ),
         )
         .where(
@@ -64,22 +76,57 @@ async def access_for_token(runtime: Runtime, token: str | None) -> Access:
     )
     async with runtime.database.session() as session:
         row = (await session.execute(statement)).first()
-    if row is None:
-        return ANONYMOUS
-    auth_session, company, role, employee_id = row
-    if auth_session.context is SessionContext.PORTAL:
-        if not company.is_accounting_firm:
+        if row is None:
             return ANONYMOUS
-        schema_role, actor = SchemaRole.PARTNER_PORTAL, None
-    else:
-        schema_role, actor = _ROLE_OF[role], _ACTOR_OF[role]
+        auth_session, company, role, employee_id, full_collaboration = row
+        if auth_session.acting_firm_id is not None:
+            if full_collaboration is not None:
+                return Access(
+                    role=SchemaRole.COMPANY_ADMIN,
+                    user_id=auth_session.user_id,
+                    session_id=auth_session.id,
+                    company_id=company.id,
+                    actor=Actor.FULL_PARTNER,
+                    acting_firm_id=auth_session.acting_firm_id,
+                    gate=company_gate(company, SessionContext.COMPANY, now),
+                )
+            # The collaboration ended or is no longer FULL: back in the firm's portal.
+            firm = await session.get_one(Company, auth_session.acting_firm_id)
+            return await _portal_access(session, auth_session, firm, now)
+        if auth_session.context is SessionContext.PORTAL:
+            if not company.is_accounting_firm:
+                return ANONYMOUS
+            return await _portal_access(session, auth_session, company, now)
     return Access(
-        role=schema_role,
+        role=_ROLE_OF[role],
         user_id=auth_session.user_id,
         session_id=auth_session.id,
         company_id=company.id,
-        actor=actor,
+        actor=_ACTOR_OF[role],
         gate=company_gate(company, auth_session.context, now),
         company_is_firm=company.is_accounting_firm,
         employee_id=employee_id,
+    )
+
+
+async def _portal_access(
+    session: AsyncSession, auth_session: AuthSession, firm: Company, now: datetime
+) -> Access:
+    """A partner in the portal: the firm's clients with an ACTIVE collaboration, read per
+    request (nothing cached: a change of level or an end counts from the next request)."""
+    clients = await session.execute(
+        select(Collaboration.company_id, Collaboration.level).where(
+            Collaboration.firm_id == firm.id, Collaboration.state == CollaborationState.ACTIVE
+        )
+    )
+    levels = {company_id: level for company_id, level in clients}
+    return Access(
+        role=SchemaRole.PARTNER_PORTAL,
+        user_id=auth_session.user_id,
+        session_id=auth_session.id,
+        company_id=firm.id,
+        gate=company_gate(firm, SessionContext.PORTAL, now),
+        company_is_firm=True,
+        client_ids=frozenset(levels),
+        full_client_ids=frozenset(c for c, level in levels.items() if level is AccessLevel.FULL),
     )

@@ -16,6 +16,7 @@ from gql_portal.domain.accounts import (
     SessionContext,
     TokenPurpose,
 )
+from gql_portal.permissions.access import Access
 from gql_portal.permissions.matrix import Area
 
 
@@ -75,8 +76,8 @@ class Membership(IdMixin, CompanyOwned, Base):
     company: Mapped[Company] = relationship(lazy="raise")
 
     @classmethod
-    def own_rows(cls, user_id: int, employee_id: int | None) -> ColumnElement[bool]:
-        return cls.user_id == user_id
+    def own_rows(cls, access: Access) -> ColumnElement[bool]:
+        return cls.user_id == access.user_id
 
 
 class AuthSession(IdMixin, Base):
@@ -89,6 +90,10 @@ class AuthSession(IdMixin, Base):
     context: Mapped[SessionContext] = mapped_column(_enum(SessionContext))
     # The company the session is in (company context) or the firm (portal context).
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    # Set while a partner firm's user works inside a client's company (FULL collaboration).
+    acting_firm_id: Mapped[int | None] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE")
+    )
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]

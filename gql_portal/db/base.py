@@ -20,6 +20,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from gql_portal.permissions.access import Access
 from gql_portal.permissions.matrix import Area
 
 # Stable constraint names, so Alembic migrations are the same on SQLite and PostgreSQL.
@@ -105,12 +106,18 @@ class CompanyOwned:
     company_id: Mapped[int]
 
     @classmethod
-    def own_rows(cls, user_id: int, employee_id: int | None) -> ColumnElement[bool]:
+    def firm_rows(cls, access: Access) -> ColumnElement[bool] | None:
+        """Rows a partner firm reaches as itself in the portal, beyond its clients' data
+        (None: only the clients' rows, by the matrix)."""
+        return None
+
+    @classmethod
+    def own_rows(cls, access: Access) -> ColumnElement[bool]:
         """The rows that are the viewer's own (for employees): by default, their employee id."""
         employee_column = getattr(cls, "employee_id", None)
-        if employee_column is None or employee_id is None:
+        if employee_column is None or access.employee_id is None:
             return false()
-        return employee_column == employee_id
+        return employee_column == access.employee_id
 
 
 def company_fk() -> Mapped[int]:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
-from sqlalchemy import ColumnElement, ForeignKey, Index, text, true
+from sqlalchemy import ColumnElement, ForeignKey, Index, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gql_portal.db.base import Base, CompanyOwned, IdMixin, enum_column
 from gql_portal.domain.collaborations import AccessLevel, CollaborationState, Initiator
+from gql_portal.permissions.access import Access
 from gql_portal.permissions.matrix import Area
 
 
@@ -48,5 +49,11 @@ class Collaboration(IdMixin, CompanyOwned, Base):
     updated_at: Mapped[datetime]
 
     @classmethod
-    def own_rows(cls, user_id: int, employee_id: int | None) -> ColumnElement[bool]:
-        return true()  # a partner's reach was already narrowed to its own firm's clients
+    def own_rows(cls, access: Access) -> ColumnElement[bool]:
+        # A FULL partner inside the client's company: only its own firm's collaboration.
+        return cls.firm_id == access.acting_firm_id if access.acting_firm_id else false()
+
+    @classmethod
+    def firm_rows(cls, access: Access) -> ColumnElement[bool] | None:
+        # In the portal: every collaboration of the viewer's firm, in any state.
+        return cls.firm_id == access.company_id

@@ -19,6 +19,7 @@ from gql_portal.db.base import (
     enum_column,
 )
 from gql_portal.domain.employees import EmploymentForm, SalaryForm
+from gql_portal.permissions.access import Access
 from gql_portal.permissions.matrix import Area
 
 
@@ -68,5 +69,5 @@ class Employee(IdMixin, CompanyOwned, Base):
     deactivated_at: Mapped[datetime | None]
 
     @classmethod
-    def own_rows(cls, user_id: int, employee_id: int | None) -> ColumnElement[bool]:
-        return cls.id == employee_id if employee_id is not None else false()
+    def own_rows(cls, access: Access) -> ColumnElement[bool]:
+        return cls.id == access.employee_id if access.employee_id is not None else false()

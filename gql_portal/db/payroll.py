@@ -20,6 +20,7 @@ from gql_portal.db.base import (
 )
 from gql_portal.domain.payroll import LineSource, PeriodState
 from gql_portal.domain.time import Unit
+from gql_portal.permissions.access import Access
 from gql_portal.permissions.matrix import Area
 
 
@@ -40,7 +41,7 @@ class PayrollPeriod(IdMixin, CompanyOwned, Base):
     created_at: Mapped[datetime]
 
     @classmethod
-    def own_rows(cls, user_id: int, employee_id: int | None) -> ColumnElement[bool]:
+    def own_rows(cls, access: Access) -> ColumnElement[bool]:
         return true()  # periods are the company's; the lines in them are personal
 
 

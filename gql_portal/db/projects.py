@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, ForeignKey, String, UniqueConstraint, exis
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gql_portal.db.base import Base, CompanyOwned, IdMixin, company_fk
+from gql_portal.permissions.access import Access
 from gql_portal.permissions.matrix import Area
 
 
@@ -22,12 +23,12 @@ class Customer(IdMixin, CompanyOwned, Base):
     created_at: Mapped[datetime]
 
     @classmethod
-    def own_rows(cls, user_id: int, employee_id: int | None) -> ColumnElement[bool]:
-        if employee_id is None:
+    def own_rows(cls, access: Access) -> ColumnElement[bool]:
+        if access.employee_id is None:
             return false()
         # Not a join: the row scope adds its own criteria to ProjectAssignment in subqueries.
         assigned = select(ProjectAssignment.project_id).where(
-            ProjectAssignment.employee_id == employee_id
+            ProjectAssignment.employee_id == access.employee_id
         )
         return exists(
             select(Project.id).where(Project.customer_id == cls.id, Project.id.in_(assigned))
@@ -47,12 +48,13 @@ class Project(IdMixin, CompanyOwned, Base):
     created_at: Mapped[datetime]
 
     @classmethod
-    def own_rows(cls, user_id: int, employee_id: int | None) -> ColumnElement[bool]:
-        if employee_id is None:
+    def own_rows(cls, access: Access) -> ColumnElement[bool]:
+        if access.employee_id is None:
             return false()
         return exists(
             select(ProjectAssignment.id).where(
-                ProjectAssignment.project_id == cls.id, ProjectAssignment.employee_id == employee_id
+                ProjectAssignment.project_id == cls.id,
+                ProjectAssignment.employee_id == access.employee_id,
             )
         )
 
@@ -69,13 +71,13 @@ class Activity(IdMixin, CompanyOwned, Base):
     active: Mapped[bool] = mapped_column(default=True)
 
     @classmethod
-    def own_rows(cls, user_id: int, employee_id: int | None) -> ColumnElement[bool]:
-        if employee_id is None:
+    def own_rows(cls, access: Access) -> ColumnElement[bool]:
+        if access.employee_id is None:
             return false()
         return exists(
             select(ProjectAssignment.id).where(
                 ProjectAssignment.project_id == cls.project_id,
-                ProjectAssignment.employee_id == employee_id,
+                ProjectAssignment.employee_id == access.employee_id,
             )
         )
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from gql_portal.db.base import Base, CompanyOwned
 from gql_portal.permissions.access import Access
 from gql_portal.permissions.matrix import Area, Op
+from gql_portal.permissions.roles import SchemaRole
 
 ACCESS_KEY = "gql_portal.access"
 OP_KEY = "gql_portal.op"
@@ -35,13 +36,17 @@ def company_owned_models() -> tuple[type[CompanyOwned], ...]:
 def row_criteria(
     model: type[CompanyOwned], access: Access, op: Op, as_area: Area | None = None
 ) -> ColumnElement[bool]:
+    if access.role is SchemaRole.PARTNER_PORTAL and as_area is None:
+        firm_rows = model.firm_rows(access)
+        if firm_rows is not None:
+            return firm_rows
     scope = access.row_scope(as_area or model.__area__, op)
     if not scope:
         return false()
     condition: ColumnElement[bool] = model.company_id.in_(sorted(scope.companies))
     if scope.own_only:
         assert access.user_id is not None
-        condition = and_(condition, model.own_rows(access.user_id, access.employee_id))
+        condition = and_(condition, model.own_rows(access))
     return condition
 
 

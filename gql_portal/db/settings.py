@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from gql_portal.db.base import Base, CompanyOwned, IdMixin, company_fk, enum_column
 from gql_portal.domain.time import DEFAULT_TIME_CODES, TimeCodeKind, Unit
+from gql_portal.permissions.access import Access
 from gql_portal.permissions.matrix import Area
 
 
@@ -47,7 +48,7 @@ class TimeCode(IdMixin, CompanyOwned, Base):
     created_at: Mapped[datetime]
 
     @classmethod
-    def own_rows(cls, user_id: int, employee_id: int | None) -> ColumnElement[bool]:
+    def own_rows(cls, access: Access) -> ColumnElement[bool]:
         return true()  # every employee of the company reads the codes they report with
 
 

@@ -34,6 +34,8 @@ class Access:
     employee_id: int | None = None
     # Portal: the clients reached through an ACTIVE collaboration (always the LIMITED column).
     client_ids: frozenset[int] = field(default_factory=frozenset)
+    # Portal: the clients whose collaboration is FULL (their company can be entered).
+    full_client_ids: frozenset[int] = field(default_factory=frozenset)
 
     @property
     def signed_in(self) -> bool:
