@@ -102,3 +102,26 @@ def invitation(
             "Väntade du dig inte den här inbjudan kan du bortse från mejlet.\n"
         ),
     )
+
+
+COLLABORATION_EVENTS_SV = {
+    "INVITED": "{client} vill samarbeta med er via partnerportalen ({level}).",
+    "REQUESTED": "{firm} vill samarbeta med er via partnerportalen ({level}).",
+    "ACCEPTED": "Samarbetet mellan {firm} och {client} är nu aktivt ({level}).",
+    "DECLINED": "Förfrågan om samarbete mellan {firm} och {client} har avböjts.",
+    "LEVEL_CHANGED": "Behörigheten i samarbetet mellan {firm} och {client} är nu {level}.",
+    "LEVEL_REQUESTED": "{firm} ber om att få behörigheten {level} hos {client}.",
+    "ENDED": "Samarbetet mellan {firm} och {client} har avslutats.",
+}
+LEVEL_SV = {"FULL": "fullständig åtkomst", "LIMITED": "begränsad åtkomst"}
+
+
+def collaboration_event(event: str, *, firm: str, client: str, level: str) -> MailText:
+    line = COLLABORATION_EVENTS_SV[event].format(firm=firm, client=client, level=LEVEL_SV[level])
+    return MailText(
+        subject=f"Partnerportalen: {line.rstrip('.')}",
+        body=(
+            f"Hej!\n\n{line}\n\nLogga in för att se samarbetet och svara på eventuella "
+            "förfrågningar.\n"
+        ),
+    )

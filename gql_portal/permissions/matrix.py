@@ -104,6 +104,12 @@ MATRIX: dict[Area, dict[Actor, Grant]] = {
 }
 
 
+# What a LIMITED collaboration (and every client in the portal) reaches.
+LIMITED_PARTNER_AREAS = tuple(
+    area for area in Area if MATRIX[area][Actor.LIMITED_PARTNER].read is Reach.ALL
+)
+
+
 def grant(area: Area, actor: Actor) -> Grant:
     return MATRIX[area][actor]
 

@@ -149,7 +149,8 @@ class AreaRule(Rule):
             # A root field: the viewer must reach the area somewhere; which rows, the data
             # layer's row scoping decides.
             require_open(access, trial_exempt=False, company_id=access.company_id)
-            if not access.row_scope(self.area, self.op):
+            actor = access.actor or ROLE_ACTOR[access.role]
+            if actor is None or reach(self.area, actor, self.op) is Reach.NONE:
                 raise forbidden(self.area, self.op)
             return None
         company_id: int = source.company_id
@@ -176,6 +177,40 @@ class AreaRule(Rule):
 
     def describe(self) -> str:
         return f"Area {self.area.value}, {self.op.value.lower()}."
+
+
+class PartnerPortal(Rule):
+    """The firm's own work in the partner portal (asking clients, entering a FULL client)."""
+
+    def visible_in(self, role: SchemaRole) -> bool:
+        return role is SchemaRole.PARTNER_PORTAL
+
+    def check(self, access: Access, source: Any) -> None:
+        require_signed_in(access)
+        if access.role is not SchemaRole.PARTNER_PORTAL:
+            raise AppError(Code.FORBIDDEN, "Only in the partner portal.", area="COLLABORATIONS")
+        require_open(access, trial_exempt=False, company_id=None)
+
+    def describe(self) -> str:
+        return "Partner firm users, in the partner portal."
+
+
+class CollaborationRule(AreaRule):
+    """COLLABORATIONS, where a firm also reaches its own firm's collaborations in any state."""
+
+    def __init__(self, op: Op = Op.READ) -> None:
+        super().__init__(Area.COLLABORATIONS, op)
+
+    def check(self, access: Access, source: Any) -> None:
+        if access.role is SchemaRole.PARTNER_PORTAL and (
+            source is None or getattr(source, "firm_id", None) == access.company_id
+        ):
+            require_open(access, trial_exempt=False, company_id=None)
+            return None
+        return super().check(access, source)
+
+    def describe(self) -> str:
+        return f"{super().describe()} A partner firm reaches its own collaborations."
 
 
 class Allowed(BasePermission):

@@ -12,7 +12,15 @@ from gql_portal.context import RequestContext
 from gql_portal.db.accounts import Company, User
 from gql_portal.permissions.matrix import Area
 from gql_portal.permissions.rules import SignedIn
-from gql_portal.resolvers import absence, employees, expenses, payroll, projects, time
+from gql_portal.resolvers import (
+    absence,
+    collaborations,
+    employees,
+    expenses,
+    payroll,
+    projects,
+    time,
+)
 from gql_portal.resolvers.common import Ctx, not_found
 from gql_portal.schema import accounts as account_types
 from gql_portal.schema.fields import field
@@ -51,6 +59,7 @@ NODE_LOADERS: dict[str, Loader] = {
     "Customer": projects.customer_by_id,
     "Project": projects.project_by_id,
     "Activity": projects.activity_by_id,
+    "Collaboration": collaborations.collaborations_by_id,
 }
 
 

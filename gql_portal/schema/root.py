@@ -6,6 +6,7 @@ import strawberry
 from gql_portal.resolvers import (
     absence,
     accounts,
+    collaborations,
     employees,
     expenses,
     node,
@@ -21,6 +22,7 @@ from gql_portal.resolvers import (
 @strawberry.type
 class Query(
     accounts.Queries,
+    collaborations.Queries,
     node.Queries,
     employees.Queries,
     expenses.Queries,
@@ -38,6 +40,7 @@ class Query(
 @strawberry.type
 class Mutation(
     accounts.Mutations,
+    collaborations.Mutations,
     employees.Mutations,
     expenses.Mutations,
     time.Mutations,

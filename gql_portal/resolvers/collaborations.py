@@ -1,0 +1,435 @@
+"""Collaborations: a client admin invites a firm or a firm asks a client; the other side
+answers; the client sets the level; either side ends it. FULL partners enter the client's
+company. Every step is audited and mailed to the other side's admins."""
+
+from __future__ import annotations
+
+import strawberry
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry import relay
+
+from gql_portal import mailtexts
+from gql_portal.auth import access_for_token
+from gql_portal.context import RequestContext
+from gql_portal.db.accounts import AuthSession, Company, Membership, User
+from gql_portal.db.collaborations import Collaboration
+from gql_portal.domain.accounts import Role, SessionContext
+from gql_portal.domain.collaborations import AccessLevel, CollaborationState, Initiator
+from gql_portal.domain.identity import InvalidNumber, normalize_organisation_number
+from gql_portal.errors import AppError, Code, bad_input
+from gql_portal.mailer import queue_mail
+from gql_portal.permissions.matrix import Area, Op
+from gql_portal.permissions.rules import CollaborationRule, PartnerPortal, SignedIn
+from gql_portal.resolvers.accounts import build_viewer
+from gql_portal.resolvers.audit import record
+from gql_portal.resolvers.common import Ctx, node_id, not_found
+from gql_portal.schema import collaborations as gql
+from gql_portal.schema.accounts import ViewerPayload
+from gql_portal.schema.fields import field, mutation
+
+TYPE = "Collaboration"
+OPEN_STATES = (CollaborationState.PENDING, CollaborationState.ACTIVE)
+
+
+async def _to_node(session: AsyncSession, rows: list[Collaboration]) -> list[gql.Collaboration]:
+    ids = {row.company_id for row in rows} | {row.firm_id for row in rows}
+    names = {
+        company_id: (name, number)
+        for company_id, name, number in await session.execute(
+            select(Company.id, Company.name, Company.organisation_number).where(Company.id.in_(ids))
+        )
+    }
+    return [
+        gql.Collaboration.from_row(row, names[row.company_id], names[row.firm_id]) for row in rows
+    ]
+
+
+async def collaborations_by_id(
+    ctx: RequestContext, collaboration_id: int
+) -> gql.Collaboration | None:
+    async with ctx.database.scoped(ctx.access) as session:
+        row = await session.scalar(
+            select(Collaboration).where(Collaboration.id == collaboration_id)
+        )
+        return (await _to_node(session, [row]))[0] if row else None
+
+
+async def collaborations(
+    info: Ctx, states: list[CollaborationState] | None = None
+) -> list[gql.Collaboration]:
+    """The collaborations the viewer's company is part of: as the client, or as the firm."""
+    ctx = info.context
+    statement = select(Collaboration).order_by(Collaboration.created_at.desc(), Collaboration.id)
+    if states:
+        statement = statement.where(Collaboration.state.in_(states))
+    async with ctx.database.scoped(ctx.access) as session:
+        rows = list((await session.scalars(statement)).all())
+        return await _to_node(session, rows)
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+async def _company_by_number(session: AsyncSession, raw: str) -> Company:
+    try:
+        number = normalize_organisation_number(raw)
+    except InvalidNumber as error:
+        raise bad_input("organisationNumber", error.reason, str(error)) from None
+    company = await session.scalar(select(Company).where(Company.organisation_number == number))
+    if company is None:
+        raise bad_input(
+            "organisationNumber", "NO_SUCH_COMPANY", "no company with this number uses the service"
+        )
+    return company
+
+
+async def _notify(
+    session: AsyncSession, ctx: RequestContext, row: Collaboration, event: str, *, to_company: int
+) -> None:
+    """Mail the admins of the other side, and audit the step for both companies."""
+    client = await session.get_one(Company, row.company_id)
+    firm = await session.get_one(Company, row.firm_id)
+    text = mailtexts.collaboration_event(
+        event, firm=firm.name, client=client.name, level=(row.requested_level or row.level).value
+    )
+    # The other side's admins are outside the viewer's row scope: a system read.
+    async with ctx.database.session() as system:
+        admins = list(
+            await system.scalars(
+                select(User.email)
+                .join(Membership, Membership.user_id == User.id)
+                .where(Membership.company_id == to_company, Membership.role == Role.ADMIN)
+            )
+        )
+    for email in admins:
+        queue_mail(
+            session,
+            ctx.clock,
+            to=email,
+            subject=text.subject,
+            body=text.body,
+            kind=f"COLLABORATION_{event}",
+            company_id=to_company,
+        )
+    for company_id in (row.company_id, row.firm_id):
+        record(
+            session,
+            ctx,
+            f"COLLABORATION_{event}",
+            company_id=company_id,
+            collaboration_id=row.id,
+            firm_id=row.firm_id,
+            client_id=row.company_id,
+            level=row.level.value,
+            state=row.state.value,
+        )
+
+
+async def _load(session: AsyncSession, id: relay.GlobalID) -> Collaboration:
+    row = await session.scalar(
+        select(Collaboration).where(Collaboration.id == node_id(id, TYPE)).with_for_update()
+    )
+    if row is None:
+        raise not_found(TYPE)
+    return row
+
+
+def _require_state(row: Collaboration, *states: CollaborationState) -> None:
+    if row.state not in states:
+        raise bad_input("id", f"NOT_{states[0].value}", f"the collaboration is {row.state.value}")
+
+
+async def _payload(session: AsyncSession, row: Collaboration) -> gql.CollaborationPayload:
+    return gql.CollaborationPayload(collaboration=(await _to_node(session, [row]))[0])
+
+
+def _other_side(ctx: RequestContext, row: Collaboration) -> int:
+    return (
+        row.company_id
+        if ctx.access.company_id == row.firm_id or ctx.access.acting_firm_id == row.firm_id
+        else row.firm_id
+    )
+
+
+# --- the client's side ------------------------------------------------------------------------
+
+
+async def invite_firm(
+    info: Ctx, organisation_number: str, level: AccessLevel
+) -> gql.CollaborationPayload:
+    ctx = info.context
+    now = ctx.clock.now()
+    try:
+        async with ctx.database.scoped(ctx.access, Op.MANAGE) as session:
+            firm = await _company_by_number(session, organisation_number)
+            if not firm.is_accounting_firm:
+                raise bad_input(
+                    "organisationNumber",
+                    "NOT_AN_ACCOUNTING_FIRM",
+                    "only companies with industry ACCOUNTING_PARTNER can be partner firms",
+                )
+            if firm.id == ctx.access.company_id:
+                raise bad_input(
+                    "organisationNumber", "SELF", "a company cannot collaborate with itself"
+                )
+            row = Collaboration(
+                company_id=ctx.access.company_id,
+                firm_id=firm.id,
+                level=level,
+                state=CollaborationState.PENDING,
+                initiated_by=Initiator.CLIENT,
+                created_at=now,
+                created_by_user_id=ctx.access.user_id,
+                updated_at=now,
+            )
+            session.add(row)
+            await session.flush()
+            await _notify(session, ctx, row, "INVITED", to_company=firm.id)
+            payload = await _payload(session, row)
+    except IntegrityError:
+        raise bad_input(
+            "organisationNumber",
+            "TAKEN",
+            "there already is a pending or active collaboration with this firm",
+        ) from None
+    ctx.runtime.wake_mailer()
+    return payload
+
+
+async def change_collaboration_level(
+    info: Ctx, id: relay.GlobalID, level: AccessLevel
+) -> gql.CollaborationPayload:
+    """The client admin sets the level, with effect on the firm's very next request."""
+    ctx = info.context
+    async with ctx.database.scoped(ctx.access, Op.MANAGE) as session:
+        row = await _load(session, id)
+        _require_state(row, CollaborationState.ACTIVE)
+        row.level, row.requested_level, row.updated_at = level, None, ctx.clock.now()
+        await _notify(session, ctx, row, "LEVEL_CHANGED", to_company=row.firm_id)
+        payload = await _payload(session, row)
+    ctx.runtime.wake_mailer()
+    return payload
+
+
+# --- either side ------------------------------------------------------------------------------
+
+
+async def accept_collaboration(
+    info: Ctx, id: relay.GlobalID, level: AccessLevel | None = None
+) -> gql.CollaborationPayload:
+    """The invited side accepts; a client accepting a firm's request may change the level."""
+    ctx = info.context
+    async with ctx.database.scoped(ctx.access, Op.WRITE) as session:
+        row = await _load(session, id)
+        _require_state(row, CollaborationState.PENDING)
+        client_side = row.company_id == ctx.access.company_id and ctx.access.acting_firm_id is None
+        if (row.initiated_by is Initiator.CLIENT) == client_side:
+            raise bad_input("id", "OWN_PROPOSAL", "the other side answers this proposal")
+        if level is not None:
+            if not client_side:
+                raise bad_input("level", "CLIENT_DECIDES", "only the client changes the level")
+            row.level = level
+        now = ctx.clock.now()
+        row.state, row.activated_at, row.updated_at = CollaborationState.ACTIVE, now, now
+        await _notify(session, ctx, row, "ACCEPTED", to_company=_other_side(ctx, row))
+        payload = await _payload(session, row)
+    ctx.runtime.wake_mailer()
+    return payload
+
+
+async def decline_collaboration(info: Ctx, id: relay.GlobalID) -> gql.CollaborationPayload:
+    ctx = info.context
+    async with ctx.database.scoped(ctx.access, Op.WRITE) as session:
+        row = await _load(session, id)
+        _require_state(row, CollaborationState.PENDING)
+        row.state, row.updated_at = CollaborationState.DECLINED, ctx.clock.now()
+        await _notify(session, ctx, row, "DECLINED", to_company=_other_side(ctx, row))
+        payload = await _payload(session, row)
+    ctx.runtime.wake_mailer()
+    return payload
+
+
+async def end_collaboration(info: Ctx, id: relay.GlobalID) -> gql.CollaborationPayload:
+    """Either side ends it at once: the firm's sessions lose the client on their next request."""
+    ctx = info.context
+    async with ctx.database.scoped(ctx.access, Op.WRITE) as session:
+        row = await _load(session, id)
+        _require_state(row, CollaborationState.ACTIVE, CollaborationState.PENDING)
+        now = ctx.clock.now()
+        row.state, row.ended_at, row.updated_at = CollaborationState.ENDED, now, now
+        await _notify(session, ctx, row, "ENDED", to_company=_other_side(ctx, row))
+        payload = await _payload(session, row)
+    ctx.runtime.wake_mailer()
+    return payload
+
+
+# --- the firm's side --------------------------------------------------------------------------
+
+
+async def request_collaboration(
+    info: Ctx, organisation_number: str, level: AccessLevel
+) -> gql.CollaborationPayload:
+    ctx = info.context
+    now = ctx.clock.now()
+    try:
+        async with ctx.database.scoped(ctx.access, Op.WRITE) as session:
+            client = await _company_by_number(session, organisation_number)
+            if client.id == ctx.access.company_id:
+                raise bad_input(
+                    "organisationNumber", "SELF", "a company cannot collaborate with itself"
+                )
+            row = Collaboration(
+                company_id=client.id,
+                firm_id=ctx.access.company_id,
+                level=level,
+                state=CollaborationState.PENDING,
+                initiated_by=Initiator.FIRM,
+                created_at=now,
+                created_by_user_id=ctx.access.user_id,
+                updated_at=now,
+            )
+            session.add(row)
+            await session.flush()
+            await _notify(session, ctx, row, "REQUESTED", to_company=client.id)
+            payload = await _payload(session, row)
+    except IntegrityError:
+        raise bad_input(
+            "organisationNumber",
+            "TAKEN",
+            "there already is a pending or active collaboration with this client",
+        ) from None
+    ctx.runtime.wake_mailer()
+    return payload
+
+
+async def request_level_change(
+    info: Ctx, id: relay.GlobalID, level: AccessLevel
+) -> gql.CollaborationPayload:
+    ctx = info.context
+    async with ctx.database.scoped(ctx.access, Op.WRITE) as session:
+        row = await _load(session, id)
+        _require_state(row, CollaborationState.ACTIVE)
+        if level is row.level:
+            raise bad_input("level", "UNCHANGED", "the collaboration already has this level")
+        row.requested_level, row.updated_at = level, ctx.clock.now()
+        await _notify(session, ctx, row, "LEVEL_REQUESTED", to_company=row.company_id)
+        payload = await _payload(session, row)
+    ctx.runtime.wake_mailer()
+    return payload
+
+
+async def enter_client_company(info: Ctx, client_id: relay.GlobalID) -> ViewerPayload:
+    """Log in to a FULL client's company with its admin's rights (audited as the firm)."""
+    ctx = info.context
+    access = ctx.access
+    client = node_id(client_id, "Company", "clientId")
+    if client not in access.client_ids:
+        raise not_found("Company", "clientId")
+    if client not in access.full_client_ids:
+        raise AppError(
+            Code.FORBIDDEN,
+            "A LIMITED collaboration does not let the firm log in to the client's company.",
+            area=Area.COLLABORATIONS.value,
+            field="clientId",
+        )
+    async with ctx.database.transaction() as session:
+        await session.execute(
+            update(AuthSession)
+            .where(AuthSession.id == access.session_id)
+            .values(
+                context=SessionContext.COMPANY, company_id=client, acting_firm_id=access.company_id
+            )
+        )
+        record(
+            session, ctx, "PARTNER_ENTERED_COMPANY", company_id=client, firm_id=access.company_id
+        )
+    ctx.access = await access_for_token(ctx.runtime, ctx.session_token)
+    return ViewerPayload(viewer=await build_viewer(ctx, ctx.access))
+
+
+async def enter_partner_portal(info: Ctx) -> ViewerPayload:
+    """Back to the portal from a client's company, or from the firm's own company (trial)."""
+    ctx = info.context
+    access = ctx.access
+    firm_id = access.acting_firm_id or (access.company_id if access.company_is_firm else None)
+    if firm_id is None:
+        raise AppError(
+            Code.FORBIDDEN,
+            "Only accounting firms have the partner portal.",
+            area=Area.COLLABORATIONS.value,
+        )
+    async with ctx.database.transaction() as session:
+        await session.execute(
+            update(AuthSession)
+            .where(AuthSession.id == access.session_id)
+            .values(context=SessionContext.PORTAL, company_id=firm_id, acting_firm_id=None)
+        )
+        if access.acting_firm_id:
+            record(
+                session, ctx, "PARTNER_LEFT_COMPANY", company_id=access.company_id, firm_id=firm_id
+            )
+    ctx.access = await access_for_token(ctx.runtime, ctx.session_token)
+    return ViewerPayload(viewer=await build_viewer(ctx, ctx.access))
+
+
+# --- the domain's root fields -----------------------------------------------------------------
+
+
+@strawberry.type
+class Queries:
+    collaborations = field(
+        CollaborationRule(),
+        collaborations,
+        description="The viewer's company's collaborations, as client or as firm; by state.",
+    )
+
+
+@strawberry.type
+class Mutations:
+    invite_firm = mutation(
+        CollaborationRule(Op.MANAGE),
+        invite_firm,
+        description="As a client admin: invite an accounting firm by its organisation number.",
+    )
+    change_collaboration_level = mutation(
+        CollaborationRule(Op.MANAGE),
+        change_collaboration_level,
+        description="As a client admin: set the level; counts from the firm's next request.",
+    )
+    accept_collaboration = mutation(
+        CollaborationRule(Op.WRITE),
+        accept_collaboration,
+        description="Accept the other side's proposal; a client may set the level when accepting.",
+    )
+    decline_collaboration = mutation(
+        CollaborationRule(Op.WRITE),
+        decline_collaboration,
+        description="Decline the other side's proposal.",
+    )
+    end_collaboration = mutation(
+        CollaborationRule(Op.WRITE),
+        end_collaboration,
+        description="End the collaboration at once (either side).",
+    )
+    request_collaboration = mutation(
+        PartnerPortal(),
+        request_collaboration,
+        description="As a firm: ask a client, by organisation number, to collaborate.",
+    )
+    request_level_change = mutation(
+        PartnerPortal(),
+        request_level_change,
+        description="As a firm: ask the client for another level.",
+    )
+    enter_client_company = mutation(
+        PartnerPortal(),
+        enter_client_company,
+        description="Log in to a FULL client's company as its admin; audited as the firm.",
+    )
+    enter_partner_portal = mutation(
+        SignedIn(),
+        enter_partner_portal,
+        description="Go to the partner portal: from a client's company, or from the firm's own.",
+    )
