@@ -23,6 +23,7 @@ from gql_portal.auth import SESSION_COOKIE, access_for_token
 from gql_portal.context import RequestContext
 from gql_portal.db.migrate import pending_revisions
 from gql_portal.errors import AppError, Code
+from gql_portal.resolvers.audit import flush_partner_reads
 from gql_portal.runtime import Runtime
 from gql_portal.schema.build import role_schema
 
@@ -176,6 +177,7 @@ async def graphql_endpoint(request: Request) -> Response:
     result = await role_schema(access.role).execute(
         query, variable_values=variables, context_value=context, operation_name=operation_name
     )
+    await flush_partner_reads(context)
     response_body: dict[str, Any] = {"data": result.data}
     if result.errors:
         response_body["errors"] = [format_error(error, request_id) for error in result.errors]

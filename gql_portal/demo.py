@@ -1,8 +1,9 @@
 """Demo data for the whole company domain, deterministic from a seed.
 
 `load_demo` creates accounting firms (ACCOUNTING_PARTNER, activated) and client companies, each
-client with its settings and Swedish time codes (`add_company_defaults`), an admin and N employees
-(each also a user who can log in), schedules, customers, projects, activities and assignments,
+client with its collaborations (ACTIVE with one of the firms; a few PENDING, one ENDED), its
+settings and Swedish time codes (`add_company_defaults`), an admin and N employees (each also a
+user who can log in), schedules, customers, projects, activities and assignments,
 three calendar months of reported time up to yesterday, week attestations, absences, expenses with
 receipt images in the storage folder, mileage, and the three months' payroll periods.
 
@@ -40,6 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from gql_portal.clock import STOCKHOLM, Clock
 from gql_portal.db.absence import Absence
 from gql_portal.db.accounts import Company, Membership, User
+from gql_portal.db.collaborations import Collaboration
 from gql_portal.db.employees import Employee
 from gql_portal.db.engine import Database
 from gql_portal.db.expenses import Expense, Receipt
@@ -50,6 +52,7 @@ from gql_portal.db.settings import TimeCode, add_company_defaults
 from gql_portal.db.time import TimeEntry, WeekAttestation
 from gql_portal.domain.absence import AbsenceKind, AbsenceStatus
 from gql_portal.domain.accounts import Industry, PayrollProgram, Role
+from gql_portal.domain.collaborations import AccessLevel, CollaborationState, Initiator
 from gql_portal.domain.employees import EmploymentForm, SalaryForm
 from gql_portal.domain.expenses import (
     ExpenseCategory,
@@ -683,6 +686,7 @@ _TABLES: tuple[Table, ...] = tuple(
         Company,
         User,
         Membership,
+        Collaboration,
         Employee,
         Schedule,
         Customer,
@@ -703,6 +707,7 @@ _COUNTED = (
     "companies",
     "users",
     "memberships",
+    "collaborations",
     "company_settings",
     "time_codes",
     "employees",
@@ -745,6 +750,13 @@ class _Batch:
         self.rows[table].append(row)
 
 
+@dataclass(frozen=True)
+class _Firm:
+    company_id: int
+    user_id: int  # the firm's first user (FIRM_USER for the first firm)
+    created: datetime
+
+
 @dataclass
 class _Person:
     first: str
@@ -765,6 +777,7 @@ class _Builder:
         self.personal_numbers: set[str] = set()
         self.company_names: set[str] = set()
         self.receipt_serial = 0
+        self.demo_firms: list[_Firm] = []
 
     def take(self, table: str) -> int:
         value = self.ids[table]
@@ -887,6 +900,8 @@ class _Builder:
                 )
                 joined = created + timedelta(days=0 if seat == 1 else rng.randint(20, 300))
                 user_id = self.user(batch, rng, email, name_of, joined)
+                if seat == 1:
+                    self.demo_firms.append(_Firm(firm_id, user_id, created))
                 batch.add(
                     "memberships",
                     {
@@ -896,10 +911,7 @@ class _Builder:
                         "created_at": joined,
                     },
                 )
-        # HOOK(collaborations): when the collaborations table lands, give every client an ACTIVE
-        # collaboration with one of these firms (FULL for VISMA_LON_SMART clients, otherwise a mix
-        # of FULL and LIMITED), a few PENDING ones, and one ENDED; the firm user's portal then
-        # lists its clients.
+        # Every client collaborates with one of these firms: see `collaborations`.
 
     # --- clients --------------------------------------------------------------------------
 
@@ -937,6 +949,7 @@ class _Builder:
                 "created_at": created,
             },
         )
+        self.collaborations(batch, index, company_id, admin_id, program, created)
 
         projects = self.projects(batch, rng, company_id, industry, town, created)
         for month_start, month_end in cal.periods:
@@ -971,6 +984,134 @@ class _Builder:
                 admin_id,
                 projects,
             )
+
+    # --- collaborations ---------------------------------------------------------------------
+
+    def collaborations(
+        self,
+        batch: _Batch,
+        index: int,
+        company_id: int,
+        admin_id: int,
+        program: PayrollProgram | None,
+        created: datetime,
+    ) -> None:
+        """Every client has an ACTIVE collaboration with one firm: FULL where the payroll
+        program is Visma Lön Smart (the firm activates that integration inside the company),
+        otherwise FULL or LIMITED. Client 1 (CLIENT_ADMIN's) is FULL with the first firm
+        (FIRM_USER's), changed to it from the second (the one ENDED collaboration) and has a
+        request from the third; client 2 is the first firm's too and has invited the second;
+        client 3 works with another firm and has invited the first, which has yet to answer;
+        a few others have a PENDING proposal in either direction.
+
+        Drawn from a stream of its own, so that the client's other data is the same as without
+        collaborations; which firm depends on the number of firms (so on `clients`)."""
+        rng = random.Random(f"{self.seed}:collaborations:{index}")
+        firms = self.demo_firms
+        first, others = firms[0], firms[1:]
+        if index <= 2:
+            firm = first
+        elif index == 3:
+            firm = rng.choice(others)
+        else:  # the first firm has about a third of the clients
+            firm = rng.choices(firms, weights=[len(others)] + [2] * len(others))[0]
+        if program is PayrollProgram.VISMA_LON_SMART or index == 1:
+            level = AccessLevel.FULL
+        elif index == 2:
+            level = AccessLevel.LIMITED
+        else:
+            level = AccessLevel.FULL if rng.random() < 0.4 else AccessLevel.LIMITED
+        since = max(created, *(f.created for f in firms)) + timedelta(days=rng.randint(1, 60))
+        if index == 1:  # the client's former firm: asked, active, ended
+            former = others[0]
+            asked = since + timedelta(hours=rng.randint(1, 8))
+            # At least 30 days after it was asked, and 30 days before now (the client is at
+            # least 150 days old, the firms older still).
+            room = max(0, (self.cal.now - asked).days - 60)
+            ended = asked + timedelta(days=30 + rng.randint(0, room))
+            self.collaboration(
+                batch,
+                company_id,
+                former.company_id,
+                AccessLevel.LIMITED,
+                CollaborationState.ENDED,
+                Initiator.FIRM,
+                former.user_id,
+                asked,
+                activated=asked + timedelta(days=rng.randint(1, 3)),
+                ended=ended,
+            )
+            since = ended + timedelta(days=rng.randint(1, 10))
+        initiator = rng.choice((Initiator.CLIENT, Initiator.FIRM))
+        self.collaboration(
+            batch,
+            company_id,
+            firm.company_id,
+            level,
+            CollaborationState.ACTIVE,
+            initiator,
+            admin_id if initiator is Initiator.CLIENT else firm.user_id,
+            since,
+            activated=since + timedelta(days=rng.randint(0, 4), hours=rng.randint(1, 6)),
+        )
+
+        # Open proposals, waiting for the other side (never with the client's own firm).
+        pending: tuple[_Firm, Initiator] | None = None
+        if index == 1:
+            pending = others[1], Initiator.FIRM  # CLIENT_ADMIN may accept or decline
+        elif index == 2:
+            pending = others[0], Initiator.CLIENT
+        elif index == 3:
+            pending = first, Initiator.CLIENT  # FIRM_USER may accept or decline
+        elif rng.random() < 0.05:
+            pending = (
+                rng.choice([f for f in firms if f is not firm]),
+                rng.choice((Initiator.CLIENT, Initiator.FIRM)),
+            )
+        if pending:
+            other, initiator = pending
+            asked = self.cal.now - timedelta(days=rng.randint(1, 12), hours=rng.randint(0, 8))
+            self.collaboration(
+                batch,
+                company_id,
+                other.company_id,
+                rng.choice((AccessLevel.FULL, AccessLevel.LIMITED)),
+                CollaborationState.PENDING,
+                initiator,
+                admin_id if initiator is Initiator.CLIENT else other.user_id,
+                asked,
+            )
+
+    @staticmethod
+    def collaboration(
+        batch: _Batch,
+        company_id: int,
+        firm_id: int,
+        level: AccessLevel,
+        state: CollaborationState,
+        initiator: Initiator,
+        created_by: int,
+        created: datetime,
+        *,
+        activated: datetime | None = None,
+        ended: datetime | None = None,
+    ) -> None:
+        batch.add(
+            "collaborations",
+            {
+                "company_id": company_id,
+                "firm_id": firm_id,
+                "level": level,
+                "state": state,
+                "initiated_by": initiator,
+                "requested_level": None,
+                "created_at": created,
+                "created_by_user_id": created_by,
+                "activated_at": activated,
+                "ended_at": ended,
+                "updated_at": ended or activated or created,
+            },
+        )
 
     def projects(
         self,

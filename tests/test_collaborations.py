@@ -3,12 +3,17 @@ log-in to the client's company, level changes and ends that count from the next 
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 
 from gql_portal.db.audit import AuditEvent
 from gql_portal.db.engine import Database
+from gql_portal.db.expenses import Expense
+from gql_portal.db.settings import TimeCode
+from gql_portal.db.time import TimeEntry, WeekAttestation
 from gql_portal.domain.accounts import Role, SessionContext
 from gql_portal.domain.identity import format_organisation_number
 from tests.accounts import outbox
@@ -259,3 +264,129 @@ async def test_another_firms_collaborations_and_clients_do_not_exist(
         only_error(await api(ENTER, {"id": gid("Company", s.client_id)}, token=rival_token))["code"]
         == "NOT_FOUND"
     )
+
+
+AUDIT = """query($firm: ID, $area: Area) { auditEvents(firmId: $firm, area: $area) {
+  totalCount edges { node { action area actorName actorFirmName details } } } }"""
+
+
+async def test_partner_reads_of_salary_details_and_partner_writes_are_audited_for_the_client(
+    api: Api, factory: Factory, database: Database, sql_statements: Any
+) -> None:
+    s = await setting(factory)
+    invited = collaboration_of(
+        await api(INVITE, {"n": s.firm_number, "l": "LIMITED"}, token=s.client_token), "inviteFirm"
+    )
+    collaboration_of(
+        await api(ACCEPT, {"id": invited["id"]}, token=s.firm_token), "acceptCollaboration"
+    )
+
+    async def read_salaries() -> int:
+        before = sql_statements.count
+        body = await api(EMPLOYEES, token=s.firm_token)
+        assert "errors" not in body, body
+        return int(sql_statements.count - before)
+
+    few = await read_salaries()
+    client = await factory.company("Kunden AB 2")  # noqa: F841  (another company's rows stay out)
+    for index in range(20):
+        await factory.employee(await _client(database, s.client_id), first_name=f"P{index}")
+    many = await read_salaries()
+    assert few == many  # the reads are written in one statement, not one per row
+
+    firm = gid("Company", s.firm_id)
+    trail = (await api(AUDIT, {"firm": firm, "area": "EMPLOYEE_SALARY"}, token=s.client_token))[
+        "data"
+    ]["auditEvents"]
+    reads = [e for e in trail["edges"] if e["node"]["action"] == "PARTNER_READ"]
+    assert len(reads) == 1 + 21  # per request and object: 1 employee, then 21
+    assert reads[0]["node"]["actorFirmName"] == "Byrån AB"
+    assert reads[0]["node"]["actorName"] == "Birgitta Byrå"
+
+    [employee] = [
+        e
+        for e in (await api(EMPLOYEES, token=s.firm_token))["data"]["employees"]["edges"]
+        if e["node"]["firstName"] == "Anna"
+    ]
+    contact = """mutation($id: ID!) { updateEmployeeContact(id: $id, input: {city: "Lund"}) { employee { id } } }"""
+    assert "errors" not in await api(contact, {"id": employee["node"]["id"]}, token=s.firm_token)
+    writes = (await api(AUDIT, {"firm": firm, "area": "EMPLOYEE_CONTACT"}, token=s.client_token))[
+        "data"
+    ]["auditEvents"]
+    assert [e["node"]["action"] for e in writes["edges"]] == ["EMPLOYEE_CONTACT_UPDATED"]
+    # The audit trail is the client's: not in the portal, not for employees.
+    assert set(error_codes(await api(AUDIT, {}, token=s.firm_token))) == {
+        "GRAPHQL_VALIDATION_FAILED"
+    }
+
+
+async def _client(database: Database, company_id: int) -> Any:
+    from gql_portal.db.accounts import Company
+
+    async with database.session() as session:
+        return await session.get(Company, company_id)
+
+
+CLIENTS = """query($level: AccessLevel, $search: String, $state: PayrollPeriodState, $first: Int, $after: String) {
+  clients(level: $level, search: $search, periodState: $state, first: $first, after: $after) {
+    totalCount pageInfo { hasNextPage endCursor }
+    edges { node { company { name organisationNumber } collaboration { level canEnterCompany }
+      payrollStatus { periodStart periodState employeesWithUnattestedWeeks expensesAwaitingApproval } } } } }"""
+
+
+async def _activate(api: Api, factory: Factory, firm_number: str, name: str, level: str) -> Any:
+    client = await factory.company(name)
+    admin = await factory.admin(client)
+    invited = collaboration_of(await api(INVITE, {"n": firm_number, "l": level}, token=admin.token), "inviteFirm")
+    return client, invited
+
+
+async def test_the_client_board_pages_filters_and_summarises_payroll(
+    api: Api, factory: Factory, database: Database, sql_statements: Any
+) -> None:
+
+    s = await setting(factory)
+    clients = []
+    for index, level in enumerate(["FULL", "LIMITED", "LIMITED"]):
+        client, invited = await _activate(api, factory, s.firm_number, f"Klient {index}", level)
+        collaboration_of(await api(ACCEPT, {"id": invited["id"]}, token=s.firm_token), "acceptCollaboration")
+        clients.append(client)
+    # Client 0: one employee with time in an unattested week and one in an attested week, and
+    # a submitted expense.
+    first, second = await factory.employee(clients[0]), await factory.employee(clients[0])
+    async with database.transaction() as session:
+        code = await session.scalar(select(TimeCode.id).where(TimeCode.company_id == clients[0].id, TimeCode.code == "ARB"))
+        now = datetime(2026, 3, 2, 8, tzinfo=UTC)
+        for employee, day in [(first, date(2026, 3, 2)), (second, date(2026, 3, 3))]:
+            session.add(TimeEntry(company_id=clients[0].id, employee_id=employee.id, date=day, hours=Decimal("8"), time_code_id=code, created_at=now, updated_at=now))
+        session.add(WeekAttestation(company_id=clients[0].id, employee_id=second.id, week_start=date(2026, 3, 2), attested_at=now))
+        session.add(Expense(company_id=clients[0].id, employee_id=first.id, kind="EXPENSE", date=date(2026, 3, 1), description="Lunch", category="FOOD", amount=Decimal("100"), vat_amount=Decimal("10.71"), vat_rate=Decimal("12"), status="SUBMITTED", created_at=now, updated_at=now))
+
+    board = (await api(CLIENTS, {}, token=s.firm_token))["data"]["clients"]
+    assert board["totalCount"] == 3
+    by_name = {edge["node"]["company"]["name"]: edge["node"] for edge in board["edges"]}
+    assert by_name["Klient 0"]["payrollStatus"] == {
+        "periodStart": "2026-03-01", "periodState": "OPEN",
+        "employeesWithUnattestedWeeks": 1, "expensesAwaitingApproval": 1,
+    }
+    assert by_name["Klient 0"]["collaboration"] == {"level": "FULL", "canEnterCompany": True}
+
+    limited = (await api(CLIENTS, {"level": "LIMITED"}, token=s.firm_token))["data"]["clients"]
+    assert limited["totalCount"] == 2
+    found = (await api(CLIENTS, {"search": "klient 1"}, token=s.firm_token))["data"]["clients"]
+    assert [e["node"]["company"]["name"] for e in found["edges"]] == ["Klient 1"]
+    assert (await api(CLIENTS, {"state": "LOCKED"}, token=s.firm_token))["data"]["clients"]["totalCount"] == 0
+    paged = (await api(CLIENTS, {"first": 2}, token=s.firm_token))["data"]["clients"]
+    rest = (await api(CLIENTS, {"first": 2, "after": paged["pageInfo"]["endCursor"]}, token=s.firm_token))["data"]["clients"]
+    assert len(paged["edges"]) + len(rest["edges"]) == 3 and not rest["pageInfo"]["hasNextPage"]
+
+    # The board costs the same number of statements for 3 clients and for 13.
+    before = sql_statements.count
+    await api(CLIENTS, {}, token=s.firm_token)
+    few = sql_statements.count - before
+    for index in range(10):
+        _, invited = await _activate(api, factory, s.firm_number, f"Fler {index}", "LIMITED")
+        collaboration_of(await api(ACCEPT, {"id": invited["id"]}, token=s.firm_token), "acceptCollaboration")
+    before = sql_statements.count
+    assert (await api(CLIENTS, {}, token=s.firm_token))["data"]["clients"]["totalCount"] == 13
+    assert sql_statements.count - before == few

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from base64 import b64decode
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
@@ -15,6 +16,7 @@ from gql_portal.clock import FrozenClock
 from gql_portal.db import Base
 from gql_portal.db.absence import Absence
 from gql_portal.db.accounts import Company, Membership, User
+from gql_portal.db.collaborations import Collaboration
 from gql_portal.db.employees import Employee
 from gql_portal.db.engine import Database
 from gql_portal.db.expenses import Expense, Receipt
@@ -34,7 +36,8 @@ from gql_portal.demo import (
     swedish_days_off,
 )
 from gql_portal.domain.absence import AbsenceStatus
-from gql_portal.domain.accounts import Industry, Role
+from gql_portal.domain.accounts import Industry, PayrollProgram, Role
+from gql_portal.domain.collaborations import AccessLevel, CollaborationState, Initiator
 from gql_portal.domain.expenses import (
     ExpenseKind,
     mileage_amount,
@@ -51,12 +54,18 @@ from gql_portal.domain.time import week_start
 from gql_portal.security import Passwords
 from gql_portal.storage import Storage
 from tests.conftest import Api
+from tests.factories import gid
 
 CLIENTS, EMPLOYEES = 2, 4
 LOG_IN = """mutation($email: String!, $password: String!) {
   logIn(input: {email: $email, password: $password}) {
     token viewer { context role company { isAccountingFirm } } } }"""
 OWN_EMPLOYEE = "{ viewer { employee { firstName } } }"
+ENTER = "mutation($id: ID!) { enterClientCompany(clientId: $id) { viewer { context } } }"
+PORTAL_CLIENTS = """{
+  collaborations { clientName firmName level state initiatedBy canEnterCompany }
+  employees(active: null, first: 100) { totalCount edges { node { id personalIdentityNumber } } }
+}"""
 
 
 async def load(
@@ -228,6 +237,42 @@ async def test_every_row_follows_the_domain_rules(
             date(2026, 3, 1),
         }
 
+        # Collaborations: every client ACTIVE with one firm (client 1 FULL with the first),
+        # FULL for Visma Lön Smart; PENDING in both directions; one ENDED; dates in order.
+        collaborations = [row[0] for row in await all_of(Collaboration)]
+        first_firm = min(firms, key=lambda c: c.id)
+        programs = {c.id: c.payroll_program for c in clients}
+        for client in clients:
+            [active] = [
+                c
+                for c in collaborations
+                if c.company_id == client.id and c.state is CollaborationState.ACTIVE
+            ]
+            assert active.firm_id in {f.id for f in firms}
+            if programs[client.id] is PayrollProgram.VISMA_LON_SMART:
+                assert active.level is AccessLevel.FULL
+        client_one = min(clients, key=lambda c: c.id)
+        [active_one] = [
+            c
+            for c in collaborations
+            if c.company_id == client_one.id and c.state is CollaborationState.ACTIVE
+        ]
+        assert (active_one.firm_id, active_one.level) == (first_firm.id, AccessLevel.FULL)
+        pending = [c for c in collaborations if c.state is CollaborationState.PENDING]
+        assert {c.initiated_by for c in pending} == {Initiator.CLIENT, Initiator.FIRM}
+        assert [c.company_id for c in collaborations if c.state is CollaborationState.ENDED] == [
+            client_one.id
+        ]
+        open_pairs = [(c.firm_id, c.company_id) for c in collaborations if c.ended_at is None]
+        assert len(open_pairs) == len(set(open_pairs))
+        for c in collaborations:
+            side = c.company_id if c.initiated_by is Initiator.CLIENT else c.firm_id
+            assert memberships[c.created_by_user_id, side] is Role.ADMIN
+            moments = [c.created_at, c.activated_at, c.ended_at]
+            assert [m for m in moments if m] == sorted(m for m in moments if m)
+            assert max(m for m in moments if m) <= now
+            assert (c.activated_at is None) is (c.state is CollaborationState.PENDING)
+
         # One password hash, shared by every user.
         assert len({h for (h,) in await all_of(User.password_hash)}) == 1
         counted = (await session.execute(text("SELECT COUNT(*) FROM time_entries"))).scalar()
@@ -258,8 +303,67 @@ async def test_the_demo_log_ins_work(
     assert (anna["viewer"]["context"], anna["viewer"]["role"]) == ("COMPANY", "EMPLOYEE")
     own = await api(OWN_EMPLOYEE, token=anna["token"])
     assert own["data"] == {"viewer": {"employee": {"firstName": "Anna"}}}, own
-    firm = (await log_in(FIRM_USER))["viewer"]
-    assert firm["context"] == "PORTAL" and firm["company"] == {"isAccountingFirm": True}
+    firm = await log_in(FIRM_USER)
+    assert firm["viewer"]["context"] == "PORTAL"
+    assert firm["viewer"]["company"] == {"isAccountingFirm": True}
+
+    # The demo firm's portal: its ACTIVE clients, with their employees; the client's company
+    # of a FULL one can be entered.
+    async with database.session() as session:
+        firm_id = await session.scalar(
+            select(Membership.company_id)
+            .join(User, User.id == Membership.user_id)
+            .where(User.email == FIRM_USER)
+        )
+        active = dict(
+            (
+                await session.execute(
+                    select(Collaboration.company_id, Collaboration.level).where(
+                        Collaboration.firm_id == firm_id,
+                        Collaboration.state == CollaborationState.ACTIVE,
+                    )
+                )
+            ).all()
+        )
+        reached = {
+            (employee_id, pin)
+            for employee_id, pin in await session.execute(
+                select(Employee.id, Employee.personal_identity_number).where(
+                    Employee.company_id.in_(active)
+                )
+            )
+        }
+    assert len(active) == CLIENTS  # clients 1 and 2 are both the first firm's
+    portal = await api(PORTAL_CLIENTS, token=firm["token"])
+    assert "errors" not in portal, portal
+    listed = portal["data"]["collaborations"]
+    assert sorted(c["level"] for c in listed if c["state"] == "ACTIVE") == sorted(
+        level.value for level in active.values()
+    )
+    assert all(c["firmName"] == "Redovisningsbyrån Demo AB" for c in listed)
+    employees = portal["data"]["employees"]
+    assert employees["totalCount"] == len(reached) == CLIENTS * EMPLOYEES
+    assert {
+        (
+            int(b64decode(edge["node"]["id"]).decode().split(":")[1]),
+            edge["node"]["personalIdentityNumber"],
+        )
+        for edge in employees["edges"]
+    } == reached
+    # Client 1 (the demo admin's) is FULL: the firm user can log in to its company.
+    client_one = min(active)
+    assert active[client_one] is AccessLevel.FULL
+    entered = await api(ENTER, {"id": gid("Company", client_one)}, token=firm["token"])
+    assert entered["data"]["enterClientCompany"]["viewer"]["context"] == "COMPANY", entered
+
+    # The second firm: client 1 ended with it and client 2 invited it; it reaches no employees.
+    second = await log_in("byra2@demo.example")
+    other = await api(PORTAL_CLIENTS, token=second["token"])
+    assert sorted((c["state"], c["initiatedBy"]) for c in other["data"]["collaborations"]) == [
+        ("ENDED", "FIRM"),
+        ("PENDING", "CLIENT"),
+    ]
+    assert other["data"]["employees"]["totalCount"] == 0
 
 
 def test_swedish_days_off() -> None:

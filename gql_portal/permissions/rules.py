@@ -218,7 +218,13 @@ class Allowed(BasePermission):
 
     def __init__(self, rule: Rule) -> None:
         self.rule = rule
+        # Partner reads of salary details are audited (per request and object).
+        self.audited_read = (
+            isinstance(rule, AreaRule) and rule.area is Area.EMPLOYEE_SALARY and rule.op is Op.READ
+        )
 
     def has_permission(self, source: Any, info: Info[Any, Any], **kwargs: Any) -> bool:
         self.rule.check(info.context.access, source)
+        if self.audited_read and source is not None:
+            info.context.note_partner_read(self.rule.area, source)  # type: ignore[attr-defined]
         return True

@@ -33,7 +33,9 @@ TYPE = "Collaboration"
 OPEN_STATES = (CollaborationState.PENDING, CollaborationState.ACTIVE)
 
 
-async def _to_node(session: AsyncSession, rows: list[Collaboration]) -> list[gql.Collaboration]:
+async def collaboration_nodes(
+    session: AsyncSession, rows: list[Collaboration]
+) -> list[gql.Collaboration]:
     ids = {row.company_id for row in rows} | {row.firm_id for row in rows}
     names = {
         company_id: (name, number)
@@ -53,7 +55,7 @@ async def collaborations_by_id(
         row = await session.scalar(
             select(Collaboration).where(Collaboration.id == collaboration_id)
         )
-        return (await _to_node(session, [row]))[0] if row else None
+        return (await collaboration_nodes(session, [row]))[0] if row else None
 
 
 async def collaborations(
@@ -66,7 +68,7 @@ async def collaborations(
         statement = statement.where(Collaboration.state.in_(states))
     async with ctx.database.scoped(ctx.access) as session:
         rows = list((await session.scalars(statement)).all())
-        return await _to_node(session, rows)
+        return await collaboration_nodes(session, rows)
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -142,7 +144,7 @@ def _require_state(row: Collaboration, *states: CollaborationState) -> None:
 
 
 async def _payload(session: AsyncSession, row: Collaboration) -> gql.CollaborationPayload:
-    return gql.CollaborationPayload(collaboration=(await _to_node(session, [row]))[0])
+    return gql.CollaborationPayload(collaboration=(await collaboration_nodes(session, [row]))[0])
 
 
 def _other_side(ctx: RequestContext, row: Collaboration) -> int:

@@ -17,6 +17,7 @@ from gql_portal.resolvers import (
     collaborations,
     employees,
     expenses,
+    integrations,
     payroll,
     projects,
     time,
@@ -60,6 +61,7 @@ NODE_LOADERS: dict[str, Loader] = {
     "Project": projects.project_by_id,
     "Activity": projects.activity_by_id,
     "Collaboration": collaborations.collaborations_by_id,
+    "PayrollIntegration": integrations.payroll_integration_by_id,
 }
 
 

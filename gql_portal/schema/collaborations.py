@@ -23,7 +23,6 @@ strawberry.enum(
     CollaborationState, description="PENDING until the other side answers; ACTIVE; DECLINED; ENDED."
 )
 strawberry.enum(Initiator, description="Which side proposed the collaboration.")
-strawberry.enum(Area, description="An area of a company's data in the permission matrix.")
 
 READ = CollaborationRule()
 STRUCTURAL = Structural()

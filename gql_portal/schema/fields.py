@@ -12,9 +12,15 @@ from typing import Any
 import strawberry
 from strawberry.permission import PermissionExtension
 
+from gql_portal.permissions.matrix import Area
 from gql_portal.permissions.rules import Allowed, Rule
 
 RULE_KEY = "gql_portal.rule"
+
+# The matrix's areas are a GraphQL enum too. Registered here, the module every schema and
+# resolver module imports first: a resolver argument typed with an unregistered enum makes
+# Strawberry wrap it on its own, and the schema then holds two enums named Area.
+strawberry.enum(Area, description="An area of a company's data in the permission matrix.")
 
 
 def _description(description: str | None, rule: Rule) -> str:

@@ -6,11 +6,14 @@ import strawberry
 from gql_portal.resolvers import (
     absence,
     accounts,
+    audit,
     collaborations,
     employees,
     expenses,
+    integrations,
     node,
     payroll,
+    portal,
     projects,
     schedules,
     settings,
@@ -22,8 +25,10 @@ from gql_portal.resolvers import (
 @strawberry.type
 class Query(
     accounts.Queries,
+    audit.Queries,
     collaborations.Queries,
     node.Queries,
+    portal.Queries,
     employees.Queries,
     expenses.Queries,
     time.Queries,
@@ -33,6 +38,7 @@ class Query(
     settings.Queries,
     users.Queries,
     projects.Queries,
+    integrations.Queries,
 ):
     pass
 
@@ -50,5 +56,6 @@ class Mutation(
     settings.Mutations,
     users.Mutations,
     projects.Mutations,
+    integrations.Mutations,
 ):
     pass

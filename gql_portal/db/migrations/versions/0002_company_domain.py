@@ -2,7 +2,7 @@
 
 Revision ID: 0002_company_domain
 Revises: 0001_accounts
-Create Date: 2026-11-27 04:46:24.848829
+Create Date: 2026-11-27 04:57:58.380335
 """
 
 from collections.abc import Sequence
@@ -191,6 +191,57 @@ def upgrade() -> None:
             postgresql_where=sa.text("active"),
         )
 
+    op.create_table(
+        "payroll_integrations",
+        sa.Column("company_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "program",
+            sa.Enum(
+                "VISMA_LON_SMART",
+                "VISMA_LON_300",
+                "VISMA_LON_600",
+                "FORTNOX_LON",
+                "HOGIA",
+                "CRONA",
+                "KONTEK",
+                "OTHER",
+                name="payrollprogram",
+                native_enum=False,
+                length=32,
+            ),
+            nullable=False,
+        ),
+        sa.Column(
+            "state",
+            sa.Enum("ACTIVE", "INACTIVE", name="integrationstate", native_enum=False, length=32),
+            nullable=False,
+        ),
+        sa.Column("activated_at", gql_portal.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("activated_by_user_id", sa.Integer(), nullable=True),
+        sa.Column("activated_by_firm_id", sa.Integer(), nullable=True),
+        sa.Column("deactivated_at", gql_portal.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["activated_by_firm_id"],
+            ["companies.id"],
+            name=op.f("fk_payroll_integrations_activated_by_firm_id_companies"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["activated_by_user_id"],
+            ["users.id"],
+            name=op.f("fk_payroll_integrations_activated_by_user_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["company_id"],
+            ["companies.id"],
+            name=op.f("fk_payroll_integrations_company_id_companies"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payroll_integrations")),
+        sa.UniqueConstraint("company_id", name=op.f("uq_payroll_integrations_company_id")),
+    )
     op.create_table(
         "payroll_periods",
         sa.Column("company_id", sa.Integer(), nullable=False),
@@ -762,6 +813,9 @@ def upgrade() -> None:
             batch_op.f("ix_time_entries_project_id"), ["project_id"], unique=False
         )
 
+    with op.batch_alter_table("audit_events", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("area", sa.String(length=32), nullable=True))
+
     with op.batch_alter_table("auth_sessions", schema=None) as batch_op:
         batch_op.add_column(sa.Column("acting_firm_id", sa.Integer(), nullable=True))
         batch_op.create_foreign_key(
@@ -782,6 +836,9 @@ def downgrade() -> None:
             batch_op.f("fk_auth_sessions_acting_firm_id_companies"), type_="foreignkey"
         )
         batch_op.drop_column("acting_firm_id")
+
+    with op.batch_alter_table("audit_events", schema=None) as batch_op:
+        batch_op.drop_column("area")
 
     with op.batch_alter_table("time_entries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_time_entries_project_id"))
@@ -847,6 +904,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_payroll_periods_company_id"))
 
     op.drop_table("payroll_periods")
+    op.drop_table("payroll_integrations")
     with op.batch_alter_table("employees", schema=None) as batch_op:
         batch_op.drop_index(
             "uq_employees_company_id_employee_number_active",

@@ -1,0 +1,148 @@
+"""The partner portal's client board: the firm's clients with their collaboration and where
+their payroll stands, a page at a time, in a fixed number of SQL statements."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import strawberry
+from sqlalchemy import and_, distinct, exists, func, or_, select
+
+from gql_portal.context import RequestContext
+from gql_portal.db.accounts import Company
+from gql_portal.db.collaborations import Collaboration
+from gql_portal.db.expenses import Expense
+from gql_portal.db.functions import week_start
+from gql_portal.db.payroll import PayrollPeriod
+from gql_portal.db.time import TimeEntry, WeekAttestation
+from gql_portal.domain.collaborations import AccessLevel, CollaborationState
+from gql_portal.domain.expenses import ExpenseStatus
+from gql_portal.domain.payroll import PeriodState, month_period
+from gql_portal.permissions.matrix import Area
+from gql_portal.permissions.rules import PartnerPortal
+from gql_portal.resolvers.collaborations import collaboration_nodes
+from gql_portal.resolvers.common import Ctx
+from gql_portal.resolvers.loading import paginate
+from gql_portal.schema import portal as gql
+from gql_portal.schema.accounts import Company as CompanyType
+from gql_portal.schema.fields import field
+from gql_portal.schema.payroll import PayrollPeriod as PayrollPeriodType
+from gql_portal.schema.relay import Connection
+
+
+async def payroll_statuses(
+    ctx: RequestContext, company_ids: list[int], start: date, end: date
+) -> dict[int, gql.ClientPayrollStatus]:
+    """Three grouped statements for a whole page of clients, read as the payroll basis."""
+    async with ctx.database.scoped(ctx.access, as_area=Area.PAYROLL_BASIS) as session:
+        periods = {
+            period.company_id: period
+            for period in await session.scalars(
+                select(PayrollPeriod).where(
+                    PayrollPeriod.company_id.in_(company_ids), PayrollPeriod.start_date == start
+                )
+            )
+        }
+        unattested_statement = (
+            select(TimeEntry.company_id, func.count(distinct(TimeEntry.employee_id)))
+            .outerjoin(
+                WeekAttestation,
+                and_(
+                    WeekAttestation.employee_id == TimeEntry.employee_id,
+                    WeekAttestation.week_start == week_start(TimeEntry.date),
+                ),
+            )
+            .where(
+                TimeEntry.company_id.in_(company_ids),
+                TimeEntry.date.between(start, end),
+                WeekAttestation.id.is_(None),
+            )
+            .group_by(TimeEntry.company_id)
+        )
+        unattested = {cid: count for cid, count in await session.execute(unattested_statement)}
+        waiting_statement = (
+            select(Expense.company_id, func.count())
+            .where(Expense.company_id.in_(company_ids), Expense.status == ExpenseStatus.SUBMITTED)
+            .group_by(Expense.company_id)
+        )
+        waiting = {cid: count for cid, count in await session.execute(waiting_statement)}
+    statuses = {}
+    for company_id in company_ids:
+        period = periods.get(company_id)
+        statuses[company_id] = gql.ClientPayrollStatus(
+            company_id=company_id,
+            period_start=start,
+            period_end=end,
+            period_state=period.state if period else PeriodState.OPEN,
+            payroll_period=PayrollPeriodType.from_row(period) if period else None,
+            employees_with_unattested_weeks=unattested.get(company_id, 0),
+            expenses_awaiting_approval=waiting.get(company_id, 0),
+        )
+    return statuses
+
+
+async def clients(
+    info: Ctx,
+    first: int | None = None,
+    after: str | None = None,
+    level: AccessLevel | None = None,
+    search: str | None = None,
+    period_state: PeriodState | None = None,
+) -> Connection[gql.PortalClient]:
+    """The firm's clients with an ACTIVE collaboration; filter by level, name or number, and
+    the state of the current payroll period."""
+    ctx = info.context
+    start, end = month_period(ctx.clock.today())
+    statement = select(Collaboration).where(Collaboration.state == CollaborationState.ACTIVE)
+    if level is not None:
+        statement = statement.where(Collaboration.level == level)
+    if search and search.strip():
+        text = search.strip().lower()
+        digits = "".join(c for c in text if c.isdigit())
+        matches = [func.lower(Company.name).like(f"%{text}%")]
+        if digits and not any(c.isalpha() for c in text):  # a number, e.g. 556677-88
+            matches.append(Company.organisation_number.like(f"%{digits}%"))
+        statement = statement.where(
+            exists(select(Company.id).where(Company.id == Collaboration.company_id, or_(*matches)))
+        )
+    if period_state is not None:
+        period = select(PayrollPeriod.id).where(
+            PayrollPeriod.company_id == Collaboration.company_id, PayrollPeriod.start_date == start
+        )
+        if period_state is PeriodState.OPEN:
+            statement = statement.where(
+                ~exists(period.where(PayrollPeriod.state != PeriodState.OPEN))
+            )
+        else:
+            statement = statement.where(exists(period.where(PayrollPeriod.state == period_state)))
+    page: Connection[Any] = await paginate(
+        ctx, statement, [Collaboration.id], lambda row: row, first=first, after=after
+    )
+    rows: list[Collaboration] = [edge.node for edge in page.edges]
+    company_ids = [row.company_id for row in rows]
+    statuses = await payroll_statuses(ctx, company_ids, start, end)
+    async with ctx.database.session() as session:  # the parties' names: part of the record
+        collaborations = await collaboration_nodes(session, rows)
+        companies = {
+            company.id: company
+            for company in await session.scalars(select(Company).where(Company.id.in_(company_ids)))
+        }
+    for edge, row, collaboration in zip(page.edges, rows, collaborations, strict=True):
+        edge.node = gql.PortalClient(
+            company_id=row.company_id,
+            firm_id=row.firm_id,
+            company=CompanyType.from_row(companies[row.company_id]),
+            collaboration=collaboration,
+            payroll_status=statuses[row.company_id],
+        )
+    return page
+
+
+@strawberry.type
+class Queries:
+    clients = field(
+        PartnerPortal(),
+        clients,
+        description="The firm's clients (ACTIVE collaborations) with where their payroll stands.",
+    )

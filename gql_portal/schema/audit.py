@@ -1,0 +1,42 @@
+"""GraphQL types of the audit trail (AUDIT)."""
+
+import datetime
+
+import orjson
+import strawberry
+
+from gql_portal.db import audit as db
+from gql_portal.permissions.matrix import Area
+from gql_portal.permissions.rules import AreaRule
+from gql_portal.schema.fields import field
+
+AUDIT = AreaRule(Area.AUDIT)
+
+
+@strawberry.type(description="One event of a company's audit trail.")
+class AuditEvent:
+    company_id: strawberry.Private[int]
+    at: datetime.datetime = field(AUDIT)
+    action: str = field(
+        AUDIT, description="What happened, e.g. EMPLOYEE_SALARY_UPDATED or PARTNER_READ."
+    )
+    area: str | None = field(AUDIT, description="The area of the matrix it concerns.")
+    actor_name: str | None = field(AUDIT, description="The user who did it.")
+    actor_firm_name: str | None = field(
+        AUDIT, description="The partner firm the user acted for, if any."
+    )
+    details: str = field(
+        AUDIT, description="The event's details as JSON (ids, changed field names)."
+    )
+
+    @classmethod
+    def from_row(cls, row: db.AuditEvent, actor: str | None, firm: str | None) -> "AuditEvent":
+        return cls(
+            company_id=row.company_id or 0,
+            at=row.at,
+            action=row.action,
+            area=row.area,
+            actor_name=actor,
+            actor_firm_name=firm,
+            details=orjson.dumps(row.details, option=orjson.OPT_SORT_KEYS).decode(),
+        )

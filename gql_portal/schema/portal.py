@@ -1,0 +1,42 @@
+"""GraphQL types of the partner portal's client board."""
+
+import datetime
+
+import strawberry
+
+from gql_portal.domain.payroll import PeriodState
+from gql_portal.permissions.matrix import Area
+from gql_portal.permissions.rules import AreaRule, CollaborationRule
+from gql_portal.schema.accounts import Company
+from gql_portal.schema.collaborations import Collaboration
+from gql_portal.schema.fields import field
+from gql_portal.schema.payroll import PayrollPeriod
+
+PAYROLL = AreaRule(Area.PAYROLL_BASIS)
+
+
+@strawberry.type(description="Where a client's payroll stands in the current period.")
+class ClientPayrollStatus:
+    company_id: strawberry.Private[int]
+    period_start: datetime.date = field(PAYROLL, description="First day of the current period.")
+    period_end: datetime.date = field(PAYROLL)
+    period_state: PeriodState = field(
+        PAYROLL, description="OPEN also when the period has not been opened yet."
+    )
+    payroll_period: PayrollPeriod | None = field(PAYROLL, description="The period, once opened.")
+    employees_with_unattested_weeks: int = field(
+        PAYROLL,
+        description="Employees with time reported in the period in a week not yet attested.",
+    )
+    expenses_awaiting_approval: int = field(
+        AreaRule(Area.EXPENSES_RECEIPTS), description="Submitted expenses not yet decided."
+    )
+
+
+@strawberry.type(description="A client of the viewer's firm, as the partner portal shows it.")
+class PortalClient:
+    company_id: strawberry.Private[int]
+    firm_id: strawberry.Private[int]
+    company: Company = field(AreaRule(Area.COMPANY_IDENTITY))
+    collaboration: Collaboration = field(CollaborationRule())
+    payroll_status: ClientPayrollStatus = field(PAYROLL)
