@@ -100,16 +100,17 @@ def _link(ctx: RequestContext, path: str, token: str) -> str:
     return f"{ctx.settings.public_url}{path}?token={token}"
 
 
-def _issue_token(
-    session: AsyncSession, ctx: RequestContext, user: User, purpose: TokenPurpose, hours: int
+def issue_link_token(
+    session: AsyncSession, ctx: RequestContext, user_id: int, purpose: TokenPurpose, hours: int
 ) -> tuple[str, datetime]:
+    """A single-use email-link token for `user_id`; only its keyed hash is stored."""
     token = new_token(LINK_TOKEN_PREFIX)
     now = ctx.clock.now()
     expires_at = now + timedelta(hours=hours)
     session.add(
         AccountToken(
             token_hash=token_hash(ctx.settings.secret_key, token),
-            user_id=user.id,
+            user_id=user_id,
             purpose=purpose,
             created_at=now,
             expires_at=expires_at,
@@ -181,8 +182,8 @@ async def sign_up(info: Ctx, input: gql.SignUpInput) -> gql.SignUpPayload:
                 Membership(user_id=user.id, company_id=company.id, role=Role.ADMIN, created_at=now)
             )
             add_company_defaults(session, company.id, now)
-            token, expires_at = _issue_token(
-                session, ctx, user, TokenPurpose.VERIFY_EMAIL, ctx.settings.verify_link_hours
+            token, expires_at = issue_link_token(
+                session, ctx, user.id, TokenPurpose.VERIFY_EMAIL, ctx.settings.verify_link_hours
             )
             link = _link(ctx, "/login", token)
             text = mailtexts.welcome(name, company_name, link, expires_at)
@@ -281,8 +282,8 @@ async def resend_verification_email(info: Ctx, email: str) -> bool:
         if user is None or user.email_verified_at is not None:
             return True
         await _retire_tokens(session, user.id, TokenPurpose.VERIFY_EMAIL, ctx.clock.now())
-        token, expires_at = _issue_token(
-            session, ctx, user, TokenPurpose.VERIFY_EMAIL, ctx.settings.verify_link_hours
+        token, expires_at = issue_link_token(
+            session, ctx, user.id, TokenPurpose.VERIFY_EMAIL, ctx.settings.verify_link_hours
         )
         link = _link(ctx, "/login", token)
         text = mailtexts.verify_again(user.name, link, expires_at)
@@ -437,8 +438,8 @@ async def request_password_reset(info: Ctx, email: str) -> bool:
         if user is None:
             return True
         await _retire_tokens(session, user.id, TokenPurpose.RESET_PASSWORD, ctx.clock.now())
-        token, expires_at = _issue_token(
-            session, ctx, user, TokenPurpose.RESET_PASSWORD, ctx.settings.reset_link_hours
+        token, expires_at = issue_link_token(
+            session, ctx, user.id, TokenPurpose.RESET_PASSWORD, ctx.settings.reset_link_hours
         )
         link = _link(ctx, "/reset-password", token)
         text = mailtexts.password_reset(user.name, link, expires_at)

@@ -8,7 +8,7 @@ row scope, so "the company's users" needs no company filter here. Users themselv
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import strawberry
 from sqlalchemy import func, or_, select, update
@@ -18,8 +18,7 @@ from sqlalchemy.orm import contains_eager
 from strawberry import relay
 
 from gql_portal import mailtexts
-from gql_portal.context import RequestContext
-from gql_portal.db.accounts import AccountToken, AuthSession, Company, Membership, User
+from gql_portal.db.accounts import AuthSession, Company, Membership, User
 from gql_portal.db.employees import Employee
 from gql_portal.domain.accounts import Role, TokenPurpose
 from gql_portal.domain.validation import clean_email, clean_text
@@ -28,36 +27,17 @@ from gql_portal.mailer import queue_mail
 from gql_portal.pages import LOGIN_PATH, RESET_PASSWORD_PATH
 from gql_portal.permissions.matrix import Area, Op
 from gql_portal.permissions.rules import AreaRule
+from gql_portal.resolvers.accounts import issue_link_token
 from gql_portal.resolvers.audit import record
 from gql_portal.resolvers.common import Ctx, node_id, not_found
 from gql_portal.resolvers.loading import paginate
 from gql_portal.schema import users as gql
 from gql_portal.schema.fields import field, mutation
 from gql_portal.schema.relay import Connection
-from gql_portal.security import LINK_TOKEN_PREFIX, new_token, token_hash
 
 # How long an invitation's link lets the new user choose a password. After that, "Glömt
 # lösenordet?" on the login page mails a fresh (short-lived) reset link to the same account.
 INVITATION_LINK_HOURS = 72
-
-
-def issue_link_token(
-    session: AsyncSession, ctx: RequestContext, user_id: int, purpose: TokenPurpose, hours: int
-) -> tuple[str, datetime]:
-    """A single-use email-link token for `user_id`; only its keyed hash is stored."""
-    token = new_token(LINK_TOKEN_PREFIX)
-    now = ctx.clock.now()
-    expires_at = now + timedelta(hours=hours)
-    session.add(
-        AccountToken(
-            token_hash=token_hash(ctx.settings.secret_key, token),
-            user_id=user_id,
-            purpose=purpose,
-            created_at=now,
-            expires_at=expires_at,
-        )
-    )
-    return token, expires_at
 
 
 # --- reading ------------------------------------------------------------------------------
