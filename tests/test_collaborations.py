@@ -337,7 +337,9 @@ CLIENTS = """query($level: AccessLevel, $search: String, $state: PayrollPeriodSt
 async def _activate(api: Api, factory: Factory, firm_number: str, name: str, level: str) -> Any:
     client = await factory.company(name)
     admin = await factory.admin(client)
-    invited = collaboration_of(await api(INVITE, {"n": firm_number, "l": level}, token=admin.token), "inviteFirm")
+    invited = collaboration_of(
+        await api(INVITE, {"n": firm_number, "l": level}, token=admin.token), "inviteFirm"
+    )
     return client, invited
 
 
@@ -349,25 +351,63 @@ async def test_the_client_board_pages_filters_and_summarises_payroll(
     clients = []
     for index, level in enumerate(["FULL", "LIMITED", "LIMITED"]):
         client, invited = await _activate(api, factory, s.firm_number, f"Klient {index}", level)
-        collaboration_of(await api(ACCEPT, {"id": invited["id"]}, token=s.firm_token), "acceptCollaboration")
+        collaboration_of(
+            await api(ACCEPT, {"id": invited["id"]}, token=s.firm_token), "acceptCollaboration"
+        )
         clients.append(client)
     # Client 0: one employee with time in an unattested week and one in an attested week, and
     # a submitted expense.
     first, second = await factory.employee(clients[0]), await factory.employee(clients[0])
     async with database.transaction() as session:
-        code = await session.scalar(select(TimeCode.id).where(TimeCode.company_id == clients[0].id, TimeCode.code == "ARB"))
+        code = await session.scalar(
+            select(TimeCode.id).where(TimeCode.company_id == clients[0].id, TimeCode.code == "ARB")
+        )
         now = datetime(2026, 3, 2, 8, tzinfo=UTC)
         for employee, day in [(first, date(2026, 3, 2)), (second, date(2026, 3, 3))]:
-            session.add(TimeEntry(company_id=clients[0].id, employee_id=employee.id, date=day, hours=Decimal("8"), time_code_id=code, created_at=now, updated_at=now))
-        session.add(WeekAttestation(company_id=clients[0].id, employee_id=second.id, week_start=date(2026, 3, 2), attested_at=now))
-        session.add(Expense(company_id=clients[0].id, employee_id=first.id, kind="EXPENSE", date=date(2026, 3, 1), description="Lunch", category="FOOD", amount=Decimal("100"), vat_amount=Decimal("10.71"), vat_rate=Decimal("12"), status="SUBMITTED", created_at=now, updated_at=now))
+            session.add(
+                TimeEntry(
+                    company_id=clients[0].id,
+                    employee_id=employee.id,
+                    date=day,
+                    hours=Decimal("8"),
+                    time_code_id=code,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        session.add(
+            WeekAttestation(
+                company_id=clients[0].id,
+                employee_id=second.id,
+                week_start=date(2026, 3, 2),
+                attested_at=now,
+            )
+        )
+        session.add(
+            Expense(
+                company_id=clients[0].id,
+                employee_id=first.id,
+                kind="EXPENSE",
+                date=date(2026, 3, 1),
+                description="Lunch",
+                category="FOOD",
+                amount=Decimal("100"),
+                vat_amount=Decimal("10.71"),
+                vat_rate=Decimal("12"),
+                status="SUBMITTED",
+                created_at=now,
+                updated_at=now,
+            )
+        )
 
     board = (await api(CLIENTS, {}, token=s.firm_token))["data"]["clients"]
     assert board["totalCount"] == 3
     by_name = {edge["node"]["company"]["name"]: edge["node"] for edge in board["edges"]}
     assert by_name["Klient 0"]["payrollStatus"] == {
-        "periodStart": "2026-03-01", "periodState": "OPEN",
-        "employeesWithUnattestedWeeks": 1, "expensesAwaitingApproval": 1,
+        "periodStart": "2026-03-01",
+        "periodState": "OPEN",
+        "employeesWithUnattestedWeeks": 1,
+        "expensesAwaitingApproval": 1,
     }
     assert by_name["Klient 0"]["collaboration"] == {"level": "FULL", "canEnterCompany": True}
 
@@ -375,9 +415,15 @@ async def test_the_client_board_pages_filters_and_summarises_payroll(
     assert limited["totalCount"] == 2
     found = (await api(CLIENTS, {"search": "klient 1"}, token=s.firm_token))["data"]["clients"]
     assert [e["node"]["company"]["name"] for e in found["edges"]] == ["Klient 1"]
-    assert (await api(CLIENTS, {"state": "LOCKED"}, token=s.firm_token))["data"]["clients"]["totalCount"] == 0
+    assert (await api(CLIENTS, {"state": "LOCKED"}, token=s.firm_token))["data"]["clients"][
+        "totalCount"
+    ] == 0
     paged = (await api(CLIENTS, {"first": 2}, token=s.firm_token))["data"]["clients"]
-    rest = (await api(CLIENTS, {"first": 2, "after": paged["pageInfo"]["endCursor"]}, token=s.firm_token))["data"]["clients"]
+    rest = (
+        await api(
+            CLIENTS, {"first": 2, "after": paged["pageInfo"]["endCursor"]}, token=s.firm_token
+        )
+    )["data"]["clients"]
     assert len(paged["edges"]) + len(rest["edges"]) == 3 and not rest["pageInfo"]["hasNextPage"]
 
     # The board costs the same number of statements for 3 clients and for 13.
@@ -386,7 +432,32 @@ async def test_the_client_board_pages_filters_and_summarises_payroll(
     few = sql_statements.count - before
     for index in range(10):
         _, invited = await _activate(api, factory, s.firm_number, f"Fler {index}", "LIMITED")
-        collaboration_of(await api(ACCEPT, {"id": invited["id"]}, token=s.firm_token), "acceptCollaboration")
+        collaboration_of(
+            await api(ACCEPT, {"id": invited["id"]}, token=s.firm_token), "acceptCollaboration"
+        )
     before = sql_statements.count
     assert (await api(CLIENTS, {}, token=s.firm_token))["data"]["clients"]["totalCount"] == 13
     assert sql_statements.count - before == few
+
+
+async def test_the_portal_narrows_lists_to_one_client(api: Api, factory: Factory) -> None:
+    s = await setting(factory)
+    other, invited = await _activate(api, factory, s.firm_number, "Andra kunden AB", "LIMITED")
+    collaboration_of(
+        await api(ACCEPT, {"id": invited["id"]}, token=s.firm_token), "acceptCollaboration"
+    )
+    invited_first = collaboration_of(
+        await api(INVITE, {"n": s.firm_number, "l": "LIMITED"}, token=s.client_token), "inviteFirm"
+    )
+    collaboration_of(
+        await api(ACCEPT, {"id": invited_first["id"]}, token=s.firm_token), "acceptCollaboration"
+    )
+    await factory.employee(other, first_name="Olle")
+    query = """query($c: ID) { employees(companyId: $c) { edges { node { firstName } } }
+      expenses(companyId: $c) { totalCount } payrollPeriods(companyId: $c) { totalCount } }"""
+    both = (await api(query, {}, token=s.firm_token))["data"]
+    assert sorted(e["node"]["firstName"] for e in both["employees"]["edges"]) == ["Anna", "Olle"]
+    one = (await api(query, {"c": gid("Company", other.id)}, token=s.firm_token))["data"]
+    assert [e["node"]["firstName"] for e in one["employees"]["edges"]] == ["Olle"]
+    wrong = only_error(await api(query, {"c": gid("Employee", 1)}, token=s.firm_token))
+    assert (wrong["field"], wrong["reason"]) == ("companyId", "WRONG_TYPE")

@@ -23,6 +23,14 @@ def node_id(global_id: relay.GlobalID, type_name: str, field: str = "id") -> int
         raise bad_input(field, "INVALID_ID", "is not a valid id") from None
 
 
+def company_filter(column: Any, company_id: relay.GlobalID | None) -> list[Any]:
+    """Narrow a list to one company (a client, in the portal): a filter chosen by the client
+    of the API, not a permission; rows out of reach are already gone below the resolvers."""
+    if company_id is None:
+        return []
+    return [column == node_id(company_id, "Company", "companyId")]
+
+
 def not_found(type_name: str, field: str = "id") -> AppError:
     """What an unreachable row answers: it does not exist for this viewer."""
     return AppError(Code.NOT_FOUND, f"No such {type_name}.", field=field)

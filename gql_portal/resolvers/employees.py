@@ -20,7 +20,7 @@ from gql_portal.errors import Problems, bad_input
 from gql_portal.permissions.matrix import Area, Op
 from gql_portal.permissions.rules import AreaRule
 from gql_portal.resolvers.audit import record
-from gql_portal.resolvers.common import Ctx, changed_fields, node_id, not_found
+from gql_portal.resolvers.common import Ctx, changed_fields, company_filter, node_id, not_found
 from gql_portal.resolvers.loading import by_id, paginate
 from gql_portal.schema import employees as gql
 from gql_portal.schema.fields import field, mutation
@@ -65,9 +65,10 @@ async def employees(
     after: str | None = None,
     active: bool | None = True,
     search: str | None = None,
+    company_id: relay.GlobalID | None = None,
 ) -> Connection[gql.Employee]:
     """The employees the viewer reaches, by name; `active: null` lists former staff too."""
-    statement = select(Employee)
+    statement = select(Employee).where(*company_filter(Employee.company_id, company_id))
     if active is not None:
         statement = statement.where(Employee.active.is_(active))
     if search and search.strip():

@@ -45,7 +45,7 @@ from gql_portal.errors import Problems, bad_input
 from gql_portal.permissions.matrix import Area, Op, Reach
 from gql_portal.permissions.rules import AreaRule
 from gql_portal.resolvers.audit import record
-from gql_portal.resolvers.common import Ctx, node_id, not_found
+from gql_portal.resolvers.common import Ctx, company_filter, node_id, not_found
 from gql_portal.resolvers.loading import by_id, children, paginate
 from gql_portal.schema import expenses as gql
 from gql_portal.schema.fields import field, mutation
@@ -77,10 +77,11 @@ async def expenses(
     status: ExpenseStatus | None = None,
     from_: From = None,
     to: To = None,
+    company_id: relay.GlobalID | None = None,
 ) -> Connection[gql.Expense]:
-    """The expenses the viewer reaches, newest first."""
+    """The expenses the viewer reaches, newest first; `companyId` picks one client's."""
     check_period(from_, to)
-    statement = select(Expense)
+    statement = select(Expense).where(*company_filter(Expense.company_id, company_id))
     if employee_id is not None:
         statement = statement.where(
             Expense.employee_id == node_id(employee_id, "Employee", "employeeId")

@@ -50,7 +50,7 @@ from gql_portal.errors import bad_input
 from gql_portal.permissions.matrix import Area, Op
 from gql_portal.permissions.rules import AreaRule
 from gql_portal.resolvers.audit import record
-from gql_portal.resolvers.common import Ctx, node_id, not_found
+from gql_portal.resolvers.common import Ctx, company_filter, node_id, not_found
 from gql_portal.resolvers.loading import by_id, children, paginate, request_loader
 from gql_portal.schema import payroll as gql
 from gql_portal.schema.accounts import Company
@@ -365,11 +365,13 @@ async def payroll_periods(
     to: date | None = None,
     first: int | None = None,
     after: str | None = None,
+    company_id: relay.GlobalID | None = None,
 ) -> Connection[gql.PayrollPeriod]:
-    """The periods that exist (see `openPayrollPeriod`), latest first, overlapping from..to."""
+    """The periods that exist (see `openPayrollPeriod`), latest first, overlapping from..to;
+    `companyId` picks one client's."""
     if from_ is not None and to is not None and to < from_:
         raise bad_input("to", "BEFORE_FROM", "must not be before `from`")
-    statement = select(PayrollPeriod)
+    statement = select(PayrollPeriod).where(*company_filter(PayrollPeriod.company_id, company_id))
     if from_ is not None:
         statement = statement.where(PayrollPeriod.end_date >= from_)
     if to is not None:
