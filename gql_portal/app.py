@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from strawberry.relay.types import GlobalIDValueError
 
 from gql_portal import files, graphiql, pages, uploads
 from gql_portal.auth import SESSION_COOKIE, access_for_token
@@ -84,6 +85,14 @@ def format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
     cause: BaseException = original
     while isinstance(cause, GraphQLError) and cause.original_error is not None:
         cause = cause.original_error
+    if isinstance(cause, GlobalIDValueError):
+        # A malformed Relay id in an argument: the client's input, not our failure.
+        formatted["extensions"] = {
+            "code": Code.BAD_USER_INPUT.value,
+            "reason": "INVALID_ID",
+            "requestId": request_id,
+        }
+        return dict(formatted)
     if error.path is None and isinstance(cause, ValueError | TypeError):
         # A variable that a scalar refused before execution began: the message is the
         # scalar's own ("Variable '$input' got invalid value ...; an amount has at most two
@@ -129,6 +138,11 @@ async def graphql_endpoint(request: Request) -> Response:
         if len(body) > MAX_BODY_BYTES:
             return request_error(
                 413, Code.BAD_USER_INPUT, "The request body is too large.", request_id
+            )
+        if b"\\u0000" in body or b"\x00" in body:
+            # PostgreSQL cannot store NUL in text, and no field of ours has a use for it.
+            return request_error(
+                400, Code.BAD_USER_INPUT, "Text must not contain NUL (U+0000).", request_id
             )
         try:
             payload = orjson.loads(body)

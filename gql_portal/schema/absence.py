@@ -86,11 +86,11 @@ class RequestAbsenceInput:
     )
 
 
-@strawberry.type
+@strawberry.type(description="The absence the mutation created or changed.")
 class AbsencePayload:
     absence: Absence = field(STRUCTURAL)
 
 
-@strawberry.type
+@strawberry.type(description="What a cancelled absence leaves: its id.")
 class CancelAbsencePayload:
     cancelled_id: relay.GlobalID = field(STRUCTURAL, description="The id of the removed absence.")

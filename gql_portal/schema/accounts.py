@@ -126,20 +126,20 @@ class SignUpInput:
     payroll_program: PayrollProgram | None = None
 
 
-@strawberry.type
+@strawberry.type(description="The new account: where the login link went, when the trial ends.")
 class SignUpPayload:
     email: str = field(ANYONE, description="Where the email with the login link was sent.")
     company_name: str = field(ANYONE)
     trial_ends_on: date = field(ANYONE)
 
 
-@strawberry.input
+@strawberry.input(description="Email and password of an account whose address is confirmed.")
 class LogInInput:
     email: str
     password: str
 
 
-@strawberry.type
+@strawberry.type(description="A new session: its token, when it expires, and who is logged in.")
 class LogInPayload:
     token: str = field(
         ANYONE,
@@ -150,11 +150,11 @@ class LogInPayload:
     viewer: Viewer = field(ANYONE)
 
 
-@strawberry.type
+@strawberry.type(description="The confirmed email address.")
 class VerifyEmailPayload:
     email: str = field(ANYONE, description="The verified address; log in with it.")
 
 
-@strawberry.type
+@strawberry.type(description="The viewer after the change: context, company and open menus.")
 class ViewerPayload:
     viewer: Viewer = field(ANYONE)

@@ -69,8 +69,8 @@ class RoleSchema(strawberry.Schema):
 def _build(role: SchemaRole | None) -> RoleSchema:
     # Each schema gets its own root classes (Strawberry issue #3823: shared roots with
     # relay.node() fail to build).
-    query = strawberry.type(type("Query", (Query,), {}))
-    mutation = strawberry.type(type("Mutation", (Mutation,), {}))
+    query = strawberry.type(type("Query", (Query,), {}), description="What can be read.")
+    mutation = strawberry.type(type("Mutation", (Mutation,), {}), description="What can be done.")
     return RoleSchema(
         role, query=query, mutation=mutation, config=StrawberryConfig(scalar_map=SCALAR_MAP)
     )

@@ -79,6 +79,6 @@ class Collaboration(relay.Node):
         )
 
 
-@strawberry.type
+@strawberry.type(description="The collaboration the mutation created or changed.")
 class CollaborationPayload:
     collaboration: Collaboration = field(STRUCTURAL)

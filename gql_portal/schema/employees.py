@@ -191,6 +191,6 @@ class CreateEmployeeInput:
     salary: EmployeeSalaryInput | None = None
 
 
-@strawberry.type
+@strawberry.type(description="The employee the mutation created or changed.")
 class EmployeePayload:
     employee: Employee = field(STRUCTURAL)

@@ -192,23 +192,23 @@ class UpdateExpenseInput:
     vehicle: VehicleKind | None = None
 
 
-@strawberry.type
+@strawberry.type(description="The expense or mileage claim the mutation created or changed.")
 class ExpensePayload:
     expense: Expense = field(STRUCTURAL)
 
 
-@strawberry.type
+@strawberry.type(description="What a deleted expense leaves: its id.")
 class DeleteExpensePayload:
     deleted_id: relay.GlobalID = field(STRUCTURAL, description="The id of the deleted expense.")
 
 
-@strawberry.type
+@strawberry.type(description="The attached receipt, and its expense.")
 class ReceiptPayload:
     receipt: Receipt = field(STRUCTURAL)
     expense: Expense = field(STRUCTURAL)
 
 
-@strawberry.type
+@strawberry.type(description="What a removed receipt leaves: its id, and its expense.")
 class RemoveReceiptPayload:
     removed_id: relay.GlobalID = field(STRUCTURAL, description="The id of the removed receipt.")
     expense: Expense = field(STRUCTURAL)

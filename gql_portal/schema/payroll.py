@@ -251,6 +251,6 @@ class PayrollPeriod(relay.Node):
         )
 
 
-@strawberry.type
+@strawberry.type(description="The payroll period the mutation opened, locked or unlocked.")
 class PayrollPeriodPayload:
     payroll_period: PayrollPeriod = field(STRUCTURAL)

@@ -183,7 +183,7 @@ class UpdateCustomerInput:
     organisation_number: str | None = None
 
 
-@strawberry.type
+@strawberry.type(description="The customer the mutation created or changed.")
 class CustomerPayload:
     customer: Customer = field(STRUCTURAL)
 
@@ -205,7 +205,7 @@ class UpdateProjectInput:
     customer_id: relay.GlobalID | None = strawberry.UNSET
 
 
-@strawberry.type
+@strawberry.type(description="The project the mutation created or changed.")
 class ProjectPayload:
     project: Project = field(STRUCTURAL)
 
@@ -216,6 +216,6 @@ class UpdateActivityInput:
     active: bool | None = None
 
 
-@strawberry.type
+@strawberry.type(description="The activity the mutation created or changed.")
 class ActivityPayload:
     activity: Activity = field(STRUCTURAL)

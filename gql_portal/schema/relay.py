@@ -27,13 +27,13 @@ class PageInfo:
     end_cursor: str | None = field(STRUCTURAL)
 
 
-@strawberry.type
+@strawberry.type(description="An item of a list, with the cursor to continue after it.")
 class Edge(Generic[NodeT]):
     cursor: str = field(STRUCTURAL)
     node: NodeT = field(STRUCTURAL)
 
 
-@strawberry.type
+@strawberry.type(description="A page of a list: `first` items (at most 100) `after` a cursor.")
 class Connection(Generic[NodeT]):
     edges: list[Edge[NodeT]] = field(STRUCTURAL)
     page_info: PageInfo = field(STRUCTURAL)

@@ -69,6 +69,6 @@ class ScheduleInput:
     sunday: Decimal | None = None
 
 
-@strawberry.type
+@strawberry.type(description="The employee's work schedule after the change.")
 class SchedulePayload:
     schedule: Schedule = field(STRUCTURAL)

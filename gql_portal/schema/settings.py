@@ -56,7 +56,7 @@ class UpdateCompanySettingsInput:
     pay_day: int | None = strawberry.field(default=None, description="1-28.")
 
 
-@strawberry.type
+@strawberry.type(description="The company's settings after the change.")
 class CompanySettingsPayload:
     settings: CompanySettings = field(STRUCTURAL)
 
@@ -81,6 +81,6 @@ class UpdateTimeCodeInput:
     unit: Unit | None = None
 
 
-@strawberry.type
+@strawberry.type(description="The time code the mutation created or changed.")
 class TimeCodePayload:
     time_code: Annotated["TimeCode", strawberry.lazy("gql_portal.schema.time")] = field(STRUCTURAL)

@@ -204,17 +204,17 @@ class UpdateTimeEntryInput:
     comment: str | None = strawberry.UNSET
 
 
-@strawberry.type
+@strawberry.type(description="The time entry the mutation created or changed.")
 class TimeEntryPayload:
     time_entry: TimeEntry = field(STRUCTURAL)
 
 
-@strawberry.type
+@strawberry.type(description="What a removed time entry leaves: its id.")
 class DeleteTimeEntryPayload:
     deleted_id: relay.GlobalID = field(STRUCTURAL, description="The id of the removed entry.")
 
 
-@strawberry.type
+@strawberry.type(description="An employee's ISO week after it was attested or unattested.")
 class WeekAttestationPayload:
     week_start: datetime.date = field(STRUCTURAL)
     attestation: WeekAttestation | None = field(

@@ -81,11 +81,11 @@ class InviteUserInput:
     )
 
 
-@strawberry.type
+@strawberry.type(description="The company user the mutation invited or changed.")
 class CompanyUserPayload:
     user: CompanyUser = field(STRUCTURAL)
 
 
-@strawberry.type
+@strawberry.type(description="What a user removed from the company leaves: the user's id.")
 class RemoveUserPayload:
     removed_user_id: relay.GlobalID = field(STRUCTURAL)
