@@ -39,8 +39,9 @@ see. Mutations that move a session or change a collaboration are undone after ea
 so every operation is judged against the same expectations.
 
 Defects this file found, now fixed and kept as regression tests: a malformed global id and a
-NUL character in text (PostgreSQL) both answered INTERNAL_SERVER_ERROR. The generator leaves
-those inputs out so that the fuzz test speaks for the rest.
+NUL character in text (PostgreSQL) both answered INTERNAL_SERVER_ERROR. Still open, recorded as
+a strict xfail on PostgreSQL: a global id whose number is beyond PostgreSQL's `integer`; the
+generator keeps its made-up ids within it so that the fuzz test speaks for the rest.
 """
 
 from __future__ import annotations
@@ -929,23 +930,27 @@ class Probe:
 # --- generated operations --------------------------------------------------------------------
 
 
+INT32_MAX = 2**31 - 1
+# Any text but NUL (see `generated_operations`).
+TEXT = st.text(st.characters(min_codepoint=1, exclude_categories=["Cs"]), max_size=12)
+
+
 def global_ids() -> st.SearchStrategy[str]:
     """Seeded objects' global ids (as placeholders, `@gid<n>@`, replaced when the operation is
-    sent: the n-th seeded object, modulo their number), and well-formed global ids of no
-    object or of a wrong type.
+    sent: the n-th seeded object, modulo their number), well-formed global ids of no object or
+    of a wrong type, and malformed ones.
 
-    A malformed global id (not base64 of "Type:id") is left out: it answers
-    INTERNAL_SERVER_ERROR on every ID argument, see
-    `test_a_malformed_global_id_is_bad_input_not_an_internal_error`.
+    Made-up numeric ids stay within PostgreSQL's `integer`: beyond it one answers
+    INTERNAL_SERVER_ERROR there, see `test_a_global_id_beyond_the_integer_range_is_not_found`.
     """
     types = [*NODE_TYPES, "Nope", ""]
     made_up = st.builds(
         lambda type_name, node_id: base64.b64encode(f"{type_name}:{node_id}".encode()).decode(),
         st.sampled_from(types),
-        st.one_of(st.integers(-1, 10**12).map(str), st.text(max_size=6)),
+        st.one_of(st.integers(-INT32_MAX, INT32_MAX).map(str), TEXT),
     )
     seeded = st.integers(0, 9999).map("@gid{}@".format)
-    return st.one_of(seeded, seeded, made_up)
+    return st.one_of(seeded, seeded, seeded, made_up, TEXT)
 
 
 PLACEHOLDER = re.compile(r"@gid(\d+)@")
@@ -957,7 +962,7 @@ def with_ids(operation: str, ids: list[str]) -> str:
 
 def scalar_strategies() -> dict[str, st.SearchStrategy[Any]]:
     """Values for the custom scalars, and global ids (see `global_ids`)."""
-    junk = st.text(max_size=12)
+    junk = TEXT
     decimals = st.decimals(
         min_value=Decimal("-1000"), max_value=Decimal("100000"), places=2, allow_nan=False
     ).map(str)
@@ -1001,8 +1006,9 @@ def generated_operations(viewer: str, budget: int) -> list[str]:
     mutation) gets its share, drawn with that field alone at the root (small operations, so
     that every field is exercised); a tenth are drawn over all root fields at once.
 
-    Strings hold no NUL character: on PostgreSQL one answers INTERNAL_SERVER_ERROR, see
-    `test_a_nul_character_in_text_is_bad_input_not_an_internal_error`."""
+    Strings hold no NUL character: the endpoint refuses a body with one before anything else
+    (see `test_a_nul_character_in_text_is_bad_input_not_an_internal_error`), so such an
+    operation would test nothing more."""
     schema = role_schema(ROLES[viewer])
     sdl = schema.as_str()
     scalars = scalar_strategies()
@@ -1127,6 +1133,42 @@ async def test_a_malformed_global_id_is_bad_input_not_an_internal_error(
     ]:
         codes = error_codes(await api(operation, token=admin.token))
         assert codes in (["BAD_USER_INPUT"], ["NOT_FOUND"]), (operation, codes)
+
+
+BEYOND_INTEGER = [  # an id one past PostgreSQL's `integer`, wherever it reaches SQL
+    f'{{ node(id: "{gid("Employee", INT32_MAX + 1)}") {{ id }} }}',
+    f'{{ node(id: "{gid("Collaboration", INT32_MAX + 1)}") {{ id }} }}',
+    f'{{ project(id: "{gid("Project", INT32_MAX + 1)}") {{ id }} }}',
+    f'{{ expenses(employeeId: "{gid("Employee", INT32_MAX + 1)}") {{ totalCount }} }}',
+    f'{{ employees(companyId: "{gid("Company", INT32_MAX + 1)}") {{ totalCount }} }}',
+    f'mutation {{ deleteTimeEntry(id: "{gid("TimeEntry", INT32_MAX + 1)}") {{ deletedId }} }}',
+    f'mutation {{ approveExpense(id: "{gid("Expense", INT32_MAX + 1)}") {{ expense {{ id }} }} }}',
+    f'mutation {{ removeUser(userId: "{gid("User", INT32_MAX + 1)}") {{ removedUserId }} }}',
+]
+
+
+@pytest.mark.xfail(
+    ON_POSTGRESQL,
+    strict=True,
+    reason="On PostgreSQL a global id whose number is beyond the `integer` column range "
+    "(2**31 - 1), e.g. Employee:2147483648, answers INTERNAL_SERVER_ERROR wherever the id "
+    "reaches SQL (node(id:) of every type loaded from the database, `project(id:)`, the "
+    "`employeeId`/`companyId` filters, every mutation's id): asyncpg refuses the parameter "
+    "('value out of int32 range'). It should be NOT_FOUND (or an empty list), as on SQLite; "
+    "e.g. gql_portal.resolvers.common.node_id and the node loaders could treat such a number "
+    "as no row.",
+)
+@pytest.mark.parametrize(
+    "operation",
+    BEYOND_INTEGER,
+    ids=[operation.split("(")[0].split()[-1] for operation in BEYOND_INTEGER],
+)
+async def test_a_global_id_beyond_the_integer_range_is_not_found(
+    operation: str, api: Api, factory: Factory
+) -> None:
+    admin = await factory.admin(await factory.company())
+    codes = error_codes(await api(operation, token=admin.token))
+    assert codes in ([], ["NOT_FOUND"]), codes
 
 
 # --- the sweep: every global id, to every ID argument, as every viewer ------------------------
