@@ -9,7 +9,6 @@ from gql_portal.clock import Clock
 from gql_portal.config import Settings
 from gql_portal.db.engine import Database
 from gql_portal.permissions.access import Access
-from gql_portal.permissions.matrix import Area
 from gql_portal.runtime import Runtime
 
 
@@ -30,12 +29,8 @@ class RequestContext:
     session_token: str | None = None
     cookie: CookieToSet | None = None
     cache: dict[str, Any] = field(default_factory=dict)
-
-    def note_partner_read(self, area: Area, source: Any) -> None:
-        """Partner reads of salary details are audited: see resolvers.audit."""
-        from gql_portal.resolvers.audit import note_partner_read
-
-        note_partner_read(self, area, source)
+    # Partner reads of salary details (company, area, type, id), audited at the request's end.
+    partner_reads: set[tuple[int, str, str, int]] = field(default_factory=set)
 
     @property
     def settings(self) -> Settings:

@@ -1147,17 +1147,6 @@ BEYOND_INTEGER = [  # an id one past PostgreSQL's `integer`, wherever it reaches
 ]
 
 
-@pytest.mark.xfail(
-    ON_POSTGRESQL,
-    strict=True,
-    reason="On PostgreSQL a global id whose number is beyond the `integer` column range "
-    "(2**31 - 1), e.g. Employee:2147483648, answers INTERNAL_SERVER_ERROR wherever the id "
-    "reaches SQL (node(id:) of every type loaded from the database, `project(id:)`, the "
-    "`employeeId`/`companyId` filters, every mutation's id): asyncpg refuses the parameter "
-    "('value out of int32 range'). It should be NOT_FOUND (or an empty list), as on SQLite; "
-    "e.g. gql_portal.resolvers.common.node_id and the node loaders could treat such a number "
-    "as no row.",
-)
 @pytest.mark.parametrize(
     "operation",
     BEYOND_INTEGER,

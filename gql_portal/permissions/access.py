@@ -41,6 +41,13 @@ class Access:
     def signed_in(self) -> bool:
         return self.user_id is not None
 
+    @property
+    def partner_firm_id(self) -> int | None:
+        """The partner firm behind the viewer's acts: in the portal, or inside a client."""
+        if self.acting_firm_id is not None:
+            return self.acting_firm_id
+        return self.company_id if self.role is SchemaRole.PARTNER_PORTAL else None
+
     def reach(self, area: Area, op: Op, company_id: int) -> Reach:
         """How far this viewer reaches `area` of `company_id` (rows beyond it do not exist)."""
         if self.role is SchemaRole.PARTNER_PORTAL:

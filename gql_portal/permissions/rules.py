@@ -195,6 +195,34 @@ class PartnerPortal(Rule):
         return "Partner firm users, in the partner portal."
 
 
+def require_enterable_client(access: Access, client_id: int) -> None:
+    """A firm user may log in to a client's company only through an ACTIVE FULL collaboration;
+    a client without an ACTIVE one does not exist for the firm."""
+    if client_id not in access.client_ids:
+        raise AppError(Code.NOT_FOUND, "No such Company.", field="clientId")
+    if client_id not in access.full_client_ids:
+        raise AppError(
+            Code.FORBIDDEN,
+            "A LIMITED collaboration does not let the firm log in to the client's company.",
+            area=Area.COLLABORATIONS.value,
+            field="clientId",
+        )
+
+
+def portal_firm(access: Access) -> int:
+    """The firm whose partner portal the viewer may go to: the one they act for in a client's
+    company, or their own firm's company (during its trial)."""
+    if access.acting_firm_id is not None:
+        return access.acting_firm_id
+    if access.company_is_firm and access.company_id is not None:
+        return access.company_id
+    raise AppError(
+        Code.FORBIDDEN,
+        "Only accounting firms have the partner portal.",
+        area=Area.COLLABORATIONS.value,
+    )
+
+
 class CollaborationRule(AreaRule):
     """COLLABORATIONS, where a firm also reaches its own firm's collaborations in any state."""
 
@@ -219,12 +247,16 @@ class Allowed(BasePermission):
     def __init__(self, rule: Rule) -> None:
         self.rule = rule
         # Partner reads of salary details are audited (per request and object).
-        self.audited_read = (
+        audited = (
             isinstance(rule, AreaRule) and rule.area is Area.EMPLOYEE_SALARY and rule.op is Op.READ
         )
+        self.audited_area = Area.EMPLOYEE_SALARY.value if audited else None
 
     def has_permission(self, source: Any, info: Info[Any, Any], **kwargs: Any) -> bool:
-        self.rule.check(info.context.access, source)
-        if self.audited_read and source is not None:
-            info.context.note_partner_read(self.rule.area, source)  # type: ignore[attr-defined]
+        access = info.context.access
+        self.rule.check(access, source)
+        if self.audited_area and source is not None and access.partner_firm_id is not None:
+            info.context.partner_reads.add(
+                (source.company_id, self.audited_area, type(source).__name__, source.id)
+            )
         return True

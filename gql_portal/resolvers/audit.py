@@ -15,9 +15,7 @@ from strawberry import relay
 from gql_portal.context import RequestContext
 from gql_portal.db.accounts import Company, User
 from gql_portal.db.audit import AuditEvent
-from gql_portal.permissions.access import Access
 from gql_portal.permissions.matrix import Area
-from gql_portal.permissions.roles import SchemaRole
 from gql_portal.permissions.rules import AreaRule
 from gql_portal.resolvers.common import Ctx, node_id
 from gql_portal.resolvers.loading import paginate
@@ -59,13 +57,6 @@ def area_of(action: str) -> str | None:
     return None
 
 
-def acting_firm(access: Access) -> int | None:
-    """The partner firm behind the viewer's acts: in the portal, or inside a client company."""
-    if access.acting_firm_id is not None:
-        return access.acting_firm_id
-    return access.company_id if access.role is SchemaRole.PARTNER_PORTAL else None
-
-
 def record(
     session: AsyncSession,
     ctx: RequestContext,
@@ -84,7 +75,7 @@ def record(
             area=area_of(action),
             company_id=company_id if company_id is not None else access.company_id,
             actor_user_id=user_id if user_id is not None else access.user_id,
-            actor_firm_id=acting_firm(access),
+            actor_firm_id=access.partner_firm_id,
             subject_email=email,
             client_address=ctx.client_address,
             request_id=ctx.request_id,
@@ -95,20 +86,10 @@ def record(
 
 # --- partner reads of salary details ----------------------------------------------------------
 
-READS_KEY = "audit.partner_reads"
-
-
-def note_partner_read(ctx: RequestContext, area: Area, source: Any) -> None:
-    """Remember that a partner read `area` of this object; written once per request and object."""
-    if acting_firm(ctx.access) is None:
-        return
-    reads: set[tuple[int, str, str, int]] = ctx.cache.setdefault(READS_KEY, set())
-    reads.add((source.company_id, area.value, type(source).__name__, source.id))
-
 
 async def flush_partner_reads(ctx: RequestContext) -> None:
     """One INSERT for all of the request's partner reads (no round trip per row)."""
-    reads: set[tuple[int, str, str, int]] | None = ctx.cache.get(READS_KEY)
+    reads = ctx.partner_reads
     if not reads:
         return
     access = ctx.access
@@ -120,7 +101,7 @@ async def flush_partner_reads(ctx: RequestContext) -> None:
             "area": area,
             "company_id": company_id,
             "actor_user_id": access.user_id,
-            "actor_firm_id": acting_firm(access),
+            "actor_firm_id": access.partner_firm_id,
             "client_address": ctx.client_address,
             "request_id": ctx.request_id,
             "details": {"object_type": object_type, "object_id": object_id},

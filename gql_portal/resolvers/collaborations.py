@@ -18,10 +18,16 @@ from gql_portal.db.collaborations import Collaboration
 from gql_portal.domain.accounts import Role, SessionContext
 from gql_portal.domain.collaborations import AccessLevel, CollaborationState, Initiator
 from gql_portal.domain.identity import InvalidNumber, normalize_organisation_number
-from gql_portal.errors import AppError, Code, bad_input
+from gql_portal.errors import bad_input
 from gql_portal.mailer import queue_mail
-from gql_portal.permissions.matrix import Area, Op
-from gql_portal.permissions.rules import CollaborationRule, PartnerPortal, SignedIn
+from gql_portal.permissions.matrix import Op
+from gql_portal.permissions.rules import (
+    CollaborationRule,
+    PartnerPortal,
+    SignedIn,
+    portal_firm,
+    require_enterable_client,
+)
 from gql_portal.resolvers.accounts import build_viewer
 from gql_portal.resolvers.audit import record
 from gql_portal.resolvers.common import Ctx, node_id, not_found
@@ -327,15 +333,7 @@ async def enter_client_company(info: Ctx, client_id: relay.GlobalID) -> ViewerPa
     ctx = info.context
     access = ctx.access
     client = node_id(client_id, "Company", "clientId")
-    if client not in access.client_ids:
-        raise not_found("Company", "clientId")
-    if client not in access.full_client_ids:
-        raise AppError(
-            Code.FORBIDDEN,
-            "A LIMITED collaboration does not let the firm log in to the client's company.",
-            area=Area.COLLABORATIONS.value,
-            field="clientId",
-        )
+    require_enterable_client(access, client)
     async with ctx.database.transaction() as session:
         await session.execute(
             update(AuthSession)
@@ -355,13 +353,7 @@ async def enter_partner_portal(info: Ctx) -> ViewerPayload:
     """Back to the portal from a client's company, or from the firm's own company (trial)."""
     ctx = info.context
     access = ctx.access
-    firm_id = access.acting_firm_id or (access.company_id if access.company_is_firm else None)
-    if firm_id is None:
-        raise AppError(
-            Code.FORBIDDEN,
-            "Only accounting firms have the partner portal.",
-            area=Area.COLLABORATIONS.value,
-        )
+    firm_id = portal_firm(access)
     async with ctx.database.transaction() as session:
         await session.execute(
             update(AuthSession)

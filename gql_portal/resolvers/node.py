@@ -22,7 +22,7 @@ from gql_portal.resolvers import (
     projects,
     time,
 )
-from gql_portal.resolvers.common import Ctx, not_found
+from gql_portal.resolvers.common import MAX_ROW_ID, Ctx, not_found, row_id
 from gql_portal.schema import accounts as account_types
 from gql_portal.schema.fields import field
 
@@ -67,11 +67,10 @@ NODE_LOADERS: dict[str, Loader] = {
 
 async def node(info: Ctx, id: relay.GlobalID) -> relay.Node | None:
     loader = NODE_LOADERS.get(id.type_name)
-    try:
-        key = int(id.node_id)
-    except ValueError:
-        key = None
-    found = await loader(info.context, key) if loader and key is not None else None
+    key = row_id(id.node_id)
+    if loader is None or key is None or not 1 <= key <= MAX_ROW_ID:
+        raise not_found(id.type_name or "object")
+    found = await loader(info.context, key)
     if found is None:
         raise not_found(id.type_name or "object")
     return found  # type: ignore[return-value]
