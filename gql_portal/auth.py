@@ -92,11 +92,11 @@ async def access_for_token(runtime: Runtime, token: str | None) -> Access:
                 )
             # The collaboration ended or is no longer FULL: back in the firm's portal.
             firm = await session.get_one(Company, auth_session.acting_firm_id)
-            return await _portal_access(session, auth_session, firm, now)
+            return await _portal_access(session, auth_session, firm, _ACTOR_OF[role], now)
         if auth_session.context is SessionContext.PORTAL:
             if not company.is_accounting_firm:
                 return ANONYMOUS
-            return await _portal_access(session, auth_session, company, now)
+            return await _portal_access(session, auth_session, company, _ACTOR_OF[role], now)
     return Access(
         role=_ROLE_OF[role],
         user_id=auth_session.user_id,
@@ -110,7 +110,11 @@ async def access_for_token(runtime: Runtime, token: str | None) -> Access:
 
 
 async def _portal_access(
-    session: AsyncSession, auth_session: AuthSession, firm: Company, now: datetime
+    session: AsyncSession,
+    auth_session: AuthSession,
+    firm: Company,
+    firm_actor: Actor,
+    now: datetime,
 ) -> Access:
     """A partner in the portal: the firm's clients with an ACTIVE collaboration, read per
     request (nothing cached: a change of level or an end counts from the next request)."""
@@ -129,4 +133,5 @@ async def _portal_access(
         company_is_firm=True,
         client_ids=frozenset(levels),
         full_client_ids=frozenset(c for c, level in levels.items() if level is AccessLevel.FULL),
+        firm_actor=firm_actor,
     )

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from graphql import GraphQLInterfaceType, GraphQLNamedType, GraphQLObjectType
 from strawberry.types.base import StrawberryObjectDefinition
 
@@ -79,14 +78,6 @@ def test_every_field_has_a_description_that_ends_with_its_access_sentence() -> N
     assert not wrong, "\n".join(wrong)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="The `id` field of every Node type is added by strawberry's relay.Node with its own "
-    "description ('The Globally Unique ID of this object') and no rule, so it has no access "
-    "sentence; it is structural (decided where the object was loaded), so it should end with "
-    "'Access: As the field that returned it.' (e.g. an `id` declared once on a shared Node base "
-    "with gql_portal.schema.fields.field(Structural())).",
-)
 def test_the_relay_ids_end_with_their_access_sentence() -> None:
     wrong = [
         f"{type_.name}.id"

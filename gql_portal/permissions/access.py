@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from gql_portal.permissions.matrix import Actor, Area, Op, Reach, reach
+from gql_portal.permissions.matrix import Actor, Area, Op, Reach, firm_reach, reach
 from gql_portal.permissions.roles import ROLE_ACTOR, SchemaRole
 
 
@@ -36,6 +36,8 @@ class Access:
     client_ids: frozenset[int] = field(default_factory=frozenset)
     # Portal: the clients whose collaboration is FULL (their company can be entered).
     full_client_ids: frozenset[int] = field(default_factory=frozenset)
+    # Portal: the viewer's role in their own firm (ADMIN or EMPLOYEE), for the firm's own data.
+    firm_actor: Actor | None = None
 
     @property
     def signed_in(self) -> bool:
@@ -53,10 +55,18 @@ class Access:
         if self.role is SchemaRole.PARTNER_PORTAL:
             if company_id in self.client_ids:
                 return reach(area, Actor.LIMITED_PARTNER, op)
+            if company_id == self.company_id:
+                return self.firm_reach(area, op)
             return Reach.NONE
         if self.actor is None or company_id != self.company_id:
             return Reach.NONE
         return reach(area, self.actor, op)
+
+    def firm_reach(self, area: Area, op: Op) -> Reach:
+        """In the portal: how far the viewer reaches their own firm's `area`."""
+        if self.role is not SchemaRole.PARTNER_PORTAL or self.firm_actor is None:
+            return Reach.NONE
+        return firm_reach(area, self.firm_actor, op)
 
     def row_scope(self, area: Area, op: Op = Op.READ) -> RowScope:
         """The rows of `area` this viewer reaches for `op`: the row filter of every query."""
@@ -65,6 +75,8 @@ class Access:
             assert actor is not None
             granted = reach(area, actor, op)
             companies = self.client_ids if granted > Reach.NONE else frozenset()
+            if self.firm_reach(area, op) is Reach.ALL and self.company_id is not None:
+                companies = companies | {self.company_id}
             return RowScope(companies, own_only=granted is Reach.OWN)
         if self.actor is None or self.company_id is None or self.gate is not Gate.OPEN:
             return NOWHERE

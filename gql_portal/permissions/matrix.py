@@ -104,6 +104,14 @@ MATRIX: dict[Area, dict[Actor, Grant]] = {
 }
 
 
+# The firm's own data in the partner portal, by the user's role in the firm: every colleague
+# sees the firm and its users; the firm's admins invite and remove colleagues. (The firm's other
+# company areas are closed once it is activated: only the portal is open.)
+FIRM_MATRIX: dict[Area, dict[Actor, Grant]] = {
+    Area.COMPANY_IDENTITY: {A: READ, E: READ},
+    Area.USERS: {A: ALL, E: READ},
+}
+
 # What a LIMITED collaboration (and every client in the portal) reaches.
 LIMITED_PARTNER_AREAS = tuple(
     area for area in Area if MATRIX[area][Actor.LIMITED_PARTNER].read is Reach.ALL
@@ -116,3 +124,9 @@ def grant(area: Area, actor: Actor) -> Grant:
 
 def reach(area: Area, actor: Actor, op: Op) -> Reach:
     return MATRIX[area][actor].reach(op)
+
+
+def firm_reach(area: Area, actor: Actor, op: Op) -> Reach:
+    """How far a firm's user (ADMIN or EMPLOYEE of the firm) reaches the firm's own `area`."""
+    grants = FIRM_MATRIX.get(area)
+    return grants[actor].reach(op) if grants and actor in grants else Reach.NONE

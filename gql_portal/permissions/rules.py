@@ -14,7 +14,7 @@ from strawberry.types import Info
 
 from gql_portal.errors import AppError, Code
 from gql_portal.permissions.access import Access, Gate
-from gql_portal.permissions.matrix import Area, Op, Reach, reach
+from gql_portal.permissions.matrix import FIRM_MATRIX, Actor, Area, Op, Reach, firm_reach, reach
 from gql_portal.permissions.roles import ROLE_ACTOR, SchemaRole
 
 
@@ -140,6 +140,8 @@ class AreaRule(Rule):
     def visible_in(self, role: SchemaRole) -> bool:
         if self.viewer_company:
             return True
+        if role is SchemaRole.PARTNER_PORTAL and firm_reach(self.area, Actor.ADMIN, self.op):
+            return True  # the firm's own data (its users)
         actor = ROLE_ACTOR[role]
         return actor is not None and reach(self.area, actor, self.op) > Reach.NONE
 
@@ -150,7 +152,9 @@ class AreaRule(Rule):
             # layer's row scoping decides.
             require_open(access, trial_exempt=False, company_id=access.company_id)
             actor = access.actor or ROLE_ACTOR[access.role]
-            if actor is None or reach(self.area, actor, self.op) is Reach.NONE:
+            if access.firm_reach(self.area, self.op) is Reach.NONE and (
+                actor is None or reach(self.area, actor, self.op) is Reach.NONE
+            ):
                 raise forbidden(self.area, self.op)
             return None
         company_id: int = source.company_id
@@ -176,7 +180,19 @@ class AreaRule(Rule):
         return owner is not None and owner == access.employee_id
 
     def describe(self) -> str:
-        return f"Area {self.area.value}, {self.op.value.lower()}."
+        sentence = f"Area {self.area.value}, {self.op.value.lower()}."
+        firm = FIRM_MATRIX.get(self.area, {})
+        if self.area is Area.COMPANY_IDENTITY or not firm:
+            return sentence
+        who = [
+            actor
+            for actor in (Actor.ADMIN, Actor.EMPLOYEE)
+            if firm_reach(self.area, actor, self.op)
+        ]
+        if not who:
+            return sentence
+        whom = "all the firm's users" if len(who) == 2 else "the firm's admins"
+        return f"{sentence} In the partner portal, for the firm's own {self.area.value}: {whom}."
 
 
 class PartnerPortal(Rule):

@@ -134,6 +134,7 @@ async def clients(
             firm_id=row.firm_id,
             company=CompanyType.from_row(companies[row.company_id]),
             collaboration=collaboration,
+            payroll_program=companies[row.company_id].payroll_program,
             payroll_status=statuses[row.company_id],
         )
     return page

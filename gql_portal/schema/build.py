@@ -6,6 +6,7 @@ schema only when its rule says so (Hasura's "a different schema for every role")
 
 from __future__ import annotations
 
+import copy
 from functools import cache
 from typing import Any
 
@@ -15,12 +16,16 @@ from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 
 from gql_portal.permissions.roles import SchemaRole
-from gql_portal.schema.fields import rule_of
+from gql_portal.permissions.rules import Structural
+from gql_portal.schema.fields import described, rule_of
 from gql_portal.schema.root import Mutation, Query
 from gql_portal.schema.scalars import SCALAR_MAP
 
 # Fields Strawberry's relay machinery adds itself: structural, guarded where the object is loaded.
 STRUCTURAL_FIELDS = frozenset({"id", "_id"})
+NODE_ID_DESCRIPTION = described(
+    "The object's global id: give it to `node(id:)` or to a mutation.", Structural()
+)
 
 
 class MissingRuleError(TypeError):
@@ -55,7 +60,7 @@ class RoleSchema(strawberry.Schema):
             rule = rule_of(field.metadata)
             if rule is None:
                 if field_is_structural(type_definition, field):
-                    kept.append(field)
+                    kept.append(self._node_id(type_definition, field))
                     continue
                 raise MissingRuleError(
                     f"{type_definition.name}.{field.python_name} has no rule: use "
@@ -64,6 +69,17 @@ class RoleSchema(strawberry.Schema):
             if self.role is None or rule.visible_in(self.role):
                 kept.append(field)
         return kept
+
+    @staticmethod
+    def _node_id(
+        type_definition: StrawberryObjectDefinition, field: StrawberryField
+    ) -> StrawberryField:
+        """Relay's `id`, described like every other field (the interface keeps relay's own)."""
+        if type_definition.name == "Node" or field.description == NODE_ID_DESCRIPTION:
+            return field
+        described_field = copy.copy(field)
+        described_field.description = NODE_ID_DESCRIPTION
+        return described_field
 
 
 def _build(role: SchemaRole | None) -> RoleSchema:

@@ -23,7 +23,8 @@ RULE_KEY = "gql_portal.rule"
 strawberry.enum(Area, description="An area of a company's data in the permission matrix.")
 
 
-def _description(description: str | None, rule: Rule) -> str:
+def described(description: str | None, rule: Rule) -> str:
+    """A field's description ending with its access sentence, as GraphiQL shows it."""
     access = f"Access: {rule.describe()}"
     return f"{description}\n\n{access}" if description else access
 
@@ -40,7 +41,7 @@ def field(
     name: str | None = None,
 ) -> Any:
     kwargs: dict[str, Any] = {
-        "description": _description(description, rule),
+        "description": described(description, rule),
         "extensions": _extensions(rule),
         "metadata": {RULE_KEY: rule},
         "name": name,
@@ -70,7 +71,7 @@ def mutation(
 ) -> Any:
     return strawberry.mutation(
         resolver=resolver,
-        description=_description(description, rule),
+        description=described(description, rule),
         extensions=_extensions(rule),
         metadata={RULE_KEY: rule},
         name=name,

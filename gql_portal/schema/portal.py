@@ -7,7 +7,7 @@ import strawberry
 from gql_portal.domain.payroll import PeriodState
 from gql_portal.permissions.matrix import Area
 from gql_portal.permissions.rules import AreaRule, CollaborationRule
-from gql_portal.schema.accounts import Company
+from gql_portal.schema.accounts import Company, PayrollProgram
 from gql_portal.schema.collaborations import Collaboration
 from gql_portal.schema.fields import field
 from gql_portal.schema.payroll import PayrollPeriod
@@ -39,4 +39,10 @@ class PortalClient:
     firm_id: strawberry.Private[int]
     company: Company = field(AreaRule(Area.COMPANY_IDENTITY))
     collaboration: Collaboration = field(CollaborationRule())
+    payroll_program: PayrollProgram | None = field(
+        CollaborationRule(),
+        description="The client's payroll program, as the collaboration needs it: Visma Lön Smart "
+        "needs a FULL collaboration, whose firm activates the integration inside the client's "
+        "company.",
+    )
     payroll_status: ClientPayrollStatus = field(PAYROLL)
