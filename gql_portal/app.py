@@ -264,7 +264,12 @@ def routes() -> list[BaseRoute]:
 def create_app(runtime: Runtime) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        from gql_portal.jobs.exports import recover_interrupted_exports
+
         worker = None
+        # Exports cut short by a stopped worker: now, and every minute (another worker may die).
+        await recover_interrupted_exports(runtime)
+        sweeper = runtime.jobs.every(60.0, lambda: recover_interrupted_exports(runtime), "sweep")
         if runtime.settings.smtp_url:
             from gql_portal.mailer import DeliveryWorker
 
@@ -274,6 +279,8 @@ def create_app(runtime: Runtime) -> Starlette:
         try:
             yield
         finally:
+            sweeper.cancel()
+            await runtime.jobs.stop()
             if worker is not None:
                 await worker.stop()
             await runtime.database.dispose()

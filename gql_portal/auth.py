@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_portal.db.accounts import AuthSession, Company, Membership
@@ -40,6 +40,17 @@ async def access_for_token(runtime: Runtime, token: str | None) -> Access:
     """The viewer behind a session token; anonymous when it is unknown, expired or revoked."""
     if not token:
         return ANONYMOUS
+    return await _access_where(
+        runtime, AuthSession.token_hash == token_hash(runtime.settings.secret_key, token)
+    )
+
+
+async def access_for_session_id(runtime: Runtime, session_id: int) -> Access:
+    """The viewer of a session named by a signed link: its rights as of now."""
+    return await _access_where(runtime, AuthSession.id == session_id)
+
+
+async def _access_where(runtime: Runtime, which: ColumnElement[bool]) -> Access:
     now = runtime.clock.now()
     # The membership that lets the user in: the firm's while acting in a client's company.
     member_of = func.coalesce(AuthSession.acting_firm_id, AuthSession.company_id)
@@ -69,7 +80,7 @@ async def access_for_token(runtime: Runtime, token: str | None) -> Access:
             ),
         )
         .where(
-            AuthSession.token_hash == token_hash(runtime.settings.secret_key, token),
+            which,
             AuthSession.revoked_at.is_(None),
             AuthSession.expires_at > now,
         )

@@ -30,6 +30,10 @@ class Settings:
     login_max_failures_per_account: int = 5
     login_max_failures_per_address: int = 20
     login_failure_window_minutes: int = 15
+    # An export's download link works this long (and only for the session that asked for it).
+    export_link_minutes: int = 10
+    # How long an export mutation waits for its file before answering with a RUNNING export.
+    export_wait_seconds: float = 5.0
 
     @property
     def production(self) -> bool:
@@ -69,4 +73,19 @@ class Settings:
             mail_from=get("MAIL_FROM") or defaults.mail_from,
             public_url=(get("PUBLIC_URL") or defaults.public_url).rstrip("/"),
             storage_dir=Path(get("STORAGE_DIR") or defaults.storage_dir),
+            export_link_minutes=_positive_int(
+                get("EXPORT_LINK_MINUTES"), defaults.export_link_minutes, "EXPORT_LINK_MINUTES"
+            ),
         )
+
+
+def _positive_int(value: str | None, default: int, name: str) -> int:
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise ConfigError(f"{ENV_PREFIX}{name} must be a whole number of at least 1, not {value!r}")
+    return number

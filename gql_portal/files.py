@@ -1,4 +1,5 @@
-"""Downloads of receipt files: `GET /files/receipts/{id}` (the `url` of a Receipt).
+"""Downloads of files: receipts, `GET /files/receipts/{id}` (the `url` of a Receipt), and
+exports, `GET /files/exports/{id}?session=&expires=&signature=` (an Export's `downloadUrl`).
 
 The viewer is authenticated exactly like at /graphql (bearer token or session cookie) and the
 receipt is loaded through the viewer's row scope: a receipt out of reach, of another company,
@@ -24,14 +25,17 @@ from starlette.routing import BaseRoute, Route
 
 from gql_portal.context import RequestContext
 from gql_portal.db.expenses import Receipt
+from gql_portal.db.exports import Export, ExportFormat, ExportKind, ExportState
 from gql_portal.errors import Code
 from gql_portal.permissions.roles import SchemaRole
 from gql_portal.resolvers.audit import record
 from gql_portal.runtime import Runtime
+from gql_portal.security import link_signature_matches
 
 log = logging.getLogger("gql_portal.files")
 
 RECEIPT_ROUTE = "/files/receipts/{receipt_id:int}"
+EXPORT_ROUTE = "/files/exports/{export_id:int}"
 CHUNK = 64 * 1024
 
 
@@ -145,5 +149,98 @@ async def receipt_file(request: Request) -> Response:
     )
 
 
+async def export_file(request: Request) -> Response:
+    """A signed link of one session: valid until it expires, and only while that session may
+    still export the data (an ended collaboration or a removed user makes it fail)."""
+    from gql_portal.app import request_error  # app.py imports this module
+    from gql_portal.auth import access_for_session_id
+    from gql_portal.resolvers.exports import downloadable
+
+    runtime: Runtime = request.app.state.runtime
+    request_id = request.headers.get("x-request-id", "")[:40] or uuid.uuid4().hex
+    export_id: int = request.path_params["export_id"]
+    params = request.query_params
+    try:
+        session_id, expires = int(params["session"]), int(params["expires"])
+        signature = params["signature"]
+    except (KeyError, ValueError):
+        return request_error(404, Code.NOT_FOUND, "No such export.", request_id)
+    if not link_signature_matches(
+        runtime.settings.secret_key, signature, "export", export_id, session_id, expires
+    ):
+        return request_error(404, Code.NOT_FOUND, "No such export.", request_id)
+    if runtime.clock.now().timestamp() >= expires:
+        return request_error(
+            410, Code.LINK_EXPIRED, "The link has expired: ask for a new one.", request_id
+        )
+    access = await access_for_session_id(runtime, session_id)
+    async with runtime.database.scoped(access) as session:
+        export = await session.scalar(select(Export).where(Export.id == export_id))
+    if export is None or export.state is not ExportState.DONE or export.storage_key is None:
+        return request_error(404, Code.NOT_FOUND, "No such export.", request_id)
+    if not downloadable(access, export):
+        return request_error(
+            403, Code.FORBIDDEN, "No export access to this data any more.", request_id
+        )
+    try:
+        path = str(runtime.storage.path(export.storage_key))
+        assert export.sha256 is not None and export.size_bytes is not None
+        handle = await anyio.to_thread.run_sync(
+            _open_verified, path, export.sha256, export.size_bytes
+        )
+    except (IntegrityFailure, ValueError) as error:
+        log.error(
+            "export %s failed its integrity check: %s (request %s)", export.id, error, request_id
+        )
+        return request_error(
+            500, Code.INTERNAL_SERVER_ERROR, "The file failed its integrity check.", request_id
+        )
+    context = RequestContext(
+        runtime=runtime,
+        access=access,
+        request_id=request_id,
+        client_address=request.client.host if request.client else "unknown",
+        user_agent=request.headers.get("user-agent"),
+    )
+    action = (
+        "EXPENSES_EXPORT_DOWNLOADED"
+        if export.kind is ExportKind.EXPENSES
+        else "PAYROLL_EXPORT_DOWNLOADED"
+    )
+    try:
+        async with runtime.database.transaction() as session:
+            record(
+                session,
+                context,
+                action,
+                company_id=export.company_id,
+                export_id=export.id,
+                file_name=export.file_name,
+            )
+    except BaseException:
+        handle.close()
+        raise
+    media_type = {
+        ExportFormat.PAXML: "application/xml",
+        ExportFormat.CSV: "text/csv; charset=utf-8",
+        ExportFormat.ZIP: "application/zip",
+    }[export.format]
+    return StreamingResponse(
+        _chunks(handle),
+        media_type=media_type,
+        headers={
+            "content-length": str(export.size_bytes),
+            "content-disposition": content_disposition(export.file_name or f"export-{export.id}"),
+            "x-content-type-options": "nosniff",
+            "content-security-policy": "sandbox",
+            "cache-control": "private, no-store",
+            "x-request-id": request_id,
+        },
+    )
+
+
 def routes() -> list[BaseRoute]:
-    return [Route(RECEIPT_ROUTE, receipt_file, methods=["GET"])]
+    return [
+        Route(RECEIPT_ROUTE, receipt_file, methods=["GET"]),
+        Route(EXPORT_ROUTE, export_file, methods=["GET"]),
+    ]

@@ -9,6 +9,7 @@ from pathlib import Path
 from gql_portal.clock import Clock
 from gql_portal.config import Settings
 from gql_portal.db.engine import Database
+from gql_portal.jobs import Jobs
 from gql_portal.security import Passwords
 from gql_portal.storage import Storage
 
@@ -20,6 +21,7 @@ class Runtime:
     clock: Clock = field(default_factory=Clock)
     passwords: Passwords = field(default_factory=Passwords)
     storage: Storage = field(default_factory=lambda: Storage(Path("./storage")))
+    jobs: Jobs = field(default_factory=Jobs)
     # Nudges the mail delivery worker after mail was queued (a no-op without SMTP).
     wake_mailer: Callable[[], None] = lambda: None
 

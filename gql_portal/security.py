@@ -44,3 +44,13 @@ def new_token(prefix: str) -> str:
 def token_hash(secret_key: str, token: str) -> str:
     """Keyed hash of a token: a leaked table of hashes is useless without the secret key."""
     return hmac.new(secret_key.encode(), token.encode(), hashlib.sha256).hexdigest()
+
+
+def link_signature(secret_key: str, *parts: str | int) -> str:
+    """The signature of a download link's parts (kept apart from token hashes by its prefix)."""
+    message = "link:" + ":".join(str(part) for part in parts)
+    return hmac.new(secret_key.encode(), message.encode(), hashlib.sha256).hexdigest()
+
+
+def link_signature_matches(secret_key: str, signature: str, *parts: str | int) -> bool:
+    return hmac.compare_digest(link_signature(secret_key, *parts), signature)

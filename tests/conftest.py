@@ -21,6 +21,7 @@ from gql_portal.db.engine import Database
 from gql_portal.db.migrate import upgrade
 from gql_portal.runtime import Runtime
 from gql_portal.security import Passwords
+from gql_portal.storage import Storage
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -79,9 +80,19 @@ def settings(database_url: str) -> Settings:
 
 @pytest.fixture
 def runtime(
-    settings: Settings, database: Database, clock: FrozenClock, passwords: Passwords
+    settings: Settings,
+    database: Database,
+    clock: FrozenClock,
+    passwords: Passwords,
+    tmp_path: Path,
 ) -> Runtime:
-    return Runtime(settings=settings, database=database, clock=clock, passwords=passwords)
+    return Runtime(
+        settings=settings,
+        database=database,
+        clock=clock,
+        passwords=passwords,
+        storage=Storage(tmp_path / "storage"),
+    )
 
 
 @pytest.fixture

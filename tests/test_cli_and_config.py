@@ -78,3 +78,10 @@ def test_db_upgrade_demo_and_mail_on_a_new_database(tmp_path: Path) -> None:
     assert again.returncode == 1 and "already has data" in again.stderr
     mail = run("mail", env=env)
     assert mail.returncode == 0, mail.stderr
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "ten", "1.5"])
+def test_a_bad_export_link_lifetime_is_refused_naming_the_variable(value: str) -> None:
+    with pytest.raises(ConfigError, match="GQL_PORTAL_EXPORT_LINK_MINUTES"):
+        Settings.from_env({"GQL_PORTAL_EXPORT_LINK_MINUTES": value})
+    assert Settings.from_env({"GQL_PORTAL_EXPORT_LINK_MINUTES": "30"}).export_link_minutes == 30

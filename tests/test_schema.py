@@ -8,10 +8,12 @@ import sys
 import pytest
 from graphql import GraphQLObjectType, GraphQLSchema
 
+from gql_portal.domain.accounts import Role, SessionContext
 from gql_portal.permissions.roles import SchemaRole
 from gql_portal.schema.build import RoleSchema, field_is_structural, full_schema, role_schema
 from gql_portal.schema.fields import rule_of
-from tests.conftest import REPO
+from tests.conftest import REPO, Api, error_codes
+from tests.factories import Factory
 
 REGENERATE = "run `make schema` and review the diff"
 
@@ -99,3 +101,20 @@ def test_employees_and_the_portal_do_not_see_integration_settings() -> None:
 
 def test_export_schema_cli_prints_a_role_projection() -> None:
     assert export("--role", "PUBLIC") == role_schema(SchemaRole.PUBLIC).as_str() + "\n"
+
+
+async def test_the_document_caches_never_carry_a_document_across_roles(
+    api: Api, factory: Factory
+) -> None:
+    """Parsing and validation are cached per document, and validation per role's schema too:
+    a document valid for an admin stays invalid in the partner portal after the admin ran it."""
+    company = await factory.company()
+    admin = await factory.admin(company)
+    firm = await factory.company("Byrån AB", firm=True)
+    firm_user = await factory.user(firm, Role.ADMIN)
+    portal = await factory.log_in(firm_user, firm, SessionContext.PORTAL)
+    document = "{ timeCodes { code } }"
+    for _ in range(2):
+        assert "errors" not in await api(document, token=admin.token)
+        refused = await api(document, token=portal)
+        assert error_codes(refused) == ["GRAPHQL_VALIDATION_FAILED"]

@@ -7,6 +7,7 @@ by the field's permission class, without any I/O).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from strawberry.permission import BasePermission
@@ -255,6 +256,43 @@ class CollaborationRule(AreaRule):
 
     def describe(self) -> str:
         return f"{super().describe()} A partner firm reaches its own collaborations."
+
+
+class ExportRule(AreaRule):
+    """An export record: PAYROLL_BASIS read, where a firm in the portal also reaches the batch
+    exports it made across its clients (they belong to the firm)."""
+
+    def __init__(self) -> None:
+        super().__init__(Area.PAYROLL_BASIS)
+
+    def check(self, access: Access, source: Any) -> None:
+        if (
+            access.role is SchemaRole.PARTNER_PORTAL
+            and source is not None
+            and source.company_id == access.company_id
+            and getattr(source, "firm_id", None) == access.company_id
+        ):
+            require_open(access, trial_exempt=False, company_id=None)
+            return None
+        return super().check(access, source)
+
+    def describe(self) -> str:
+        return f"{super().describe()} A partner firm also reaches the batch exports it made."
+
+
+def may_download_export(
+    access: Access, area: Area, company_id: int, firm_id: int | None, clients: Iterable[int]
+) -> bool:
+    """Whether the viewer may download an export now (asked again at every download): the right
+    to export its area of its company; for a firm's batch, every client in it must still be a
+    client of the firm."""
+    if not access.signed_in or access.gate is Gate.TRIAL_EXPIRED:
+        return False
+    if access.role is SchemaRole.PARTNER_PORTAL and company_id == access.company_id:
+        return firm_id == access.company_id and set(clients) <= access.client_ids
+    if access.gate is not Gate.OPEN:
+        return False
+    return access.reach(area, Op.EXPORT, company_id) is not Reach.NONE
 
 
 class Allowed(BasePermission):

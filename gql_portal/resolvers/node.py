@@ -17,6 +17,7 @@ from gql_portal.resolvers import (
     collaborations,
     employees,
     expenses,
+    exports,
     integrations,
     payroll,
     projects,
@@ -62,6 +63,7 @@ NODE_LOADERS: dict[str, Loader] = {
     "Activity": projects.activity_by_id,
     "Collaboration": collaborations.collaborations_by_id,
     "PayrollIntegration": integrations.payroll_integration_by_id,
+    "Export": exports.export_by_id,
 }
 
 

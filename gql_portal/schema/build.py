@@ -11,6 +11,7 @@ from functools import cache
 from typing import Any
 
 import strawberry
+from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
@@ -23,6 +24,7 @@ from gql_portal.schema.scalars import SCALAR_MAP
 
 # Fields Strawberry's relay machinery adds itself: structural, guarded where the object is loaded.
 STRUCTURAL_FIELDS = frozenset({"id", "_id"})
+DOCUMENT_CACHE_SIZE = 256
 NODE_ID_DESCRIPTION = described(
     "The object's global id: give it to `node(id:)` or to a mutation.", Structural()
 )
@@ -88,7 +90,16 @@ def _build(role: SchemaRole | None) -> RoleSchema:
     query = strawberry.type(type("Query", (Query,), {}), description="What can be read.")
     mutation = strawberry.type(type("Mutation", (Mutation,), {}), description="What can be done.")
     return RoleSchema(
-        role, query=query, mutation=mutation, config=StrawberryConfig(scalar_map=SCALAR_MAP)
+        role,
+        query=query,
+        mutation=mutation,
+        config=StrawberryConfig(scalar_map=SCALAR_MAP),
+        # Clients send the same few documents again and again: parse and validate each once.
+        # The validation cache is keyed by the GraphQL schema too, so roles never share results.
+        extensions=[
+            lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
+            lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
+        ],
     )
 
 

@@ -1,0 +1,700 @@
+"""The export job: writes an export's file in the background and marks it DONE (or FAILED).
+
+It reads with the rights of the viewer who asked (row scoping as in their request), streams the
+payroll lines from the database into the file writer running in a worker thread (memory holds one
+chunk of lines, whatever the size), writes to a temporary name and renames: an export is never
+DONE without its file. `recover_interrupted_exports` marks exports cut short by a crash FAILED
+and removes their partial files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import shutil
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, BinaryIO, TypeVar
+
+import anyio.from_thread
+import anyio.to_thread
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gql_portal.context import RequestContext
+from gql_portal.db.accounts import Company
+from gql_portal.db.employees import Employee
+from gql_portal.db.expenses import Expense, Receipt
+from gql_portal.db.exports import Export, ExportFormat, ExportKind, ExportState
+from gql_portal.db.payroll import PayrollLine, PayrollPeriod
+from gql_portal.domain import exports as files
+from gql_portal.domain import paxml
+from gql_portal.domain.expenses import ExpenseStatus
+from gql_portal.domain.identity import format_organisation_number
+from gql_portal.domain.payroll import PeriodState, month_label, month_period
+from gql_portal.permissions.matrix import Area
+from gql_portal.resolvers.audit import record
+from gql_portal.runtime import Runtime
+
+log = logging.getLogger("gql_portal.exports")
+
+CHUNK_ROWS = 2000
+RECEIPT_FOLDER = "kvitton/"
+SUMMARY_NAME = "utlagg.csv"
+MANIFEST_NAME = "manifest.csv"
+# A RUNNING export whose heartbeat is older than this was cut short (the job beats every chunk).
+STALE_AFTER = timedelta(minutes=10)
+T = TypeVar("T")
+
+
+async def employees_without_identity(
+    session: AsyncSession, period_id: int, employee_ids: frozenset[int] | None
+) -> list[str]:
+    statement = select(Employee.first_name, Employee.last_name).where(
+        Employee.id.in_(select(PayrollLine.employee_id).where(PayrollLine.period_id == period_id)),
+        or_(Employee.personal_identity_number.is_(None), Employee.personal_identity_number == ""),
+    )
+    if employee_ids is not None:
+        statement = statement.where(Employee.id.in_(employee_ids))
+    return [f"{first} {last}" for first, last in (await session.execute(statement)).all()]
+
+
+# --- the job-------------------------------------------------------------------------------
+
+
+class ExportFailed(Exception):
+    """An export that cannot be completed, with the code its record keeps."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass
+class Progress:
+    """Writes the export's progress and heartbeat, at most about once a second."""
+
+    runtime: Runtime
+    export_id: int
+    total: int
+    done: int = 0
+    last: datetime | None = None
+
+    async def add(self, count: int) -> None:
+        self.done += count
+        now = self.runtime.clock.now()
+        if self.last is not None and (now - self.last) < timedelta(seconds=1):
+            return
+        self.last = now
+        percent = min(99, int(100 * self.done / self.total)) if self.total else 0
+        async with self.runtime.database.transaction() as session:
+            await session.execute(
+                update(Export)
+                .where(Export.id == self.export_id)
+                .values(progress=percent, heartbeat_at=now)
+            )
+
+
+async def _pull(chunks: AsyncIterator[list[T]]) -> list[T] | None:
+    try:
+        return await anext(chunks)
+    except StopAsyncIteration:
+        return None
+
+
+def _bridged(chunks: AsyncIterator[list[T]]) -> Iterator[T]:
+    """In a worker thread: the items of an async stream, fetched chunk by chunk on the loop."""
+    while (chunk := anyio.from_thread.run(_pull, chunks)) is not None:
+        yield from chunk
+
+
+async def write_streamed(
+    write: Callable[[Iterator[T]], Any], chunks: AsyncGenerator[list[T], None]
+) -> Any:
+    """Run a blocking file writer in a thread, fed from the database: memory holds one chunk."""
+    try:
+        return await anyio.to_thread.run_sync(lambda: write(_bridged(chunks)))
+    finally:
+        await chunks.aclose()  # the reading session ends even when the writer failed
+
+
+@dataclass
+class PeriodMaterial:
+    """What one period's file needs besides its lines (which are streamed)."""
+
+    period: PayrollPeriod
+    company: files.ExportCompany
+    employees: dict[int, files.ExportEmployee]
+    line_count: int
+    employee_ids: frozenset[int] | None = None
+
+
+def _export_employee(row: Employee) -> files.ExportEmployee:
+    return files.ExportEmployee(
+        employee_number=row.employee_number,
+        personnummer=row.personal_identity_number or "",
+        first_name=row.first_name,
+        last_name=row.last_name,
+    )
+
+
+def _export_line(row: PayrollLine, employee_number: str) -> files.ExportLine:
+    return files.ExportLine(
+        employee_number=employee_number,
+        date=row.date,
+        pay_type=row.pay_type,
+        description=row.description,
+        time_code=row.time_code,
+        quantity=row.quantity,
+        unit=row.unit.value if row.unit is not None else None,
+        unit_price=row.unit_price,
+        amount=row.amount,
+        source=row.source.value,
+        hours=row.hours,
+        extent_percent=row.extent_percent,
+    )
+
+
+def _export_company(row: Company) -> files.ExportCompany:
+    return files.ExportCompany(
+        organisation_number=format_organisation_number(row.organisation_number), name=row.name
+    )
+
+
+class ExportJob:
+    def __init__(self, ctx: RequestContext, export_id: int) -> None:
+        self.ctx = ctx
+        self.runtime = ctx.runtime
+        self.access = ctx.access
+        self.export_id = export_id
+
+    @property
+    def database(self) -> Any:
+        return self.runtime.database
+
+    def _tmp_path(self) -> Path:
+        path = self.runtime.storage.path(f"exports/tmp/{self.export_id}.part")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
+    async def run(self) -> None:
+        async with self.database.transaction() as session:
+            export = await session.get_one(Export, self.export_id)
+            export.state = ExportState.RUNNING
+            export.heartbeat_at = self.runtime.clock.now()
+            kind, company_id = export.kind, export.company_id
+        tmp = self._tmp_path()
+        try:
+            if kind is ExportKind.PAYROLL_BASIS:
+                await self._payroll(tmp)
+            elif kind is ExportKind.EXPENSES:
+                await self._expenses(tmp)
+            else:
+                await self._batch(tmp)
+        except ExportFailed as failure:
+            await self._fail(failure.code, str(failure), tmp)
+        except Exception:
+            log.exception("export %s (company %s) failed", self.export_id, company_id)
+            await self._fail("INTERNAL_ERROR", "the export failed; try again", tmp)
+            raise
+        except BaseException:  # cancelled at shutdown: the next start marks it FAILED
+            await anyio.to_thread.run_sync(_remove, tmp)
+            raise
+
+    # --- payroll basis of one period
+
+    async def _material(
+        self, session: AsyncSession, period: PayrollPeriod, employee_ids: frozenset[int] | None
+    ) -> PeriodMaterial:
+        lines = select(PayrollLine.employee_id).where(PayrollLine.period_id == period.id)
+        counted = select(func.count(PayrollLine.id)).where(PayrollLine.period_id == period.id)
+        if employee_ids is not None:
+            lines = lines.where(PayrollLine.employee_id.in_(employee_ids))
+            counted = counted.where(PayrollLine.employee_id.in_(employee_ids))
+        employees = (
+            await session.scalars(
+                select(Employee).where(Employee.id.in_(lines)).order_by(Employee.employee_number)
+            )
+        ).all()
+        company = await session.get_one(Company, period.company_id)
+        return PeriodMaterial(
+            period=period,
+            company=_export_company(company),
+            employees={row.id: _export_employee(row) for row in employees},
+            line_count=await session.scalar(counted) or 0,
+            employee_ids=employee_ids,
+        )
+
+    async def _lines(
+        self, material: PeriodMaterial, progress: Progress
+    ) -> AsyncGenerator[list[files.ExportLine], None]:
+        statement = (
+            select(PayrollLine)
+            .where(PayrollLine.period_id == material.period.id)
+            .order_by(PayrollLine.employee_id, PayrollLine.position)
+        )
+        if material.employee_ids is not None:
+            statement = statement.where(PayrollLine.employee_id.in_(material.employee_ids))
+        numbers = {key: employee.employee_number for key, employee in material.employees.items()}
+        async with self.database.scoped(self.access, as_area=Area.PAYROLL_BASIS) as session:
+            result = await session.stream_scalars(statement.execution_options(yield_per=CHUNK_ROWS))
+            async for rows in result.partitions():
+                yield [_export_line(row, numbers[row.employee_id]) for row in rows]
+                session.expunge_all()
+                await progress.add(len(rows))
+
+    def _writer(
+        self, material: PeriodMaterial, file_format: ExportFormat, options: dict[str, Any]
+    ) -> Callable[[BinaryIO, Iterator[files.ExportLine]], dict[str, Any]]:
+        """A function that writes one period's file from its lines, returning its totals."""
+
+        def write(out: BinaryIO, lines: Iterator[files.ExportLine]) -> dict[str, Any]:
+            counted = _Counted(lines)
+            if file_format is ExportFormat.PAXML:
+                paxml.write_paxml(
+                    out,
+                    company=material.company,
+                    export_date=date.fromisoformat(options["export_date"]),
+                    employees=material.employees.values(),
+                    lines=counted,
+                )
+            else:
+                by_number = {e.employee_number: e for e in material.employees.values()}
+                files.write_basis_csv(
+                    out, counted, by_number, decimal_comma=bool(options["decimal_comma"])
+                )
+            return {
+                "lines": counted.count,
+                "total_amount": str(counted.amount),
+                "employees": len(material.employees),
+            }
+
+        return write
+
+    async def _payroll(self, tmp: Path) -> None:
+        async with self.database.scoped(self.access, as_area=Area.PAYROLL_BASIS) as session:
+            export = await session.get_one(Export, self.export_id)
+            period = await session.scalar(
+                select(PayrollPeriod).where(PayrollPeriod.id == export.period_id)
+            )
+            if period is None:
+                raise ExportFailed("NOT_FOUND", "the period is out of reach")
+            options = dict(export.options)
+            wanted = options.get("employee_ids")
+            material = await self._material(
+                session, period, frozenset(wanted) if wanted is not None else None
+            )
+        progress = Progress(self.runtime, self.export_id, material.line_count)
+        writer = self._writer(material, export.format, options)
+
+        def write(lines: Iterator[files.ExportLine]) -> dict[str, Any]:
+            with tmp.open("wb") as out:
+                return writer(out, lines)
+
+        totals = await write_streamed(write, self._lines(material, progress))
+        extension = "xml" if export.format is ExportFormat.PAXML else "csv"
+        name = _basis_file_name(material, extension)
+        await self._finish(tmp, name, totals, periods=[(period.company_id, period.id)])
+
+    # --- expenses
+
+    async def _expenses(self, tmp: Path) -> None:
+        async with self.database.scoped(self.access) as session:
+            export = await session.get_one(Export, self.export_id)
+            options = dict(export.options)
+            statuses = [ExpenseStatus(s) for s in options["statuses"]]
+            rows = (
+                await session.execute(
+                    select(Expense, Employee)
+                    .join(Employee, Employee.id == Expense.employee_id)
+                    .where(
+                        Expense.company_id == export.company_id,
+                        Expense.date >= export.date_from,
+                        Expense.date <= export.date_to,
+                        Expense.status.in_(statuses),
+                    )
+                    .order_by(Expense.date, Employee.employee_number, Expense.id)
+                )
+            ).all()
+            receipts = (
+                await session.scalars(
+                    select(Receipt)
+                    .where(Receipt.expense_id.in_([expense.id for expense, _ in rows]))
+                    .order_by(Receipt.expense_id, Receipt.id)
+                )
+            ).all()
+            company = _export_company(await session.get_one(Company, export.company_id))
+            date_from, date_to = export.date_from, export.date_to
+        assert date_from is not None and date_to is not None
+        by_expense: dict[int, list[files.ExportReceipt]] = {}
+        for receipt in receipts:
+            by_expense.setdefault(receipt.expense_id, []).append(
+                files.ExportReceipt(
+                    file_name=receipt.file_name,
+                    content_type=receipt.content_type,
+                    size_bytes=receipt.size_bytes,
+                    sha256=receipt.sha256,
+                    path=self.runtime.storage.path(receipt.storage_key),
+                )
+            )
+        expenses = [
+            files.ExportExpense(
+                id=expense.id,
+                employee_number=employee.employee_number,
+                employee_name=f"{employee.first_name} {employee.last_name}",
+                date=expense.date,
+                kind=expense.kind.value,
+                category=expense.category.value,
+                description=expense.description,
+                amount=expense.amount,
+                vat_rate=expense.vat_rate,
+                vat_amount=expense.vat_amount,
+                status=expense.status.value,
+                distance_km=expense.distance_km,
+                receipts=tuple(by_expense.get(expense.id, ())),
+            )
+            for expense, employee in rows
+        ]
+        progress = Progress(self.runtime, self.export_id, max(1, len(expenses)))
+        decimal_comma = bool(options["decimal_comma"])
+
+        def write() -> dict[str, Any]:
+            with files.DeterministicZip(tmp, timestamp=date_to) as archive:
+                for expense in expenses:
+                    for index, receipt in enumerate(expense.receipts, start=1):
+                        name = files.receipt_entry_name(expense, receipt, index)
+                        try:
+                            archive.add_file(RECEIPT_FOLDER + name, receipt.path)
+                        except FileNotFoundError:
+                            raise ExportFailed(
+                                "RECEIPT_MISSING",
+                                f"the receipt file of expense {expense.id} is missing",
+                            ) from None
+                    anyio.from_thread.run(progress.add, 1)
+                summary = archive.add_writer(
+                    SUMMARY_NAME,
+                    lambda out: files.write_expense_summary_csv(
+                        out, expenses, decimal_comma=decimal_comma, receipt_folder=RECEIPT_FOLDER
+                    ),
+                )
+            return {
+                "lines": len(expenses),
+                "receipts": sum(len(e.receipts) for e in expenses),
+                "total_amount": str(summary.total.gross),
+                "vat_amount": str(summary.total.vat),
+                "vat_by_rate": {
+                    str(rate): {"gross": str(t.gross), "vat": str(t.vat), "net": str(t.net)}
+                    for rate, t in summary.by_rate.items()
+                },
+            }
+
+        totals = await anyio.to_thread.run_sync(write)
+        name = f"utlagg_{company.organisation_number}_{date_from}_{date_to}.zip"
+        await self._finish(tmp, name, totals, periods=[])
+
+    # --- batch over clients
+
+    async def _batch(self, tmp: Path) -> None:
+        async with self.database.session() as session:
+            export = await session.get_one(Export, self.export_id)
+            options = dict(export.options)
+            firm = _export_company(await session.get_one(Company, export.company_id))
+        assert export.date_from is not None
+        month = export.date_from
+        file_format = ExportFormat(options["file_format"])
+        extension = "xml" if file_format is ExportFormat.PAXML else "csv"
+        clients: list[int] = list(options["client_ids"])
+        manifest: list[dict[str, Any]] = []
+        materials: list[PeriodMaterial] = []
+        async with self.database.scoped(self.access, as_area=Area.PAYROLL_BASIS) as session:
+            companies = {
+                row.id: row
+                for row in (
+                    await session.scalars(select(Company).where(Company.id.in_(clients)))
+                ).all()
+            }
+            periods = {
+                row.company_id: row
+                for row in (
+                    await session.scalars(
+                        select(PayrollPeriod).where(
+                            PayrollPeriod.company_id.in_(clients),
+                            PayrollPeriod.start_date == month,
+                        )
+                    )
+                ).all()
+            }
+            for client_id in sorted(
+                clients, key=lambda c: companies[c].name if c in companies else ""
+            ):
+                company = companies.get(client_id)
+                if company is None or client_id not in self.access.client_ids:
+                    continue  # no longer a client: nothing of it goes in
+                entry: dict[str, Any] = {
+                    "company_id": client_id,
+                    "organisation_number": format_organisation_number(company.organisation_number),
+                    "company_name": company.name,
+                }
+                manifest.append(entry)
+                period = periods.get(client_id)
+                reason = None
+                if period is None:
+                    reason = files.SkipReason.NO_PERIOD
+                elif period.state is PeriodState.OPEN:
+                    reason = files.SkipReason.PERIOD_NOT_LOCKED
+                elif file_format is ExportFormat.PAXML and await employees_without_identity(
+                    session, period.id, None
+                ):
+                    reason = files.SkipReason.MISSING_PERSONAL_IDENTITY_NUMBER
+                if reason is None and period is not None:
+                    material = await self._material(session, period, None)
+                    if material.line_count == 0:
+                        reason = files.SkipReason.NO_LINES
+                    else:
+                        materials.append(material)
+                        entry["file_name"] = (
+                            f"{files.client_folder_name(material.company)}/"
+                            f"{_basis_file_name(material, extension)}"
+                        )
+                entry["status"] = "SKIPPED" if reason else "EXPORTED"
+                if reason:
+                    entry["reason"] = reason
+        progress = Progress(self.runtime, self.export_id, sum(m.line_count for m in materials))
+        stamp = month_period(month)[1]
+
+        # One ZIP: each client's file streamed into its entry, then the manifest.
+        def open_zip() -> files.DeterministicZip:
+            return files.DeterministicZip(tmp, timestamp=stamp)
+
+        archive = await anyio.to_thread.run_sync(open_zip)
+        try:
+            with_files = [entry for entry in manifest if entry.get("file_name")]
+            for material, entry in zip(materials, with_files, strict=True):
+                writer = self._writer(material, file_format, options)
+
+                def write_entry(
+                    lines: Iterator[files.ExportLine],
+                    writer: Any = writer,
+                    name: str = entry["file_name"],
+                ) -> dict[str, Any]:
+                    return archive.add_writer(name, lambda out: writer(out, lines))
+
+                totals = await write_streamed(write_entry, self._lines(material, progress))
+                entry["lines"] = totals["lines"]
+                entry["total_amount"] = totals["total_amount"]
+
+            rows = [
+                files.ManifestEntry(
+                    organisation_number=e["organisation_number"],
+                    company_name=e["company_name"],
+                    status=e["status"],
+                    reason=e.get("reason"),
+                    file_name=e.get("file_name"),
+                    line_count=int(e.get("lines", 0)),
+                    total_amount=Decimal(e.get("total_amount", "0.00")),
+                )
+                for e in manifest
+            ]
+            decimal_comma = bool(options["decimal_comma"])
+            await anyio.to_thread.run_sync(
+                lambda: archive.add_writer(
+                    MANIFEST_NAME,
+                    lambda out: files.write_manifest_csv(out, rows, decimal_comma=decimal_comma),
+                )
+            )
+        finally:
+            await anyio.to_thread.run_sync(archive.close)
+        exported = [e for e in manifest if e["status"] == "EXPORTED"]
+        totals = {
+            "lines": sum(int(e["lines"]) for e in exported),
+            "total_amount": str(
+                sum((Decimal(e["total_amount"]) for e in exported), Decimal("0.00"))
+            ),
+            "clients": manifest,
+        }
+        label = f"{month_label(month)}_{len(exported)}-klienter"
+        name = f"lonunderlag_{firm.organisation_number}_{label}.zip"
+        await self._finish(
+            tmp,
+            name,
+            totals,
+            periods=[(m.period.company_id, m.period.id) for m in materials],
+        )
+
+    # --- the end of a job
+
+    async def _finish(
+        self,
+        tmp: Path,
+        file_name: str,
+        summary: dict[str, Any],
+        periods: list[tuple[int, int]],
+    ) -> None:
+        """Store the file under its final name, then mark the export DONE and its periods
+        EXPORTED in one transaction: an export is never DONE without its file."""
+        sha256, size = await anyio.to_thread.run_sync(_digest, tmp)
+        async with self.database.session() as session:
+            company_id = (await session.get_one(Export, self.export_id)).company_id
+        key = f"exports/{company_id}/{self.export_id}/{file_name}"
+        final = self.runtime.storage.path(key)
+        await anyio.to_thread.run_sync(_move, tmp, final)
+        now = self.runtime.clock.now()
+        try:
+            # System work after the scoped reads above: the viewer's rights were applied to what
+            # went into the file, and every download checks them again.
+            async with self.database.transaction() as session:
+                export = await session.get_one(Export, self.export_id)
+                for period_company, period_id in periods:
+                    marked = await session.execute(
+                        update(PayrollPeriod)
+                        .where(
+                            PayrollPeriod.id == period_id,
+                            PayrollPeriod.state.in_([PeriodState.LOCKED, PeriodState.EXPORTED]),
+                        )
+                        .values(state=PeriodState.EXPORTED, exported_at=now)
+                        .execution_options(synchronize_session=False)
+                    )
+                    if marked.rowcount != 1:
+                        raise ExportFailed(
+                            "PERIOD_NOT_LOCKED", "the period was unlocked while it was exported"
+                        )
+                    if export.kind is ExportKind.PAYROLL_BATCH:
+                        record(
+                            session,
+                            self.ctx,
+                            "PAYROLL_EXPORTED",
+                            company_id=period_company,
+                            export_id=export.id,
+                            batch=True,
+                            payroll_period_id=period_id,
+                            format=export.options.get("file_format"),
+                        )
+                export.state = ExportState.DONE
+                export.progress = 100
+                export.file_name = file_name
+                export.storage_key = key
+                export.size_bytes = size
+                export.sha256 = sha256
+                export.summary = summary
+                export.finished_at = now
+                export.heartbeat_at = now
+                action = {
+                    ExportKind.PAYROLL_BASIS: "PAYROLL_EXPORTED",
+                    ExportKind.EXPENSES: "EXPENSES_EXPORTED",
+                    ExportKind.PAYROLL_BATCH: "PAYROLL_BATCH_EXPORTED",
+                }[export.kind]
+                record(
+                    session,
+                    self.ctx,
+                    action,
+                    company_id=export.company_id,
+                    export_id=export.id,
+                    format=export.format.value,
+                    file_name=file_name,
+                    sha256=sha256,
+                    size_bytes=size,
+                    payroll_period_id=export.period_id,
+                    lines=summary.get("lines"),
+                    total_amount=summary.get("total_amount"),
+                )
+        except BaseException:
+            await anyio.to_thread.run_sync(_remove, final)
+            raise
+
+    async def _fail(self, code: str, message: str, tmp: Path) -> None:
+        await anyio.to_thread.run_sync(_remove, tmp)
+        now = self.runtime.clock.now()
+        async with self.database.transaction() as session:
+            export = await session.get_one(Export, self.export_id)
+            export.state = ExportState.FAILED
+            export.error = f"{code}: {message}"[:500]
+            export.finished_at = now
+            record(
+                session,
+                self.ctx,
+                "EXPORT_FAILED"
+                if export.kind is not ExportKind.EXPENSES
+                else "EXPENSES_EXPORT_FAILED",
+                company_id=export.company_id,
+                export_id=export.id,
+                error=export.error,
+            )
+
+
+class _Counted(Iterator[files.ExportLine]):
+    """Lines passing through to a writer, counted and summed on the way."""
+
+    def __init__(self, lines: Iterator[files.ExportLine]) -> None:
+        self._lines = lines
+        self.count = 0
+        self.amount = Decimal("0.00")
+
+    def __iter__(self) -> _Counted:
+        return self
+
+    def __next__(self) -> files.ExportLine:
+        line = next(self._lines)
+        self.count += 1
+        if line.amount is not None:
+            self.amount += line.amount
+        return line
+
+
+def _move(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    source.replace(target)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _digest(path: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def _basis_file_name(material: PeriodMaterial, extension: str) -> str:
+    orgnr = material.company.organisation_number
+    return f"lonunderlag_{orgnr}_{month_label(material.period.start_date)}.{extension}"
+
+
+# --- after a crash ----------------------------------------------------------------------------
+
+
+async def recover_interrupted_exports(runtime: Runtime) -> int:
+    """Mark exports cut short by a stopped process FAILED and remove their partial files.
+    An export is stale when its heartbeat (or its creation) is older than STALE_AFTER; so a
+    starting worker leaves the running exports of other workers alone."""
+    now = runtime.clock.now()
+    cutoff = now - STALE_AFTER
+    async with runtime.database.transaction() as session:
+        stale = (
+            await session.scalars(
+                select(Export).where(
+                    Export.state.in_([ExportState.QUEUED, ExportState.RUNNING]),
+                    func.coalesce(Export.heartbeat_at, Export.created_at) < cutoff,
+                )
+            )
+        ).all()
+        for export in stale:
+            export.state = ExportState.FAILED
+            export.error = "INTERRUPTED: the service stopped while writing the file; export again"
+            export.finished_at = now
+            for leftover in (
+                runtime.storage.path(f"exports/tmp/{export.id}.part"),
+                runtime.storage.path(f"exports/{export.company_id}/{export.id}"),
+            ):
+                await anyio.to_thread.run_sync(_remove, leftover)
+    return len(stale)

@@ -1,0 +1,371 @@
+"""Exports: a mutation makes an export record (QUEUED), a background job (gql_portal.jobs.exports)
+writes its file (RUNNING, with progress) and marks it DONE, and a short-lived signed link
+downloads it.
+
+- Payroll basis (PAXml 2.0 or CSV) of a LOCKED or EXPORTED period: read from the frozen lines,
+  so exporting unchanged data again gives the same bytes (the header's date can be fixed).
+  Success marks the period EXPORTED in the same transaction that marks the export DONE.
+- Expenses (ZIP): every receipt named after its expense, and a summary with the VAT split.
+- Batch (portal): one month of many clients, a ZIP of per-client files and a manifest.
+
+The job reads with the rights of the viewer who asked (row scoping as in the request); the
+download checks the session's rights again. Files are written to a temporary name and renamed:
+an export is never DONE without its file, and one cut short by a crash is marked FAILED (and its
+files removed) by the next start (`recover_interrupted_exports`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+import strawberry
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry import relay
+
+from gql_portal.context import RequestContext
+from gql_portal.db.accounts import Company, User
+from gql_portal.db.exports import Export, ExportFormat, ExportKind, ExportState
+from gql_portal.db.payroll import PayrollPeriod
+from gql_portal.domain.expenses import ExpenseStatus
+from gql_portal.domain.payroll import PeriodState, month_period, parse_month
+from gql_portal.errors import Problems, bad_input
+from gql_portal.jobs.exports import ExportJob, employees_without_identity
+from gql_portal.permissions.access import Access
+from gql_portal.permissions.matrix import Area, Op
+from gql_portal.permissions.rules import (
+    AreaRule,
+    ExportRule,
+    PartnerPortal,
+    may_download_export,
+)
+from gql_portal.resolvers.common import Ctx, company_filter, node_id, not_found
+from gql_portal.resolvers.loading import by_id, paginate
+from gql_portal.schema import exports as gql
+from gql_portal.schema.fields import field, mutation
+from gql_portal.schema.relay import Connection, Edge
+from gql_portal.security import link_signature
+
+log = logging.getLogger("gql_portal.exports")
+
+TYPE_NAME = "Export"
+DOWNLOAD_PATH = "/files/exports"
+CHUNK_ROWS = 2000
+# A RUNNING export whose heartbeat is older than this was cut short (the job beats every chunk).
+STALE_AFTER = timedelta(minutes=10)
+T = TypeVar("T")
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+async def to_nodes(session: AsyncSession, rows: Iterable[Export]) -> list[gql.Export]:
+    """Export records as GraphQL objects, with who made them: two statements for any number."""
+    rows = list(rows)
+    user_ids = {row.created_by_user_id for row in rows if row.created_by_user_id}
+    firm_ids = {row.firm_id for row in rows if row.firm_id}
+    users: dict[int, str] = {}
+    firms: dict[int, str] = {}
+    if user_ids:
+        found = await session.execute(select(User.id, User.name).where(User.id.in_(user_ids)))
+        users = {user_id: name for user_id, name in found}
+    if firm_ids:
+        found = await session.execute(
+            select(Company.id, Company.name).where(Company.id.in_(firm_ids))
+        )
+        firms = {firm_id: name for firm_id, name in found}
+    return [
+        gql.Export.from_row(
+            row,
+            created_by_name=users.get(row.created_by_user_id or 0),
+            firm_name=firms.get(row.firm_id or 0),
+        )
+        for row in rows
+    ]
+
+
+async def export_by_id(ctx: RequestContext, export_id: int) -> gql.Export | None:
+    row = await by_id(ctx, Export).load(export_id)
+    if row is None:
+        return None
+    async with ctx.database.session() as session:
+        (node,) = await to_nodes(session, [row])
+    return node
+
+
+async def exports(
+    info: Ctx,
+    first: int | None = None,
+    after: str | None = None,
+    kind: ExportKind | None = None,
+    company_id: relay.GlobalID | None = None,
+) -> Connection[gql.Export]:
+    """The exports the viewer reaches, newest first."""
+    ctx = info.context
+    statement = select(Export).where(*company_filter(Export.company_id, company_id))
+    if kind is not None:
+        statement = statement.where(Export.kind == kind)
+    rows = await paginate(
+        ctx, statement, [Export.id], _row, first=first, after=after, descending=True
+    )
+    async with ctx.database.session() as session:
+        nodes = await to_nodes(session, [edge.node for edge in rows.edges])
+    return Connection(
+        edges=[Edge(cursor=e.cursor, node=n) for e, n in zip(rows.edges, nodes, strict=True)],
+        page_info=rows.page_info,
+        count=rows.count,
+    )
+
+
+def _row(row: Export) -> Export:
+    return row
+
+
+def a_year_after(day: date) -> date:
+    """The first day past a year that starts on `day` (a range of expenses ends before it):
+    1 March 2025 gives 1 March 2026, 29 February 2024 gives 1 March 2025."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February, and no such day next year
+        return date(day.year + 1, 3, 1)
+
+
+# --- download links ---------------------------------------------------------------------------
+
+
+def download_link(ctx: RequestContext, export: gql.Export) -> tuple[str, datetime] | None:
+    """A signed link for this session to download a DONE export; one per request and export."""
+    session_id = ctx.access.session_id
+    if export.state is not ExportState.DONE or session_id is None:
+        return None
+    links: dict[int, tuple[str, datetime]] = ctx.cache.setdefault("export_links", {})
+    if export.id not in links:
+        expires_at = ctx.clock.now().replace(microsecond=0) + timedelta(
+            minutes=ctx.settings.export_link_minutes
+        )
+        expires = int(expires_at.timestamp())
+        signature = link_signature(
+            ctx.settings.secret_key, "export", export.id, session_id, expires
+        )
+        query = urlencode({"session": session_id, "expires": expires, "signature": signature})
+        links[export.id] = (
+            f"{ctx.settings.public_url}{DOWNLOAD_PATH}/{export.id}?{query}",
+            expires_at,
+        )
+    return links[export.id]
+
+
+def downloadable(access: Access, export: Export) -> bool:
+    clients = [
+        entry["company_id"] for entry in export.summary.get("clients", []) if entry.get("file_name")
+    ]
+    return may_download_export(access, export.area, export.company_id, export.firm_id, clients)
+
+
+# --- creating ---------------------------------------------------------------------------------
+
+
+def _new_export(ctx: RequestContext, **values: Any) -> Export:
+    return Export(
+        firm_id=ctx.access.partner_firm_id,
+        state=ExportState.QUEUED,
+        progress=0,
+        created_by_user_id=ctx.access.user_id,
+        created_at=ctx.clock.now(),
+        summary={},
+        **values,
+    )
+
+
+async def export_payroll_basis(info: Ctx, input: gql.PayrollExportInput) -> gql.ExportPayload:
+    ctx = info.context
+    problems = Problems()
+    if input.format not in (ExportFormat.PAXML, ExportFormat.CSV):
+        problems.add("format", "UNSUPPORTED", "a payroll basis is exported as PAXML or CSV")
+    period_id = node_id(input.period_id, "PayrollPeriod", "periodId")
+    employee_ids = (
+        None
+        if input.employee_ids is None
+        else frozenset(node_id(i, "Employee", "employeeIds") for i in input.employee_ids)
+    )
+    problems.raise_if_any()
+    async with ctx.database.scoped(ctx.access, Op.EXPORT, as_area=Area.PAYROLL_BASIS) as session:
+        period = await session.scalar(select(PayrollPeriod).where(PayrollPeriod.id == period_id))
+        if period is None:
+            raise not_found("PayrollPeriod", "periodId")
+        if period.state is PeriodState.OPEN:
+            raise bad_input(
+                "periodId", "NOT_LOCKED", "lock the period first: its frozen basis is exported"
+            )
+        if input.format is ExportFormat.PAXML:
+            missing = await employees_without_identity(session, period.id, employee_ids)
+            if missing:
+                raise bad_input(
+                    "periodId",
+                    "MISSING_PERSONAL_IDENTITY_NUMBER",
+                    "PAXml needs every employee's personal identity number; missing for "
+                    + ", ".join(sorted(missing)),
+                )
+        export = _new_export(
+            ctx,
+            company_id=period.company_id,
+            kind=ExportKind.PAYROLL_BASIS,
+            format=input.format,
+            area=Area.PAYROLL_BASIS,
+            period_id=period.id,
+            date_from=period.start_date,
+            date_to=period.end_date,
+            options={
+                "employee_ids": sorted(employee_ids) if employee_ids is not None else None,
+                "decimal_comma": input.decimal_comma,
+                "export_date": (input.export_date or ctx.clock.today()).isoformat(),
+            },
+        )
+        session.add(export)
+    return await _start(ctx, export.id)
+
+
+async def export_expenses(info: Ctx, input: gql.ExpenseExportInput) -> gql.ExportPayload:
+    ctx = info.context
+    problems = Problems()
+    company_id = ctx.access.company_id
+    if input.company_id is not None:
+        company_id = node_id(input.company_id, "Company", "companyId")
+    period_id = node_id(input.period_id, "PayrollPeriod", "periodId") if input.period_id else None
+    if (period_id is None) == (input.from_ is None or input.to is None):
+        problems.add("periodId", "REQUIRED", "give either a period or both `from` and `to`")
+    elif input.from_ and input.to:
+        if input.to < input.from_:
+            problems.add("to", "BEFORE_FROM", "must be on or after `from`")
+        elif input.to >= a_year_after(input.from_):
+            problems.add("to", "TOO_LONG", "at most a year per export")
+    problems.raise_if_any()
+    statuses = sorted(set(input.statuses or [ExpenseStatus.APPROVED]))
+    async with ctx.database.scoped(ctx.access, Op.EXPORT) as session:
+        start, end = input.from_, input.to
+        if period_id is not None:
+            period = await session.scalar(
+                select(PayrollPeriod).where(PayrollPeriod.id == period_id)
+            )
+            if period is None:
+                raise not_found("PayrollPeriod", "periodId")
+            company_id, start, end = period.company_id, period.start_date, period.end_date
+        reached = company_id is not None and ctx.access.reach(
+            Area.EXPENSES_RECEIPTS, Op.EXPORT, company_id
+        )
+        if not reached:  # another company, or in the portal not a client: it does not exist
+            raise not_found("Company", "companyId")
+        assert start is not None and end is not None
+        export = _new_export(
+            ctx,
+            company_id=company_id,
+            kind=ExportKind.EXPENSES,
+            format=ExportFormat.ZIP,
+            area=Area.EXPENSES_RECEIPTS,
+            period_id=period_id,
+            date_from=start,
+            date_to=end,
+            options={"statuses": [s.value for s in statuses], "decimal_comma": input.decimal_comma},
+        )
+        session.add(export)
+    return await _start(ctx, export.id)
+
+
+async def export_payroll_batch(info: Ctx, input: gql.PayrollBatchExportInput) -> gql.ExportPayload:
+    ctx = info.context
+    access = ctx.access
+    problems = Problems()
+    try:
+        month_start = parse_month(input.month)
+    except ValueError:
+        problems.add("month", "INVALID", "must be a month, YYYY-MM")
+        month_start = date.min
+    if input.format not in (ExportFormat.PAXML, ExportFormat.CSV):
+        problems.add("format", "UNSUPPORTED", "each client's file is PAXML or CSV")
+    wanted = (
+        None
+        if input.client_ids is None
+        else {node_id(client, "Company", "clientIds") for client in input.client_ids}
+    )
+    problems.raise_if_any()
+    if wanted is not None and not wanted <= access.client_ids:
+        raise not_found("Company", "clientIds")
+    clients = sorted(wanted if wanted is not None else access.client_ids)
+    if not clients:
+        raise bad_input("clientIds", "NO_CLIENTS", "the firm has no client to export")
+    assert access.company_id is not None
+    _, month_end = month_period(month_start)
+    async with ctx.database.transaction() as session:
+        export = _new_export(
+            ctx,
+            company_id=access.company_id,
+            kind=ExportKind.PAYROLL_BATCH,
+            format=ExportFormat.ZIP,
+            area=Area.PAYROLL_BASIS,
+            date_from=month_start,
+            date_to=month_end,
+            options={
+                "client_ids": clients,
+                "file_format": input.format.value,
+                "decimal_comma": input.decimal_comma,
+                "export_date": (input.export_date or ctx.clock.today()).isoformat(),
+            },
+        )
+        session.add(export)
+    return await _start(ctx, export.id)
+
+
+async def _start(ctx: RequestContext, export_id: int) -> gql.ExportPayload:
+    """Run the export's job in the background; answer once it is done, or after a short wait
+    with its progress so far."""
+    job = ExportJob(ctx, export_id)
+    task = ctx.runtime.jobs.spawn(job.run(), name=f"export-{export_id}")
+    await asyncio.wait({task}, timeout=ctx.settings.export_wait_seconds)
+    async with ctx.database.scoped(ctx.access) as session:
+        row = await session.scalar(select(Export).where(Export.id == export_id))
+        if row is None:  # the viewer lost the right meanwhile
+            raise not_found(TYPE_NAME)
+        (node,) = await to_nodes(session, [row])
+    return gql.ExportPayload(export=node)
+
+
+# --- the domain's root fields ---------------------------------------------------------------
+
+
+@strawberry.type
+class Queries:
+    exports = field(
+        ExportRule(),
+        exports,
+        description="Exports, newest first; filter by `kind`, and in the portal by client "
+        "(`companyId`).",
+    )
+
+
+@strawberry.type
+class Mutations:
+    export_payroll_basis = mutation(
+        AreaRule(Area.PAYROLL_BASIS, Op.EXPORT),
+        export_payroll_basis,
+        description="Export a LOCKED (or EXPORTED) period's payroll basis as PAXml 2.0 or CSV; "
+        "the period becomes EXPORTED. Exporting again is allowed and gives the same file for "
+        "unchanged data and the same `exportDate`.",
+    )
+    export_expenses = mutation(
+        AreaRule(Area.EXPENSES_RECEIPTS, Op.EXPORT),
+        export_expenses,
+        description="Export expenses with their receipt files as a ZIP, with a summary CSV "
+        "whose VAT split reconciles with its total.",
+    )
+    export_payroll_batch = mutation(
+        PartnerPortal(),
+        export_payroll_batch,
+        description="Export one month's payroll basis of many or all clients as one ZIP of "
+        "per-client files; clients without a locked period are skipped and listed in the "
+        "manifest (`manifest.csv` and the export's `manifest`).",
+    )

@@ -1,0 +1,223 @@
+"""GraphQL types of exports: the export record, its signed download link, and the inputs of the
+three export mutations."""
+
+import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from strawberry import relay
+
+from gql_portal.db import exports as db
+from gql_portal.domain.expenses import ExpenseStatus
+from gql_portal.permissions.rules import ExportRule, Structural
+from gql_portal.schema.fields import field, resolver_field
+
+if TYPE_CHECKING:
+    from gql_portal.schema.payroll import PayrollPeriod
+
+EXPORTS = ExportRule()
+STRUCTURAL = Structural()
+
+ExportKind = strawberry.enum(
+    db.ExportKind,
+    description="What an export holds: a company's payroll basis, its expenses with their "
+    "receipts, or a firm's batch of its clients' payroll bases.",
+)
+ExportFormat = strawberry.enum(
+    db.ExportFormat,
+    description="PAXML (PAXml 2.0, for payroll programs), CSV (UTF-8 with BOM, for Excel), or "
+    "ZIP (receipts with a summary; a batch's per-client files with a manifest).",
+)
+ExportState = strawberry.enum(
+    db.ExportState,
+    description="QUEUED and RUNNING while the file is written; DONE when it can be downloaded; "
+    "FAILED with an `error`.",
+)
+
+
+@strawberry.type(description="One client of a batch export: exported, or skipped and why.")
+class ExportManifestEntry:
+    company_id: strawberry.Private[int]
+    firm_id: strawberry.Private[int | None]
+    organisation_number: str = field(EXPORTS)
+    company_name: str = field(EXPORTS)
+    status: str = field(EXPORTS, description="EXPORTED or SKIPPED.")
+    reason: str | None = field(
+        EXPORTS,
+        description="Why a client was skipped: NO_PERIOD, PERIOD_NOT_LOCKED, NO_LINES or "
+        "MISSING_PERSONAL_IDENTITY_NUMBER.",
+    )
+    file_name: str | None = field(EXPORTS, description="The client's file inside the ZIP.")
+
+
+@strawberry.type(
+    description="An export: a file made from payroll basis or expenses, written in the "
+    "background; download it through `downloadUrl` while the session's rights last."
+)
+class Export(relay.Node):
+    id: relay.NodeID[int]
+    company_id: strawberry.Private[int]
+    firm_id: strawberry.Private[int | None]
+    summary: strawberry.Private[dict[str, Any]]
+    period_id: strawberry.Private[int | None]
+    kind: db.ExportKind = field(EXPORTS)
+    format: db.ExportFormat = field(EXPORTS)
+    state: db.ExportState = field(EXPORTS)
+    progress: int = field(EXPORTS, description="Percent written, 0-100.")
+    file_name: str | None = field(EXPORTS, description="The file's name, once written.")
+    size_bytes: int | None = field(EXPORTS, description="The file's size, once written.")
+    sha256: str | None = field(EXPORTS, description="The file's SHA-256 (hex), once written.")
+    date_from: datetime.date | None = field(EXPORTS, description="First day of the data.")
+    date_to: datetime.date | None = field(EXPORTS, description="Last day of the data.")
+    error: str | None = field(EXPORTS, description="Why the export FAILED.")
+    created_at: datetime.datetime = field(EXPORTS)
+    finished_at: datetime.datetime | None = field(EXPORTS)
+    created_by_name: str | None = field(EXPORTS, description="Who asked for the export.")
+    firm_name: str | None = field(
+        EXPORTS, description="The partner firm that made the export, if a firm did."
+    )
+
+    @resolver_field(EXPORTS, description="Lines written (payroll basis), or expenses (ZIP).")
+    def line_count(self) -> int | None:
+        value = self.summary.get("lines")
+        return int(value) if value is not None else None
+
+    @resolver_field(
+        EXPORTS,
+        description="The total amount of the exported lines or expenses (it reconciles with the "
+        "payroll basis, or with the expenses' VAT split).",
+    )
+    def total_amount(self) -> Decimal | None:
+        value = self.summary.get("total_amount")
+        return Decimal(value) if value is not None else None
+
+    @resolver_field(EXPORTS, description="A batch's clients: exported, or skipped and why.")
+    def manifest(self) -> list[ExportManifestEntry] | None:
+        entries = self.summary.get("clients")
+        if entries is None:
+            return None
+        return [
+            ExportManifestEntry(
+                company_id=self.company_id,
+                firm_id=self.firm_id,
+                organisation_number=entry["organisation_number"],
+                company_name=entry["company_name"],
+                status=entry["status"],
+                reason=entry.get("reason"),
+                file_name=entry.get("file_name"),
+            )
+            for entry in entries
+        ]
+
+    @resolver_field(EXPORTS, description="The payroll period exported, if one was.")
+    async def payroll_period(
+        self, info: strawberry.Info
+    ) -> Annotated["PayrollPeriod", strawberry.lazy("gql_portal.schema.payroll")] | None:
+        from gql_portal.resolvers.payroll import payroll_period_by_id
+
+        if self.period_id is None:
+            return None
+        return await payroll_period_by_id(info.context, self.period_id)
+
+    @resolver_field(
+        EXPORTS,
+        description="A link that downloads the file (DONE only): it works for "
+        "`downloadUrlExpiresAt` minutes and for the session that asked for it, whose rights are "
+        "checked again when it is used.",
+    )
+    def download_url(self, info: strawberry.Info) -> str | None:
+        from gql_portal.resolvers.exports import download_link
+
+        link = download_link(info.context, self)
+        return link[0] if link else None
+
+    @resolver_field(EXPORTS, description="When `downloadUrl` stops working.")
+    def download_url_expires_at(self, info: strawberry.Info) -> datetime.datetime | None:
+        from gql_portal.resolvers.exports import download_link
+
+        link = download_link(info.context, self)
+        return link[1] if link else None
+
+    @classmethod
+    def from_row(
+        cls, row: db.Export, *, created_by_name: str | None, firm_name: str | None
+    ) -> "Export":
+        return cls(
+            id=row.id,
+            company_id=row.company_id,
+            firm_id=row.firm_id,
+            summary=row.summary or {},
+            period_id=row.period_id,
+            kind=row.kind,
+            format=row.format,
+            state=row.state,
+            progress=row.progress,
+            file_name=row.file_name,
+            size_bytes=row.size_bytes,
+            sha256=row.sha256,
+            date_from=row.date_from,
+            date_to=row.date_to,
+            error=row.error,
+            created_at=row.created_at,
+            finished_at=row.finished_at,
+            created_by_name=created_by_name,
+            firm_name=firm_name,
+        )
+
+
+@strawberry.input(description="Export a LOCKED (or already EXPORTED) period's payroll basis.")
+class PayrollExportInput:
+    period_id: relay.GlobalID
+    format: db.ExportFormat = strawberry.field(description="PAXML or CSV.")
+    employee_ids: list[relay.GlobalID] | None = strawberry.field(
+        default=None, description="Only these employees (default: all in the period)."
+    )
+    decimal_comma: bool = strawberry.field(
+        default=True, description="CSV: decimal comma and `;` (Swedish Excel), else point and `,`."
+    )
+    export_date: datetime.date | None = strawberry.field(
+        default=None,
+        description="The date written in the PAXml header (default: today). Fixing it makes a "
+        "re-export of unchanged data byte-identical.",
+    )
+
+
+@strawberry.input(
+    description="Export expenses with their receipts as a ZIP: of a payroll period, or of a date "
+    "range (at most a year)."
+)
+class ExpenseExportInput:
+    company_id: relay.GlobalID | None = strawberry.field(
+        default=None, description="In the partner portal: the client (elsewhere, your company)."
+    )
+    period_id: relay.GlobalID | None = strawberry.field(
+        default=None, description="The period's dates (instead of `from`/`to`)."
+    )
+    from_: datetime.date | None = strawberry.field(default=None, name="from")
+    to: datetime.date | None = None
+    statuses: list[ExpenseStatus] | None = strawberry.field(
+        default=None, description="Which expenses (default: APPROVED)."
+    )
+    decimal_comma: bool = True
+
+
+@strawberry.input(
+    description="Export one month's payroll basis of many or all clients in one ZIP: clients "
+    "without a locked period are skipped and listed in the manifest."
+)
+class PayrollBatchExportInput:
+    month: str = strawberry.field(description="The month, YYYY-MM.")
+    client_ids: list[relay.GlobalID] | None = strawberry.field(
+        default=None, description="The clients (companies); default: every client."
+    )
+    format: db.ExportFormat = strawberry.field(
+        default=db.ExportFormat.PAXML, description="Each client's file: PAXML or CSV."
+    )
+    decimal_comma: bool = True
+    export_date: datetime.date | None = None
+
+
+@strawberry.type(description="The export the mutation started (DONE if it finished at once).")
+class ExportPayload:
+    export: Export = field(STRUCTURAL)

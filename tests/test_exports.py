@@ -1,0 +1,191 @@
+"""Exports through HTTP: a locked period's payroll basis as PAXml 2.0 (validated against the XSD
+and reconciled to the öre) and CSV, expenses with receipts as a ZIP, a firm's batch over its
+clients, and the signed download links that check the session's rights at every download."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from sqlalchemy import select, update
+
+from gql_portal.clock import FrozenClock
+from gql_portal.db.audit import AuditEvent
+from gql_portal.db.employees import Employee
+from gql_portal.db.engine import Database
+from gql_portal.domain import paxml
+from tests.conftest import Api, only_error
+from tests.factories import Factory
+from tests.test_payroll import LOCK, February, open_period
+
+XSD = Path(__file__).resolve().parents[1].parent / "shared" / "paxml" / "paxml-2.0.xsd"
+EXPORT = """id kind format state progress fileName sizeBytes sha256 lineCount totalAmount
+  dateFrom dateTo error createdByName firmName downloadUrl downloadUrlExpiresAt
+  payrollPeriod { id state }"""
+EXPORT_BASIS = f"""mutation($input: PayrollExportInput!) {{
+  exportPayrollBasis(input: $input) {{ export {{ {EXPORT} }} }} }}"""
+BASIS_TOTALS = """query($id: ID!) { node(id: $id) { ... on PayrollPeriod {
+  state basis { totalAmount lines { amount timeCode hours } } } } }"""
+
+
+async def locked_february(
+    api: Api, factory: Factory, database: Database
+) -> tuple[Any, February, dict[str, Any]]:
+    company = await factory.company("Exportbolaget AB")
+    admin = await factory.admin(company)
+    month = await February.seed(database, factory, company)
+    async with database.transaction() as session:
+        for actor, number in ((month.karin, "198503123385"), (month.olle, "197912249183")):
+            await session.execute(
+                update(Employee)
+                .where(Employee.id == actor.employee_id)
+                .values(personal_identity_number=number)
+            )
+    period = await open_period(api, admin.token)
+    locked = await api(LOCK, {"id": period["id"]}, token=admin.token)
+    assert "errors" not in locked, locked
+    return admin, month, period
+
+
+async def download(api: Api, url: str) -> Any:
+    parsed = urlparse(url)
+    return await api.http.get(f"{parsed.path}?{parsed.query}")
+
+
+def exported(body: dict[str, Any], name: str = "exportPayrollBasis") -> dict[str, Any]:
+    assert "errors" not in body, body
+    result: dict[str, Any] = body["data"][name]["export"]
+    return result
+
+
+async def test_a_locked_period_exports_to_paxml_that_validates_and_reconciles(
+    api: Api, factory: Factory, database: Database
+) -> None:
+    admin, _, period = await locked_february(api, factory, database)
+    variables = {"input": {"periodId": period["id"], "format": "PAXML", "exportDate": "2026-03-02"}}
+    export = exported(await api(EXPORT_BASIS, variables, token=admin.token))
+    assert (export["kind"], export["format"], export["state"], export["progress"]) == (
+        "PAYROLL_BASIS",
+        "PAXML",
+        "DONE",
+        100,
+    )
+    assert export["fileName"].endswith("_2026-02.xml")
+    assert export["payrollPeriod"] == {"id": period["id"], "state": "EXPORTED"}
+    assert export["createdByName"] == "Admin Adminsson" and export["firmName"] is None
+
+    response = await download(api, export["downloadUrl"])
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/xml")
+    assert export["fileName"] in response.headers["content-disposition"]
+    data = response.content
+    assert len(data) == export["sizeBytes"]
+    if XSD.exists():
+        assert paxml.validate_paxml(io.BytesIO(data), XSD) == []
+
+    # The file reconciles with the payroll basis: every öre, every hour per time code.
+    basis = (await api(BASIS_TOTALS, {"id": period["id"]}, token=admin.token))["data"]["node"]
+    assert basis["state"] == "EXPORTED"
+    document = paxml.read_paxml(io.BytesIO(data))
+    basis_total = sum(Decimal(b["totalAmount"]) for b in basis["basis"])
+    assert sum(t.belopp or Decimal(0) for t in document.lonetrans) == basis_total
+    assert Decimal(export["totalAmount"]) == basis_total
+    # Lines without money are time transactions: their hours per time code, exactly.
+    expected: dict[str, Decimal] = {}
+    for employee in basis["basis"]:
+        for line in employee["lines"]:
+            if line["timeCode"] and line["amount"] is None:
+                code, hours = line["timeCode"], Decimal(line["hours"])
+                expected[code] = expected.get(code, Decimal(0)) + hours
+    written: dict[str, Decimal] = {}
+    for trans in document.tidtrans:
+        written[trans.tidkod] = written.get(trans.tidkod, Decimal(0)) + (trans.timmar or 0)
+    assert written == expected and {"ARB", "SEM", "SJK", "VAB", "ÖT1"} <= set(written)
+    assert export["lineCount"] == sum(len(b["lines"]) for b in basis["basis"])
+
+    # Exporting again is allowed, audited, and gives the same bytes for the same export date.
+    again = exported(await api(EXPORT_BASIS, variables, token=admin.token))
+    assert again["id"] != export["id"] and again["sha256"] == export["sha256"]
+    async with database.session() as session:
+        actions = (
+            await session.scalars(
+                select(AuditEvent.action).where(AuditEvent.action.like("PAYROLL_EXPORT%"))
+            )
+        ).all()
+    assert sorted(actions) == ["PAYROLL_EXPORTED", "PAYROLL_EXPORTED", "PAYROLL_EXPORT_DOWNLOADED"]
+
+
+async def test_the_csv_export_reads_back_in_excel_form(
+    api: Api, factory: Factory, database: Database
+) -> None:
+    admin, _, period = await locked_february(api, factory, database)
+    export = exported(
+        await api(
+            EXPORT_BASIS,
+            {"input": {"periodId": period["id"], "format": "CSV", "decimalComma": True}},
+            token=admin.token,
+        )
+    )
+    response = await download(api, export["downloadUrl"])
+    assert response.status_code == 200
+    assert response.content.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: Excel keeps å ä ö
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    assert len(rows) - 1 == export["lineCount"]
+    amounts = [row[10] for row in rows[1:] if row[10]]
+    assert all("." not in amount for amount in amounts)
+    total = sum(Decimal(amount.replace(",", ".")) for amount in amounts)
+    assert total == Decimal(export["totalAmount"])
+
+
+async def test_an_open_period_or_a_missing_identity_number_is_refused(
+    api: Api, factory: Factory, database: Database
+) -> None:
+    company = await factory.company()
+    admin = await factory.admin(company)
+    await February.seed(database, factory, company)
+    period = await open_period(api, admin.token)
+    refused = only_error(
+        await api(
+            EXPORT_BASIS,
+            {"input": {"periodId": period["id"], "format": "PAXML"}},
+            token=admin.token,
+        )
+    )
+    assert (refused["code"], refused["field"], refused["problems"][0]["reason"]) == (
+        "BAD_USER_INPUT",
+        "periodId",
+        "NOT_LOCKED",
+    )
+    await api(LOCK, {"id": period["id"]}, token=admin.token)
+    missing = only_error(
+        await api(
+            EXPORT_BASIS,
+            {"input": {"periodId": period["id"], "format": "PAXML"}},
+            token=admin.token,
+        )
+    )
+    assert missing["problems"][0]["reason"] == "MISSING_PERSONAL_IDENTITY_NUMBER"
+    assert "Karin" in missing["problems"][0]["message"]
+
+
+async def test_a_download_link_expires_and_cannot_be_altered(
+    api: Api, factory: Factory, database: Database, clock: FrozenClock
+) -> None:
+    admin, _, period = await locked_february(api, factory, database)
+    export = exported(
+        await api(
+            EXPORT_BASIS, {"input": {"periodId": period["id"], "format": "CSV"}}, token=admin.token
+        )
+    )
+    url = export["downloadUrl"]
+    tampered = url.replace("expires=", "expires=9")
+    assert (await download(api, tampered)).status_code == 404
+    clock.advance(timedelta(minutes=11))
+    expired = await download(api, url)
+    assert expired.status_code == 410
+    assert expired.json()["errors"][0]["extensions"]["code"] == "LINK_EXPIRED"
