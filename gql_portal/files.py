@@ -154,7 +154,7 @@ async def export_file(request: Request) -> Response:
     still export the data (an ended collaboration or a removed user makes it fail)."""
     from gql_portal.app import request_error  # app.py imports this module
     from gql_portal.auth import access_for_session_id
-    from gql_portal.resolvers.exports import downloadable
+    from gql_portal.resolvers.exports import batch_clients, downloadable
 
     runtime: Runtime = request.app.state.runtime
     request_id = request.headers.get("x-request-id", "")[:40] or uuid.uuid4().hex
@@ -217,6 +217,18 @@ async def export_file(request: Request) -> Response:
                 export_id=export.id,
                 file_name=export.file_name,
             )
+            # A batch holds its clients' payroll bases (personal identity numbers among them):
+            # each client's audit trail shows the download too, as it shows the export.
+            for client_id in batch_clients(export):
+                record(
+                    session,
+                    context,
+                    action,
+                    company_id=client_id,
+                    export_id=export.id,
+                    file_name=export.file_name,
+                    batch=True,
+                )
     except BaseException:
         handle.close()
         raise

@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 
 from sqlalchemy import select, update
 
+from gql_portal import jobs
 from gql_portal.clock import FrozenClock
 from gql_portal.db.audit import AuditEvent
 from gql_portal.db.employees import Employee
@@ -189,3 +190,17 @@ async def test_a_download_link_expires_and_cannot_be_altered(
     expired = await download(api, url)
     assert expired.status_code == 410
     assert expired.json()["errors"][0]["extensions"]["code"] == "LINK_EXPIRED"
+
+
+async def test_a_basis_of_many_chunks_streams_into_the_same_file(
+    api: Api, factory: Factory, database: Database, monkeypatch: Any
+) -> None:
+    """The job streams lines chunk by chunk (memory holds one chunk): a file written in chunks
+    of 3 lines is the file written in one go."""
+    admin, _, period = await locked_february(api, factory, database)
+    variables = {"input": {"periodId": period["id"], "format": "PAXML", "exportDate": "2026-03-02"}}
+    whole = exported(await api(EXPORT_BASIS, variables, token=admin.token))
+    monkeypatch.setattr(jobs.exports, "CHUNK_ROWS", 3)
+    chunked = exported(await api(EXPORT_BASIS, variables, token=admin.token))
+    assert chunked["lineCount"] == whole["lineCount"] > 3 * 5
+    assert chunked["sha256"] == whole["sha256"]

@@ -1,6 +1,6 @@
 """Background jobs of one worker process (exports): started by a request, kept until done, and
 awaited (or cancelled) when the service stops. What a job has done lives in the database, so a
-job cut short by a crash is found and marked by the next start (see resolvers.exports)."""
+job cut short by a crash is found and marked by the next start (see gql_portal.jobs.exports)."""
 
 from __future__ import annotations
 

@@ -243,7 +243,6 @@ class ExportJob:
             result = await session.stream_scalars(statement.execution_options(yield_per=CHUNK_ROWS))
             async for rows in result.partitions():
                 yield [_export_line(row, numbers[row.employee_id]) for row in rows]
-                session.expunge_all()
                 await progress.add(len(rows))
 
     def _writer(

@@ -259,11 +259,12 @@ class CollaborationRule(AreaRule):
 
 
 class ExportRule(AreaRule):
-    """An export record: PAYROLL_BASIS read, where a firm in the portal also reaches the batch
-    exports it made across its clients (they belong to the firm)."""
+    """An export record: seen by those who may export its data (PAYROLL_BASIS export; the
+    matrix gives EXPENSES_RECEIPTS export to the same actors), where a firm in the portal also
+    reaches the batch exports it made across its clients (they belong to the firm)."""
 
     def __init__(self) -> None:
-        super().__init__(Area.PAYROLL_BASIS)
+        super().__init__(Area.PAYROLL_BASIS, Op.EXPORT)
 
     def check(self, access: Access, source: Any) -> None:
         if (

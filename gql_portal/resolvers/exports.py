@@ -20,7 +20,7 @@ import asyncio
 import logging
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlencode
 
 import strawberry
@@ -55,10 +55,6 @@ log = logging.getLogger("gql_portal.exports")
 
 TYPE_NAME = "Export"
 DOWNLOAD_PATH = "/files/exports"
-CHUNK_ROWS = 2000
-# A RUNNING export whose heartbeat is older than this was cut short (the job beats every chunk).
-STALE_AFTER = timedelta(minutes=10)
-T = TypeVar("T")
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -160,10 +156,15 @@ def download_link(ctx: RequestContext, export: gql.Export) -> tuple[str, datetim
     return links[export.id]
 
 
-def downloadable(access: Access, export: Export) -> bool:
-    clients = [
+def batch_clients(export: Export) -> list[int]:
+    """The clients whose files a batch holds (none for a single company's export)."""
+    return [
         entry["company_id"] for entry in export.summary.get("clients", []) if entry.get("file_name")
     ]
+
+
+def downloadable(access: Access, export: Export) -> bool:
+    clients = batch_clients(export)
     return may_download_export(access, export.area, export.company_id, export.firm_id, clients)
 
 
