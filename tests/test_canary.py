@@ -93,6 +93,7 @@ from gql_portal.db.collaborations import Collaboration
 from gql_portal.db.employees import Employee
 from gql_portal.db.engine import Database
 from gql_portal.db.expenses import Expense, Receipt
+from gql_portal.db.exports import Export, ExportFormat, ExportKind, ExportState
 from gql_portal.db.integrations import IntegrationState, PayrollIntegration
 from gql_portal.db.mail import MailStatus, OutboxMessage
 from gql_portal.db.payroll import PayrollEmployee, PayrollLine, PayrollPeriod
@@ -124,7 +125,12 @@ BUDGET = int(os.environ.get("GQL_PORTAL_CANARY_BUDGET", "500"))
 SHORT_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 # Text no viewer may ever see, whoever owns it.
 INTERNAL_COLUMNS = frozenset(
-    {("users", "password_hash"), ("receipts", "storage_key"), ("auth_sessions", "user_agent")}
+    {
+        ("users", "password_hash"),
+        ("receipts", "storage_key"),
+        ("exports", "storage_key"),
+        ("auth_sessions", "user_agent"),
+    }
 )
 INTERNAL_TABLES = frozenset({"email_outbox"})
 # Vocabulary, not free text: values the code parses or looks up, which must stay valid.
@@ -314,6 +320,34 @@ class Seeder:
         self.world.user_ids[viewer] = user.id
         self.world.sessions.append(SessionState(auth.id, context, company.id, None))
         return token
+
+    async def export(
+        self, company: Company, owner: str, firm: Company | None, made_by: User, code: str
+    ) -> None:
+        """A finished export of `company`'s payroll basis (by `firm`, if given): its texts
+        belong to `owner`, e.g. "L.FA" for the one firm FA made of client L."""
+        export = self.canary.fill(
+            Export(
+                company_id=company.id,
+                firm_id=firm.id if firm else None,
+                kind=ExportKind.PAYROLL_BATCH if firm is company else ExportKind.PAYROLL_BASIS,
+                format=ExportFormat.PAXML,
+                area=Area.PAYROLL_BASIS,
+                state=ExportState.DONE,
+                progress=100,
+                date_from=LOCKED_MONTH,
+                date_to=date(2026, 2, 28),
+                options={},
+                summary={"lines": 2, "total_amount": "0.00"},
+                size_bytes=1234,
+                created_by_user_id=made_by.id,
+                created_at=NOW,
+                finished_at=NOW,
+            ),
+            owner,
+        )
+        await self.flush(export)
+        self.obj("Export", export.id, code, owner, Area.PAYROLL_BASIS)
 
     async def collaboration(
         self,
@@ -638,6 +672,14 @@ async def seed(database: Database, secret: str) -> World:
                 firm, code, [(code, None), (code, None), (code, None)], firm_admins[code]
             )
 
+        # Exports: each client's own, those its firm made, and a firm's batch.
+        for code, company in client.items():
+            await s.export(company, code, None, admins[code], code)
+        await s.export(client["L"], "L.FA", fa, fa_portal, "L")
+        await s.export(client["F"], "F.FA", fa, fa_full, "F")
+        await s.export(client["B"], "B.FB", fb, fb_portal, "B")
+        await s.export(fa, "FA.batch", fa, fa_portal, "FA")
+
         await s.log_in("firm_a_portal", fa_portal, fa, SessionContext.PORTAL)
         await s.log_in("firm_a_inside_f", fa_full, fa, SessionContext.PORTAL)
         await s.log_in("firm_b_portal", fb_portal, fb, SessionContext.PORTAL)
@@ -725,10 +767,12 @@ VISIBLE: dict[str, frozenset[tuple[str, str]]] = {
         _pairs(("FA", "L", "F", "P"), ["companies"])
         | _pairs(("FA.portal", "FA.full"), ["users"])  # the firm's own users
         | _pairs(("L", "L.self", "F"), LIMITED_TABLES)
+        | _pairs(("L.FA", "F.FA", "FA.batch"), ["exports"])  # the exports the firm made
     ),
     "firm_a_inside_f": frozenset(
         _pairs(("F", "FA"), ["companies"])  # FA: its own collaboration's firm
         | _pairs(("F",), COMPANY_TABLES)
+        | _pairs(("F", "F.FA"), ["exports"])
         # F's audit trail names the firm's users who read or changed F's data.
         | _pairs(("FA.portal", "FA.full"), ["users"])
     ),
@@ -736,6 +780,7 @@ VISIBLE: dict[str, frozenset[tuple[str, str]]] = {
         _pairs(("FB", "B", "F"), ["companies"])  # F: its own (declined) collaboration
         | _pairs(("FB.portal",), ["users"])
         | _pairs(("B",), LIMITED_TABLES)
+        | _pairs(("B.FB",), ["exports"])
     ),
     "employee_l": frozenset(
         _pairs(("L",), ["companies", "time_codes", "time_codes.basis"])
@@ -744,6 +789,7 @@ VISIBLE: dict[str, frozenset[tuple[str, str]]] = {
     "client_b_admin": frozenset(
         _pairs(("B", "FB"), ["companies"])
         | _pairs(("B",), COMPANY_TABLES)
+        | _pairs(("B", "B.FB"), ["exports"])
         | _pairs(("FB.portal",), ["users"])  # B's audit trail names FB's users
     ),
     "anonymous": frozenset(),
@@ -764,6 +810,7 @@ NODE_TYPES = (
     "Activity",
     "Collaboration",
     "PayrollIntegration",
+    "Export",
 )
 ROLES: dict[str, SchemaRole] = {
     "anonymous": SchemaRole.PUBLIC,
@@ -792,6 +839,9 @@ def reachable(viewer: str, obj: Obj, world: World) -> bool:
         return False
     if viewer in ("firm_a_portal", "firm_b_portal"):
         home, clients = ("FA", {"L", "F"}) if viewer == "firm_a_portal" else ("FB", {"B"})
+        if obj.type_name == "Export":  # the firm's own: of its current clients, its batches
+            made_here = obj.owner in (f"{obj.company}.{home}", f"{home}.batch")
+            return made_here and obj.company in clients | {home}
         if obj.type_name == "Company":
             return obj.company in clients | {home}
         return obj.company in clients and obj.area in LIMITED_AREAS
@@ -1175,6 +1225,7 @@ COLLECT = """{
   timeCodes(includeInactive: true) { id }
   companyUsers(first: 100) { nodes { userId } }
   payrollIntegration { id }
+  exports(first: 100) { nodes { id } }
 }"""
 _ID_KEYS = frozenset({"id", "userId"})
 
