@@ -141,7 +141,23 @@ def _export_employee(row: Employee) -> files.ExportEmployee:
     )
 
 
-def _export_line(row: PayrollLine, employee_number: str) -> files.ExportLine:
+LINE_COLUMNS = (
+    PayrollLine.employee_id,
+    PayrollLine.date,
+    PayrollLine.pay_type,
+    PayrollLine.description,
+    PayrollLine.time_code,
+    PayrollLine.quantity,
+    PayrollLine.unit,
+    PayrollLine.unit_price,
+    PayrollLine.amount,
+    PayrollLine.source,
+    PayrollLine.hours,
+    PayrollLine.extent_percent,
+)
+
+
+def _export_line(row: Any, employee_number: str) -> files.ExportLine:
     return files.ExportLine(
         employee_number=employee_number,
         date=row.date,
@@ -231,8 +247,10 @@ class ExportJob:
     async def _lines(
         self, material: PeriodMaterial, progress: Progress
     ) -> AsyncGenerator[list[files.ExportLine], None]:
+        # Columns, not ORM objects: no identity map to fill for a hundred thousand rows (the
+        # row scope applies all the same: the statement still selects from PayrollLine).
         statement = (
-            select(PayrollLine)
+            select(*LINE_COLUMNS)
             .where(PayrollLine.period_id == material.period.id)
             .order_by(PayrollLine.employee_id, PayrollLine.position)
         )
@@ -240,7 +258,7 @@ class ExportJob:
             statement = statement.where(PayrollLine.employee_id.in_(material.employee_ids))
         numbers = {key: employee.employee_number for key, employee in material.employees.items()}
         async with self.database.scoped(self.access, as_area=Area.PAYROLL_BASIS) as session:
-            result = await session.stream_scalars(statement.execution_options(yield_per=CHUNK_ROWS))
+            result = await session.stream(statement.execution_options(yield_per=CHUNK_ROWS))
             async for rows in result.partitions():
                 yield [_export_line(row, numbers[row.employee_id]) for row in rows]
                 await progress.add(len(rows))
