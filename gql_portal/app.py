@@ -27,6 +27,7 @@ from gql_portal.errors import AppError, Code
 from gql_portal.resolvers.audit import flush_partner_reads
 from gql_portal.runtime import Runtime
 from gql_portal.schema.build import role_schema
+from gql_portal.schema.limits import COST_KEY, MAX_COST, MAX_TOKENS
 
 log = logging.getLogger("gql_portal.http")
 
@@ -68,12 +69,19 @@ def session_token(request: Request) -> str | None:
     return request.cookies.get(SESSION_COOKIE)
 
 
+# graphql-core's own words when the parser stops at its token limit.
+TOKEN_LIMIT_MESSAGE = "Syntax Error: Document contains more than"
+
+
 def format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
     """Coded errors pass through; anything unexpected is masked (no stack, SQL or paths)."""
     original = error.original_error
     formatted = error.formatted
     if original is None:  # the document did not parse or validate against the role's schema
         extensions = dict(formatted.get("extensions") or {})
+        if error.message.startswith(TOKEN_LIMIT_MESSAGE):
+            extensions["code"] = Code.QUERY_TOO_COMPLEX.value
+            extensions["limit"] = MAX_TOKENS
         extensions.setdefault(
             "code", "GRAPHQL_VALIDATION_FAILED" if error.nodes else "GRAPHQL_PARSE_FAILED"
         )
@@ -188,7 +196,8 @@ async def graphql_endpoint(request: Request) -> Response:
         user_agent=request.headers.get("user-agent"),
         session_token=token if access.signed_in else None,
     )
-    result = await role_schema(access.role).execute(
+    schema = role_schema(access.role, suggestions=runtime.settings.mode == "development")
+    result = await schema.execute(
         query, variable_values=variables, context_value=context, operation_name=operation_name
     )
     await flush_partner_reads(context)
@@ -196,6 +205,9 @@ async def graphql_endpoint(request: Request) -> Response:
     if result.errors:
         response_body["errors"] = [format_error(error, request_id) for error in result.errors]
     response_body["extensions"] = {"requestId": request_id}
+    cost = context.cache.get(COST_KEY)
+    if cost is not None:
+        response_body["extensions"]["cost"] = {"requested": cost, "limit": MAX_COST}
     response = json_response(response_body, headers={"x-request-id": request_id})
     if context.cookie is not None:
         secure = runtime.settings.production or runtime.settings.public_url.startswith("https")

@@ -118,3 +118,13 @@ async def test_the_document_caches_never_carry_a_document_across_roles(
         assert "errors" not in await api(document, token=admin.token)
         refused = await api(document, token=portal)
         assert error_codes(refused) == ["GRAPHQL_VALIDATION_FAILED"]
+
+
+async def test_outside_development_mode_no_field_is_suggested(api: Api) -> None:
+    """A misspelt field is not answered with the names of fields (of this or any role)."""
+    body = await api("{ viewer { contxt } }")
+    assert error_codes(body) == ["GRAPHQL_VALIDATION_FAILED"]
+    assert "Did you mean" not in body["errors"][0]["message"]
+    development = role_schema(SchemaRole.PUBLIC, suggestions=True)
+    hinted = await development.execute("{ viewer { contxt } }")
+    assert hinted.errors and "Did you mean" in hinted.errors[0].message

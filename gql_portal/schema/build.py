@@ -11,7 +11,7 @@ from functools import cache
 from typing import Any
 
 import strawberry
-from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.extensions import ParserCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
@@ -19,6 +19,7 @@ from strawberry.types.field import StrawberryField
 from gql_portal.permissions.roles import SchemaRole
 from gql_portal.permissions.rules import Structural
 from gql_portal.schema.fields import described, rule_of
+from gql_portal.schema.limits import QueryLimits
 from gql_portal.schema.root import Mutation, Query
 from gql_portal.schema.scalars import SCALAR_MAP
 
@@ -84,7 +85,7 @@ class RoleSchema(strawberry.Schema):
         return described_field
 
 
-def _build(role: SchemaRole | None) -> RoleSchema:
+def _build(role: SchemaRole | None, *, suggestions: bool = False) -> RoleSchema:
     # Each schema gets its own root classes (Strawberry issue #3823: shared roots with
     # relay.node() fail to build).
     query = strawberry.type(type("Query", (Query,), {}), description="What can be read.")
@@ -93,13 +94,13 @@ def _build(role: SchemaRole | None) -> RoleSchema:
         role,
         query=query,
         mutation=mutation,
-        config=StrawberryConfig(scalar_map=SCALAR_MAP),
-        # Clients send the same few documents again and again: parse and validate each once.
-        # The validation cache is keyed by the GraphQL schema too, so roles never share results.
-        extensions=[
-            lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
-            lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
-        ],
+        # "Did you mean ...?" tells a prober about fields of other roles' schemas: development
+        # mode only.
+        config=StrawberryConfig(scalar_map=SCALAR_MAP, disable_field_suggestions=not suggestions),
+        # The limits first (they set the parser's token limit and measure before validating).
+        # Clients send the same few documents again and again: parse and validate each once;
+        # the validation cache is keyed by the GraphQL schema too, so roles never share results.
+        extensions=[QueryLimits, lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE)],
     )
 
 
@@ -110,8 +111,9 @@ def full_schema() -> RoleSchema:
 
 
 @cache
-def role_schema(role: SchemaRole) -> RoleSchema:
-    return _build(role)
+def role_schema(role: SchemaRole, *, suggestions: bool = False) -> RoleSchema:
+    """The schema of `role`; `suggestions` (development mode) keeps graphql's field hints."""
+    return _build(role, suggestions=suggestions)
 
 
 def all_role_schemas() -> dict[SchemaRole, RoleSchema]:

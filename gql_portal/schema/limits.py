@@ -1,0 +1,259 @@
+"""Limits on what one GraphQL document may ask, checked before validation and execution.
+
+- tokens: at most MAX_TOKENS (graphql-core stops parsing there);
+- depth: fields nested at most MAX_DEPTH deep (through fragments);
+- aliases: at most MAX_ALIASES, counted through fragments as often as they are spread;
+- `first`/`last`: 1-100 (BAD_USER_INPUT naming the argument);
+- cost: the nodes a request may return, computed the way GitHub does: every object field counts
+  once per parent it can appear under, and a connection's `first` (or `last`, by default 50)
+  multiplies everything below it; at most MAX_COST. The computed cost is returned in the
+  response's `extensions.cost`.
+
+The walk itself is bounded (MAX_VISITS): fragments that spread each other many times cannot make
+the checks expensive. Only documents within the limits reach graphql-core's validation (whose
+rule for overlapping fields is quadratic in the number of fields), and its result is cached per
+document and schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLField,
+    GraphQLInterfaceType,
+    GraphQLNamedType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    IntValueNode,
+    NullValueNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    VariableNode,
+    get_named_type,
+    validate,
+)
+from strawberry.extensions import SchemaExtension
+
+from gql_portal.errors import Code
+
+MAX_TOKENS = 5_000
+MAX_DEPTH = 15
+MAX_ALIASES = 500
+MAX_COST = 50_000
+MAX_VISITS = 20_000
+MAX_PAGE = 100
+DEFAULT_PAGE = 50
+COST_KEY = "gql_portal.cost"
+
+
+class LimitExceeded(Exception):
+    def __init__(self, error: GraphQLError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+def too_complex(message: str, **extra: Any) -> LimitExceeded:
+    return LimitExceeded(
+        GraphQLError(message, extensions={"code": Code.QUERY_TOO_COMPLEX.value, **extra})
+    )
+
+
+@dataclass
+class Measure:
+    depth: int = 0
+    aliases: int = 0
+    cost: int = 0
+    visits: int = 0
+
+
+class Walker:
+    """One walk over the operation to be executed, with fragments expanded where spread."""
+
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        fragments: Mapping[str, FragmentDefinitionNode],
+        variables: Mapping[str, Any],
+    ) -> None:
+        self.schema = schema
+        self.fragments = fragments
+        self.variables = variables
+        self.measure = Measure()
+
+    def walk(self, operation: OperationDefinitionNode) -> Measure:
+        root = self.schema.get_root_type(operation.operation)
+        self._selections(operation.selection_set, root, depth=1, multiplier=1, spreading=())
+        return self.measure
+
+    def _visit(self) -> None:
+        self.measure.visits += 1
+        if self.measure.visits > MAX_VISITS:
+            raise too_complex("The document is too large to run.", limit=MAX_VISITS)
+
+    def _fields(
+        self, selection_set: SelectionSetNode, spreading: tuple[str, ...]
+    ) -> Iterator[tuple[FieldNode, str | None, tuple[str, ...]]]:
+        """The fields of a selection set, through fragments: (field, type condition, spreads)."""
+        for selection in selection_set.selections:
+            self._visit()
+            if isinstance(selection, FieldNode):
+                yield selection, None, spreading
+            elif isinstance(selection, InlineFragmentNode):
+                condition = (
+                    selection.type_condition.name.value if selection.type_condition else None
+                )
+                for field, inner, chain in self._fields(selection.selection_set, spreading):
+                    yield field, inner or condition, chain
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                if name in spreading:
+                    raise too_complex(f"Fragment {name!r} is spread within itself.")
+                fragment = self.fragments.get(name)
+                if fragment is None:
+                    continue  # validation reports it
+                condition = fragment.type_condition.name.value
+                for field, inner, chain in self._fields(fragment.selection_set, (*spreading, name)):
+                    yield field, inner or condition, chain
+
+    def _selections(
+        self,
+        selection_set: SelectionSetNode,
+        parent: GraphQLNamedType | None,
+        *,
+        depth: int,
+        multiplier: int,
+        spreading: tuple[str, ...],
+    ) -> None:
+        measure = self.measure
+        if depth > MAX_DEPTH:
+            raise too_complex(
+                f"The query is nested deeper than {MAX_DEPTH} levels.", limit=MAX_DEPTH
+            )
+        measure.depth = max(measure.depth, depth)
+        for field, condition, chain in self._fields(selection_set, spreading):
+            if field.alias is not None:
+                measure.aliases += 1
+                if measure.aliases > MAX_ALIASES:
+                    raise too_complex(
+                        f"The query has more than {MAX_ALIASES} aliases.", limit=MAX_ALIASES
+                    )
+            if field.selection_set is None:
+                continue
+            owner = self.schema.get_type(condition) if condition else parent
+            definition = _field(owner, field.name.value)
+            named = get_named_type(definition.type) if definition else None
+            inner = multiplier
+            if named is not None and named.name.endswith("Connection"):
+                inner = multiplier * self._page(field)
+            measure.cost += inner
+            if measure.cost > MAX_COST:
+                raise too_complex(
+                    f"The query asks for more than {MAX_COST} nodes: ask for smaller pages.",
+                    limit=MAX_COST,
+                )
+            self._selections(
+                field.selection_set, named, depth=depth + 1, multiplier=inner, spreading=chain
+            )
+
+    def _page(self, field: FieldNode) -> int:
+        size = DEFAULT_PAGE
+        for argument in field.arguments or ():
+            if argument.name.value not in ("first", "last"):
+                continue
+            node = argument.value
+            value: Any = None
+            if isinstance(node, IntValueNode):
+                value = int(node.value)
+            elif isinstance(node, VariableNode):
+                value = self.variables.get(node.name.value)
+            elif not isinstance(node, NullValueNode):
+                continue  # a wrong type: validation reports it
+            if value is None:
+                continue
+            if not isinstance(value, int) or not 1 <= value <= MAX_PAGE:
+                raise LimitExceeded(
+                    GraphQLError(
+                        f"`{argument.name.value}` must be from 1 to {MAX_PAGE}.",
+                        extensions={
+                            "code": Code.BAD_USER_INPUT.value,
+                            "field": argument.name.value,
+                            "reason": "OUT_OF_RANGE",
+                        },
+                    )
+                )
+            size = value
+        return size
+
+
+def _field(owner: GraphQLNamedType | None, name: str) -> GraphQLField | None:
+    if isinstance(owner, GraphQLObjectType | GraphQLInterfaceType):
+        return owner.fields.get(name)
+    return None
+
+
+def operation_of(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if name is None:
+        return operations[0] if len(operations) == 1 else None
+    return next((o for o in operations if o.name and o.name.value == name), None)
+
+
+def measure(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: Mapping[str, Any] | None,
+) -> Measure:
+    """The operation's depth, aliases and cost; LimitExceeded when one is over its limit."""
+    operation = operation_of(document, operation_name)
+    if operation is None:
+        return Measure()  # validation or execution says which operation is missing
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    return Walker(schema, fragments, variables or {}).walk(operation)
+
+
+@lru_cache(maxsize=256)
+def _validate(
+    schema: GraphQLSchema, document: DocumentNode, rules: tuple[Any, ...]
+) -> list[GraphQLError]:
+    return validate(schema, document, rules)
+
+
+class QueryLimits(SchemaExtension):
+    """Parse with a token limit; measure the operation before validating it; validate once per
+    document (cached)."""
+
+    def on_parse(self) -> Iterator[None]:
+        self.execution_context.parse_options["max_tokens"] = MAX_TOKENS
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        assert document is not None
+        try:
+            found = measure(
+                context.schema._schema, document, context.operation_name, context.variables
+            )
+        except LimitExceeded as exceeded:
+            context.pre_execution_errors = [exceeded.error]
+        else:
+            context.pre_execution_errors = _validate(
+                context.schema._schema, document, tuple(context.validation_rules)
+            )
+            request = context.context
+            if hasattr(request, "cache"):
+                request.cache[COST_KEY] = found.cost
+        yield

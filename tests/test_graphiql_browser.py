@@ -1,0 +1,278 @@
+"""GraphiQL in a real browser: headless Chromium (Debian's `chromium`, driven by Playwright with
+the system browser, no downloaded build) loads `/graphql` from a real server, logs in through the
+cookie flow and shows a query's result. On failure the assertion names a screenshot, the page's
+console log and the server's log."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from gql_portal.auth import SESSION_COOKIE
+from gql_portal.graphiql import CONTENT_SECURITY_POLICY, STATIC_DIR
+from tests.accounts import PASSWORD, SIGN_UP, VERIFY, signup_input, token_of
+
+playwright_sync = pytest.importorskip(
+    "playwright.sync_api", reason="playwright is not installed: run make install"
+)
+
+
+def chromium_executable() -> str | None:
+    """The system Chromium: $GQL_PORTAL_TEST_CHROMIUM, else Debian's `chromium` on the PATH."""
+    configured = os.environ.get("GQL_PORTAL_TEST_CHROMIUM")
+    if configured:
+        return configured if os.access(configured, os.X_OK) else None
+    for name in ("chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return "/usr/bin/chromium" if os.access("/usr/bin/chromium", os.X_OK) else None
+
+
+CHROMIUM = chromium_executable()
+
+pytestmark = [
+    pytest.mark.skipif(
+        CHROMIUM is None,
+        reason="no Chromium executable (apt-get install -y chromium, or set "
+        "GQL_PORTAL_TEST_CHROMIUM); .ci/run installs it",
+    ),
+    pytest.mark.skipif(
+        not (STATIC_DIR / "graphiql.min.js").is_file(),
+        reason="GraphiQL assets not built: run make install",
+    ),
+]
+
+EMAIL = "agnes@bygg.example"
+COMPANY = "Bygg i Norr AB"
+START_SECONDS = 30.0
+UI_TIMEOUT_MS = 10_000
+QUERY_EDITOR = ".graphiql-query-editor .CodeMirror"
+RESULT_PANE = ".graphiql-response"
+EXECUTE = "button.graphiql-execute-button"
+
+LOG_IN = (
+    f'mutation {{ logIn(input: {{email: "{EMAIL}", password: "{PASSWORD}"}}) '
+    "{ expiresAt viewer { context } } }"
+)
+VIEWER = "{ viewer { context role user { email } company { name } } }"
+
+
+@dataclass
+class Server:
+    """A `gql-portal serve` process on a loopback port, with its own database and storage."""
+
+    url: str
+    database: Path
+    log: Path
+    process: subprocess.Popen[bytes]
+
+    def log_tail(self, lines: int = 40) -> str:
+        text = self.log.read_text(errors="replace") if self.log.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM (uvicorn shuts down gracefully), then SIGKILL to the whole process group."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    """Starts the real CLI (`gql-portal serve --no-demo`) and waits until /readyz answers."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    database = tmp_path / "browser.db"
+    env = {key: value for key, value in os.environ.items() if not key.startswith("GQL_PORTAL_")}
+    env.update(
+        GQL_PORTAL_MODE="development",  # plain-http cookies on loopback
+        GQL_PORTAL_DATABASE_URL=f"sqlite+aiosqlite:///{database}",
+        GQL_PORTAL_STORAGE_DIR=str(tmp_path / "storage"),
+        GQL_PORTAL_PUBLIC_URL=url,
+    )
+    log = tmp_path / "server.log"
+    command = [sys.executable, "-m", "gql_portal.cli", "serve", "--port", str(port), "--no-demo"]
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            command, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    running = Server(url=url, database=database, log=log, process=process)
+    try:
+        deadline = time.monotonic() + START_SECONDS
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"the server exited with {process.returncode}:\n{running.log_tail()}")
+            try:
+                if httpx.get(f"{url}/readyz", timeout=1.0).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"the server was not ready in {START_SECONDS:.0f} s:\n{running.log_tail()}"
+                )
+            time.sleep(0.1)
+        yield running
+    finally:
+        stop(process)
+
+
+def sign_up_admin(server: Server) -> None:
+    """A company admin with a verified email: `signUp`, then the mailed link's `verifyEmail`."""
+
+    def post(query: str, variables: dict[str, Any]) -> None:
+        response = httpx.post(
+            f"{server.url}/graphql", json={"query": query, "variables": variables}, timeout=10
+        )
+        assert response.status_code == 200 and "errors" not in response.json(), response.text
+
+    post(
+        SIGN_UP,
+        {
+            "input": signup_input(
+                companyName=COMPANY, industry="CONSTRUCTION", email=EMAIL, name="Agnes Berg"
+            )
+        },
+    )
+    # No SMTP configured: the mail waits in the outbox table of the server's database.
+    with sqlite3.connect(server.database) as connection:
+        row = connection.execute(
+            "SELECT links FROM email_outbox WHERE to_address = ? ORDER BY id DESC", (EMAIL,)
+        ).fetchone()
+    assert row is not None, "no verification mail in the outbox"
+    post(VERIFY, {"token": token_of(json.loads(row[0])[0])})
+
+
+@dataclass
+class Console:
+    """What the page printed: console messages and uncaught errors."""
+
+    lines: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def on_message(self, message: Any) -> None:
+        source = message.location.get("url", "")
+        line = f"[{message.type}] {message.text} ({source})"
+        self.lines.append(line)
+        # The browser asks for /favicon.ico by itself (the page names no icon): its 404 is no
+        # fault of the page.
+        if message.type == "error" and urlsplit(source).path != "/favicon.ico":
+            self.errors.append(line)
+
+    def on_page_error(self, error: Any) -> None:
+        line = f"[pageerror] {error}"
+        self.lines.append(line)
+        self.errors.append(line)
+
+
+def set_query(page: Any, document: str) -> None:
+    """Replace the query editor's text as a user would: click, select all, type (paste)."""
+    page.locator(QUERY_EDITOR).click()
+    page.keyboard.press("ControlOrMeta+A")
+    # insert_text sends one input event (like a paste): no key-up, so no autocomplete pop-up
+    # and no auto-closed brackets doubling ours.
+    page.keyboard.insert_text(document)
+    text = page.locator(QUERY_EDITOR).evaluate("element => element.CodeMirror.getValue()")
+    assert text == document, f"the editor holds {text!r}"
+
+
+def run_and_wait(page: Any, marker: str) -> dict[str, Any]:
+    """Click the run button; wait until the result pane shows `marker`; return the result."""
+    page.locator(EXECUTE).click()
+    playwright_sync.expect(page.locator(RESULT_PANE)).to_contain_text(marker, timeout=UI_TIMEOUT_MS)
+    text = page.locator(f"{RESULT_PANE} .CodeMirror").evaluate(
+        "element => element.CodeMirror.getValue()"
+    )
+    result: dict[str, Any] = json.loads(text)
+    return result
+
+
+def test_graphiql_logs_in_with_the_cookie_and_shows_the_viewer(
+    server: Server, tmp_path: Path
+) -> None:
+    sign_up_admin(server)
+    console = Console()
+    screenshot = tmp_path / "graphiql-failure.png"
+    console_log = tmp_path / "graphiql-console.log"
+    with playwright_sync.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        try:
+            page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+            page.on("console", console.on_message)
+            page.on("pageerror", console.on_page_error)
+            try:
+                response = page.goto(f"{server.url}/graphql", wait_until="load")
+                assert response is not None and response.ok, response
+                assert response.headers["content-type"].startswith("text/html")
+                assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+                playwright_sync.expect(page.locator(QUERY_EDITOR)).to_be_visible(
+                    timeout=UI_TIMEOUT_MS
+                )
+
+                set_query(page, LOG_IN)
+                logged_in = run_and_wait(page, '"expiresAt"')
+                assert "errors" not in logged_in, logged_in
+                assert logged_in["data"]["logIn"]["viewer"]["context"] == "COMPANY"
+                cookies = {c["name"]: c for c in page.context.cookies(server.url)}
+                assert cookies[SESSION_COOKIE]["httpOnly"], cookies
+
+                # GraphiQL sends no Authorization header: only the cookie can sign this in.
+                set_query(page, VIEWER)
+                shown = run_and_wait(page, EMAIL)
+                assert shown == {
+                    "data": {
+                        "viewer": {
+                            "context": "COMPANY",
+                            "role": "ADMIN",
+                            "user": {"email": EMAIL},
+                            "company": {"name": COMPANY},
+                        }
+                    },
+                    "extensions": shown.get("extensions"),
+                }, shown
+                pane = page.locator(RESULT_PANE).inner_text().replace("\xa0", " ")
+                for expected in (EMAIL, COMPANY, '"COMPANY"'):
+                    assert expected in pane, f"{expected!r} not shown in the result pane:\n{pane}"
+                # A resource blocked by the CSP, or any script error, is a console error.
+                assert not console.errors, "console errors:\n" + "\n".join(console.errors)
+            except Exception as error:
+                console_log.write_text("\n".join(console.lines) + "\n")
+                try:
+                    page.screenshot(path=str(screenshot), full_page=True)
+                    shot = str(screenshot)
+                except Exception as failure:  # the page or browser may be gone
+                    shot = f"none ({failure})"
+                raise AssertionError(
+                    f"{error}\n  screenshot: {shot}\n  console log: {console_log}"
+                    f"\n  server log: {server.log}"
+                ) from error
+        finally:
+            browser.close()
