@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from gql_portal.db.audit import AuditEvent
 from gql_portal.db.engine import Database
@@ -461,3 +461,49 @@ async def test_the_portal_narrows_lists_to_one_client(api: Api, factory: Factory
     assert [e["node"]["firstName"] for e in one["employees"]["edges"]] == ["Olle"]
     wrong = only_error(await api(query, {"c": gid("Employee", 1)}, token=s.firm_token))
     assert (wrong["field"], wrong["reason"]) == ("companyId", "WRONG_TYPE")
+
+
+BOARD_EMPLOYEES = """{ clients(first: 100) { edges { node { company { name }
+  employees { firstName personalIdentityNumber salaryAmount } } } } }"""
+
+
+async def test_the_board_lists_every_clients_employees_in_the_same_number_of_statements(
+    api: Api, factory: Factory, database: Database, sql_statements: Any
+) -> None:
+    """A page of clients with their employees' contact and salary details: the employees of
+    every client come in one statement, however many clients the page has; partner reads of
+    salary details are audited per employee."""
+    s = await setting(factory)
+
+    async def board() -> tuple[dict[str, Any], int]:
+        before = sql_statements.count
+        body = await api(BOARD_EMPLOYEES, token=s.firm_token)
+        assert "errors" not in body, body
+        return body, sql_statements.count - before
+
+    counts = []
+    for round_ in range(2):
+        for index in range(2 if round_ == 0 else 5):
+            client, invited = await _activate(
+                api, factory, s.firm_number, f"Klient {round_}-{index}", "LIMITED"
+            )
+            collaboration_of(
+                await api(ACCEPT, {"id": invited["id"]}, token=s.firm_token), "acceptCollaboration"
+            )
+            for _ in range(3):
+                await factory.employee(client, personal_identity_number="198503123385")
+        body, statements = await board()
+        counts.append(statements)
+    assert counts[0] == counts[1], counts
+    edges = body["data"]["clients"]["edges"]
+    assert len(edges) == 7
+    assert all(len(edge["node"]["employees"]) == 3 for edge in edges)
+    # The first setting's client ("Kunden AB") has no collaboration: not on the board.
+    assert "Kunden AB" not in {edge["node"]["company"]["name"] for edge in edges}
+    async with database.session() as session:
+        reads = await session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "PARTNER_READ", AuditEvent.area == "EMPLOYEE_SALARY")
+        )
+    assert reads == 2 * 3 + 7 * 3  # per request and employee: the first board, then the second

@@ -21,7 +21,7 @@ from gql_portal.permissions.matrix import Area, Op
 from gql_portal.permissions.rules import AreaRule
 from gql_portal.resolvers.audit import record
 from gql_portal.resolvers.common import Ctx, changed_fields, company_filter, node_id, not_found
-from gql_portal.resolvers.loading import by_id, paginate
+from gql_portal.resolvers.loading import by_id, children, paginate
 from gql_portal.schema import employees as gql
 from gql_portal.schema.fields import field, mutation
 from gql_portal.schema.relay import Connection
@@ -84,6 +84,23 @@ async def employees(
     return await paginate(
         info.context, statement, order, gql.Employee.from_row, first=first, after=after
     )
+
+
+async def company_employees(
+    ctx: RequestContext, company_id: int, active: bool | None
+) -> list[gql.Employee]:
+    """A company's employees by name, for a list under each client: one statement for every
+    client of the page (a DataLoader by company), within the viewer's row scope."""
+    where = [] if active is None else [Employee.active.is_(active)]
+    rows = await children(
+        ctx,
+        Employee,
+        Employee.company_id,
+        order_by=[Employee.last_name, Employee.first_name, Employee.id],
+        where=where,
+        variant=("active", active),
+    ).load(company_id)
+    return [gql.Employee.from_row(row) for row in rows]
 
 
 async def employee_by_id(ctx: RequestContext, employee_id: int) -> gql.Employee | None:

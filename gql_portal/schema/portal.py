@@ -9,7 +9,8 @@ from gql_portal.permissions.matrix import Area
 from gql_portal.permissions.rules import AreaRule, CollaborationRule
 from gql_portal.schema.accounts import Company, PayrollProgram
 from gql_portal.schema.collaborations import Collaboration
-from gql_portal.schema.fields import field
+from gql_portal.schema.employees import Employee
+from gql_portal.schema.fields import field, resolver_field
 from gql_portal.schema.payroll import PayrollPeriod
 
 PAYROLL = AreaRule(Area.PAYROLL_BASIS)
@@ -46,3 +47,13 @@ class PortalClient:
         "company.",
     )
     payroll_status: ClientPayrollStatus = field(PAYROLL)
+
+    @resolver_field(
+        AreaRule(Area.EMPLOYEE_CONTACT),
+        description="The client's employees by name (`active`: default true; null for all), "
+        "loaded for every client of the page at once. Their fields say what each reveals.",
+    )
+    async def employees(self, info: strawberry.Info, active: bool | None = True) -> list[Employee]:
+        from gql_portal.resolvers.employees import company_employees
+
+        return await company_employees(info.context, self.company_id, active)
