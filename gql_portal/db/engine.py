@@ -54,8 +54,10 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEn
         return engine
     if pool_size <= 0:
         return create_async_engine(url, echo=echo, poolclass=NullPool)
+    # No pre-ping: it costs a round trip on every checkout, and a request opens several
+    # sessions. Connections are recycled instead (a server restart costs one failed request).
     return create_async_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800
     )
 
 

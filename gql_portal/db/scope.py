@@ -9,7 +9,7 @@ a client without an ACTIVE collaboration answers NOT_FOUND, never FORBIDDEN.
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, event, false
@@ -50,7 +50,11 @@ def row_criteria(
     return condition
 
 
+@lru_cache(maxsize=512)
 def scope_options(access: Access, op: Op, as_area: Area | None = None) -> list[Any]:
+    """The loader criteria of every company-owned model for this viewer, op and area. Built
+    once per distinct viewer (an Access is immutable and compares by value): a request opens
+    many sessions, and a firm's IN list of a thousand clients is costly to build each time."""
     return [
         with_loader_criteria(model, row_criteria(model, access, op, as_area), include_aliases=True)
         for model in company_owned_models()

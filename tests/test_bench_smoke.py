@@ -1,0 +1,88 @@
+"""The benchmark's scenarios, in-process on two small demo databases: each request answers
+without errors, the limit (bench/limit.py) answers the same, and no scenario's SQL statement
+count grows with the number of clients or employees (issue 6).
+
+Sizes: 5 clients × 3 employees and a company of 5, then 15 clients × 6 employees and a
+company of 15. SQLite files of their own (not the suite's database).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench import data
+from bench.discover import discover
+from bench.inprocess import client_for, count_statements, limit_app, product_app, send
+from bench.scenarios import SCENARIOS
+from gql_portal.security import Passwords
+
+SMALL = data.Size(clients=5, employees=3, big_company=5)
+LARGE = data.Size(clients=15, employees=6, big_company=15)
+
+
+async def measure(size: data.Size, folder: Path) -> dict[str, Any]:
+    url = data.sqlite_url(folder / "bench.db")
+    storage = str(folder / "storage")
+    cheap = Passwords(memory_kib=1024, time_cost=1)  # the demo's hashes: cheap log-ins
+    await data.load(url, Path(storage), size, lambda line: None, passwords=cheap)
+    found: dict[str, Any] = {"statements": {}, "same": {}}
+    async with (
+        product_app(url, storage) as product,
+        limit_app(url) as limit,
+        client_for(product) as product_client,
+        client_for(limit) as limit_client,
+    ):
+        fixture = await discover(product_client, size.clients, writers=4)
+        found["clients"] = len(fixture.client_ids)
+        found["big_company"] = fixture.big_company_employees
+        for client in (product_client, limit_client):  # first connections
+            await send(client, SCENARIOS["viewer"].requests(fixture)[0])
+        for scenario in SCENARIOS.values():
+            counted = await count_statements(product, product_client, scenario, fixture)
+            found["statements"][scenario.name] = counted.per_kind
+            if not scenario.writes:
+                request = scenario.requests(fixture)[0]
+                answers = [await send(client, request) for client in (product_client, limit_client)]
+                found["same"][scenario.name] = answers[0]["data"] == answers[1]["data"]
+    return found
+
+
+@pytest.fixture(scope="module")
+async def measured(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    return {
+        "small": await measure(SMALL, tmp_path_factory.mktemp("bench-small")),
+        "large": await measure(LARGE, tmp_path_factory.mktemp("bench-large")),
+    }
+
+
+def test_the_sizes_differ(measured: dict[str, dict[str, Any]]) -> None:
+    small, large = measured["small"], measured["large"]
+    assert large["clients"] > small["clients"] >= 2
+    assert (small["big_company"], large["big_company"]) == (5, 15)
+
+
+@pytest.mark.parametrize(
+    "scenario", ["viewer", "client_board", "client_employees", "payroll_basis"]
+)
+def test_the_limit_answers_the_same(measured: dict[str, dict[str, Any]], scenario: str) -> None:
+    assert measured["small"]["same"][scenario]
+    assert measured["large"]["same"][scenario]
+
+
+@pytest.mark.parametrize(
+    "scenario",
+    [
+        "viewer",
+        "client_board",
+        "client_employees",
+        "payroll_basis",
+        "write_mix",
+    ],
+)
+def test_statements_do_not_grow_with_clients_or_employees(
+    measured: dict[str, dict[str, Any]], scenario: str
+) -> None:
+    assert measured["small"]["statements"][scenario] == measured["large"]["statements"][scenario]
