@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,6 +25,7 @@ from gql_portal.auth import SESSION_COOKIE, access_for_token
 from gql_portal.context import RequestContext
 from gql_portal.db.migrate import pending_revisions
 from gql_portal.errors import AppError, Code
+from gql_portal.observability import metrics, observe_request
 from gql_portal.resolvers.audit import flush_partner_reads
 from gql_portal.runtime import Runtime
 from gql_portal.schema.build import role_schema
@@ -186,6 +188,7 @@ async def graphql_endpoint(request: Request) -> Response:
             400, Code.BAD_USER_INPUT, "operationName must be a string.", request_id
         )
 
+    started = time.perf_counter()
     token = session_token(request)
     access = await access_for_token(runtime, token)
     context = RequestContext(
@@ -208,6 +211,15 @@ async def graphql_endpoint(request: Request) -> Response:
     cost = context.cache.get(COST_KEY)
     if cost is not None:
         response_body["extensions"]["cost"] = {"requested": cost, "limit": MAX_COST}
+    observe_request(
+        request_id=request_id,
+        access=access,
+        operation_name=operation_name,
+        document=query,
+        seconds=time.perf_counter() - started,
+        cost=cost,
+        error_codes=[e["extensions"]["code"] for e in response_body.get("errors", [])],
+    )
     response = json_response(response_body, headers={"x-request-id": request_id})
     if context.cookie is not None:
         secure = runtime.settings.production or runtime.settings.public_url.startswith("https")
@@ -267,6 +279,7 @@ def routes() -> list[BaseRoute]:
         Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
         *graphiql.routes(),
         *pages.routes(),
         *files.routes(),

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 
 from starlette.applications import Starlette
 
 from gql_portal.app import create_app
 from gql_portal.config import Settings
+from gql_portal.observability import JsonFormatter
 from gql_portal.runtime import Runtime
 
-_SECRET_QUERY = re.compile(r"(token=)[^&\s\"]+")
+# Email-link tokens, and the signatures of export download links.
+_SECRET_QUERY = re.compile(r"((?:token|signature)=)[^&\s\"]+")
 
 
 class RedactTokens(logging.Filter):
-    """Email-link tokens travel in query strings; keep them out of access logs."""
+    """Email-link tokens and download-link signatures travel in query strings; keep them out
+    of access logs."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
@@ -27,7 +31,13 @@ class RedactTokens(logging.Filter):
 
 
 def configure_logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    """JSON lines on stderr (one object per line), for log collectors; the level from
+    GQL_PORTAL_LOG_LEVEL (`serve --log-level` sets it for its workers), INFO by default."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(RedactTokens())
+    level = os.environ.get("GQL_PORTAL_LOG_LEVEL", "info").upper()
+    logging.basicConfig(level=getattr(logging, level, logging.INFO), handlers=[handler], force=True)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.getLogger("uvicorn.access").addFilter(RedactTokens())
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Sequence
 
@@ -45,6 +46,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings()
     asyncio.run(_prepare(settings, demo=not args.no_demo))
     print(f"GraphQL API and GraphiQL: http://{args.host}:{args.port}/graphql", flush=True)
+    from gql_portal.asgi import configure_logging
+
+    os.environ["GQL_PORTAL_LOG_LEVEL"] = args.log_level  # the workers read it too
+    configure_logging()  # JSON lines; uvicorn's own loggers propagate to it (log_config=None)
     uvicorn.run(
         "gql_portal.asgi:create",
         factory=True,
@@ -55,6 +60,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         http="httptools",
         proxy_headers=args.proxy_headers,
         log_level=args.log_level,
+        log_config=None,
     )
     return 0
 

@@ -19,3 +19,24 @@ def test_link_tokens_are_redacted_from_access_logs() -> None:
     )
     assert RedactTokens().filter(record)
     assert record.getMessage() == '127.0.0.1:5000 - "GET /login?token=[redacted]&x=1 HTTP/1.1" 200'
+
+
+def test_export_link_signatures_are_redacted_from_access_logs() -> None:
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        (
+            "127.0.0.1:5000",
+            "GET",
+            "/files/exports/7?session=3&expires=99&signature=abc123",
+            "1.1",
+            200,
+        ),
+        None,
+    )
+    assert RedactTokens().filter(record)
+    assert "abc123" not in record.getMessage()
+    assert "/files/exports/7?session=3&expires=99&signature=[redacted]" in record.getMessage()
