@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -34,6 +35,24 @@ from gql_portal.schema.limits import COST_KEY, MAX_COST, MAX_TOKENS
 log = logging.getLogger("gql_portal.http")
 
 MAX_BODY_BYTES = 1_000_000
+BODY_SECONDS = 10.0  # a client that sends its body slower than this cannot hold a worker
+
+
+async def read_body(request: Request, limit: int) -> bytes | None:
+    """The body, read as it arrives; None as soon as it is over `limit` (never buffered)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 # graphql-core's "Variable '$input' has invalid value at .vatRate: ..." (3.3) or
 # "... got invalid value 'x' at 'input.vatRate'; ..." (3.2).
 _VARIABLE_PATH = re.compile(r"invalid value.*? at '?\.?([A-Za-z_][\w.\[\]]*)")
@@ -144,8 +163,14 @@ async def graphql_endpoint(request: Request) -> Response:
         except uploads.MultipartError as error:
             return request_error(error.status, Code.BAD_USER_INPUT, error.message, request_id)
     elif content_type == "application/json":
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
+        try:
+            async with asyncio.timeout(BODY_SECONDS):
+                body = await read_body(request, MAX_BODY_BYTES)
+        except TimeoutError:
+            return request_error(
+                408, Code.BAD_USER_INPUT, "The request body came too slowly.", request_id
+            )
+        if body is None:
             return request_error(
                 413, Code.BAD_USER_INPUT, "The request body is too large.", request_id
             )
@@ -200,9 +225,21 @@ async def graphql_endpoint(request: Request) -> Response:
         session_token=token if access.signed_in else None,
     )
     schema = role_schema(access.role, suggestions=runtime.settings.mode == "development")
-    result = await schema.execute(
-        query, variable_values=variables, context_value=context, operation_name=operation_name
-    )
+    try:
+        # A request that runs too long is cut off (its transaction rolls back) rather than
+        # holding the worker.
+        async with asyncio.timeout(runtime.settings.request_timeout_seconds):
+            result = await schema.execute(
+                query,
+                variable_values=variables,
+                context_value=context,
+                operation_name=operation_name,
+            )
+    except TimeoutError:
+        log.warning("request %s timed out", request_id)
+        return request_error(
+            503, Code.TIMEOUT, "The request took too long and was stopped.", request_id
+        )
     await flush_partner_reads(context)
     response_body: dict[str, Any] = {"data": result.data}
     if result.errors:

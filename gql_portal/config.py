@@ -34,6 +34,8 @@ class Settings:
     export_link_minutes: int = 10
     # How long an export mutation waits for its file before answering with a RUNNING export.
     export_wait_seconds: float = 5.0
+    # A GraphQL request is stopped (503 TIMEOUT, its transaction rolled back) after this long.
+    request_timeout_seconds: float = 30.0
 
     @property
     def production(self) -> bool:
