@@ -31,6 +31,8 @@ class RequestContext:
     cache: dict[str, Any] = field(default_factory=dict)
     # Partner reads of salary details (company, area, type, id), audited at the request's end.
     partner_reads: set[tuple[int, str, str, int]] = field(default_factory=set)
+    # Field permissions granted in this request, by rule and what the decision depends on.
+    granted: set[tuple[Any, Any]] = field(default_factory=set)
 
     @property
     def settings(self) -> Settings:
