@@ -6,7 +6,6 @@ import asyncio
 import logging
 import re
 import time
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -148,7 +147,7 @@ def format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
 
 async def graphql_endpoint(request: Request) -> Response:
     runtime: Runtime = request.app.state.runtime
-    request_id = request.headers.get("x-request-id", "")[:40] or uuid.uuid4().hex
+    request_id = files.request_id_of(request)
     if request.method == "GET":
         if "text/html" in request.headers.get("accept", ""):
             return await graphiql.graphiql_page(request)

@@ -14,6 +14,7 @@ import hashlib
 import logging
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any, BinaryIO
 from urllib.parse import quote
 
@@ -27,7 +28,7 @@ from gql_portal.context import RequestContext
 from gql_portal.db.expenses import Receipt
 from gql_portal.db.exports import Export, ExportFormat, ExportKind, ExportState
 from gql_portal.errors import Code
-from gql_portal.permissions.roles import SchemaRole
+from gql_portal.permissions.access import Access
 from gql_portal.resolvers.audit import record
 from gql_portal.runtime import Runtime
 from gql_portal.security import link_signature_matches
@@ -77,39 +78,52 @@ def content_disposition(file_name: str) -> str:
     return f"attachment; filename*=UTF-8''{quote(file_name, safe='')}"
 
 
-async def receipt_file(request: Request) -> Response:
-    from gql_portal.app import request_error, session_token  # app.py imports this module
-    from gql_portal.auth import access_for_token
+def request_id_of(request: Request) -> str:
+    """The caller's request id (shortened), or a new one."""
+    return request.headers.get("x-request-id", "")[:40] or uuid.uuid4().hex
+
+
+@dataclass(frozen=True)
+class StoredDownload:
+    """A stored file about to be sent, and the audit events its download writes."""
+
+    storage_key: str
+    sha256: str
+    size_bytes: int
+    file_name: str
+    media_type: str
+    company_id: int
+    action: str
+    details: dict[str, Any]
+    # Further companies whose audit trail shows the download too (a batch's clients).
+    also_company_ids: tuple[int, ...] = ()
+
+
+async def send_stored_file(
+    request: Request, access: Access, request_id: str, download: StoredDownload
+) -> Response:
+    """Check the file against its SHA-256, audit the download (as `access`), then stream it as
+    an attachment that a browser neither sniffs nor renders in our origin."""
+    from gql_portal.app import request_error  # app.py imports this module
 
     runtime: Runtime = request.app.state.runtime
-    request_id = request.headers.get("x-request-id", "")[:40] or uuid.uuid4().hex
-    receipt_id: int = request.path_params["receipt_id"]
-    token = session_token(request)
-    access = await access_for_token(runtime, token)
-    async with runtime.database.scoped(access) as session:
-        receipt = await session.scalar(select(Receipt).where(Receipt.id == receipt_id))
-    if receipt is None:
-        return request_error(404, Code.NOT_FOUND, "No such receipt.", request_id)
-
     try:
-        path = str(runtime.storage.path(receipt.storage_key))
+        path = str(runtime.storage.path(download.storage_key))
         handle = await anyio.to_thread.run_sync(
-            _open_verified, path, receipt.sha256, receipt.size_bytes
+            _open_verified, path, download.sha256, download.size_bytes
         )
     except (IntegrityFailure, ValueError) as error:
         log.error(
-            "receipt %s (company %s, %s) failed its integrity check: %s (request %s)",
-            receipt.id,
-            receipt.company_id,
-            receipt.storage_key,
+            "%s (company %s, %s) failed its integrity check: %s (request %s)",
+            download.file_name,
+            download.company_id,
+            download.storage_key,
             error,
             request_id,
         )
         return request_error(
             500, Code.INTERNAL_SERVER_ERROR, "The file failed its integrity check.", request_id
         )
-
-    # Who read which receipt (partner access in particular) is part of the audit log.
     context = RequestContext(
         runtime=runtime,
         access=access,
@@ -117,36 +131,66 @@ async def receipt_file(request: Request) -> Response:
         client_address=request.client.host if request.client else "unknown",
         user_agent=request.headers.get("user-agent"),
     )
-    details: dict[str, Any] = {"role": access.role.value}
-    if access.role is SchemaRole.PARTNER_PORTAL:
-        details["firm_id"] = access.company_id  # the portal's company is the reading firm
     try:
         async with runtime.database.transaction() as session:
-            record(
-                session,
-                context,
-                "RECEIPT_DOWNLOADED",
-                company_id=receipt.company_id,
-                receipt_id=receipt.id,
-                expense_id=receipt.expense_id,
-                **details,
-            )
+            for company_id in (download.company_id, *download.also_company_ids):
+                record(session, context, download.action, company_id=company_id, **download.details)
     except BaseException:
         handle.close()
         raise
-
     return StreamingResponse(
         _chunks(handle),
-        media_type=receipt.content_type,
+        media_type=download.media_type,
         headers={
-            "content-length": str(receipt.size_bytes),
-            "content-disposition": content_disposition(receipt.file_name),
+            "content-length": str(download.size_bytes),
+            "content-disposition": content_disposition(download.file_name),
             "x-content-type-options": "nosniff",
             "content-security-policy": "sandbox",
             "cache-control": "private, no-store",
             "x-request-id": request_id,
         },
     )
+
+
+async def receipt_file(request: Request) -> Response:
+    from gql_portal.app import request_error, session_token  # app.py imports this module
+    from gql_portal.auth import access_for_token
+
+    runtime: Runtime = request.app.state.runtime
+    request_id = request_id_of(request)
+    receipt_id: int = request.path_params["receipt_id"]
+    access = await access_for_token(runtime, session_token(request))
+    async with runtime.database.scoped(access) as session:
+        receipt = await session.scalar(select(Receipt).where(Receipt.id == receipt_id))
+    if receipt is None:
+        return request_error(404, Code.NOT_FOUND, "No such receipt.", request_id)
+    # Who read which receipt (a partner firm: named by the audit event itself) is audited.
+    return await send_stored_file(
+        request,
+        access,
+        request_id,
+        StoredDownload(
+            storage_key=receipt.storage_key,
+            sha256=receipt.sha256,
+            size_bytes=receipt.size_bytes,
+            file_name=receipt.file_name,
+            media_type=receipt.content_type,
+            company_id=receipt.company_id,
+            action="RECEIPT_DOWNLOADED",
+            details={
+                "receipt_id": receipt.id,
+                "expense_id": receipt.expense_id,
+                "role": access.role.value,
+            },
+        ),
+    )
+
+
+EXPORT_MEDIA_TYPES = {
+    ExportFormat.PAXML: "application/xml",
+    ExportFormat.CSV: "text/csv; charset=utf-8",
+    ExportFormat.ZIP: "application/zip",
+}
 
 
 async def export_file(request: Request) -> Response:
@@ -157,7 +201,7 @@ async def export_file(request: Request) -> Response:
     from gql_portal.resolvers.exports import batch_clients, downloadable
 
     runtime: Runtime = request.app.state.runtime
-    request_id = request.headers.get("x-request-id", "")[:40] or uuid.uuid4().hex
+    request_id = request_id_of(request)
     export_id: int = request.path_params["export_id"]
     params = request.query_params
     try:
@@ -176,78 +220,41 @@ async def export_file(request: Request) -> Response:
     access = await access_for_session_id(runtime, session_id)
     async with runtime.database.scoped(access) as session:
         export = await session.scalar(select(Export).where(Export.id == export_id))
-    if export is None or export.state is not ExportState.DONE or export.storage_key is None:
+    if (
+        export is None
+        or export.state is not ExportState.DONE
+        or export.storage_key is None
+        or export.sha256 is None
+        or export.size_bytes is None
+    ):
         return request_error(404, Code.NOT_FOUND, "No such export.", request_id)
     if not downloadable(access, export):
         return request_error(
             403, Code.FORBIDDEN, "No export access to this data any more.", request_id
         )
-    try:
-        path = str(runtime.storage.path(export.storage_key))
-        assert export.sha256 is not None and export.size_bytes is not None
-        handle = await anyio.to_thread.run_sync(
-            _open_verified, path, export.sha256, export.size_bytes
-        )
-    except (IntegrityFailure, ValueError) as error:
-        log.error(
-            "export %s failed its integrity check: %s (request %s)", export.id, error, request_id
-        )
-        return request_error(
-            500, Code.INTERNAL_SERVER_ERROR, "The file failed its integrity check.", request_id
-        )
-    context = RequestContext(
-        runtime=runtime,
-        access=access,
-        request_id=request_id,
-        client_address=request.client.host if request.client else "unknown",
-        user_agent=request.headers.get("user-agent"),
-    )
-    action = (
-        "EXPENSES_EXPORT_DOWNLOADED"
-        if export.kind is ExportKind.EXPENSES
-        else "PAYROLL_EXPORT_DOWNLOADED"
-    )
-    try:
-        async with runtime.database.transaction() as session:
-            record(
-                session,
-                context,
-                action,
-                company_id=export.company_id,
-                export_id=export.id,
-                file_name=export.file_name,
-            )
-            # A batch holds its clients' payroll bases (personal identity numbers among them):
-            # each client's audit trail shows the download too, as it shows the export.
-            for client_id in batch_clients(export):
-                record(
-                    session,
-                    context,
-                    action,
-                    company_id=client_id,
-                    export_id=export.id,
-                    file_name=export.file_name,
-                    batch=True,
-                )
-    except BaseException:
-        handle.close()
-        raise
-    media_type = {
-        ExportFormat.PAXML: "application/xml",
-        ExportFormat.CSV: "text/csv; charset=utf-8",
-        ExportFormat.ZIP: "application/zip",
-    }[export.format]
-    return StreamingResponse(
-        _chunks(handle),
-        media_type=media_type,
-        headers={
-            "content-length": str(export.size_bytes),
-            "content-disposition": content_disposition(export.file_name or f"export-{export.id}"),
-            "x-content-type-options": "nosniff",
-            "content-security-policy": "sandbox",
-            "cache-control": "private, no-store",
-            "x-request-id": request_id,
-        },
+    details: dict[str, Any] = {"export_id": export.id, "file_name": export.file_name}
+    # A batch holds its clients' payroll bases (personal identity numbers among them): each
+    # client's audit trail shows the download too, as it shows the export.
+    clients = tuple(batch_clients(export))
+    return await send_stored_file(
+        request,
+        access,
+        request_id,
+        StoredDownload(
+            storage_key=export.storage_key,
+            sha256=export.sha256,
+            size_bytes=export.size_bytes,
+            file_name=export.file_name or f"export-{export.id}",
+            media_type=EXPORT_MEDIA_TYPES[export.format],
+            company_id=export.company_id,
+            action=(
+                "EXPENSES_EXPORT_DOWNLOADED"
+                if export.kind is ExportKind.EXPENSES
+                else "PAYROLL_EXPORT_DOWNLOADED"
+            ),
+            details={**details, "batch": True} if clients else details,
+            also_company_ids=clients,
+        ),
     )
 
 

