@@ -12,7 +12,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from gql_portal import graphiql
+from gql_portal import graphiql, pages
 from gql_portal.graphiql import STATIC_DIR, graphiql_page, routes
 
 EXPECTED_CSP = (
@@ -32,7 +32,10 @@ needs_assets = pytest.mark.skipif(
 
 
 def _make_app() -> Starlette:
-    return Starlette(routes=[*routes(), Route("/graphql", graphiql_page, methods=["GET"])])
+    # pages.routes(): the page links the site icon from the pages' assets.
+    return Starlette(
+        routes=[*routes(), *pages.routes(), Route("/graphql", graphiql_page, methods=["GET"])]
+    )
 
 
 @pytest.fixture
@@ -60,10 +63,10 @@ class _AssetRefs(HTMLParser):
             self.links.append((attributes.get("rel", ""), attributes["href"]))
 
 
-def _assert_same_origin_path(url: str) -> None:
+def _assert_same_origin_path(url: str, prefix: str = "/graphiql-assets/") -> None:
     parts = urlsplit(url)
     assert not parts.scheme and not parts.netloc, f"not a same-origin path: {url!r}"
-    assert parts.path.startswith("/graphiql-assets/"), url
+    assert parts.path.startswith(prefix), url
 
 
 @needs_assets
@@ -97,9 +100,11 @@ async def test_every_asset_is_same_origin_and_served(client: httpx.AsyncClient) 
     assert any("graphiql.min.css" in href for _, href in refs.links)
 
     expected: list[tuple[str, str]] = [(src, "javascript") for src in refs.scripts]
+    icons = [href for rel, href in refs.links if rel == "icon"]
     for rel, href in refs.links:
-        assert rel == "stylesheet", f"unexpected <link rel={rel!r}>"
-        expected.append((href, "text/css"))
+        assert rel in ("stylesheet", "icon"), f"unexpected <link rel={rel!r}>"
+        if rel == "stylesheet":
+            expected.append((href, "text/css"))
 
     for url, content_type in expected:
         _assert_same_origin_path(url)
@@ -110,6 +115,14 @@ async def test_every_asset_is_same_origin_and_served(client: httpx.AsyncClient) 
             response.headers["content-type"],
         )
         assert len(response.content) > 200, f"{url} is suspiciously small"
+
+    # The site icon (the /login page's): named, so the browser asks for no /favicon.ico.
+    assert len(icons) == 1, icons
+    _assert_same_origin_path(icons[0], "/page-assets/")
+    assert urlsplit(icons[0]).query.startswith("v="), "the icon carries a cache-busting version"
+    response = await client.get(icons[0])
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("image/svg+xml")
 
 
 async def test_bootstrap_script_posts_json_with_same_origin_credentials(
@@ -123,6 +136,10 @@ async def test_bootstrap_script_posts_json_with_same_origin_credentials(
     assert "credentials: 'same-origin'" in script
     assert "'Content-Type': 'application/json'" in script
     assert "logIn" in script  # the default query explains how to log in
+    # After a session change GraphiQL is rendered with a new fetcher: it introspects again.
+    for name in ("logIn", "logOut", "enterClientCompany", "enterPartnerPortal", "activate"):
+        assert f"{name}: true" in script, name
+    assert "onSchemaChange" in script
 
 
 async def test_page_is_503_with_instructions_when_assets_missing(

@@ -1,12 +1,15 @@
 """GraphiQL in a real browser: headless Chromium (Debian's `chromium`, driven by Playwright with
 the system browser, no downloaded build) loads `/graphql` from a real server, logs in through the
-cookie flow and shows a query's result. On failure the assertion names a screenshot, the page's
-console log and the server's log."""
+cookie flow and shows a query's result, follows the session's role with its schema (docs explorer)
+after `logIn` and `logOut` without a reload, and loads without a single failed request (no
+/favicon.ico 404). On failure the assertion names a screenshot, the page's console log and the
+server's log."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -18,7 +21,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -65,12 +67,19 @@ UI_TIMEOUT_MS = 10_000
 QUERY_EDITOR = ".graphiql-query-editor .CodeMirror"
 RESULT_PANE = ".graphiql-response"
 EXECUTE = "button.graphiql-execute-button"
+DOCS_BUTTON = 'button[aria-label="Show Documentation Explorer"]'
+DOC_EXPLORER = ".graphiql-doc-explorer"
+DOC_FIELD = f"{DOC_EXPLORER} a.graphiql-doc-explorer-field-name"
+DOC_TYPE = f"{DOC_EXPLORER} a.graphiql-doc-explorer-type-name"
+# A Query field of the signed-in admin's schema (COMPANY_ADMIN) that PUBLIC does not have.
+ADMIN_ONLY_FIELD = "employees"
 
 LOG_IN = (
     f'mutation {{ logIn(input: {{email: "{EMAIL}", password: "{PASSWORD}"}}) '
     "{ expiresAt viewer { context } } }"
 )
 VIEWER = "{ viewer { context role user { email } company { name } } }"
+LOG_OUT = "mutation { logOut }"
 
 
 @dataclass
@@ -173,24 +182,40 @@ def sign_up_admin(server: Server) -> None:
 
 @dataclass
 class Console:
-    """What the page printed: console messages and uncaught errors."""
+    """What the page printed (console messages, uncaught errors) and the requests that failed."""
 
     lines: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
 
     def on_message(self, message: Any) -> None:
-        source = message.location.get("url", "")
-        line = f"[{message.type}] {message.text} ({source})"
+        line = f"[{message.type}] {message.text} ({message.location.get('url', '')})"
         self.lines.append(line)
-        # The browser asks for /favicon.ico by itself (the page names no icon): its 404 is no
-        # fault of the page.
-        if message.type == "error" and urlsplit(source).path != "/favicon.ico":
+        if message.type == "error":
             self.errors.append(line)
 
     def on_page_error(self, error: Any) -> None:
         line = f"[pageerror] {error}"
         self.lines.append(line)
         self.errors.append(line)
+
+    def on_response(self, response: Any) -> None:
+        # Every request counts, the ones the browser makes by itself (an icon) too.
+        if response.status >= 400:
+            line = f"[response] {response.status} {response.request.method} {response.url}"
+            self.lines.append(line)
+            self.failed.append(line)
+
+    def on_request_failed(self, request: Any) -> None:
+        line = f"[requestfailed] {request.method} {request.url}: {request.failure}"
+        self.lines.append(line)
+        self.failed.append(line)
+
+    def watch(self, page: Any) -> None:
+        page.on("console", self.on_message)
+        page.on("pageerror", self.on_page_error)
+        page.on("response", self.on_response)
+        page.on("requestfailed", self.on_request_failed)
 
 
 def set_query(page: Any, document: str) -> None:
@@ -215,6 +240,27 @@ def run_and_wait(page: Any, marker: str) -> dict[str, Any]:
     return result
 
 
+def editor_text(page: Any) -> str:
+    text: str = page.locator(QUERY_EDITOR).evaluate("element => element.CodeMirror.getValue()")
+    return text
+
+
+def wait_for_schema_load(page: Any, count: int) -> None:
+    """Wait until GraphiQL has loaded its `count`-th schema (page.js counts them on #graphiql)."""
+    playwright_sync.expect(page.locator("#graphiql")).to_have_attribute(
+        "data-schema-loads", str(count), timeout=UI_TIMEOUT_MS
+    )
+
+
+def doc_field(page: Any, name: str) -> Any:
+    return page.locator(DOC_FIELD, has_text=re.compile(f"^{re.escape(name)}$"))
+
+
+def assert_docs_show_public_query(page: Any) -> None:
+    playwright_sync.expect(doc_field(page, "viewer")).to_be_visible(timeout=UI_TIMEOUT_MS)
+    playwright_sync.expect(doc_field(page, ADMIN_ONLY_FIELD)).to_have_count(0)
+
+
 def test_graphiql_logs_in_with_the_cookie_and_shows_the_viewer(
     server: Server, tmp_path: Path
 ) -> None:
@@ -226,8 +272,7 @@ def test_graphiql_logs_in_with_the_cookie_and_shows_the_viewer(
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
         try:
             page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
-            page.on("console", console.on_message)
-            page.on("pageerror", console.on_page_error)
+            console.watch(page)
             try:
                 response = page.goto(f"{server.url}/graphql", wait_until="load")
                 assert response is not None and response.ok, response
@@ -236,6 +281,11 @@ def test_graphiql_logs_in_with_the_cookie_and_shows_the_viewer(
                 playwright_sync.expect(page.locator(QUERY_EDITOR)).to_be_visible(
                     timeout=UI_TIMEOUT_MS
                 )
+                # Signed out, GraphiQL shows the PUBLIC schema: its Query has only `viewer`.
+                wait_for_schema_load(page, 1)
+                page.locator(DOCS_BUTTON).click()
+                page.locator(DOC_TYPE, has_text=re.compile("^Query$")).first.click()
+                assert_docs_show_public_query(page)
 
                 set_query(page, LOG_IN)
                 logged_in = run_and_wait(page, '"expiresAt"')
@@ -243,6 +293,16 @@ def test_graphiql_logs_in_with_the_cookie_and_shows_the_viewer(
                 assert logged_in["data"]["logIn"]["viewer"]["context"] == "COMPANY"
                 cookies = {c["name"]: c for c in page.context.cookies(server.url)}
                 assert cookies[SESSION_COOKIE]["httpOnly"], cookies
+
+                # Without a reload, GraphiQL introspects again and the docs explorer (still on
+                # Query) shows the admin's schema; the editor keeps what was typed.
+                wait_for_schema_load(page, 2)
+                playwright_sync.expect(doc_field(page, ADMIN_ONLY_FIELD)).to_be_visible(
+                    timeout=UI_TIMEOUT_MS
+                )
+                fields = page.locator("#graphiql").get_attribute("data-schema-query-fields")
+                assert ADMIN_ONLY_FIELD in (fields or "").split(), fields
+                assert editor_text(page) == LOG_IN
 
                 # GraphiQL sends no Authorization header: only the cookie can sign this in.
                 set_query(page, VIEWER)
@@ -261,8 +321,19 @@ def test_graphiql_logs_in_with_the_cookie_and_shows_the_viewer(
                 pane = page.locator(RESULT_PANE).inner_text().replace("\xa0", " ")
                 for expected in (EMAIL, COMPANY, '"COMPANY"'):
                     assert expected in pane, f"{expected!r} not shown in the result pane:\n{pane}"
+
+                # logOut: back to the PUBLIC schema, again without a reload.
+                set_query(page, LOG_OUT)
+                logged_out = run_and_wait(page, '"logOut"')
+                assert logged_out["data"] == {"logOut": True}, logged_out
+                wait_for_schema_load(page, 3)
+                assert_docs_show_public_query(page)
+                assert editor_text(page) == LOG_OUT
+
                 # A resource blocked by the CSP, or any script error, is a console error.
                 assert not console.errors, "console errors:\n" + "\n".join(console.errors)
+                # Nothing failed to load: no 404 for /favicon.ico (the page links its icon).
+                assert not console.failed, "failed requests:\n" + "\n".join(console.failed)
             except Exception as error:
                 console_log.write_text("\n".join(console.lines) + "\n")
                 try:

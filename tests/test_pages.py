@@ -302,6 +302,28 @@ def test_script_operations_are_valid_in_every_role_schema() -> None:
             assert errors == [], (role, name, errors)
 
 
+async def test_favicon_ico_is_served_and_cached(http: httpx.AsyncClient) -> None:
+    response = await http.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "image/x-icon"
+    assert response.headers["cache-control"] == "public, max-age=604800"
+    assert response.content == (ASSETS_DIR / "favicon.ico").read_bytes()
+    assert response.content[:4] == b"\x00\x00\x01\x00"  # an ICO file's header
+    assert (await http.head("/favicon.ico")).status_code == 200
+    assert (await http.post("/favicon.ico")).status_code == 405
+
+
+@pytest.mark.parametrize("path", PAGES)
+async def test_versioned_assets_are_cached_for_good(http: httpx.AsyncClient, path: str) -> None:
+    page = _parse((await http.get(path)).text)
+    for url in [*page.scripts, *page.stylesheets, *(href for _, href in page.other_links)]:
+        response = await http.get(url)
+        assert response.headers["cache-control"] == "public, max-age=31536000, immutable", url
+        # Another (stale or made-up) version, or none, is not cached for good.
+        for other in (url.split("?")[0], url.split("?")[0] + "?v=0"):
+            assert "immutable" not in (await http.get(other)).headers.get("cache-control", "")
+
+
 async def test_mount_serves_only_asset_files(http: httpx.AsyncClient) -> None:
     for path in (
         "/page-assets/no-such-file.js",

@@ -29,6 +29,8 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, NoMatchFound
 from starlette.staticfiles import StaticFiles
 
+from gql_portal import pages
+
 __all__ = [
     "ASSETS_DIR",
     "ASSETS_PREFIX",
@@ -148,6 +150,8 @@ def _render_page(request: Request) -> Response:
         return html.escape(f"{_asset_path(request, name)}?v={versions[name]}", quote=True)
 
     styles = "\n".join(f'    <link rel="stylesheet" href="{url(name)}">' for _, name in _STYLES)
+    # The site's icon, from the pages' assets (without it the browser asks for /favicon.ico).
+    icon = html.escape(pages.icon_path(request), quote=True)
     scripts = "\n".join(f'    <script src="{url(name)}"></script>' for _, name in _SCRIPTS)
     # The page posts its queries to its own path (GET /graphql shows GraphiQL,
     # POST /graphql is the API).
@@ -159,6 +163,7 @@ def _render_page(request: Request) -> Response:
     <meta name="viewport" content="width=device-width, initial-scale=1">
     <meta name="referrer" content="no-referrer">
     <title>GraphiQL – gql-portal</title>
+    <link rel="icon" type="image/svg+xml" href="{icon}">
 {styles}
   </head>
   <body>

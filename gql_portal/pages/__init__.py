@@ -5,6 +5,8 @@ person logs in) and a password reset mails ``{public_url}/reset-password?token=â
 are plain Swedish HTML that drive the GraphQL API (``POST /graphql``) from one external script,
 ``assets/pages.js``; their stylesheet is ``assets/pages.css`` and their icon
 ``assets/favicon.svg``. All three are served by the mount ``/page-assets`` (see :func:`routes`).
+The same icon, as ``assets/favicon.ico``, answers ``GET /favicon.ico`` (browsers and other
+clients ask for it by themselves); the GraphiQL page links the SVG through :func:`icon_path`.
 
 Security:
 
@@ -24,8 +26,10 @@ Wiring, in the application::
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
+import os
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +39,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount, NoMatchFound, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
 
 from gql_portal.domain.validation import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
@@ -42,6 +47,8 @@ __all__ = [
     "ASSETS_DIR",
     "ASSETS_PREFIX",
     "CONTENT_SECURITY_POLICY",
+    "FAVICON_PATH",
+    "icon_path",
     "routes",
 ]
 
@@ -53,6 +60,13 @@ _MOUNT_NAME: Final = "page-assets"
 _STYLESHEET: Final = "pages.css"
 _SCRIPT: Final = "pages.js"
 _ICON: Final = "favicon.svg"
+_ICO: Final = "favicon.ico"
+
+FAVICON_PATH: Final = "/favicon.ico"
+# A versioned asset (``?v=`` is its current content hash) never changes under its URL; the
+# unversioned /favicon.ico is kept for a week.
+_IMMUTABLE: Final = "public, max-age=31536000, immutable"
+_FAVICON_CACHE: Final = "public, max-age=604800"
 
 GRAPHQL_PATH: Final = "/graphql"  # POST: the API; GET from a browser: GraphiQL
 LOGIN_PATH: Final = "/login"
@@ -221,12 +235,29 @@ def _document(*, page: str, title: str, main: str, paths: _Paths) -> str:
 """
 
 
+@functools.cache
+def _version(name: str) -> str:
+    """An asset's content hash, for cache-busting ``?v=`` queries (read once per process)."""
+    return hashlib.sha256((ASSETS_DIR / name).read_bytes()).hexdigest()[:16]
+
+
 def _asset_versions() -> dict[str, str]:
-    """A content hash per asset, for cache-busting ``?v=`` queries (read once, at start-up)."""
-    return {
-        name: hashlib.sha256((ASSETS_DIR / name).read_bytes()).hexdigest()[:16]
-        for name in (_STYLESHEET, _SCRIPT, _ICON)
-    }
+    return {name: _version(name) for name in (_STYLESHEET, _SCRIPT, _ICON)}
+
+
+def _asset_path(request: Request, name: str, version: str) -> str:
+    """Same-origin absolute path (no scheme or host) of a versioned asset, not escaped."""
+    try:
+        path = request.url_for(_MOUNT_NAME, path=name).path
+    except NoMatchFound:
+        root = str(request.scope.get("root_path", "")).rstrip("/")
+        path = f"{root}{ASSETS_PREFIX}/{name}"
+    return f"{path}?v={version}"
+
+
+def icon_path(request: Request) -> str:
+    """The site icon (SVG) for another page of ours to link, e.g. GraphiQL (not HTML-escaped)."""
+    return _asset_path(request, _ICON, _version(_ICON))
 
 
 def _paths(request: Request, versions: dict[str, str]) -> _Paths:
@@ -237,11 +268,7 @@ def _paths(request: Request, versions: dict[str, str]) -> _Paths:
     root = str(request.scope.get("root_path", "")).rstrip("/")
 
     def asset(name: str) -> str:
-        try:
-            path = request.url_for(_MOUNT_NAME, path=name).path
-        except NoMatchFound:
-            path = f"{root}{ASSETS_PREFIX}/{name}"
-        return _escape(f"{path}?v={versions[name]}")
+        return _escape(_asset_path(request, name, versions[name]))
 
     return _Paths(
         stylesheet=asset(_STYLESHEET),
@@ -252,9 +279,32 @@ def _paths(request: Request, versions: dict[str, str]) -> _Paths:
     )
 
 
+class _PageAssets(StaticFiles):
+    """The assets, cached for good when asked for by their current version (``?v=``)."""
+
+    def __init__(self) -> None:
+        super().__init__(directory=ASSETS_DIR, check_dir=True)
+
+    def file_response(
+        self,
+        full_path: str | os.PathLike[str],
+        stat_result: os.stat_result,
+        scope: Scope,
+        status_code: int = 200,
+    ) -> Response:
+        response = super().file_response(full_path, stat_result, scope, status_code)
+        name = Path(full_path).name
+        asked = Request(scope).query_params.get("v")
+        if response.status_code in (200, 304) and asked is not None and asked == _version(name):
+            response.headers["Cache-Control"] = _IMMUTABLE
+        return response
+
+
 def routes() -> list[BaseRoute]:
-    """``GET /login``, ``GET /reset-password`` and the ``/page-assets`` mount (top level)."""
+    """``GET /login``, ``GET /reset-password``, ``GET /favicon.ico`` and the ``/page-assets``
+    mount (top level)."""
     versions = _asset_versions()
+    favicon = (ASSETS_DIR / _ICO).read_bytes()
 
     async def login_page(request: Request) -> Response:
         paths = _paths(request, versions)
@@ -271,14 +321,18 @@ def routes() -> list[BaseRoute]:
         )
         return HTMLResponse(page, headers=_PAGE_HEADERS)
 
+    async def favicon_ico(request: Request) -> Response:
+        return Response(
+            favicon,
+            media_type="image/x-icon",
+            headers={"Cache-Control": _FAVICON_CACHE, "X-Content-Type-Options": "nosniff"},
+        )
+
     return [
         Route(LOGIN_PATH, login_page, methods=["GET"], name="login-page"),
         Route(
             RESET_PASSWORD_PATH, reset_password_page, methods=["GET"], name="reset-password-page"
         ),
-        Mount(
-            ASSETS_PREFIX,
-            StaticFiles(directory=ASSETS_DIR, check_dir=True),
-            name=_MOUNT_NAME,
-        ),
+        Route(FAVICON_PATH, favicon_ico, methods=["GET"], name="favicon"),
+        Mount(ASSETS_PREFIX, _PageAssets(), name=_MOUNT_NAME),
     ]
