@@ -177,6 +177,10 @@ def product_server(database_url: str, storage_dir: str, workers: int, log_dir: P
         "GQL_PORTAL_DATABASE_URL": database_url,
         "GQL_PORTAL_STORAGE_DIR": storage_dir,
         "GQL_PORTAL_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        # Benchmarks measure throughput from one address and a few sessions: the per-minute
+        # cost budgets (gql_portal/budgets.py) still run and are charged, but never refuse.
+        "GQL_PORTAL_COST_BUDGET_PER_SESSION": "1000000000",
+        "GQL_PORTAL_COST_BUDGET_PER_ADDRESS": "1000000000",
     }
     command = [
         str(VENV_BIN / "gql-portal"),

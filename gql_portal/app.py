@@ -14,6 +14,7 @@ import orjson
 from graphql import GraphQLError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -22,6 +23,7 @@ from strawberry.relay.types import GlobalIDValueError
 
 from gql_portal import files, graphiql, pages, uploads
 from gql_portal.auth import SESSION_COOKIE, access_for_token
+from gql_portal.budgets import Refusal
 from gql_portal.context import RequestContext
 from gql_portal.db.migrate import pending_revisions
 from gql_portal.errors import AppError, Code
@@ -29,11 +31,12 @@ from gql_portal.observability import metrics, observe_request
 from gql_portal.resolvers.audit import flush_partner_reads
 from gql_portal.runtime import Runtime
 from gql_portal.schema.build import role_schema
-from gql_portal.schema.limits import COST_KEY, MAX_COST, MAX_TOKENS
+from gql_portal.schema.limits import COST_KEY, MAX_COST, MAX_TOKENS, REFUSAL_KEY
 
 log = logging.getLogger("gql_portal.http")
 
 MAX_BODY_BYTES = 1_000_000
+MAX_VARIABLES_BYTES = 100_000
 BODY_SECONDS = 10.0  # a client that sends its body slower than this cannot hold a worker
 
 
@@ -55,6 +58,16 @@ async def read_body(request: Request, limit: int) -> bytes | None:
 # graphql-core's "Variable '$input' has invalid value at .vatRate: ..." (3.3) or
 # "... got invalid value 'x' at 'input.vatRate'; ..." (3.2).
 _VARIABLE_PATH = re.compile(r"invalid value.*? at '?\.?([A-Za-z_][\w.\[\]]*)")
+
+# What a configured frontend may send cross-origin: JSON, a bearer token, and the headers that
+# make multipart uploads preflighted (uploads.py).
+CORS_REQUEST_HEADERS = [
+    "content-type",
+    "authorization",
+    "graphql-preflight",
+    "apollo-require-preflight",
+    "x-request-id",
+]
 
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -159,6 +172,7 @@ async def graphql_endpoint(request: Request) -> Response:
         # send one: read_multipart requires a preflight-forcing header.
         try:
             payload = await uploads.read_multipart(request)
+            body_size = uploads.MAX_OPERATIONS_BYTES  # at most; checked below if it matters
         except uploads.MultipartError as error:
             return request_error(error.status, Code.BAD_USER_INPUT, error.message, request_id)
     elif content_type == "application/json":
@@ -178,6 +192,7 @@ async def graphql_endpoint(request: Request) -> Response:
             return request_error(
                 400, Code.BAD_USER_INPUT, "Text must not contain NUL (U+0000).", request_id
             )
+        body_size = len(body)
         try:
             payload = orjson.loads(body)
         except orjson.JSONDecodeError:
@@ -207,6 +222,14 @@ async def graphql_endpoint(request: Request) -> Response:
         return request_error(400, Code.BAD_USER_INPUT, "The body needs a query string.", request_id)
     if variables is not None and not isinstance(variables, dict):
         return request_error(400, Code.BAD_USER_INPUT, "variables must be an object.", request_id)
+    # No input of ours is anywhere near this (files come as multipart uploads); the size is
+    # only measured when the body could hold that much.
+    if (
+        variables
+        and body_size > MAX_VARIABLES_BYTES
+        and len(orjson.dumps(variables, default=lambda upload: None)) > MAX_VARIABLES_BYTES
+    ):
+        return request_error(413, Code.BAD_USER_INPUT, "The variables are too large.", request_id)
     if operation_name is not None and not isinstance(operation_name, str):
         return request_error(
             400, Code.BAD_USER_INPUT, "operationName must be a string.", request_id
@@ -256,7 +279,13 @@ async def graphql_endpoint(request: Request) -> Response:
         cost=cost,
         error_codes=[e["extensions"]["code"] for e in response_body.get("errors", [])],
     )
-    response = json_response(response_body, headers={"x-request-id": request_id})
+    headers = {"x-request-id": request_id}
+    status = 200
+    refusal: Refusal | None = context.cache.get(REFUSAL_KEY)
+    if refusal is not None:
+        status = 429
+        headers["retry-after"] = str(refusal.retry_after_seconds)
+    response = json_response(response_body, status, headers)
     if context.cookie is not None:
         secure = runtime.settings.production or runtime.settings.public_url.startswith("https")
         if context.cookie.value is None:
@@ -310,6 +339,23 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+def cors_middleware(runtime: Runtime) -> list[Middleware]:
+    """Only the configured frontends may call us from a browser, with the session cookie."""
+    if not runtime.settings.cors_origins:
+        return []
+    return [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=list(runtime.settings.cors_origins),
+            allow_credentials=True,
+            allow_methods=["GET", "POST"],
+            allow_headers=CORS_REQUEST_HEADERS,
+            expose_headers=["x-request-id", "retry-after"],
+            max_age=600,
+        )
+    ]
+
+
 def routes() -> list[BaseRoute]:
     return [
         Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
@@ -331,6 +377,8 @@ def create_app(runtime: Runtime) -> Starlette:
         # Exports cut short by a stopped worker: now, and every minute (another worker may die).
         await recover_interrupted_exports(runtime)
         sweeper = runtime.jobs.every(60.0, lambda: recover_interrupted_exports(runtime), "sweep")
+        # What this worker charged to the cost budgets, shared with the other workers.
+        budget_flusher = runtime.jobs.every(1.0, runtime.budgets.flush, "budgets")
         if runtime.settings.smtp_url:
             from gql_portal.mailer import DeliveryWorker
 
@@ -341,11 +389,22 @@ def create_app(runtime: Runtime) -> Starlette:
             yield
         finally:
             sweeper.cancel()
+            budget_flusher.cancel()
+            try:
+                await runtime.budgets.flush()
+            except Exception:
+                log.exception("could not add the last cost charges to the shared budgets")
             await runtime.jobs.stop()
             if worker is not None:
                 await worker.stop()
             await runtime.database.dispose()
+            await tracing.shutdown()  # flushes this worker's last spans (when tracing is on)
 
-    app = Starlette(routes=routes(), middleware=[Middleware(SecurityHeaders)], lifespan=lifespan)
+    from gql_portal import tracing
+
+    # tracing.middleware(): the /graphql span when OTel is configured (set up here, once per
+    # process), nothing otherwise.
+    middleware = [Middleware(SecurityHeaders), *cors_middleware(runtime), *tracing.middleware()]
+    app = Starlette(routes=routes(), middleware=middleware, lifespan=lifespan)
     app.state.runtime = runtime
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +37,13 @@ class Settings:
     export_wait_seconds: float = 5.0
     # A GraphQL request is stopped (503 TIMEOUT, its transaction rolled back) after this long.
     request_timeout_seconds: float = 30.0
+    # Cost points (schema/limits.py: nodes a query may return) each session and each client
+    # address may spend per minute, across all workers; past them: RATE_LIMITED.
+    cost_budget_per_session: int = 200_000
+    cost_budget_per_address: int = 600_000
+    # Browser origins (scheme://host[:port]) of frontends allowed to call the API with the
+    # session cookie (CORS). Empty: same-origin only.
+    cors_origins: tuple[str, ...] = ()
 
     @property
     def production(self) -> bool:
@@ -67,16 +75,34 @@ class Settings:
         if secret is not None and mode == "production" and len(secret) < 32:
             raise ConfigError(f"{ENV_PREFIX}SECRET_KEY must be at least 32 characters long")
         defaults = cls()
+        public_url = (get("PUBLIC_URL") or defaults.public_url).rstrip("/")
+        if mode == "production" and not public_url.startswith("https://"):
+            # Session cookies are marked Secure in production; they only travel over HTTPS.
+            raise ConfigError(
+                f"{ENV_PREFIX}PUBLIC_URL must be an https:// address in production mode, "
+                f"not {public_url!r}"
+            )
         return cls(
             mode=mode,
             database_url=get("DATABASE_URL") or defaults.database_url,
             secret_key=secret or DEV_SECRET,
             smtp_url=get("SMTP_URL"),
             mail_from=get("MAIL_FROM") or defaults.mail_from,
-            public_url=(get("PUBLIC_URL") or defaults.public_url).rstrip("/"),
+            public_url=public_url,
+            cors_origins=_origins(get("CORS_ORIGINS"), production=mode == "production"),
             storage_dir=Path(get("STORAGE_DIR") or defaults.storage_dir),
             export_link_minutes=_positive_int(
                 get("EXPORT_LINK_MINUTES"), defaults.export_link_minutes, "EXPORT_LINK_MINUTES"
+            ),
+            cost_budget_per_session=_positive_int(
+                get("COST_BUDGET_PER_SESSION"),
+                defaults.cost_budget_per_session,
+                "COST_BUDGET_PER_SESSION",
+            ),
+            cost_budget_per_address=_positive_int(
+                get("COST_BUDGET_PER_ADDRESS"),
+                defaults.cost_budget_per_address,
+                "COST_BUDGET_PER_ADDRESS",
             ),
         )
 
@@ -91,3 +117,25 @@ def _positive_int(value: str | None, default: int, name: str) -> int:
     if number < 1:
         raise ConfigError(f"{ENV_PREFIX}{name} must be a whole number of at least 1, not {value!r}")
     return number
+
+
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
+_LOCAL_HOSTS = ("localhost", "127.0.0.1")
+
+
+def _origins(value: str | None, *, production: bool) -> tuple[str, ...]:
+    """A comma-separated list of exact origins; no wildcard (the session cookie goes along),
+    and in production only https (or a local host's http, for a developer's frontend)."""
+    origins = tuple(part.strip().rstrip("/") for part in (value or "").split(",") if part.strip())
+    for origin in origins:
+        if not _ORIGIN.match(origin):
+            raise ConfigError(
+                f"{ENV_PREFIX}CORS_ORIGINS: {origin!r} is not an origin like "
+                "https://app.example.se (scheme and host, optionally a port; no path, no *)"
+            )
+        host = origin.split("://", 1)[1].split(":", 1)[0]
+        if production and origin.startswith("http://") and host not in _LOCAL_HOSTS:
+            raise ConfigError(
+                f"{ENV_PREFIX}CORS_ORIGINS: {origin!r} must use https in production mode"
+            )
+    return origins

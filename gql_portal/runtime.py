@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gql_portal.budgets import CostBudgets
 from gql_portal.clock import Clock
 from gql_portal.config import Settings
 from gql_portal.db.engine import Database
@@ -24,6 +25,10 @@ class Runtime:
     jobs: Jobs = field(default_factory=Jobs)
     # Nudges the mail delivery worker after mail was queued (a no-op without SMTP).
     wake_mailer: Callable[[], None] = lambda: None
+    budgets: CostBudgets = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.budgets = CostBudgets(self.database, self.clock, self.settings)
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: object) -> Runtime:

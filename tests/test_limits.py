@@ -136,6 +136,17 @@ async def test_a_catalogue_of_abusive_requests_is_refused_before_execution(
         ),
         ("plain text", b"{ viewer { context } }", "text/plain", 415),
         (
+            "a 900 kB variable",
+            orjson.dumps(
+                {
+                    "query": "query($s: String) { viewer { context } }",
+                    "variables": {"s": "x" * 900_000},
+                }
+            ),
+            "application/json",
+            413,
+        ),
+        (
             "variables nested 5,000 deep",
             b'{"query": "{ viewer { context } }", "variables": {"v": '
             + b"[" * 5000

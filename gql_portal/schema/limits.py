@@ -8,6 +8,8 @@
   once per parent it can appear under, and a connection's `first` (or `last`, by default 50)
   multiplies everything below it; at most MAX_COST. The computed cost is returned in the
   response's `extensions.cost`.
+- budget: the cost is then charged to the session's and the client address's budgets per
+  minute (gql_portal/budgets.py); a spent budget answers RATE_LIMITED with retryAfterSeconds.
 
 The walk itself is bounded (MAX_VISITS): fragments that spread each other many times cannot make
 the checks expensive. Only documents within the limits reach graphql-core's validation (whose
@@ -54,6 +56,7 @@ MAX_VISITS = 20_000
 MAX_PAGE = 100
 DEFAULT_PAGE = 50
 COST_KEY = "gql_portal.cost"
+REFUSAL_KEY = "gql_portal.budget_refusal"
 
 
 class LimitExceeded(Exception):
@@ -249,11 +252,35 @@ class QueryLimits(SchemaExtension):
             )
         except LimitExceeded as exceeded:
             context.pre_execution_errors = [exceeded.error]
+            _charge(context.context, 1)
         else:
-            context.pre_execution_errors = _validate(
-                context.schema._schema, document, tuple(context.validation_rules)
-            )
+            errors = _validate(context.schema._schema, document, tuple(context.validation_rules))
             request = context.context
             if hasattr(request, "cache"):
                 request.cache[COST_KEY] = found.cost
+            # An invalid document costs a point: refusing it is cheap, but not free.
+            refused = _charge(request, 1 if errors else found.cost)
+            context.pre_execution_errors = [refused] if refused else errors
         yield
+
+
+def _charge(request: Any, cost: int) -> GraphQLError | None:
+    """Charge the request's cost to its session's and address's budgets (gql_portal/budgets.py);
+    the error to answer with when one of them is spent."""
+    runtime = getattr(request, "runtime", None)
+    if runtime is None:  # executed outside the HTTP endpoint (schema tests)
+        return None
+    refusal = runtime.budgets.charge(request.access.session_id, request.client_address, cost)
+    if refusal is None:
+        return None
+    request.cache[REFUSAL_KEY] = refusal
+    return GraphQLError(
+        f"The {refusal.budget}'s query budget of {refusal.limit} cost points a minute is spent; "
+        f"try again in {refusal.retry_after_seconds} s.",
+        extensions={
+            "code": Code.RATE_LIMITED.value,
+            "budget": refusal.budget,
+            "limit": refusal.limit,
+            "retryAfterSeconds": refusal.retry_after_seconds,
+        },
+    )
