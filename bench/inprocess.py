@@ -51,7 +51,14 @@ async def product_app(url: str, storage_dir: str) -> AsyncIterator[App]:
     from gql_portal.config import Settings
     from gql_portal.runtime import Runtime
 
-    runtime = Runtime.from_settings(Settings(database_url=url, storage_dir=Path(storage_dir)))
+    # Budgets charged but never refusing: the bench measures throughput (see bench/server.py).
+    settings = Settings(
+        database_url=url,
+        storage_dir=Path(storage_dir),
+        cost_budget_per_session=10**9,
+        cost_budget_per_address=10**9,
+    )
+    runtime = Runtime.from_settings(settings)
     try:
         yield App(create_app(runtime), runtime.database.sync_engine, runtime.database.dispose)
     finally:
