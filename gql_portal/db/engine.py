@@ -3,12 +3,21 @@
 An AsyncSession must never be shared between concurrent tasks, and Strawberry resolves sibling
 fields concurrently: so nothing holds a session for the whole request. Each unit of work (a
 loader batch, a mutation) opens its own with `database.session()`.
+
+SQLite has one writer at a time. Within a process, write transactions take their turn on an
+asyncio lock (first come, first served) before they check out a connection and BEGIN IMMEDIATE:
+otherwise every waiting writer polls the file lock from its own thread (SQLite's busy handler
+sleeps between tries, so the lock is idle while they sleep and a newcomer can overtake), and
+under load some wait past the busy timeout and fail with "database is locked" (50 clients on
+one worker did). The busy timeout still covers other processes (workers, the CLI).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import event
@@ -26,6 +35,9 @@ from gql_portal.permissions.access import Access
 from gql_portal.permissions.matrix import Area, Op
 
 WRITE_OPTION = "gql_portal_write"
+
+# Set while this task holds its Database's write turn (see `Database._write_turn`).
+_WRITING: ContextVar[bool] = ContextVar("gql_portal_writing", default=False)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -67,6 +79,8 @@ class Database:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._one_writer = engine.dialect.name == "sqlite"
+        self._write_lock: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> Database:
@@ -83,9 +97,27 @@ class Database:
             yield session
 
     @asynccontextmanager
+    async def _write_turn(self) -> AsyncIterator[None]:
+        """SQLite: wait for this process's write turn (FIFO) before taking the file's write
+        lock. A transaction opened while the task already holds the turn does not wait for it
+        (it would wait for itself); PostgreSQL: no turn, rows are locked where needed."""
+        if not self._one_writer or _WRITING.get():
+            yield
+            return
+        loop = asyncio.get_running_loop()
+        if self._write_lock is None or self._write_lock[0] is not loop:
+            self._write_lock = (loop, asyncio.Lock())  # one per event loop (tests run several)
+        async with self._write_lock[1]:
+            token = _WRITING.set(True)
+            try:
+                yield
+            finally:
+                _WRITING.reset(token)
+
+    @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session in one transaction: committed at the end, rolled back on any error."""
-        async with self._sessions() as session, session.begin():
+        async with self._write_turn(), self._sessions() as session, session.begin():
             await session.connection(execution_options={WRITE_OPTION: True})
             yield session
 
@@ -106,7 +138,7 @@ class Database:
             if op is Op.READ:
                 yield session
             else:
-                async with session.begin():
+                async with self._write_turn(), session.begin():
                     await session.connection(execution_options={WRITE_OPTION: True})
                     yield session
 
