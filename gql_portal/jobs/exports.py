@@ -3,14 +3,19 @@
 It reads with the rights of the viewer who asked (row scoping as in their request), streams the
 payroll lines from the database into the file writer running in a worker thread (memory holds one
 chunk of lines, whatever the size), writes to a temporary name and renames: an export is never
-DONE without its file. `recover_interrupted_exports` marks exports cut short by a crash FAILED
-and removes their partial files.
+DONE without its file. While it runs, the job holds a lock on an owner file
+(`exports/tmp/<id>.lock`, flock: the operating system releases it when the process dies, even by
+SIGKILL). `recover_interrupted_exports` (at start-up and every minute) marks FAILED the RUNNING
+exports whose owner file nobody holds, and those whose heartbeat stopped, and removes their
+partial files and any other file in exports/tmp that no running export owns.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import logging
+import os
 import shutil
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
@@ -187,17 +192,28 @@ class ExportJob:
         self.access = ctx.access
         self.export_id = export_id
         self.company_id = 0  # read when the job starts
+        self.ended = False  # DONE or FAILED is written
 
     @property
     def database(self) -> Any:
         return self.runtime.database
 
     def _tmp_path(self) -> Path:
-        path = self.runtime.storage.path(f"exports/tmp/{self.export_id}.part")
+        path = self.runtime.storage.path(f"{TMP_FOLDER}/{self.export_id}.part")
         path.parent.mkdir(parents=True, exist_ok=True)
         return path
 
     async def run(self) -> None:
+        # The owner file is held from before RUNNING until DONE or FAILED is written; the
+        # operating system lets go of it when the process dies (even by SIGKILL).
+        path = owner_path(self.runtime, self.export_id)
+        owner = (path, await anyio.to_thread.run_sync(_hold, path))
+        try:
+            await self._run()
+        finally:
+            _let_go(owner, remove=self.ended)
+
+    async def _run(self) -> None:
         async with self.database.transaction() as session:
             export = await session.get_one(Export, self.export_id)
             export.state = ExportState.RUNNING
@@ -620,6 +636,7 @@ class ExportJob:
         except BaseException:
             await anyio.to_thread.run_sync(_remove, final)
             raise
+        self.ended = True
 
     async def _fail(self, code: str, message: str, tmp: Path) -> None:
         await anyio.to_thread.run_sync(_remove, tmp)
@@ -639,6 +656,7 @@ class ExportJob:
                 export_id=export.id,
                 error=export.error,
             )
+        self.ended = True
 
 
 class _Counted(Iterator[files.ExportLine]):
@@ -689,29 +707,125 @@ def _basis_file_name(material: PeriodMaterial, extension: str) -> str:
 
 # --- after a crash ----------------------------------------------------------------------------
 
+TMP_FOLDER = "exports/tmp"  # <export id>.part: the file being written; <export id>.lock: its owner
+
+
+def owner_path(runtime: Runtime, export_id: int) -> Path:
+    """The file a running export's job keeps locked (flock): the lock goes with its process."""
+    return runtime.storage.path(f"{TMP_FOLDER}/{export_id}.lock")
+
+
+def _hold(path: Path) -> int:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+    except BaseException:
+        os.close(descriptor)
+        raise
+    return descriptor
+
+
+def _let_go(owner: tuple[Path, int], *, remove: bool) -> None:
+    """Unlock an owner file; removed once the export is DONE or FAILED, else (cancelled at
+    shutdown) left for the next start, which then knows at once that nobody runs it."""
+    path, descriptor = owner
+    try:
+        if remove:
+            path.unlink(missing_ok=True)
+    finally:
+        os.close(descriptor)
+
+
+def _abandoned(path: Path) -> int | None:
+    """The owner file, opened and locked, when it exists and no process holds it any more."""
+    try:
+        descriptor = os.open(path, os.O_RDWR)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:  # held: its job is running
+        os.close(descriptor)
+        return None
+    return descriptor
+
+
+def _leftovers(folder: Path) -> dict[int, list[Path]]:
+    """The files in exports/tmp by export id."""
+    found: dict[int, list[Path]] = {}
+    if folder.is_dir():
+        for path in folder.iterdir():
+            if path.suffix in (".part", ".lock") and path.stem.isdigit():
+                found.setdefault(int(path.stem), []).append(path)
+    return found
+
 
 async def recover_interrupted_exports(runtime: Runtime) -> int:
-    """Mark exports cut short by a stopped process FAILED and remove their partial files.
-    An export is stale when its heartbeat (or its creation) is older than STALE_AFTER; so a
-    starting worker leaves the running exports of other workers alone."""
+    """Mark exports cut short by a stopped process FAILED and remove their files, and whatever
+    else a job that is no more left in exports/tmp.
+
+    An export was interrupted when it is RUNNING and no process holds its owner file (its job's
+    process ended, even by SIGKILL: found at once), or when its heartbeat (or its creation) is
+    older than STALE_AFTER. A starting worker thus leaves the running exports of other workers
+    alone."""
     now = runtime.clock.now()
     cutoff = now - STALE_AFTER
-    async with runtime.database.transaction() as session:
-        stale = (
-            await session.scalars(
-                select(Export).where(
-                    Export.state.in_([ExportState.QUEUED, ExportState.RUNNING]),
-                    func.coalesce(Export.heartbeat_at, Export.created_at) < cutoff,
-                )
-            )
+    async with runtime.database.session() as session:
+        running = (
+            await session.scalars(select(Export.id).where(Export.state == ExportState.RUNNING))
         ).all()
-        for export in stale:
-            export.state = ExportState.FAILED
-            export.error = "INTERRUPTED: the service stopped while writing the file; export again"
-            export.finished_at = now
-            for leftover in (
-                runtime.storage.path(f"exports/tmp/{export.id}.part"),
-                runtime.storage.path(f"exports/{export.company_id}/{export.id}"),
-            ):
-                await anyio.to_thread.run_sync(_remove, leftover)
-    return len(stale)
+    ownerless: dict[int, int] = {}  # export id -> its owner file, locked by us meanwhile
+    for export_id in running:
+        descriptor = await anyio.to_thread.run_sync(_abandoned, owner_path(runtime, export_id))
+        if descriptor is not None:
+            ownerless[export_id] = descriptor
+    try:
+        async with runtime.database.transaction() as session:
+            interrupted = (
+                await session.scalars(
+                    select(Export).where(
+                        Export.state.in_([ExportState.QUEUED, ExportState.RUNNING]),
+                        or_(
+                            func.coalesce(Export.heartbeat_at, Export.created_at) < cutoff,
+                            Export.id.in_(list(ownerless)),
+                        ),
+                    )
+                )
+            ).all()
+            for export in interrupted:
+                export.state = ExportState.FAILED
+                export.error = (
+                    "INTERRUPTED: the service stopped while writing the file; export again"
+                )
+                export.finished_at = now
+                for leftover in (
+                    runtime.storage.path(f"{TMP_FOLDER}/{export.id}.part"),
+                    runtime.storage.path(f"exports/{export.company_id}/{export.id}"),
+                    owner_path(runtime, export.id),
+                ):
+                    await anyio.to_thread.run_sync(_remove, leftover)
+    finally:
+        for descriptor in ownerless.values():
+            os.close(descriptor)
+    # Files of exports no job runs any more (DONE, FAILED, gone): a process that died after
+    # writing its export's end, or files a failed removal left. Listed first, so that an
+    # export started meanwhile is not among them.
+    leftovers = await anyio.to_thread.run_sync(_leftovers, runtime.storage.path(TMP_FOLDER))
+    if leftovers:
+        async with runtime.database.session() as session:
+            live = set(
+                (
+                    await session.scalars(
+                        select(Export.id).where(
+                            Export.id.in_(list(leftovers)),
+                            Export.state.in_([ExportState.QUEUED, ExportState.RUNNING]),
+                        )
+                    )
+                ).all()
+            )
+        for export_id, paths in leftovers.items():
+            if export_id not in live:
+                for path in paths:
+                    await anyio.to_thread.run_sync(_remove, path)
+    return len(interrupted)
