@@ -1,19 +1,28 @@
-"""From a request's session token to the viewer's Access: one SQL statement per request."""
+"""From a request's session token to the viewer's Access: one SQL statement per request.
+
+The lookup writes nothing (no last-seen stamp): a request's session costs one read. What it
+read on the way (the user, the company, the viewer's employee row) rides along on the Access
+(`Access.rows`, a `SessionRows`), so the viewer and an employee's own writes need not read
+them again. Everything is read per request: a revoked or expired session, a removed membership
+or an ended collaboration counts from the next request.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gql_portal.db.accounts import AuthSession, Company, Membership
+from gql_portal.db.accounts import AuthSession, Company, Membership, User
 from gql_portal.db.collaborations import Collaboration
 from gql_portal.db.employees import Employee
+from gql_portal.db.scope import reaches
 from gql_portal.domain.accounts import Role, SessionContext
 from gql_portal.domain.collaborations import AccessLevel, CollaborationState
 from gql_portal.permissions.access import ANONYMOUS, Access, Gate
-from gql_portal.permissions.matrix import Actor
+from gql_portal.permissions.matrix import Actor, Op
 from gql_portal.permissions.roles import SchemaRole
 from gql_portal.runtime import Runtime
 from gql_portal.security import token_hash
@@ -22,6 +31,36 @@ SESSION_COOKIE = "gql_portal_session"
 
 _ROLE_OF = {Role.ADMIN: SchemaRole.COMPANY_ADMIN, Role.EMPLOYEE: SchemaRole.EMPLOYEE}
 _ACTOR_OF = {Role.ADMIN: Actor.ADMIN, Role.EMPLOYEE: Actor.EMPLOYEE}
+
+
+@dataclass(frozen=True)
+class SessionRows:
+    """The rows the session lookup read, as of this request (detached: read-only use)."""
+
+    user: User
+    company: Company  # the Access's company (in the portal: the viewer's firm)
+    employee: Employee | None  # the viewer's active employee row in it (Access.employee_id)
+
+
+def session_rows(access: Access) -> SessionRows | None:
+    """The rows the lookup behind `access` read (None for an Access made otherwise)."""
+    rows = access.rows
+    if not isinstance(rows, SessionRows) or rows.user.id != access.user_id:
+        return None
+    if rows.company.id != access.company_id:
+        return None
+    return rows
+
+
+def own_employee(access: Access, op: Op = Op.READ) -> Employee | None:
+    """The viewer's own employee row as the lookup read it, when `op`'s row scope reaches it
+    (as a scoped read of it would): else None, and the caller reads it."""
+    rows = session_rows(access)
+    if rows is None or rows.employee is None or rows.employee.id != access.employee_id:
+        return None
+    if not reaches(access, Employee, op, rows.employee.company_id, own=True):
+        return None
+    return rows.employee
 
 
 def company_gate(company: Company, context: SessionContext, now: datetime) -> Gate:
@@ -55,8 +94,9 @@ async def _access_where(runtime: Runtime, which: ColumnElement[bool]) -> Access:
     # The membership that lets the user in: the firm's while acting in a client's company.
     member_of = func.coalesce(AuthSession.acting_firm_id, AuthSession.company_id)
     statement = (
-        select(AuthSession, Company, Membership.role, Employee.id, Collaboration.id)
+        select(AuthSession, Company, User, Membership.role, Employee, Collaboration.id)
         .join(Company, Company.id == AuthSession.company_id)
+        .join(User, User.id == AuthSession.user_id)
         .join(
             Membership,
             and_(Membership.user_id == AuthSession.user_id, Membership.company_id == member_of),
@@ -89,7 +129,7 @@ async def _access_where(runtime: Runtime, which: ColumnElement[bool]) -> Access:
         row = (await session.execute(statement)).first()
         if row is None:
             return ANONYMOUS
-        auth_session, company, role, employee_id, full_collaboration = row
+        auth_session, company, user, role, employee, full_collaboration = row
         if auth_session.acting_firm_id is not None:
             if full_collaboration is not None:
                 return Access(
@@ -100,14 +140,15 @@ async def _access_where(runtime: Runtime, which: ColumnElement[bool]) -> Access:
                     actor=Actor.FULL_PARTNER,
                     acting_firm_id=auth_session.acting_firm_id,
                     gate=company_gate(company, SessionContext.COMPANY, now),
+                    rows=SessionRows(user, company, None),
                 )
             # The collaboration ended or is no longer FULL: back in the firm's portal.
             firm = await session.get_one(Company, auth_session.acting_firm_id)
-            return await _portal_access(session, auth_session, firm, _ACTOR_OF[role], now)
+            return await _portal_access(session, auth_session, firm, user, _ACTOR_OF[role], now)
         if auth_session.context is SessionContext.PORTAL:
             if not company.is_accounting_firm:
                 return ANONYMOUS
-            return await _portal_access(session, auth_session, company, _ACTOR_OF[role], now)
+            return await _portal_access(session, auth_session, company, user, _ACTOR_OF[role], now)
     return Access(
         role=_ROLE_OF[role],
         user_id=auth_session.user_id,
@@ -116,7 +157,8 @@ async def _access_where(runtime: Runtime, which: ColumnElement[bool]) -> Access:
         actor=_ACTOR_OF[role],
         gate=company_gate(company, auth_session.context, now),
         company_is_firm=company.is_accounting_firm,
-        employee_id=employee_id,
+        employee_id=employee.id if employee is not None else None,
+        rows=SessionRows(user, company, employee),
     )
 
 
@@ -124,6 +166,7 @@ async def _portal_access(
     session: AsyncSession,
     auth_session: AuthSession,
     firm: Company,
+    user: User,
     firm_actor: Actor,
     now: datetime,
 ) -> Access:
@@ -145,4 +188,5 @@ async def _portal_access(
         client_ids=frozenset(levels),
         full_client_ids=frozenset(c for c, level in levels.items() if level is AccessLevel.FULL),
         firm_actor=firm_actor,
+        rows=SessionRows(user, firm, None),
     )

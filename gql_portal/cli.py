@@ -100,12 +100,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 clients=args.clients,
                 employees=args.employees,
                 seed=args.seed,
+                big_company=args.big_company,
                 progress=lambda line: print(f"  {line}", flush=True),
             )
         finally:
             await database.dispose()
+        big = f" and a company of {args.big_company}" if args.big_company else ""
         print(
-            f"Loaded {args.clients} clients × {args.employees} employees (seed {args.seed}) "
+            f"Loaded {args.clients} clients × {args.employees} employees{big} (seed {args.seed}) "
             f"in {time.monotonic() - started:.1f} s; receipts in {settings.storage_dir}. Rows:"
         )
         print("\n".join(describe(logins.rows)))
@@ -151,6 +153,13 @@ def _positive(value: str) -> int:
     return number
 
 
+def _not_negative(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise argparse.ArgumentTypeError("must be at least 0")
+    return number
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="gql-portal",
@@ -180,6 +189,14 @@ def parser() -> argparse.ArgumentParser:
     )
     demo.add_argument(
         "--seed", type=int, default=2026, help="random seed: same seed, same data (default 2026)"
+    )
+    demo.add_argument(
+        "--big-company",
+        type=_not_negative,
+        default=0,
+        metavar="N",
+        help="one more client company with N employees (admin admin500000@demo.example; "
+        "default 0: none)",
     )
     demo.set_defaults(run=cmd_demo)
 

@@ -76,6 +76,11 @@ FIRM_USER = "byra@demo.example"
 CLIENT_ADMIN = "admin@demo.example"
 EMPLOYEE = "anna@demo.example"
 
+# `--big-company N`: one more client, of N employees, numbered far from the others' (its
+# organisation number from this index; its admin admin500000@demo.example).
+BIG_COMPANY_INDEX = 500_000
+BIG_COMPANY_ADMIN = f"admin{BIG_COMPANY_INDEX}@demo.example"
+
 CLIENTS_PER_TRANSACTION = 25
 PROGRESS_EVERY = 100  # clients
 CHUNK_ROWS = 5_000  # rows per executemany
@@ -1524,6 +1529,7 @@ class _Builder:
                     "company_id": company_id,
                     "employee_id": employee_id,
                     "date": day,
+                    "week_start": day - timedelta(days=day.weekday()),
                     "hours": _HOURS[halves],
                     "time_code_id": code,  # replaced by the company's time code id when written
                     "project_id": on[0] if on else None,
@@ -1910,13 +1916,17 @@ async def load_demo(
     clients: int = 3,
     employees: int = 5,
     seed: int = 2026,
+    big_company: int = 0,
     passwords: Passwords | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> DemoLogins:
     """Load the demo: firms, `clients` client companies with `employees` employees each and
-    three months of their data up to the clock's today. Receipt files go to `storage`."""
+    three months of their data up to the clock's today; with `big_company`, one more client
+    of that many employees (`BIG_COMPANY_ADMIN`). Receipt files go to `storage`."""
     if clients < 1 or employees < 1:
         raise ValueError("the demo needs at least one client and one employee per client")
+    if big_company < 0:
+        raise ValueError("the big company's employees cannot be negative")
     started = time.monotonic()
     add_company_defaults = _company_defaults()
     password_hash = await (passwords or Passwords()).hash(DEMO_PASSWORD)
@@ -1931,8 +1941,32 @@ async def load_demo(
             if progress and (index % PROGRESS_EVERY == 0 or index == clients):
                 progress(f"{index}/{clients} clients ({time.monotonic() - started:.1f} s)")
     await _lock_oldest_months(database, clock, LOCKED_CLIENTS)
+    if big_company:
+        # Added after the locks: all its periods stay OPEN (a live basis of every month).
+        await _add_big_company(database, storage, builder, big_company, add_company_defaults)
+        if progress:
+            progress(f"a company of {big_company} employees ({time.monotonic() - started:.1f} s)")
     rows = await _finish(database)
     return DemoLogins(FIRM_USER, CLIENT_ADMIN, EMPLOYEE, DEMO_PASSWORD, rows)
+
+
+async def _add_big_company(
+    database: Database,
+    storage: Storage,
+    builder: _Builder,
+    employees: int,
+    add_company_defaults: CompanyDefaults,
+) -> None:
+    """One more client with `employees` employees and the demo's three months of data,
+    collaborating with a firm other than the first (the firm user's board stays the same)."""
+    firms = builder.demo_firms
+    builder.demo_firms = firms[1:] or firms
+    try:
+        batch = _Batch()
+        builder.client(batch, BIG_COMPANY_INDEX, employees)
+        await _write(database, storage, batch, add_company_defaults)
+    finally:
+        builder.demo_firms = firms
 
 
 # Clients whose oldest demo month is LOCKED with its frozen basis (the rest stay OPEN, so that

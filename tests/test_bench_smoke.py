@@ -72,6 +72,29 @@ def test_the_limit_answers_the_same(measured: dict[str, dict[str, Any]], scenari
     assert measured["large"]["same"][scenario]
 
 
+# The product's statements per request of each kind, on SQLite (issue 6). PostgreSQL adds
+# the advisory lock of reportTime (pg_advisory_xact_lock); SQLite's BEGIN IMMEDIATE is its lock.
+# viewer: the session lookup reads the user, company and employee the viewer answers with.
+# client_board: session, the firm's clients, the page, periods, unattested weeks, expenses
+# awaiting approval, the parties' names, the companies, totalCount.
+# payroll_basis: session, the period, the seven sources (their employees prime the loader).
+# reportTime: session, time code, week lock and day total (one statement), INSERT, audit.
+# submitExpense: session (the viewer's own employee row comes with it), INSERT, audit.
+STATEMENTS = {
+    "viewer": {"Viewer": 1},
+    "client_board": {"ClientBoard": 9},
+    "client_employees": {"ClientEmployees": 10},
+    "payroll_basis": {"PayrollBasis": 9},
+    "write_mix": {"ReportTime": 5, "SubmitExpense": 3},
+}
+
+
+@pytest.mark.parametrize("scenario", list(STATEMENTS))
+def test_statements_per_request(measured: dict[str, dict[str, Any]], scenario: str) -> None:
+    assert measured["small"]["statements"][scenario] == STATEMENTS[scenario]
+    assert measured["large"]["statements"][scenario] == STATEMENTS[scenario]
+
+
 @pytest.mark.parametrize(
     "scenario",
     [

@@ -50,6 +50,18 @@ def row_criteria(
     return condition
 
 
+def reaches(
+    access: Access, model: type[CompanyOwned], op: Op, company_id: int, own: bool
+) -> bool | None:
+    """`row_criteria` decided in Python for one row already in hand (of `company_id`; `own`:
+    whether `model.own_rows` holds for it), so that a caller need not read it back. None where
+    only SQL can decide (a firm's own rows in the portal)."""
+    if access.role is SchemaRole.PARTNER_PORTAL and model.firm_rows(access) is not None:
+        return None
+    scope = access.row_scope(model.__area__, op)
+    return company_id in scope.companies and (own or not scope.own_only)
+
+
 @lru_cache(maxsize=512)
 def scope_options(access: Access, op: Op, as_area: Area | None = None) -> list[Any]:
     """The loader criteria of every company-owned model for this viewer, op and area. Built

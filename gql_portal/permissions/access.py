@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from gql_portal.permissions.matrix import Actor, Area, Op, Reach, firm_reach, reach
 from gql_portal.permissions.roles import ROLE_ACTOR, SchemaRole
@@ -38,6 +39,10 @@ class Access:
     full_client_ids: frozenset[int] = field(default_factory=frozenset)
     # Portal: the viewer's role in their own firm (ADMIN or EMPLOYEE), for the firm's own data.
     firm_actor: Actor | None = None
+    # What the session lookup read on the way (gql_portal.auth.SessionRows: the user, the
+    # company, the employee row), for the viewer and own writes. Not part of the value: two
+    # Accesses that reach the same are equal (row-scope options are cached by Access).
+    rows: Any = field(default=None, compare=False, repr=False)
 
     @property
     def signed_in(self) -> bool:

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
 from gql_portal import mailtexts
-from gql_portal.auth import access_for_token
+from gql_portal.auth import access_for_token, session_rows
 from gql_portal.clock import STOCKHOLM
 from gql_portal.context import CookieToSet, RequestContext
 from gql_portal.db.accounts import (
@@ -69,10 +69,19 @@ async def build_viewer(ctx: RequestContext, access: Access) -> gql.Viewer:
             open_menus=[],
             trial=None,
         )
-    async with ctx.database.session() as session:
-        user = await session.get(User, access.user_id)
-        company = await session.get(Company, access.company_id)
-        employee = await session.get(Employee, access.employee_id) if access.employee_id else None
+    rows = session_rows(access)
+    user: User | None
+    company: Company | None
+    employee: Employee | None
+    if rows is not None:  # what the session lookup of this request read: no second read
+        user, company, employee = rows.user, rows.company, rows.employee
+    else:
+        async with ctx.database.session() as session:
+            user = await session.get(User, access.user_id)
+            company = await session.get(Company, access.company_id)
+            employee = (
+                await session.get(Employee, access.employee_id) if access.employee_id else None
+            )
     assert user is not None and company is not None
     portal = access.role is SchemaRole.PARTNER_PORTAL
     role = {SchemaRole.COMPANY_ADMIN: Role.ADMIN, SchemaRole.EMPLOYEE: Role.EMPLOYEE}.get(

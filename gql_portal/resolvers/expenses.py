@@ -20,6 +20,7 @@ from starlette.datastructures import UploadFile
 from strawberry import relay
 from strawberry.file_uploads import Upload
 
+from gql_portal.auth import own_employee
 from gql_portal.context import RequestContext
 from gql_portal.db.employees import Employee
 from gql_portal.db.expenses import Expense, Receipt
@@ -260,7 +261,11 @@ async def _employee_for(
         key = access.employee_id
     else:
         key = node_id(employee_id, "Employee", "employeeId")
-    employee = await session.scalar(select(Employee).where(Employee.id == key))
+    # The viewer's own row as this request's session lookup read it, when the session's write
+    # scope reaches it (as the read below would); else read in the session.
+    employee = own_employee(access, Op.WRITE) if key == access.employee_id else None
+    if employee is None:
+        employee = await session.scalar(select(Employee).where(Employee.id == key))
     if employee is None:
         raise not_found("Employee", "employeeId")
     granted = access.reach(Area.EXPENSES_RECEIPTS, Op.WRITE, employee.company_id)

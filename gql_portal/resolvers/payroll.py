@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import dataclasses as dc
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -39,6 +39,7 @@ from gql_portal.db.employees import Employee
 from gql_portal.db.expenses import Expense
 from gql_portal.db.payroll import PayrollEmployee, PayrollLine, PayrollPeriod
 from gql_portal.db.schedules import Schedule
+from gql_portal.db.scope import reaches
 from gql_portal.db.settings import TimeCode
 from gql_portal.db.time import TimeEntry, WeekAttestation
 from gql_portal.domain import payroll as domain
@@ -75,6 +76,7 @@ class Sources:
     """One company's sources of a date range, as the pure computation takes them."""
 
     employees: list[domain.BasisEmployee] = dc.field(default_factory=list)
+    employee_rows: list[Employee] = dc.field(default_factory=list)  # as read (for the loader)
     time_entries: list[domain.BasisTimeEntry] = dc.field(default_factory=list)
     attested_weeks: set[tuple[int, date]] = dc.field(default_factory=set)
     absences: list[domain.BasisAbsence] = dc.field(default_factory=list)
@@ -117,6 +119,7 @@ async def load_sources(
 
     employees = narrowed(select(Employee).where(Employee.company_id.in_(companies)), Employee.id)
     for row in (await session.scalars(employees)).all():
+        sources[row.company_id].employee_rows.append(row)
         sources[row.company_id].employees.append(
             domain.BasisEmployee(
                 id=row.id,
@@ -229,6 +232,19 @@ class BasisKey:
     employee_ids: frozenset[int] | None
 
 
+def _prime_employees(ctx: RequestContext, sources: Iterable[Sources]) -> None:
+    """The basis's `employee` field loads through `by_id(Employee)`: hand it the rows the
+    sources read, where the viewer's own read scope of employees reaches them too (the sources
+    are read in the PAYROLL_BASIS reach; the others the loader reads itself)."""
+    access = ctx.access
+    loader = by_id(ctx, Employee)
+    for source in sources:
+        for row in source.employee_rows:
+            own = access.employee_id is not None and row.id == access.employee_id
+            if reaches(access, Employee, Op.READ, row.company_id, own):
+                loader.prime(row.id, row)
+
+
 def live_basis(ctx: RequestContext) -> DataLoader[BasisKey, list[domain.EmployeeBasis]]:
     """The basis computed now from the sources: one load of the sources for every period."""
 
@@ -247,6 +263,7 @@ def live_basis(ctx: RequestContext) -> DataLoader[BasisKey, list[domain.Employee
                 max(key.period.end for key in keys),
                 employee_ids,
             )
+        _prime_employees(ctx, sources.values())
         results = []
         for key in keys:
             bases = sources[key.period.company_id].basis(key.period)

@@ -7,13 +7,12 @@ from datetime import date
 from typing import Any
 
 import strawberry
-from sqlalchemy import and_, distinct, exists, func, or_, select
+from sqlalchemy import distinct, exists, func, or_, select
 
 from gql_portal.context import RequestContext
 from gql_portal.db.accounts import Company
 from gql_portal.db.collaborations import Collaboration
 from gql_portal.db.expenses import Expense
-from gql_portal.db.functions import week_start
 from gql_portal.db.payroll import PayrollPeriod
 from gql_portal.db.time import TimeEntry, WeekAttestation
 from gql_portal.domain.collaborations import AccessLevel, CollaborationState
@@ -44,21 +43,22 @@ async def payroll_statuses(
                 )
             )
         }
+        # The weeks with time in the period (each once, from ix_time_entries_company_id_date
+        # alone), then those without an attestation.
+        weeks = (
+            select(TimeEntry.company_id, TimeEntry.employee_id, TimeEntry.week_start)
+            .where(TimeEntry.company_id.in_(company_ids), TimeEntry.date.between(start, end))
+            .distinct()
+            .subquery()
+        )
+        attested = select(WeekAttestation.id).where(
+            WeekAttestation.employee_id == weeks.c.employee_id,
+            WeekAttestation.week_start == weeks.c.week_start,
+        )
         unattested_statement = (
-            select(TimeEntry.company_id, func.count(distinct(TimeEntry.employee_id)))
-            .outerjoin(
-                WeekAttestation,
-                and_(
-                    WeekAttestation.employee_id == TimeEntry.employee_id,
-                    WeekAttestation.week_start == week_start(TimeEntry.date),
-                ),
-            )
-            .where(
-                TimeEntry.company_id.in_(company_ids),
-                TimeEntry.date.between(start, end),
-                WeekAttestation.id.is_(None),
-            )
-            .group_by(TimeEntry.company_id)
+            select(weeks.c.company_id, func.count(distinct(weeks.c.employee_id)))
+            .where(~exists(attested))
+            .group_by(weeks.c.company_id)
         )
         unattested = {cid: count for cid, count in await session.execute(unattested_statement)}
         waiting_statement = (

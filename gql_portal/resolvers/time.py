@@ -2,8 +2,9 @@
 
 An attested ISO week of an employee is locked: no entry dated in it can be reported, changed or
 removed until the week is un-attested. Writes of one employee's time are serialised
-(`lock_employee`: a transaction-scoped advisory lock on PostgreSQL, the write lock on SQLite),
-so the day's 24-hour limit and the week lock hold under concurrent requests too.
+(`lock_employee`: a transaction-scoped advisory lock on PostgreSQL; on SQLite the write
+transaction's BEGIN IMMEDIATE already holds the database's write lock), so the day's 24-hour
+limit and the week lock hold under concurrent requests too.
 """
 
 from __future__ import annotations
@@ -17,9 +18,12 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 
+from gql_portal.auth import own_employee
 from gql_portal.context import RequestContext
 from gql_portal.db.employees import Employee
+from gql_portal.db.engine import WRITE_OPTION
 from gql_portal.db.projects import Activity, Project
+from gql_portal.db.scope import reaches
 from gql_portal.db.settings import TimeCode
 from gql_portal.db.time import TimeEntry, WeekAttestation
 from gql_portal.domain.time import MAX_HOURS_PER_DAY, hours_problem, is_week_start, week_end
@@ -34,6 +38,7 @@ from gql_portal.resolvers.loading import by_id, children, paginate
 from gql_portal.schema import time as gql
 from gql_portal.schema.fields import field, mutation
 from gql_portal.schema.relay import Connection
+from gql_portal.schema.time import attested_weeks_loader
 
 # Namespaces of pg_advisory_xact_lock(namespace, employee id): one per kind of personal data.
 TIME_LOCK = 0x54494D45  # "TIME"
@@ -61,10 +66,13 @@ async def lock_employee(session: AsyncSession, namespace: int, employee_id: int)
             {"namespace": namespace, "employee_id": employee_id},
         )
     elif dialect == "sqlite":
-        # One writer at a time, and the driver begins a transaction only at its first write:
-        # a write that changes nothing takes the database's write lock now, so the checks
+        # One writer at a time. A write session (Database.scoped with a write op, or
+        # .transaction()) began with BEGIN IMMEDIATE and holds the write lock already; any
+        # other transaction takes it now with a write that changes nothing, so the checks
         # read what the previous writer committed.
-        await session.execute(text("UPDATE employees SET id = id WHERE 0"))
+        connection = (await session.connection()).sync_connection
+        if connection is None or not connection.get_execution_options().get(WRITE_OPTION):
+            await session.execute(text("UPDATE employees SET id = id WHERE 0"))
 
 
 async def reachable_employee(
@@ -80,7 +88,14 @@ async def reachable_employee(
         key = ctx.access.employee_id
     else:
         key = node_id(employee_id, "Employee", field)
-    row = await by_id(ctx, Employee).load(key)
+    loader = by_id(ctx, Employee)
+    if key == ctx.access.employee_id:
+        # The viewer's own row, as this request's session lookup read it (when the read scope
+        # reaches it, as the loader's read would).
+        own = own_employee(ctx.access)
+        if own is not None:
+            loader.prime(key, own)
+    row = await loader.load(key)
     if row is None:
         raise not_found("Employee", field)
     return row
@@ -290,10 +305,54 @@ async def _check_day_total(
         )
 
 
-async def _ensure_in_scope(session: AsyncSession, entry: TimeEntry) -> None:
-    """A new row must be one the viewer's write scope reaches (the scope filters no INSERT)."""
-    visible = await session.scalar(select(TimeEntry.id).where(TimeEntry.id == entry.id))
-    if visible is None:
+async def _check_day(
+    session: AsyncSession,
+    problems: Problems,
+    employee_id: int,
+    day: date,
+    hours: Decimal | None,
+    exclude: int | None,
+    field: str,
+) -> None:
+    """The week of `day` is not attested and, with `hours`, the day stays within 24 hours:
+    both read in one statement (each part within the session's row scope)."""
+    attested = (
+        select(WeekAttestation.id)
+        .where(
+            WeekAttestation.employee_id == employee_id,
+            WeekAttestation.week_start == monday_of(day),
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
+    reported = select(func.sum(TimeEntry.hours)).where(
+        TimeEntry.employee_id == employee_id, TimeEntry.date == day
+    )
+    if exclude is not None:
+        reported = reported.where(TimeEntry.id != exclude)
+    row = (await session.execute(select(attested, reported.scalar_subquery()))).one()
+    if row[0] is not None:
+        problems.add(
+            field,
+            "WEEK_ATTESTED",
+            f"week {day.isocalendar().week} is attested: un-attest it before changing its time",
+        )
+    already = row[1] or Decimal(0)
+    if hours is not None and already + hours > MAX_HOURS_PER_DAY:
+        problems.add(
+            "hours",
+            "DAY_OVER_24_HOURS",
+            f"{already} hours are already reported on {day.isoformat()}: a day has 24",
+        )
+
+
+def _ensure_in_scope(ctx: RequestContext, entry: TimeEntry) -> None:
+    """A new row must be one the viewer's write scope reaches (the scope filters no INSERT):
+    decided as the scope's SQL decides it (its company in the scope; with own reach, the
+    viewer's own employee's), without reading the row back."""
+    access = ctx.access
+    own = access.employee_id is not None and entry.employee_id == access.employee_id
+    if not reaches(access, TimeEntry, Op.WRITE, entry.company_id, own):
         raise not_found("Employee", "employeeId")
 
 
@@ -323,9 +382,7 @@ async def report_time(info: Ctx, input: gql.ReportTimeInput) -> gql.TimeEntryPay
     now = ctx.clock.now()
     async with ctx.database.scoped(ctx.access, Op.WRITE) as session:
         await lock_employee(session, TIME_LOCK, employee.id)
-        await _check_week_open(session, problems, employee.id, input.date, "date")
-        if hours is not None:
-            await _check_day_total(session, problems, employee.id, input.date, hours, None)
+        await _check_day(session, problems, employee.id, input.date, hours, None, "date")
         problems.raise_if_any()
         assert hours is not None
         entry = TimeEntry(
@@ -340,10 +397,12 @@ async def report_time(info: Ctx, input: gql.ReportTimeInput) -> gql.TimeEntryPay
             created_at=now,
             updated_at=now,
         )
+        _ensure_in_scope(ctx, entry)
         session.add(entry)
         await session.flush()
-        await _ensure_in_scope(session, entry)
         record(session, ctx, "TIME_REPORTED", company_id=entry.company_id, **_audit_values(entry))
+    # Checked in the transaction: the entry's week is not attested (no read for `attested`).
+    attested_weeks_loader(info).prime((entry.employee_id, monday_of(entry.date)), False)
     return gql.TimeEntryPayload(time_entry=gql.TimeEntry.from_row(entry))
 
 
@@ -414,10 +473,10 @@ async def update_time_entry(
                 "(or null)",
             )
         day = changes.get("date", entry.date)
-        if day != entry.date:
-            await _check_week_open(session, problems, entry.employee_id, day, "date")
-        if hours_valid:
-            hours = changes.get("hours", entry.hours)
+        hours = changes.get("hours", entry.hours) if hours_valid else None
+        if day != entry.date:  # the new day's week and total, in one statement
+            await _check_day(session, problems, entry.employee_id, day, hours, entry.id, "date")
+        elif hours is not None:
             await _check_day_total(session, problems, entry.employee_id, day, hours, entry.id)
         problems.raise_if_any()
         before = {name: getattr(entry, name) for name in changes}
@@ -432,6 +491,8 @@ async def update_time_entry(
             fields=sorted(name for name in changes if before[name] != changes[name]),
             **_audit_values(entry),
         )
+    # Checked in the transaction: the entry's week is not attested (no read for `attested`).
+    attested_weeks_loader(info).prime((entry.employee_id, monday_of(entry.date)), False)
     return gql.TimeEntryPayload(time_entry=gql.TimeEntry.from_row(entry))
 
 
