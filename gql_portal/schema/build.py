@@ -9,26 +9,29 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from graphql import GraphQLObjectType
 from strawberry.extensions import ParserCache
 from strawberry.permission import PermissionExtension
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema_converter import GraphQLCoreConverter, get_arguments
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 
 from gql_portal.permissions.roles import SchemaRole
-from gql_portal.permissions.rules import Structural
+from gql_portal.permissions.rules import Allowed, Structural
 from gql_portal.schema.fields import described, rule_of
 from gql_portal.schema.limits import QueryLimits
 from gql_portal.schema.root import Mutation, Query
 from gql_portal.schema.scalars import SCALAR_MAP
+from gql_portal.tracing import schema_extensions as tracing_extensions
 
 # Fields Strawberry's relay machinery adds itself: structural, guarded where the object is loaded.
 STRUCTURAL_FIELDS = frozenset({"id", "_id"})
 DOCUMENT_CACHE_SIZE = 256
+DEFINITION_BACKREF = GraphQLCoreConverter.DEFINITION_BACKREF
 NODE_ID_DESCRIPTION = described(
     "The object's global id: give it to `node(id:)` or to a mutation.", Structural()
 )
@@ -53,31 +56,38 @@ class RoleSchema(strawberry.Schema):
     def __init__(self, role: SchemaRole | None, **kwargs: Any) -> None:
         self.role = role
         super().__init__(**kwargs)
-        self._resolve_plain_fields_directly()
+        self._resolve_fields_directly()
 
-    def _resolve_plain_fields_directly(self) -> None:
-        """Plain attribute fields (no resolver of their own) resolve through a small function
-        that runs the same permission class, then reads the attribute: Strawberry's extension
-        wrapper around each of them costs more than the check itself, and a page of objects
-        has tens of thousands of such fields. Fields with resolvers keep the full path."""
+    def _resolve_fields_directly(self) -> None:
+        """Every field with a rule resolves through a small function that runs the field's own
+        permission class once, then reads the attribute (plain fields) or calls the resolver
+        (sync resolvers stay sync, an async one's coroutine is handed to graphql-core as it is):
+        Strawberry's per-field extension chain around each of them costs more than the check
+        itself, and a page of objects has tens of thousands of fields. The same `Allowed`
+        decides, with the same errors; fields with any other extension keep Strawberry's path.
+        Relay's `id` (structural, no rule, no extension) calls its resolver the same way."""
+        # Exception handlers wrap Strawberry's resolvers: with any, resolvers keep its path.
+        handlers = bool(getattr(self.schema_converter, "_exception_handler_specs", True))
         for graphql_type in self._schema.type_map.values():
-            if not isinstance(graphql_type, GraphQLObjectType):
+            if not isinstance(graphql_type, GraphQLObjectType) or graphql_type.name.startswith(
+                "__"
+            ):
                 continue
-            definition = self.get_type_by_name(graphql_type.name)
-            if not isinstance(definition, StrawberryObjectDefinition):
-                continue
-            for field in definition.fields:
-                rule = rule_of(field.metadata)
-                if rule is None or field.base_resolver is not None:
+            for graphql_field in graphql_type.fields.values():
+                # The very field Strawberry converted (role schemas copy some, see `_node_id`).
+                field = (graphql_field.extensions or {}).get(DEFINITION_BACKREF)
+                if not isinstance(field, StrawberryField) or field.is_subscription:
                     continue
-                graphql_field = graphql_type.fields.get(
-                    self.config.name_converter.from_field(field)
-                )
-                guards = [e for e in field.extensions if isinstance(e, PermissionExtension)]
-                if graphql_field is None or len(field.extensions) != 1 or len(guards) != 1:
-                    continue
-                (allowed,) = guards[0].permissions
-                graphql_field.resolve = _guarded_attribute(allowed, field.python_name)
+                allowed = _only_permission(field)
+                if rule_of(field.metadata) is not None and allowed is not None:
+                    if field.base_resolver is None:
+                        graphql_field.resolve = _guarded_attribute(allowed, field.python_name)
+                        continue
+                elif field.extensions or field.python_name not in STRUCTURAL_FIELDS:
+                    continue  # another extension (or an unruled field): Strawberry's path
+                resolver = field.base_resolver
+                if resolver is not None and not handlers and callable(resolver.wrapped_func):
+                    graphql_field.resolve = _guarded_resolver(allowed, field, self)
 
     def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
         """Errors are logged by the HTTP layer (unexpected ones only, with the request id)."""
@@ -113,14 +123,92 @@ class RoleSchema(strawberry.Schema):
         return described_field
 
 
-def _guarded_attribute(allowed: Any, name: str) -> Callable[..., Any]:
+def _only_permission(field: StrawberryField) -> Allowed | None:
+    """The field's permission class when its only extension is the permission extension
+    `fields.field` gives it (one `Allowed`, failing loudly); None otherwise."""
+    if len(field.extensions) != 1:
+        return None
+    (extension,) = field.extensions
+    if not isinstance(extension, PermissionExtension) or extension.fail_silently:
+        return None
+    if len(extension.permissions) != 1 or not isinstance(extension.permissions[0], Allowed):
+        return None
+    return extension.permissions[0]
+
+
+def _guarded_attribute(allowed: Allowed, name: str) -> Callable[..., Any]:
     check = allowed.has_permission
 
     def resolve(source: Any, info: Any) -> Any:
         check(source, info)  # raises the field's coded error when the viewer may not
         return getattr(source, name)
 
+    resolve._is_default = True  # type: ignore[attr-defined]  # as Strawberry marks plain fields
     return resolve
+
+
+def _structural(source: Any, info: Any) -> bool:
+    return True  # relay's `id`: decided where its object was loaded
+
+
+async def _raise(error: Exception) -> Any:
+    raise error
+
+
+def _guarded_resolver(
+    allowed: Allowed | None, field: StrawberryField, schema: strawberry.Schema
+) -> Callable[..., Any]:
+    """What Strawberry's resolver with the permission extension does, in one call: convert the
+    arguments, check the permission, call the resolver. An async field's refusal (or failure
+    before its resolver runs) still comes out of an awaitable, where Strawberry's coroutine
+    raised it; its resolver's own coroutine is returned to graphql-core unwrapped."""
+    check = allowed.has_permission if allowed is not None else _structural
+    resolver = field.base_resolver
+    assert resolver is not None
+    call = cast("Callable[..., Any]", resolver.wrapped_func)  # bound, callable (checked)
+    info_class = schema.config.info_class
+    with_arguments = bool(field.arguments)
+    with_self = resolver.self_parameter is not None
+    info_name = resolver.info_parameter.name if resolver.info_parameter else None
+    parent_names = tuple(
+        parameter.name
+        for parameter in (resolver.parent_parameter, resolver.root_parameter)
+        if parameter is not None
+    )
+
+    def arguments(source: Any, info: Any, kwargs: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        if with_arguments:  # converted by Strawberry (inputs, enums, ids, names)
+            return get_arguments(
+                field=field,
+                source=source,
+                info=info_class(_raw_info=info, _field=field),
+                kwargs=kwargs,
+                config=schema.config,
+                scalar_registry=schema.schema_converter.scalar_registry,
+            )
+        resolver_kwargs: dict[str, Any] = {}
+        for name in parent_names:
+            resolver_kwargs[name] = source
+        if info_name is not None:
+            resolver_kwargs[info_name] = info_class(_raw_info=info, _field=field)
+        return ((source,) if with_self else ()), resolver_kwargs
+
+    def resolve(source: Any, info: Any, **kwargs: Any) -> Any:
+        args, resolver_kwargs = arguments(source, info, kwargs)
+        check(source, info)  # raises the field's coded error when the viewer may not
+        return call(*args, **resolver_kwargs)
+
+    def resolve_async(source: Any, info: Any, **kwargs: Any) -> Any:
+        try:
+            args, resolver_kwargs = arguments(source, info, kwargs)
+            check(source, info)
+            return call(*args, **resolver_kwargs)
+        except Exception as error:  # handed on, in an awaitable
+            return _raise(error)
+
+    chosen = resolve_async if field.is_async else resolve
+    chosen._is_default = False  # type: ignore[attr-defined]
+    return chosen
 
 
 def _build(role: SchemaRole | None, *, suggestions: bool = False) -> RoleSchema:
@@ -138,7 +226,12 @@ def _build(role: SchemaRole | None, *, suggestions: bool = False) -> RoleSchema:
         # The limits first (they set the parser's token limit and measure before validating).
         # Clients send the same few documents again and again: parse and validate each once;
         # the validation cache is keyed by the GraphQL schema too, so roles never share results.
-        extensions=[QueryLimits, lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE)],
+        # Tracing (only when configured, gql_portal/tracing.py) before them: it only observes.
+        extensions=[
+            *tracing_extensions(),
+            QueryLimits,
+            lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
+        ],
     )
 
 
