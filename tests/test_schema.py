@@ -128,3 +128,50 @@ async def test_outside_development_mode_no_field_is_suggested(api: Api) -> None:
     development = role_schema(SchemaRole.PUBLIC, suggestions=True)
     hinted = await development.execute("{ viewer { contxt } }")
     assert hinted.errors and "Did you mean" in hinted.errors[0].message
+
+
+# Modules that define GraphQL types (the rest build, wire or measure them).
+TYPE_MODULES = sorted(
+    path.stem
+    for path in (REPO / "gql_portal" / "schema").glob("*.py")
+    if path.stem not in {"__init__", "build", "fields", "limits", "relay", "root", "scalars"}
+)
+
+# One interpreter that has imported the third-party libraries (most of the start-up time) forks
+# a child per module: the child imports that module first, then builds every role's schema.
+BUILD_AFTER_EACH = """
+import importlib, os, sys
+import graphql, sqlalchemy.ext.asyncio, sqlalchemy.orm, starlette.applications, strawberry.relay
+failed = []
+for name in sys.argv[1:]:
+    pid = os.fork()
+    if pid == 0:
+        try:
+            importlib.import_module("gql_portal.schema." + name)
+            from gql_portal.permissions.roles import SchemaRole
+            from gql_portal.schema.build import role_schema
+            for role in SchemaRole:
+                role_schema(role)
+        except Exception as error:
+            print(name, type(error).__name__, error, flush=True)
+            os._exit(1)
+        os._exit(0)
+    _, status = os.waitpid(pid, 0)
+    if status != 0:
+        failed.append(name)
+sys.exit(1 if failed else 0)
+"""
+
+
+def test_the_schemas_build_whichever_domain_module_is_imported_first() -> None:
+    """An enum shared by two domains must be registered once, by one module that the other
+    imports: otherwise importing the other first (as a script or a benchmark may) defines the
+    type twice and the schema cannot be built."""
+    result = subprocess.run(
+        [sys.executable, "-c", BUILD_AFTER_EACH, *TYPE_MODULES],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr[-2000:]

@@ -11,6 +11,10 @@ from strawberry import relay
 from gql_portal.db import exports as db
 from gql_portal.domain.expenses import ExpenseStatus
 from gql_portal.permissions.rules import ExportRule, Structural
+
+# The expenses domain registers the ExpenseStatus enum that the expenses export filters by: one
+# definition, whichever module is imported first.
+from gql_portal.schema import expenses as _expenses_schema  # noqa: F401
 from gql_portal.schema.fields import field, resolver_field
 
 if TYPE_CHECKING:

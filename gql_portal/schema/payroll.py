@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
-from strawberry.types.enum import has_enum_definition
 
 from gql_portal.db import payroll as db
 from gql_portal.domain import payroll as domain
@@ -15,6 +14,10 @@ from gql_portal.domain.time import Unit
 from gql_portal.permissions.matrix import Area
 from gql_portal.permissions.rules import AreaRule, Structural
 from gql_portal.resolvers.common import Ctx
+
+# The time domain registers the Unit enum that payroll lines share: one definition, whichever
+# module is imported first (two would be a DuplicatedTypeName when the schema is built).
+from gql_portal.schema import time as _time_schema  # noqa: F401
 from gql_portal.schema.fields import field, resolver_field
 from gql_portal.schema.scalars import Money
 
@@ -29,8 +32,6 @@ strawberry.enum(
     "EXPORTED: handed to the payroll program.",
 )
 strawberry.enum(LineSource, name="PayrollLineSource", description="What a basis line comes from.")
-if not has_enum_definition(Unit):  # the time domain registers it too; either is the same enum
-    strawberry.enum(Unit, description="What a quantity counts.")
 
 BASIS = AreaRule(Area.PAYROLL_BASIS)
 STRUCTURAL = Structural()
