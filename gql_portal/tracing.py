@@ -29,6 +29,7 @@ import asyncio
 import logging
 import os
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from inspect import isawaitable
 from typing import TYPE_CHECKING, Any
 
@@ -276,12 +277,8 @@ class GraphQLTracing(SchemaExtension):
             role = getattr(getattr(access, "role", None), "value", None)
             if isinstance(role, str):
                 span.set_attribute("gql_portal.viewer.role", role)
-            try:
+            with _marked_on_error(span):
                 yield
-            except BaseException as error:
-                span.set_status(Status(StatusCode.ERROR))
-                span.set_attribute("error.type", type(error).__qualname__)
-                raise
             self._describe(span)
 
     def _describe(self, span: trace.Span) -> None:
@@ -322,15 +319,24 @@ def _step(name: str) -> Iterator[None]:
     if tracer is None:
         yield
         return
-    with tracer.start_as_current_span(
-        name, record_exception=False, set_status_on_exception=False
-    ) as span:
-        try:
-            yield
-        except BaseException as error:
-            span.set_status(Status(StatusCode.ERROR))
-            span.set_attribute("error.type", type(error).__qualname__)
-            raise
+    with (
+        tracer.start_as_current_span(
+            name, record_exception=False, set_status_on_exception=False
+        ) as span,
+        _marked_on_error(span),
+    ):
+        yield
+
+
+@contextmanager
+def _marked_on_error(span: trace.Span) -> Iterator[None]:
+    """An exception marks the span as failed with its type only (a message may carry input)."""
+    try:
+        yield
+    except BaseException as error:
+        span.set_status(Status(StatusCode.ERROR))
+        span.set_attribute("error.type", type(error).__qualname__)
+        raise
 
 
 # -- resolvers ----------------------------------------------------------------------------------
