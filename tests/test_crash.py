@@ -33,6 +33,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from gql_portal.clock import Clock
+from gql_portal.clock import Clock, FrozenClock
 from gql_portal.db.accounts import Membership, User
 from gql_portal.db.engine import Database
 from gql_portal.db.exports import Export, ExportFormat, ExportKind, ExportState
@@ -693,3 +694,33 @@ async def test_recovery_fails_running_exports_nobody_owns_and_clears_what_no_job
         f"{queued.id}.lock",
         "notes.txt",
     }
+
+
+async def test_an_export_still_queued_minutes_after_its_mutation_is_failed(
+    factory: Factory, database: Database, runtime: Runtime, clock: FrozenClock
+) -> None:
+    """The process died between the mutation's commit and the job's start: nothing will ever
+    run it, and the client should be told to export again."""
+    company = await factory.company()
+    async with database.transaction() as session:
+        stuck = Export(
+            company_id=company.id,
+            kind=ExportKind.PAYROLL_BASIS,
+            format=ExportFormat.PAXML,
+            area=Area.PAYROLL_BASIS,
+            state=ExportState.QUEUED,
+            progress=0,
+            options={},
+            summary={},
+            created_at=clock.now(),
+        )
+        session.add(stuck)
+    clock.advance(timedelta(seconds=90))
+    assert await recover_interrupted_exports(runtime) == 0  # its job may still be starting
+    clock.advance(timedelta(seconds=60))
+    assert await recover_interrupted_exports(runtime) == 1
+    async with database.session() as session:
+        state, error = (
+            await session.execute(select(Export.state, Export.error).where(Export.id == stuck.id))
+        ).one()
+    assert state is ExportState.FAILED and (error or "").startswith("INTERRUPTED")

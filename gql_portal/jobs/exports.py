@@ -26,7 +26,7 @@ from typing import Any, BinaryIO, TypeVar
 
 import anyio.from_thread
 import anyio.to_thread
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_portal.context import RequestContext
@@ -52,6 +52,9 @@ SUMMARY_NAME = "utlagg.csv"
 MANIFEST_NAME = "manifest.csv"
 # A RUNNING export whose heartbeat is older than this was cut short (the job beats every chunk).
 STALE_AFTER = timedelta(minutes=10)
+# A job starts (QUEUED → RUNNING) right after its mutation commits; an export still QUEUED after
+# this long lost its process in between.
+QUEUED_STALE_AFTER = timedelta(minutes=2)
 T = TypeVar("T")
 
 
@@ -767,8 +770,9 @@ async def recover_interrupted_exports(runtime: Runtime) -> int:
 
     An export was interrupted when it is RUNNING and no process holds its owner file (its job's
     process ended, even by SIGKILL: found at once), or when its heartbeat (or its creation) is
-    older than STALE_AFTER. A starting worker thus leaves the running exports of other workers
-    alone."""
+    older than STALE_AFTER, or when it is still QUEUED after QUEUED_STALE_AFTER (its process
+    died between the mutation's commit and the job's start). A starting worker thus leaves the
+    running exports of other workers alone."""
     now = runtime.clock.now()
     cutoff = now - STALE_AFTER
     async with runtime.database.session() as session:
@@ -789,6 +793,10 @@ async def recover_interrupted_exports(runtime: Runtime) -> int:
                         or_(
                             func.coalesce(Export.heartbeat_at, Export.created_at) < cutoff,
                             Export.id.in_(list(ownerless)),
+                            and_(
+                                Export.state == ExportState.QUEUED,
+                                Export.created_at < now - QUEUED_STALE_AFTER,
+                            ),
                         ),
                     )
                 )
