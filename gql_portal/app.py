@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
 import orjson
 from graphql import GraphQLError
 from starlette.applications import Starlette
@@ -376,6 +377,8 @@ def create_app(runtime: Runtime) -> Starlette:
         worker = None
         # Exports cut short by a stopped worker: now, and every minute (another worker may die).
         await recover_interrupted_exports(runtime)
+        # Upload temp files a killed worker left (a walk of the storage folder, off the loop).
+        runtime.jobs.spawn(anyio.to_thread.run_sync(runtime.storage.sweep_partials), "sweep")
         sweeper = runtime.jobs.every(60.0, lambda: recover_interrupted_exports(runtime), "sweep")
         # What this worker charged to the cost budgets, shared with the other workers.
         budget_flusher = runtime.jobs.every(1.0, runtime.budgets.flush, "budgets")

@@ -54,7 +54,7 @@ from gql_portal.jobs.exports import owner_path, recover_interrupted_exports
 from gql_portal.permissions.matrix import Area
 from gql_portal.resolvers.payroll import freeze_basis
 from gql_portal.runtime import Runtime
-from gql_portal.storage import Storage
+from gql_portal.storage import PARTIAL_PREFIX, Storage
 from tests.factories import Factory, gid
 
 sqlite_only = pytest.mark.skipif(
@@ -724,3 +724,23 @@ async def test_an_export_still_queued_minutes_after_its_mutation_is_failed(
             await session.execute(select(Export.state, Export.error).where(Export.id == stuck.id))
         ).one()
     assert state is ExportState.FAILED and (error or "").startswith("INTERRUPTED")
+
+
+def test_upload_temp_files_a_dead_process_left_are_swept(tmp_path: Path) -> None:
+    """Receipts are written to a temporary name and renamed: a worker killed in between leaves
+    the temporary file, which the next start removes once it is clearly nobody's (an hour)."""
+    storage = Storage(tmp_path)
+    stored = storage.put("receipts", 7, b"%PDF-1.7 kvitto", ".pdf")
+    folder = storage.path(stored.storage_key).parent
+    assert [path.name for path in folder.iterdir()] == [Path(stored.storage_key).name]
+    stale = folder / f"{PARTIAL_PREFIX}abc123"
+    stale.write_bytes(b"%PDF-1.7 half")
+    hour_ago = time.time() - 3700
+    os.utime(stale, (hour_ago, hour_ago))
+    fresh = folder / f"{PARTIAL_PREFIX}def456"  # a write in progress in another worker
+    fresh.write_bytes(b"%PDF")
+    assert storage.sweep_partials() == 1
+    assert sorted(path.name for path in folder.iterdir()) == sorted(
+        [Path(stored.storage_key).name, fresh.name]
+    )
+    assert storage.read(stored.storage_key) == b"%PDF-1.7 kvitto"
