@@ -83,7 +83,7 @@ def test_the_limit_answers_the_same(measured: dict[str, dict[str, Any]], scenari
 STATEMENTS = {
     "viewer": {"Viewer": 1},
     "client_board": {"ClientBoard": 9},
-    "client_employees": {"ClientEmployees": 10},
+    "client_employees": {"ClientEmployees": 7},
     "payroll_basis": {"PayrollBasis": 9},
     "write_mix": {"ReportTime": 5, "SubmitExpense": 3},
 }

@@ -3,11 +3,13 @@ their payroll stands, a page at a time, in a fixed number of SQL statements."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 import strawberry
 from sqlalchemy import distinct, exists, func, or_, select
+from strawberry.dataloader import DataLoader
 
 from gql_portal.context import RequestContext
 from gql_portal.db.accounts import Company
@@ -22,7 +24,7 @@ from gql_portal.permissions.matrix import Area
 from gql_portal.permissions.rules import PartnerPortal
 from gql_portal.resolvers.collaborations import collaboration_nodes
 from gql_portal.resolvers.common import Ctx
-from gql_portal.resolvers.loading import paginate
+from gql_portal.resolvers.loading import paginate, request_loader
 from gql_portal.schema import portal as gql
 from gql_portal.schema.accounts import Company as CompanyType
 from gql_portal.schema.fields import field
@@ -82,6 +84,20 @@ async def payroll_statuses(
     return statuses
 
 
+async def client_payroll_status(ctx: RequestContext, company_id: int) -> gql.ClientPayrollStatus:
+    """A client's payroll status in the current period, loaded for every client of the page
+    together (payroll_statuses), and only when a query asks for it."""
+    start, end = month_period(ctx.clock.today())
+
+    async def load(company_ids: Sequence[int]) -> list[gql.ClientPayrollStatus]:
+        statuses = await payroll_statuses(ctx, list(company_ids), start, end)
+        return [statuses[company_id] for company_id in company_ids]
+
+    loader = request_loader(ctx, ("client_payroll_status", start), lambda: DataLoader(load))
+    status: gql.ClientPayrollStatus = await loader.load(company_id)
+    return status
+
+
 async def clients(
     info: Ctx,
     first: int | None = None,
@@ -93,7 +109,7 @@ async def clients(
     """The firm's clients with an ACTIVE collaboration; filter by level, name or number, and
     the state of the current payroll period."""
     ctx = info.context
-    start, end = month_period(ctx.clock.today())
+    start, _ = month_period(ctx.clock.today())
     statement = select(Collaboration).where(Collaboration.state == CollaborationState.ACTIVE)
     if level is not None:
         statement = statement.where(Collaboration.level == level)
@@ -121,7 +137,6 @@ async def clients(
     )
     rows: list[Collaboration] = [edge.node for edge in page.edges]
     company_ids = [row.company_id for row in rows]
-    statuses = await payroll_statuses(ctx, company_ids, start, end)
     async with ctx.database.session() as session:  # the parties' names: part of the record
         collaborations = await collaboration_nodes(session, rows)
         companies = {
@@ -135,7 +150,6 @@ async def clients(
             company=CompanyType.from_row(companies[row.company_id]),
             collaboration=collaboration,
             payroll_program=companies[row.company_id].payroll_program,
-            payroll_status=statuses[row.company_id],
         )
     return page
 

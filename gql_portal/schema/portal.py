@@ -46,7 +46,13 @@ class PortalClient:
         "needs a FULL collaboration, whose firm activates the integration inside the client's "
         "company.",
     )
-    payroll_status: ClientPayrollStatus = field(PAYROLL)
+
+    @resolver_field(PAYROLL)
+    async def payroll_status(self, info: strawberry.Info) -> ClientPayrollStatus:
+        # Read only when asked for, then for every client of the page at once.
+        from gql_portal.resolvers.portal import client_payroll_status
+
+        return await client_payroll_status(info.context, self.company_id)
 
     @resolver_field(
         AreaRule(Area.EMPLOYEE_CONTACT),
