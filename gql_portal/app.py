@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,14 +19,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from strawberry.relay.types import GlobalIDValueError
 
 from gql_portal import files, graphiql, pages, uploads
 from gql_portal.auth import SESSION_COOKIE, access_for_token
 from gql_portal.budgets import Refusal
 from gql_portal.context import RequestContext
 from gql_portal.db.migrate import pending_revisions
-from gql_portal.errors import AppError, Code
+from gql_portal.errors import TOKEN_LIMIT_MESSAGE, Code, coded_extensions
 from gql_portal.observability import metrics, observe_request
 from gql_portal.resolvers.audit import flush_partner_reads
 from gql_portal.runtime import Runtime
@@ -55,10 +53,6 @@ async def read_body(request: Request, limit: int) -> bytes | None:
         chunks.append(chunk)
     return b"".join(chunks)
 
-
-# graphql-core's "Variable '$input' has invalid value at .vatRate: ..." (3.3) or
-# "... got invalid value 'x' at 'input.vatRate'; ..." (3.2).
-_VARIABLE_PATH = re.compile(r"invalid value.*? at '?\.?([A-Za-z_][\w.\[\]]*)")
 
 # What a configured frontend may send cross-origin: JSON, a bearer token, and the headers that
 # make multipart uploads preflighted (uploads.py).
@@ -103,53 +97,18 @@ def session_token(request: Request) -> str | None:
     return request.cookies.get(SESSION_COOKIE)
 
 
-# graphql-core's own words when the parser stops at its token limit.
-TOKEN_LIMIT_MESSAGE = "Syntax Error: Document contains more than"
-
-
 def format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
     """Coded errors pass through; anything unexpected is masked (no stack, SQL or paths)."""
-    original = error.original_error
-    formatted = error.formatted
-    if original is None:  # the document did not parse or validate against the role's schema
-        extensions = dict(formatted.get("extensions") or {})
+    extensions = coded_extensions(error)
+    if extensions is not None:
         if error.message.startswith(TOKEN_LIMIT_MESSAGE):
-            extensions["code"] = Code.QUERY_TOO_COMPLEX.value
             extensions["limit"] = MAX_TOKENS
-        extensions.setdefault(
-            "code", "GRAPHQL_VALIDATION_FAILED" if error.nodes else "GRAPHQL_PARSE_FAILED"
-        )
+        formatted = error.formatted
         formatted["extensions"] = {**extensions, "requestId": request_id}
         return dict(formatted)
-    if isinstance(original, AppError):
-        formatted["extensions"] = {**original.extensions, "requestId": request_id}
-        return dict(formatted)
-    cause: BaseException = original
-    while isinstance(cause, GraphQLError) and cause.original_error is not None:
-        cause = cause.original_error
-    if isinstance(cause, GlobalIDValueError):
-        # A malformed Relay id in an argument: the client's input, not our failure.
-        formatted["extensions"] = {
-            "code": Code.BAD_USER_INPUT.value,
-            "reason": "INVALID_ID",
-            "requestId": request_id,
-        }
-        return dict(formatted)
-    if error.path is None and isinstance(cause, ValueError | TypeError):
-        # A variable that a scalar refused before execution began: the message is the
-        # scalar's own ("Variable '$input' got invalid value ...; an amount has at most two
-        # decimals"), about the client's input, never about our internals.
-        coded: dict[str, Any] = {
-            "code": Code.BAD_USER_INPUT.value,
-            "reason": "INVALID_VALUE",
-            "requestId": request_id,
-        }
-        located = _VARIABLE_PATH.search(error.message)
-        if located:
-            coded["field"] = located.group(1).split(".")[-1]
-        formatted["extensions"] = coded
-        return dict(formatted)
-    log.error("unexpected error in %s (request %s)", error.path, request_id, exc_info=original)
+    log.error(
+        "unexpected error in %s (request %s)", error.path, request_id, exc_info=error.original_error
+    )
     masked: dict[str, Any] = {
         "message": "Internal server error",
         "extensions": {"code": Code.INTERNAL_SERVER_ERROR.value, "requestId": request_id},

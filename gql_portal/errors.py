@@ -5,8 +5,12 @@ Resolvers raise these; the HTTP layer passes them through unmasked and masks eve
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Any
+
+from graphql import GraphQLError
+from strawberry.relay.types import GlobalIDValueError
 
 
 class Code(StrEnum):
@@ -83,3 +87,44 @@ class Problems:
     def raise_if_any(self) -> None:
         if self.items:
             raise BadInput(self.items)
+
+
+# graphql-core's own words when the parser stops at its token limit.
+TOKEN_LIMIT_MESSAGE = "Syntax Error: Document contains more than"
+
+# graphql-core's "Variable '$input' has invalid value at .vatRate: ..." (3.3) or
+# "... got invalid value 'x' at 'input.vatRate'; ..." (3.2).
+_VARIABLE_PATH = re.compile(r"invalid value.*? at '?\.?([A-Za-z_][\w.\[\]]*)")
+
+
+def coded_extensions(error: GraphQLError) -> dict[str, Any] | None:
+    """The extensions (`code` and details) of an error about the request, or of one we raised
+    on purpose; None for an unexpected failure, which the answer masks and the log records.
+    The one place that tells them apart (the HTTP answer and the traces both ask here)."""
+    original = error.original_error
+    if original is None:  # the document did not parse or validate against the role's schema
+        extensions = dict(error.extensions or {})
+        if error.message.startswith(TOKEN_LIMIT_MESSAGE):
+            extensions["code"] = Code.QUERY_TOO_COMPLEX.value
+        extensions.setdefault(
+            "code", "GRAPHQL_VALIDATION_FAILED" if error.nodes else "GRAPHQL_PARSE_FAILED"
+        )
+        return extensions
+    cause: BaseException = original
+    while isinstance(cause, GraphQLError) and cause.original_error is not None:
+        cause = cause.original_error
+    if isinstance(cause, AppError):
+        return dict(cause.extensions)
+    if isinstance(cause, GlobalIDValueError):
+        # A malformed Relay id in an argument: the client's input, not our failure.
+        return {"code": Code.BAD_USER_INPUT.value, "reason": "INVALID_ID"}
+    if error.path is None and isinstance(cause, ValueError | TypeError):
+        # A variable that a scalar refused before execution began: the message is the
+        # scalar's own ("Variable '$input' got invalid value ...; an amount has at most two
+        # decimals"), about the client's input, never about our internals.
+        coded: dict[str, Any] = {"code": Code.BAD_USER_INPUT.value, "reason": "INVALID_VALUE"}
+        located = _VARIABLE_PATH.search(error.message)
+        if located:
+            coded["field"] = located.group(1).split(".")[-1]
+        return coded
+    return None

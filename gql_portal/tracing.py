@@ -41,10 +41,9 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
-from strawberry.relay.types import GlobalIDValueError
 from strawberry.types.base import StrawberryObjectDefinition
 
-from gql_portal.errors import AppError, Code
+from gql_portal.errors import AppError, Code, coded_extensions
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
@@ -210,39 +209,26 @@ class TracingMiddleware:
                             span.set_attribute("gql_portal.request_id", value.decode("latin-1"))
                 await send(message)
 
-            try:
+            with _marked_on_error(span):
                 await self.app(scope, receive, send_traced)
-            except BaseException as error:
-                span.set_status(Status(StatusCode.ERROR))
-                span.set_attribute("error.type", type(error).__qualname__)
-                raise
 
 
 # -- the GraphQL operation ----------------------------------------------------------------------
 
 
 def error_code(error: BaseException) -> str:
-    """Our code for an error (as the HTTP layer's answer names it, or the exception's class for
-    an unexpected one): never its message, which can quote the input."""
-    original: BaseException | None = error
-    located = False
-    while isinstance(original, GraphQLError):
-        located = located or bool(original.path)
-        if original.original_error is None:
-            code = (original.extensions or {}).get("code")
-            if isinstance(code, str):
-                return code
-            return "GRAPHQL_VALIDATION_FAILED" if original.nodes else "GRAPHQL_PARSE_FAILED"
-        original = original.original_error
-    if isinstance(original, AppError):
-        return original.code.value
-    if isinstance(original, GlobalIDValueError) or (
-        not located
-        and isinstance(error, GraphQLError)
-        and isinstance(original, ValueError | TypeError)
-    ):
-        return Code.BAD_USER_INPUT.value  # a malformed id, or a variable a scalar refused
-    return type(original).__qualname__
+    """Our code for an error, as the HTTP answer names it (gql_portal.errors.coded_extensions),
+    or the class of an unexpected one's cause: never its message, which can quote the input."""
+    if isinstance(error, AppError):
+        return error.code.value
+    if isinstance(error, GraphQLError):
+        extensions = coded_extensions(error)
+        if extensions is not None:
+            return str(extensions["code"])
+    cause: BaseException = error
+    while isinstance(cause, GraphQLError) and cause.original_error is not None:
+        cause = cause.original_error
+    return type(cause).__qualname__
 
 
 # Codes of answers the service meant to give; anything else marks the span as failed.

@@ -50,16 +50,13 @@ def row_criteria(
     return condition
 
 
-def reaches(
-    access: Access, model: type[CompanyOwned], op: Op, company_id: int, own: bool
-) -> bool | None:
-    """`row_criteria` decided in Python for one row already in hand (of `company_id`; `own`:
-    whether `model.own_rows` holds for it), so that a caller need not read it back. None where
-    only SQL can decide (a firm's own rows in the portal)."""
+def reaches(access: Access, model: type[CompanyOwned], op: Op, company_id: int, own: bool) -> bool:
+    """`row_criteria` for one row already in hand (of `company_id`; `own`: whether
+    `model.own_rows` holds for it), so that a caller need not read it back. False also where
+    only SQL can decide (a firm's own rows in the portal): the caller reads, or refuses."""
     if access.role is SchemaRole.PARTNER_PORTAL and model.firm_rows(access) is not None:
-        return None
-    scope = access.row_scope(model.__area__, op)
-    return company_id in scope.companies and (own or not scope.own_only)
+        return False
+    return access.row_scope(model.__area__, op).admits(company_id, own)
 
 
 @lru_cache(maxsize=512)

@@ -99,6 +99,11 @@ class RowScope:
     def __bool__(self) -> bool:
         return bool(self.companies)
 
+    def admits(self, company_id: int, own: bool) -> bool:
+        """Whether one row is in the scope: its company is, and (with own-only reach) it is the
+        viewer's own. The row filter (db/scope.py) says the same in SQL."""
+        return company_id in self.companies and (own or not self.own_only)
+
 
 NOWHERE = RowScope(frozenset())
 ANONYMOUS = Access()
