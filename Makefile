@@ -35,6 +35,7 @@ lint: install
 
 schema: install
 	$(BIN)/gql-portal export-schema > schema.graphql
+	$(BIN)/python -m gql_portal.permissions.document > docs/permissions.md
 	for role in PUBLIC COMPANY_ADMIN EMPLOYEE PARTNER_PORTAL; do \
 	  $(BIN)/gql-portal export-schema --role $$role > tests/golden/schema.$$role.graphql; done
 

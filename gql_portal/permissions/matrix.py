@@ -1,6 +1,6 @@
 """The permission matrix: which actor reaches which area of a client's data, and how far.
 
-This table is the single source of truth (DESIGN.md, "Areas: the permission matrix"). The per-role
+This table is the single source of truth (docs/permissions.md is written from it). The per-role
 schemas, every field's permission class and the row scoping of the data layer are all derived
 from it; nothing else in the code decides access.
 """
