@@ -111,6 +111,8 @@ COLLABORATION_EVENTS_SV = {
     "DECLINED": "Förfrågan om samarbete mellan {firm} och {client} har avböjts.",
     "LEVEL_CHANGED": "Behörigheten i samarbetet mellan {firm} och {client} är nu {level}.",
     "LEVEL_REQUESTED": "{firm} ber om att få behörigheten {level} hos {client}.",
+    "LEVEL_ACCEPTED": "{client} har godkänt att {firm} får behörigheten {level}.",
+    "LEVEL_DECLINED": "{client} har avböjt ändrad behörighet; {firm} har kvar {level}.",
     "ENDED": "Samarbetet mellan {firm} och {client} har avslutats.",
 }
 LEVEL_SV = {"FULL": "fullständig åtkomst", "LIMITED": "begränsad åtkomst"}

@@ -25,6 +25,8 @@ INVITE = f"""mutation($n: String!, $l: AccessLevel!) {{ inviteFirm(organisationN
 REQUEST = f"""mutation($n: String!, $l: AccessLevel!) {{ requestCollaboration(organisationNumber: $n, level: $l) {{ collaboration {{ {COLLABORATION} }} }} }}"""
 ACCEPT = f"""mutation($id: ID!, $l: AccessLevel) {{ acceptCollaboration(id: $id, level: $l) {{ collaboration {{ {COLLABORATION} }} }} }}"""
 CHANGE = f"""mutation($id: ID!, $l: AccessLevel!) {{ changeCollaborationLevel(id: $id, level: $l) {{ collaboration {{ {COLLABORATION} }} }} }}"""
+DECLINE = f"""mutation($id: ID!) {{ declineCollaboration(id: $id) {{ collaboration {{ {COLLABORATION} requestedLevel }} }} }}"""
+REQUEST_LEVEL = f"""mutation($id: ID!, $l: AccessLevel!) {{ requestLevelChange(id: $id, level: $l) {{ collaboration {{ {COLLABORATION} requestedLevel }} }} }}"""
 END = f"""mutation($id: ID!) {{ endCollaboration(id: $id) {{ collaboration {{ {COLLABORATION} }} }} }}"""
 LIST = f"""{{ collaborations {{ {COLLABORATION} }} }}"""
 ENTER = """mutation($id: ID!) { enterClientCompany(clientId: $id) { viewer { context role company { name } } } }"""
@@ -47,6 +49,7 @@ class Setting:
         client_number: str,
         employee_id: int,
         firm_id: int,
+        firm_email: str,
     ) -> None:
         self.firm_token = firm_token
         self.firm_number = firm_number
@@ -55,6 +58,7 @@ class Setting:
         self.client_number = client_number
         self.employee_id = employee_id
         self.firm_id = firm_id
+        self.firm_email = firm_email
 
 
 async def setting(factory: Factory) -> Setting:
@@ -72,6 +76,7 @@ async def setting(factory: Factory) -> Setting:
         format_organisation_number(client.organisation_number),
         employee.id,
         firm.id,
+        firm_user.email,
     )
 
 
@@ -507,3 +512,153 @@ async def test_the_board_lists_every_clients_employees_in_the_same_number_of_sta
             .where(AuditEvent.action == "PARTNER_READ", AuditEvent.area == "EMPLOYEE_SALARY")
         )
     assert reads == 2 * 3 + 7 * 3  # per request and employee: the first board, then the second
+
+
+ACCEPT_LEVEL = f"""mutation($id: ID!, $l: AccessLevel) {{ acceptCollaboration(id: $id, level: $l) {{ collaboration {{ {COLLABORATION} requestedLevel }} }} }}"""
+
+
+async def _active_with_level_request(api: Api, s: Setting, level: str, requested: str) -> str:
+    """An ACTIVE collaboration at `level` (the client invited, the firm accepted) on which the
+    firm asked for `requested`; its id."""
+    invited = collaboration_of(
+        await api(INVITE, {"n": s.firm_number, "l": level}, token=s.client_token), "inviteFirm"
+    )
+    collaboration_of(
+        await api(ACCEPT, {"id": invited["id"]}, token=s.firm_token), "acceptCollaboration"
+    )
+    asked = collaboration_of(
+        await api(REQUEST_LEVEL, {"id": invited["id"], "l": requested}, token=s.firm_token),
+        "requestLevelChange",
+    )
+    assert (asked["state"], asked["level"], asked["requestedLevel"]) == ("ACTIVE", level, requested)
+    return str(invited["id"])
+
+
+async def _level_answers(database: Database, action: str) -> list[AuditEvent]:
+    async with database.session() as session:
+        return list(
+            (
+                await session.scalars(
+                    select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+                )
+            ).all()
+        )
+
+
+async def test_the_client_admin_accepts_the_firms_level_request(
+    api: Api, factory: Factory, database: Database
+) -> None:
+    s = await setting(factory)
+    collaboration_id = await _active_with_level_request(api, s, "LIMITED", "FULL")
+
+    # The firm cannot answer its own request, neither way.
+    for mutation in (ACCEPT_LEVEL, DECLINE):
+        refused = only_error(await api(mutation, {"id": collaboration_id}, token=s.firm_token))
+        assert (refused["code"], refused["area"], refused["field"]) == (
+            "FORBIDDEN",
+            "COLLABORATIONS",
+            "id",
+        )
+    # Accepting applies the requested level, not another one.
+    other = only_error(
+        await api(ACCEPT_LEVEL, {"id": collaboration_id, "l": "LIMITED"}, token=s.client_token)
+    )
+    assert (other["code"], other["field"], other["reason"]) == (
+        "BAD_USER_INPUT",
+        "level",
+        "NOT_REQUESTED",
+    )
+    assert await _level_answers(database, "COLLABORATION_LEVEL_ACCEPTED") == []
+
+    accepted = collaboration_of(
+        await api(ACCEPT_LEVEL, {"id": collaboration_id}, token=s.client_token),
+        "acceptCollaboration",
+    )
+    assert (accepted["state"], accepted["level"], accepted["requestedLevel"]) == (
+        "ACTIVE",
+        "FULL",
+        None,
+    )
+    assert accepted["canEnterCompany"] is True
+    # From the firm's next request on, FULL: it logs in to the client's company.
+    entered = await api(ENTER, {"id": gid("Company", s.client_id)}, token=s.firm_token)
+    assert entered["data"]["enterClientCompany"]["viewer"]["role"] == "ADMIN"
+
+    [mail] = [m for m in await outbox(database) if m.kind == "COLLABORATION_LEVEL_ACCEPTED"]
+    assert mail.to_address == s.firm_email and mail.company_id == s.firm_id
+    assert "Kunden AB har godkänt att Byrån AB får behörigheten fullständig åtkomst" in (
+        mail.body_text
+    )
+    events = await _level_answers(database, "COLLABORATION_LEVEL_ACCEPTED")
+    assert sorted(event.company_id for event in events) == sorted([s.client_id, s.firm_id])
+    assert all(
+        (e.area, e.details["level"], e.details["requested_level"], e.details["state"])
+        == ("COLLABORATIONS", "FULL", "FULL", "ACTIVE")
+        for e in events
+    )
+
+    # Answered: nothing is pending any more, the answers are the usual ones again.
+    for mutation in (ACCEPT_LEVEL, DECLINE):
+        body = await api(mutation, {"id": collaboration_id}, token=s.client_token)
+        again = only_error(body)
+        assert (again["reason"], again["field"]) == ("NOT_PENDING", "id")
+        assert body["errors"][0]["message"] == "id: the collaboration is ACTIVE"
+
+
+async def test_the_client_admin_declines_the_firms_level_request(
+    api: Api, factory: Factory, database: Database
+) -> None:
+    s = await setting(factory)
+    collaboration_id = await _active_with_level_request(api, s, "LIMITED", "FULL")
+
+    declined = collaboration_of(
+        await api(DECLINE, {"id": collaboration_id}, token=s.client_token), "declineCollaboration"
+    )
+    assert (declined["state"], declined["level"], declined["requestedLevel"]) == (
+        "ACTIVE",
+        "LIMITED",
+        None,
+    )
+    # Still a LIMITED client of the firm: its employees, but not its company.
+    assert len((await api(EMPLOYEES, token=s.firm_token))["data"]["employees"]["edges"]) == 1
+    refused = only_error(await api(ENTER, {"id": gid("Company", s.client_id)}, token=s.firm_token))
+    assert refused["code"] == "FORBIDDEN"
+
+    [mail] = [m for m in await outbox(database) if m.kind == "COLLABORATION_LEVEL_DECLINED"]
+    assert mail.to_address == s.firm_email
+    assert "Kunden AB har avböjt ändrad behörighet; Byrån AB har kvar begränsad åtkomst" in (
+        mail.body_text
+    )
+    events = await _level_answers(database, "COLLABORATION_LEVEL_DECLINED")
+    assert sorted(event.company_id for event in events) == sorted([s.client_id, s.firm_id])
+    assert all(
+        (e.details["level"], e.details["requested_level"], e.details["state"])
+        == ("LIMITED", "FULL", "ACTIVE")
+        for e in events
+    )
+    # No request left to answer: declining an ACTIVE collaboration says so, as before.
+    body = await api(DECLINE, {"id": collaboration_id}, token=s.client_token)
+    again = only_error(body)
+    assert (again["code"], again["reason"]) == ("BAD_USER_INPUT", "NOT_PENDING")
+    assert body["errors"][0]["message"] == "id: the collaboration is ACTIVE"
+
+
+async def test_a_full_partner_inside_the_client_cannot_answer_its_own_level_request(
+    api: Api, factory: Factory, database: Database
+) -> None:
+    s = await setting(factory)
+    collaboration_id = await _active_with_level_request(api, s, "FULL", "LIMITED")
+    await api(ENTER, {"id": gid("Company", s.client_id)}, token=s.firm_token)
+    assert (await api(VIEWER, token=s.firm_token))["data"]["viewer"]["context"] == "COMPANY"
+    for mutation in (ACCEPT_LEVEL, DECLINE):
+        refused = only_error(await api(mutation, {"id": collaboration_id}, token=s.firm_token))
+        assert (refused["code"], refused["area"]) == ("FORBIDDEN", "COLLABORATIONS")
+    # Another firm's client admin does not see it at all.
+    stranger = await factory.admin(await factory.company("Främling AB"))
+    assert error_codes(await api(ACCEPT_LEVEL, {"id": collaboration_id}, token=stranger.token)) == [
+        "NOT_FOUND"
+    ]
+    [row] = (await api(LIST, token=s.client_token))["data"]["collaborations"]
+    assert (row["level"], row["state"]) == ("FULL", "ACTIVE")
+    assert await _level_answers(database, "COLLABORATION_LEVEL_ACCEPTED") == []
+    assert await _level_answers(database, "COLLABORATION_LEVEL_DECLINED") == []

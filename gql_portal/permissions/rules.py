@@ -252,6 +252,18 @@ def portal_firm(access: Access) -> int:
     )
 
 
+def require_level_answerer(access: Access, client_id: int) -> None:
+    """A firm's level request is the client's to answer, as setting the level is (COLLABORATIONS,
+    manage): the firm that asked, in the portal or inside the client's company, cannot."""
+    if access.reach(Area.COLLABORATIONS, Op.MANAGE, client_id) is not Reach.ALL:
+        raise AppError(
+            Code.FORBIDDEN,
+            "Only the client's admins answer the firm's level request.",
+            area=Area.COLLABORATIONS.value,
+            field="id",
+        )
+
+
 class CollaborationRule(AreaRule):
     """COLLABORATIONS, where a firm also reaches its own firm's collaborations in any state."""
 

@@ -1,8 +1,11 @@
 """Collaborations: a client admin invites a firm or a firm asks a client; the other side
-answers; the client sets the level; either side ends it. FULL partners enter the client's
-company. Every step is audited and mailed to the other side's admins."""
+answers; the client sets the level, or answers the firm's level request; either side ends it.
+FULL partners enter the client's company. Every step is audited and mailed to the other side's
+admins."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import strawberry
 from sqlalchemy import select, update
@@ -16,7 +19,12 @@ from gql_portal.context import RequestContext
 from gql_portal.db.accounts import AuthSession, Company, Membership, User
 from gql_portal.db.collaborations import Collaboration
 from gql_portal.domain.accounts import Role, SessionContext
-from gql_portal.domain.collaborations import AccessLevel, CollaborationState, Initiator
+from gql_portal.domain.collaborations import (
+    AccessLevel,
+    CollaborationState,
+    Initiator,
+    pending_level_request,
+)
 from gql_portal.domain.identity import InvalidNumber, normalize_organisation_number
 from gql_portal.errors import bad_input
 from gql_portal.mailer import queue_mail
@@ -27,6 +35,7 @@ from gql_portal.permissions.rules import (
     SignedIn,
     portal_firm,
     require_enterable_client,
+    require_level_answerer,
 )
 from gql_portal.resolvers.accounts import build_viewer
 from gql_portal.resolvers.audit import record
@@ -94,7 +103,13 @@ async def _company_by_number(session: AsyncSession, raw: str) -> Company:
 
 
 async def _notify(
-    session: AsyncSession, ctx: RequestContext, row: Collaboration, event: str, *, to_company: int
+    session: AsyncSession,
+    ctx: RequestContext,
+    row: Collaboration,
+    event: str,
+    *,
+    to_company: int,
+    **details: Any,
 ) -> None:
     """Mail the admins of the other side, and audit the step for both companies."""
     client = await session.get_one(Company, row.company_id)
@@ -132,6 +147,7 @@ async def _notify(
             client_id=row.company_id,
             level=row.level.value,
             state=row.state.value,
+            **details,
         )
 
 
@@ -224,37 +240,79 @@ async def change_collaboration_level(
 # --- either side ------------------------------------------------------------------------------
 
 
+async def _answer_level_request(
+    session: AsyncSession,
+    ctx: RequestContext,
+    row: Collaboration,
+    requested: AccessLevel,
+    *,
+    accept: bool,
+    level: AccessLevel | None = None,
+) -> gql.CollaborationPayload:
+    """The client admin's answer to the firm's pending level request: accepted, the requested
+    level applies; declined, the collaboration stays ACTIVE at its level."""
+    require_level_answerer(ctx.access, row.company_id)
+    if accept and level not in (None, requested):
+        raise bad_input(
+            "level",
+            "NOT_REQUESTED",
+            f"the firm asked for {requested.value}; set another level with "
+            "changeCollaborationLevel",
+        )
+    if accept:
+        row.level = requested
+    row.requested_level, row.updated_at = None, ctx.clock.now()
+    event = "LEVEL_ACCEPTED" if accept else "LEVEL_DECLINED"
+    await _notify(session, ctx, row, event, to_company=row.firm_id, requested_level=requested.value)
+    return await _payload(session, row)
+
+
 async def accept_collaboration(
     info: Ctx, id: relay.GlobalID, level: AccessLevel | None = None
 ) -> gql.CollaborationPayload:
-    """The invited side accepts; a client accepting a firm's request may change the level."""
+    """The invited side accepts; a client accepting a firm's request may change the level. On
+    an ACTIVE collaboration, the client admin accepts the firm's pending level request."""
     ctx = info.context
     async with ctx.database.scoped(ctx.access, Op.WRITE) as session:
         row = await _load(session, id)
-        _require_state(row, CollaborationState.PENDING)
-        client_side = row.company_id == ctx.access.company_id and ctx.access.acting_firm_id is None
-        if (row.initiated_by is Initiator.CLIENT) == client_side:
-            raise bad_input("id", "OWN_PROPOSAL", "the other side answers this proposal")
-        if level is not None:
-            if not client_side:
-                raise bad_input("level", "CLIENT_DECIDES", "only the client changes the level")
-            row.level = level
-        now = ctx.clock.now()
-        row.state, row.activated_at, row.updated_at = CollaborationState.ACTIVE, now, now
-        await _notify(session, ctx, row, "ACCEPTED", to_company=_other_side(ctx, row))
-        payload = await _payload(session, row)
+        requested = pending_level_request(row.state, row.level, row.requested_level)
+        if requested is not None:
+            payload = await _answer_level_request(
+                session, ctx, row, requested, accept=True, level=level
+            )
+        else:
+            _require_state(row, CollaborationState.PENDING)
+            client_side = (
+                row.company_id == ctx.access.company_id and ctx.access.acting_firm_id is None
+            )
+            if (row.initiated_by is Initiator.CLIENT) == client_side:
+                raise bad_input("id", "OWN_PROPOSAL", "the other side answers this proposal")
+            if level is not None:
+                if not client_side:
+                    raise bad_input("level", "CLIENT_DECIDES", "only the client changes the level")
+                row.level = level
+            now = ctx.clock.now()
+            row.state, row.activated_at, row.updated_at = CollaborationState.ACTIVE, now, now
+            await _notify(session, ctx, row, "ACCEPTED", to_company=_other_side(ctx, row))
+            payload = await _payload(session, row)
     ctx.runtime.wake_mailer()
     return payload
 
 
 async def decline_collaboration(info: Ctx, id: relay.GlobalID) -> gql.CollaborationPayload:
+    """Either side declines a PENDING proposal. On an ACTIVE collaboration, the client admin
+    declines the firm's pending level request: it stays ACTIVE at its level."""
     ctx = info.context
     async with ctx.database.scoped(ctx.access, Op.WRITE) as session:
         row = await _load(session, id)
-        _require_state(row, CollaborationState.PENDING)
-        row.state, row.updated_at = CollaborationState.DECLINED, ctx.clock.now()
-        await _notify(session, ctx, row, "DECLINED", to_company=_other_side(ctx, row))
-        payload = await _payload(session, row)
+        requested = pending_level_request(row.state, row.level, row.requested_level)
+        if requested is not None:
+            payload = await _answer_level_request(session, ctx, row, requested, accept=False)
+        else:
+            _require_state(row, CollaborationState.PENDING)
+            row.state, row.updated_at = CollaborationState.DECLINED, ctx.clock.now()
+            await _notify(session, ctx, row, "DECLINED", to_company=_other_side(ctx, row))
+            payload = await _payload(session, row)
     ctx.runtime.wake_mailer()
     return payload
 
@@ -395,12 +453,23 @@ class Mutations:
     accept_collaboration = mutation(
         CollaborationRule(Op.WRITE),
         accept_collaboration,
-        description="Accept the other side's proposal; a client may set the level when accepting.",
+        description="Accept the other side's PENDING proposal; a client may set the level when "
+        "accepting the firm's. On an ACTIVE collaboration with a `requestedLevel` (the firm's "
+        "`requestLevelChange`), the client admin accepts that request: the requested level applies "
+        "from the firm's next request (`level`, if given, must be the requested one; "
+        "`changeCollaborationLevel` sets another). Only the client's admins answer a level "
+        "request (the firm gets FORBIDDEN). Without a pending request, an ACTIVE collaboration "
+        "answers NOT_PENDING. Audited for both sides and mailed to the other side's admins.",
     )
     decline_collaboration = mutation(
         CollaborationRule(Op.WRITE),
         decline_collaboration,
-        description="Decline the other side's proposal.",
+        description="Decline the other side's PENDING proposal (it becomes DECLINED). On an "
+        "ACTIVE collaboration with a `requestedLevel` (the firm's `requestLevelChange`), the "
+        "client admin declines that request: it is dropped and the collaboration stays ACTIVE "
+        "at its level. Only the client's admins answer a level request (the firm gets "
+        "FORBIDDEN). Without a pending request, an ACTIVE collaboration answers NOT_PENDING. "
+        "Audited for both sides and mailed to the other side's admins.",
     )
     end_collaboration = mutation(
         CollaborationRule(Op.WRITE),
@@ -415,7 +484,10 @@ class Mutations:
     request_level_change = mutation(
         PartnerPortal(),
         request_level_change,
-        description="As a firm: ask the client for another level.",
+        description="As a firm: ask the client for another level (shown as `requestedLevel`). "
+        "The client admin answers with `acceptCollaboration` (the level applies) or "
+        "`declineCollaboration` (the level stays), or sets a level with "
+        "`changeCollaborationLevel`.",
     )
     enter_client_company = mutation(
         PartnerPortal(),

@@ -37,7 +37,9 @@ class Collaboration(relay.Node):
     state: CollaborationState = field(READ)
     initiated_by: Initiator = field(READ)
     requested_level: AccessLevel | None = field(
-        READ, description="A level change the firm asked for, waiting for the client's answer."
+        READ,
+        description="A level change the firm asked for, waiting for the client admin's answer: "
+        "`acceptCollaboration` applies it, `declineCollaboration` drops it.",
     )
     client_name: str = field(READ)
     client_organisation_number: str = field(READ)
