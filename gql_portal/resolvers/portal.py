@@ -1,14 +1,20 @@
 """The partner portal's client board: the firm's clients with their collaboration and where
-their payroll stands, a page at a time, in a fixed number of SQL statements."""
+their payroll stands, a page at a time, in a fixed number of SQL statements.
+
+The month the board shows is the one the firm is preparing: per client, its latest payroll
+period not yet EXPORTED (up to the current month), else the current calendar month; or, when
+the board asks for a `month`, that month for every client. The status and the `periodState`
+filter both use `shown_period_start`, so the filter agrees with what is shown."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
-from sqlalchemy import distinct, exists, func, or_, select
+from sqlalchemy import ColumnElement, Date, and_, distinct, exists, func, literal, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 from strawberry.dataloader import DataLoader
 
 from gql_portal.context import RequestContext
@@ -19,7 +25,8 @@ from gql_portal.db.payroll import PayrollPeriod
 from gql_portal.db.time import TimeEntry, WeekAttestation
 from gql_portal.domain.collaborations import AccessLevel, CollaborationState
 from gql_portal.domain.expenses import ExpenseStatus
-from gql_portal.domain.payroll import PeriodState, month_period
+from gql_portal.domain.payroll import PeriodState, month_period, parse_month
+from gql_portal.errors import bad_input
 from gql_portal.permissions.matrix import Area
 from gql_portal.permissions.rules import PartnerPortal
 from gql_portal.resolvers.collaborations import collaboration_nodes
@@ -32,24 +39,68 @@ from gql_portal.schema.payroll import PayrollPeriod as PayrollPeriodType
 from gql_portal.schema.relay import Connection
 
 
+def shown_period_start(
+    company_id: InstrumentedAttribute[int], current: date, month: date | None
+) -> ColumnElement[date]:
+    """The first day of the period the board shows for the client `company_id` (a column of
+    the enclosing statement): the asked `month`; else the latest period not yet EXPORTED that
+    starts no later than the `current` month (the month being prepared), else `current`."""
+    if month is not None:
+        return literal(month, Date())
+    later = aliased(PayrollPeriod)
+    latest_unexported = (
+        select(func.max(later.start_date))
+        .where(
+            later.company_id == company_id,
+            later.state != PeriodState.EXPORTED,
+            later.start_date <= current,
+        )
+        .scalar_subquery()
+    )
+    return func.coalesce(latest_unexported, literal(current, Date()))
+
+
 async def payroll_statuses(
-    ctx: RequestContext, company_ids: list[int], start: date, end: date
+    ctx: RequestContext, company_ids: list[int], month: date | None
 ) -> dict[int, gql.ClientPayrollStatus]:
-    """Three grouped statements for a whole page of clients, read as the payroll basis."""
+    """Three grouped statements for a whole page of clients, read as the payroll basis: the
+    periods shown, the employees with unattested weeks in them, the expenses to decide."""
+    current, _ = month_period(ctx.clock.today())
     async with ctx.database.scoped(ctx.access, as_area=Area.PAYROLL_BASIS) as session:
         periods = {
             period.company_id: period
             for period in await session.scalars(
                 select(PayrollPeriod).where(
-                    PayrollPeriod.company_id.in_(company_ids), PayrollPeriod.start_date == start
+                    PayrollPeriod.company_id.in_(company_ids),
+                    PayrollPeriod.start_date
+                    == shown_period_start(PayrollPeriod.company_id, current, month),
                 )
             )
         }
-        # The weeks with time in the period (each once, from ix_time_entries_company_id_date
-        # alone), then those without an attestation.
+        # A client without such a period shows the asked month, else the current one.
+        shown = {
+            company_id: (
+                (periods[company_id].start_date, periods[company_id].end_date)
+                if company_id in periods
+                else month_period(month or current)
+            )
+            for company_id in company_ids
+        }
+        by_range: dict[tuple[date, date], list[int]] = {}
+        for company_id, dates in shown.items():
+            by_range.setdefault(dates, []).append(company_id)
+        # The weeks with time in each client's period (each once, from
+        # ix_time_entries_company_id_date alone), then those without an attestation.
         weeks = (
             select(TimeEntry.company_id, TimeEntry.employee_id, TimeEntry.week_start)
-            .where(TimeEntry.company_id.in_(company_ids), TimeEntry.date.between(start, end))
+            .where(
+                or_(
+                    *(
+                        and_(TimeEntry.company_id.in_(ids), TimeEntry.date.between(start, end))
+                        for (start, end), ids in by_range.items()
+                    )
+                )
+            )
             .distinct()
             .subquery()
         )
@@ -72,6 +123,7 @@ async def payroll_statuses(
     statuses = {}
     for company_id in company_ids:
         period = periods.get(company_id)
+        start, end = shown[company_id]
         statuses[company_id] = gql.ClientPayrollStatus(
             company_id=company_id,
             period_start=start,
@@ -84,16 +136,21 @@ async def payroll_statuses(
     return statuses
 
 
-async def client_payroll_status(ctx: RequestContext, company_id: int) -> gql.ClientPayrollStatus:
-    """A client's payroll status in the current period, loaded for every client of the page
-    together (payroll_statuses), and only when a query asks for it."""
-    start, end = month_period(ctx.clock.today())
+async def client_payroll_status(
+    ctx: RequestContext, company_id: int, month: date | None
+) -> gql.ClientPayrollStatus:
+    """A client's payroll status in the period the board shows (the board's `month`, if it
+    asked for one), loaded for every client of the page together (payroll_statuses), and only
+    when a query asks for it."""
+    current, _ = month_period(ctx.clock.today())
 
     async def load(company_ids: Sequence[int]) -> list[gql.ClientPayrollStatus]:
-        statuses = await payroll_statuses(ctx, list(company_ids), start, end)
+        statuses = await payroll_statuses(ctx, list(company_ids), month)
         return [statuses[company_id] for company_id in company_ids]
 
-    loader = request_loader(ctx, ("client_payroll_status", start), lambda: DataLoader(load))
+    loader = request_loader(
+        ctx, ("client_payroll_status", current, month), lambda: DataLoader(load)
+    )
     status: gql.ClientPayrollStatus = await loader.load(company_id)
     return status
 
@@ -104,12 +161,29 @@ async def clients(
     after: str | None = None,
     level: AccessLevel | None = None,
     search: str | None = None,
-    period_state: PeriodState | None = None,
+    period_state: Annotated[
+        PeriodState | None,
+        strawberry.argument(
+            description="Only clients whose shown period (see `payrollStatus`) is in this state."
+        ),
+    ] = None,
+    month: Annotated[
+        str | None,
+        strawberry.argument(
+            description="The month to show for every client, YYYY-MM (as exportPayrollBatch's "
+            "`month`). Default: per client, the latest period not yet EXPORTED, else the "
+            "current month."
+        ),
+    ] = None,
 ) -> Connection[gql.PortalClient]:
     """The firm's clients with an ACTIVE collaboration; filter by level, name or number, and
-    the state of the current payroll period."""
+    the state of the payroll period shown (`shown_period_start`)."""
     ctx = info.context
-    start, _ = month_period(ctx.clock.today())
+    current, _ = month_period(ctx.clock.today())
+    try:
+        board_month = parse_month(month) if month is not None else None
+    except ValueError as error:
+        raise bad_input("month", "INVALID", str(error)) from None
     statement = select(Collaboration).where(Collaboration.state == CollaborationState.ACTIVE)
     if level is not None:
         statement = statement.where(Collaboration.level == level)
@@ -124,7 +198,9 @@ async def clients(
         )
     if period_state is not None:
         period = select(PayrollPeriod.id).where(
-            PayrollPeriod.company_id == Collaboration.company_id, PayrollPeriod.start_date == start
+            PayrollPeriod.company_id == Collaboration.company_id,
+            PayrollPeriod.start_date
+            == shown_period_start(PayrollPeriod.company_id, current, board_month),
         )
         if period_state is PeriodState.OPEN:
             statement = statement.where(
@@ -150,6 +226,7 @@ async def clients(
             company=CompanyType.from_row(companies[row.company_id]),
             collaboration=collaboration,
             payroll_program=companies[row.company_id].payroll_program,
+            board_month=board_month,
         )
     return page
 
@@ -159,5 +236,8 @@ class Queries:
     clients = field(
         PartnerPortal(),
         clients,
-        description="The firm's clients (ACTIVE collaborations) with where their payroll stands.",
+        description="The firm's clients (ACTIVE collaborations) with where their payroll stands "
+        "in the month being prepared: per client, its latest payroll period not yet EXPORTED "
+        "(up to the current month), else the current calendar month; `month` shows that month "
+        "for every client. `periodState` filters on the state shown.",
     )

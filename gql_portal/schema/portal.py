@@ -16,11 +16,17 @@ from gql_portal.schema.payroll import PayrollPeriod
 PAYROLL = AreaRule(Area.PAYROLL_BASIS)
 
 
-@strawberry.type(description="Where a client's payroll stands in the current period.")
+@strawberry.type(
+    description="Where a client's payroll stands in the month the board shows: the board's "
+    "`month` if it asked for one, else the month being prepared (the client's latest period not "
+    "yet EXPORTED, up to the current month; else the current calendar month)."
+)
 class ClientPayrollStatus:
     company_id: strawberry.Private[int]
-    period_start: datetime.date = field(PAYROLL, description="First day of the current period.")
-    period_end: datetime.date = field(PAYROLL)
+    period_start: datetime.date = field(
+        PAYROLL, description="First day of the period shown (see the type's description)."
+    )
+    period_end: datetime.date = field(PAYROLL, description="Last day of the period shown.")
     period_state: PeriodState = field(
         PAYROLL, description="OPEN also when the period has not been opened yet."
     )
@@ -40,6 +46,8 @@ class PortalClient:
     firm_id: strawberry.Private[int]
     company: Company = field(AreaRule(Area.COMPANY_IDENTITY))
     collaboration: Collaboration = field(CollaborationRule())
+    # The month the board asked for (`clients(month:)`), None for the month being prepared.
+    board_month: strawberry.Private[datetime.date | None]
     payroll_program: PayrollProgram | None = field(
         CollaborationRule(),
         description="The client's payroll program, as the collaboration needs it: Visma Lön Smart "
@@ -47,12 +55,16 @@ class PortalClient:
         "company.",
     )
 
-    @resolver_field(PAYROLL)
+    @resolver_field(
+        PAYROLL,
+        description="Where the client's payroll stands in the month the board shows: the "
+        "board's `month`, else the latest period not yet EXPORTED, else the current month.",
+    )
     async def payroll_status(self, info: strawberry.Info) -> ClientPayrollStatus:
         # Read only when asked for, then for every client of the page at once.
         from gql_portal.resolvers.portal import client_payroll_status
 
-        return await client_payroll_status(info.context, self.company_id)
+        return await client_payroll_status(info.context, self.company_id, self.board_month)
 
     @resolver_field(
         AreaRule(Area.EMPLOYEE_CONTACT),
