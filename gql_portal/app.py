@@ -20,13 +20,14 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gql_portal import files, graphiql, pages, uploads
+from gql_portal import files, graphiql, origin, pages, uploads
 from gql_portal.auth import SESSION_COOKIE, access_for_token
 from gql_portal.budgets import Refusal
 from gql_portal.context import RequestContext
 from gql_portal.db.migrate import pending_revisions
-from gql_portal.errors import TOKEN_LIMIT_MESSAGE, Code, coded_extensions
-from gql_portal.observability import metrics, observe_request
+from gql_portal.errors import TOKEN_LIMIT_MESSAGE, Code, client_message, coded_extensions
+from gql_portal.http_errors import CodedErrors
+from gql_portal.observability import exception_summary, metrics, observe_request
 from gql_portal.resolvers.audit import flush_partner_reads
 from gql_portal.runtime import Runtime
 from gql_portal.schema.build import role_schema
@@ -104,10 +105,16 @@ def format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
         if error.message.startswith(TOKEN_LIMIT_MESSAGE):
             extensions["limit"] = MAX_TOKENS
         formatted = error.formatted
+        formatted["message"] = client_message(error)  # never quoting a refused value
         formatted["extensions"] = {**extensions, "requestId": request_id}
         return dict(formatted)
+    # The exception's types and frames only: its message can quote the input (SQL parameters,
+    # values sent), and nothing a client sends may reach the log.
     log.error(
-        "unexpected error in %s (request %s)", error.path, request_id, exc_info=error.original_error
+        "unexpected error in %s (request %s)\n%s",
+        error.path,
+        request_id,
+        exception_summary(error.original_error),
     )
     masked: dict[str, Any] = {
         "message": "Internal server error",
@@ -125,6 +132,9 @@ async def graphql_endpoint(request: Request) -> Response:
         if "text/html" in request.headers.get("accept", ""):
             return await graphiql.graphiql_page(request)
         return request_error(405, Code.BAD_USER_INPUT, "Send operations with POST.", request_id)
+    # A second fence behind SameSite and the CORS preflight (before the body is even read).
+    if (cross_site := origin.cross_site_refusal(request, runtime.settings)) is not None:
+        return request_error(403, Code.FORBIDDEN, cross_site, request_id)
 
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "multipart/form-data":
@@ -266,14 +276,24 @@ async def healthz(request: Request) -> Response:
     return json_response({"status": "ok"})
 
 
+def _not_ready(request: Request, status: str) -> Response:
+    """503 with the status a probe reads, and the coded error every other answer has."""
+    request_id = files.request_id_of(request)
+    error = {
+        "message": f"Not ready: {status}.",
+        "extensions": {"code": Code.INTERNAL_SERVER_ERROR.value, "requestId": request_id},
+    }
+    return json_response({"status": status, "errors": [error]}, 503, {"x-request-id": request_id})
+
+
 async def readyz(request: Request) -> Response:
     runtime: Runtime = request.app.state.runtime
     try:
         if await pending_revisions(runtime.database):
-            return json_response({"status": "migrations pending"}, 503)
+            return _not_ready(request, "migrations pending")
     except Exception:
         log.exception("readiness check failed")
-        return json_response({"status": "database unreachable"}, 503)
+        return _not_ready(request, "database unreachable")
     return json_response({"status": "ready"})
 
 
@@ -366,7 +386,13 @@ def create_app(runtime: Runtime) -> Starlette:
 
     # tracing.middleware(): the /graphql span when OTel is configured (set up here, once per
     # process), nothing otherwise.
-    middleware = [Middleware(SecurityHeaders), *cors_middleware(runtime), *tracing.middleware()]
+    # CodedErrors: a request id on every answer, coded JSON for the framework's own errors.
+    middleware = [
+        Middleware(SecurityHeaders),
+        Middleware(CodedErrors),
+        *cors_middleware(runtime),
+        *tracing.middleware(),
+    ]
     app = Starlette(routes=routes(), middleware=middleware, lifespan=lifespan)
     app.state.runtime = runtime
     return app

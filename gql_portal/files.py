@@ -1,18 +1,22 @@
 """Downloads of files: receipts, `GET /files/receipts/{id}` (the `url` of a Receipt), and
 exports, `GET /files/exports/{id}?session=&expires=&signature=` (an Export's `downloadUrl`).
 
-The viewer is authenticated exactly like at /graphql (bearer token or session cookie) and the
-receipt is loaded through the viewer's row scope: a receipt out of reach, of another company,
-or asked for anonymously answers 404, never 403 (its existence is not revealed). The file is
-checked against its SHA-256 before a byte is sent and offered as an attachment that a browser
-neither sniffs nor renders in our origin.
+Both need the viewer's session, presented exactly like at /graphql (bearer token or session
+cookie): without one they answer 401 UNAUTHENTICATED. A receipt is loaded through the viewer's
+row scope: one out of reach or of another company answers 404, never 403 (its existence is not
+revealed). An export link is signed for the session that asked for it and works only when that
+very session presents it: any other session (even the same user's other one) gets 404, like a
+link whose signature does not match. The file is checked against its SHA-256 before a byte is
+sent and offered as an attachment that a browser neither sniffs nor renders in our origin.
+
+An id that is not a row id (not digits, or outside the integer columns' range) answers 404
+before any SQL.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -28,16 +32,24 @@ from gql_portal.context import RequestContext
 from gql_portal.db.expenses import Receipt
 from gql_portal.db.exports import Export, ExportFormat, ExportKind, ExportState
 from gql_portal.errors import Code
+from gql_portal.http_errors import request_id
 from gql_portal.permissions.access import Access
 from gql_portal.resolvers.audit import record
+from gql_portal.resolvers.common import MAX_ROW_ID
 from gql_portal.runtime import Runtime
 from gql_portal.security import link_signature_matches
 
 log = logging.getLogger("gql_portal.files")
 
-RECEIPT_ROUTE = "/files/receipts/{receipt_id:int}"
-EXPORT_ROUTE = "/files/exports/{export_id:int}"
+# Any segment reaches the endpoint, which answers 404 itself for one that is not a row id.
+RECEIPT_ROUTE = "/files/receipts/{receipt_id}"
+EXPORT_ROUTE = "/files/exports/{export_id}"
 CHUNK = 64 * 1024
+# A link's expiry is a Unix time: anything longer is not one of our links.
+MAX_EXPIRES_DIGITS = 12
+NOT_SIGNED_IN = (
+    "Sign in first: a file is sent only with the session (cookie or Authorization: Bearer)."
+)
 
 
 class IntegrityFailure(Exception):
@@ -79,8 +91,18 @@ def content_disposition(file_name: str) -> str:
 
 
 def request_id_of(request: Request) -> str:
-    """The caller's request id (shortened), or a new one."""
-    return request.headers.get("x-request-id", "")[:40] or uuid.uuid4().hex
+    """The request's id (the caller's `x-request-id` when it is a plain token, else a new one:
+    see http_errors.request_id)."""
+    return request_id(request.scope)
+
+
+def parse_row_id(text: str) -> int | None:
+    """A row id from a URL: ASCII digits within the id columns' range (int32 on PostgreSQL,
+    where a larger number cannot even be a parameter), else None."""
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_ROW_ID)):
+        return None
+    value = int(text)
+    return value if 1 <= value <= MAX_ROW_ID else None
 
 
 @dataclass(frozen=True)
@@ -158,8 +180,12 @@ async def receipt_file(request: Request) -> Response:
 
     runtime: Runtime = request.app.state.runtime
     request_id = request_id_of(request)
-    receipt_id: int = request.path_params["receipt_id"]
+    receipt_id = parse_row_id(request.path_params["receipt_id"])
+    if receipt_id is None:
+        return request_error(404, Code.NOT_FOUND, "No such receipt.", request_id)
     access = await access_for_token(runtime, session_token(request))
+    if not access.signed_in:
+        return request_error(401, Code.UNAUTHENTICATED, NOT_SIGNED_IN, request_id)
     async with runtime.database.scoped(access) as session:
         receipt = await session.scalar(select(Receipt).where(Receipt.id == receipt_id))
     if receipt is None:
@@ -193,31 +219,71 @@ EXPORT_MEDIA_TYPES = {
 }
 
 
+@dataclass(frozen=True)
+class ExportLink:
+    """The parts of an export's download link, as signed."""
+
+    export_id: int
+    session_id: int
+    expires: int
+    signature: str
+
+
+def parse_export_link(export_segment: str, params: Any) -> ExportLink | None:
+    """The link's parts when they are well-formed (the signature is checked separately)."""
+    export_id = parse_row_id(export_segment)
+    session_id = parse_row_id(params.get("session", ""))
+    expires_text: str = params.get("expires", "")
+    signature: str = params.get("signature", "")
+    if (
+        export_id is None
+        or session_id is None
+        or not (expires_text.isascii() and expires_text.isdigit())
+        or len(expires_text) > MAX_EXPIRES_DIGITS
+        # compare_digest refuses non-ASCII text (a TypeError, not a mismatch)
+        or not (signature.isascii() and signature.isalnum())
+    ):
+        return None
+    return ExportLink(export_id, session_id, int(expires_text), signature)
+
+
 async def export_file(request: Request) -> Response:
-    """A signed link of one session: valid until it expires, and only while that session may
-    still export the data (an ended collaboration or a removed user makes it fail)."""
-    from gql_portal.app import request_error  # app.py imports this module
-    from gql_portal.auth import access_for_session_id
+    """A signed link of one session: valid until it expires, only when that same session
+    presents it (cookie or bearer), and only while that session may still export the data (an
+    ended collaboration or a removed user makes it fail)."""
+    from gql_portal.app import request_error, session_token  # app.py imports this module
+    from gql_portal.auth import access_for_token
     from gql_portal.resolvers.exports import batch_clients, downloadable
 
     runtime: Runtime = request.app.state.runtime
     request_id = request_id_of(request)
-    export_id: int = request.path_params["export_id"]
-    params = request.query_params
-    try:
-        session_id, expires = int(params["session"]), int(params["expires"])
-        signature = params["signature"]
-    except (KeyError, ValueError):
-        return request_error(404, Code.NOT_FOUND, "No such export.", request_id)
-    if not link_signature_matches(
-        runtime.settings.secret_key, signature, "export", export_id, session_id, expires
+    link = parse_export_link(request.path_params["export_id"], request.query_params)
+    if link is None or not link_signature_matches(
+        runtime.settings.secret_key,
+        link.signature,
+        "export",
+        link.export_id,
+        link.session_id,
+        link.expires,
     ):
         return request_error(404, Code.NOT_FOUND, "No such export.", request_id)
-    if runtime.clock.now().timestamp() >= expires:
+    if runtime.clock.now().timestamp() >= link.expires:
         return request_error(
             410, Code.LINK_EXPIRED, "The link has expired: ask for a new one.", request_id
         )
-    access = await access_for_session_id(runtime, session_id)
+    # The link alone is not enough: whoever holds it must also hold the session it was made
+    # for (a forwarded or leaked link downloads nothing).
+    access = await access_for_token(runtime, session_token(request))
+    if not access.signed_in:
+        return request_error(401, Code.UNAUTHENTICATED, NOT_SIGNED_IN, request_id)
+    if access.session_id != link.session_id:
+        return request_error(
+            404,
+            Code.NOT_FOUND,
+            "No such export for this session: ask for a new link in the session that downloads.",
+            request_id,
+        )
+    export_id = link.export_id
     async with runtime.database.scoped(access) as session:
         export = await session.scalar(select(Export).where(Export.id == export_id))
     if (

@@ -416,8 +416,10 @@ def assert_exports_consistent(site: Site, token: str, period: int) -> list[dict[
     return nodes
 
 
-def download_and_validate(site: Site, node: dict[str, Any]) -> bytes:
-    response = httpx.get(node["downloadUrl"], timeout=REQUEST_SECONDS)
+def download_and_validate(site: Site, node: dict[str, Any], token: str) -> bytes:
+    # A download link works only for the session that asked for it.
+    headers = {"Authorization": f"Bearer {token}"}
+    response = httpx.get(node["downloadUrl"], headers=headers, timeout=REQUEST_SECONDS)
     assert response.status_code == 200, response.text
     body = response.content
     assert hashlib.sha256(body).hexdigest() == node["sha256"]
@@ -467,7 +469,7 @@ def test_an_export_killed_midway_is_failed_cleaned_up_and_can_be_repeated(
     clean_seconds = time.monotonic() - started
     nodes = assert_exports_consistent(site, token, period)
     node = next(n for n in nodes if row_id(n["id"]) == again)
-    body = download_and_validate(site, node)
+    body = download_and_validate(site, node, token)
     # An export that finished before its kill is the same file (same data, same exportDate).
     for kill in kills:
         if kill.state_after_restart == "DONE":

@@ -53,9 +53,12 @@ async def locked_february(
     return admin, month, period
 
 
-async def download(api: Api, url: str) -> Any:
+async def download(api: Api, url: str, *, token: str | None) -> Any:
+    """GET a download link as the session `token`: a link works only for the session that
+    asked for it."""
     parsed = urlparse(url)
-    return await api.http.get(f"{parsed.path}?{parsed.query}")
+    headers = {"authorization": f"Bearer {token}"} if token else {}
+    return await api.http.get(f"{parsed.path}?{parsed.query}", headers=headers)
 
 
 def exported(body: dict[str, Any], name: str = "exportPayrollBasis") -> dict[str, Any]:
@@ -80,7 +83,7 @@ async def test_a_locked_period_exports_to_paxml_that_validates_and_reconciles(
     assert export["payrollPeriod"] == {"id": period["id"], "state": "EXPORTED"}
     assert export["createdByName"] == "Admin Adminsson" and export["firmName"] is None
 
-    response = await download(api, export["downloadUrl"])
+    response = await download(api, export["downloadUrl"], token=admin.token)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("application/xml")
     assert export["fileName"] in response.headers["content-disposition"]
@@ -132,7 +135,7 @@ async def test_the_csv_export_reads_back_in_excel_form(
             token=admin.token,
         )
     )
-    response = await download(api, export["downloadUrl"])
+    response = await download(api, export["downloadUrl"], token=admin.token)
     assert response.status_code == 200
     assert response.content.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: Excel keeps å ä ö
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
@@ -185,9 +188,9 @@ async def test_a_download_link_expires_and_cannot_be_altered(
     )
     url = export["downloadUrl"]
     tampered = url.replace("expires=", "expires=9")
-    assert (await download(api, tampered)).status_code == 404
+    assert (await download(api, tampered, token=admin.token)).status_code == 404
     clock.advance(timedelta(minutes=11))
-    expired = await download(api, url)
+    expired = await download(api, url, token=admin.token)
     assert expired.status_code == 410
     assert expired.json()["errors"][0]["extensions"]["code"] == "LINK_EXPIRED"
 

@@ -20,7 +20,8 @@ from urllib.parse import parse_qs, urlencode, urlparse
 
 from sqlalchemy import select
 
-from gql_portal.db.accounts import AuthSession
+from gql_portal.auth import SESSION_COOKIE
+from gql_portal.db.accounts import AuthSession, Company, User
 from gql_portal.db.audit import AuditEvent
 from gql_portal.db.engine import Database
 from gql_portal.db.exports import Export, ExportFormat, ExportKind, ExportState
@@ -106,7 +107,7 @@ async def test_a_limited_partner_exports_in_the_portal_until_the_client_ends_the
         made["id"]
     ]
 
-    response = await download(api, made["downloadUrl"])
+    response = await download(api, made["downloadUrl"], token=partner.token)
     assert response.status_code == 200, response.text
     assert hashlib.sha256(response.content).hexdigest() == made["sha256"]
     # The client's audit trail has the firm's export and its download.
@@ -125,7 +126,7 @@ async def test_a_limited_partner_exports_in_the_portal_until_the_client_ends_the
     collaboration_of(
         await api(END, {"id": partner.collaboration_id}, token=admin.token), "endCollaboration"
     )
-    gone = await download(api, made["downloadUrl"])
+    gone = await download(api, made["downloadUrl"], token=partner.token)
     assert gone.status_code == 404
     assert gone.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     assert error_codes(await api(NODE, {"id": made["id"]}, token=partner.token)) == ["NOT_FOUND"]
@@ -134,7 +135,7 @@ async def test_a_limited_partner_exports_in_the_portal_until_the_client_ends_the
     [own] = export_nodes(await api(EXPORTS, token=admin.token))
     assert own["id"] == made["id"]
     link = (await api(NODE, {"id": made["id"]}, token=admin.token))["data"]["node"]["downloadUrl"]
-    assert (await download(api, link)).status_code == 200
+    assert (await download(api, link, token=admin.token)).status_code == 200
 
 
 async def test_a_level_change_from_full_to_limited_keeps_a_limited_download(
@@ -156,7 +157,7 @@ async def test_a_level_change_from_full_to_limited_keeps_a_limited_download(
         "changeCollaborationLevel",
     )
     for made in (in_portal, inside):
-        response = await download(api, made["downloadUrl"])
+        response = await download(api, made["downloadUrl"], token=partner.token)
         assert response.status_code == 200, response.text
         assert hashlib.sha256(response.content).hexdigest() == made["sha256"]
     # Back in the portal (the session left the company with the downgrade), both are listed.
@@ -273,10 +274,80 @@ async def test_employees_other_companies_and_other_sessions_reach_no_export(
         await session_id_of(database, employee.user_id),
     ):
         swapped = urlencode({**params, "session": session_id})
-        response = await api.http.get(f"{parsed.path}?{swapped}")
+        response = await download(api, f"{parsed.path}?{swapped}", token=other.token)
         assert response.status_code == 404
         assert response.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
-    assert (await api.http.get(f"{parsed.path}?{parsed.query}")).status_code == 200
+    assert (await download(api, made["downloadUrl"], token=admin.token)).status_code == 200
+
+
+async def test_a_download_link_works_only_with_the_session_that_asked_for_it(
+    api: Api, factory: Factory, database: Database
+) -> None:
+    """The link is signed and expires, and in addition the download must present the very
+    session it was made for, by bearer token or cookie: without a session 401; with any other
+    session (another user's, or the same admin's second session) 404, like a link whose
+    signature does not match. Only the asking session's downloads are sent and audited."""
+    admin, _, period = await locked_february(api, factory, database)
+    made = exported(
+        await api(
+            EXPORT_BASIS, {"input": {"periodId": period["id"], **PAXML_FEB}}, token=admin.token
+        )
+    )
+    url = made["downloadUrl"]
+    async with database.session() as session:
+        admin_user = await session.get_one(User, admin.user_id)
+        company = await session.get_one(Company, admin.company_id)
+    second_session = await factory.log_in(admin_user, company)
+    colleague = await factory.admin(company)
+
+    # Anyone merely holding the link: 401, with a coded error and the request id.
+    for token in (None, "not-a-session"):
+        anonymous = await download(api, url, token=token)
+        assert anonymous.status_code == 401, anonymous.text
+        [error] = anonymous.json()["errors"]
+        assert error["extensions"] == {
+            "code": "UNAUTHENTICATED",
+            "requestId": anonymous.headers["x-request-id"],
+        }
+        assert "session" in error["message"]
+        assert "content-disposition" not in anonymous.headers
+    # Another session, even the same user's: 404.
+    for token in (second_session, colleague.token):
+        other = await download(api, url, token=token)
+        assert other.status_code == 404, other.text
+        assert other.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+        assert "content-disposition" not in other.headers
+
+    # The asking session, by bearer token or by cookie (a browser following the link).
+    by_bearer = await download(api, url, token=admin.token)
+    assert by_bearer.status_code == 200, by_bearer.text
+    assert hashlib.sha256(by_bearer.content).hexdigest() == made["sha256"]
+    parsed = urlparse(url)
+    api.http.cookies.set(SESSION_COOKIE, admin.token)
+    try:
+        by_cookie = await api.http.get(f"{parsed.path}?{parsed.query}")
+    finally:
+        api.http.cookies.clear()
+    assert by_cookie.status_code == 200, by_cookie.text
+    assert by_cookie.content == by_bearer.content
+
+    # Only the two real downloads are audited.
+    async with database.session() as session:
+        downloads = (
+            await session.scalars(
+                select(AuditEvent.actor_user_id).where(
+                    AuditEvent.action == "PAYROLL_EXPORT_DOWNLOADED"
+                )
+            )
+        ).all()
+    assert downloads == [admin.user_id, admin.user_id]
+
+    # The second session asks for a link of its own: that one is its.
+    node = await api(NODE, {"id": made["id"]}, token=second_session)
+    own_link = node["data"]["node"]["downloadUrl"]
+    assert own_link != url
+    assert (await download(api, own_link, token=second_session)).status_code == 200
+    assert (await download(api, own_link, token=admin.token)).status_code == 404
 
 
 def _export_row(

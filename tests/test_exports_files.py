@@ -225,7 +225,7 @@ async def test_the_expenses_zip_holds_every_receipt_and_a_summary_that_reconcile
     assert (made["dateFrom"], made["dateTo"], made["lineCount"]) == ("2026-02-01", "2026-02-28", 5)
     # The four rates and the mileage: 1250 + 112 + 106 + 300 + 308.50.
     assert made["totalAmount"] == "2076.50"
-    response = await download(api, made["downloadUrl"])
+    response = await download(api, made["downloadUrl"], token=admin.token)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/zip"
     data = response.content
@@ -315,7 +315,7 @@ async def test_the_expenses_zip_holds_every_receipt_and_a_summary_that_reconcile
     )
     assert (with_submitted["lineCount"], with_submitted["totalAmount"]) == (6, "2139.00")
     archive = zipfile.ZipFile(
-        io.BytesIO((await download(api, with_submitted["downloadUrl"])).content)
+        io.BytesIO((await download(api, with_submitted["downloadUrl"], token=admin.token)).content)
     )
     parking = f"kvitton/2026-02-14_23_Per-Lind_62,50_e{ids['submitted']}.jpg"
     assert archive.namelist() == [*expected, parking, "utlagg.csv"]
@@ -600,7 +600,7 @@ async def test_a_batch_over_50_clients_exports_the_locked_and_lists_the_rest(
     assert made["manifest"] == manifest
     assert made["fileName"].endswith("_2026-02_29-klienter.zip")
 
-    response = await download(api, made["downloadUrl"])
+    response = await download(api, made["downloadUrl"], token=firm_token)
     assert response.status_code == 200, response.text
     assert hashlib.sha256(response.content).hexdigest() == made["sha256"]
     archive = zipfile.ZipFile(io.BytesIO(response.content))
@@ -744,7 +744,7 @@ async def test_a_batch_over_50_clients_exports_the_locked_and_lists_the_rest(
         END, {"id": gid("Collaboration", ended.collaboration_id)}, token=ended.admin_token
     )
     assert "errors" not in body, body
-    refused_download = await download(api, made["downloadUrl"])
+    refused_download = await download(api, made["downloadUrl"], token=firm_token)
     assert refused_download.status_code == 403
     assert refused_download.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
@@ -818,7 +818,7 @@ async def test_an_export_cut_short_by_a_crash_is_marked_failed_and_its_files_rem
         )
     )
     assert again["state"] == "DONE"
-    assert (await download(api, again["downloadUrl"])).status_code == 200
+    assert (await download(api, again["downloadUrl"], token=admin.token)).status_code == 200
     assert not runtime.storage.path(f"exports/tmp/{row_id(again['id'])}.part").exists()
 
 
@@ -851,7 +851,7 @@ async def test_an_export_runs_in_the_background_and_is_polled_to_done(
         None,
     )
     assert done["payrollPeriod"]["state"] == "EXPORTED"
-    response = await download(api, done["downloadUrl"])
+    response = await download(api, done["downloadUrl"], token=admin.token)
     assert response.status_code == 200
     assert hashlib.sha256(response.content).hexdigest() == done["sha256"]
     assert len(response.content) == done["sizeBytes"]

@@ -11,6 +11,7 @@ import orjson
 import pytest
 from sqlalchemy import select
 
+from gql_portal.auth import SESSION_COOKIE
 from gql_portal.db.engine import Database
 from gql_portal.db.expenses import Receipt
 from gql_portal.domain.expenses import MAX_RECEIPT_BYTES, clean_file_name, sniff_receipt_type
@@ -390,14 +391,30 @@ async def test_the_download_route_serves_only_those_who_reach_the_receipt(
         assert response.headers["content-security-policy"] == "sandbox"
         assert response.headers["cache-control"] == "private, no-store"
 
-    for token in (colleague.token, stranger_admin.token, None, "not-a-session"):
+    # Signed in but out of reach (a colleague's, another company's): 404, never 403.
+    for token in (colleague.token, stranger_admin.token):
         response = await download(client, receipt["url"], token)
         assert response.status_code == 404
         assert response.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    # Without a session (none, or a token that is not one): 401, for a receipt that exists as
+    # for one that does not (the answer tells nothing about the receipt).
+    for url in (receipt["url"], "/files/receipts/999999"):
+        for token in (None, "not-a-session"):
+            response = await download(client, url, token)
+            assert response.status_code == 401
+            error = response.json()["errors"][0]
+            assert error["extensions"]["code"] == "UNAUTHENTICATED"
+            assert error["extensions"]["requestId"] == response.headers["x-request-id"]
+    # The session works as a cookie too (a browser following the receipt's url).
+    client.cookies.set(SESSION_COOKIE, me.token)
+    try:
+        assert (await download(client, receipt["url"])).content == content
+    finally:
+        client.cookies.clear()
     assert (await download(client, "/files/receipts/999999", admin.token)).status_code == 404
     assert (await download(client, "/files/receipts/abc", admin.token)).status_code == 404
     downloads = [action for action in await audit_actions(database) if "DOWNLOAD" in action]
-    assert downloads == ["RECEIPT_DOWNLOADED"] * 2
+    assert downloads == ["RECEIPT_DOWNLOADED"] * 3
 
 
 async def test_a_tampered_file_is_not_sent(
