@@ -126,9 +126,11 @@ class Export(relay.Node):
 
     @resolver_field(
         EXPORTS,
-        description="A link that downloads the file (DONE only): it works for "
-        "`downloadUrlExpiresAt` minutes and for the session that asked for it, whose rights are "
-        "checked again when it is used.",
+        description="A link that downloads the file (DONE only): it works until "
+        "`downloadUrlExpiresAt` (then 410 LINK_EXPIRED) and only when the session that asked for "
+        "it presents itself with the download (its cookie or `Authorization: Bearer`): without a "
+        "session 401 UNAUTHENTICATED, with any other session (even the same user's) 404 "
+        "NOT_FOUND. That session's rights are checked again when it is used.",
     )
     def download_url(self, info: strawberry.Info) -> str | None:
         from gql_portal.resolvers.exports import download_link
