@@ -1,14 +1,24 @@
-"""The `gql-portal` command: serve, db upgrade, demo, export-schema, mail."""
+"""The `gql-portal` command: serve, db upgrade, demo, export-schema, mail, accounts."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
+import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
+from gql_portal.clock import Clock
 from gql_portal.config import ConfigError, Settings
+
+if TYPE_CHECKING:
+    from gql_portal.db.engine import Database
+
+T = TypeVar("T")
 
 
 def _settings() -> Settings:
@@ -129,20 +139,152 @@ def cmd_export_schema(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_mail(args: argparse.Namespace) -> int:
-    from gql_portal.db.engine import Database
-    from gql_portal.db.mail import MailStatus
-    from gql_portal.mailer import format_outbox, list_outbox
+class NotReady(Exception):
+    """The database cannot be used as it is: said in one line, exit 2."""
 
-    async def run() -> str:
-        database = Database.from_url(_settings().database_url)
+
+def _where(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return parsed.database or ":memory:"
+    return parsed.render_as_string(hide_password=True)
+
+
+def _not_migrated(url: str) -> NotReady:
+    return NotReady(f"the database at {_where(url)} is not migrated: run `gql-portal db upgrade`")
+
+
+def _head_revision() -> str | None:
+    from alembic.script import ScriptDirectory
+
+    from gql_portal.db.migrate import alembic_config
+
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def _check_sqlite_file(url: str) -> None:
+    """Read the migration of a SQLite file read-only, without creating it: connecting the
+    usual way would leave an empty database file behind (and switch it to WAL)."""
+    from sqlalchemy.engine import make_url
+
+    path = make_url(url).database
+    if not path or path == ":memory:" or not Path(path).is_file():
+        raise _not_migrated(url)
+    try:
+        connection = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
         try:
-            status = MailStatus(args.status) if args.status else None
-            return format_outbox(await list_outbox(database, status=status, limit=args.limit))
+            row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+        finally:
+            connection.close()
+    except sqlite3.OperationalError as error:
+        if "no such table" in str(error):
+            raise _not_migrated(url) from None
+        raise NotReady(f"the database at {path} cannot be read: {error}") from None
+    except sqlite3.DatabaseError as error:
+        raise NotReady(f"the database at {path} cannot be read: {error}") from None
+    if row is None or row[0] != _head_revision():
+        raise _not_migrated(url)
+
+
+async def _open_migrated(url: str) -> Database:
+    """The database, when it exists and is at the newest migration; else NotReady."""
+    from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+    from gql_portal.db.engine import Database
+    from gql_portal.db.migrate import pending_revisions
+
+    if url.startswith("sqlite"):
+        _check_sqlite_file(url)
+    database = Database.from_url(url)
+    try:
+        pending = await pending_revisions(database)
+    except (SQLAlchemyError, OSError) as error:
+        await database.dispose()
+        cause = error.orig if isinstance(error, DBAPIError) and error.orig else error
+        reason = str(cause).splitlines()[0] if str(cause) else type(cause).__name__
+        raise NotReady(f"cannot open the database at {_where(url)}: {reason}") from None
+    if pending:
+        await database.dispose()
+        raise _not_migrated(url)
+    return database
+
+
+def _with_database(work: Callable[[Database], Awaitable[T]]) -> T:
+    """Run `work` on the configured, migrated database; one line and exit 2 when it is not."""
+    from gql_portal.accounts_admin import OperatorError
+
+    settings = _settings()
+
+    async def run() -> T:
+        database = await _open_migrated(settings.database_url)
+        try:
+            return await work(database)
         finally:
             await database.dispose()
 
-    print(asyncio.run(run()))
+    try:
+        return asyncio.run(run())
+    except NotReady as error:
+        print(f"gql-portal: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+    except OperatorError as error:
+        print(f"gql-portal: {error}", file=sys.stderr)
+        raise SystemExit(error.exit_code) from None
+
+
+def cmd_mail(args: argparse.Namespace) -> int:
+    from sqlalchemy import func, select
+
+    from gql_portal.db.mail import MailStatus, OutboxMessage
+    from gql_portal.mailer import format_outbox, list_outbox
+
+    status = MailStatus(args.status) if args.status else None
+
+    async def run(database: Database) -> tuple[str, int]:
+        counting = select(func.count()).select_from(OutboxMessage)
+        if status is not None:
+            counting = counting.where(OutboxMessage.status == status)
+        async with database.session() as session:
+            total = await session.scalar(counting) or 0
+        limit = total if args.limit == 0 else args.limit  # 0: all of them
+        messages = await list_outbox(database, status=status, limit=limit) if limit else []
+        return format_outbox(messages), total - len(messages)
+
+    listing, more = _with_database(run)
+    print(listing, end="")
+    if more > 0:
+        print(f"… {more} more (use --limit 0 for all)")
+    return 0
+
+
+def _operator(args: argparse.Namespace) -> str:
+    return str(args.operator or os.environ.get("USER") or "")
+
+
+def cmd_accounts_show(args: argparse.Namespace) -> int:
+    from gql_portal.accounts_admin import show
+
+    report = _with_database(lambda database: show(database, args.clock, args.organisation_number))
+    print(json.dumps(report.as_json(), indent=2) if args.json else report.as_text())
+    return 0
+
+
+def cmd_accounts_trial(args: argparse.Namespace) -> int:
+    from gql_portal.accounts_admin import TrialChange, end_trial, extend_trial
+
+    def work(database: Database) -> Awaitable[TrialChange]:
+        if args.end:
+            return end_trial(
+                database, args.clock, args.organisation_number, operator=_operator(args)
+            )
+        return extend_trial(
+            database, args.clock, args.organisation_number, args.extend, operator=_operator(args)
+        )
+
+    change = _with_database(work)
+    print(json.dumps(change.as_json(), indent=2) if args.json else change.as_text())
     return 0
 
 
@@ -157,6 +299,15 @@ def _not_negative(value: str) -> int:
     number = int(value)
     if number < 0:
         raise argparse.ArgumentTypeError("must be at least 0")
+    return number
+
+
+def _extension_days(value: str) -> int:
+    from gql_portal.accounts_admin import MAX_EXTENSION_DAYS
+
+    number = _positive(value)
+    if number > MAX_EXTENSION_DAYS:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_EXTENSION_DAYS}")
     return number
 
 
@@ -210,13 +361,44 @@ def parser() -> argparse.ArgumentParser:
 
     mail = commands.add_parser("mail", help="list the email outbox with texts and links")
     mail.add_argument("--status", choices=["QUEUED", "SENDING", "SENT", "FAILED"])
-    mail.add_argument("--limit", type=int, default=20)
+    mail.add_argument(
+        "--limit", type=_not_negative, default=20, help="newest N mails (default 20; 0: all)"
+    )
     mail.set_defaults(run=cmd_mail)
+
+    accounts = commands.add_parser(
+        "accounts", help="support staff: look at a company, extend or end its trial"
+    )
+    accounts_commands = accounts.add_subparsers(
+        dest="accounts_command", required=True, metavar="COMMAND"
+    )
+    show = accounts_commands.add_parser(
+        "show", help="the company, its trial, users and collaborations"
+    )
+    show.add_argument("organisation_number", metavar="ORGNR", help="with or without the dash")
+    show.add_argument("--json", action="store_true", help="print JSON (for scripts)")
+    show.set_defaults(run=cmd_accounts_show)
+    trial = accounts_commands.add_parser(
+        "trial",
+        help="extend or end a company's trial (audited)",
+        description="Extend or end the trial of a company that is not activated. --extend DAYS "
+        "moves a running trial's end DAYS days later; an expired trial gets DAYS days from now. "
+        "--end ends it now. Both are written to the company's audit trail with the operator.",
+    )
+    trial.add_argument("organisation_number", metavar="ORGNR", help="with or without the dash")
+    change = trial.add_mutually_exclusive_group(required=True)
+    change.add_argument("--extend", type=_extension_days, metavar="DAYS")
+    change.add_argument("--end", action="store_true", help="end the trial now")
+    trial.add_argument("--operator", metavar="NAME", help="who does it (default: $USER)")
+    trial.add_argument("--json", action="store_true", help="print JSON (for scripts)")
+    trial.set_defaults(run=cmd_accounts_trial)
     return root
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> int:
+    """Run one command. `clock` is for tests (the commands' "now"); the real clock otherwise."""
     args = parser().parse_args(argv)
+    args.clock = clock if clock is not None else Clock()
     return int(args.run(args))
 
 

@@ -5,11 +5,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from gql_portal.clock import FrozenClock
 from gql_portal.config import ConfigError, Settings
+from gql_portal.db.engine import Database
+from gql_portal.mailer import queue_mail
+from tests.cli import Cli, make_cli
 from tests.conftest import REPO
 
 
@@ -27,7 +32,19 @@ def run(
 
 
 @pytest.mark.parametrize(
-    "command", [[], ["serve"], ["db"], ["db", "upgrade"], ["demo"], ["export-schema"], ["mail"]]
+    "command",
+    [
+        [],
+        ["serve"],
+        ["db"],
+        ["db", "upgrade"],
+        ["demo"],
+        ["export-schema"],
+        ["mail"],
+        ["accounts"],
+        ["accounts", "show"],
+        ["accounts", "trial"],
+    ],
 )
 def test_help_everywhere(command: list[str]) -> None:
     result = run(*command, "--help")
@@ -85,3 +102,51 @@ def test_a_bad_export_link_lifetime_is_refused_naming_the_variable(value: str) -
     with pytest.raises(ConfigError, match="GQL_PORTAL_EXPORT_LINK_MINUTES"):
         Settings.from_env({"GQL_PORTAL_EXPORT_LINK_MINUTES": value})
     assert Settings.from_env({"GQL_PORTAL_EXPORT_LINK_MINUTES": "30"}).export_link_minutes == 30
+
+
+@pytest.fixture
+def cli(
+    capsys: pytest.CaptureFixture[str],
+    clock: FrozenClock,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Cli:
+    return make_cli(capsys, clock, database_url, monkeypatch)
+
+
+async def test_mail_shows_the_newest_and_says_how_many_more_and_limit_0_shows_all(
+    cli: Cli, database: Database, clock: FrozenClock
+) -> None:
+    async with database.transaction() as session:
+        for number in range(1, 26):
+            clock.advance(timedelta(minutes=1))
+            queue_mail(
+                session,
+                clock,
+                to=f"person{number}@test.example",
+                subject=f"Mail number {number}",
+                body="Hej!",
+                kind="TEST",
+            )
+
+    newest = await cli("mail")  # the default: the newest 20
+    assert newest.code == 0, newest.err
+    assert newest.out.count("Subject:  Mail number") == 20
+    assert "Subject:  Mail number 25" in newest.out
+    assert "Subject:  Mail number 5\n" not in newest.out
+    assert newest.out.rstrip().endswith("… 5 more (use --limit 0 for all)")
+
+    three = await cli("mail", "--limit", "3")
+    assert three.out.count("Subject:  Mail number") == 3
+    assert three.out.rstrip().endswith("… 22 more (use --limit 0 for all)")
+
+    everything = await cli("mail", "--limit", "0")
+    assert everything.code == 0, everything.err
+    assert everything.out.count("Subject:  Mail number") == 25
+    assert "more (use --limit 0" not in everything.out
+
+    none_sent = await cli("mail", "--status", "SENT", "--limit", "0")
+    assert none_sent.out == "The outbox is empty.\n"
+
+    negative = await cli("mail", "--limit", "-1")
+    assert negative.code == 2 and "--limit" in negative.err
