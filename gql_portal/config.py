@@ -28,9 +28,22 @@ class Settings:
     trial_days: int = 14
     verify_link_hours: int = 48
     reset_link_hours: int = 1
-    login_max_failures_per_account: int = 5
-    login_max_failures_per_address: int = 20
+    # Failed log-ins (counted within the window) slow down; they never lock an account out.
+    # Per (account, address): this many are free, then each next attempt waits 1, 2, 4 ... s
+    # after the last failure, at most login_max_delay_seconds.
+    login_free_failures_per_pair: int = 3
+    # Past this many failures of an account from all addresses, an address that has failed
+    # for it waits from its first failure on (no free ones); an address without failures of
+    # its own is never refused. The owner is mailed (at most once per window).
+    login_slowdown_failures_per_account: int = 10
+    # Past this many failures from one address across all accounts (far above what an office
+    # behind one NAT address reaches by mistake), every log-in from it waits likewise.
+    login_free_failures_per_address: int = 100
+    login_max_delay_seconds: int = 300
     login_failure_window_minutes: int = 15
+    # At most one mail of a kind (password reset, new link, "an account exists") to an address
+    # per this many minutes, whoever asks.
+    mail_repeat_minutes: int = 5
     # An export's download link works this long (and only for the session that asked for it).
     export_link_minutes: int = 10
     # How long an export mutation waits for its file before answering with a RUNNING export.
@@ -93,6 +106,34 @@ class Settings:
             storage_dir=Path(get("STORAGE_DIR") or defaults.storage_dir),
             export_link_minutes=_positive_int(
                 get("EXPORT_LINK_MINUTES"), defaults.export_link_minutes, "EXPORT_LINK_MINUTES"
+            ),
+            login_free_failures_per_pair=_positive_int(
+                get("LOGIN_FREE_FAILURES_PER_PAIR"),
+                defaults.login_free_failures_per_pair,
+                "LOGIN_FREE_FAILURES_PER_PAIR",
+            ),
+            login_slowdown_failures_per_account=_positive_int(
+                get("LOGIN_SLOWDOWN_FAILURES_PER_ACCOUNT"),
+                defaults.login_slowdown_failures_per_account,
+                "LOGIN_SLOWDOWN_FAILURES_PER_ACCOUNT",
+            ),
+            login_free_failures_per_address=_positive_int(
+                get("LOGIN_FREE_FAILURES_PER_ADDRESS"),
+                defaults.login_free_failures_per_address,
+                "LOGIN_FREE_FAILURES_PER_ADDRESS",
+            ),
+            login_max_delay_seconds=_positive_int(
+                get("LOGIN_MAX_DELAY_SECONDS"),
+                defaults.login_max_delay_seconds,
+                "LOGIN_MAX_DELAY_SECONDS",
+            ),
+            login_failure_window_minutes=_positive_int(
+                get("LOGIN_FAILURE_WINDOW_MINUTES"),
+                defaults.login_failure_window_minutes,
+                "LOGIN_FAILURE_WINDOW_MINUTES",
+            ),
+            mail_repeat_minutes=_positive_int(
+                get("MAIL_REPEAT_MINUTES"), defaults.mail_repeat_minutes, "MAIL_REPEAT_MINUTES"
             ),
             cost_budget_per_session=_positive_int(
                 get("COST_BUDGET_PER_SESSION"),

@@ -18,6 +18,8 @@ Status life cycle (`MailStatus`)::
        ^                  |----permanent refusal (5xx) or MAX_ATTEMPTS-----> FAILED
        +--back-off--------+  (temporary error: connection, timeout, 4xx)
 
+    DROPPED: written so, never delivered (see `queue_mail(send=False)`).
+
 While a message is SENDING, `next_attempt_at` holds the claim's deadline (claim time +
 `CLAIM_TIMEOUT`). A worker that crashed mid-send leaves the row SENDING; once the deadline has
 passed any worker reclaims it. Delivery is therefore *at least once*: a crash after the SMTP
@@ -80,8 +82,13 @@ def queue_mail(
     kind: str,
     links: list[str] | None = None,
     company_id: int | None = None,
+    send: bool = True,
 ) -> OutboxMessage:
-    """Add a message to the outbox in the caller's transaction: it is sent only if that commits."""
+    """Add a message to the outbox in the caller's transaction: it is sent only if that commits.
+
+    With `send=False` the row is written as DROPPED and never delivered: a request about an
+    address without an account writes it, so that it does the same work as one about an
+    account, and counts for `recently_mailed` alike."""
     now = clock.now()
     message = OutboxMessage(
         company_id=company_id,
@@ -90,13 +97,29 @@ def queue_mail(
         body_text=body,
         links=list(links or []),
         kind=kind,
-        status=MailStatus.QUEUED,
+        status=MailStatus.QUEUED if send else MailStatus.DROPPED,
         attempts=0,
         next_attempt_at=now,
         created_at=now,
     )
     session.add(message)
     return message
+
+
+async def recently_mailed(session: AsyncSession, *, to: str, kind: str, since: datetime) -> bool:
+    """Whether a mail of `kind` to `to` was written to the outbox after `since` (sent or not:
+    DROPPED rows count too, so the answer does not depend on whether the address has an
+    account). Mails someone else can ask for are sent at most once per few minutes this way."""
+    found = await session.scalar(
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.to_address == to,
+            OutboxMessage.kind == kind,
+            OutboxMessage.created_at > since,
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 # --------------------------------------------------------------------------- the SMTP target

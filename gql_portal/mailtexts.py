@@ -73,6 +73,38 @@ def password_changed(name: str) -> MailText:
     )
 
 
+def sign_up_with_taken_address(name: str, login_link: str) -> MailText:
+    """To an account's owner when someone signs up with its address (the sign-up answers as
+    if it worked, so that it does not tell who has an account)."""
+    return MailText(
+        subject="Någon försökte skapa ett konto med din e-postadress",
+        body=(
+            f"Hej {name}!\n\n"
+            "Någon försökte just skapa ett nytt konto med din e-postadress. Det finns redan "
+            "ett konto med den adressen, så inget nytt konto skapades.\n\n"
+            f"Var det du? Logga in här:\n{login_link}\n\n"
+            "Har du glömt lösenordet kan du be om en länk för att välja ett nytt på samma "
+            "sida.\n\n"
+            "Var det inte du kan du bortse från mejlet; ditt konto är oförändrat.\n"
+        ),
+    )
+
+
+def repeated_login_failures(name: str, failures: int, window_minutes: int) -> MailText:
+    """To an account's owner when many log-ins with wrong passwords were tried."""
+    return MailText(
+        subject="Många misslyckade inloggningsförsök på ditt konto",
+        body=(
+            f"Hej {name}!\n\n"
+            f"Någon har försökt logga in på ditt konto med fel lösenord {failures} gånger de "
+            f"senaste {window_minutes} minuterna. Försöken bromsas, men ditt konto är inte "
+            "spärrat: du loggar in som vanligt.\n\n"
+            "Var det inte du? Välj gärna ett nytt, starkt lösenord och tala med din "
+            "administratör.\n"
+        ),
+    )
+
+
 def invitation(
     name: str,
     company_name: str,

@@ -115,11 +115,14 @@ class AccountToken(IdMixin, Base):
 
 
 class LoginFailure(IdMixin, Base):
-    """One failed log-in; counted per account and per client address within a window."""
+    """One failed log-in; counted per (account, address), per account and per address within
+    a window (gql_portal.domain.login_throttle)."""
 
     __tablename__ = "login_failures"
     __table_args__ = (
         Index("ix_login_failures_email_at", "email", "at"),
+        # The (account, address) pair's failures: what the growing delays count.
+        Index("ix_login_failures_email_client_address_at", "email", "client_address", "at"),
         Index("ix_login_failures_address_at", "client_address", "at"),
     )
 

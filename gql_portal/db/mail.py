@@ -16,11 +16,18 @@ class MailStatus(StrEnum):
     SENDING = "SENDING"
     SENT = "SENT"
     FAILED = "FAILED"
+    # Never sent: written so that a request about an address without an account does the same
+    # work as one about an account (nobody learns which addresses have one). Not delivered.
+    DROPPED = "DROPPED"
 
 
 class OutboxMessage(IdMixin, Base):
     __tablename__ = "email_outbox"
-    __table_args__ = (Index("ix_email_outbox_status_next_attempt_at", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_email_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+        # At most one mail of a kind to an address per few minutes (mailer.recently_mailed).
+        Index("ix_email_outbox_to_address_kind_created_at", "to_address", "kind", "created_at"),
+    )
 
     company_id: Mapped[int | None] = mapped_column(
         ForeignKey("companies.id", ondelete="SET NULL"), index=True

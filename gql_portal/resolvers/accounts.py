@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Annotated
 
 import strawberry
 from sqlalchemy import delete, func, select, update
@@ -27,9 +30,10 @@ from gql_portal.db.employees import Employee
 from gql_portal.db.settings import add_company_defaults
 from gql_portal.domain.accounts import Role, SessionContext, TokenPurpose
 from gql_portal.domain.identity import InvalidNumber, normalize_organisation_number
+from gql_portal.domain.login_throttle import FailureCounts, ThrottleRules, seconds_to_wait
 from gql_portal.domain.validation import check_password, clean_email, clean_phone, clean_text
 from gql_portal.errors import AppError, Code, Problems, bad_input
-from gql_portal.mailer import queue_mail
+from gql_portal.mailer import queue_mail, recently_mailed
 from gql_portal.permissions.access import ANONYMOUS, Access
 from gql_portal.permissions.menus import open_menus
 from gql_portal.permissions.roles import SchemaRole
@@ -160,13 +164,22 @@ async def sign_up(info: Ctx, input: gql.SignUpInput) -> gql.SignUpPayload:
             select(Company.id).where(Company.organisation_number == organisation_number)
         ):
             problems.add("organisationNumber", "TAKEN", "a company with this number already exists")
-        if email and await session.scalar(select(User.id).where(User.email == email)):
-            problems.add("email", "TAKEN", "an account with this email address already exists")
+        # A taken address is not refused: that would tell anyone who has an account.
+        owner = await session.scalar(select(User).where(User.email == email)) if email else None
     problems.raise_if_any()
 
+    # Hashed either way, so a taken address answers after the same time as a new one.
     password_hash = await ctx.runtime.passwords.hash(input.password)
     now = ctx.clock.now()
     trial_ends_at = now + timedelta(days=ctx.settings.trial_days)
+    answer = gql.SignUpPayload(
+        email=email,
+        company_name=company_name,
+        trial_ends_on=(trial_ends_at - timedelta(microseconds=1)).astimezone(STOCKHOLM).date(),
+    )
+    if owner is not None:
+        await _tell_owner_of_sign_up(ctx, owner)
+        return answer
     try:
         async with ctx.database.transaction() as session:
             company = Company(
@@ -217,15 +230,45 @@ async def sign_up(info: Ctx, input: gql.SignUpInput) -> gql.SignUpPayload:
             )
     except IntegrityError:
         # A concurrent sign-up took the number or the address between our check and commit.
-        raise bad_input(
-            "email", "TAKEN", "an account with this email or organisation number already exists"
-        ) from None
+        async with ctx.database.session() as session:
+            owner = await session.scalar(select(User).where(User.email == email))
+        if owner is None:
+            raise bad_input(
+                "organisationNumber", "TAKEN", "a company with this number already exists"
+            ) from None
+        await _tell_owner_of_sign_up(ctx, owner)
+        return answer
     ctx.runtime.wake_mailer()
-    return gql.SignUpPayload(
-        email=email,
-        company_name=company_name,
-        trial_ends_on=(trial_ends_at - timedelta(microseconds=1)).astimezone(STOCKHOLM).date(),
-    )
+    return answer
+
+
+async def _tell_owner_of_sign_up(ctx: RequestContext, owner: User) -> None:
+    """Someone signed up with an address that has an account: nothing is created, and the
+    owner (not the asker) is told, at most once per few minutes."""
+    now = ctx.clock.now()
+    async with ctx.database.transaction() as session:
+        since = now - timedelta(minutes=ctx.settings.mail_repeat_minutes)
+        if not await recently_mailed(session, to=owner.email, kind="SIGN_UP_TAKEN", since=since):
+            login_link = f"{ctx.settings.public_url}/login"
+            text = mailtexts.sign_up_with_taken_address(owner.name, login_link)
+            queue_mail(
+                session,
+                ctx.clock,
+                to=owner.email,
+                subject=text.subject,
+                body=text.body,
+                kind="SIGN_UP_TAKEN",
+                links=[login_link],
+            )
+        record(
+            session,
+            ctx,
+            "SIGN_UP_WITH_TAKEN_EMAIL",
+            company_id=await _first_company_id(session, owner.id),
+            user_id=owner.id,
+            email=owner.email,
+        )
+    ctx.runtime.wake_mailer()
 
 
 async def _use_token(
@@ -282,65 +325,192 @@ async def _first_company_id(session: AsyncSession, user_id: int) -> int | None:
     )
 
 
-async def resend_verification_email(info: Ctx, email: str) -> bool:
-    """Always true: whether an account exists is not revealed."""
-    ctx = info.context
+@dataclass(frozen=True)
+class _LinkMail:
+    """A mail with a single-use link that anyone may ask to be sent to an address."""
+
+    kind: str  # the outbox kind: at most one per address per mail_repeat_minutes
+    purpose: TokenPurpose
+    hours: int
+    path: str
+    text: Callable[[str, str, datetime], mailtexts.MailText]
+    action: str  # the audit action
+    # Whether the address's account gets the mail (else the row is written DROPPED).
+    wanted: Callable[[User], bool]
+
+
+async def _mail_link(ctx: RequestContext, email: str, mail: _LinkMail) -> None:
+    """Mail a link to `email`'s account, doing the same work whether or not there is one.
+
+    Whoever asks learns nothing: the same statements run (the account's SELECT, the recent-mail
+    SELECT, retiring old tokens, the outbox row, the audit row) in one committed transaction,
+    and an address without a (wanting) account gets an outbox row that is never delivered
+    (DROPPED) instead of a mail. At most one such mail per address and kind per
+    `mail_repeat_minutes`, whoever asks: no flooding someone's inbox.
+    """
     address = email.strip().lower()
+    now = ctx.clock.now()
+    since = now - timedelta(minutes=ctx.settings.mail_repeat_minutes)
+    token = new_token(LINK_TOKEN_PREFIX)
+    hashed = token_hash(ctx.settings.secret_key, token)
+    expires_at = now + timedelta(hours=mail.hours)
+    link = _link(ctx, mail.path, token)
     async with ctx.database.transaction() as session:
         user = await session.scalar(select(User).where(User.email == address))
-        if user is None or user.email_verified_at is not None:
-            return True
-        await _retire_tokens(session, user.id, TokenPurpose.VERIFY_EMAIL, ctx.clock.now())
-        token, expires_at = issue_link_token(
-            session, ctx, user.id, TokenPurpose.VERIFY_EMAIL, ctx.settings.verify_link_hours
-        )
-        link = _link(ctx, "/login", token)
-        text = mailtexts.verify_again(user.name, link, expires_at)
+        if await recently_mailed(session, to=address, kind=mail.kind, since=since):
+            return
+        target = user if user is not None and mail.wanted(user) else None
+        user_id = target.id if target is not None else 0  # 0: no user has it; same statements
+        await _retire_tokens(session, user_id, mail.purpose, now)
+        if target is not None:
+            session.add(
+                AccountToken(
+                    token_hash=hashed,
+                    user_id=target.id,
+                    purpose=mail.purpose,
+                    created_at=now,
+                    expires_at=expires_at,
+                )
+            )
+        text = mail.text(target.name if target is not None else "", link, expires_at)
         queue_mail(
             session,
             ctx.clock,
-            to=user.email,
+            to=address,
             subject=text.subject,
-            body=text.body,
-            kind="VERIFY_AGAIN",
-            links=[link],
+            body=text.body if target is not None else "(not sent: no account that wants it)",
+            kind=mail.kind,
+            links=[link] if target is not None else [],
+            send=target is not None,
         )
         record(
             session,
             ctx,
-            "VERIFICATION_RESENT",
-            company_id=await _first_company_id(session, user.id),
-            user_id=user.id,
-            email=user.email,
+            mail.action,
+            company_id=await _first_company_id(session, user_id),
+            user_id=target.id if target is not None else None,
+            email=address,
+            sent=target is not None,
         )
     ctx.runtime.wake_mailer()
+
+
+def _unverified(user: User) -> bool:
+    return user.email_verified_at is None
+
+
+def _any_account(user: User) -> bool:
+    return True
+
+
+async def resend_verification_email(info: Ctx, email: str) -> bool:
+    """Always true: whether an account exists (or is confirmed) is not revealed."""
+    ctx = info.context
+    await _mail_link(
+        ctx,
+        email,
+        _LinkMail(
+            kind="VERIFY_AGAIN",
+            purpose=TokenPurpose.VERIFY_EMAIL,
+            hours=ctx.settings.verify_link_hours,
+            path="/login",
+            text=mailtexts.verify_again,
+            action="VERIFICATION_RESENT",
+            wanted=_unverified,
+        ),
+    )
     return True
 
 
 # --- log-in and log-out -------------------------------------------------------------------
 
 
-async def _check_rate_limit(ctx: RequestContext, email: str) -> None:
+def _throttle_rules(ctx: RequestContext) -> ThrottleRules:
     settings = ctx.settings
-    window_start = ctx.clock.now() - timedelta(minutes=settings.login_failure_window_minutes)
+    return ThrottleRules(
+        free_per_pair=settings.login_free_failures_per_pair,
+        slowdown_per_account=settings.login_slowdown_failures_per_account,
+        free_per_address=settings.login_free_failures_per_address,
+        max_delay_seconds=settings.login_max_delay_seconds,
+    )
+
+
+async def _wait_before_log_in(ctx: RequestContext, email: str) -> FailureCounts:
+    """Refuse (RATE_LIMITED, retryAfterSeconds) an attempt that comes too soon after failures:
+    growing delays per (account, address), never a lock-out (domain.login_throttle). No
+    sleeping here: the client is told how long to wait. Returns the counts."""
+    now = ctx.clock.now()
+    window_start = now - timedelta(minutes=ctx.settings.login_failure_window_minutes)
+    recent = LoginFailure.at > window_start
+    from_here = LoginFailure.client_address == ctx.client_address
     async with ctx.database.session() as session:
-        by_account = await session.scalar(
-            select(func.count()).where(LoginFailure.email == email, LoginFailure.at > window_start)
-        )
-        by_address = await session.scalar(
-            select(func.count()).where(
-                LoginFailure.client_address == ctx.client_address, LoginFailure.at > window_start
+        account, pair, pair_last = (
+            await session.execute(
+                select(
+                    func.count(),
+                    func.count().filter(from_here),
+                    func.max(LoginFailure.at).filter(from_here),
+                ).where(LoginFailure.email == email, recent)
             )
-        )
-    if (by_account or 0) >= settings.login_max_failures_per_account or (
-        by_address or 0
-    ) >= settings.login_max_failures_per_address:
+        ).one()
+        address, address_last = (
+            await session.execute(
+                select(func.count(), func.max(LoginFailure.at)).where(from_here, recent)
+            )
+        ).one()
+    counts = FailureCounts(
+        pair=pair or 0,
+        pair_last=pair_last,
+        account=account or 0,
+        address=address or 0,
+        address_last=address_last,
+    )
+    wait = seconds_to_wait(counts, _throttle_rules(ctx), now)
+    if wait > 0:
         raise AppError(
             Code.RATE_LIMITED,
-            "Too many failed log-ins. Wait a while before you try again.",
+            f"Too many failed log-ins from here. Try again in {wait} seconds.",
             field="email",
-            retryAfterSeconds=settings.login_failure_window_minutes * 60,
+            retryAfterSeconds=wait,
         )
+    return counts
+
+
+async def _record_failure(
+    ctx: RequestContext, email: str, user: User | None, counts: FailureCounts
+) -> None:
+    """Count the failure; past the account's slow-down threshold its owner is told, at most
+    once per window (whatever the addresses)."""
+    settings = ctx.settings
+    now = ctx.clock.now()
+    failures = counts.account + 1
+    async with ctx.database.transaction() as session:
+        session.add(LoginFailure(email=email, client_address=ctx.client_address, at=now))
+        record(
+            session,
+            ctx,
+            "LOGIN_FAILED",
+            company_id=await _first_company_id(session, user.id if user else 0),
+            user_id=user.id if user else None,
+            email=email,
+        )
+        if user is None or failures <= settings.login_slowdown_failures_per_account:
+            return
+        since = now - timedelta(minutes=settings.login_failure_window_minutes)
+        if await recently_mailed(session, to=user.email, kind="LOGIN_FAILURES", since=since):
+            return
+        text = mailtexts.repeated_login_failures(
+            user.name, failures, settings.login_failure_window_minutes
+        )
+        queue_mail(
+            session,
+            ctx.clock,
+            to=user.email,
+            subject=text.subject,
+            body=text.body,
+            kind="LOGIN_FAILURES",
+        )
+    ctx.runtime.wake_mailer()
 
 
 async def log_in(info: Ctx, input: gql.LogInInput) -> gql.LogInPayload:
@@ -348,23 +518,13 @@ async def log_in(info: Ctx, input: gql.LogInInput) -> gql.LogInPayload:
     email = input.email.strip().lower()
     if not email:
         raise bad_input("email", "REQUIRED", "must not be empty")
-    await _check_rate_limit(ctx, email)
+    counts = await _wait_before_log_in(ctx, email)
     async with ctx.database.session() as session:
         user = await session.scalar(select(User).where(User.email == email))
+    # An unknown address spends a hash verification too (a dummy one): the same time.
     valid = await ctx.runtime.passwords.verify(user.password_hash if user else None, input.password)
     if user is None or not valid:
-        async with ctx.database.transaction() as session:
-            session.add(
-                LoginFailure(email=email, client_address=ctx.client_address, at=ctx.clock.now())
-            )
-            record(
-                session,
-                ctx,
-                "LOGIN_FAILED",
-                company_id=await _first_company_id(session, user.id) if user else None,
-                user_id=user.id if user else None,
-                email=email,
-            )
+        await _record_failure(ctx, email, user, counts)
         raise bad_input("password", "INVALID_CREDENTIALS", "wrong email or password")
     if user.email_verified_at is None:
         raise AppError(
@@ -398,7 +558,12 @@ async def log_in(info: Ctx, input: gql.LogInInput) -> gql.LogInPayload:
                 user_agent=(ctx.user_agent or "")[:300] or None,
             )
         )
-        await session.execute(delete(LoginFailure).where(LoginFailure.email == email))
+        # Only this address's failures are forgiven: a guesser elsewhere keeps their delays.
+        await session.execute(
+            delete(LoginFailure).where(
+                LoginFailure.email == email, LoginFailure.client_address == ctx.client_address
+            )
+        )
         record(session, ctx, "LOGGED_IN", company_id=company.id, user_id=user.id, email=email)
     ctx.cookie = CookieToSet(token, max_age=ctx.settings.session_days * 86400)
     # The rest of this operation (the payload's viewer) runs as the new session.
@@ -420,15 +585,27 @@ async def _revoke_sessions(
     await session.execute(statement.values(revoked_at=ctx.clock.now()))
 
 
-async def log_out(info: Ctx) -> bool:
+async def log_out(
+    info: Ctx,
+    everywhere: Annotated[
+        bool,
+        strawberry.argument(
+            description="End every session of the user, on all devices, not only this one."
+        ),
+    ] = False,
+) -> bool:
     ctx = info.context
     async with ctx.database.transaction() as session:
-        await session.execute(
-            update(AuthSession)
-            .where(AuthSession.id == ctx.access.session_id, AuthSession.revoked_at.is_(None))
-            .values(revoked_at=ctx.clock.now())
-        )
-        record(session, ctx, "LOGGED_OUT")
+        if everywhere:  # every tab and device of the user: they are anonymous from now on
+            assert ctx.access.user_id is not None  # SignedIn
+            await _revoke_sessions(session, ctx, ctx.access.user_id, keep=None)
+        else:
+            await session.execute(
+                update(AuthSession)
+                .where(AuthSession.id == ctx.access.session_id, AuthSession.revoked_at.is_(None))
+                .values(revoked_at=ctx.clock.now())
+            )
+        record(session, ctx, "LOGGED_OUT", everywhere=everywhere)
     ctx.cookie = CookieToSet(None)
     ctx.access = ANONYMOUS
     ctx.session_token = None
@@ -441,35 +618,19 @@ async def log_out(info: Ctx) -> bool:
 async def request_password_reset(info: Ctx, email: str) -> bool:
     """Always true: whether an account exists is not revealed."""
     ctx = info.context
-    address = email.strip().lower()
-    async with ctx.database.transaction() as session:
-        user = await session.scalar(select(User).where(User.email == address))
-        if user is None:
-            return True
-        await _retire_tokens(session, user.id, TokenPurpose.RESET_PASSWORD, ctx.clock.now())
-        token, expires_at = issue_link_token(
-            session, ctx, user.id, TokenPurpose.RESET_PASSWORD, ctx.settings.reset_link_hours
-        )
-        link = _link(ctx, "/reset-password", token)
-        text = mailtexts.password_reset(user.name, link, expires_at)
-        queue_mail(
-            session,
-            ctx.clock,
-            to=user.email,
-            subject=text.subject,
-            body=text.body,
+    await _mail_link(
+        ctx,
+        email,
+        _LinkMail(
             kind="PASSWORD_RESET",
-            links=[link],
-        )
-        record(
-            session,
-            ctx,
-            "PASSWORD_RESET_REQUESTED",
-            company_id=await _first_company_id(session, user.id),
-            user_id=user.id,
-            email=user.email,
-        )
-    ctx.runtime.wake_mailer()
+            purpose=TokenPurpose.RESET_PASSWORD,
+            hours=ctx.settings.reset_link_hours,
+            path="/reset-password",
+            text=mailtexts.password_reset,
+            action="PASSWORD_RESET_REQUESTED",
+            wanted=_any_account,
+        ),
+    )
     return True
 
 
@@ -601,7 +762,12 @@ class Mutations:
         description="Log in with email and password. Sets the session cookie and returns the "
         "token for API clients.",
     )
-    log_out = mutation(SignedIn(trial_exempt=True), log_out, description="End this session.")
+    log_out = mutation(
+        SignedIn(trial_exempt=True),
+        log_out,
+        description="End this session; with everywhere: true every session of the user (other "
+        "tabs and devices are logged out at their next request).",
+    )
     request_password_reset = mutation(
         ANYONE,
         request_password_reset,
