@@ -5,11 +5,10 @@ Resolvers raise these; the HTTP layer passes them through unmasked and masks eve
 
 from __future__ import annotations
 
-import re
 from enum import StrEnum
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import GraphQLError, VariableDefinitionNode
 from strawberry.relay.types import GlobalIDValueError
 
 
@@ -92,10 +91,6 @@ class Problems:
 # graphql-core's own words when the parser stops at its token limit.
 TOKEN_LIMIT_MESSAGE = "Syntax Error: Document contains more than"
 
-# graphql-core's "Variable '$input' has invalid value at .vatRate: ..." (3.3) or
-# "... got invalid value 'x' at 'input.vatRate'; ..." (3.2).
-_VARIABLE_PATH = re.compile(r"invalid value.*? at '?\.?([A-Za-z_][\w.\[\]]*)")
-
 
 def coded_extensions(error: GraphQLError) -> dict[str, Any] | None:
     """The extensions (`code` and details) of an error about the request, or of one we raised
@@ -110,21 +105,47 @@ def coded_extensions(error: GraphQLError) -> dict[str, Any] | None:
             "code", "GRAPHQL_VALIDATION_FAILED" if error.nodes else "GRAPHQL_PARSE_FAILED"
         )
         return extensions
-    cause: BaseException = original
-    while isinstance(cause, GraphQLError) and cause.original_error is not None:
-        cause = cause.original_error
+    cause = root_cause(error)
     if isinstance(cause, AppError):
         return dict(cause.extensions)
+    variable = refused_variable(error)
+    if variable is not None:
+        # graphql-core refused a variable's value before execution (schema/variables.py
+        # refuses these first, naming the path): the client's input, never our failure.
+        return {"code": Code.BAD_USER_INPUT.value, "reason": "INVALID_VALUE", "field": variable}
     if isinstance(cause, GlobalIDValueError):
         # A malformed Relay id in an argument: the client's input, not our failure.
         return {"code": Code.BAD_USER_INPUT.value, "reason": "INVALID_ID"}
     if error.path is None and isinstance(cause, ValueError | TypeError):
-        # A variable that a scalar refused before execution began: the message is the
-        # scalar's own ("Variable '$input' got invalid value ...; an amount has at most two
-        # decimals"), about the client's input, never about our internals.
-        coded: dict[str, Any] = {"code": Code.BAD_USER_INPUT.value, "reason": "INVALID_VALUE"}
-        located = _VARIABLE_PATH.search(error.message)
-        if located:
-            coded["field"] = located.group(1).split(".")[-1]
-        return coded
+        # A value a scalar refused before execution began: about the client's input.
+        return {"code": Code.BAD_USER_INPUT.value, "reason": "INVALID_VALUE"}
     return None
+
+
+def root_cause(error: GraphQLError) -> BaseException | None:
+    """The exception below graphql-core's wrappers (None for a document error)."""
+    cause: BaseException | None = error.original_error
+    while isinstance(cause, GraphQLError) and cause.original_error is not None:
+        cause = cause.original_error
+    return cause
+
+
+def refused_variable(error: GraphQLError) -> str | None:
+    """The variable's name when graphql-core refused its value (before execution)."""
+    if error.path is None and error.nodes and isinstance(error.nodes[0], VariableDefinitionNode):
+        return error.nodes[0].variable.name.value
+    return None
+
+
+def client_message(error: GraphQLError) -> str:
+    """The message a coded error is answered with. graphql-core's words for a refused
+    variable, and Strawberry's for a malformed id, quote the value: those get ours."""
+    cause = root_cause(error)
+    if isinstance(cause, AppError):
+        return error.message
+    variable = refused_variable(error)
+    if variable is not None:
+        return f"Variable ${variable} has a value of the wrong type or form."
+    if isinstance(cause, GlobalIDValueError):
+        return "An id is malformed: give an id this service gave out."
+    return error.message

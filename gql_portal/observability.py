@@ -6,12 +6,18 @@ personal identity number), the operation, its duration and cost, and the error c
 are per worker process (each uvicorn worker answers for itself): requests and latency by
 operation type, errors by code, the database pool in use, the email outbox backlog and the
 background jobs running.
+
+Nothing a client sends reaches a log line or a metric: exceptions are logged as their types and
+stack frames, never their messages (SQLAlchemy's carry bound parameters, graphql-core's the
+values sent); access log lines lose their query strings; the operation name is kept only as a
+short GraphQL name; metric labels come from fixed sets.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import traceback
 from collections import Counter as Tally
 from typing import Any
 
@@ -29,6 +35,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from gql_portal.db.mail import MailStatus, OutboxMessage
+from gql_portal.errors import Code
 from gql_portal.permissions.access import Access
 from gql_portal.runtime import Runtime
 
@@ -80,12 +87,32 @@ def operation_type(document: str | None) -> str:
     return "mutation" if head.startswith("mutation") else "query"
 
 
+MAX_OPERATION_NAME = 64
+_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")
+INVALID_NAME = "(not a name)"
+# Codes an answer can carry: anything else is counted and logged as OTHER (bounded labels).
+KNOWN_CODES = frozenset(
+    {code.value for code in Code} | {"GRAPHQL_VALIDATION_FAILED", "GRAPHQL_PARSE_FAILED"}
+)
+
+
 def operation_label(operation_name: str | None, document: str | None) -> str | None:
-    """The operation's name: as asked for, or the name of the document's first operation."""
-    if operation_name:
-        return operation_name
-    found = _OPERATION.match(document or "")
-    return found.group(2) if found else None
+    """The operation's name: as asked for, or the name of the document's first operation.
+    The client chose it: only a GraphQL name is kept, cut at MAX_OPERATION_NAME characters."""
+    if not operation_name:
+        found = _OPERATION.match(document or "")
+        operation_name = found.group(2) if found else None
+    if operation_name is None:
+        return None
+    if not _NAME.fullmatch(operation_name):
+        return INVALID_NAME
+    if len(operation_name) > MAX_OPERATION_NAME:
+        return operation_name[:MAX_OPERATION_NAME] + "..."
+    return operation_name
+
+
+def code_label(code: str) -> str:
+    return code if code in KNOWN_CODES else "OTHER"
 
 
 def observe_request(
@@ -101,7 +128,8 @@ def observe_request(
     kind = operation_type(document)
     REQUESTS.labels(kind).inc()
     LATENCY.labels(kind).observe(seconds)
-    for code, count in Tally(error_codes).items():
+    codes = [code_label(code) for code in error_codes]
+    for code, count in Tally(codes).items():
         ERRORS.labels(code).inc(count)
     if request_log.isEnabledFor(logging.INFO):
         line: dict[str, Any] = {
@@ -114,21 +142,58 @@ def observe_request(
             "operation_type": kind,
             "duration_ms": round(seconds * 1000, 1),
             "cost": cost,
-            "errors": error_codes,
+            "errors": codes,
         }
         request_log.info("graphql request", extra={"fields": line})
 
 
+def exception_summary(error: BaseException | None) -> str:
+    """Where an exception came from, without what it says: the types and stack frames of the
+    exception and of its causes (graphql-core's original errors too), never a message, an
+    argument or a note: those can quote the input (SQL parameters, the values sent)."""
+    chain: list[BaseException] = []
+    current = error
+    while current is not None and all(current is not seen for seen in chain):
+        chain.append(current)
+        following = getattr(current, "original_error", None)
+        if not isinstance(following, BaseException):
+            following = current.__cause__ or (
+                None if current.__suppress_context__ else current.__context__
+            )
+        current = following
+    parts: list[str] = []
+    for exception in reversed(chain):  # the root cause first, as Python prints them
+        if parts:
+            parts.append("\nLeading to:\n")
+        frames = traceback.extract_tb(exception.__traceback__)
+        if frames:
+            parts.append("Traceback (most recent call last):\n")
+            parts.extend(traceback.format_list(frames))
+        kind = type(exception)
+        parts.append(f"{kind.__module__}.{kind.__qualname__} (message not logged)\n")
+    return "".join(parts).rstrip("\n")
+
+
+_QUERY = re.compile(r"\?[^\s\"]*")
+
+
+def without_query(target: str) -> str:
+    """A request target without its query string (tokens, signatures, anything a client put
+    there): `/files/exports/7?[redacted]`."""
+    return _QUERY.sub("?[redacted]", target)
+
+
 class JsonFormatter(logging.Formatter):
     """Every log line one JSON object: time, level, logger, message, the record's `fields`
-    (request lines), and a formatted exception where there is one."""
+    (request lines), and where there is an exception its types and stack frames (never its
+    message). Access log lines (uvicorn's) lose their query strings."""
 
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
             "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": _message(record),
         }
         fields = getattr(record, "fields", None)
         if isinstance(fields, dict):
@@ -136,6 +201,18 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         return orjson.dumps(line, default=str).decode()
+
+    def formatException(self, ei: Any) -> str:
+        return exception_summary(ei[1])
+
+
+def _message(record: logging.LogRecord) -> str:
+    args = record.args
+    if record.name == "uvicorn.access" and isinstance(args, tuple) and len(args) >= 3:
+        # uvicorn's '%s - "%s %s HTTP/%s" %d': the third is the target, query string and all.
+        args = tuple(without_query(a) if isinstance(a, str) and "?" in a else a for a in args)
+        return str(record.msg) % args
+    return record.getMessage()
 
 
 async def metrics(request: Request) -> Response:

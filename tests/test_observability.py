@@ -79,5 +79,33 @@ def test_the_json_formatter_keeps_exceptions_on_one_line() -> None:
         record = logging.LogRecord(
             "x", logging.ERROR, __file__, 1, "failed %s", ("here",), sys.exc_info()
         )
-    line: dict[str, Any] = orjson.loads(JsonFormatter().format(record))
-    assert line["message"] == "failed here" and "ValueError: boom" in line["exception"]
+    formatted = JsonFormatter().format(record)
+    assert "\n" not in formatted
+    line: dict[str, Any] = orjson.loads(formatted)
+    # The type and where it was raised; not the message (it can quote the input).
+    assert line["message"] == "failed here" and "builtins.ValueError" in line["exception"]
+    assert 'raise ValueError("boom")' in line["exception"] and "boom\n" not in line["exception"]
+
+
+async def test_client_chosen_text_never_becomes_a_label_or_a_long_log_field(
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="gql_portal.requests")
+    names = ["x" * 300, "drop table; --", "Staff"]
+    for name in names:
+        await client.post(
+            "/graphql", json={"query": "query Staff { viewer { context } }", "operationName": name}
+        )
+    records = [r for r in caplog.records if r.name == "gql_portal.requests"]
+    operations = [orjson.loads(JsonFormatter().format(r))["operation"] for r in records]
+    assert operations == ["x" * 64 + "...", "(not a name)", "Staff"]
+    scraped = (await client.get("/metrics")).text
+    assert "drop table" not in scraped and "x" * 64 not in scraped
+
+
+def test_metric_labels_come_from_fixed_sets() -> None:
+    from gql_portal.observability import code_label
+
+    assert code_label("NOT_FOUND") == "NOT_FOUND"
+    assert code_label("GRAPHQL_VALIDATION_FAILED") == "GRAPHQL_VALIDATION_FAILED"
+    assert code_label("anything a client could make up") == "OTHER"
