@@ -126,6 +126,7 @@ async def run_load(
     duration: float,
     min_requests: int = 0,
     max_duration: float | None = None,
+    local_addresses: list[str] | None = None,
 ) -> LoadResult:
     """Closed-loop load: each connection sends its next request when the last one answered.
 
@@ -133,10 +134,19 @@ async def run_load(
     has had an answer (so every worker has seen the document); without (None: the server is
     warm already), at once. It ends at the first answer after `duration` seconds once at least
     `min_requests` answered in it (at most `max_duration`). Requests are spread over the
-    connections (connection k sends k, k + n, k + 2n, ...).
+    connections (connection k sends k, k + n, k + 2n, ...). With `local_addresses`, connection
+    k connects from the k-th (cycled): loopback clients the server tells apart.
     """
     loop = asyncio.get_running_loop()
-    opened = [await loop.create_connection(_Connection, host, port) for _ in range(connections)]
+    opened = [
+        await loop.create_connection(
+            _Connection,
+            host,
+            port,
+            local_addr=(local_addresses[k % len(local_addresses)], 0) if local_addresses else None,
+        )
+        for k in range(connections)
+    ]
     result = LoadResult(connections, 0.0)
     warm_until = time.perf_counter() + (warmup or 0.0)
     warmed: set[int] = set()

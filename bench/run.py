@@ -59,6 +59,7 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     for name, help_text in (
         ("run", "measure the scenarios over HTTP and write the report"),
         ("profile", "profile one scenario in-process (cProfile) and print the top entries"),
+        ("attack", "normal clients' latency with and without one abusive client (bench/attack.py)"),
     ):
         command = commands.add_parser(name, help=help_text)
         command.add_argument("--quick", action="store_true", help="small data, short windows")
@@ -91,6 +92,18 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     run.add_argument("--min-requests", type=int, default=8, help="per window, within 3× duration")
     run.add_argument("--no-profile", action="store_true", help="skip the cProfile of scenario 3")
     run.add_argument("--out", type=Path, default=data.BENCH / "results")
+    attack = commands.choices["attack"]
+    attack.add_argument("--workers", default="1", help="the product's workers (default 1)")
+    attack.add_argument("--normal", type=int, help="normal clients (default 8; --quick 4)")
+    attack.add_argument("--duration", type=float, help="seconds per measured window (default 5)")
+    attack.add_argument("--warmup", type=float, help="seconds of warm-up, first window (default 1)")
+    attack.add_argument(
+        "--repeat", type=int, help="pairs of windows, alone and attacked (default 3)"
+    )
+    attack.add_argument(
+        "--no-budgets", action="store_true", help="cost budgets that never refuse (the raw cost)"
+    )
+    attack.add_argument("--out", type=Path, default=data.BENCH / "results")
     prof = commands.choices["profile"]
     prof.add_argument("--scenario", default=PROFILED, choices=list(SCENARIOS))
     prof.add_argument("--requests", type=int, default=3)
@@ -105,6 +118,7 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
         "warmup": 0.5 if quick else 1.0,
         "repeat": 1 if quick else 3,
         "connections": 2,
+        "normal": 4 if quick else 8,
     }
     for name, value in defaults.items():
         if getattr(args, name, value) is None:
@@ -501,4 +515,8 @@ def main(argv: list[str] | None = None) -> int:
     args = arguments(argv)
     if args.command == "profile":
         return profile_command(args)
+    if args.command == "attack":
+        from bench.attack import run_attack
+
+        return run_attack(args)
     return run(args)

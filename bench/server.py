@@ -170,18 +170,28 @@ class Server:
             log.close()  # type: ignore[attr-defined]
 
 
-def product_server(database_url: str, storage_dir: str, workers: int, log_dir: Path) -> Server:
+def product_server(
+    database_url: str,
+    storage_dir: str,
+    workers: int,
+    log_dir: Path,
+    *,
+    refusing_budgets: bool = False,
+) -> Server:
+    """The product; with `refusing_budgets`, with the cost budgets it is configured with (by
+    default the product's own), as `bench attack` measures them."""
     port = free_port()
     env = {
         **os.environ,
         "GQL_PORTAL_DATABASE_URL": database_url,
         "GQL_PORTAL_STORAGE_DIR": storage_dir,
         "GQL_PORTAL_PUBLIC_URL": f"http://127.0.0.1:{port}",
+    }
+    if not refusing_budgets:
         # Benchmarks measure throughput from one address and a few sessions: the per-minute
         # cost budgets (gql_portal/budgets.py) still run and are charged, but never refuse.
-        "GQL_PORTAL_COST_BUDGET_PER_SESSION": "1000000000",
-        "GQL_PORTAL_COST_BUDGET_PER_ADDRESS": "1000000000",
-    }
+        env["GQL_PORTAL_COST_BUDGET_PER_SESSION"] = "1000000000"
+        env["GQL_PORTAL_COST_BUDGET_PER_ADDRESS"] = "1000000000"
     command = [
         str(VENV_BIN / "gql-portal"),
         "serve",
@@ -195,7 +205,8 @@ def product_server(database_url: str, storage_dir: str, workers: int, log_dir: P
         "--log-level",
         "warning",
     ]
-    return Server("product", command, env, port, workers, log_dir / f"product-w{workers}.log")
+    name = "product-budgets" if refusing_budgets else "product"
+    return Server("product", command, env, port, workers, log_dir / f"{name}-w{workers}.log")
 
 
 def limit_server(database_url: str, workers: int, log_dir: Path) -> Server:

@@ -50,10 +50,11 @@ class Settings:
     export_wait_seconds: float = 5.0
     # A GraphQL request is stopped (503 TIMEOUT, its transaction rolled back) after this long.
     request_timeout_seconds: float = 30.0
-    # Cost points (schema/limits.py: nodes a query may return) each session and each client
-    # address may spend per minute, across all workers; past them: RATE_LIMITED.
-    cost_budget_per_session: int = 200_000
-    cost_budget_per_address: int = 600_000
+    # Cost points (schema/limits.py: objects a query may return, every list counted with its
+    # bound) each session and each client address may spend per minute, across all workers;
+    # past them: RATE_LIMITED. A 500-employee payroll basis costs about 66,000.
+    cost_budget_per_session: int = 2_000_000
+    cost_budget_per_address: int = 6_000_000
     # Browser origins (scheme://host[:port]) of frontends allowed to call the API with the
     # session cookie (CORS). Empty: same-origin only.
     cors_origins: tuple[str, ...] = ()

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from bench import data
+from bench.attack import attack_requests, normal_requests, outcome_of
 from bench.discover import discover
 from bench.inprocess import client_for, count_statements, limit_app, product_app, send
 from bench.scenarios import SCENARIOS
@@ -47,6 +48,16 @@ async def measure(size: data.Size, folder: Path) -> dict[str, Any]:
                 request = scenario.requests(fixture)[0]
                 answers = [await send(client, request) for client in (product_client, limit_client)]
                 found["same"][scenario.name] = answers[0]["data"] == answers[1]["data"]
+        found["attack"] = {}  # `python -m bench attack`: how each of its requests is answered
+        for name, request in [
+            *attack_requests(fixture),
+            *(("normal", request) for request in normal_requests(fixture, 4)),
+        ]:
+            response = await product_client.post(
+                "/graphql", json=request.body, headers={"authorization": f"Bearer {request.token}"}
+            )
+            outcome = outcome_of(response.status_code, response.content)
+            found["attack"].setdefault(name, set()).add((response.status_code, outcome))
     return found
 
 
@@ -109,3 +120,24 @@ def test_statements_do_not_grow_with_clients_or_employees(
     measured: dict[str, dict[str, Any]], scenario: str
 ) -> None:
     assert measured["small"]["statements"][scenario] == measured["large"]["statements"][scenario]
+
+
+def test_the_attack_scenarios_requests_are_answered_and_the_normal_ones_succeed(
+    measured: dict[str, dict[str, Any]],
+) -> None:
+    """Each attacker document is answered (data, or refused with a code: either is fine, the
+    scenario measures the others), never a 5xx; the normal clients' requests succeed."""
+    for size in ("small", "large"):
+        answers = dict(measured[size]["attack"])
+        assert answers.pop("normal") == {(200, "OK")}
+        assert set(answers) == {
+            "nested_3",
+            "aliased_basis_lines",
+            "aliased_basis_totals",
+            "payroll_basis",
+            "nested_2",
+        }
+        for name, outcomes in answers.items():
+            for status, outcome in outcomes:
+                assert status < 500 and outcome != "INTERNAL_SERVER_ERROR", (name, outcomes)
+                assert outcome == "OK" or outcome.isupper(), (name, outcomes)

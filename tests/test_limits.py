@@ -1,5 +1,10 @@
 """Abuse is refused before execution with a clear code (QUERY_TOO_COMPLEX or BAD_USER_INPUT),
-without touching the data, while other clients' normal queries keep succeeding."""
+without touching the data, while other clients' normal queries keep succeeding.
+
+Every list counts in the cost (issue 21): a plain list inside a list item multiplies by its
+declared bound, so documents whose work grows as (entries per employee)^levels are refused
+before any SQL; a list longer than its bound is refused where it is resolved, never cut short.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +14,48 @@ from typing import Any
 
 import httpx
 import orjson
+import pytest
+import strawberry
 from graphql import get_introspection_query
 
-from gql_portal.schema.limits import MAX_ALIASES, MAX_COST, MAX_DEPTH, MAX_TOKENS
+from gql_portal.permissions.rules import Anyone
+from gql_portal.schema.build import MissingBoundError, RoleSchema
+from gql_portal.schema.fields import field
+from gql_portal.schema.limits import MAX_ALIASES, MAX_COST, MAX_DEPTH, MAX_TOKENS, LimitExceeded
 from tests.conftest import Api, error_codes
-from tests.factories import Factory
+from tests.factories import Factory, gid
 
+TOO_COMPLEX = "QUERY_TOO_COMPLEX"
 EMPLOYEES_600 = (
     "employees(first: 100) { nodes { company { name } } edges { node { company { name } } } }"
+)
+
+
+# Issue 21's documents: plain lists nested in list items (each level multiplies the work).
+NESTED_TIME_ENTRIES = (
+    "{ timeEntries(first: 100) { nodes { employee { timeEntries { employee { timeEntries "
+    "{ hours } } } } } } }"
+)
+NESTED_TIME_ENTRIES_DEEPER = (
+    "{ timeEntries(first: 100) { nodes { employee { timeEntries { employee { timeEntries "
+    "{ employee { timeEntries { hours } } } } } } } } }"
+)
+NESTED_FROM_EMPLOYEES = (
+    "{ employees(first: 100) { nodes { timeEntries { employee { expenses { employee "
+    "{ absences { id } } } } } } } }"
+)
+PAYROLL_BASIS_60_TIMES = (
+    "query($p: ID!) { "
+    + " ".join(
+        f"b{i}: node(id: $p) {{ ... on PayrollPeriod {{ basis {{ lines {{ amount }} "
+        "employee { id } } } }"
+        for i in range(60)
+    )
+    + " }"
+)
+PORTAL_CLIENTS_NESTED = (
+    "{ clients(first: 100) { nodes { employees { timeEntries { id } expenses { receipts "
+    "{ id } } } } } }"
 )
 
 
@@ -57,9 +96,23 @@ def catalogue() -> list[tuple[str, dict[str, Any], int, str]]:
         ),
         (
             f"cost over {MAX_COST}",
-            {"query": "{ " + " ".join(f"e{i}: {EMPLOYEES_600}" for i in range(90)) + " }"},
+            {"query": "{ " + " ".join(f"e{i}: {EMPLOYEES_600}" for i in range(170)) + " }"},
             200,
             "QUERY_TOO_COMPLEX",
+        ),
+        (
+            "issue 21: time entries nested 3 levels",
+            {"query": NESTED_TIME_ENTRIES},
+            200,
+            TOO_COMPLEX,
+        ),
+        ("issue 21: 4 levels", {"query": NESTED_TIME_ENTRIES_DEEPER}, 200, TOO_COMPLEX),
+        ("employees' nested lists", {"query": NESTED_FROM_EMPLOYEES}, 200, TOO_COMPLEX),
+        (
+            "issue 21: 60 aliased payroll-basis lookups",
+            {"query": PAYROLL_BASIS_60_TIMES, "variables": {"p": "UGF5cm9sbFBlcmlvZDox"}},
+            200,
+            TOO_COMPLEX,
         ),
         (
             "first: 1000000000",
@@ -203,3 +256,151 @@ async def test_within_the_limits_answers_carry_their_cost(api: Api, factory: Fac
     assert error_codes(await api(nested(MAX_DEPTH + 2), token=admin.token)) == ["QUERY_TOO_COMPLEX"]
     within = "{ " + " ".join(f"a{i}: viewer {{ context }}" for i in range(MAX_ALIASES)) + " }"
     assert error_codes(await api(within, token=admin.token)) == []
+
+
+async def test_an_employee_cannot_send_the_nested_lists_either(
+    api: Api, factory: Factory, sql_statements: Any
+) -> None:
+    employee = await factory.staff(await factory.company())
+    for document in (NESTED_TIME_ENTRIES, NESTED_TIME_ENTRIES_DEEPER, NESTED_FROM_EMPLOYEES):
+        before = sql_statements.count
+        body = await api(document, token=employee.token)
+        assert error_codes(body) == [TOO_COMPLEX], body
+        assert body["errors"][0]["extensions"]["limit"] == MAX_COST
+        assert sql_statements.count - before <= 1  # the session lookup only
+
+
+def cost_of(document: str, variables: dict[str, Any] | None = None) -> int:
+    """The cost the walker computes on the full schema."""
+    from graphql import parse
+
+    from gql_portal.schema.build import full_schema
+    from gql_portal.schema.limits import measure
+
+    return measure(full_schema()._schema, parse(document), None, variables).cost
+
+
+def test_every_list_counts_with_its_bound() -> None:
+    from gql_portal.schema.employees import EMPLOYEE_TIME_ENTRIES_BOUND as ENTRIES
+
+    # A plain list multiplies what is below it by its bound, like a connection by its page.
+    assert cost_of("{ timeEntries(first: 10) { nodes { employee { timeEntries { id } } } } }") == (
+        10 + 10 + 10 + 10 * ENTRIES
+    )
+    one_level = cost_of(
+        "{ timeEntries(first: 100) { nodes { employee { timeEntries { hours } } } } }"
+    )
+    assert one_level == 300 + 100 * ENTRIES
+    # One more level multiplies by the bound again: far over the limit, refused while measured.
+    with pytest.raises(LimitExceeded):
+        cost_of(
+            "{ timeEntries(first: 100) { nodes { employee { timeEntries { employee "
+            "{ timeEntries { hours } } } } } } }"
+        )
+    with pytest.raises(LimitExceeded):  # a page of clients with their employees' nested lists
+        cost_of(PORTAL_CLIENTS_NESTED)
+    # Scalar lists (bounded by their domain) and connections' edges/nodes add nothing more.
+    assert cost_of("{ viewer { openMenus } }") == 1
+
+
+def test_the_bench_scenarios_stay_within_the_cost_limit() -> None:
+    from bench.scenarios import CLIENT_BOARD, CLIENT_EMPLOYEES, PAYROLL_BASIS
+
+    board = cost_of(CLIENT_BOARD, {"first": 100})
+    client_employees = cost_of(CLIENT_EMPLOYEES, {"first": 100})
+    basis = cost_of(PAYROLL_BASIS, {"period": "UGF5cm9sbFBlcmlvZDox"})
+    print(f"\ncosts: board {board}, client employees {client_employees}, basis {basis}")
+    assert board <= MAX_COST and client_employees <= MAX_COST and basis <= MAX_COST
+
+
+@strawberry.type
+class UnboundItem:
+    name: str = field(Anyone())
+
+
+@strawberry.type
+class UnboundQuery:
+    items: list[UnboundItem] = field(Anyone())
+
+
+def test_a_list_of_objects_without_a_bound_fails_the_schema_build() -> None:
+    with pytest.raises(MissingBoundError, match=r"UnboundQuery\.items"):
+        RoleSchema(None, query=UnboundQuery)
+
+
+async def test_a_list_longer_than_its_bound_is_refused_not_cut(
+    api: Api, factory: Factory, database: Any, sql_statements: Any
+) -> None:
+    from datetime import date, timedelta
+    from decimal import Decimal
+
+    from sqlalchemy import event, select
+
+    from gql_portal.db.settings import TimeCode
+    from gql_portal.db.time import TimeEntry
+    from gql_portal.schema.employees import EMPLOYEE_TIME_ENTRIES_BOUND as ENTRIES
+
+    company = await factory.company()
+    admin = await factory.admin(company)
+    busy = await factory.employee(company, first_name="Busy")
+    calm = await factory.employee(company, first_name="Calm")
+    async with database.transaction() as session:
+        code = (
+            await session.scalars(select(TimeCode).where(TimeCode.company_id == company.id))
+        ).first()
+        now = factory.clock.now()
+        first_day = date(2024, 1, 1)
+        for employee, count in ((busy, ENTRIES + 30), (calm, ENTRIES)):
+            session.add_all(
+                TimeEntry(
+                    company_id=company.id,
+                    employee_id=employee.id,
+                    date=first_day + timedelta(days=day),
+                    hours=Decimal("1.00"),
+                    time_code_id=code.id,
+                    created_at=now,
+                    updated_at=now,
+                )
+                for day in range(count)
+            )
+    loaded = 0
+
+    def count_loaded(target: Any, context: Any) -> None:
+        nonlocal loaded
+        loaded += 1
+
+    event.listen(TimeEntry, "load", count_loaded)
+    try:
+        before = sql_statements.count
+        body = await api(
+            "{ employees(first: 10) { nodes { firstName timeEntries { date } } } }",
+            token=admin.token,
+        )
+        statements = sql_statements.count - before
+    finally:
+        event.remove(TimeEntry, "load", count_loaded)
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == TOO_COMPLEX, error
+    assert error["extensions"]["limit"] == ENTRIES
+    assert error["extensions"]["field"] == "timeEntries"
+    assert error["path"][-1] == "timeEntries"
+    # Read in one statement for every employee, at most bound + 1 rows each (not all 230).
+    assert loaded == ENTRIES + 1 + ENTRIES
+    assert statements <= 3, statements  # session, the page of employees, their entries
+    # The employee within the bound gets all of theirs (through the connection: no cut there).
+    calm_only = await api(
+        "query($e: ID!) { employees(first: 10) { totalCount } "
+        "node(id: $e) { ... on Employee { timeEntries { date } } } }",
+        {"e": gid("Employee", calm.id)},
+        token=admin.token,
+    )
+    assert "errors" not in calm_only, calm_only
+    assert len(calm_only["data"]["node"]["timeEntries"]) == ENTRIES
+    # Narrowed below the bound, the busy one's list is answered too.
+    narrowed = await api(
+        'query($e: ID!) { node(id: $e) { ... on Employee { timeEntries(to: "2024-01-31") '
+        "{ date } } } }",
+        {"e": gid("Employee", busy.id)},
+        token=admin.token,
+    )
+    assert len(narrowed["data"]["node"]["timeEntries"]) == 31

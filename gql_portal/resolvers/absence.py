@@ -40,6 +40,7 @@ from gql_portal.resolvers.time import (
     reachable_employee,
 )
 from gql_portal.schema import absence as gql
+from gql_portal.schema.employees import EMPLOYEE_ABSENCES_BOUND
 from gql_portal.schema.fields import field, mutation
 from gql_portal.schema.relay import Connection
 
@@ -97,6 +98,7 @@ async def employee_absences(
         order_by=[Absence.start_date],
         where=_overlapping(start, end),
         variant=("dates", start, end),
+        limit=EMPLOYEE_ABSENCES_BOUND,
     )
     return [gql.Absence.from_row(row) for row in await loader.load(employee_id)]
 

@@ -435,6 +435,7 @@ class Queries:
         CollaborationRule(),
         collaborations,
         description="The viewer's company's collaborations, as client or as firm; by state.",
+        bound=1000,
     )
 
 

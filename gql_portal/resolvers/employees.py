@@ -91,6 +91,8 @@ async def company_employees(
 ) -> list[gql.Employee]:
     """A company's employees by name, for a list under each client: one statement for every
     client of the page (a DataLoader by company), within the viewer's row scope."""
+    from gql_portal.schema.portal import CLIENT_EMPLOYEES_BOUND  # the field's module imports us
+
     where = [] if active is None else [Employee.active.is_(active)]
     rows = await children(
         ctx,
@@ -99,6 +101,7 @@ async def company_employees(
         order_by=[Employee.last_name, Employee.first_name, Employee.id],
         where=where,
         variant=("active", active),
+        limit=CLIENT_EMPLOYEES_BOUND,
     ).load(company_id)
     return [gql.Employee.from_row(row) for row in rows]
 

@@ -49,6 +49,7 @@ from gql_portal.resolvers.audit import record
 from gql_portal.resolvers.common import Ctx, company_filter, node_id, not_found
 from gql_portal.resolvers.loading import by_id, children, paginate
 from gql_portal.schema import expenses as gql
+from gql_portal.schema.employees import EMPLOYEE_EXPENSES_BOUND
 from gql_portal.schema.fields import field, mutation
 from gql_portal.schema.relay import Connection
 
@@ -127,6 +128,7 @@ async def employee_expenses(
         order_by=[Expense.date.desc(), Expense.id.desc()],
         where=where,
         variant=("by employee", from_, to, status),
+        limit=EMPLOYEE_EXPENSES_BOUND,
     )
     return [gql.Expense.from_row(row) for row in await loader.load(employee_id)]
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, func, select, tuple_
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 from strawberry.dataloader import DataLoader
 
 from gql_portal.context import RequestContext
@@ -61,16 +61,30 @@ def children(
     order_by: Sequence[ColumnElement[Any] | InstrumentedAttribute[Any]] = (),
     where: Sequence[ColumnElement[bool]] = (),
     variant: Hashable = None,
+    limit: int | None = None,
 ) -> DataLoader[int, list[ModelT]]:
     """Child rows grouped by parent id: one statement for all parents of a request.
 
     `where`/`variant` narrow the rows (e.g. a date range); the variant names the narrowing so
-    that loaders with different filters are not shared.
+    that loaders with different filters are not shared. `limit` (a list field's bound) reads
+    at most limit + 1 rows per parent, in the same one statement: enough for the field to see
+    that a list is longer than its bound and refuse it, never the whole of a huge list.
     """
 
     async def load(parent_ids: Sequence[int]) -> list[list[ModelT]]:
+        ordering = [*order_by, model.id]  # type: ignore[attr-defined]
         statement = select(model).where(parent.in_(parent_ids), *where)
-        statement = statement.order_by(*order_by, model.id)  # type: ignore[attr-defined]
+        if limit is None:
+            statement = statement.order_by(*ordering)
+        else:
+            rank = func.row_number().over(partition_by=parent, order_by=ordering).label("rank")
+            ranked = statement.add_columns(rank).subquery()
+            row = aliased(model, ranked)
+            statement = (
+                select(row)
+                .where(ranked.c.rank <= limit + 1)
+                .order_by(getattr(ranked.c, parent.key), ranked.c.rank)
+            )
         async with ctx.database.scoped(ctx.access) as session:
             rows = (await session.scalars(statement)).all()
         grouped: dict[int, list[ModelT]] = defaultdict(list)

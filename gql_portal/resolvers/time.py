@@ -36,6 +36,7 @@ from gql_portal.resolvers.audit import record
 from gql_portal.resolvers.common import Ctx, node_id, not_found
 from gql_portal.resolvers.loading import by_id, children, paginate
 from gql_portal.schema import time as gql
+from gql_portal.schema.employees import EMPLOYEE_TIME_ENTRIES_BOUND
 from gql_portal.schema.fields import field, mutation
 from gql_portal.schema.relay import Connection
 from gql_portal.schema.time import attested_weeks_loader
@@ -186,6 +187,7 @@ async def employee_time_entries(
         order_by=[TimeEntry.date],
         where=where,
         variant=("dates", start, end),
+        limit=EMPLOYEE_TIME_ENTRIES_BOUND,
     )
     return [gql.TimeEntry.from_row(row) for row in await loader.load(employee_id)]
 
@@ -607,6 +609,7 @@ class Queries:
         TIME_READ,
         time_codes,
         description="The company's time codes, by code; `includeInactive` lists retired ones.",
+        bound=200,
     )
     time_entries = field(
         TIME_READ,
@@ -617,6 +620,7 @@ class Queries:
         TIME_READ,
         attested_weeks,
         description="Attested weeks (locked time) that touch `from`-`to`, by week.",
+        bound=1000,
     )
 
 

@@ -12,7 +12,7 @@ from functools import cache
 from typing import Any, cast
 
 import strawberry
-from graphql import GraphQLObjectType
+from graphql import GraphQLList, GraphQLObjectType, get_named_type, get_nullable_type, is_leaf_type
 from strawberry.extensions import ParserCache
 from strawberry.permission import PermissionExtension
 from strawberry.schema.config import StrawberryConfig
@@ -22,10 +22,11 @@ from strawberry.types.field import StrawberryField
 
 from gql_portal.permissions.roles import SchemaRole
 from gql_portal.permissions.rules import Allowed, Structural
-from gql_portal.schema.fields import described, rule_of
+from gql_portal.schema.fields import bound_of, described, list_too_long, rule_of
 from gql_portal.schema.limits import QueryLimits
 from gql_portal.schema.root import Mutation, Query
 from gql_portal.schema.scalars import SCALAR_MAP
+from gql_portal.schema.variables import CheckedInput
 from gql_portal.tracing import schema_extensions as tracing_extensions
 
 # Fields Strawberry's relay machinery adds itself: structural, guarded where the object is loaded.
@@ -39,6 +40,10 @@ NODE_ID_DESCRIPTION = described(
 
 class MissingRuleError(TypeError):
     """A field without a rule: every field must say who may resolve it."""
+
+
+class MissingBoundError(TypeError):
+    """A list of objects without a bound: the query cost could not count it."""
 
 
 def field_is_structural(
@@ -73,21 +78,26 @@ class RoleSchema(strawberry.Schema):
                 "__"
             ):
                 continue
-            for graphql_field in graphql_type.fields.values():
+            for field_name, graphql_field in graphql_type.fields.items():
                 # The very field Strawberry converted (role schemas copy some, see `_node_id`).
                 field = (graphql_field.extensions or {}).get(DEFINITION_BACKREF)
                 if not isinstance(field, StrawberryField) or field.is_subscription:
                     continue
                 allowed = _only_permission(field)
+                bound = _list_bound(graphql_type, graphql_field, field)
                 if rule_of(field.metadata) is not None and allowed is not None:
                     if field.base_resolver is None:
-                        graphql_field.resolve = _guarded_attribute(allowed, field.python_name)
+                        graphql_field.resolve = _bounded(
+                            _guarded_attribute(allowed, field.python_name), field_name, bound
+                        )
                         continue
                 elif field.extensions or field.python_name not in STRUCTURAL_FIELDS:
                     continue  # another extension (or an unruled field): Strawberry's path
                 resolver = field.base_resolver
                 if resolver is not None and not handlers and callable(resolver.wrapped_func):
-                    graphql_field.resolve = _guarded_resolver(allowed, field, self)
+                    graphql_field.resolve = _bounded(
+                        _guarded_resolver(allowed, field, self), field_name, bound
+                    )
 
     def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
         """Errors are logged by the HTTP layer (unexpected ones only, with the request id)."""
@@ -134,6 +144,44 @@ def _only_permission(field: StrawberryField) -> Allowed | None:
     if len(extension.permissions) != 1 or not isinstance(extension.permissions[0], Allowed):
         return None
     return extension.permissions[0]
+
+
+def _list_bound(owner: GraphQLObjectType, graphql_field: Any, field: StrawberryField) -> int | None:
+    """The bound a list field declares (`fields.field(..., bound=N)`); a list of objects must
+    declare one (a connection's edges and nodes are bounded by its page)."""
+    bound = bound_of(field.metadata)
+    if bound is not None or not isinstance(get_nullable_type(graphql_field.type), GraphQLList):
+        return bound
+    if owner.name.endswith("Connection") or is_leaf_type(get_named_type(graphql_field.type)):
+        return None  # a page (counted on the connection); scalars (bounded by their domain)
+    raise MissingBoundError(
+        f"{owner.name}.{field.python_name} is a list without a bound: give it "
+        "gql_portal.schema.fields.field(..., bound=N) (or make it a connection)"
+    )
+
+
+def _bounded(resolve: Callable[..., Any], name: str, bound: int | None) -> Callable[..., Any]:
+    """`resolve`, refusing a list longer than its bound (the cost counted no more)."""
+    if bound is None:
+        return resolve
+    limit = bound
+
+    def checked(result: Any) -> Any:
+        if result is not None and len(result) > limit:
+            raise list_too_long(name, limit)
+        return result
+
+    async def later(awaitable: Any) -> Any:
+        return checked(await awaitable)
+
+    def resolve_bounded(source: Any, info: Any, **kwargs: Any) -> Any:
+        result = resolve(source, info, **kwargs)
+        if hasattr(result, "__await__"):
+            return later(result)
+        return checked(result)
+
+    resolve_bounded._is_default = getattr(resolve, "_is_default", False)  # type: ignore[attr-defined]
+    return resolve_bounded
 
 
 def _guarded_attribute(allowed: Allowed, name: str) -> Callable[..., Any]:
@@ -231,6 +279,7 @@ def _build(role: SchemaRole | None, *, suggestions: bool = False) -> RoleSchema:
             *tracing_extensions(),
             QueryLimits,
             lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
+            CheckedInput,  # variables checked once the document is valid (schema/variables.py)
         ],
     )
 

@@ -27,6 +27,11 @@ strawberry.enum(SalaryForm, description="Monthly salary or hourly wage.")
 CONTACT = AreaRule(Area.EMPLOYEE_CONTACT)
 SALARY = AreaRule(Area.EMPLOYEE_SALARY)
 STRUCTURAL = Structural()
+# An employee's own lists, per employee (the query cost counts this many; more is an error):
+# a quarter of daily reports, months of expenses, a year of absences.
+EMPLOYEE_TIME_ENTRIES_BOUND = 200
+EMPLOYEE_EXPENSES_BOUND = 50
+EMPLOYEE_ABSENCES_BOUND = 100
 
 
 @strawberry.type(description="A person employed by a company.")
@@ -60,6 +65,7 @@ class Employee(relay.Node):
     @resolver_field(
         AreaRule(Area.EXPENSES_RECEIPTS),
         description="The employee's expenses and mileage claims, newest first.",
+        bound=EMPLOYEE_EXPENSES_BOUND,
     )
     async def expenses(
         self,
@@ -106,7 +112,9 @@ class Employee(relay.Node):
         )
 
     @resolver_field(
-        AreaRule(Area.TIME), description="The employee's time entries by date, within `from`-`to`."
+        AreaRule(Area.TIME),
+        description="The employee's time entries by date, within `from`-`to`.",
+        bound=EMPLOYEE_TIME_ENTRIES_BOUND,
     )
     async def time_entries(
         self,
@@ -125,6 +133,7 @@ class Employee(relay.Node):
     @resolver_field(
         AreaRule(Area.ABSENCE),
         description="The employee's absences that touch `from`-`to`, by first day.",
+        bound=EMPLOYEE_ABSENCES_BOUND,
     )
     async def absences(
         self,

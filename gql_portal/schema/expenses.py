@@ -30,6 +30,7 @@ strawberry.enum(VehicleKind, description="The vehicle of a mileage claim (decide
 
 EXPENSES = AreaRule(Area.EXPENSES_RECEIPTS)
 STRUCTURAL = Structural()
+RECEIPTS_BOUND = 10  # per expense (the query cost counts this many; more is an error)
 
 RECEIPT_DOWNLOAD_PATH = "/files/receipts/{}"
 
@@ -105,7 +106,7 @@ class Expense(relay.Node):
             raise not_found("Employee", "employee")
         return Employee.from_row(row)
 
-    @resolver_field(EXPENSES, description="The receipt files, oldest first.")
+    @resolver_field(EXPENSES, description="The receipt files, oldest first.", bound=RECEIPTS_BOUND)
     async def receipts(self, info: Ctx) -> list[Receipt]:
         rows = await receipts_loader(info.context).load(self.id)
         return [Receipt.from_row(row) for row in rows]
@@ -136,7 +137,9 @@ class Expense(relay.Node):
 
 def receipts_loader(ctx: RequestContext) -> DataLoader[int, list[db.Receipt]]:
     """Receipts by expense id: one statement for every expense of a request."""
-    return loading.children(ctx, db.Receipt, db.Receipt.expense_id, order_by=[db.Receipt.id])
+    return loading.children(
+        ctx, db.Receipt, db.Receipt.expense_id, order_by=[db.Receipt.id], limit=RECEIPTS_BOUND
+    )
 
 
 # --- inputs and payloads --------------------------------------------------------------------

@@ -96,7 +96,9 @@ class Export(relay.Node):
         value = self.summary.get("total_amount")
         return Decimal(value) if value is not None else None
 
-    @resolver_field(EXPORTS, description="A batch's clients: exported, or skipped and why.")
+    @resolver_field(
+        EXPORTS, description="A batch's clients: exported, or skipped and why.", bound=1000
+    )
     def manifest(self) -> list[ExportManifestEntry] | None:
         entries = self.summary.get("clients")
         if entries is None:

@@ -12,10 +12,12 @@ from typing import Any
 import strawberry
 from strawberry.permission import PermissionExtension
 
+from gql_portal.errors import AppError, Code
 from gql_portal.permissions.matrix import Area
 from gql_portal.permissions.rules import Allowed, Rule
 
 RULE_KEY = "gql_portal.rule"
+BOUND_KEY = "gql_portal.bound"
 
 # The matrix's areas are a GraphQL enum too. Registered here, the module every schema and
 # resolver module imports first: a resolver argument typed with an unregistered enum makes
@@ -29,6 +31,17 @@ def described(description: str | None, rule: Rule) -> str:
     return f"{description}\n\n{access}" if description else access
 
 
+def bounded(description: str | None, bound: int | None) -> str | None:
+    """A list field's description ending with its bound, as the client needs to know it."""
+    if bound is None:
+        return description
+    sentence = (
+        f"At most {bound} per parent (the query's cost counts that many); more is an error "
+        "QUERY_TOO_COMPLEX naming the limit: narrow the list, or page through it."
+    )
+    return f"{description} {sentence}" if description else sentence
+
+
 def _extensions(rule: Rule) -> list[Any]:
     return [PermissionExtension(permissions=[Allowed(rule)], use_directives=False)]
 
@@ -39,11 +52,17 @@ def field(
     *,
     description: str | None = None,
     name: str | None = None,
+    bound: int | None = None,
 ) -> Any:
+    """A field with its rule; a list field also with `bound`, the most items it returns per
+    parent object (the cost multiplies by it; more is an error, never a silent cut)."""
+    metadata: dict[str, Any] = {RULE_KEY: rule}
+    if bound is not None:
+        metadata[BOUND_KEY] = bound
     kwargs: dict[str, Any] = {
-        "description": described(description, rule),
+        "description": described(bounded(description, bound), rule),
         "extensions": _extensions(rule),
-        "metadata": {RULE_KEY: rule},
+        "metadata": metadata,
         "name": name,
     }
     if resolver is not None:
@@ -52,12 +71,12 @@ def field(
 
 
 def resolver_field(
-    rule: Rule, *, description: str | None = None
+    rule: Rule, *, description: str | None = None, bound: int | None = None
 ) -> Callable[[Callable[..., Any]], Any]:
     """Decorator form of `field` for resolver methods defined in a type's body."""
 
     def decorate(resolver: Callable[..., Any]) -> Any:
-        return field(rule, resolver, description=description)
+        return field(rule, resolver, description=description, bound=bound)
 
     return decorate
 
@@ -80,3 +99,18 @@ def mutation(
 
 def rule_of(field_metadata: Mapping[str, Any] | None) -> Rule | None:
     return (field_metadata or {}).get(RULE_KEY)
+
+
+def bound_of(field_metadata: Mapping[str, Any] | None) -> int | None:
+    return (field_metadata or {}).get(BOUND_KEY)
+
+
+def list_too_long(name: str, bound: int) -> AppError:
+    """A list longer than its declared bound: refused, never cut short in silence."""
+    return AppError(
+        Code.QUERY_TOO_COMPLEX,
+        f"`{name}` has more than {bound} items here: narrow it (its arguments) or read it "
+        "page by page through a connection.",
+        field=name,
+        limit=bound,
+    )

@@ -4,10 +4,12 @@
 - depth: fields nested at most MAX_DEPTH deep (through fragments);
 - aliases: at most MAX_ALIASES, counted through fragments as often as they are spread;
 - `first`/`last`: 1-100 (BAD_USER_INPUT naming the argument);
-- cost: the nodes a request may return, computed the way GitHub does: every object field counts
-  once per parent it can appear under, and a connection's `first` (or `last`, by default 50)
-  multiplies everything below it; at most MAX_COST. The computed cost is returned in the
-  response's `extensions.cost`.
+- cost: the objects a request may return, computed the way GitHub does, but with every list
+  counted: every object field counts once per parent it can appear under, a connection's
+  `first` (or `last`, by default 50) multiplies everything below it, and so does a plain list's
+  declared bound (`fields.field(..., bound=N)`: the most items it returns per parent, enforced
+  when it is resolved, in SQL where it is loaded); at most MAX_COST. The cost therefore bounds
+  the rows read and the answer's size, and is returned in the response's `extensions.cost`.
 - budget: the cost is then charged to the session's and the client address's budgets per
   minute (gql_portal/budgets.py); a spent budget answers RATE_LIMITED with retryAfterSeconds.
 
@@ -32,6 +34,7 @@ from graphql import (
     GraphQLError,
     GraphQLField,
     GraphQLInterfaceType,
+    GraphQLList,
     GraphQLNamedType,
     GraphQLObjectType,
     GraphQLSchema,
@@ -42,20 +45,25 @@ from graphql import (
     SelectionSetNode,
     VariableNode,
     get_named_type,
+    get_nullable_type,
     validate,
 )
 from strawberry.extensions import SchemaExtension
 
 from gql_portal.errors import Code
+from gql_portal.schema.fields import bound_of
 
 MAX_TOKENS = 5_000
 MAX_DEPTH = 15
 MAX_ALIASES = 500
-MAX_COST = 50_000
+# Room for the largest legitimate answers: the payroll basis of a 500-employee period (500 ×
+# lines and totals per employee), a portal page of 100 clients with their employees.
+MAX_COST = 100_000
 MAX_VISITS = 20_000
 MAX_PAGE = 100
 DEFAULT_PAGE = 50
 COST_KEY = "gql_portal.cost"
+STRAWBERRY_FIELD = "strawberry-definition"  # GraphQLCoreConverter.DEFINITION_BACKREF
 REFUSAL_KEY = "gql_portal.budget_refusal"
 
 
@@ -158,6 +166,8 @@ class Walker:
             inner = multiplier
             if named is not None and named.name.endswith("Connection"):
                 inner = multiplier * self._page(field)
+            elif definition is not None and owner is not None:
+                inner = multiplier * list_bound(owner, definition)
             measure.cost += inner
             if measure.cost > MAX_COST:
                 raise too_complex(
@@ -196,6 +206,19 @@ class Walker:
                 )
             size = value
         return size
+
+
+def list_bound(owner: GraphQLNamedType, definition: GraphQLField) -> int:
+    """How many items `definition` returns per parent object: 1 for a single object; a plain
+    list's declared bound; a connection's `edges`/`nodes` are its page, counted on the
+    connection itself. A list without a bound (schema build refuses one) counts as a page."""
+    if not isinstance(get_nullable_type(definition.type), GraphQLList):  # type: ignore[arg-type]
+        return 1
+    if owner.name.endswith("Connection") or owner.name.startswith("__"):
+        return 1  # a page (counted on the connection); introspection (the schema's own size)
+    strawberry_field = (definition.extensions or {}).get(STRAWBERRY_FIELD)
+    bound = bound_of(getattr(strawberry_field, "metadata", None))
+    return bound if bound is not None else MAX_PAGE
 
 
 def _field(owner: GraphQLNamedType | None, name: str) -> GraphQLField | None:

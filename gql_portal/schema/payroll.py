@@ -35,6 +35,14 @@ strawberry.enum(LineSource, name="PayrollLineSource", description="What a basis 
 
 BASIS = AreaRule(Area.PAYROLL_BASIS)
 STRUCTURAL = Structural()
+# The basis's lists (the query cost counts this many; more is an error, never a cut): employees
+# per request (a larger company asks in parts, by `employeeIds`), lines per employee and month
+# (a line per attested entry, absence day and expense), totals per employee (its time codes).
+# 500 employees with all of theirs stay within the cost limit.
+BASIS_EMPLOYEES_BOUND = 500
+LINES_BOUND = 100
+TIME_CODE_TOTALS_BOUND = 30
+DIFFERENCES_BOUND = 100  # employees with late changes per request (ask by `employeeIds`)
 
 EmployeeType = Annotated["Employee", strawberry.lazy("gql_portal.schema.employees")]
 CompanyType = Annotated["Company", strawberry.lazy("gql_portal.schema.accounts")]
@@ -135,9 +143,9 @@ class EmployeeBasis:
     unattested_weeks: list[datetime.date] = field(
         BASIS, description="The Mondays of those weeks (ISO weeks)."
     )
-    lines: list[PayrollBasisLine] = field(BASIS)
+    lines: list[PayrollBasisLine] = field(BASIS, bound=LINES_BOUND)
     total_amount: Money = field(BASIS, description="The sum of the lines' amounts.")
-    hours_by_time_code: list[PayrollTimeCodeTotal] = field(BASIS)
+    hours_by_time_code: list[PayrollTimeCodeTotal] = field(BASIS, bound=TIME_CODE_TOTALS_BOUND)
 
     @resolver_field(BASIS)
     async def employee(self, info: Ctx) -> EmployeeType:
@@ -175,8 +183,8 @@ class EmployeeBasis:
 class EmployeeBasisDifference:
     company_id: strawberry.Private[int]
     owner_employee_id: strawberry.Private[int]
-    added: list[PayrollBasisLine] = field(BASIS)
-    removed: list[PayrollBasisLine] = field(BASIS)
+    added: list[PayrollBasisLine] = field(BASIS, bound=LINES_BOUND)
+    removed: list[PayrollBasisLine] = field(BASIS, bound=LINES_BOUND)
 
     @resolver_field(BASIS)
     async def employee(self, info: Ctx) -> EmployeeType:
@@ -218,7 +226,8 @@ class PayrollPeriod(relay.Node):
         BASIS,
         description="The payroll basis per employee (by employee id), optionally of some "
         "employees only: computed live while OPEN, the frozen basis once LOCKED. Employees see "
-        "their own.",
+        "their own. A company with more employees asks for them in parts (`employeeIds`).",
+        bound=BASIS_EMPLOYEES_BOUND,
     )
     async def basis(
         self, info: Ctx, employee_ids: list[relay.GlobalID] | None = None
@@ -231,6 +240,7 @@ class PayrollPeriod(relay.Node):
         BASIS,
         description="For a LOCKED or EXPORTED period: how the basis computed now differs from "
         "the frozen one (late edits), per employee. Empty while OPEN.",
+        bound=DIFFERENCES_BOUND,
     )
     async def differences(
         self, info: Ctx, employee_ids: list[relay.GlobalID] | None = None

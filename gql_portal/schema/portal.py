@@ -14,6 +14,9 @@ from gql_portal.schema.fields import field, resolver_field
 from gql_portal.schema.payroll import PayrollPeriod
 
 PAYROLL = AreaRule(Area.PAYROLL_BASIS)
+# Per client: a page of 100 clients with theirs stays within the cost limit (larger clients are
+# read through `employees(companyId:)`, page by page).
+CLIENT_EMPLOYEES_BOUND = 500
 
 
 @strawberry.type(
@@ -70,6 +73,7 @@ class PortalClient:
         AreaRule(Area.EMPLOYEE_CONTACT),
         description="The client's employees by name (`active`: default true; null for all), "
         "loaded for every client of the page at once. Their fields say what each reveals.",
+        bound=CLIENT_EMPLOYEES_BOUND,
     )
     async def employees(self, info: strawberry.Info, active: bool | None = True) -> list[Employee]:
         from gql_portal.resolvers.employees import company_employees

@@ -27,6 +27,10 @@ ActiveFilter = Annotated[
     bool | None, strawberry.argument(description="Default true; null for all.")
 ]
 STRUCTURAL = Structural()
+# Per customer / project (the query cost counts this many; more is an error).
+PROJECTS_BOUND = 200
+ACTIVITIES_BOUND = 200
+ASSIGNED_EMPLOYEES_BOUND = 500
 
 
 def _active_filter(
@@ -44,7 +48,7 @@ class Customer(relay.Node):
         PROJECTS, description="Organisationsnummer, formatted NNNNNN-NNNN."
     )
 
-    @resolver_field(PROJECTS, description="The customer's projects, by code.")
+    @resolver_field(PROJECTS, description="The customer's projects, by code.", bound=PROJECTS_BOUND)
     async def projects(
         self,
         info: strawberry.Info,
@@ -57,6 +61,7 @@ class Customer(relay.Node):
             order_by=[db.Project.code],
             where=_active_filter(db.Project, active),
             variant=("active", active),
+            limit=PROJECTS_BOUND,
         ).load(self.id)
         return [Project.from_row(row) for row in rows]
 
@@ -90,7 +95,9 @@ class Project(relay.Node):
         row = await by_id(info.context, db.Customer).load(self.customer_id)
         return Customer.from_row(row) if row else None
 
-    @resolver_field(PROJECTS, description="The project's activities, by name.")
+    @resolver_field(
+        PROJECTS, description="The project's activities, by name.", bound=ACTIVITIES_BOUND
+    )
     async def activities(
         self,
         info: strawberry.Info,
@@ -103,6 +110,7 @@ class Project(relay.Node):
             order_by=[db.Activity.name],
             where=_active_filter(db.Activity, active),
             variant=("active", active),
+            limit=ACTIVITIES_BOUND,
         ).load(self.id)
         return [Activity.from_row(row) for row in rows]
 
@@ -110,6 +118,7 @@ class Project(relay.Node):
         PROJECTS,
         description="The employees assigned to the project, by name (an employee sees only "
         "themself).",
+        bound=ASSIGNED_EMPLOYEES_BOUND,
     )
     async def assigned_employees(
         self, info: strawberry.Info
@@ -118,7 +127,10 @@ class Project(relay.Node):
 
         ctx = info.context
         assignments = await children(
-            ctx, db.ProjectAssignment, db.ProjectAssignment.project_id
+            ctx,
+            db.ProjectAssignment,
+            db.ProjectAssignment.project_id,
+            limit=ASSIGNED_EMPLOYEES_BOUND,
         ).load(self.id)
         rows = await by_id(ctx, EmployeeRow).load_many([a.employee_id for a in assignments])
         found = sorted(
