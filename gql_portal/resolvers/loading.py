@@ -79,9 +79,9 @@ def children(
         else:
             rank = func.row_number().over(partition_by=parent, order_by=ordering).label("rank")
             ranked = statement.add_columns(rank).subquery()
-            row = aliased(model, ranked)
+            ranked_model = aliased(model, ranked)
             statement = (
-                select(row)
+                select(ranked_model)
                 .where(ranked.c.rank <= limit + 1)
                 .order_by(getattr(ranked.c, parent.key), ranked.c.rank)
             )
