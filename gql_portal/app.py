@@ -90,6 +90,25 @@ def request_error(status: int, code: Code, message: str, request_id: str) -> Res
     return json_response(body, status, {"x-request-id": request_id})
 
 
+def session_ended(request: Request, token: str, request_id: str) -> Response:
+    """A request that presents a dead session (logged out, expired, revoked, or a user removed)
+    is told so with 401, never run as anonymous: a client would otherwise see its fields vanish
+    ("Cannot query field ...") instead of "log in again". A dead cookie is deleted with the
+    answer, so a browser's next request is anonymous on purpose."""
+    response = request_error(
+        401,
+        Code.UNAUTHENTICATED,
+        "Your session has ended (logged out, expired or revoked): log in again.",
+        request_id,
+    )
+    response.headers["www-authenticate"] = 'Bearer error="invalid_token"'
+    if request.cookies.get(SESSION_COOKIE) == token:  # not a live cookie beside a dead bearer
+        runtime: Runtime = request.app.state.runtime
+        secure = runtime.settings.production or runtime.settings.public_url.startswith("https")
+        response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax", secure=secure)
+    return response
+
+
 def session_token(request: Request) -> str | None:
     authorization = request.headers.get("authorization", "")
     scheme, _, credentials = authorization.partition(" ")
@@ -208,6 +227,8 @@ async def graphql_endpoint(request: Request) -> Response:
     started = time.perf_counter()
     token = session_token(request)
     access = await access_for_token(runtime, token)
+    if token and not access.signed_in:
+        return session_ended(request, token, request_id)
     context = RequestContext(
         runtime=runtime,
         access=access,

@@ -132,8 +132,10 @@ class Api:
         response = await self.http.post(
             "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
         )
-        assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
+        # A dead session is refused by HTTP status (401) with the usual coded error body.
+        expected = 401 if error_codes(body) == ["UNAUTHENTICATED"] and "data" not in body else 200
+        assert response.status_code == expected, response.text
         return body
 
 

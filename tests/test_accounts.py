@@ -189,8 +189,25 @@ async def test_session_works_as_cookie_and_as_bearer_and_log_out_revokes_it(
     bearer = session["token"]
     assert (await api(VIEWER, token=bearer))["data"]["viewer"]["context"] == "COMPANY"
     assert (await api(LOG_OUT, token=bearer))["data"] == {"logOut": True}
-    after = await api(VIEWER, token=bearer)
-    assert after["data"]["viewer"] == {
+    # The dead token is told so (401), never silently anonymous.
+    after = await client.post(
+        "/graphql", json={"query": VIEWER}, headers={"authorization": f"Bearer {bearer}"}
+    )
+    assert after.status_code == 401
+    assert after.headers["www-authenticate"] == 'Bearer error="invalid_token"'
+    assert only_error(after.json())["code"] == "UNAUTHENTICATED"
+    assert "data" not in after.json()
+    # A dead cookie too, and the answer deletes it: the browser's next request is anonymous.
+    client.cookies.set(SESSION_COOKIE, bearer)
+    stale = await client.post("/graphql", json={"query": VIEWER})
+    assert stale.status_code == 401
+    assert (
+        SESSION_COOKIE in stale.headers["set-cookie"]
+        and "max-age=0" in stale.headers["set-cookie"].lower()
+    )
+    client.cookies.clear()
+    anonymous = await api(VIEWER)
+    assert anonymous["data"]["viewer"] == {
         "context": "PUBLIC",
         "role": None,
         "openMenus": [],
@@ -221,12 +238,9 @@ async def test_log_out_everywhere_ends_every_session_of_the_user(
     everywhere = "mutation { logOut(everywhere: true) }"
     assert (await api(everywhere, token=laptop))["data"] == {"logOut": True}
     for token in (laptop, phone):
-        assert (await api(VIEWER, token=token))["data"]["viewer"]["context"] == "PUBLIC"
-        # A signed-in operation from another tab or device is refused at its next request:
-        # an ended session is anonymous, whose (public) schema has no such operation.
-        refused = await api(LOG_OUT, token=token)
-        assert refused["data"] is None
-        assert only_error(refused)["code"] == "GRAPHQL_VALIDATION_FAILED"
+        # Every other tab or device is told at its next request: log in again (401).
+        for document in (VIEWER, LOG_OUT):
+            assert only_error(await api(document, token=token))["code"] == "UNAUTHENTICATED"
     # Another user's session is untouched.
     assert (await api(VIEWER, token=someone_else))["data"]["viewer"]["context"] == "COMPANY"
     async with database.session() as session:
@@ -311,7 +325,7 @@ async def test_password_reset_by_email_link_revokes_every_session(
     assert (await api(reset, {"t": token_of(mail.links[0]), "p": "ett helt nytt lösen"}))[
         "data"
     ] == {"resetPassword": True}
-    assert (await api(VIEWER, token=old_token))["data"]["viewer"]["context"] == "PUBLIC"
+    assert only_error(await api(VIEWER, token=old_token))["code"] == "UNAUTHENTICATED"
     wrong = only_error(await api(LOG_IN, {"email": email, "password": PASSWORD}))
     assert wrong["code"] == "BAD_USER_INPUT"
     await log_in(api, email, "ett helt nytt lösen")
@@ -332,7 +346,7 @@ async def test_changing_the_password_logs_out_other_sessions(api: Api, database:
         "data"
     ] == {"changePassword": True}
     assert (await api(VIEWER, token=this))["data"]["viewer"]["context"] == "COMPANY"
-    assert (await api(VIEWER, token=other))["data"]["viewer"]["context"] == "PUBLIC"
+    assert only_error(await api(VIEWER, token=other))["code"] == "UNAUTHENTICATED"
     assert "PASSWORD_CHANGED" in await audit_actions(database)
     assert "ändrats" in (await outbox(database, email))[-1].subject
 
