@@ -29,12 +29,11 @@ from gql_portal.permissions.matrix import Area, Op, Reach
 from gql_portal.permissions.rules import AreaRule
 from gql_portal.resolvers.audit import record
 from gql_portal.resolvers.common import Ctx, node_id, not_found
-from gql_portal.resolvers.loading import by_id, children, paginate
+from gql_portal.resolvers.loading import by_id, children, employee_filter, paginate
 from gql_portal.resolvers.time import (
     FromArgument,
     ToArgument,
     check_range,
-    employee_filter,
     lock_employee,
     owner_of,
     reachable_employee,
@@ -42,6 +41,7 @@ from gql_portal.resolvers.time import (
 from gql_portal.schema import absence as gql
 from gql_portal.schema.employees import EMPLOYEE_ABSENCES_BOUND
 from gql_portal.schema.fields import field, mutation
+from gql_portal.schema.id_filters import EmployeeIdFilter
 from gql_portal.schema.relay import Connection
 
 ABSENCE_LOCK = 0x41425345  # "ABSE": see resolvers.time.lock_employee
@@ -68,22 +68,21 @@ async def absences(
     info: Ctx,
     first: int | None = None,
     after: str | None = None,
-    employee_id: relay.GlobalID | None = None,
+    employee_id: EmployeeIdFilter = None,
     status: AbsenceStatus | None = None,
     from_: FromArgument = None,
     to: ToArgument = None,
 ) -> Connection[gql.Absence]:
     """Absences by first day; those touching `from`-`to`; an employee sees only their own."""
     check_range(from_, to)
+    ctx = info.context
     statement = select(Absence).where(
-        *employee_filter(Absence, employee_id), *_overlapping(from_, to)
+        *await employee_filter(ctx, Absence.employee_id, employee_id), *_overlapping(from_, to)
     )
     if status is not None:
         statement = statement.where(Absence.status == status)
     order = [Absence.start_date, Absence.id]
-    return await paginate(
-        info.context, statement, order, gql.Absence.from_row, first=first, after=after
-    )
+    return await paginate(ctx, statement, order, gql.Absence.from_row, first=first, after=after)
 
 
 async def employee_absences(

@@ -10,17 +10,18 @@ from typing import Any
 import strawberry
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from strawberry import relay
 
 from gql_portal.context import RequestContext
 from gql_portal.db.accounts import Company, User
 from gql_portal.db.audit import AuditEvent
+from gql_portal.db.collaborations import Collaboration
 from gql_portal.permissions.matrix import Area
 from gql_portal.permissions.rules import AreaRule
-from gql_portal.resolvers.common import Ctx, node_id
-from gql_portal.resolvers.loading import paginate
+from gql_portal.resolvers.common import Ctx
+from gql_portal.resolvers.loading import paginate, reachable_values
 from gql_portal.schema import audit as gql
 from gql_portal.schema.fields import field
+from gql_portal.schema.id_filters import FirmIdFilter
 from gql_portal.schema.relay import Connection
 
 # The area of an action, by the prefix of its name (account events have none).
@@ -139,7 +140,7 @@ async def audit_events(
     info: Ctx,
     first: int | None = None,
     after: str | None = None,
-    firm_id: relay.GlobalID | None = None,
+    firm_id: FirmIdFilter = None,
     area: Area | None = None,
     since: datetime | None = None,
 ) -> Connection[gql.AuditEvent]:
@@ -147,9 +148,10 @@ async def audit_events(
     ctx = info.context
     statement = select(AuditEvent)
     if firm_id is not None:
-        statement = statement.where(
-            AuditEvent.actor_firm_id == node_id(firm_id, "Company", "firmId")
-        )
+        # A firm the company collaborates or collaborated with (its trail outlives the
+        # collaboration), as far as the viewer reaches the collaborations.
+        (firm,) = await reachable_values(ctx, Collaboration.firm_id, "Company", [firm_id], "firmId")
+        statement = statement.where(AuditEvent.actor_firm_id == firm)
     if area is not None:
         statement = statement.where(AuditEvent.area == area.value)
     if since is not None:

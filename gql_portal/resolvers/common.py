@@ -1,9 +1,11 @@
-"""Small pieces every domain's resolvers share: ids, not-found, timestamps."""
+"""Small pieces every domain's resolvers share: ids, not-found, `search` patterns."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import ColumnElement
+from sqlalchemy.orm import InstrumentedAttribute
 from strawberry import relay
 from strawberry.types import Info
 
@@ -38,17 +40,39 @@ def node_id(global_id: relay.GlobalID, type_name: str, field: str = "id") -> int
     return key
 
 
-def company_filter(column: Any, company_id: relay.GlobalID | None) -> list[Any]:
-    """Narrow a list to one company (a client, in the portal): a filter chosen by the client
-    of the API, not a permission; rows out of reach are already gone below the resolvers."""
-    if company_id is None:
-        return []
-    return [column == node_id(company_id, "Company", "companyId")]
-
-
 def not_found(type_name: str, field: str = "id") -> AppError:
     """What an unreachable row answers: it does not exist for this viewer."""
     return AppError(Code.NOT_FOUND, f"No such {type_name}.", field=field)
+
+
+# `search` arguments match with LIKE: the searched text's own `%`, `_` and escape characters are
+# literal, not wildcards (a search for "100%" must not match everything). The same escape
+# character is given to every LIKE, so SQLite and PostgreSQL read the pattern alike.
+LIKE_ESCAPE = "\\"
+
+
+def like_escaped(text: str) -> str:
+    """`text` as a literal inside a LIKE pattern (with `escape=LIKE_ESCAPE`)."""
+    return (
+        text.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2)
+        .replace("%", LIKE_ESCAPE + "%")
+        .replace("_", LIKE_ESCAPE + "_")
+    )
+
+
+def search_pattern(search: str | None) -> str | None:
+    """The LIKE pattern of a `search` argument: its trimmed, lower-cased text anywhere (match
+    it against lower-cased columns, with `escape=LIKE_ESCAPE`); None for no search."""
+    if search is None or not search.strip():
+        return None
+    return f"%{like_escaped(search.strip().lower())}%"
+
+
+def like(
+    expression: ColumnElement[str] | InstrumentedAttribute[str], pattern: str
+) -> ColumnElement[bool]:
+    """`expression LIKE pattern` with the escape character `like_escaped` uses."""
+    return expression.like(pattern, escape=LIKE_ESCAPE)
 
 
 def changed_fields(values: dict[str, Any]) -> list[str]:

@@ -20,10 +20,18 @@ from gql_portal.errors import Problems, bad_input
 from gql_portal.permissions.matrix import Area, Op
 from gql_portal.permissions.rules import AreaRule
 from gql_portal.resolvers.audit import record
-from gql_portal.resolvers.common import Ctx, changed_fields, company_filter, node_id, not_found
-from gql_portal.resolvers.loading import by_id, children, paginate
+from gql_portal.resolvers.common import (
+    Ctx,
+    changed_fields,
+    like,
+    node_id,
+    not_found,
+    search_pattern,
+)
+from gql_portal.resolvers.loading import by_id, children, company_filter, paginate
 from gql_portal.schema import employees as gql
 from gql_portal.schema.fields import field, mutation
+from gql_portal.schema.id_filters import CompanyIdFilter
 from gql_portal.schema.relay import Connection
 
 CONTACT_FIELDS = (
@@ -65,19 +73,21 @@ async def employees(
     after: str | None = None,
     active: bool | None = True,
     search: str | None = None,
-    company_id: relay.GlobalID | None = None,
+    company_id: CompanyIdFilter = None,
 ) -> Connection[gql.Employee]:
     """The employees the viewer reaches, by name; `active: null` lists former staff too."""
-    statement = select(Employee).where(*company_filter(Employee.company_id, company_id))
+    statement = select(Employee).where(
+        *company_filter(info.context, Employee.company_id, company_id)
+    )
     if active is not None:
         statement = statement.where(Employee.active.is_(active))
-    if search and search.strip():
-        pattern = f"%{search.strip().lower()}%"
+    pattern = search_pattern(search)
+    if pattern:
         statement = statement.where(
             or_(
-                func.lower(Employee.first_name + " " + Employee.last_name).like(pattern),
-                func.lower(Employee.employee_number).like(pattern),
-                func.lower(func.coalesce(Employee.email, "")).like(pattern),
+                like(func.lower(Employee.first_name + " " + Employee.last_name), pattern),
+                like(func.lower(Employee.employee_number), pattern),
+                like(func.lower(func.coalesce(Employee.email, "")), pattern),
             )
         )
     order = [Employee.last_name, Employee.first_name, Employee.id]

@@ -46,11 +46,12 @@ from gql_portal.errors import Problems, bad_input
 from gql_portal.permissions.matrix import Area, Op, Reach
 from gql_portal.permissions.rules import AreaRule
 from gql_portal.resolvers.audit import record
-from gql_portal.resolvers.common import Ctx, company_filter, node_id, not_found
-from gql_portal.resolvers.loading import by_id, children, paginate
+from gql_portal.resolvers.common import Ctx, node_id, not_found
+from gql_portal.resolvers.loading import by_id, children, company_filter, employee_filter, paginate
 from gql_portal.schema import expenses as gql
 from gql_portal.schema.employees import EMPLOYEE_EXPENSES_BOUND
 from gql_portal.schema.fields import field, mutation
+from gql_portal.schema.id_filters import CompanyIdFilter, EmployeeIdFilter
 from gql_portal.schema.relay import Connection
 
 CENT = Decimal("0.01")
@@ -75,19 +76,19 @@ async def expenses(
     info: Ctx,
     first: int | None = None,
     after: str | None = None,
-    employee_id: relay.GlobalID | None = None,
+    employee_id: EmployeeIdFilter = None,
     status: ExpenseStatus | None = None,
     from_: From = None,
     to: To = None,
-    company_id: relay.GlobalID | None = None,
+    company_id: CompanyIdFilter = None,
 ) -> Connection[gql.Expense]:
     """The expenses the viewer reaches, newest first; `companyId` picks one client's."""
     check_period(from_, to)
-    statement = select(Expense).where(*company_filter(Expense.company_id, company_id))
-    if employee_id is not None:
-        statement = statement.where(
-            Expense.employee_id == node_id(employee_id, "Employee", "employeeId")
-        )
+    ctx = info.context
+    statement = select(Expense).where(
+        *company_filter(ctx, Expense.company_id, company_id),
+        *await employee_filter(ctx, Expense.employee_id, employee_id),
+    )
     if status is not None:
         statement = statement.where(Expense.status == status)
     if from_ is not None:
@@ -95,7 +96,7 @@ async def expenses(
     if to is not None:
         statement = statement.where(Expense.date <= to)
     return await paginate(
-        info.context,
+        ctx,
         statement,
         [Expense.date, Expense.id],
         gql.Expense.from_row,

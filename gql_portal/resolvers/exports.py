@@ -26,7 +26,6 @@ from urllib.parse import urlencode
 import strawberry
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from strawberry import relay
 
 from gql_portal.context import RequestContext
 from gql_portal.db.accounts import Company, User
@@ -46,10 +45,11 @@ from gql_portal.permissions.rules import (
     require_export_reach,
 )
 from gql_portal.permissions.rules import batch_clients as firm_batch_clients
-from gql_portal.resolvers.common import Ctx, company_filter, node_id, not_found
-from gql_portal.resolvers.loading import by_id, paginate
+from gql_portal.resolvers.common import Ctx, node_id, not_found
+from gql_portal.resolvers.loading import by_id, company_filter, paginate
 from gql_portal.schema import exports as gql
 from gql_portal.schema.fields import field, mutation
+from gql_portal.schema.id_filters import CompanyIdFilter
 from gql_portal.schema.relay import Connection, Edge
 from gql_portal.security import link_signature
 
@@ -101,11 +101,11 @@ async def exports(
     first: int | None = None,
     after: str | None = None,
     kind: ExportKind | None = None,
-    company_id: relay.GlobalID | None = None,
+    company_id: CompanyIdFilter = None,
 ) -> Connection[gql.Export]:
     """The exports the viewer reaches, newest first."""
     ctx = info.context
-    statement = select(Export).where(*company_filter(Export.company_id, company_id))
+    statement = select(Export).where(*company_filter(ctx, Export.company_id, company_id))
     if kind is not None:
         statement = statement.where(Export.kind == kind)
     rows = await paginate(

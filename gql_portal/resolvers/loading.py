@@ -1,22 +1,28 @@
-"""How resolvers read: scoped sessions, per-request DataLoaders batched by parent ids, and
-keyset pagination. Every read goes through the viewer's row scope (gql_portal.db.scope)."""
+"""How resolvers read: scoped sessions, per-request DataLoaders batched by parent ids, keyset
+pagination, and id arguments (the rows they name, or NOT_FOUND). Every read goes through the
+viewer's row scope (gql_portal.db.scope)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Collection, Hashable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, func, select, tuple_
-from sqlalchemy.orm import InstrumentedAttribute, aliased
+from sqlalchemy.orm import InstrumentedAttribute
+from strawberry import relay
 from strawberry.dataloader import DataLoader
 
+from gql_portal.auth import own_employee
 from gql_portal.context import RequestContext
 from gql_portal.db.base import Base
+from gql_portal.db.employees import Employee
 from gql_portal.errors import bad_input
-from gql_portal.permissions.matrix import Op
+from gql_portal.permissions.matrix import Area, Op
+from gql_portal.resolvers.common import node_id, not_found
+from gql_portal.schema.limits import RowsOverAllowance, allowances_of
 from gql_portal.schema.relay import (
     Connection,
     Edge,
@@ -66,27 +72,28 @@ def children(
     """Child rows grouped by parent id: one statement for all parents of a request.
 
     `where`/`variant` narrow the rows (e.g. a date range); the variant names the narrowing so
-    that loaders with different filters are not shared. `limit` (a list field's bound) reads
-    at most limit + 1 rows per parent, in the same one statement: enough for the field to see
-    that a list is longer than its bound and refuse it, never the whole of a huge list.
+    that loaders with different filters are not shared. With `limit` (a list field's bound),
+    one parent may have more than the bound, but the statement reads at most the rows the
+    request's lists have left of their allowances (schema/limits.py; limit × parents when the
+    request was not measured) + 1, with a total LIMIT: one more row than that refuses the batch
+    (QUERY_TOO_COMPLEX), never the whole of a huge list read.
     """
 
     async def load(parent_ids: Sequence[int]) -> list[list[ModelT]]:
         ordering = [*order_by, model.id]  # type: ignore[attr-defined]
-        statement = select(model).where(parent.in_(parent_ids), *where)
-        if limit is None:
-            statement = statement.order_by(*ordering)
-        else:
-            rank = func.row_number().over(partition_by=parent, order_by=ordering).label("rank")
-            ranked = statement.add_columns(rank).subquery()
-            ranked_model = aliased(model, ranked)
-            statement = (
-                select(ranked_model)
-                .where(ranked.c.rank <= limit + 1)
-                .order_by(getattr(ranked.c, parent.key), ranked.c.rank)
-            )
+        statement = select(model).where(parent.in_(parent_ids), *where).order_by(*ordering)
+        allowances = allowances_of(ctx) if limit is not None else None
+        most: int | None = None
+        if limit is not None:
+            most = allowances.rows_left if allowances is not None else limit * len(parent_ids)
+            statement = statement.limit(most + 1)
         async with ctx.database.scoped(ctx.access) as session:
             rows = (await session.scalars(statement)).all()
+        if most is not None:
+            if len(rows) > most:
+                raise RowsOverAllowance(most)
+            if allowances is not None:
+                allowances.rows_left -= len(rows)
         grouped: dict[int, list[ModelT]] = defaultdict(list)
         for row in rows:
             grouped[getattr(row, parent.key)].append(row)
@@ -166,3 +173,97 @@ async def paginate(
         page_info=PageInfo(has_next_page=more, end_cursor=edges[-1].cursor if edges else None),
         count=count,
     )
+
+
+# --- id arguments: the rows they name, or NOT_FOUND -------------------------------------------
+# A filter such as `expenses(employeeId:)` with an id the viewer cannot reach answers NOT_FOUND,
+# as `node(id:)` does, rather than an empty list that would tell "exists, but not yours" from
+# "no rows". Reach is the row scope's, never a company filter written here.
+
+
+async def reachable_rows(
+    ctx: RequestContext,
+    model: type[ModelT],
+    type_name: str,
+    global_ids: Sequence[relay.GlobalID],
+    field: str,
+) -> list[ModelT]:
+    """The rows these global ids name, as the viewer's row scope reaches them (the by-id loader
+    `node(id:)` reads through: one statement for every id of the request, none for an id
+    already loaded); NOT_FOUND naming `field` when any one does not exist for this viewer."""
+    keys = [node_id(global_id, type_name, field) for global_id in global_ids]
+    rows = await by_id(ctx, model).load_many(keys)
+    found = [row for row in rows if row is not None]
+    if len(found) != len(rows):
+        raise not_found(type_name, field)
+    return found
+
+
+async def reachable_values(
+    ctx: RequestContext,
+    column: InstrumentedAttribute[int],
+    type_name: str,
+    global_ids: Collection[relay.GlobalID],
+    field: str,
+) -> frozenset[int]:
+    """Ids of something that is not a row of its own here, reachable through `column` of
+    scoped rows (a partner firm through the company's collaborations): the ids, or NOT_FOUND
+    naming `field` unless a row in the viewer's scope has each. One small statement."""
+    keys = frozenset(node_id(global_id, type_name, field) for global_id in global_ids)
+    if keys:
+        async with ctx.database.scoped(ctx.access) as session:
+            found = set((await session.scalars(select(column).where(column.in_(keys)))).all())
+        if found != keys:
+            raise not_found(type_name, field)
+    return keys
+
+
+def reachable_company(ctx: RequestContext, global_id: relay.GlobalID, field: str) -> int:
+    """A company id argument: the session's company or one whose identity the viewer's row
+    scope reaches (a client with an ACTIVE collaboration, in the portal), as for `node(id:)`;
+    NOT_FOUND otherwise. Decided from the request's Access: no statement."""
+    key = node_id(global_id, "Company", field)
+    access = ctx.access
+    if key != access.company_id and key not in access.row_scope(Area.COMPANY_IDENTITY).companies:
+        raise not_found("Company", field)
+    return key
+
+
+async def reachable_employees(
+    ctx: RequestContext, global_ids: Sequence[relay.GlobalID], field: str
+) -> list[Employee]:
+    """`reachable_rows` of employees; the viewer's own row costs no statement (the session
+    lookup read it, and it is given only when the read scope reaches it)."""
+    own = own_employee(ctx.access)
+    if own is not None:
+        by_id(ctx, Employee).prime(own.id, own)
+    return await reachable_rows(ctx, Employee, "Employee", global_ids, field)
+
+
+def company_filter(
+    ctx: RequestContext, column: InstrumentedAttribute[int], company_id: relay.GlobalID | None
+) -> list[ColumnElement[bool]]:
+    """`companyId`: narrow a list to one reachable company (a client, in the portal); rows out
+    of reach are already gone below the resolvers."""
+    if company_id is None:
+        return []
+    return [column == reachable_company(ctx, company_id, "companyId")]
+
+
+async def employee_filter(
+    ctx: RequestContext, column: InstrumentedAttribute[int], employee_id: relay.GlobalID | None
+) -> list[ColumnElement[bool]]:
+    """`employeeId`: narrow a list to one reachable employee's rows."""
+    if employee_id is None:
+        return []
+    (employee,) = await reachable_employees(ctx, [employee_id], "employeeId")
+    return [column == employee.id]
+
+
+async def reachable_employee_ids(
+    ctx: RequestContext, global_ids: Sequence[relay.GlobalID] | None
+) -> frozenset[int] | None:
+    """`employeeIds`: the reachable employees' ids (None: everyone's)."""
+    if global_ids is None:
+        return None
+    return frozenset(row.id for row in await reachable_employees(ctx, global_ids, "employeeIds"))

@@ -51,11 +51,19 @@ from gql_portal.errors import bad_input
 from gql_portal.permissions.matrix import Area, Op
 from gql_portal.permissions.rules import AreaRule
 from gql_portal.resolvers.audit import record
-from gql_portal.resolvers.common import Ctx, company_filter, node_id, not_found
-from gql_portal.resolvers.loading import by_id, children, paginate, request_loader
+from gql_portal.resolvers.common import Ctx, node_id, not_found
+from gql_portal.resolvers.loading import (
+    by_id,
+    children,
+    company_filter,
+    paginate,
+    reachable_employee_ids,
+    request_loader,
+)
 from gql_portal.schema import payroll as gql
 from gql_portal.schema.accounts import Company
 from gql_portal.schema.fields import field, mutation
+from gql_portal.schema.id_filters import CompanyIdFilter
 from gql_portal.schema.relay import Connection
 
 TYPE_NAME = "PayrollPeriod"
@@ -323,12 +331,6 @@ async def frozen_basis(
     return domain.basis_from_lines((line_from_row(row) for row in lines), weeks)
 
 
-def _employee_filter(employee_ids: list[relay.GlobalID] | None) -> frozenset[int] | None:
-    if employee_ids is None:
-        return None
-    return frozenset(node_id(global_id, "Employee", "employeeIds") for global_id in employee_ids)
-
-
 def _ref(period: gql.PayrollPeriod) -> PeriodRef:
     return PeriodRef(period.id, period.company_id, period.start_date, period.end_date)
 
@@ -336,7 +338,7 @@ def _ref(period: gql.PayrollPeriod) -> PeriodRef:
 async def period_basis(
     ctx: RequestContext, period: gql.PayrollPeriod, employee_ids: list[relay.GlobalID] | None
 ) -> list[gql.EmployeeBasis]:
-    wanted = _employee_filter(employee_ids)
+    wanted = await reachable_employee_ids(ctx, employee_ids)
     if period.state is PeriodState.OPEN:
         bases = await live_basis(ctx).load(BasisKey(_ref(period), wanted))
     else:
@@ -347,9 +349,9 @@ async def period_basis(
 async def period_differences(
     ctx: RequestContext, period: gql.PayrollPeriod, employee_ids: list[relay.GlobalID] | None
 ) -> list[gql.EmployeeBasisDifference]:
+    wanted = await reachable_employee_ids(ctx, employee_ids)  # NOT_FOUND while OPEN too
     if period.state is PeriodState.OPEN:
         return []
-    wanted = _employee_filter(employee_ids)
     frozen = await frozen_basis(ctx, period.id, wanted)
     live = await live_basis(ctx).load(BasisKey(_ref(period), wanted))
     changes = domain.differences(
@@ -382,13 +384,15 @@ async def payroll_periods(
     to: date | None = None,
     first: int | None = None,
     after: str | None = None,
-    company_id: relay.GlobalID | None = None,
+    company_id: CompanyIdFilter = None,
 ) -> Connection[gql.PayrollPeriod]:
     """The periods that exist (see `openPayrollPeriod`), latest first, overlapping from..to;
     `companyId` picks one client's."""
     if from_ is not None and to is not None and to < from_:
         raise bad_input("to", "BEFORE_FROM", "must not be before `from`")
-    statement = select(PayrollPeriod).where(*company_filter(PayrollPeriod.company_id, company_id))
+    statement = select(PayrollPeriod).where(
+        *company_filter(info.context, PayrollPeriod.company_id, company_id)
+    )
     if from_ is not None:
         statement = statement.where(PayrollPeriod.end_date >= from_)
     if to is not None:

@@ -30,7 +30,7 @@ from gql_portal.errors import bad_input
 from gql_portal.permissions.matrix import Area
 from gql_portal.permissions.rules import PartnerPortal
 from gql_portal.resolvers.collaborations import collaboration_nodes
-from gql_portal.resolvers.common import Ctx
+from gql_portal.resolvers.common import Ctx, like, like_escaped
 from gql_portal.resolvers.loading import paginate, request_loader
 from gql_portal.schema import portal as gql
 from gql_portal.schema.accounts import Company as CompanyType
@@ -190,9 +190,9 @@ async def clients(
     if search and search.strip():
         text = search.strip().lower()
         digits = "".join(c for c in text if c.isdigit())
-        matches = [func.lower(Company.name).like(f"%{text}%")]
+        matches = [like(func.lower(Company.name), f"%{like_escaped(text)}%")]
         if digits and not any(c.isalpha() for c in text):  # a number, e.g. 556677-88
-            matches.append(Company.organisation_number.like(f"%{digits}%"))
+            matches.append(like(Company.organisation_number, f"%{digits}%"))
         statement = statement.where(
             exists(select(Company.id).where(Company.id == Collaboration.company_id, or_(*matches)))
         )

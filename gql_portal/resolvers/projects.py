@@ -23,7 +23,7 @@ from gql_portal.errors import BadInput, Problems, bad_input
 from gql_portal.permissions.matrix import Area, Op
 from gql_portal.permissions.rules import AreaRule
 from gql_portal.resolvers.audit import record
-from gql_portal.resolvers.common import Ctx, node_id, not_found
+from gql_portal.resolvers.common import Ctx, like, node_id, not_found, search_pattern
 from gql_portal.resolvers.loading import by_id, paginate
 from gql_portal.schema import projects as gql
 from gql_portal.schema.fields import field, mutation
@@ -31,10 +31,6 @@ from gql_portal.schema.relay import Connection
 
 CODE_MAX = 20
 NAME_MAX = 200
-
-
-def _pattern(search: str | None) -> str | None:
-    return f"%{search.strip().lower()}%" if search and search.strip() else None
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -45,12 +41,12 @@ async def customers(
 ) -> Connection[gql.Customer]:
     """The company's customers by name (an employee: those of their assigned projects)."""
     statement = select(Customer)
-    pattern = _pattern(search)
+    pattern = search_pattern(search)
     if pattern:
         statement = statement.where(
             or_(
-                func.lower(Customer.name).like(pattern),
-                func.coalesce(Customer.organisation_number, "").like(pattern.replace("-", "")),
+                like(func.lower(Customer.name), pattern),
+                like(func.coalesce(Customer.organisation_number, ""), pattern.replace("-", "")),
             )
         )
     order = [Customer.name, Customer.id]
@@ -70,13 +66,13 @@ async def projects(
     statement = select(Project)
     if active is not None:
         statement = statement.where(Project.active.is_(active))
-    pattern = _pattern(search)
+    pattern = search_pattern(search)
     if pattern:
-        matching_customers = select(Customer.id).where(func.lower(Customer.name).like(pattern))
+        matching_customers = select(Customer.id).where(like(func.lower(Customer.name), pattern))
         statement = statement.where(
             or_(
-                func.lower(Project.code).like(pattern),
-                func.lower(Project.name).like(pattern),
+                like(func.lower(Project.code), pattern),
+                like(func.lower(Project.name), pattern),
                 Project.customer_id.in_(matching_customers),
             )
         )

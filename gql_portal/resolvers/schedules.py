@@ -21,6 +21,7 @@ from gql_portal.resolvers.loading import children
 from gql_portal.resolvers.time import lock_employee, reachable_employee
 from gql_portal.schema import schedules as gql
 from gql_portal.schema.fields import field, mutation
+from gql_portal.schema.id_filters import EmployeeIdOrOwn
 
 SCHEDULE_LOCK = 0x53434845  # "SCHE": see resolvers.time.lock_employee
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -32,7 +33,7 @@ SCHEDULES_MANAGE = AreaRule(Area.SCHEDULES, Op.MANAGE)
 # --- reading --------------------------------------------------------------------------------
 
 
-async def schedule(info: Ctx, employee_id: relay.GlobalID | None = None) -> gql.Schedule | None:
+async def schedule(info: Ctx, employee_id: EmployeeIdOrOwn = None) -> gql.Schedule | None:
     """An employee's schedule (by default the viewer's own); null when none is set."""
     ctx = info.context
     employee = await reachable_employee(ctx, employee_id)

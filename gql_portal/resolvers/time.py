@@ -18,7 +18,6 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 
-from gql_portal.auth import own_employee
 from gql_portal.context import RequestContext
 from gql_portal.db.employees import Employee
 from gql_portal.db.engine import WRITE_OPTION
@@ -34,10 +33,17 @@ from gql_portal.permissions.matrix import Area, Op
 from gql_portal.permissions.rules import AreaRule
 from gql_portal.resolvers.audit import record
 from gql_portal.resolvers.common import Ctx, node_id, not_found
-from gql_portal.resolvers.loading import by_id, children, paginate
+from gql_portal.resolvers.loading import (
+    by_id,
+    children,
+    employee_filter,
+    paginate,
+    reachable_employees,
+)
 from gql_portal.schema import time as gql
 from gql_portal.schema.employees import EMPLOYEE_TIME_ENTRIES_BOUND
 from gql_portal.schema.fields import field, mutation
+from gql_portal.schema.id_filters import EmployeeIdFilter
 from gql_portal.schema.relay import Connection
 from gql_portal.schema.time import attested_weeks_loader
 
@@ -86,31 +92,14 @@ async def reachable_employee(
     if employee_id is None:
         if ctx.access.employee_id is None:
             raise bad_input(field, "REQUIRED", "you have no employee record: say whose it is")
-        key = ctx.access.employee_id
-    else:
-        key = node_id(employee_id, "Employee", field)
-    loader = by_id(ctx, Employee)
-    if key == ctx.access.employee_id:
-        # The viewer's own row, as this request's session lookup read it (when the read scope
-        # reaches it, as the loader's read would).
-        own = own_employee(ctx.access)
-        if own is not None:
-            loader.prime(key, own)
-    row = await loader.load(key)
-    if row is None:
-        raise not_found("Employee", field)
+        employee_id = relay.GlobalID("Employee", str(ctx.access.employee_id))
+    (row,) = await reachable_employees(ctx, [employee_id], field)
     return row
 
 
 def check_range(start: date | None, end: date | None, *, end_field: str = "to") -> None:
     if start is not None and end is not None and end < start:
         raise bad_input(end_field, "BEFORE_START", "must not be before the first day")
-
-
-def employee_filter(model: Any, employee_id: relay.GlobalID | None) -> list[Any]:
-    if employee_id is None:
-        return []
-    return [model.employee_id == node_id(employee_id, "Employee", "employeeId")]
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -131,32 +120,36 @@ async def time_entries(
     info: Ctx,
     first: int | None = None,
     after: str | None = None,
-    employee_id: relay.GlobalID | None = None,
+    employee_id: EmployeeIdFilter = None,
     from_: FromArgument = None,
     to: ToArgument = None,
 ) -> Connection[gql.TimeEntry]:
     """Reported time by date; an employee sees only their own."""
     check_range(from_, to)
-    statement = select(TimeEntry).where(*employee_filter(TimeEntry, employee_id))
+    ctx = info.context
+    statement = select(TimeEntry).where(
+        *await employee_filter(ctx, TimeEntry.employee_id, employee_id)
+    )
     if from_ is not None:
         statement = statement.where(TimeEntry.date >= from_)
     if to is not None:
         statement = statement.where(TimeEntry.date <= to)
     order = [TimeEntry.date, TimeEntry.id]
-    return await paginate(
-        info.context, statement, order, gql.TimeEntry.from_row, first=first, after=after
-    )
+    return await paginate(ctx, statement, order, gql.TimeEntry.from_row, first=first, after=after)
 
 
 async def attested_weeks(
     info: Ctx,
-    employee_id: relay.GlobalID | None = None,
+    employee_id: EmployeeIdFilter = None,
     from_: FromArgument = None,
     to: ToArgument = None,
 ) -> list[gql.WeekAttestation]:
     """Attested weeks that touch the range, by week and employee."""
     check_range(from_, to)
-    statement = select(WeekAttestation).where(*employee_filter(WeekAttestation, employee_id))
+    ctx = info.context
+    statement = select(WeekAttestation).where(
+        *await employee_filter(ctx, WeekAttestation.employee_id, employee_id)
+    )
     if from_ is not None:
         statement = statement.where(WeekAttestation.week_start >= monday_of(from_))
     if to is not None:
@@ -164,7 +157,6 @@ async def attested_weeks(
     statement = statement.order_by(
         WeekAttestation.week_start, WeekAttestation.employee_id, WeekAttestation.id
     )
-    ctx = info.context
     async with ctx.database.scoped(ctx.access) as session:
         rows = (await session.scalars(statement)).all()
     return [gql.WeekAttestation.from_row(row) for row in rows]

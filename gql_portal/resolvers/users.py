@@ -29,7 +29,7 @@ from gql_portal.permissions.matrix import Area, Op
 from gql_portal.permissions.rules import AreaRule
 from gql_portal.resolvers.accounts import issue_link_token
 from gql_portal.resolvers.audit import record
-from gql_portal.resolvers.common import Ctx, node_id, not_found
+from gql_portal.resolvers.common import Ctx, like, node_id, not_found, search_pattern
 from gql_portal.resolvers.loading import paginate
 from gql_portal.schema import users as gql
 from gql_portal.schema.fields import field, mutation
@@ -59,10 +59,10 @@ async def company_users(
     )
     if role is not None:
         statement = statement.where(Membership.role == role)
-    if search and search.strip():
-        pattern = f"%{search.strip().lower()}%"
+    pattern = search_pattern(search)
+    if pattern:
         statement = statement.where(
-            or_(func.lower(User.name).like(pattern), func.lower(User.email).like(pattern))
+            or_(like(func.lower(User.name), pattern), like(func.lower(User.email), pattern))
         )
 
     def to_node(row: Membership) -> gql.CompanyUser:

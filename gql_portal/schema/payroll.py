@@ -19,6 +19,7 @@ from gql_portal.resolvers.common import Ctx
 # module is imported first (two would be a DuplicatedTypeName when the schema is built).
 from gql_portal.schema import time as _time_schema  # noqa: F401
 from gql_portal.schema.fields import field, resolver_field
+from gql_portal.schema.id_filters import EmployeeIdsFilter
 from gql_portal.schema.scalars import Money
 
 if TYPE_CHECKING:
@@ -229,9 +230,7 @@ class PayrollPeriod(relay.Node):
         "their own. A company with more employees asks for them in parts (`employeeIds`).",
         bound=BASIS_EMPLOYEES_BOUND,
     )
-    async def basis(
-        self, info: Ctx, employee_ids: list[relay.GlobalID] | None = None
-    ) -> list[EmployeeBasis]:
+    async def basis(self, info: Ctx, employee_ids: EmployeeIdsFilter = None) -> list[EmployeeBasis]:
         from gql_portal.resolvers.payroll import period_basis
 
         return await period_basis(info.context, self, employee_ids)
@@ -243,7 +242,7 @@ class PayrollPeriod(relay.Node):
         bound=DIFFERENCES_BOUND,
     )
     async def differences(
-        self, info: Ctx, employee_ids: list[relay.GlobalID] | None = None
+        self, info: Ctx, employee_ids: EmployeeIdsFilter = None
     ) -> list[EmployeeBasisDifference]:
         from gql_portal.resolvers.payroll import period_differences
 
