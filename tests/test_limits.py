@@ -328,9 +328,12 @@ def test_a_list_of_objects_without_a_bound_fails_the_schema_build() -> None:
         RoleSchema(None, query=UnboundQuery)
 
 
-async def test_a_list_longer_than_its_bound_is_refused_not_cut(
+async def test_a_list_over_its_paths_allowance_is_refused_not_cut(
     api: Api, factory: Factory, database: Any, sql_statements: Any
 ) -> None:
+    """A bound is per parent in the cost, but execution holds each *path* to what the cost
+    counted there (items above × bound): one employee may go over the bound while the path
+    stays within its allowance; the path is refused (never cut) once it holds more."""
     from datetime import date, timedelta
     from decimal import Decimal
 
@@ -369,38 +372,95 @@ async def test_a_list_longer_than_its_bound_is_refused_not_cut(
         nonlocal loaded
         loaded += 1
 
-    event.listen(TimeEntry, "load", count_loaded)
-    try:
-        before = sql_statements.count
-        body = await api(
-            "{ employees(first: 10) { nodes { firstName timeEntries { date } } } }",
-            token=admin.token,
-        )
-        statements = sql_statements.count - before
-    finally:
-        event.remove(TimeEntry, "load", count_loaded)
+    async def run(query: str, **variables: Any) -> tuple[dict[str, Any], int, int]:
+        nonlocal loaded
+        loaded = 0
+        event.listen(TimeEntry, "load", count_loaded)
+        try:
+            before = sql_statements.count
+            body = await api(query, variables, token=admin.token)
+            return body, loaded, sql_statements.count - before
+        finally:
+            event.remove(TimeEntry, "load", count_loaded)
+
+    # A page of 10 employees may hold 10 × bound entries: the busy one's 230 are all answered.
+    body, rows, statements = await run(
+        "{ employees(first: 10) { nodes { firstName timeEntries { date } } } }"
+    )
+    assert "errors" not in body, body
+    lists = {n["firstName"]: len(n["timeEntries"]) for n in body["data"]["employees"]["nodes"]}
+    assert lists["Busy"] == ENTRIES + 30 and lists["Calm"] == ENTRIES
+    assert rows == 2 * ENTRIES + 30  # every row once, no more
+    assert statements <= 3, statements  # session, the page of employees, their entries
+
+    # One employee alone: the path's allowance is the bound. Refused, naming the field and
+    # the allowance, after reading at most allowance + 1 rows in one statement.
+    body, rows, statements = await run(
+        "query($e: ID!) { node(id: $e) { ... on Employee { timeEntries { date } } } }",
+        e=gid("Employee", busy.id),
+    )
     (error,) = body["errors"]
     assert error["extensions"]["code"] == TOO_COMPLEX, error
     assert error["extensions"]["limit"] == ENTRIES
     assert error["extensions"]["field"] == "timeEntries"
     assert error["path"][-1] == "timeEntries"
-    # Read in one statement for every employee, at most bound + 1 rows each (not all 230).
-    assert loaded == ENTRIES + 1 + ENTRIES
-    assert statements <= 3, statements  # session, the page of employees, their entries
-    # The employee within the bound gets all of theirs (through the connection: no cut there).
-    calm_only = await api(
-        "query($e: ID!) { employees(first: 10) { totalCount } "
-        "node(id: $e) { ... on Employee { timeEntries { date } } } }",
-        {"e": gid("Employee", calm.id)},
-        token=admin.token,
-    )
-    assert "errors" not in calm_only, calm_only
-    assert len(calm_only["data"]["node"]["timeEntries"]) == ENTRIES
-    # Narrowed below the bound, the busy one's list is answered too.
-    narrowed = await api(
+    assert rows <= ENTRIES + 1
+    assert statements <= 3, statements
+    # Narrowed below the bound, the busy one's list is answered.
+    body, rows, _ = await run(
         'query($e: ID!) { node(id: $e) { ... on Employee { timeEntries(to: "2024-01-31") '
         "{ date } } } }",
-        {"e": gid("Employee", busy.id)},
-        token=admin.token,
+        e=gid("Employee", busy.id),
     )
-    assert len(narrowed["data"]["node"]["timeEntries"]) == 31
+    assert len(body["data"]["node"]["timeEntries"]) == 31
+
+    # 100 of the busy one's entries, each with the employee's entries again: the path
+    # `timeEntries.nodes.employee.timeEntries` may hold 100 × bound and would hold 100 × 230.
+    # The rows are read once (the loader keeps them); the answer would repeat them: refused.
+    body, rows, _ = await run(
+        "query($e: ID!) { timeEntries(first: 100, employeeId: $e) { nodes { employee "
+        "{ timeEntries { date } } } } }",
+        e=gid("Employee", busy.id),
+    )
+    codes = {(e["extensions"]["code"], e["extensions"].get("limit")) for e in body["errors"]}
+    assert codes == {(TOO_COMPLEX, 100 * ENTRIES)}, codes
+    assert rows == 101 + ENTRIES + 30  # the page (and one more), the busy one's entries once
+    # With the calm one (exactly the bound each time) the path is within: answered in full.
+    body, _, _ = await run(
+        "query($e: ID!) { timeEntries(first: 100, employeeId: $e) { nodes { employee "
+        "{ timeEntries { date } } } } }",
+        e=gid("Employee", calm.id),
+    )
+    assert "errors" not in body, body
+    assert {len(n["employee"]["timeEntries"]) for n in body["data"]["timeEntries"]["nodes"]} == {
+        ENTRIES
+    }
+
+
+def test_the_walk_records_an_allowance_per_path() -> None:
+    from graphql import parse
+
+    from gql_portal.schema.build import full_schema
+    from gql_portal.schema.employees import EMPLOYEE_EXPENSES_BOUND as EXPENSES
+    from gql_portal.schema.employees import EMPLOYEE_TIME_ENTRIES_BOUND as ENTRIES
+    from gql_portal.schema.expenses import RECEIPTS_BOUND as RECEIPTS
+    from gql_portal.schema.limits import measure
+
+    found = measure(
+        full_schema()._schema,
+        parse(
+            "{ employees(first: 10) { nodes { ...E mine: timeEntries { id } } "
+            "edges { node { expenses { receipts { id } } } } } } "
+            "fragment E on Employee { timeEntries { id } timeEntries { hours } }"
+        ),
+        None,
+        None,
+    )
+    assert found.allowances == {
+        # Merged from two places: what each of them counted (the cost counted both).
+        ("employees", "nodes", "timeEntries"): 2 * 10 * ENTRIES,
+        ("employees", "nodes", "mine"): 10 * ENTRIES,
+        ("employees", "edges", "node", "expenses"): 10 * EXPENSES,
+        ("employees", "edges", "node", "expenses", "receipts"): 10 * EXPENSES * RECEIPTS,
+    }
+    assert found.by_field[("Employee", "timeEntries")] == 3 * 10 * ENTRIES

@@ -23,7 +23,7 @@ from strawberry.types.field import StrawberryField
 from gql_portal.permissions.roles import SchemaRole
 from gql_portal.permissions.rules import Allowed, Structural
 from gql_portal.schema.fields import bound_of, described, list_too_long, rule_of
-from gql_portal.schema.limits import QueryLimits
+from gql_portal.schema.limits import QueryLimits, RowsOverAllowance, allowances_of, path_key
 from gql_portal.schema.root import Mutation, Query
 from gql_portal.schema.scalars import SCALAR_MAP
 from gql_portal.schema.variables import CheckedInput
@@ -161,24 +161,36 @@ def _list_bound(owner: GraphQLObjectType, graphql_field: Any, field: StrawberryF
 
 
 def _bounded(resolve: Callable[..., Any], name: str, bound: int | None) -> Callable[..., Any]:
-    """`resolve`, refusing a list longer than its bound (the cost counted no more)."""
+    """`resolve`, refusing a list when its path holds more items than the cost counted there
+    (schema/limits.py `ListAllowances`); every parent held to the bound where the request was
+    not measured."""
     if bound is None:
         return resolve
     limit = bound
 
-    def checked(result: Any) -> Any:
-        if result is not None and len(result) > limit:
-            raise list_too_long(name, limit)
+    def checked(result: Any, info: Any) -> Any:
+        if result is None:
+            return result
+        allowances = allowances_of(info.context)
+        if allowances is None:
+            if len(result) > limit:
+                raise list_too_long(name, limit)
+        else:
+            allowances.admit(path_key(info.path), name, len(result), limit)
         return result
 
-    async def later(awaitable: Any) -> Any:
-        return checked(await awaitable)
+    async def later(awaitable: Any, info: Any) -> Any:
+        try:
+            result = await awaitable
+        except RowsOverAllowance as over:  # a loader's refusal, named for this field
+            raise list_too_long(name, over.limit) from None
+        return checked(result, info)
 
     def resolve_bounded(source: Any, info: Any, **kwargs: Any) -> Any:
         result = resolve(source, info, **kwargs)
         if hasattr(result, "__await__"):
-            return later(result)
-        return checked(result)
+            return later(result, info)
+        return checked(result, info)
 
     resolve_bounded._is_default = getattr(resolve, "_is_default", False)  # type: ignore[attr-defined]
     return resolve_bounded

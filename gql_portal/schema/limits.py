@@ -10,6 +10,11 @@
   declared bound (`fields.field(..., bound=N)`: the most items it returns per parent, enforced
   when it is resolved, in SQL where it is loaded); at most MAX_COST. The cost therefore bounds
   the rows read and the answer's size, and is returned in the response's `extensions.cost`.
+- allowances: the walk records, per field path (response keys, list indices left out), what it
+  counted for a plain list there: the items above it × its bound. Execution then checks the total
+  at each path against its allowance (`ListAllowances`), not every parent against the bound: one
+  employee may have more than the bound as long as the path stays within what the cost counted.
+  The rows the children loaders read come out of the sum of the allowances (`rows_left`).
 - budget: the cost is then charged to the session's and the client address's budgets per
   minute (gql_portal/budgets.py); a spent budget answers RATE_LIMITED with retryAfterSeconds.
 
@@ -21,6 +26,7 @@ document and schema.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -48,10 +54,11 @@ from graphql import (
     get_nullable_type,
     validate,
 )
+from graphql.pyutils import Path as ResponsePath
 from strawberry.extensions import SchemaExtension
 
-from gql_portal.errors import Code
-from gql_portal.schema.fields import bound_of
+from gql_portal.errors import AppError, Code
+from gql_portal.schema.fields import bound_of, list_too_long
 
 MAX_TOKENS = 5_000
 MAX_DEPTH = 15
@@ -63,6 +70,7 @@ MAX_VISITS = 20_000
 MAX_PAGE = 100
 DEFAULT_PAGE = 50
 COST_KEY = "gql_portal.cost"
+ALLOWANCES_KEY = "gql_portal.allowances"
 STRAWBERRY_FIELD = "strawberry-definition"  # GraphQLCoreConverter.DEFINITION_BACKREF
 REFUSAL_KEY = "gql_portal.budget_refusal"
 
@@ -79,12 +87,83 @@ def too_complex(message: str, **extra: Any) -> LimitExceeded:
     )
 
 
+Path = tuple[str, ...]  # response keys from the root, list indices left out
+
+
 @dataclass
 class Measure:
     depth: int = 0
     aliases: int = 0
     cost: int = 0
     visits: int = 0
+    # Per path of a plain list: the items the cost counted there (items above × bound).
+    allowances: dict[Path, int] = dataclasses.field(default_factory=dict)
+    # The same per schema coordinate (type, field), summed over its paths.
+    by_field: dict[tuple[str, str], int] = dataclasses.field(default_factory=dict)
+
+
+class ListAllowances:
+    """One request's list allowances (from its `Measure`) and what execution used of them: items
+    per path, and rows the children loaders read (at most the sum of all allowances)."""
+
+    __slots__ = ("allowances", "by_field", "rows_left", "totals")
+
+    def __init__(self, measure: Measure) -> None:
+        self.allowances = measure.allowances
+        self.by_field = measure.by_field
+        self.rows_left = sum(measure.allowances.values())
+        self.totals: dict[Path, int] = {}
+
+    def admit(self, path: Path, name: str, count: int, bound: int) -> None:
+        """Count `count` items of the list `name` at `path`; QUERY_TOO_COMPLEX naming the field
+        and the path's allowance once the path holds more than the cost counted there."""
+        allowance = self.allowances.get(path, bound)
+        total = self.totals.get(path, 0) + count
+        self.totals[path] = total
+        if total > allowance:
+            raise list_too_long(name, allowance)
+
+
+class RowsOverAllowance(AppError):
+    """A children loader found more rows than the request's lists have left of their
+    allowances: some list is longer than the cost counted (the field it serves names itself
+    when it passes this on, build.py `_bounded`)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            Code.QUERY_TOO_COMPLEX,
+            f"The lists of this query hold more than the {limit} items its cost counted: narrow "
+            "them (their arguments) or read them page by page through a connection.",
+            limit=limit,
+        )
+        self.limit = limit
+
+
+def path_key(path: ResponsePath | None) -> Path:
+    """An execution path as the walk records it: its response keys, without list indices."""
+    keys: list[str] = []
+    while path is not None:
+        if isinstance(path.key, str):
+            keys.append(path.key)
+        path = path.prev
+    keys.reverse()
+    return tuple(keys)
+
+
+def allowances_of(context: Any) -> ListAllowances | None:
+    """The request's allowances; None outside the HTTP endpoint (schema tests), where every
+    parent's list is held to its bound."""
+    cache = getattr(context, "cache", None)
+    return cache.get(ALLOWANCES_KEY) if cache is not None else None
+
+
+def field_allowance(context: Any, type_name: str, field_name: str, bound: int) -> int:
+    """The items the cost counted for `type_name.field_name` over all its paths (`bound` when
+    the request was not measured): one parent's list longer than this is refused for sure."""
+    allowances = allowances_of(context)
+    if allowances is None:
+        return bound
+    return allowances.by_field.get((type_name, field_name), bound)
 
 
 class Walker:
@@ -103,7 +182,9 @@ class Walker:
 
     def walk(self, operation: OperationDefinitionNode) -> Measure:
         root = self.schema.get_root_type(operation.operation)
-        self._selections(operation.selection_set, root, depth=1, multiplier=1, spreading=())
+        self._selections(
+            operation.selection_set, root, depth=1, multiplier=1, spreading=(), path=()
+        )
         return self.measure
 
     def _visit(self) -> None:
@@ -144,6 +225,7 @@ class Walker:
         depth: int,
         multiplier: int,
         spreading: tuple[str, ...],
+        path: Path,
     ) -> None:
         measure = self.measure
         if depth > MAX_DEPTH:
@@ -151,23 +233,30 @@ class Walker:
                 f"The query is nested deeper than {MAX_DEPTH} levels.", limit=MAX_DEPTH
             )
         measure.depth = max(measure.depth, depth)
-        for field, condition, chain in self._fields(selection_set, spreading):
-            if field.alias is not None:
+        for node, condition, chain in self._fields(selection_set, spreading):
+            if node.alias is not None:
                 measure.aliases += 1
                 if measure.aliases > MAX_ALIASES:
                     raise too_complex(
                         f"The query has more than {MAX_ALIASES} aliases.", limit=MAX_ALIASES
                     )
-            if field.selection_set is None:
+            if node.selection_set is None:
                 continue
             owner = self.schema.get_type(condition) if condition else parent
-            definition = _field(owner, field.name.value)
+            definition = _field(owner, node.name.value)
             named = get_named_type(definition.type) if definition else None
             inner = multiplier
+            at = (*path, (node.alias or node.name).value)
             if named is not None and named.name.endswith("Connection"):
-                inner = multiplier * self._page(field)
+                inner = multiplier * self._page(node)
             elif definition is not None and owner is not None:
-                inner = multiplier * list_bound(owner, definition)
+                bound = declared_bound(owner, definition)
+                if bound is not None:
+                    inner = multiplier * bound
+                    # A field merged from several places gets what each of them counted.
+                    measure.allowances[at] = measure.allowances.get(at, 0) + inner
+                    coordinate = (owner.name, node.name.value)
+                    measure.by_field[coordinate] = measure.by_field.get(coordinate, 0) + inner
             measure.cost += inner
             if measure.cost > MAX_COST:
                 raise too_complex(
@@ -175,7 +264,12 @@ class Walker:
                     limit=MAX_COST,
                 )
             self._selections(
-                field.selection_set, named, depth=depth + 1, multiplier=inner, spreading=chain
+                node.selection_set,
+                named,
+                depth=depth + 1,
+                multiplier=inner,
+                spreading=chain,
+                path=at,
             )
 
     def _page(self, field: FieldNode) -> int:
@@ -212,10 +306,18 @@ def list_bound(owner: GraphQLNamedType, definition: GraphQLField) -> int:
     """How many items `definition` returns per parent object: 1 for a single object; a plain
     list's declared bound; a connection's `edges`/`nodes` are its page, counted on the
     connection itself. A list without a bound (schema build refuses one) counts as a page."""
-    if not isinstance(get_nullable_type(definition.type), GraphQLList):  # type: ignore[arg-type]
-        return 1
+    bound = declared_bound(owner, definition)
+    return 1 if bound is None else bound
+
+
+def declared_bound(owner: GraphQLNamedType, definition: GraphQLField) -> int | None:
+    """A plain list's bound per parent (MAX_PAGE for one without: schema build refuses it);
+    None for a single object, a connection's page (counted on the connection) or introspection
+    (the schema's own size)."""
+    if not isinstance(get_nullable_type(definition.type), GraphQLList):
+        return None
     if owner.name.endswith("Connection") or owner.name.startswith("__"):
-        return 1  # a page (counted on the connection); introspection (the schema's own size)
+        return None
     strawberry_field = (definition.extensions or {}).get(STRAWBERRY_FIELD)
     bound = bound_of(getattr(strawberry_field, "metadata", None))
     return bound if bound is not None else MAX_PAGE
@@ -281,6 +383,7 @@ class QueryLimits(SchemaExtension):
             request = context.context
             if hasattr(request, "cache"):
                 request.cache[COST_KEY] = found.cost
+                request.cache[ALLOWANCES_KEY] = ListAllowances(found)
             # An invalid document costs a point: refusing it is cheap, but not free.
             refused = _charge(request, 1 if errors else found.cost)
             context.pre_execution_errors = [refused] if refused else errors
