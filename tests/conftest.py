@@ -276,8 +276,8 @@ class SecretWatch:
     def _planted_body(self, body: bytes) -> bytes:
         try:
             payload = json.loads(body)
-        except ValueError:
-            return body  # the tests of broken bodies send them broken
+        except (ValueError, RecursionError):
+            return body  # the tests of broken (or absurdly nested) bodies send them as they are
         if not isinstance(payload, dict):
             return body
         self.remember_document(payload.get("query"))

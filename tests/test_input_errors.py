@@ -321,7 +321,8 @@ async def test_an_upload_variable_must_be_a_file_part(
         {"expenseId": gid("Expense", 1), "file": "C:/kvitton/lunch-secret.pdf"},
         token=me.token,
     )
-    refused(body, "file", "WRONG_TYPE")
+    # Refused by the resolver before anything is read (tests/test_receipts.py), by its argument.
+    refused(body, "file", "NOT_A_FILE")
     assert quoted(body, "lunch-secret") == []
 
 

@@ -9,7 +9,9 @@ they reached the log as unexpected errors. `CheckedInput` (a schema extension, a
 document is valid, so graphql-core only ever coerces values that are fine. Value literals in
 the document go through `CodedValuesOfCorrectTypeRule` instead of graphql's
 `ValuesOfCorrectTypeRule`: the same checks, and for our custom scalars (Date, DateTime,
-Decimal, Money, Upload) and relay ids a coded BAD_USER_INPUT naming the argument's path.
+Decimal, Money) and relay ids a coded BAD_USER_INPUT naming the argument's path. An Upload
+takes anything here: the resolver taking the file refuses what is not one (NOT_A_FILE, naming
+its argument).
 """
 
 from __future__ import annotations
@@ -51,7 +53,6 @@ from graphql.language import SKIP, VisitorAction
 from graphql.pyutils import Undefined, did_you_mean, suggestion_list
 from graphql.utilities import validate_input_literal
 from graphql.validation import ValuesOfCorrectTypeRule
-from starlette.datastructures import UploadFile
 from strawberry.extensions import SchemaExtension
 from strawberry.relay.types import GlobalID, GlobalIDValueError
 from strawberry.schema.schema_converter import GraphQLCoreConverter
@@ -85,7 +86,6 @@ EXPECTED = {
     "Time": 'a time of day, e.g. "09:30"',
     "Decimal": 'a decimal number as a string, e.g. "7.50"',
     "Money": 'an amount in SEK as a string with at most two decimals, e.g. "1234.50"',
-    "Upload": "a file sent as a multipart request (a variable mapped to a file part)",
 }
 # The JSON types each scalar can take at all: anything else is WRONG_TYPE, not INVALID_VALUE.
 JSON_TYPES: dict[str, tuple[type, ...]] = {
@@ -131,9 +131,7 @@ def leaf_problem(
         return None  # an object or list where a leaf was expected: reported by the walk
     name = leaf.name
     if name == "Upload":
-        if isinstance(value, UploadFile):
-            return None
-        return WRONG_TYPE, f"must be {EXPECTED[name]}"
+        return None  # the resolver taking the file refuses anything else (NOT_A_FILE)
     kinds = JSON_TYPES.get(name)
     if kinds is not None and (isinstance(value, bool) is not (bool in kinds)):
         return WRONG_TYPE, _must_be(name, value)
@@ -376,8 +374,8 @@ def _literal_value(node: ValueNode, path: list[str | int]) -> Any:
 def _literal_leaves(
     node: ValueNode, type_: GraphQLInputType, path: list[str | int], global_ids: bool
 ) -> Iterator[tuple[list[str | int], tuple[str, str]]]:
-    """Literals graphql accepts that our resolvers cannot: a malformed relay id, a string
-    where a file (Upload) belongs. Variables in the literal are checked as variables."""
+    """Literals graphql accepts that our resolvers cannot: a malformed relay id. Variables in
+    the literal are checked as variables."""
     if isinstance(node, VariableNode) or len(path) > MAX_DEPTH:
         return
     if isinstance(type_, GraphQLNonNull):
@@ -398,14 +396,10 @@ def _literal_leaves(
                         field.value, definition.type, [*path, field.name.value], global_ids
                     )
         return
-    if not isinstance(type_, GraphQLScalarType) or type_.name not in ("ID", "Upload"):
+    if not global_ids or not isinstance(type_, GraphQLScalarType) or type_.name != "ID":
         return
     value = value_from_ast_untyped(node)
-    if value is None:
-        return
-    if type_.name == "Upload":
-        yield path, (WRONG_TYPE, f"must be {EXPECTED['Upload']}")
-    elif global_ids and not is_global_id(value):
+    if value is not None and not is_global_id(value):
         yield path, (INVALID_ID, "is not an id this service gave out")
 
 
