@@ -50,6 +50,11 @@ class Settings:
     export_wait_seconds: float = 5.0
     # A GraphQL request is stopped (503 TIMEOUT, its transaction rolled back) after this long.
     request_timeout_seconds: float = 30.0
+    # A GraphQL answer estimated larger than this stops executing: RESPONSE_TOO_LARGE
+    # (gql_portal/execution.py).
+    max_response_bytes: int = 10 * 1024 * 1024
+    # After SIGTERM, requests still running this long are cancelled and the process exits.
+    shutdown_grace_seconds: int = 10
     # Cost points (schema/limits.py: objects a query may return, every list counted with its
     # bound) each session and each client address may spend per minute, across all workers;
     # past them: RATE_LIMITED. A 500-employee payroll basis costs about 66,000.
@@ -145,6 +150,14 @@ class Settings:
                 get("COST_BUDGET_PER_ADDRESS"),
                 defaults.cost_budget_per_address,
                 "COST_BUDGET_PER_ADDRESS",
+            ),
+            max_response_bytes=_positive_int(
+                get("MAX_RESPONSE_BYTES"), defaults.max_response_bytes, "MAX_RESPONSE_BYTES"
+            ),
+            shutdown_grace_seconds=_positive_int(
+                get("SHUTDOWN_GRACE_SECONDS"),
+                defaults.shutdown_grace_seconds,
+                "SHUTDOWN_GRACE_SECONDS",
             ),
         )
 

@@ -464,3 +464,35 @@ def test_the_walk_records_an_allowance_per_path() -> None:
         ("employees", "edges", "node", "expenses", "receipts"): 10 * EXPENSES * RECEIPTS,
     }
     assert found.by_field[("Employee", "timeEntries")] == 3 * 10 * ENTRIES
+
+
+async def test_an_answer_over_the_size_cap_stops_with_response_too_large(
+    api: Api, factory: Factory, runtime: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The answer's size is estimated while it is completed: past the cap (configurable,
+    GQL_PORTAL_MAX_RESPONSE_BYTES) execution stops with one coded error and data null."""
+    import dataclasses
+
+    company = await factory.company()
+    admin = await factory.admin(company)
+    for number in range(40):
+        await factory.employee(company, first_name=f"Employee{number:02d}" + "x" * 40)
+    query = "{ employees(first: 100) { nodes { id firstName lastName } } }"
+    full = await api(query, token=admin.token)
+    assert "errors" not in full, full
+    size = len(orjson.dumps(full["data"]))
+    # A cap above the answer: answered; below it: refused, whatever part was done.
+    cap = size // 2
+    monkeypatch.setattr(
+        runtime, "settings", dataclasses.replace(runtime.settings, max_response_bytes=cap)
+    )
+    body = await api(query, token=admin.token)
+    assert body["data"] is None
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == "RESPONSE_TOO_LARGE", error
+    assert error["extensions"]["limit"] == cap
+    monkeypatch.setattr(
+        runtime, "settings", dataclasses.replace(runtime.settings, max_response_bytes=size * 2)
+    )
+    # Refused below half the real size, answered at twice it: the estimate is that close.
+    assert (await api(query, token=admin.token))["data"] == full["data"]

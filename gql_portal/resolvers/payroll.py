@@ -295,7 +295,7 @@ def basis_headcount(ctx: RequestContext) -> DataLoader[int, int]:
                 .where(Employee.company_id.in_(company_ids))
                 .group_by(Employee.company_id)
             )
-        counts: dict[int, int] = {company: count for company, count in counted.tuples()}
+        counts: dict[int, int] = {company: count for company, count in counted.all()}
         return [counts.get(company_id, 0) for company_id in company_ids]
 
     return request_loader(ctx, "payroll_basis_headcount", lambda: DataLoader(load_fn=load))

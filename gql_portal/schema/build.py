@@ -20,6 +20,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter, get_argumen
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 
+from gql_portal.execution import PortalExecutionContext
 from gql_portal.permissions.roles import SchemaRole
 from gql_portal.permissions.rules import Allowed, Structural
 from gql_portal.schema.fields import bound_of, described, list_too_long, rule_of
@@ -283,6 +284,8 @@ def _build(role: SchemaRole | None, *, suggestions: bool = False) -> RoleSchema:
         # "Did you mean ...?" tells a prober about fields of other roles' schemas: development
         # mode only.
         config=StrawberryConfig(scalar_map=SCALAR_MAP, disable_field_suggestions=not suggestions),
+        # Takes turns with the event loop on big answers and caps their size (execution.py).
+        execution_context_class=PortalExecutionContext,
         # The limits first (they set the parser's token limit and measure before validating).
         # Clients send the same few documents again and again: parse and validate each once;
         # the validation cache is keyed by the GraphQL schema too, so roles never share results.

@@ -1,0 +1,205 @@
+"""Execution that cannot hog the worker: graphql-core's executor, taking turns with the event
+loop and stopping an answer that grows too large.
+
+Completing a big answer is synchronous work: without turns, one request holds the event loop
+for seconds, other clients wait, and neither the request's own deadline (app.py,
+`asyncio.timeout`) nor SIGTERM can act. `PortalExecutionContext` counts the work it completes
+(list items and leaf values) within one turn of the loop; once a turn has done `TURN_WORK`, the
+next list to complete (or the rest of a big one) waits for a later turn, in a FIFO queue that
+lets one waiter go per turn. Other requests, timers (the deadline) and signals run in between.
+
+It also estimates the answer's size as it completes it (each leaf: its text's length and a
+key's worth of bytes) and stops the whole execution with RESPONSE_TOO_LARGE as soon as the
+estimate passes `Settings.max_response_bytes`: nothing near the cap is built in memory first.
+The answer is then HTTP 200 with `data: null` and that one coded error (GraphQL over HTTP
+answers application/json requests with 200; the code says what happened).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Iterable
+from typing import Any
+
+from graphql import GraphQLError, GraphQLLeafType, GraphQLList, GraphQLOutputType
+from graphql.pyutils import Path, Undefined, gather_with_cancel, inspect
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from gql_portal.errors import AppError, Code
+
+# Leaf values and list items completed per turn of the event loop: about 5-20 ms of work on
+# the test machine (bench: a page of 100 employees with their time entries).
+TURN_WORK = 2_000
+DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024
+# A leaf's share of the answer besides its text: its key, quotes, colon and comma.
+LEAF_BYTES = 12
+
+
+class ResponseTooLarge(AppError):
+    """The answer would be larger than the cap: the whole execution stops."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            Code.RESPONSE_TOO_LARGE,
+            f"The answer would be larger than {limit} bytes: ask for fewer fields or smaller "
+            "pages.",
+            limit=limit,
+        )
+
+
+class PortalExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    """graphql-core's executor with turns and the answer-size cap (see the module's doc)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        settings = getattr(getattr(self.context_value, "runtime", None), "settings", None)
+        self.max_bytes: int = getattr(settings, "max_response_bytes", DEFAULT_MAX_RESPONSE_BYTES)
+        self.answer_bytes = 0
+        self.turn_work = 0
+        self.waiters: deque[asyncio.Future[None]] = deque()
+        self.release_scheduled = False
+
+    # --- the answer's size ------------------------------------------------------------------
+
+    def complete_leaf_value(  # type: ignore[override]  # a method here, static in graphql-core
+        self, return_type: GraphQLLeafType, result: Any
+    ) -> Any:
+        coerced = return_type.coerce_output_value(result)
+        if coerced is Undefined or coerced is None:
+            raise TypeError(
+                f"Expected `{inspect(return_type)}.coerce_output_value({inspect(result)})` to "
+                f"return non-nullable value, returned: {inspect(coerced)}"
+            )
+        self.turn_work += 1
+        self.answer_bytes += LEAF_BYTES + (len(coerced) if type(coerced) is str else 0)
+        if self.answer_bytes > self.max_bytes:
+            raise ResponseTooLarge(self.max_bytes)
+        return coerced
+
+    def handle_field_error(
+        self,
+        raw_error: Exception,
+        return_type: GraphQLOutputType,
+        field_details_list: Any,
+        path: Path,
+    ) -> None:
+        # Not one field's error: the whole execution stops (Strawberry answers data null).
+        if isinstance(raw_error, ResponseTooLarge) or (
+            isinstance(raw_error, GraphQLError)
+            and isinstance(raw_error.original_error, ResponseTooLarge)
+        ):
+            raise raw_error
+        super().handle_field_error(raw_error, return_type, field_details_list, path)
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        result = super().execute_operation(serially)
+        if not self.is_awaitable(result):
+            return result
+
+        async def finished() -> Any:
+            try:
+                return await result
+            finally:
+                # Siblings of an error that stopped execution are settled in the background:
+                # they have nothing left to do for this answer.
+                for future in list(self.background_futures):
+                    future.cancel()
+
+        return finished()
+
+    # --- turns ------------------------------------------------------------------------------
+
+    def complete_list_value(
+        self,
+        return_type: GraphQLList[GraphQLOutputType],
+        field_details_list: Any,
+        info: Any,
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        if type(result) is list or type(result) is tuple:
+            size = len(result)
+            if self.turn_work + size < TURN_WORK:  # the common case: within this turn
+                self.turn_work += size
+                return super().complete_list_value(
+                    return_type, field_details_list, info, path, result, position_context
+                )
+            return self._complete_in_turns(
+                return_type.of_type, field_details_list, info, path, result, position_context
+            )
+        return super().complete_list_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
+
+    async def _complete_in_turns(
+        self,
+        item_type: GraphQLOutputType,
+        field_details_list: Any,
+        info: Any,
+        path: Path,
+        items: Iterable[Any],
+        position_context: Any,
+    ) -> list[Any]:
+        """graphql-core's list completion (without @stream, which no schema here has), taking
+        a later turn whenever this one has done its work."""
+        is_awaitable = self.is_awaitable
+        completed: list[Any] = []
+        awaitable_indices: list[int] = []
+        try:
+            for index, item in enumerate(items):
+                if self.turn_work >= TURN_WORK:
+                    await self._next_turn()
+                self.turn_work += 1
+                item_path = path.add_key(index, None)
+                if is_awaitable(item):
+                    completed.append(
+                        self.complete_awaitable_list_item_value(
+                            item, item_type, field_details_list, info, item_path, position_context
+                        )
+                    )
+                    awaitable_indices.append(index)
+                elif self.complete_list_item_value(
+                    item,
+                    completed,
+                    item_type,
+                    field_details_list,
+                    info,
+                    item_path,
+                    position_context,
+                ):
+                    awaitable_indices.append(index)
+        except BaseException:
+            if awaitable_indices:
+                self.settle_in_background([completed[index] for index in awaitable_indices])
+            raise
+        if awaitable_indices:
+            awaited = await gather_with_cancel(*(completed[index] for index in awaitable_indices))
+            for index, value in zip(awaitable_indices, awaited, strict=True):
+                completed[index] = value
+        return completed
+
+    async def _next_turn(self) -> None:
+        """Wait in line for a later turn of the loop (one waiter is let go per turn, so a
+        thousand waiting lists cost a thousand wake-ups, not a thousand per turn)."""
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[None] = loop.create_future()
+        self.waiters.append(waiter)
+        if not self.release_scheduled:
+            self.release_scheduled = True
+            loop.call_soon(self._release)
+        await waiter
+
+    def _release(self) -> None:
+        self.release_scheduled = False
+        waiters = self.waiters
+        while waiters:
+            waiter = waiters.popleft()
+            if not waiter.done():  # a cancelled request's waiters are skipped
+                self.turn_work = 0
+                waiter.set_result(None)
+                break
+        if waiters:
+            self.release_scheduled = True
+            asyncio.get_running_loop().call_soon(self._release)
