@@ -1115,21 +1115,24 @@ def with_ids(operation: str, ids: list[str]) -> str:
 
 
 def scalar_strategies() -> dict[str, st.SearchStrategy[Any]]:
-    """Values for the custom scalars, and global ids (see `global_ids`)."""
+    """Values for the custom scalars, and global ids (see `global_ids`): mostly values the
+    service takes (small quantities as hours and percentages are, days around the seeded
+    months), so that operations get past input checks to the data, and some of any size or
+    junk."""
     junk = TEXT
-    decimals = st.decimals(
+    small = st.decimals(min_value=Decimal("0"), max_value=Decimal("24"), places=2, allow_nan=False)
+    wide = st.decimals(
         min_value=Decimal("-1000"), max_value=Decimal("100000"), places=2, allow_nan=False
-    ).map(str)
+    )
+    dates = st.dates(date(2025, 12, 1), date(2026, 4, 30)).map(date.isoformat)
     return {
         "ID": global_ids().map(nodes.String),
-        "Date": st.one_of(
-            st.dates(date(2025, 12, 1), date(2026, 4, 30)).map(date.isoformat), junk
-        ).map(nodes.String),
+        "Date": st.one_of(dates, dates, dates, junk).map(nodes.String),
         "DateTime": st.datetimes(datetime(2025, 1, 1), datetime(2027, 1, 1))
         .map(lambda moment: moment.isoformat() + "+00:00")
         .map(nodes.String),
-        "Decimal": st.one_of(decimals, junk).map(nodes.String),
-        "Money": st.one_of(decimals, junk).map(nodes.String),
+        "Decimal": st.one_of(small.map(str), small.map(str), wide.map(str), junk).map(nodes.String),
+        "Money": st.one_of(wide.map(str), wide.map(str), small.map(str), junk).map(nodes.String),
         "Upload": st.just(nodes.String("not-a-file")),
     }
 
