@@ -71,6 +71,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         proxy_headers=args.proxy_headers,
         log_level=args.log_level,
         log_config=None,
+        # After SIGTERM, requests still running past the grace period are cancelled (their
+        # transactions roll back) and the process exits; the executor takes turns with the
+        # event loop (gql_portal/execution.py), so the signal is heard during a big answer.
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
     )
     return 0
 

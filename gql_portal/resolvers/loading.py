@@ -33,6 +33,7 @@ from gql_portal.schema.relay import (
 )
 
 ModelT = TypeVar("ModelT", bound=Base)
+FETCH_PART_ROWS = 500  # rows made into objects between two turns of the event loop
 NodeT = TypeVar("NodeT")
 
 
@@ -87,8 +88,13 @@ def children(
         if limit is not None:
             most = allowances.rows_left if allowances is not None else limit * len(parent_ids)
             statement = statement.limit(most + 1)
+        rows: list[ModelT] = []
         async with ctx.database.scoped(ctx.access) as session:
-            rows = (await session.scalars(statement)).all()
+            # In parts: making ORM objects of thousands of rows would hold the event loop;
+            # each part's fetch lets other requests (and the deadline) in.
+            streamed = await session.stream_scalars(statement)
+            async for part in streamed.partitions(FETCH_PART_ROWS):
+                rows.extend(part)
         if most is not None:
             if len(rows) > most:
                 raise RowsOverAllowance(most)
