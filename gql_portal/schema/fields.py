@@ -35,9 +35,12 @@ def bounded(description: str | None, bound: int | None) -> str | None:
     """A list field's description ending with its bound, as the client needs to know it."""
     if bound is None:
         return description
+    # The limit is checked per path (schema/limits.py): all of this list's items at one place
+    # in the answer, against bound × the parents the cost counted there; one parent may hold more.
     sentence = (
-        f"At most {bound} per parent (the query's cost counts that many); more is an error "
-        "QUERY_TOO_COMPLEX naming the limit: narrow the list, or page through it."
+        f"The query's cost counts {bound} per parent; at one place in the answer the lists "
+        f"may hold {bound} × the parents counted there in all (one parent may hold more), more "
+        "is an error QUERY_TOO_COMPLEX naming the limit: narrow the list, or page through it."
     )
     return f"{description} {sentence}" if description else sentence
 
