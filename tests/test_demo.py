@@ -5,14 +5,14 @@ from __future__ import annotations
 import hashlib
 from base64 import b64decode
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, text
 
-from gql_portal.clock import FrozenClock
+from gql_portal.clock import STOCKHOLM, FrozenClock
 from gql_portal.db import Base
 from gql_portal.db.absence import Absence
 from gql_portal.db.accounts import Company, Membership, User
@@ -374,3 +374,64 @@ def test_swedish_days_off() -> None:
         assert easter + timedelta(days=39) in days  # Kristi himmelsfärd, a Thursday
     assert {date(2026, 6, 19), date(2026, 6, 6), date(2026, 1, 6)} <= swedish_days_off(2026)
     assert date(2027, 3, 26) in swedish_days_off(2027)  # långfredagen 2027
+
+
+# The whole small demo (3 clients of 4 employees, a big company of 6, seed 2026, the clock at
+# 2026-03-02 09:00 Stockholm), in its canonical form (`canonical_demo`): one sha256 over every
+# row of every table, ordered by primary key, and every stored file's sha256. Any change to
+# what the demo writes fails here, so that a refactoring proves it changed nothing.
+# When the demo changes on purpose: run this test, read the dump it names in its failure
+# (diff it with one from the commit before to see that only what you meant changed), paste the
+# new digest here, and bump DATA_VERSION in bench/data.py (cached benchmark data is stale).
+GOLDEN_DEMO = "e7ab47512f5b8ed021471459df4b56a715d8271d164eb06753c0bc7f65b4adfc"
+GOLDEN_CLOCK = datetime(2026, 3, 2, 9, 0, tzinfo=STOCKHOLM)
+
+
+async def canonical_demo(database: Database, storage: Path) -> str:
+    """One line per row (password hashes are salted: left out) and per stored file."""
+    lines = []
+    async with database.session() as session:
+        for table in Base.metadata.sorted_tables:
+            columns = [column for column in table.columns if column.name != "password_hash"]
+            rows = await session.execute(select(*columns).order_by(*table.primary_key.columns))
+            lines += [f"{table.name} {tuple(row)!r}" for row in rows]
+    return "\n".join([*lines, *stored_files(storage)]) + "\n"
+
+
+def stored_files(root: Path) -> list[str]:
+    return [
+        f"file {path.relative_to(root).as_posix()} {hashlib.sha256(path.read_bytes()).hexdigest()}"
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    ]
+
+
+def kept(dump: str, path: Path) -> Path:
+    path.write_text(dump)
+    return path
+
+
+async def test_the_small_demo_is_exactly_the_golden_one(
+    passwords: Passwords, tmp_path: Path
+) -> None:
+    # Always a fresh SQLite file (whatever database the suite runs on): PostgreSQL hands back
+    # some values in other forms, and the digest is of SQLite's.
+    database = Database.from_url(f"sqlite+aiosqlite:///{tmp_path / 'golden.db'}")
+    try:
+        await upgrade(database)
+        await load_demo(
+            database,
+            FrozenClock(GOLDEN_CLOCK),
+            Storage(tmp_path / "files"),
+            clients=3,
+            employees=4,
+            big_company=6,
+            seed=2026,
+            passwords=passwords,
+        )
+        dump = await canonical_demo(database, tmp_path / "files")
+    finally:
+        await database.dispose()
+    assert dump.count("\nfile ") > 40 and dump.count("\ntime_entries ") > 700
+    digest = hashlib.sha256(dump.encode()).hexdigest()
+    assert digest == GOLDEN_DEMO, f"the demo changed: see {kept(dump, tmp_path / 'demo.txt')}"
