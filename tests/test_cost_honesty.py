@@ -19,7 +19,10 @@ of them; GQL_PORTAL_COST_HONESTY_SEED) each role sends a few written out: the he
 The demo is small: its lists are far below their bounds, where the cost counts the bound. So
 the property is also checked at the bounds for what reads rows it does not return (the payroll
 basis and its differences, `test_the_payroll_basis_reads_no_more_rows_than_its_cost_allowed`):
-there it does not hold yet, recorded as strict xfails with the reasons.
+each of their items is computed from rows of other data whatever is selected, and the cost
+charges each item at least those rows (`fields.field(..., reads=R)`); past what it charged,
+the request is refused (tests/test_limits.py
+`test_a_basis_computed_from_more_rows_than_its_cost_counted_is_refused`).
 
 The factors:
 - ROWS_PER_COST = 2: every object the cost counts stands for at most one row of its own, and a
@@ -101,6 +104,7 @@ from gql_portal.runtime import Runtime
 from gql_portal.schema.build import role_schema
 from gql_portal.security import Passwords
 from tests.factories import Factory, gid
+from tests.rows_fetched import RowsFetched
 from tests.test_limits import (
     NESTED_FROM_EMPLOYEES,
     NESTED_TIME_ENTRIES,
@@ -122,49 +126,6 @@ CLIENTS, EMPLOYEES = 2, 8
 
 
 # --- counting rows --------------------------------------------------------------------------
-
-
-class RowsFetched:
-    """Counts every row the database driver hands to the process, whatever statement, session
-    or cursor (buffered or streamed) asked for it."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def _counting(self, fetch: Callable[..., Any], one: bool = False) -> Callable[..., Any]:
-        counter = self
-
-        async def counted(*args: Any, **kwargs: Any) -> Any:
-            result = await fetch(*args, **kwargs)
-            if one:
-                counter.count += result is not None
-            else:
-                counter.count += len(result)
-            return result
-
-        return counted
-
-    def install(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        import aiosqlite
-
-        for name in ("fetchmany", "fetchall"):
-            monkeypatch.setattr(
-                aiosqlite.Cursor, name, self._counting(getattr(aiosqlite.Cursor, name))
-            )
-        monkeypatch.setattr(
-            aiosqlite.Cursor, "fetchone", self._counting(aiosqlite.Cursor.fetchone, one=True)
-        )
-        try:
-            from asyncpg.cursor import Cursor
-            from asyncpg.prepared_stmt import PreparedStatement
-        except ImportError:  # pragma: no cover - asyncpg is installed with the service
-            return
-        monkeypatch.setattr(PreparedStatement, "fetch", self._counting(PreparedStatement.fetch))
-        monkeypatch.setattr(
-            PreparedStatement, "fetchrow", self._counting(PreparedStatement.fetchrow, one=True)
-        )
-        monkeypatch.setattr(Cursor, "fetch", self._counting(Cursor.fetch))
-        monkeypatch.setattr(Cursor, "fetchrow", self._counting(Cursor.fetchrow, one=True))
 
 
 @pytest.fixture
@@ -687,40 +648,9 @@ DIFFERENCES_WITHOUT_LINES = (
 @pytest.mark.parametrize(
     ("document", "period"),
     [
-        pytest.param(
-            BASIS_WITHOUT_LINES,
-            "locked",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="A LOCKED period's basis reads every frozen line of the period "
-                "(resolvers/payroll.py frozen_basis: children() without a limit) whatever is "
-                "selected; the cost counts 1 per employee when `lines` is not asked for: "
-                "up to 500 × 100 rows for a cost of about 1,000.",
-            ),
-            id="locked basis without lines",
-        ),
-        pytest.param(
-            BASIS_WITHOUT_LINES,
-            "open",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="An OPEN period's basis reads all the period's time entries, absences, "
-                "expenses and attestations of its employees (resolvers/payroll.py "
-                "load_sources, no limit); the cost counts 1 per employee.",
-            ),
-            id="open basis without lines",
-        ),
-        pytest.param(
-            DIFFERENCES_WITHOUT_LINES,
-            "locked",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="`differences` reads the whole frozen basis and the whole live basis "
-                "of the company (every employee, not the 100 of its bound) for a cost of "
-                "about 200.",
-            ),
-            id="differences of a locked period",
-        ),
+        pytest.param(BASIS_WITHOUT_LINES, "locked", id="locked basis without lines"),
+        pytest.param(BASIS_WITHOUT_LINES, "open", id="open basis without lines"),
+        pytest.param(DIFFERENCES_WITHOUT_LINES, "locked", id="differences of a locked period"),
     ],
 )
 async def test_the_payroll_basis_reads_no_more_rows_than_its_cost_allowed(
@@ -733,9 +663,12 @@ async def test_the_payroll_basis_reads_no_more_rows_than_its_cost_allowed(
 ) -> None:
     """The property at the bounds, where the generated documents over the small demo cannot go:
     the cost of a period's basis or differences without its lines must still allow the rows
-    they read (21 employees × 100 lines, all within the bounds)."""
+    they read (21 employees × 100 lines, all within the bounds). Found by this test: the cost
+    counted 1 per employee (1,001 for the basis, 201 for the differences) while 2,100 lines or
+    time entries were read; each item is now charged the rows it is computed from."""
     scale = await seed_scale(database, factory)
     variables = {"p": getattr(scale, period)}
     sent = await send(client, rows_fetched, document, scale.admin, variables)
     assert sent.cost is not None and not sent.codes, sent
+    assert sent.rows >= 21 * 100, sent  # the rows were read: the case the cost must cover
     assert sent.rows <= sent.allowed_rows(), sent

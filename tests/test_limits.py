@@ -96,7 +96,11 @@ def catalogue() -> list[tuple[str, dict[str, Any], int, str]]:
         ),
         (
             f"cost over {MAX_COST}",
-            {"query": "{ " + " ".join(f"e{i}: {EMPLOYEES_600}" for i in range(170)) + " }"},
+            {
+                "query": "{ "
+                + " ".join(f"e{i}: {EMPLOYEES_600}" for i in range(MAX_COST // 600 + 10))
+                + " }"
+            },
             200,
             "QUERY_TOO_COMPLEX",
         ),
@@ -313,6 +317,50 @@ def test_the_bench_scenarios_stay_within_the_cost_limit() -> None:
     assert board <= MAX_COST and client_employees <= MAX_COST and basis <= MAX_COST
 
 
+def test_an_item_computed_from_other_rows_costs_at_least_what_it_reads() -> None:
+    """The payroll basis reads its sources (or its frozen lines) whatever is selected: each
+    employee costs at least BASIS_READS, and its selection's own cost where that is more (its
+    lines are not charged twice). The walk adds what it charged for reading to the request's
+    read budget."""
+    from graphql import parse
+
+    from gql_portal.schema.build import full_schema
+    from gql_portal.schema.limits import measure
+    from gql_portal.schema.payroll import BASIS_EMPLOYEES_BOUND as EMPLOYEES
+    from gql_portal.schema.payroll import BASIS_READS, DIFFERENCES_READS, LINES_BOUND
+    from gql_portal.schema.payroll import DIFFERENCES_BOUND as CHANGED
+    from gql_portal.schema.payroll import TIME_CODE_TOTALS_BOUND as TOTALS
+
+    def basis(selection: str, field: str = "basis") -> str:
+        return f"query($p: ID!) {{ node(id: $p) {{ ... on PayrollPeriod {{ {field} {selection} }} }} }}"
+
+    variables = {"p": "UGF5cm9sbFBlcmlvZDox"}
+    assert cost_of(basis("{ employee { id } }"), variables) == 1 + EMPLOYEES * BASIS_READS
+    assert cost_of(basis("{ totalAmount }"), variables) == 1 + EMPLOYEES * BASIS_READS
+    with_lines = basis("{ employee { id } lines { amount } hoursByTimeCode { hours } }")
+    own = 1 + 1 + LINES_BOUND + TOTALS  # itself, its employee, its lines and totals
+    assert own > BASIS_READS
+    assert cost_of(with_lines, variables) == 1 + EMPLOYEES * own
+    assert cost_of(basis("{ employee { id } }", "differences"), variables) == (
+        1 + CHANGED * DIFFERENCES_READS
+    )
+    # Two places reading: each charged, and both in the read budget.
+    found = measure(
+        full_schema()._schema,
+        parse(
+            "query($p: ID!) { node(id: $p) { ... on PayrollPeriod { basis { totalAmount } "
+            "differences { added { amount } } } } }"
+        ),
+        None,
+        variables,
+    )
+    assert found.reads == EMPLOYEES * BASIS_READS + CHANGED * DIFFERENCES_READS
+    assert found.cost == 1 + found.reads
+    # Three periods' bases would read more than any request may: refused while measured.
+    with pytest.raises(LimitExceeded):
+        cost_of("{ payrollPeriods(first: 3) { nodes { basis { employee { id } } } } }")
+
+
 @strawberry.type
 class UnboundItem:
     name: str = field(Anyone())
@@ -496,3 +544,141 @@ async def test_an_answer_over_the_size_cap_stops_with_response_too_large(
     )
     # Refused below half the real size, answered at twice it: the estimate is that close.
     assert (await api(query, token=admin.token))["data"] == full["data"]
+
+
+@pytest.mark.parametrize(
+    ("state", "field"),
+    [("OPEN", "basis"), ("LOCKED", "basis"), ("LOCKED", "differences")],
+    ids=["open basis", "locked basis", "differences"],
+)
+async def test_a_basis_computed_from_more_rows_than_its_cost_counted_is_refused(
+    state: str,
+    field: str,
+    api: Api,
+    factory: Factory,
+    database: Any,
+    sql_statements: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The basis is computed from its sources (OPEN) or its stored lines (LOCKED) whatever is
+    selected, and the cost charged each employee BASIS_READS rows of them (the differences,
+    both: DIFFERENCES_READS). One employee with more rows than the whole list's charge: the
+    list is refused, naming the field and the rows its cost counted, after reading at most
+    that + 1 of them; narrowed by `employeeIds` to another employee it is answered."""
+    from datetime import date, timedelta
+    from decimal import Decimal
+
+    from sqlalchemy import insert, select
+
+    from gql_portal.db.payroll import PayrollEmployee, PayrollLine, PayrollPeriod
+    from gql_portal.db.settings import TimeCode
+    from gql_portal.db.time import TimeEntry
+    from gql_portal.domain.payroll import LineSource, PeriodState
+    from gql_portal.domain.time import Unit
+    from gql_portal.schema.payroll import (
+        BASIS_EMPLOYEES_BOUND,
+        BASIS_READS,
+        DIFFERENCES_BOUND,
+        DIFFERENCES_READS,
+    )
+    from tests.rows_fetched import RowsFetched
+
+    counted = {
+        "basis": BASIS_EMPLOYEES_BOUND * BASIS_READS,
+        "differences": DIFFERENCES_BOUND * DIFFERENCES_READS,
+    }[field]
+    busy_rows = BASIS_EMPLOYEES_BOUND * BASIS_READS + 1  # more than any basis list is charged
+    company = await factory.company()
+    admin = await factory.admin(company)
+    busy = await factory.employee(company, first_name="Busy")
+    calm = await factory.employee(company, first_name="Calm")
+    now = factory.clock.now()
+    start = date(2026, 1, 1)
+    async with database.transaction() as session:
+        code = await session.scalar(select(TimeCode).where(TimeCode.company_id == company.id))
+        assert code is not None
+        period = PayrollPeriod(
+            company_id=company.id,
+            start_date=start,
+            end_date=date(2026, 1, 31),
+            state=PeriodState[state],
+            locked_at=now if state == "LOCKED" else None,
+            created_at=now,
+        )
+        session.add(period)
+        await session.flush()
+        if state == "OPEN":  # time entries, one a minute's worth, spread over the month
+            await session.execute(
+                insert(TimeEntry),
+                [
+                    {
+                        "company_id": company.id,
+                        "employee_id": employee.id,
+                        "date": start + timedelta(days=n % 31),
+                        "hours": Decimal("0.01"),
+                        "time_code_id": code.id,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for employee, count in ((busy, busy_rows), (calm, 3))
+                    for n in range(count)
+                ],
+            )
+        else:  # a frozen basis: the busy one's stored lines are more than any list is charged
+            session.add_all(
+                PayrollEmployee(
+                    company_id=company.id,
+                    period_id=period.id,
+                    employee_id=employee.id,
+                    unattested_weeks=[],
+                )
+                for employee in (busy, calm)
+            )
+            await session.execute(
+                insert(PayrollLine),
+                [
+                    {
+                        "company_id": company.id,
+                        "period_id": period.id,
+                        "employee_id": employee.id,
+                        "position": n,
+                        "date": start + timedelta(days=n % 31),
+                        "pay_type": "TIM",
+                        "description": "Arbetad tid",
+                        "time_code": "ARB",
+                        "quantity": Decimal("1.00"),
+                        "unit": Unit.HOURS,
+                        "source": LineSource.TIME,
+                        "source_id": n,
+                        "hours": Decimal("1.00"),
+                    }
+                    for employee, count in ((busy, busy_rows), (calm, 3))
+                    for n in range(count)
+                ],
+            )
+    rows = RowsFetched()
+    rows.install(monkeypatch)
+    document = (
+        f"query($p: ID!, $e: [ID!]) {{ node(id: $p) {{ ... on PayrollPeriod {{ "
+        f"{field}(employeeIds: $e) {{ employee {{ firstName }} }} }} }} }}"
+    )
+    variables: dict[str, Any] = {"p": gid("PayrollPeriod", period.id), "e": None}
+
+    rows.count, sql_statements.count = 0, 0
+    body = await api(document, variables, token=admin.token)
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == TOO_COMPLEX, error
+    assert error["extensions"]["field"] == field
+    assert error["extensions"]["limit"] == counted
+    assert error["path"] == ["node", field]
+    assert body["extensions"]["cost"]["requested"] >= counted  # what the cost charged
+    # At most the rows counted + 1 of the sources, and what any request reads besides (the
+    # session, the period, the head count): never the busy one's rows in full.
+    print(f"\n{state} {field}: {rows.count} rows, {sql_statements.count} statements")
+    assert rows.count <= counted + 1 + 10, rows.count
+    assert sql_statements.count <= 10, sql_statements.count
+
+    variables["e"] = [gid("Employee", calm.id)]
+    body = await api(document, variables, token=admin.token)
+    assert "errors" not in body, body
+    assert [item["employee"]["firstName"] for item in body["data"]["node"][field]] == ["Calm"]

@@ -14,13 +14,19 @@ filtered by hand.
 Batching. The live basis of every period a request asks for is computed from one load of the
 sources (seven statements, whatever the number of periods and employees); a frozen basis is two
 statements (its lines and its employees) for all periods; employees are one statement.
+
+Reads within the cost. A basis reads its sources (or its stored lines) whatever the query
+selects of it, so the cost charges each employee of `basis` BASIS_READS rows and each of
+`differences` DIFFERENCES_READS (schema/payroll.py), and those statements read within the
+request's read budget (schema/limits.py `ReadBudget`: what is left + 1 rows each, refused with
+QUERY_TOO_COMPLEX naming the field beyond): never more rows than the cost counted.
 """
 
 from __future__ import annotations
 
 import dataclasses as dc
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -54,7 +60,6 @@ from gql_portal.resolvers.audit import record
 from gql_portal.resolvers.common import Ctx, node_id, not_found
 from gql_portal.resolvers.loading import (
     by_id,
-    children,
     company_filter,
     paginate,
     reachable_employee_ids,
@@ -64,7 +69,13 @@ from gql_portal.schema import payroll as gql
 from gql_portal.schema.accounts import Company
 from gql_portal.schema.fields import field, list_too_long, mutation
 from gql_portal.schema.id_filters import CompanyIdFilter
-from gql_portal.schema.limits import field_allowance
+from gql_portal.schema.limits import (
+    ReadBudget,
+    ReadsOverAllowance,
+    field_allowance,
+    read_budget,
+    reads_too_many,
+)
 from gql_portal.schema.relay import Connection
 
 TYPE_NAME = "PayrollPeriod"
@@ -107,18 +118,33 @@ class Sources:
         )
 
 
+async def _read(session: AsyncSession, statement: Any, budget: ReadBudget | None) -> Sequence[Any]:
+    """A statement's rows as ORM objects. With a `budget` (what the query's cost counted for
+    reading the basis' rows, schema/limits.py), it reads at most what is left + 1 rows and
+    refuses (ReadsOverAllowance) when it got more than is left."""
+    if budget is not None:
+        statement = statement.limit(budget.cap)
+    rows = (await session.scalars(statement)).all()
+    if budget is not None:
+        budget.spend(len(rows))
+    return rows
+
+
 async def load_sources(
     session: AsyncSession,
     company_ids: set[int],
     start: date,
     end: date,
     employee_ids: frozenset[int] | None = None,
+    budget: ReadBudget | None = None,
 ) -> dict[int, Sources]:
     """The sources of `start`..`end` for the companies' periods: seven statements.
 
     `session` must be scoped (`scoped(..., as_area=Area.PAYROLL_BASIS)`). The company filter picks
     the periods' companies (a partner's periods span clients); what the viewer reaches, the row
-    scope decides. `employee_ids` narrows to some employees (an argument, not access).
+    scope decides. `employee_ids` narrows to some employees (an argument, not access). With a
+    `budget` (a query's), the seven statements read at most its rows in all (+ 1 to know it is
+    over: ReadsOverAllowance), each what is left of it; without (locking), everything.
     """
     companies = sorted(company_ids)
     sources: dict[int, Sources] = defaultdict(Sources)
@@ -127,7 +153,7 @@ async def load_sources(
         return statement if employee_ids is None else statement.where(column.in_(employee_ids))
 
     employees = narrowed(select(Employee).where(Employee.company_id.in_(companies)), Employee.id)
-    for row in (await session.scalars(employees)).all():
+    for row in await _read(session, employees, budget):
         sources[row.company_id].employee_rows.append(row)
         sources[row.company_id].employees.append(
             domain.BasisEmployee(
@@ -140,7 +166,7 @@ async def load_sources(
             )
         )
     codes = select(TimeCode).where(TimeCode.company_id.in_(companies))
-    for code in (await session.scalars(codes)).all():
+    for code in await _read(session, codes, budget):
         sources[code.company_id].time_codes.append(
             domain.BasisTimeCode(
                 id=code.id,
@@ -155,7 +181,7 @@ async def load_sources(
     schedules = narrowed(
         select(Schedule).where(Schedule.company_id.in_(companies)), Schedule.employee_id
     )
-    for schedule in (await session.scalars(schedules)).all():
+    for schedule in await _read(session, schedules, budget):
         sources[schedule.company_id].schedules.append(
             domain.BasisSchedule(
                 schedule.employee_id, tuple(schedule.hours_on(day) for day in range(7))
@@ -167,7 +193,7 @@ async def load_sources(
         ),
         TimeEntry.employee_id,
     )
-    for entry in (await session.scalars(entries)).all():
+    for entry in await _read(session, entries, budget):
         sources[entry.company_id].time_entries.append(
             domain.BasisTimeEntry(
                 entry.id, entry.employee_id, entry.date, entry.hours, entry.time_code_id
@@ -181,7 +207,7 @@ async def load_sources(
         ),
         WeekAttestation.employee_id,
     )
-    for attestation in (await session.scalars(attestations)).all():
+    for attestation in await _read(session, attestations, budget):
         sources[attestation.company_id].attested_weeks.add(
             (attestation.employee_id, attestation.week_start)
         )
@@ -194,7 +220,7 @@ async def load_sources(
         ),
         Absence.employee_id,
     )
-    for absence in (await session.scalars(absences)).all():
+    for absence in await _read(session, absences, budget):
         sources[absence.company_id].absences.append(
             domain.BasisAbsence(
                 id=absence.id,
@@ -215,7 +241,7 @@ async def load_sources(
         ),
         Expense.employee_id,
     )
-    for expense in (await session.scalars(expenses)).all():
+    for expense in await _read(session, expenses, budget):
         sources[expense.company_id].expenses.append(
             domain.BasisExpense(
                 id=expense.id,
@@ -271,6 +297,7 @@ def live_basis(ctx: RequestContext) -> DataLoader[BasisKey, list[domain.Employee
                 min(key.period.start for key in keys),
                 max(key.period.end for key in keys),
                 employee_ids,
+                read_budget(ctx),
             )
         _prime_employees(ctx, sources.values())
         results = []
@@ -319,6 +346,36 @@ def line_from_row(row: PayrollLine) -> domain.BasisLine:
     )
 
 
+def frozen_rows(
+    ctx: RequestContext,
+    model: type[PayrollLine] | type[PayrollEmployee],
+    *,
+    order_by: Sequence[Any],
+    where: Sequence[Any],
+    variant: Hashable,
+) -> DataLoader[int, list[Any]]:
+    """Locked periods' stored rows (their lines, or their employees) by period: one statement
+    for every period of the request, read with the viewer's own row scope and within the
+    request's read budget (`_read`): the lines are read whatever the query selects, so
+    they are what the cost counted for computing the basis, not the lines it returns."""
+
+    async def load(period_ids: Sequence[int]) -> list[list[Any]]:
+        statement = (
+            select(model)
+            .where(model.period_id.in_(period_ids), *where)
+            .order_by(*order_by, model.id)
+        )
+        async with ctx.database.scoped(ctx.access) as session:
+            rows = await _read(session, statement, read_budget(ctx))
+        grouped: dict[int, list[Any]] = defaultdict(list)
+        for row in rows:
+            grouped[row.period_id].append(row)
+        return [grouped.get(period_id, []) for period_id in period_ids]
+
+    key = ("payroll_frozen", model, variant)
+    return request_loader(ctx, key, lambda: DataLoader(load_fn=load))
+
+
 async def frozen_basis(
     ctx: RequestContext, period_id: int, employee_ids: frozenset[int] | None
 ) -> list[domain.EmployeeBasis]:
@@ -326,18 +383,16 @@ async def frozen_basis(
     where_lines = [] if employee_ids is None else [PayrollLine.employee_id.in_(employee_ids)]
     where_heads = [] if employee_ids is None else [PayrollEmployee.employee_id.in_(employee_ids)]
     variant = None if employee_ids is None else tuple(sorted(employee_ids))
-    lines = await children(
+    lines: list[PayrollLine] = await frozen_rows(
         ctx,
         PayrollLine,
-        PayrollLine.period_id,
         order_by=[PayrollLine.employee_id, PayrollLine.position],
         where=where_lines,
         variant=variant,
     ).load(period_id)
-    heads = await children(
+    heads: list[PayrollEmployee] = await frozen_rows(
         ctx,
         PayrollEmployee,
-        PayrollEmployee.period_id,
         order_by=[PayrollEmployee.employee_id],
         where=where_heads,
         variant=variant,
@@ -357,14 +412,19 @@ async def period_basis(
     ctx: RequestContext, period: gql.PayrollPeriod, employee_ids: list[relay.GlobalID] | None
 ) -> list[gql.EmployeeBasis]:
     wanted = await reachable_employee_ids(ctx, employee_ids)
-    if period.state is PeriodState.OPEN:
-        if wanted is None:  # refused before the whole basis is computed, not after
-            allowance = field_allowance(ctx, "PayrollPeriod", "basis", gql.BASIS_EMPLOYEES_BOUND)
-            if await basis_headcount(ctx).load(period.company_id) > allowance:
-                raise list_too_long("basis", allowance)
-        bases = await live_basis(ctx).load(BasisKey(_ref(period), wanted))
-    else:
-        bases = await frozen_basis(ctx, period.id, wanted)
+    try:
+        if period.state is PeriodState.OPEN:
+            if wanted is None:  # refused before the whole basis is computed, not after
+                allowance = field_allowance(
+                    ctx, "PayrollPeriod", "basis", gql.BASIS_EMPLOYEES_BOUND
+                )
+                if await basis_headcount(ctx).load(period.company_id) > allowance:
+                    raise list_too_long("basis", allowance)
+            bases = await live_basis(ctx).load(BasisKey(_ref(period), wanted))
+        else:
+            bases = await frozen_basis(ctx, period.id, wanted)
+    except ReadsOverAllowance as over:  # the loaders' refusal, named for this field
+        raise reads_too_many("basis", over.limit) from None
     return [gql.EmployeeBasis.from_basis(period.company_id, basis) for basis in bases]
 
 
@@ -374,8 +434,13 @@ async def period_differences(
     wanted = await reachable_employee_ids(ctx, employee_ids)  # NOT_FOUND while OPEN too
     if period.state is PeriodState.OPEN:
         return []
-    frozen = await frozen_basis(ctx, period.id, wanted)
-    live = await live_basis(ctx).load(BasisKey(_ref(period), wanted))
+    try:
+        # Both bases of every employee it reaches: within the request's read budget, which
+        # counted DIFFERENCES_READS for each employee the list may hold.
+        frozen = await frozen_basis(ctx, period.id, wanted)
+        live = await live_basis(ctx).load(BasisKey(_ref(period), wanted))
+    except ReadsOverAllowance as over:
+        raise reads_too_many("differences", over.limit) from None
     changes = domain.differences(
         (line for basis in frozen for line in basis.lines),
         (line for basis in live for line in basis.lines),

@@ -18,6 +18,7 @@ from gql_portal.permissions.rules import Allowed, Rule
 
 RULE_KEY = "gql_portal.rule"
 BOUND_KEY = "gql_portal.bound"
+READS_KEY = "gql_portal.reads"
 
 # The matrix's areas are a GraphQL enum too. Registered here, the module every schema and
 # resolver module imports first: a resolver argument typed with an unregistered enum makes
@@ -31,10 +32,18 @@ def described(description: str | None, rule: Rule) -> str:
     return f"{description}\n\n{access}" if description else access
 
 
-def bounded(description: str | None, bound: int | None) -> str | None:
-    """A list field's description ending with its bound, as the client needs to know it."""
+def bounded(description: str | None, bound: int | None, reads: int | None = None) -> str | None:
+    """A list field's description ending with its bound (and what computing an item reads), as
+    the client needs to know it."""
     if bound is None:
         return description
+    if reads is not None:
+        reading = (
+            "Each item is computed from rows of other data, whatever is selected: the query's "
+            f"cost counts at least {reads} per item, and sources holding more rows than the "
+            "cost counted for them in all are an error QUERY_TOO_COMPLEX naming the limit."
+        )
+        description = f"{description} {reading}" if description else reading
     # The limit is checked per path (schema/limits.py): all of this list's items at one place
     # in the answer, against bound × the parents the cost counted there; one parent may hold more.
     sentence = (
@@ -56,14 +65,21 @@ def field(
     description: str | None = None,
     name: str | None = None,
     bound: int | None = None,
+    reads: int | None = None,
 ) -> Any:
     """A field with its rule; a list field also with `bound`, the most items it returns per
-    parent object (the cost multiplies by it; more is an error, never a silent cut)."""
+    parent object (the cost multiplies by it; more is an error, never a silent cut), and, for
+    items computed from other rows, `reads`: the rows computing one item may read whatever is
+    selected below it (each item costs at least that; schema/limits.py `ReadBudget`)."""
+    if reads is not None and bound is None:
+        raise ValueError("`reads` is per item of a bounded list: give the field a `bound` too")
     metadata: dict[str, Any] = {RULE_KEY: rule}
     if bound is not None:
         metadata[BOUND_KEY] = bound
+    if reads is not None:
+        metadata[READS_KEY] = reads
     kwargs: dict[str, Any] = {
-        "description": described(bounded(description, bound), rule),
+        "description": described(bounded(description, bound, reads), rule),
         "extensions": _extensions(rule),
         "metadata": metadata,
         "name": name,
@@ -74,12 +90,16 @@ def field(
 
 
 def resolver_field(
-    rule: Rule, *, description: str | None = None, bound: int | None = None
+    rule: Rule,
+    *,
+    description: str | None = None,
+    bound: int | None = None,
+    reads: int | None = None,
 ) -> Callable[[Callable[..., Any]], Any]:
     """Decorator form of `field` for resolver methods defined in a type's body."""
 
     def decorate(resolver: Callable[..., Any]) -> Any:
-        return field(rule, resolver, description=description, bound=bound)
+        return field(rule, resolver, description=description, bound=bound, reads=reads)
 
     return decorate
 
@@ -106,6 +126,10 @@ def rule_of(field_metadata: Mapping[str, Any] | None) -> Rule | None:
 
 def bound_of(field_metadata: Mapping[str, Any] | None) -> int | None:
     return (field_metadata or {}).get(BOUND_KEY)
+
+
+def reads_of(field_metadata: Mapping[str, Any] | None) -> int | None:
+    return (field_metadata or {}).get(READS_KEY)
 
 
 def list_too_long(name: str, bound: int) -> AppError:

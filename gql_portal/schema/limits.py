@@ -10,6 +10,11 @@
   declared bound (`fields.field(..., bound=N)`: the most items it returns per parent, enforced
   when it is resolved, in SQL where it is loaded); at most MAX_COST. The cost therefore bounds
   the rows read and the answer's size, and is returned in the response's `extensions.cost`.
+- reads: a list whose items are each computed from other rows (`fields.field(..., reads=R)`:
+  the payroll basis from its sources) costs at least R per item, whatever is selected below it
+  (max(R, the selection's own cost per item): selecting its lines is not charged twice). The
+  walk adds items × R to the request's `ReadBudget`: the rows all such computations of the
+  request may read in all (each statement reads what is left + 1 and refuses beyond).
 - allowances: the walk records, per field path (response keys, list indices left out), what it
   counted for a plain list there: the items above it × its bound. Execution then checks the total
   at each path against its allowance (`ListAllowances`), not every parent against the bound: one
@@ -58,19 +63,22 @@ from graphql.pyutils import Path as ResponsePath
 from strawberry.extensions import SchemaExtension
 
 from gql_portal.errors import AppError, Code
-from gql_portal.schema.fields import bound_of, list_too_long
+from gql_portal.schema.fields import bound_of, list_too_long, reads_of
 
 MAX_TOKENS = 5_000
 MAX_DEPTH = 15
 MAX_ALIASES = 500
 # Room for the largest legitimate answers: the payroll basis of a 500-employee period (500 ×
-# lines and totals per employee), a portal page of 100 clients with their employees.
-MAX_COST = 100_000
+# lines and totals per employee, 66,001), two periods' bases of 500 employees without their
+# lines (2 × 500 × the 110 rows of sources each employee's basis is charged: 110,004), a portal
+# page of 100 clients with their employees.
+MAX_COST = 120_000
 MAX_VISITS = 20_000
 MAX_PAGE = 100
 DEFAULT_PAGE = 50
 COST_KEY = "gql_portal.cost"
 ALLOWANCES_KEY = "gql_portal.allowances"
+READS_KEY = "gql_portal.reads"  # an unmeasured request's ReadBudget
 STRAWBERRY_FIELD = "strawberry-definition"  # GraphQLCoreConverter.DEFINITION_BACKREF
 REFUSAL_KEY = "gql_portal.budget_refusal"
 
@@ -100,18 +108,21 @@ class Measure:
     allowances: dict[Path, int] = dataclasses.field(default_factory=dict)
     # The same per schema coordinate (type, field), summed over its paths.
     by_field: dict[tuple[str, str], int] = dataclasses.field(default_factory=dict)
+    # Rows the lists computed from other rows may read in all: their items × their reads.
+    reads: int = 0
 
 
 class ListAllowances:
     """One request's list allowances (from its `Measure`) and what execution used of them: items
     per path, and rows the children loaders read (at most the sum of all allowances)."""
 
-    __slots__ = ("allowances", "by_field", "rows_left", "totals")
+    __slots__ = ("allowances", "by_field", "reads", "rows_left", "totals")
 
     def __init__(self, measure: Measure) -> None:
         self.allowances = measure.allowances
         self.by_field = measure.by_field
         self.rows_left = sum(measure.allowances.values())
+        self.reads = ReadBudget(measure.reads)
         self.totals: dict[Path, int] = {}
 
     def admit(self, path: Path, name: str, count: int, bound: int) -> None:
@@ -137,6 +148,69 @@ class RowsOverAllowance(AppError):
             limit=limit,
         )
         self.limit = limit
+
+
+class ReadsOverAllowance(AppError):
+    """A computation from other rows (the payroll basis from its sources) found more rows than
+    the request's `ReadBudget`: the field it serves names itself when it passes this on
+    (`reads_too_many`)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            Code.QUERY_TOO_COMPLEX,
+            f"This query's lists are computed from more than the {limit} rows its cost counted: "
+            "narrow them (their arguments).",
+            limit=limit,
+        )
+        self.limit = limit
+
+
+def reads_too_many(name: str, limit: int) -> AppError:
+    """`name` would be computed from more rows than the cost counted for it: refused before
+    the rest are read, never computed from part of them."""
+    return AppError(
+        Code.QUERY_TOO_COMPLEX,
+        f"`{name}` is computed here from more than the {limit} rows the query's cost counted "
+        "for it: narrow it (its arguments, e.g. `employeeIds`).",
+        field=name,
+        limit=limit,
+    )
+
+
+class ReadBudget:
+    """The rows one request's lists computed from other rows may read in all (`Measure.reads`):
+    every statement of such a computation reads at most what is left + 1 (`cap`) and refuses
+    once it got more (`spend`), so the request reads at most the budget + 1 row a statement."""
+
+    __slots__ = ("left", "limit")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.left = limit
+
+    @property
+    def cap(self) -> int:
+        """The LIMIT of the next statement: one more row than is left tells it is over."""
+        return self.left + 1
+
+    def spend(self, rows: int) -> None:
+        if rows > self.left:
+            self.left = 0
+            raise ReadsOverAllowance(self.limit)
+        self.left -= rows
+
+
+def read_budget(context: Any) -> ReadBudget:
+    """The request's `ReadBudget`; outside the HTTP endpoint (not measured: schema tests) one of
+    MAX_COST rows per request, the most a measured request may be counted."""
+    allowances = allowances_of(context)
+    if allowances is not None:
+        return allowances.reads
+    cache = getattr(context, "cache", None)
+    if cache is None:
+        return ReadBudget(MAX_COST)
+    budget: ReadBudget = cache.setdefault(READS_KEY, ReadBudget(MAX_COST))
+    return budget
 
 
 def path_key(path: ResponsePath | None) -> Path:
@@ -247,6 +321,7 @@ class Walker:
             named = get_named_type(definition.type) if definition else None
             inner = multiplier
             at = (*path, (node.alias or node.name).value)
+            reads = 0
             if named is not None and named.name.endswith("Connection"):
                 inner = multiplier * self._page(node)
             elif definition is not None and owner is not None:
@@ -257,12 +332,9 @@ class Walker:
                     measure.allowances[at] = measure.allowances.get(at, 0) + inner
                     coordinate = (owner.name, node.name.value)
                     measure.by_field[coordinate] = measure.by_field.get(coordinate, 0) + inner
-            measure.cost += inner
-            if measure.cost > MAX_COST:
-                raise too_complex(
-                    f"The query asks for more than {MAX_COST} nodes: ask for smaller pages.",
-                    limit=MAX_COST,
-                )
+                    reads = declared_reads(definition)
+            self._add(inner)
+            before = measure.cost
             self._selections(
                 node.selection_set,
                 named,
@@ -270,6 +342,20 @@ class Walker:
                 multiplier=inner,
                 spreading=chain,
                 path=at,
+            )
+            if reads:
+                # Each item costs at least what computing it reads: itself (counted above) and
+                # its selection, or `reads`, whichever is more (its lines are not charged twice).
+                below = measure.cost - before
+                self._add(max(0, inner * (reads - 1) - below))
+                measure.reads += inner * reads
+
+    def _add(self, cost: int) -> None:
+        self.measure.cost += cost
+        if self.measure.cost > MAX_COST:
+            raise too_complex(
+                f"The query asks for more than {MAX_COST} nodes: ask for smaller pages.",
+                limit=MAX_COST,
             )
 
     def _page(self, field: FieldNode) -> int:
@@ -321,6 +407,13 @@ def declared_bound(owner: GraphQLNamedType, definition: GraphQLField) -> int | N
     strawberry_field = (definition.extensions or {}).get(STRAWBERRY_FIELD)
     bound = bound_of(getattr(strawberry_field, "metadata", None))
     return bound if bound is not None else MAX_PAGE
+
+
+def declared_reads(definition: GraphQLField) -> int:
+    """The rows computing each item of a bounded list reads whatever is selected below it
+    (`fields.field(..., reads=R)`); 0 for a list of rows read as they are."""
+    strawberry_field = (definition.extensions or {}).get(STRAWBERRY_FIELD)
+    return reads_of(getattr(strawberry_field, "metadata", None)) or 0
 
 
 def _field(owner: GraphQLNamedType | None, name: str) -> GraphQLField | None:

@@ -44,6 +44,14 @@ BASIS_EMPLOYEES_BOUND = 500
 LINES_BOUND = 100
 TIME_CODE_TOTALS_BOUND = 30
 DIFFERENCES_BOUND = 100  # employees with late changes per request (ask by `employeeIds`)
+# The rows one employee's basis of a month is computed from, whether its lines are selected or
+# not (the cost charges each employee at least this, schema/limits.py `ReadBudget`): the rows
+# that become its lines (time entries, absences, expenses: LINES_BOUND), the attested weeks
+# (a month touches at most 6 ISO weeks), its employee row and schedule; a frozen basis reads
+# its stored lines and its head row. 108, and a little room for the company's time codes.
+BASIS_READS = 110
+# Differences compare the frozen basis with the live one: both are read for each employee.
+DIFFERENCES_READS = 2 * BASIS_READS
 
 EmployeeType = Annotated["Employee", strawberry.lazy("gql_portal.schema.employees")]
 CompanyType = Annotated["Company", strawberry.lazy("gql_portal.schema.accounts")]
@@ -229,6 +237,7 @@ class PayrollPeriod(relay.Node):
         "employees only: computed live while OPEN, the frozen basis once LOCKED. Employees see "
         "their own. A company with more employees asks for them in parts (`employeeIds`).",
         bound=BASIS_EMPLOYEES_BOUND,
+        reads=BASIS_READS,
     )
     async def basis(self, info: Ctx, employee_ids: EmployeeIdsFilter = None) -> list[EmployeeBasis]:
         from gql_portal.resolvers.payroll import period_basis
@@ -240,6 +249,7 @@ class PayrollPeriod(relay.Node):
         description="For a LOCKED or EXPORTED period: how the basis computed now differs from "
         "the frozen one (late edits), per employee. Empty while OPEN.",
         bound=DIFFERENCES_BOUND,
+        reads=DIFFERENCES_READS,
     )
     async def differences(
         self, info: Ctx, employee_ids: EmployeeIdsFilter = None
