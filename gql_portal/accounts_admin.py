@@ -26,12 +26,13 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gql_portal.audit import NO_USER, record
 from gql_portal.clock import STOCKHOLM, Clock
 from gql_portal.db.accounts import Company, Membership, User
-from gql_portal.db.audit import AuditEvent
 from gql_portal.db.collaborations import Collaboration
 from gql_portal.db.engine import Database
 from gql_portal.domain.accounts import Role
+from gql_portal.domain.audit import AuditAction
 from gql_portal.domain.collaborations import CollaborationState
 from gql_portal.domain.identity import (
     InvalidNumber,
@@ -41,8 +42,6 @@ from gql_portal.domain.identity import (
 
 # An extension longer than this is more likely a typo (300 for 30) than a decision.
 MAX_EXTENSION_DAYS = 365
-TRIAL_EXTENDED = "TRIAL_EXTENDED"
-TRIAL_ENDED = "TRIAL_ENDED"
 
 
 class OperatorError(Exception):
@@ -257,32 +256,25 @@ def _refuse_if_activated(company: Company) -> None:
 def _audit(
     session: AsyncSession,
     now: datetime,
-    action: str,
+    action: AuditAction,
     company: Company,
     operator: str,
     before: TrialState,
     after: TrialState,
     **details: Any,
 ) -> None:
-    session.add(
-        AuditEvent(
-            at=now,
-            action=action,
-            area=None,  # an account event, as ACTIVATED is
-            company_id=company.id,
-            actor_user_id=None,  # no user: support staff at the operator's terminal
-            actor_firm_id=None,
-            details={
-                "operator": operator,
-                "via": "gql-portal accounts trial",
-                **details,
-                "before": {
-                    "trialEndsAt": before.ends_at.isoformat(),
-                    "endsOn": str(before.ends_on),
-                },
-                "after": {"trialEndsAt": after.ends_at.isoformat(), "endsOn": str(after.ends_on)},
-            },
-        )
+    # No user did it: support staff at the operator's terminal, named in the details.
+    record(
+        session,
+        NO_USER,
+        action,  # an account event (no area), as ACTIVATED is
+        at=now,
+        company_id=company.id,
+        operator=operator,
+        via="gql-portal accounts trial",
+        **details,
+        before={"trialEndsAt": before.ends_at.isoformat(), "endsOn": str(before.ends_on)},
+        after={"trialEndsAt": after.ends_at.isoformat(), "endsOn": str(after.ends_on)},
     )
 
 
@@ -304,7 +296,17 @@ async def extend_trial(
             rule = f"extended by {days} days from its end"
             company.trial_ends_at = company.trial_ends_at + timedelta(days=days)
         after = TrialState.of(company, now)
-        _audit(session, now, TRIAL_EXTENDED, company, name, before, after, days=days, rule=rule)
+        _audit(
+            session,
+            now,
+            AuditAction.TRIAL_EXTENDED,
+            company,
+            name,
+            before,
+            after,
+            days=days,
+            rule=rule,
+        )
     return TrialChange(
         company.name,
         format_organisation_number(company.organisation_number),
@@ -331,5 +333,5 @@ async def end_trial(
         rule = "trial ended now"
         company.trial_ends_at = now
         after = TrialState.of(company, now)
-        _audit(session, now, TRIAL_ENDED, company, name, before, after, rule=rule)
+        _audit(session, now, AuditAction.TRIAL_ENDED, company, name, before, after, rule=rule)
     return TrialChange(company.name, number, before, after, rule, changed=True)

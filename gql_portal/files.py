@@ -28,13 +28,13 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
-from gql_portal.context import RequestContext
+from gql_portal.audit import AuditActor, record
 from gql_portal.db.expenses import Receipt
 from gql_portal.db.exports import Export, ExportFormat, ExportKind, ExportState
+from gql_portal.domain.audit import AuditAction
 from gql_portal.errors import Code
 from gql_portal.http_errors import request_id
 from gql_portal.permissions.access import Access
-from gql_portal.resolvers.audit import record
 from gql_portal.resolvers.common import MAX_ROW_ID
 from gql_portal.runtime import Runtime
 from gql_portal.security import link_signature_matches
@@ -115,7 +115,7 @@ class StoredDownload:
     file_name: str
     media_type: str
     company_id: int
-    action: str
+    action: AuditAction
     details: dict[str, Any]
     # Further companies whose audit trail shows the download too (a batch's clients).
     also_company_ids: tuple[int, ...] = ()
@@ -146,17 +146,22 @@ async def send_stored_file(
         return request_error(
             500, Code.INTERNAL_SERVER_ERROR, "The file failed its integrity check.", request_id
         )
-    context = RequestContext(
-        runtime=runtime,
-        access=access,
-        request_id=request_id,
+    who = AuditActor.acting(
+        access,
         client_address=request.client.host if request.client else "unknown",
-        user_agent=request.headers.get("user-agent"),
+        request_id=request_id,
     )
     try:
         async with runtime.database.transaction() as session:
             for company_id in (download.company_id, *download.also_company_ids):
-                record(session, context, download.action, company_id=company_id, **download.details)
+                record(
+                    session,
+                    who,
+                    download.action,
+                    at=runtime.clock.now(),
+                    company_id=company_id,
+                    **download.details,
+                )
     except BaseException:
         handle.close()
         raise
@@ -202,7 +207,7 @@ async def receipt_file(request: Request) -> Response:
             file_name=receipt.file_name,
             media_type=receipt.content_type,
             company_id=receipt.company_id,
-            action="RECEIPT_DOWNLOADED",
+            action=AuditAction.RECEIPT_DOWNLOADED,
             details={
                 "receipt_id": receipt.id,
                 "expense_id": receipt.expense_id,
@@ -314,9 +319,9 @@ async def export_file(request: Request) -> Response:
             media_type=EXPORT_MEDIA_TYPES[export.format],
             company_id=export.company_id,
             action=(
-                "EXPENSES_EXPORT_DOWNLOADED"
+                AuditAction.EXPENSES_EXPORT_DOWNLOADED
                 if export.kind is ExportKind.EXPENSES
-                else "PAYROLL_EXPORT_DOWNLOADED"
+                else AuditAction.PAYROLL_EXPORT_DOWNLOADED
             ),
             details={**details, "batch": True} if clients else details,
             also_company_ids=clients,

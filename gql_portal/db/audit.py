@@ -18,8 +18,9 @@ class AuditEvent(IdMixin, CompanyOwned, Base):
     __table_args__ = (Index("ix_audit_events_company_id_at", "company_id", "at"),)
 
     at: Mapped[datetime]
+    # An `AuditAction`'s value (gql_portal.domain.audit), stored as its name.
     action: Mapped[str] = mapped_column(String(60), index=True)
-    # The matrix area the event concerns (null for account events).
+    # The matrix area the event concerns: the action's (null for account events).
     area: Mapped[str | None] = mapped_column(String(32))
     # The company whose data or account the event concerns (null for anonymous failures).
     company_id: Mapped[int | None] = mapped_column(  # type: ignore[assignment]

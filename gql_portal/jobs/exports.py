@@ -29,6 +29,7 @@ import anyio.to_thread
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gql_portal.audit import AuditActor, record
 from gql_portal.context import RequestContext
 from gql_portal.db.accounts import Company
 from gql_portal.db.employees import Employee
@@ -37,11 +38,11 @@ from gql_portal.db.exports import Export, ExportFormat, ExportKind, ExportState
 from gql_portal.db.payroll import PayrollLine, PayrollPeriod
 from gql_portal.domain import exports as files
 from gql_portal.domain import paxml
+from gql_portal.domain.audit import AuditAction
 from gql_portal.domain.expenses import ExpenseStatus
 from gql_portal.domain.identity import format_organisation_number
 from gql_portal.domain.payroll import PeriodState, month_label, month_period
 from gql_portal.permissions.matrix import Area
-from gql_portal.resolvers.audit import record
 from gql_portal.runtime import Runtime
 
 log = logging.getLogger("gql_portal.exports")
@@ -193,6 +194,7 @@ class ExportJob:
         self.ctx = ctx
         self.runtime = ctx.runtime
         self.access = ctx.access
+        self.actor = AuditActor.of(ctx)  # who asked: the export's events are theirs
         self.export_id = export_id
         self.company_id = 0  # read when the job starts
         self.ended = False  # DONE or FAILED is written
@@ -600,8 +602,9 @@ class ExportJob:
                     if export.kind is ExportKind.PAYROLL_BATCH:
                         record(
                             session,
-                            self.ctx,
-                            "PAYROLL_EXPORTED",
+                            self.actor,
+                            AuditAction.PAYROLL_EXPORTED,
+                            at=now,
                             company_id=period_company,
                             export_id=export.id,
                             batch=True,
@@ -618,14 +621,15 @@ class ExportJob:
                 export.finished_at = now
                 export.heartbeat_at = now
                 action = {
-                    ExportKind.PAYROLL_BASIS: "PAYROLL_EXPORTED",
-                    ExportKind.EXPENSES: "EXPENSES_EXPORTED",
-                    ExportKind.PAYROLL_BATCH: "PAYROLL_BATCH_EXPORTED",
+                    ExportKind.PAYROLL_BASIS: AuditAction.PAYROLL_EXPORTED,
+                    ExportKind.EXPENSES: AuditAction.EXPENSES_EXPORTED,
+                    ExportKind.PAYROLL_BATCH: AuditAction.PAYROLL_BATCH_EXPORTED,
                 }[export.kind]
                 record(
                     session,
-                    self.ctx,
+                    self.actor,
                     action,
+                    at=now,
                     company_id=export.company_id,
                     export_id=export.id,
                     format=export.format.value,
@@ -651,10 +655,11 @@ class ExportJob:
             export.finished_at = now
             record(
                 session,
-                self.ctx,
-                "EXPORT_FAILED"
+                self.actor,
+                AuditAction.EXPORT_FAILED
                 if export.kind is not ExportKind.EXPENSES
-                else "EXPENSES_EXPORT_FAILED",
+                else AuditAction.EXPENSES_EXPORT_FAILED,
+                at=now,
                 company_id=export.company_id,
                 export_id=export.id,
                 error=export.error,

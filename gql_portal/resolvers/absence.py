@@ -23,11 +23,12 @@ from gql_portal.domain.absence import (
     extent_problem,
     longer_than_a_year,
 )
+from gql_portal.domain.audit import AuditAction
 from gql_portal.domain.validation import clean_text
 from gql_portal.errors import AppError, Code, Problems, bad_input
 from gql_portal.permissions.matrix import Area, Op, Reach
 from gql_portal.permissions.rules import AreaRule
-from gql_portal.resolvers.audit import record
+from gql_portal.resolvers.audit import audit
 from gql_portal.resolvers.common import Ctx, node_id, not_found
 from gql_portal.resolvers.loading import by_id, children, employee_filter, paginate
 from gql_portal.resolvers.time import (
@@ -187,8 +188,8 @@ async def request_absence(info: Ctx, input: gql.RequestAbsenceInput) -> gql.Abse
         await session.flush()
         if await session.scalar(select(Absence.id).where(Absence.id == absence.id)) is None:
             raise not_found("Employee", "employeeId")  # the scope filters no INSERT
-        action = "ABSENCE_REGISTERED" if input.approved else "ABSENCE_REQUESTED"
-        record(session, ctx, action, company_id=absence.company_id, **_audit_values(absence))
+        action = AuditAction.ABSENCE_REGISTERED if input.approved else AuditAction.ABSENCE_REQUESTED
+        audit(session, ctx, action, company_id=absence.company_id, **_audit_values(absence))
     return gql.AbsencePayload(absence=gql.Absence.from_row(absence))
 
 
@@ -221,11 +222,15 @@ async def _decide(
             absence.decided_by_user_id = ctx.access.user_id
             absence.decided_at = ctx.clock.now()
             absence.rejection_reason = reason
-            action = "ABSENCE_APPROVED" if status is AbsenceStatus.APPROVED else "ABSENCE_REJECTED"
+            action = (
+                AuditAction.ABSENCE_APPROVED
+                if status is AbsenceStatus.APPROVED
+                else AuditAction.ABSENCE_REJECTED
+            )
             details = _audit_values(absence)
             if reason is not None:
                 details["reason"] = reason
-            record(session, ctx, action, company_id=absence.company_id, **details)
+            audit(session, ctx, action, company_id=absence.company_id, **details)
     return gql.AbsencePayload(absence=gql.Absence.from_row(absence))
 
 
@@ -252,10 +257,10 @@ async def cancel_absence(info: Ctx, id: relay.GlobalID) -> gql.CancelAbsencePayl
                 "ALREADY_DECIDED",
                 f"the absence is {absence.status.value.lower()}: ask an administrator",
             )
-        record(
+        audit(
             session,
             ctx,
-            "ABSENCE_CANCELLED",
+            AuditAction.ABSENCE_CANCELLED,
             company_id=absence.company_id,
             **_audit_values(absence),
         )

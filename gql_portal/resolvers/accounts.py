@@ -29,6 +29,7 @@ from gql_portal.db.accounts import (
 from gql_portal.db.employees import Employee
 from gql_portal.db.settings import add_company_defaults
 from gql_portal.domain.accounts import Role, SessionContext, TokenPurpose
+from gql_portal.domain.audit import AuditAction
 from gql_portal.domain.identity import InvalidNumber, normalize_organisation_number
 from gql_portal.domain.login_throttle import FailureCounts, ThrottleRules, seconds_to_wait
 from gql_portal.domain.validation import check_password, clean_email, clean_phone, clean_text
@@ -38,7 +39,7 @@ from gql_portal.permissions.access import ANONYMOUS, Access
 from gql_portal.permissions.menus import open_menus
 from gql_portal.permissions.roles import SchemaRole
 from gql_portal.permissions.rules import Anyone, SignedIn
-from gql_portal.resolvers.audit import record
+from gql_portal.resolvers.audit import audit
 from gql_portal.schema import accounts as gql
 from gql_portal.schema.employees import Employee as EmployeeType
 from gql_portal.schema.fields import field, mutation
@@ -219,10 +220,10 @@ async def sign_up(info: Ctx, input: gql.SignUpInput) -> gql.SignUpPayload:
                 links=[link],
                 company_id=company.id,
             )
-            record(
+            audit(
                 session,
                 ctx,
-                "SIGNED_UP",
+                AuditAction.SIGNED_UP,
                 company_id=company.id,
                 user_id=user.id,
                 email=email,
@@ -260,10 +261,10 @@ async def _tell_owner_of_sign_up(ctx: RequestContext, owner: User) -> None:
                 kind="SIGN_UP_TAKEN",
                 links=[login_link],
             )
-        record(
+        audit(
             session,
             ctx,
-            "SIGN_UP_WITH_TAKEN_EMAIL",
+            AuditAction.SIGN_UP_WITH_TAKEN_EMAIL,
             company_id=await _first_company_id(session, owner.id),
             user_id=owner.id,
             email=owner.email,
@@ -305,10 +306,10 @@ async def verify_email(info: Ctx, token: str) -> gql.VerifyEmailPayload:
         user = await session.get_one(User, row.user_id)
         if user.email_verified_at is None:
             user.email_verified_at = ctx.clock.now()
-        record(
+        audit(
             session,
             ctx,
-            "EMAIL_VERIFIED",
+            AuditAction.EMAIL_VERIFIED,
             company_id=await _first_company_id(session, user.id),
             user_id=user.id,
             email=user.email,
@@ -334,7 +335,7 @@ class _LinkMail:
     hours: int
     path: str
     text: Callable[[str, str, datetime], mailtexts.MailText]
-    action: str  # the audit action
+    action: AuditAction
     # Whether the address's account gets the mail (else the row is written DROPPED).
     wanted: Callable[[User], bool]
 
@@ -383,7 +384,7 @@ async def _mail_link(ctx: RequestContext, email: str, mail: _LinkMail) -> None:
             links=[link] if target is not None else [],
             send=target is not None,
         )
-        record(
+        audit(
             session,
             ctx,
             mail.action,
@@ -415,7 +416,7 @@ async def resend_verification_email(info: Ctx, email: str) -> bool:
             hours=ctx.settings.verify_link_hours,
             path="/login",
             text=mailtexts.verify_again,
-            action="VERIFICATION_RESENT",
+            action=AuditAction.VERIFICATION_RESENT,
             wanted=_unverified,
         ),
     )
@@ -486,10 +487,10 @@ async def _record_failure(
     failures = counts.account + 1
     async with ctx.database.transaction() as session:
         session.add(LoginFailure(email=email, client_address=ctx.client_address, at=now))
-        record(
+        audit(
             session,
             ctx,
-            "LOGIN_FAILED",
+            AuditAction.LOGIN_FAILED,
             company_id=await _first_company_id(session, user.id if user else 0),
             user_id=user.id if user else None,
             email=email,
@@ -564,7 +565,9 @@ async def log_in(info: Ctx, input: gql.LogInInput) -> gql.LogInPayload:
                 LoginFailure.email == email, LoginFailure.client_address == ctx.client_address
             )
         )
-        record(session, ctx, "LOGGED_IN", company_id=company.id, user_id=user.id, email=email)
+        audit(
+            session, ctx, AuditAction.LOGGED_IN, company_id=company.id, user_id=user.id, email=email
+        )
     ctx.cookie = CookieToSet(token, max_age=ctx.settings.session_days * 86400)
     # The rest of this operation (the payload's viewer) runs as the new session.
     ctx.access = await access_for_token(ctx.runtime, token)
@@ -605,7 +608,7 @@ async def log_out(
                 .where(AuthSession.id == ctx.access.session_id, AuthSession.revoked_at.is_(None))
                 .values(revoked_at=ctx.clock.now())
             )
-        record(session, ctx, "LOGGED_OUT", everywhere=everywhere)
+        audit(session, ctx, AuditAction.LOGGED_OUT, everywhere=everywhere)
     ctx.cookie = CookieToSet(None)
     ctx.access = ANONYMOUS
     ctx.session_token = None
@@ -627,7 +630,7 @@ async def request_password_reset(info: Ctx, email: str) -> bool:
             hours=ctx.settings.reset_link_hours,
             path="/reset-password",
             text=mailtexts.password_reset,
-            action="PASSWORD_RESET_REQUESTED",
+            action=AuditAction.PASSWORD_RESET_REQUESTED,
             wanted=_any_account,
         ),
     )
@@ -662,10 +665,10 @@ async def reset_password(info: Ctx, token: str, new_password: str) -> bool:
         if user.email_verified_at is None:  # the link proved the address
             user.email_verified_at = ctx.clock.now()
         await _revoke_sessions(session, ctx, user.id, keep=None)
-        record(
+        audit(
             session,
             ctx,
-            "PASSWORD_RESET",
+            AuditAction.PASSWORD_RESET,
             company_id=await _first_company_id(session, user.id),
             user_id=user.id,
             email=user.email,
@@ -689,7 +692,7 @@ async def change_password(info: Ctx, current_password: str, new_password: str) -
         user = await session.get_one(User, ctx.access.user_id)
         await _set_password(session, ctx, user, new_password)
         await _revoke_sessions(session, ctx, user.id, keep=ctx.access.session_id)
-        record(session, ctx, "PASSWORD_CHANGED", email=user.email)
+        audit(session, ctx, AuditAction.PASSWORD_CHANGED, email=user.email)
     ctx.runtime.wake_mailer()
     return True
 
@@ -716,7 +719,7 @@ async def activate(info: Ctx) -> gql.ViewerPayload:
         company = await session.get_one(Company, access.company_id)
         if company.activated_at is None:
             company.activated_at = ctx.clock.now()
-            record(session, ctx, "ACTIVATED", firm=company.is_accounting_firm)
+            audit(session, ctx, AuditAction.ACTIVATED, firm=company.is_accounting_firm)
         if company.is_accounting_firm:
             await session.execute(
                 update(AuthSession)

@@ -1,5 +1,6 @@
-"""The audit trail: events written in the same transaction as the change they describe, partner
-reads of salary details collected during a request and written once at its end, and the
+"""The audit trail in requests: `audit` records an action as the viewer (in the same transaction
+as the change it describes; `gql_portal.audit.record` below it serves jobs and the CLI too),
+partner reads of salary details collected during a request and written once at its end, and the
 `auditEvents` query for a client's admins."""
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ import strawberry
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gql_portal.audit import AuditActor, record
 from gql_portal.context import RequestContext
 from gql_portal.db.accounts import Company, User
 from gql_portal.db.audit import AuditEvent
 from gql_portal.db.collaborations import Collaboration
+from gql_portal.domain.audit import AuditAction
 from gql_portal.permissions.matrix import Area
 from gql_portal.permissions.rules import AreaRule
 from gql_portal.resolvers.common import Ctx
@@ -24,64 +27,27 @@ from gql_portal.schema.fields import field
 from gql_portal.schema.id_filters import FirmIdFilter
 from gql_portal.schema.relay import Connection
 
-# The area of an action, by the prefix of its name (account events have none).
-_AREA_OF_PREFIX = (
-    ("EMPLOYEE_SALARY", Area.EMPLOYEE_SALARY),
-    ("EMPLOYEE_ASSIGNED", Area.PROJECTS),
-    ("EMPLOYEE_UNASSIGNED", Area.PROJECTS),
-    ("EMPLOYEE", Area.EMPLOYEE_CONTACT),
-    ("TIME_CODE", Area.SETTINGS),
-    ("TIME", Area.TIME),
-    ("WEEK", Area.TIME),
-    ("ABSENCE", Area.ABSENCE),
-    ("SCHEDULE", Area.SCHEDULES),
-    ("EXPENSE", Area.EXPENSES_RECEIPTS),
-    ("MILEAGE", Area.EXPENSES_RECEIPTS),
-    ("RECEIPT", Area.EXPENSES_RECEIPTS),
-    ("PAYROLL_INTEGRATION", Area.INTEGRATIONS),
-    ("PAYROLL", Area.PAYROLL_BASIS),
-    ("EXPORT", Area.PAYROLL_BASIS),
-    ("PROJECT", Area.PROJECTS),
-    ("CUSTOMER", Area.PROJECTS),
-    ("ACTIVITY", Area.PROJECTS),
-    ("COMPANY_SETTINGS", Area.SETTINGS),
-    ("USER", Area.USERS),
-    ("COLLABORATION", Area.COLLABORATIONS),
-    ("PARTNER", Area.COLLABORATIONS),
-)
 
-
-def area_of(action: str) -> str | None:
-    for prefix, area in _AREA_OF_PREFIX:
-        if action.startswith(prefix):
-            return area.value
-    return None
-
-
-def record(
+def audit(
     session: AsyncSession,
     ctx: RequestContext,
-    action: str,
+    action: AuditAction,
     *,
     company_id: int | None = None,
     user_id: int | None = None,
     email: str | None = None,
     **details: Any,
 ) -> None:
-    access = ctx.access
-    session.add(
-        AuditEvent(
-            at=ctx.clock.now(),
-            action=action,
-            area=area_of(action),
-            company_id=company_id if company_id is not None else access.company_id,
-            actor_user_id=user_id if user_id is not None else access.user_id,
-            actor_firm_id=access.partner_firm_id,
-            subject_email=email,
-            client_address=ctx.client_address,
-            request_id=ctx.request_id,
-            details=details,
-        )
+    """Record `action` as the request's viewer, in `session` (the change's own transaction)."""
+    record(
+        session,
+        AuditActor.of(ctx),
+        action,
+        at=ctx.clock.now(),
+        company_id=company_id,
+        user_id=user_id,
+        email=email,
+        **details,
     )
 
 
@@ -93,18 +59,18 @@ async def flush_partner_reads(ctx: RequestContext) -> None:
     reads = ctx.partner_reads
     if not reads:
         return
-    access = ctx.access
+    who = AuditActor.of(ctx)
     now = ctx.clock.now()
     rows = [
         {
             "at": now,
-            "action": "PARTNER_READ",
-            "area": area,
+            "action": AuditAction.PARTNER_READ.value,
+            "area": area,  # the area read (the action's own area names the usual one)
             "company_id": company_id,
-            "actor_user_id": access.user_id,
-            "actor_firm_id": access.partner_firm_id,
-            "client_address": ctx.client_address,
-            "request_id": ctx.request_id,
+            "actor_user_id": who.user_id,
+            "actor_firm_id": who.firm_id,
+            "client_address": who.client_address,
+            "request_id": who.request_id,
             "details": {"object_type": object_type, "object_id": object_id},
         }
         for company_id, area, object_type, object_id in sorted(reads)

@@ -19,6 +19,7 @@ from gql_portal.context import RequestContext
 from gql_portal.db.accounts import AuthSession, Company, Membership, User
 from gql_portal.db.collaborations import Collaboration
 from gql_portal.domain.accounts import Role, SessionContext
+from gql_portal.domain.audit import AuditAction
 from gql_portal.domain.collaborations import (
     AccessLevel,
     CollaborationState,
@@ -38,7 +39,7 @@ from gql_portal.permissions.rules import (
     require_level_answerer,
 )
 from gql_portal.resolvers.accounts import build_viewer
-from gql_portal.resolvers.audit import record
+from gql_portal.resolvers.audit import audit
 from gql_portal.resolvers.common import Ctx, node_id, not_found
 from gql_portal.schema import collaborations as gql
 from gql_portal.schema.accounts import ViewerPayload
@@ -106,7 +107,7 @@ async def _notify(
     session: AsyncSession,
     ctx: RequestContext,
     row: Collaboration,
-    event: str,
+    action: AuditAction,
     *,
     to_company: int,
     **details: Any,
@@ -115,7 +116,10 @@ async def _notify(
     client = await session.get_one(Company, row.company_id)
     firm = await session.get_one(Company, row.firm_id)
     text = mailtexts.collaboration_event(
-        event, firm=firm.name, client=client.name, level=(row.requested_level or row.level).value
+        action.collaboration_event,
+        firm=firm.name,
+        client=client.name,
+        level=(row.requested_level or row.level).value,
     )
     # The other side's admins are outside the viewer's row scope: a system read.
     async with ctx.database.session() as system:
@@ -133,14 +137,14 @@ async def _notify(
             to=email,
             subject=text.subject,
             body=text.body,
-            kind=f"COLLABORATION_{event}",
+            kind=action.value,
             company_id=to_company,
         )
     for company_id in (row.company_id, row.firm_id):
-        record(
+        audit(
             session,
             ctx,
-            f"COLLABORATION_{event}",
+            action,
             company_id=company_id,
             collaboration_id=row.id,
             firm_id=row.firm_id,
@@ -210,7 +214,7 @@ async def invite_firm(
             )
             session.add(row)
             await session.flush()
-            await _notify(session, ctx, row, "INVITED", to_company=firm.id)
+            await _notify(session, ctx, row, AuditAction.COLLABORATION_INVITED, to_company=firm.id)
             payload = await _payload(session, row)
     except IntegrityError:
         raise bad_input(
@@ -231,7 +235,9 @@ async def change_collaboration_level(
         row = await _load(session, id)
         _require_state(row, CollaborationState.ACTIVE)
         row.level, row.requested_level, row.updated_at = level, None, ctx.clock.now()
-        await _notify(session, ctx, row, "LEVEL_CHANGED", to_company=row.firm_id)
+        await _notify(
+            session, ctx, row, AuditAction.COLLABORATION_LEVEL_CHANGED, to_company=row.firm_id
+        )
         payload = await _payload(session, row)
     ctx.runtime.wake_mailer()
     return payload
@@ -262,8 +268,14 @@ async def _answer_level_request(
     if accept:
         row.level = requested
     row.requested_level, row.updated_at = None, ctx.clock.now()
-    event = "LEVEL_ACCEPTED" if accept else "LEVEL_DECLINED"
-    await _notify(session, ctx, row, event, to_company=row.firm_id, requested_level=requested.value)
+    action = (
+        AuditAction.COLLABORATION_LEVEL_ACCEPTED
+        if accept
+        else AuditAction.COLLABORATION_LEVEL_DECLINED
+    )
+    await _notify(
+        session, ctx, row, action, to_company=row.firm_id, requested_level=requested.value
+    )
     return await _payload(session, row)
 
 
@@ -293,7 +305,13 @@ async def accept_collaboration(
                 row.level = level
             now = ctx.clock.now()
             row.state, row.activated_at, row.updated_at = CollaborationState.ACTIVE, now, now
-            await _notify(session, ctx, row, "ACCEPTED", to_company=_other_side(ctx, row))
+            await _notify(
+                session,
+                ctx,
+                row,
+                AuditAction.COLLABORATION_ACCEPTED,
+                to_company=_other_side(ctx, row),
+            )
             payload = await _payload(session, row)
     ctx.runtime.wake_mailer()
     return payload
@@ -311,7 +329,13 @@ async def decline_collaboration(info: Ctx, id: relay.GlobalID) -> gql.Collaborat
         else:
             _require_state(row, CollaborationState.PENDING)
             row.state, row.updated_at = CollaborationState.DECLINED, ctx.clock.now()
-            await _notify(session, ctx, row, "DECLINED", to_company=_other_side(ctx, row))
+            await _notify(
+                session,
+                ctx,
+                row,
+                AuditAction.COLLABORATION_DECLINED,
+                to_company=_other_side(ctx, row),
+            )
             payload = await _payload(session, row)
     ctx.runtime.wake_mailer()
     return payload
@@ -325,7 +349,9 @@ async def end_collaboration(info: Ctx, id: relay.GlobalID) -> gql.CollaborationP
         _require_state(row, CollaborationState.ACTIVE, CollaborationState.PENDING)
         now = ctx.clock.now()
         row.state, row.ended_at, row.updated_at = CollaborationState.ENDED, now, now
-        await _notify(session, ctx, row, "ENDED", to_company=_other_side(ctx, row))
+        await _notify(
+            session, ctx, row, AuditAction.COLLABORATION_ENDED, to_company=_other_side(ctx, row)
+        )
         payload = await _payload(session, row)
     ctx.runtime.wake_mailer()
     return payload
@@ -358,7 +384,9 @@ async def request_collaboration(
             )
             session.add(row)
             await session.flush()
-            await _notify(session, ctx, row, "REQUESTED", to_company=client.id)
+            await _notify(
+                session, ctx, row, AuditAction.COLLABORATION_REQUESTED, to_company=client.id
+            )
             payload = await _payload(session, row)
     except IntegrityError:
         raise bad_input(
@@ -380,7 +408,9 @@ async def request_level_change(
         if level is row.level:
             raise bad_input("level", "UNCHANGED", "the collaboration already has this level")
         row.requested_level, row.updated_at = level, ctx.clock.now()
-        await _notify(session, ctx, row, "LEVEL_REQUESTED", to_company=row.company_id)
+        await _notify(
+            session, ctx, row, AuditAction.COLLABORATION_LEVEL_REQUESTED, to_company=row.company_id
+        )
         payload = await _payload(session, row)
     ctx.runtime.wake_mailer()
     return payload
@@ -400,8 +430,12 @@ async def enter_client_company(info: Ctx, client_id: relay.GlobalID) -> ViewerPa
                 context=SessionContext.COMPANY, company_id=client, acting_firm_id=access.company_id
             )
         )
-        record(
-            session, ctx, "PARTNER_ENTERED_COMPANY", company_id=client, firm_id=access.company_id
+        audit(
+            session,
+            ctx,
+            AuditAction.PARTNER_ENTERED_COMPANY,
+            company_id=client,
+            firm_id=access.company_id,
         )
     ctx.access = await access_for_token(ctx.runtime, ctx.session_token)
     return ViewerPayload(viewer=await build_viewer(ctx, ctx.access))
@@ -419,8 +453,12 @@ async def enter_partner_portal(info: Ctx) -> ViewerPayload:
             .values(context=SessionContext.PORTAL, company_id=firm_id, acting_firm_id=None)
         )
         if access.acting_firm_id:
-            record(
-                session, ctx, "PARTNER_LEFT_COMPANY", company_id=access.company_id, firm_id=firm_id
+            audit(
+                session,
+                ctx,
+                AuditAction.PARTNER_LEFT_COMPANY,
+                company_id=access.company_id,
+                firm_id=firm_id,
             )
     ctx.access = await access_for_token(ctx.runtime, ctx.session_token)
     return ViewerPayload(viewer=await build_viewer(ctx, ctx.access))

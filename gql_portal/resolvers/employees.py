@@ -14,12 +14,13 @@ from strawberry import relay
 
 from gql_portal.context import RequestContext
 from gql_portal.db.employees import Employee
+from gql_portal.domain.audit import AuditAction
 from gql_portal.domain.identity import InvalidNumber, normalize_personal_identity_number
 from gql_portal.domain.validation import clean_email, clean_phone, clean_text
 from gql_portal.errors import Problems, bad_input
 from gql_portal.permissions.matrix import Area, Op
 from gql_portal.permissions.rules import AreaRule
-from gql_portal.resolvers.audit import record
+from gql_portal.resolvers.audit import audit
 from gql_portal.resolvers.common import (
     Ctx,
     changed_fields,
@@ -261,7 +262,7 @@ async def create_employee(info: Ctx, input: gql.CreateEmployeeInput) -> gql.Empl
             problems.raise_if_any()
             session.add(employee)
             await session.flush()
-            record(session, ctx, "EMPLOYEE_CREATED", employee_id=employee.id)
+            audit(session, ctx, AuditAction.EMPLOYEE_CREATED, employee_id=employee.id)
     except IntegrityError:
         raise bad_input(
             "employeeNumber", "TAKEN", "another active employee has this number"
@@ -270,7 +271,7 @@ async def create_employee(info: Ctx, input: gql.CreateEmployeeInput) -> gql.Empl
 
 
 async def _update(
-    ctx: RequestContext, id: relay.GlobalID, values: dict[str, Any], action: str
+    ctx: RequestContext, id: relay.GlobalID, values: dict[str, Any], action: AuditAction
 ) -> gql.EmployeePayload:
     employee_id = node_id(id, "Employee")
     try:
@@ -292,7 +293,7 @@ async def _update(
             _check_dates(problems, employee)
             problems.raise_if_any()
             employee.updated_at = ctx.clock.now()
-            record(
+            audit(
                 session,
                 ctx,
                 action,
@@ -313,7 +314,7 @@ async def update_employee_contact(
     problems = Problems()
     values = _check_contact(problems, _values(input, CONTACT_FIELDS), creating=False)
     problems.raise_if_any()
-    return await _update(info.context, id, values, "EMPLOYEE_CONTACT_UPDATED")
+    return await _update(info.context, id, values, AuditAction.EMPLOYEE_CONTACT_UPDATED)
 
 
 async def update_employee_salary(
@@ -322,7 +323,7 @@ async def update_employee_salary(
     problems = Problems()
     values = _check_salary(problems, _values(input, SALARY_FIELDS), info.context.clock.today())
     problems.raise_if_any()
-    return await _update(info.context, id, values, "EMPLOYEE_SALARY_UPDATED")
+    return await _update(info.context, id, values, AuditAction.EMPLOYEE_SALARY_UPDATED)
 
 
 async def _set_active(info: Ctx, id: relay.GlobalID, active: bool) -> gql.EmployeePayload:
@@ -343,10 +344,12 @@ async def _set_active(info: Ctx, id: relay.GlobalID, active: bool) -> gql.Employ
                 employee.active = active
                 employee.deactivated_at = None if active else ctx.clock.now()
                 employee.updated_at = ctx.clock.now()
-                record(
+                audit(
                     session,
                     ctx,
-                    "EMPLOYEE_REACTIVATED" if active else "EMPLOYEE_DEACTIVATED",
+                    AuditAction.EMPLOYEE_REACTIVATED
+                    if active
+                    else AuditAction.EMPLOYEE_DEACTIVATED,
                     company_id=employee.company_id,
                     employee_id=employee.id,
                 )

@@ -24,6 +24,7 @@ from gql_portal.auth import own_employee
 from gql_portal.context import RequestContext
 from gql_portal.db.employees import Employee
 from gql_portal.db.expenses import Expense, Receipt
+from gql_portal.domain.audit import AuditAction
 from gql_portal.domain.expenses import (
     MAX_EXPENSE_AMOUNT,
     MAX_MILEAGE_KM,
@@ -45,7 +46,7 @@ from gql_portal.domain.validation import clean_text
 from gql_portal.errors import Problems, bad_input
 from gql_portal.permissions.matrix import Area, Op, Reach
 from gql_portal.permissions.rules import AreaRule
-from gql_portal.resolvers.audit import record
+from gql_portal.resolvers.audit import audit
 from gql_portal.resolvers.common import Ctx, node_id, not_found
 from gql_portal.resolvers.loading import by_id, children, company_filter, employee_filter, paginate
 from gql_portal.schema import expenses as gql
@@ -320,10 +321,12 @@ async def _submit(
         )
         session.add(expense)
         await session.flush()
-        record(
+        audit(
             session,
             ctx,
-            "MILEAGE_SUBMITTED" if kind is ExpenseKind.MILEAGE else "EXPENSE_SUBMITTED",
+            AuditAction.MILEAGE_SUBMITTED
+            if kind is ExpenseKind.MILEAGE
+            else AuditAction.EXPENSE_SUBMITTED,
             company_id=expense.company_id,
             expense_id=expense.id,
             employee_id=employee.id,
@@ -435,10 +438,10 @@ async def update_expense(
         for name, value in values.items():
             setattr(expense, name, value)
         expense.updated_at = ctx.clock.now()
-        record(
+        audit(
             session,
             ctx,
-            "EXPENSE_UPDATED",
+            AuditAction.EXPENSE_UPDATED,
             company_id=expense.company_id,
             expense_id=expense.id,
             employee_id=expense.employee_id,
@@ -454,10 +457,10 @@ async def delete_expense(info: Ctx, id: relay.GlobalID) -> gql.DeleteExpensePayl
     expense_id = node_id(id, "Expense")
     async with ctx.database.scoped(ctx.access, Op.WRITE) as session:
         expense = await _expense(session, expense_id)
-        record(
+        audit(
             session,
             ctx,
-            "EXPENSE_DELETED",
+            AuditAction.EXPENSE_DELETED,
             company_id=expense.company_id,
             expense_id=expense.id,
             employee_id=expense.employee_id,
@@ -484,10 +487,14 @@ async def _decide(
         expense.decided_by_user_id = ctx.access.user_id
         expense.updated_at = now
         details: dict[str, Any] = {"reason": reason} if reason else {}
-        record(
+        audit(
             session,
             ctx,
-            f"EXPENSE_{status.value}",
+            (
+                AuditAction.EXPENSE_APPROVED
+                if status is ExpenseStatus.APPROVED
+                else AuditAction.EXPENSE_REJECTED
+            ),
             company_id=expense.company_id,
             expense_id=expense.id,
             employee_id=expense.employee_id,
@@ -568,10 +575,10 @@ async def attach_receipt(info: Ctx, expense_id: relay.GlobalID, file: Upload) ->
             )
             session.add(receipt)
             await session.flush()
-            record(
+            audit(
                 session,
                 ctx,
-                "RECEIPT_ATTACHED",
+                AuditAction.RECEIPT_ATTACHED,
                 company_id=expense.company_id,
                 expense_id=expense.id,
                 receipt_id=receipt.id,
@@ -600,10 +607,10 @@ async def remove_receipt(info: Ctx, id: relay.GlobalID) -> gql.RemoveReceiptPayl
         if receipt is None:
             raise not_found("Receipt")
         expense = await _expense(session, receipt.expense_id)
-        record(
+        audit(
             session,
             ctx,
-            "RECEIPT_REMOVED",
+            AuditAction.RECEIPT_REMOVED,
             company_id=receipt.company_id,
             expense_id=receipt.expense_id,
             receipt_id=receipt.id,

@@ -15,10 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gql_portal.context import RequestContext
 from gql_portal.db.accounts import Company, User
 from gql_portal.db.integrations import IntegrationState, PayrollIntegration
+from gql_portal.domain.audit import AuditAction
 from gql_portal.errors import bad_input
 from gql_portal.permissions.matrix import Area, Op
 from gql_portal.permissions.rules import AreaRule
-from gql_portal.resolvers.audit import record
+from gql_portal.resolvers.audit import audit
 from gql_portal.resolvers.common import Ctx, not_found
 from gql_portal.resolvers.loading import by_id
 from gql_portal.schema import integrations as gql
@@ -91,10 +92,10 @@ async def _activate(ctx: RequestContext) -> gql.PayrollIntegrationPayload:
         row.activated_by_user_id = access.user_id
         row.activated_by_firm_id = access.acting_firm_id
         await session.flush()
-        record(
+        audit(
             session,
             ctx,
-            "PAYROLL_INTEGRATION_ACTIVATED",
+            AuditAction.PAYROLL_INTEGRATION_ACTIVATED,
             integration_id=row.id,
             program=program.value,
         )
@@ -121,10 +122,10 @@ async def deactivate_payroll_integration(info: Ctx) -> gql.PayrollIntegrationPay
             raise not_found(TYPE)
         if row.state is IntegrationState.ACTIVE:
             row.state, row.deactivated_at = IntegrationState.INACTIVE, ctx.clock.now()
-            record(
+            audit(
                 session,
                 ctx,
-                "PAYROLL_INTEGRATION_DEACTIVATED",
+                AuditAction.PAYROLL_INTEGRATION_DEACTIVATED,
                 integration_id=row.id,
                 program=row.program.value,
             )

@@ -17,12 +17,13 @@ from strawberry import relay
 from gql_portal.context import RequestContext
 from gql_portal.db.employees import Employee
 from gql_portal.db.projects import Activity, Customer, Project, ProjectAssignment
+from gql_portal.domain.audit import AuditAction
 from gql_portal.domain.identity import InvalidNumber, normalize_organisation_number
 from gql_portal.domain.validation import clean_text
 from gql_portal.errors import BadInput, Problems, bad_input
 from gql_portal.permissions.matrix import Area, Op
 from gql_portal.permissions.rules import AreaRule
-from gql_portal.resolvers.audit import record
+from gql_portal.resolvers.audit import audit
 from gql_portal.resolvers.common import Ctx, like, node_id, not_found, search_pattern
 from gql_portal.resolvers.loading import by_id, paginate
 from gql_portal.schema import projects as gql
@@ -191,7 +192,9 @@ async def create_customer(info: Ctx, input: gql.CreateCustomerInput) -> gql.Cust
         customer = Customer(company_id=company_id, created_at=ctx.clock.now(), **values)
         session.add(customer)
         await session.flush()
-        record(session, ctx, "CUSTOMER_CREATED", customer_id=customer.id, name=customer.name)
+        audit(
+            session, ctx, AuditAction.CUSTOMER_CREATED, customer_id=customer.id, name=customer.name
+        )
     return gql.CustomerPayload(customer=gql.Customer.from_row(customer))
 
 
@@ -208,8 +211,12 @@ async def update_customer(
         for name, value in changes.items():
             setattr(customer, name, value)
         if changes:
-            record(
-                session, ctx, "CUSTOMER_UPDATED", customer_id=customer.id, fields=sorted(changes)
+            audit(
+                session,
+                ctx,
+                AuditAction.CUSTOMER_UPDATED,
+                customer_id=customer.id,
+                fields=sorted(changes),
             )
     return gql.CustomerPayload(customer=gql.Customer.from_row(customer))
 
@@ -240,7 +247,7 @@ async def create_project(info: Ctx, input: gql.CreateProjectInput) -> gql.Projec
             )
             session.add(row)
             await session.flush()
-            record(session, ctx, "PROJECT_CREATED", project_id=row.id, code=row.code)
+            audit(session, ctx, AuditAction.PROJECT_CREATED, project_id=row.id, code=row.code)
     except IntegrityError:
         raise _code_taken_error() from None
     return gql.ProjectPayload(project=gql.Project.from_row(row))
@@ -269,10 +276,10 @@ async def update_project(
                 setattr(row, name, value)
             if changes:
                 await session.flush()
-                record(
+                audit(
                     session,
                     ctx,
-                    "PROJECT_UPDATED",
+                    AuditAction.PROJECT_UPDATED,
                     project_id=row.id,
                     code=row.code,
                     fields=sorted(changes),
@@ -288,10 +295,10 @@ async def _set_project_active(info: Ctx, id: relay.GlobalID, active: bool) -> gq
         row = await _project(session, id)
         if row.active != active:
             row.active = active
-            record(
+            audit(
                 session,
                 ctx,
-                "PROJECT_REACTIVATED" if active else "PROJECT_DEACTIVATED",
+                AuditAction.PROJECT_REACTIVATED if active else AuditAction.PROJECT_DEACTIVATED,
                 project_id=row.id,
                 code=row.code,
             )
@@ -323,10 +330,10 @@ async def create_activity(info: Ctx, project_id: relay.GlobalID, name: str) -> g
         )
         session.add(activity)
         await session.flush()
-        record(
+        audit(
             session,
             ctx,
-            "ACTIVITY_CREATED",
+            AuditAction.ACTIVITY_CREATED,
             project_id=parent.id,
             activity_id=activity.id,
             name=cleaned,
@@ -359,10 +366,10 @@ async def update_activity(
         for name, value in changes.items():
             setattr(activity, name, value)
         if changes:
-            record(
+            audit(
                 session,
                 ctx,
-                "ACTIVITY_UPDATED",
+                AuditAction.ACTIVITY_UPDATED,
                 project_id=activity.project_id,
                 activity_id=activity.id,
                 fields=sorted(changes),
@@ -406,8 +413,12 @@ async def assign_employee(
                     )
                 )
                 await session.flush()
-                record(
-                    session, ctx, "EMPLOYEE_ASSIGNED", project_id=row.id, employee_id=employee.id
+                audit(
+                    session,
+                    ctx,
+                    AuditAction.EMPLOYEE_ASSIGNED,
+                    project_id=row.id,
+                    employee_id=employee.id,
                 )
     except IntegrityError:
         pass  # assigned concurrently: the outcome asked for
@@ -430,7 +441,13 @@ async def unassign_employee(
         )
         if assignment is not None:
             await session.delete(assignment)
-            record(session, ctx, "EMPLOYEE_UNASSIGNED", project_id=row.id, employee_id=employee.id)
+            audit(
+                session,
+                ctx,
+                AuditAction.EMPLOYEE_UNASSIGNED,
+                project_id=row.id,
+                employee_id=employee.id,
+            )
     return gql.ProjectPayload(project=gql.Project.from_row(row))
 
 

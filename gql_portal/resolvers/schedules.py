@@ -11,11 +11,12 @@ from strawberry import relay
 
 from gql_portal.context import RequestContext
 from gql_portal.db.schedules import Schedule
+from gql_portal.domain.audit import AuditAction
 from gql_portal.domain.time import HOURS_PLACES, hours_problem
 from gql_portal.errors import Problems
 from gql_portal.permissions.matrix import Area, Op
 from gql_portal.permissions.rules import AreaRule
-from gql_portal.resolvers.audit import record
+from gql_portal.resolvers.audit import audit
 from gql_portal.resolvers.common import Ctx
 from gql_portal.resolvers.loading import children
 from gql_portal.resolvers.time import lock_employee, reachable_employee
@@ -78,10 +79,10 @@ async def set_schedule(
             setattr(row, day, value)
         row.updated_at = ctx.clock.now()
         await session.flush()
-        record(
+        audit(
             session,
             ctx,
-            "SCHEDULE_SET",
+            AuditAction.SCHEDULE_SET,
             company_id=employee.company_id,
             employee_id=employee.id,
             hours={day: str(value) for day, value in hours.items()},

@@ -13,12 +13,13 @@ from strawberry import relay
 
 from gql_portal.db.settings import CompanySettings, TimeCode
 from gql_portal.db.time import TimeEntry
+from gql_portal.domain.audit import AuditAction
 from gql_portal.domain.time import PAXML_TIME_CODES, Unit
 from gql_portal.domain.validation import clean_text
 from gql_portal.errors import BadInput, Problems, bad_input
 from gql_portal.permissions.matrix import Area, Op
 from gql_portal.permissions.rules import AreaRule
-from gql_portal.resolvers.audit import record
+from gql_portal.resolvers.audit import audit
 from gql_portal.resolvers.common import Ctx, node_id, not_found
 from gql_portal.schema import settings as gql
 from gql_portal.schema.fields import field, mutation
@@ -83,7 +84,7 @@ async def update_company_settings(
             setattr(row, name, value)
         if changes:
             row.updated_at = now
-            record(session, ctx, "COMPANY_SETTINGS_UPDATED", fields=sorted(changes))
+            audit(session, ctx, AuditAction.COMPANY_SETTINGS_UPDATED, fields=sorted(changes))
     return gql.CompanySettingsPayload(settings=gql.CompanySettings.from_row(row))
 
 
@@ -158,7 +159,7 @@ async def create_time_code(info: Ctx, input: gql.CreateTimeCodeInput) -> gql.Tim
             row = TimeCode(company_id=company_id, active=True, created_at=ctx.clock.now(), **values)
             session.add(row)
             await session.flush()
-            record(session, ctx, "TIME_CODE_CREATED", time_code_id=row.id, code=row.code)
+            audit(session, ctx, AuditAction.TIME_CODE_CREATED, time_code_id=row.id, code=row.code)
     except IntegrityError:
         raise _code_taken_error() from None
     return _time_code_payload(row)
@@ -197,10 +198,10 @@ async def update_time_code(
                 setattr(row, name, value)
             if changes:
                 await session.flush()
-                record(
+                audit(
                     session,
                     ctx,
-                    "TIME_CODE_UPDATED",
+                    AuditAction.TIME_CODE_UPDATED,
                     time_code_id=row.id,
                     code=row.code,
                     fields=sorted(changes),
@@ -221,10 +222,10 @@ async def _set_time_code_active(info: Ctx, id: relay.GlobalID, active: bool) -> 
         row = await _load_time_code(session, id)
         if row.active != active:
             row.active = active
-            record(
+            audit(
                 session,
                 ctx,
-                "TIME_CODE_REACTIVATED" if active else "TIME_CODE_DEACTIVATED",
+                AuditAction.TIME_CODE_REACTIVATED if active else AuditAction.TIME_CODE_DEACTIVATED,
                 time_code_id=row.id,
                 code=row.code,
             )

@@ -25,13 +25,14 @@ from gql_portal.db.projects import Activity, Project
 from gql_portal.db.scope import reaches
 from gql_portal.db.settings import TimeCode
 from gql_portal.db.time import TimeEntry, WeekAttestation
+from gql_portal.domain.audit import AuditAction
 from gql_portal.domain.time import MAX_HOURS_PER_DAY, hours_problem, is_week_start, week_end
 from gql_portal.domain.time import week_start as monday_of
 from gql_portal.domain.validation import clean_text
 from gql_portal.errors import Problems, bad_input
 from gql_portal.permissions.matrix import Area, Op
 from gql_portal.permissions.rules import AreaRule
-from gql_portal.resolvers.audit import record
+from gql_portal.resolvers.audit import audit
 from gql_portal.resolvers.common import Ctx, node_id, not_found
 from gql_portal.resolvers.loading import (
     by_id,
@@ -394,7 +395,13 @@ async def report_time(info: Ctx, input: gql.ReportTimeInput) -> gql.TimeEntryPay
         _ensure_in_scope(ctx, entry)
         session.add(entry)
         await session.flush()
-        record(session, ctx, "TIME_REPORTED", company_id=entry.company_id, **_audit_values(entry))
+        audit(
+            session,
+            ctx,
+            AuditAction.TIME_REPORTED,
+            company_id=entry.company_id,
+            **_audit_values(entry),
+        )
     # Checked in the transaction: the entry's week is not attested (no read for `attested`).
     attested_weeks_loader(info).prime((entry.employee_id, monday_of(entry.date)), False)
     return gql.TimeEntryPayload(time_entry=gql.TimeEntry.from_row(entry))
@@ -477,10 +484,10 @@ async def update_time_entry(
         for name, value in changes.items():
             setattr(entry, name, value)
         entry.updated_at = ctx.clock.now()
-        record(
+        audit(
             session,
             ctx,
-            "TIME_ENTRY_UPDATED",
+            AuditAction.TIME_ENTRY_UPDATED,
             company_id=entry.company_id,
             fields=sorted(name for name in changes if before[name] != changes[name]),
             **_audit_values(entry),
@@ -498,8 +505,12 @@ async def delete_time_entry(info: Ctx, id: relay.GlobalID) -> gql.DeleteTimeEntr
         problems = Problems()
         await _check_week_open(session, problems, entry.employee_id, entry.date, "id")
         problems.raise_if_any()
-        record(
-            session, ctx, "TIME_ENTRY_DELETED", company_id=entry.company_id, **_audit_values(entry)
+        audit(
+            session,
+            ctx,
+            AuditAction.TIME_ENTRY_DELETED,
+            company_id=entry.company_id,
+            **_audit_values(entry),
         )
         await session.delete(entry)
     return gql.DeleteTimeEntryPayload(deleted_id=relay.GlobalID("TimeEntry", str(entry_id)))
@@ -544,10 +555,10 @@ async def attest_week(
                     TimeEntry.date <= week_end(monday),
                 )
             )
-            record(
+            audit(
                 session,
                 ctx,
-                "WEEK_ATTESTED",
+                AuditAction.WEEK_ATTESTED,
                 company_id=employee.company_id,
                 employee_id=employee.id,
                 week_start=monday.isoformat(),
@@ -575,10 +586,10 @@ async def unattest_week(
             )
         )
         if attestation is not None:
-            record(
+            audit(
                 session,
                 ctx,
-                "WEEK_UNATTESTED",
+                AuditAction.WEEK_UNATTESTED,
                 company_id=employee.company_id,
                 employee_id=employee.id,
                 week_start=monday.isoformat(),

@@ -21,6 +21,7 @@ from gql_portal import mailtexts
 from gql_portal.db.accounts import AuthSession, Company, Membership, User
 from gql_portal.db.employees import Employee
 from gql_portal.domain.accounts import Role, TokenPurpose
+from gql_portal.domain.audit import AuditAction
 from gql_portal.domain.validation import clean_email, clean_text
 from gql_portal.errors import Problems, bad_input
 from gql_portal.mailer import queue_mail
@@ -28,7 +29,7 @@ from gql_portal.pages import LOGIN_PATH, RESET_PASSWORD_PATH
 from gql_portal.permissions.matrix import Area, Op
 from gql_portal.permissions.rules import AreaRule
 from gql_portal.resolvers.accounts import issue_link_token
-from gql_portal.resolvers.audit import record
+from gql_portal.resolvers.audit import audit
 from gql_portal.resolvers.common import Ctx, like, node_id, not_found, search_pattern
 from gql_portal.resolvers.loading import paginate
 from gql_portal.schema import users as gql
@@ -179,10 +180,10 @@ async def invite_user(info: Ctx, input: gql.InviteUserInput) -> gql.CompanyUserP
                 links=[link],
                 company_id=company_id,
             )
-            record(
+            audit(
                 session,
                 ctx,
-                "USER_INVITED",
+                AuditAction.USER_INVITED,
                 email=user.email,
                 target_user_id=user.id,
                 role=input.role.value,
@@ -212,10 +213,10 @@ async def change_user_role(
                     "role", "LAST_ADMIN", "the company must keep at least one administrator"
                 )
             membership.role = role
-            record(
+            audit(
                 session,
                 ctx,
-                "USER_ROLE_CHANGED",
+                AuditAction.USER_ROLE_CHANGED,
                 email=membership.user.email,
                 target_user_id=target,
                 role=role.value,
@@ -260,10 +261,10 @@ async def remove_user(info: Ctx, user_id: relay.GlobalID) -> gql.RemoveUserPaylo
             .values(revoked_at=now)
             .execution_options(synchronize_session=False)
         )
-        record(
+        audit(
             session,
             ctx,
-            "USER_REMOVED",
+            AuditAction.USER_REMOVED,
             email=email,
             target_user_id=target,
             role=role.value,
