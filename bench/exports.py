@@ -34,7 +34,6 @@ from typing import Any
 import httpx
 from sqlalchemy import insert
 
-from gql_portal.app import create_app
 from gql_portal.config import Settings
 from gql_portal.db.accounts import AuthSession, Company, Membership, User
 from gql_portal.db.employees import Employee
@@ -45,6 +44,7 @@ from gql_portal.domain.accounts import Industry, Role, SessionContext
 from gql_portal.domain.expenses import ExpenseCategory, ExpenseKind, ExpenseStatus
 from gql_portal.domain.payroll import LineSource, PeriodState
 from gql_portal.domain.time import Unit
+from gql_portal.http.app import create_app
 from gql_portal.runtime import Runtime
 from gql_portal.security import SESSION_TOKEN_PREFIX, new_token, token_hash
 

@@ -1,6 +1,6 @@
 """In-process measurements: SQL statements per request, and a cProfile of one scenario.
 
-The product's app (`gql_portal.app.create_app`) and the limit's app are driven through
+The product's app (`gql_portal.http.app.create_app`) and the limit's app are driven through
 `httpx.ASGITransport`, and a SQLAlchemy `before_cursor_execute` listener on the engine counts
 the statements of one request (as tests/conftest.py's `sql_statements` does: transaction
 control is not a statement). Send one request first (`warm`): a new engine's first
@@ -47,8 +47,8 @@ class App:
 
 @asynccontextmanager
 async def product_app(url: str, storage_dir: str) -> AsyncIterator[App]:
-    from gql_portal.app import create_app
     from gql_portal.config import Settings
+    from gql_portal.http.app import create_app
     from gql_portal.runtime import Runtime
 
     # Budgets charged but never refusing: the bench measures throughput (see bench/server.py).

@@ -8,8 +8,8 @@ import re
 
 from starlette.applications import Starlette
 
-from gql_portal.app import create_app
 from gql_portal.config import Settings
+from gql_portal.http.app import create_app
 from gql_portal.observability import JsonFormatter
 from gql_portal.runtime import Runtime
 

@@ -21,12 +21,12 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from gql_portal.app import create_app
 from gql_portal.clock import STOCKHOLM, FrozenClock
 from gql_portal.config import Settings
 from gql_portal.db import Base
 from gql_portal.db.engine import Database
 from gql_portal.db.migrate import upgrade
+from gql_portal.http.app import create_app
 from gql_portal.observability import JsonFormatter
 from gql_portal.runtime import Runtime
 from gql_portal.security import Passwords

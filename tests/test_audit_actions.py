@@ -17,8 +17,9 @@ from typing import Any
 
 import pytest
 
-from gql_portal import accounts_admin, files
+from gql_portal import accounts_admin
 from gql_portal.domain.audit import AuditAction, area_of
+from gql_portal.http import files
 from gql_portal.permissions.matrix import Area, Op
 from gql_portal.permissions.rules import Allowed, AreaRule
 from gql_portal.resolvers import audit as resolver_audit

@@ -12,12 +12,12 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from gql_portal.app import create_app
 from gql_portal.budgets import CostBudgets
 from gql_portal.clock import FrozenClock
 from gql_portal.config import ConfigError, Settings
 from gql_portal.db.engine import Database
 from gql_portal.db.limits import CostSpent
+from gql_portal.http.app import create_app
 from gql_portal.runtime import Runtime
 from tests.conftest import PUBLIC_URL
 from tests.factories import Factory

@@ -15,9 +15,9 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from gql_portal import app as app_module
 from gql_portal.auth import SESSION_COOKIE
 from gql_portal.db.engine import Database
+from gql_portal.http import health
 from gql_portal.runtime import Runtime
 from tests.conftest import Api, StatementCounter
 from tests.factories import Factory
@@ -378,7 +378,7 @@ async def test_an_unexpected_exception_is_a_masked_500_with_the_request_id(
     async def broken(*args: Any) -> Any:
         raise RuntimeError("secret detail: connection to 10.0.0.5 refused")
 
-    monkeypatch.setattr("gql_portal.auth.access_for_token", broken)
+    monkeypatch.setattr("gql_portal.http.files.access_for_token", broken)
     with caplog.at_level(logging.ERROR, logger="gql_portal.http"):
         response = await client.get(
             "/files/receipts/1",
@@ -403,7 +403,7 @@ async def test_readiness_failures_are_coded_too(
     async def pending(database: Database) -> list[str]:
         return ["0099"]
 
-    monkeypatch.setattr(app_module, "pending_revisions", pending)
+    monkeypatch.setattr(health, "pending_revisions", pending)
     response = await client.get("/readyz", headers={"x-request-id": "probe-ready"})
     assert response.status_code == 503
     body = response.json()
@@ -417,7 +417,7 @@ async def test_readiness_failures_are_coded_too(
 async def test_a_refused_cors_preflight_is_coded_json(runtime: Runtime) -> None:
     import dataclasses
 
-    from gql_portal.app import create_app
+    from gql_portal.http.app import create_app
     from tests.conftest import PUBLIC_URL
 
     runtime.settings = dataclasses.replace(

@@ -10,10 +10,10 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from gql_portal.app import create_app
 from gql_portal.config import ConfigError, Settings
 from gql_portal.db.accounts import User
 from gql_portal.db.engine import Database
+from gql_portal.http.app import create_app
 from gql_portal.runtime import Runtime
 from tests.accounts import LOG_IN, PASSWORD, SIGN_UP, signup_input
 from tests.conftest import PUBLIC_URL

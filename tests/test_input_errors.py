@@ -15,11 +15,11 @@ import pytest
 from graphql import GraphQLError, OperationDefinitionNode, parse
 from graphql.execution.values import get_variable_values
 
-from gql_portal.app import create_app
 from gql_portal.clock import FrozenClock
 from gql_portal.config import Settings
 from gql_portal.db.engine import Database
 from gql_portal.errors import client_message, coded_extensions
+from gql_portal.http.app import create_app
 from gql_portal.permissions.roles import SchemaRole
 from gql_portal.runtime import Runtime
 from gql_portal.schema.build import role_schema

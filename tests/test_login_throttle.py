@@ -18,7 +18,6 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
-from gql_portal.app import create_app
 from gql_portal.clock import FrozenClock
 from gql_portal.db.accounts import Company, LoginFailure, User
 from gql_portal.db.engine import Database
@@ -28,6 +27,7 @@ from gql_portal.domain.login_throttle import (
     growing_delay,
     seconds_to_wait,
 )
+from gql_portal.http.app import create_app
 from gql_portal.runtime import Runtime
 from gql_portal.security import Passwords
 from gql_portal.storage import Storage

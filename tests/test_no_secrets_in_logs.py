@@ -15,8 +15,8 @@ from graphql import GraphQLError
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from gql_portal.app import format_error
 from gql_portal.db.engine import Database
+from gql_portal.http.graphql import format_error
 from gql_portal.observability import JsonFormatter, exception_summary
 from tests.accounts import SIGN_UP, signup_input
 from tests.conftest import (
@@ -97,7 +97,7 @@ import logging
 
 import pytest
 
-from gql_portal import app as app_module
+from gql_portal.http import graphql as graphql_route
 from tests.accounts import SIGN_UP, signup_input
 
 
@@ -107,13 +107,13 @@ async def test_logs_a_password_it_sent(api):
 
 
 async def test_the_service_logs_its_request_headers(api, monkeypatch):
-    real = app_module.session_token
+    real = graphql_route.session_token
 
     def leaky(request):
         logging.getLogger("gql_portal.http").info("headers: %s", dict(request.headers))
         return real(request)
 
-    monkeypatch.setattr(app_module, "session_token", leaky)
+    monkeypatch.setattr(graphql_route, "session_token", leaky)
     await api("{ viewer { context } }")
 
 

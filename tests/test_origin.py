@@ -14,12 +14,12 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from gql_portal.app import create_app
 from gql_portal.auth import SESSION_COOKIE, access_for_token
 from gql_portal.config import Settings
 from gql_portal.db.engine import Database
 from gql_portal.db.expenses import Receipt
-from gql_portal.origin import allowed_origins, normalized_origin
+from gql_portal.http.app import create_app
+from gql_portal.http.origin import allowed_origins, normalized_origin
 from gql_portal.runtime import Runtime
 from gql_portal.storage import Storage
 from tests.accounts import LOG_OUT

@@ -15,9 +15,9 @@ from gql_portal.auth import SESSION_COOKIE
 from gql_portal.db.engine import Database
 from gql_portal.db.expenses import Receipt
 from gql_portal.domain.expenses import MAX_RECEIPT_BYTES, clean_file_name, sniff_receipt_type
+from gql_portal.http.uploads import MAX_MULTIPART_BYTES
 from gql_portal.runtime import Runtime
 from gql_portal.storage import Storage
-from gql_portal.uploads import MAX_MULTIPART_BYTES
 from tests.conftest import Api, error_codes, only_error
 from tests.factories import Actor, Factory, gid
 from tests.test_expenses import (

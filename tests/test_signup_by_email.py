@@ -14,11 +14,11 @@ import httpx
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from gql_portal.app import create_app
 from gql_portal.clock import FrozenClock
 from gql_portal.config import Settings
 from gql_portal.db.engine import Database
 from gql_portal.db.mail import MailStatus, OutboxMessage
+from gql_portal.http.app import create_app
 from gql_portal.runtime import Runtime
 from gql_portal.security import Passwords
 from tests.accounts import SIGN_UP, VERIFY, log_in, signup_input, token_of

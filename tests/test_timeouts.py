@@ -10,8 +10,9 @@ from typing import Any
 import orjson
 import pytest
 
-import gql_portal.app as app_module
-from gql_portal.app import create_app
+from gql_portal.http import body as http_body
+from gql_portal.http import graphql as graphql_route
+from gql_portal.http.app import create_app
 from gql_portal.runtime import Runtime
 from tests.conftest import Api
 
@@ -55,7 +56,7 @@ async def call(runtime: Runtime, chunks: list[bytes], pause: float = 0.0) -> tup
 async def test_a_body_that_comes_too_slowly_is_cut_off(
     runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(app_module, "BODY_SECONDS", 0.2)
+    monkeypatch.setattr(http_body, "BODY_SECONDS", 0.2)
     status, body, _ = await call(runtime, [b'{"query": "{ viewer', b' { context } }"}'], pause=0.5)
     assert status == 408
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
@@ -82,7 +83,7 @@ async def test_a_request_that_runs_too_long_is_stopped(
     monkeypatch.setattr(
         runtime, "settings", dataclasses.replace(runtime.settings, request_timeout_seconds=0.1)
     )
-    monkeypatch.setattr(app_module, "role_schema", lambda *args, **kwargs: Slow())
+    monkeypatch.setattr(graphql_route, "role_schema", lambda *args, **kwargs: Slow())
     response = await api.http.post("/graphql", json={"query": "{ viewer { context } }"})
     assert response.status_code == 503
     assert response.json()["errors"][0]["extensions"]["code"] == "TIMEOUT"

@@ -15,8 +15,8 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from gql_portal import tracing
-from gql_portal.app import create_app
 from gql_portal.db.engine import Database
+from gql_portal.http.app import create_app
 from gql_portal.permissions.roles import SchemaRole
 from gql_portal.runtime import Runtime
 from gql_portal.schema.build import _build, role_schema

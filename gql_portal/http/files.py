@@ -29,13 +29,16 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from gql_portal.audit import AuditActor, record
+from gql_portal.auth import access_for_token
 from gql_portal.db.expenses import Receipt
 from gql_portal.db.exports import Export, ExportFormat, ExportKind, ExportState
 from gql_portal.domain.audit import AuditAction
 from gql_portal.errors import Code
-from gql_portal.http_errors import request_id
+from gql_portal.http.responses import request_error, request_id_of
+from gql_portal.http.session import session_token
 from gql_portal.permissions.access import Access
 from gql_portal.resolvers.common import MAX_ROW_ID
+from gql_portal.resolvers.exports import batch_clients, downloadable
 from gql_portal.runtime import Runtime
 from gql_portal.security import link_signature_matches
 
@@ -90,12 +93,6 @@ def content_disposition(file_name: str) -> str:
     return f"attachment; filename*=UTF-8''{quote(file_name, safe='')}"
 
 
-def request_id_of(request: Request) -> str:
-    """The request's id (the caller's `x-request-id` when it is a plain token, else a new one:
-    see http_errors.request_id)."""
-    return request_id(request.scope)
-
-
 def parse_row_id(text: str) -> int | None:
     """A row id from a URL: ASCII digits within the id columns' range (int32 on PostgreSQL,
     where a larger number cannot even be a parameter), else None."""
@@ -126,8 +123,6 @@ async def send_stored_file(
 ) -> Response:
     """Check the file against its SHA-256, audit the download (as `access`), then stream it as
     an attachment that a browser neither sniffs nor renders in our origin."""
-    from gql_portal.app import request_error  # app.py imports this module
-
     runtime: Runtime = request.app.state.runtime
     try:
         path = str(runtime.storage.path(download.storage_key))
@@ -180,9 +175,6 @@ async def send_stored_file(
 
 
 async def receipt_file(request: Request) -> Response:
-    from gql_portal.app import request_error, session_token  # app.py imports this module
-    from gql_portal.auth import access_for_token
-
     runtime: Runtime = request.app.state.runtime
     request_id = request_id_of(request)
     receipt_id = parse_row_id(request.path_params["receipt_id"])
@@ -256,10 +248,6 @@ async def export_file(request: Request) -> Response:
     """A signed link of one session: valid until it expires, only when that same session
     presents it (cookie or bearer), and only while that session may still export the data (an
     ended collaboration or a removed user makes it fail)."""
-    from gql_portal.app import request_error, session_token  # app.py imports this module
-    from gql_portal.auth import access_for_token
-    from gql_portal.resolvers.exports import batch_clients, downloadable
-
     runtime: Runtime = request.app.state.runtime
     request_id = request_id_of(request)
     link = parse_export_link(request.path_params["export_id"], request.query_params)

@@ -1,34 +1,26 @@
 """Every HTTP answer carries a request id, and every error outside GraphQL's own is coded JSON.
 
-`CodedErrors` (an ASGI middleware just inside `SecurityHeaders`) gives each request one id (the
-caller's `x-request-id` when it is a plain token, else a new one), kept in the scope's state so
-that the endpoints' errors (`request_id_of`) and the answer's `x-request-id` header agree. It
-turns the framework's own plain-text 4xx answers (an unknown path, a wrong method with its
-`Allow`, a static file's malformed `Range`, a refused CORS preflight) into the same JSON shape as
-`app.request_error`, and answers an exception that escaped an endpoint with a masked 500, logged
-with the request id. Answers an endpoint made on purpose (JSON, HTML, GraphiQL's 503 with its
-set-up instructions) pass unchanged.
+`CodedErrors` (an ASGI middleware just inside `SecurityHeaders`) gives each request its id
+(`responses.request_id`) and puts it in the answer's `x-request-id` header. It turns the
+framework's own plain-text 4xx answers (an unknown path, a wrong method with its `Allow`, a
+static file's malformed `Range`, a refused CORS preflight) into the same JSON shape as
+`responses.request_error`, and answers an exception that escaped an endpoint with a masked 500,
+logged with the request id. Answers an endpoint made on purpose (JSON, HTML, GraphiQL's 503 with
+its set-up instructions) pass unchanged.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-import uuid
 from http import HTTPStatus
-from typing import Any
 
-import orjson
-from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gql_portal.errors import Code
+from gql_portal.http.responses import error_body, request_id
 
 log = logging.getLogger("gql_portal.http")
 
-# A caller's request id is kept only when it is a plain token (it goes into logs and headers).
-_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
-_STATE_KEY = "request_id"
 # The framework's error texts are short; a longer body is not read into the message.
 _MAX_TEXT_BYTES = 512
 
@@ -46,34 +38,10 @@ _MESSAGES = {
 }
 
 
-def request_id(scope: Scope) -> str:
-    """This request's id: the caller's `x-request-id` if it is a plain token of at most 64
-    characters, else a new one; the same for the whole request."""
-    state: dict[str, Any] = scope.setdefault("state", {})
-    known = state.get(_STATE_KEY)
-    if isinstance(known, str):
-        return known
-    given = HTTPConnection(scope).headers.get("x-request-id", "")
-    chosen = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
-    state[_STATE_KEY] = chosen
-    return chosen
-
-
 def code_for(status: int) -> Code:
     if status >= 500:
         return Code.INTERNAL_SERVER_ERROR
     return _CODES.get(status, Code.BAD_USER_INPUT)
-
-
-def error_body(code: Code, message: str, request_id: str) -> bytes:
-    """The one shape of an HTTP-level error (`app.request_error` answers it too)."""
-    return orjson.dumps(
-        {
-            "errors": [
-                {"message": message, "extensions": {"code": code.value, "requestId": request_id}}
-            ]
-        }
-    )
 
 
 def _message(status: int, method: str, allow: str | None, text: str) -> str:

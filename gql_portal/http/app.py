@@ -1,0 +1,109 @@
+"""The ASGI application: its routes, middleware and lifespan (the worker's background jobs)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio.to_thread
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.routing import BaseRoute, Route
+
+from gql_portal import graphiql, pages, tracing
+from gql_portal.http import files
+from gql_portal.http.errors import CodedErrors
+from gql_portal.http.graphql import graphql_endpoint
+from gql_portal.http.health import healthz, readyz
+from gql_portal.http.responses import SecurityHeaders
+from gql_portal.jobs.exports import recover_interrupted_exports
+from gql_portal.mailer import DeliveryWorker
+from gql_portal.observability import metrics
+from gql_portal.runtime import Runtime
+
+log = logging.getLogger("gql_portal.http")
+
+# What a configured frontend may send cross-origin: JSON, a bearer token, and the headers that
+# make multipart uploads preflighted (uploads.py).
+CORS_REQUEST_HEADERS = [
+    "content-type",
+    "authorization",
+    "graphql-preflight",
+    "apollo-require-preflight",
+    "x-request-id",
+]
+
+
+def cors_middleware(runtime: Runtime) -> list[Middleware]:
+    """Only the configured frontends may call us from a browser, with the session cookie."""
+    if not runtime.settings.cors_origins:
+        return []
+    return [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=list(runtime.settings.cors_origins),
+            allow_credentials=True,
+            allow_methods=["GET", "POST"],
+            allow_headers=CORS_REQUEST_HEADERS,
+            expose_headers=["x-request-id", "retry-after"],
+            max_age=600,
+        )
+    ]
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
+        *graphiql.routes(),
+        *pages.routes(),
+        *files.routes(),
+    ]
+
+
+def create_app(runtime: Runtime) -> Starlette:
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        worker = None
+        # Exports cut short by a stopped worker: now, and every minute (another worker may die).
+        await recover_interrupted_exports(runtime)
+        # Upload temp files a killed worker left (a walk of the storage folder, off the loop).
+        runtime.jobs.spawn(anyio.to_thread.run_sync(runtime.storage.sweep_partials), "sweep")
+        sweeper = runtime.jobs.every(60.0, lambda: recover_interrupted_exports(runtime), "sweep")
+        # What this worker charged to the cost budgets, shared with the other workers.
+        budget_flusher = runtime.jobs.every(1.0, runtime.budgets.flush, "budgets")
+        if runtime.settings.smtp_url:
+            worker = DeliveryWorker(runtime.database, runtime.settings, runtime.clock)
+            runtime.wake_mailer = worker.wake
+            worker.start()
+        try:
+            yield
+        finally:
+            sweeper.cancel()
+            budget_flusher.cancel()
+            try:
+                await runtime.budgets.flush()
+            except Exception:
+                log.exception("could not add the last cost charges to the shared budgets")
+            await runtime.jobs.stop()
+            if worker is not None:
+                await worker.stop()
+            await runtime.database.dispose()
+            await tracing.shutdown()  # flushes this worker's last spans (when tracing is on)
+
+    # tracing.middleware(): the /graphql span when OTel is configured (set up here, once per
+    # process), nothing otherwise.
+    # CodedErrors: a request id on every answer, coded JSON for the framework's own errors.
+    middleware = [
+        Middleware(SecurityHeaders),
+        Middleware(CodedErrors),
+        *cors_middleware(runtime),
+        *tracing.middleware(),
+    ]
+    app = Starlette(routes=routes(), middleware=middleware, lifespan=lifespan)
+    app.state.runtime = runtime
+    return app
