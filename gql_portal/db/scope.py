@@ -53,7 +53,9 @@ def row_criteria(
 def reaches(access: Access, model: type[CompanyOwned], op: Op, company_id: int, own: bool) -> bool:
     """`row_criteria` for one row already in hand (of `company_id`; `own`: whether
     `model.own_rows` holds for it), so that a caller need not read it back. False also where
-    only SQL can decide (a firm's own rows in the portal): the caller reads, or refuses."""
+    only SQL can decide (a firm's own rows in the portal): the caller reads, or refuses.
+    For code below the resolvers (auth); resolvers ask `Access.admits` (permissions/), and
+    tests/test_reach_in_permissions.py fails on a resolver that calls this."""
     if access.role is SchemaRole.PARTNER_PORTAL and model.firm_rows(access) is not None:
         return False
     return access.row_scope(model.__area__, op).admits(company_id, own)

@@ -90,6 +90,37 @@ class Access:
             return NOWHERE
         return RowScope(frozenset({self.company_id}), own_only=granted is Reach.OWN)
 
+    # --- decisions about rows in hand (resolvers ask these, never compare ids themselves) ---
+
+    def owns(self, employee_id: int | None) -> bool:
+        """Whether `employee_id` is the viewer's own employee record: what OWN reach reaches
+        of personal rows (None, a row that is nobody's, is never the viewer's own)."""
+        return employee_id is not None and employee_id == self.employee_id
+
+    def admits(
+        self, area: Area, op: Op, company_id: int, owner_employee_id: int | None = None
+    ) -> bool:
+        """Whether one row in hand, of `company_id` and personal to `owner_employee_id`, is in
+        this viewer's `op` scope of `area`: its company is, and with OWN reach it is the
+        viewer's own. The row filter (db/scope.py) decides the same in SQL; this is for a row
+        not read through it (a new one before it is written, one read in another area's
+        scope). Without an owner only ALL reach admits it (an administrator's)."""
+        return self.row_scope(area, op).admits(company_id, self.owns(owner_employee_id))
+
+    def reaches_any(self, area: Area, op: Op) -> bool:
+        """Whether this viewer reaches rows of `area` for `op` in any company (which rows, the
+        row scope decides): e.g. may they use an administrator's option of a write at all."""
+        return bool(self.row_scope(area, op))
+
+    def reaches_company(self, company_id: int) -> bool:
+        """Whether a company exists for this viewer as a company (`node(id:)`, a `companyId`
+        argument): the session's own, or one whose identity the row scope reaches (in the
+        portal, a client with an ACTIVE collaboration). Otherwise it answers NOT_FOUND."""
+        return (
+            company_id == self.company_id
+            or company_id in self.row_scope(Area.COMPANY_IDENTITY).companies
+        )
+
 
 @dataclass(frozen=True)
 class RowScope:

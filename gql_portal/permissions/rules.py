@@ -189,8 +189,7 @@ class AreaRule(Rule):
         # were only loaded because the row scope's `own_rows` let this viewer see them.
         if not hasattr(source, "owner_employee_id"):
             return True
-        owner = source.owner_employee_id
-        return owner is not None and owner == access.employee_id
+        return access.owns(source.owner_employee_id)
 
     def describe(self) -> str:
         sentence = f"Area {self.area.value}, {self.op.value.lower()}."

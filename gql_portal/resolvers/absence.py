@@ -26,7 +26,7 @@ from gql_portal.domain.absence import (
 from gql_portal.domain.audit import AuditAction
 from gql_portal.domain.validation import clean_text
 from gql_portal.errors import AppError, Code, Problems, bad_input
-from gql_portal.permissions.matrix import Area, Op, Reach
+from gql_portal.permissions.matrix import Area, Op
 from gql_portal.permissions.rules import AreaRule
 from gql_portal.resolvers.audit import audit
 from gql_portal.resolvers.common import Ctx, node_id, not_found
@@ -125,7 +125,7 @@ def _audit_values(absence: Absence) -> dict[str, Any]:
 
 async def request_absence(info: Ctx, input: gql.RequestAbsenceInput) -> gql.AbsencePayload:
     ctx = info.context
-    if input.approved and not ctx.access.row_scope(Area.ABSENCE, Op.MANAGE):
+    if input.approved and not ctx.access.reaches_any(Area.ABSENCE, Op.MANAGE):
         raise AppError(
             Code.FORBIDDEN,
             "Only an administrator registers an absence as approved.",
@@ -250,7 +250,8 @@ async def cancel_absence(info: Ctx, id: relay.GlobalID) -> gql.CancelAbsencePayl
     absence_id = node_id(id, "Absence")
     async with ctx.database.scoped(ctx.access, Op.WRITE) as session:
         absence = await _locked_absence(ctx, session, absence_id)
-        manager = ctx.access.reach(Area.ABSENCE, Op.MANAGE, absence.company_id) is Reach.ALL
+        # Anyone's absence in the manage scope: an administrator's (ALL) reach.
+        manager = ctx.access.admits(Area.ABSENCE, Op.MANAGE, absence.company_id)
         if not manager and absence.status is not AbsenceStatus.REQUESTED:
             raise bad_input(
                 "id",

@@ -44,7 +44,7 @@ from gql_portal.domain.expenses import (
 )
 from gql_portal.domain.validation import clean_text
 from gql_portal.errors import Problems, bad_input
-from gql_portal.permissions.matrix import Area, Op, Reach
+from gql_portal.permissions.matrix import Area, Op
 from gql_portal.permissions.rules import AreaRule
 from gql_portal.resolvers.audit import audit
 from gql_portal.resolvers.common import Ctx, node_id, not_found
@@ -267,13 +267,13 @@ async def _employee_for(
         key = node_id(employee_id, "Employee", "employeeId")
     # The viewer's own row as this request's session lookup read it, when the session's write
     # scope reaches it (as the read below would); else read in the session.
-    employee = own_employee(access, Op.WRITE) if key == access.employee_id else None
+    employee = own_employee(access, Op.WRITE) if access.owns(key) else None
     if employee is None:
         employee = await session.scalar(select(Employee).where(Employee.id == key))
     if employee is None:
         raise not_found("Employee", "employeeId")
-    granted = access.reach(Area.EXPENSES_RECEIPTS, Op.WRITE, employee.company_id)
-    if granted is Reach.NONE or (granted is Reach.OWN and employee.id != access.employee_id):
+    # The expense it would be: in the viewer's write scope of expenses (with own reach, theirs).
+    if not access.admits(Expense.__area__, Op.WRITE, employee.company_id, employee.id):
         raise not_found("Employee", "employeeId")
     return employee
 

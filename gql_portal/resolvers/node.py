@@ -10,7 +10,6 @@ from strawberry import relay
 
 from gql_portal.context import RequestContext
 from gql_portal.db.accounts import Company, User
-from gql_portal.permissions.matrix import Area
 from gql_portal.permissions.rules import SignedIn
 from gql_portal.resolvers import (
     absence,
@@ -31,9 +30,7 @@ Loader = Callable[[RequestContext, int], Awaitable[object | None]]
 
 
 async def company_by_id(ctx: RequestContext, company_id: int) -> account_types.Company | None:
-    access = ctx.access
-    reachable = access.row_scope(Area.COMPANY_IDENTITY).companies | {access.company_id}
-    if company_id not in reachable:
+    if not ctx.access.reaches_company(company_id):
         return None
     async with ctx.database.session() as session:
         row = await session.get(Company, company_id)

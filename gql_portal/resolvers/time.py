@@ -22,7 +22,6 @@ from gql_portal.context import RequestContext
 from gql_portal.db.employees import Employee
 from gql_portal.db.engine import WRITE_OPTION
 from gql_portal.db.projects import Activity, Project
-from gql_portal.db.scope import reaches
 from gql_portal.db.settings import TimeCode
 from gql_portal.db.time import TimeEntry, WeekAttestation
 from gql_portal.domain.audit import AuditAction
@@ -345,9 +344,7 @@ def _ensure_in_scope(ctx: RequestContext, entry: TimeEntry) -> None:
     """A new row must be one the viewer's write scope reaches (the scope filters no INSERT):
     decided as the scope's SQL decides it (its company in the scope; with own reach, the
     viewer's own employee's), without reading the row back."""
-    access = ctx.access
-    own = access.employee_id is not None and entry.employee_id == access.employee_id
-    if not reaches(access, TimeEntry, Op.WRITE, entry.company_id, own):
+    if not ctx.access.admits(TimeEntry.__area__, Op.WRITE, entry.company_id, entry.employee_id):
         raise not_found("Employee", "employeeId")
 
 
