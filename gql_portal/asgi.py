@@ -9,6 +9,7 @@ import re
 from starlette.applications import Starlette
 
 from gql_portal.config import Settings
+from gql_portal.execution import settle_worker
 from gql_portal.http.app import create_app
 from gql_portal.observability import JsonFormatter
 from gql_portal.runtime import Runtime
@@ -44,4 +45,6 @@ def configure_logging() -> None:
 
 def create() -> Starlette:
     configure_logging()
-    return create_app(Runtime.from_settings(Settings.from_env()))
+    app = create_app(Runtime.from_settings(Settings.from_env()))
+    settle_worker()  # what start-up built stays out of the garbage collector's way
+    return app

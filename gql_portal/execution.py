@@ -19,8 +19,9 @@ answers application/json requests with 200; the code says what happened).
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from graphql import GraphQLError, GraphQLLeafType, GraphQLList, GraphQLOutputType
@@ -29,13 +30,37 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from gql_portal.errors import AppError, Code
 
-# Leaf values and list items completed per turn of the event loop: about 5-20 ms of work on
-# the test machine (bench: a page of 100 employees with their time entries).
-TURN_WORK = 2_000
+# Leaf values and list items completed per turn of the event loop: a few milliseconds of work
+# on the shared 2-core test machine. A poll's few statements each need a turn of the loop for
+# every step the database driver takes (ten or so): with 2,000 a turn (10-40 ms there), a poll
+# waited 300-500 ms behind a big answer; with 250, under 200 ms, and the big answer itself
+# took about as long (tests/test_worker_fairness.py).
+TURN_WORK = 250
 MAX_BATCH = 512  # waiters let go in one turn at most
 DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024
 # A leaf's share of the answer besides its text: its key, quotes, colon and comma.
 LEAF_BYTES = 12
+# Where the request's executor is found in `RequestContext.cache` (loaders ask it when to send
+# their batch: `PortalExecutionContext.when_quiet`).
+TURNS_KEY = "turns"
+
+
+# The worker's garbage collector (`settle_worker`): a young generation this large is collected
+# in a few milliseconds, and the full collections it leads to come far less often.
+YOUNG_GENERATION = 10_000
+
+
+def settle_worker() -> None:
+    """Once per worker, after start-up: keep the garbage collector's full collections short
+    and rare. What start-up built (modules, mappers, the schema's types) lives as long as the
+    worker: frozen, full collections no longer walk it (on the test machine they took
+    130-200 ms and came every few big answers, holding every request; frozen and with a young
+    generation of `YOUNG_GENERATION`, a few a minute of about 80 ms). Objects are still freed
+    as their last reference goes; only cycles among frozen objects stay."""
+    gc.collect()
+    gc.freeze()
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(YOUNG_GENERATION, middle, old)
 
 
 class ResponseTooLarge(AppError):
@@ -62,6 +87,10 @@ class PortalExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self.waiters: deque[asyncio.Future[None]] = deque()
         self.release_scheduled = False
         self.batch = 1
+        self.held: list[Callable[[], None]] = []
+        cache = getattr(self.context_value, "cache", None)
+        if isinstance(cache, dict):
+            cache[TURNS_KEY] = self
 
     # --- the answer's size ------------------------------------------------------------------
 
@@ -252,9 +281,20 @@ class PortalExecutionContext(StrawberryGraphQLCoreExecutionContext):
             self.batch = max(1, self.batch // 2)  # this turn's batch was more than fits
             front = True
 
+    def when_quiet(self, callback: Callable[[], None]) -> None:
+        """Call `callback` soon, once no completion waits for a turn: DataLoaders send their
+        batch then (resolvers/loading.py), so that it holds every key the answer's resolvers
+        ask for until then. Sent at the next turn, as Strawberry does, a list completed over
+        several turns would split its children's batch into a statement per turn."""
+        if self.waiters:
+            self.held.append(callback)
+        else:
+            asyncio.get_running_loop().call_soon(callback)
+
     def _release(self) -> None:
         """One turn: a new budget, and the next batch of waiters let go (they run in the
-        loop's next iteration, after which this runs again while any are left)."""
+        loop's next iteration, after which this runs again while any are left). Once none
+        are left, the loaders' held batches go."""
         self.release_scheduled = False
         if self.turn_work < TURN_WORK // 2:
             self.batch = min(self.batch * 2, MAX_BATCH)  # the last batch left room
@@ -269,3 +309,7 @@ class PortalExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if waiters or released:
             self.release_scheduled = True
             asyncio.get_running_loop().call_soon(self._release)
+        elif self.held:
+            held, self.held = self.held, []
+            for callback in held:
+                callback()

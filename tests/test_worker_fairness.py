@@ -1,13 +1,20 @@
 """One legal query cannot hog the worker (issue 21): a real `gql-portal serve` on a big company,
-one client sending the heaviest documents the limits accept, and a second session polling
-`{ viewer { context } }` every 50 ms: every poll is answered within POLL_BUDGET_SECONDS and the
-worker's memory stays bounded. Then SIGTERM during such work: the process exits within its
-grace period (requests still running are cancelled), not minutes later.
+one client sending the heaviest documents the limits accept (the admin's lists, a live payroll
+basis of a month with data and a locked month's stored one, the partner portal's client list
+with every employee), and a second session polling `{ viewer { context } }` every 50 ms: every
+poll is answered within POLL_BUDGET_SECONDS and the worker's memory stays bounded. Then SIGTERM
+during such work: the process exits within its grace period (requests still running are
+cancelled), not minutes later.
 
-Without the executor's turns (gql_portal/execution.py), a page of 100 employees with their
-lists held the event loop for about half a second at a time on the test machine, and polls
-waited that long. This test asserts time because the issue asks for it: the budget is generous
-for a shared 2-core machine and a poll's own round trip is a few milliseconds.
+What held polls up, as measured on the shared 2-core test machine (slowest poll 0.5-0.9 s):
+a big request's sessions took every pooled connection, so a poll's session lookup queued
+behind them (loading.REQUEST_READS); full garbage collections of 130-200 ms every few big
+answers (execution.settle_worker); turns of 2,000 leaves, 10-40 ms each, while a poll's
+statement needs a turn for each of the database driver's ten or so steps (execution.TURN_WORK);
+a month's basis read and computed in one go (resolvers/payroll.py, in parts). With all of
+that, the slowest poll is 0.1-0.4 s (xfail below until it is steadily under the budget); with
+the executor's turns taken out (one turn of any size), 0.3-0.8 s. This test asserts time
+because the issue asks for it: a poll's own round trip is a few milliseconds.
 
 The data and the server helpers are tests/test_crash.py's (the demo with one big company of
 `EMPLOYEES` employees and three months of time; a server on its own SQLite file).
@@ -34,9 +41,15 @@ from tests.test_crash import LOG_IN, InFlight, Site, _seed, serve_command, sqlit
 pytestmark = sqlite_only
 
 POLL_BUDGET_SECONDS = 0.25
+POLL_ROUNDS = 2  # each heavy document this many times while the poller runs
 POLL_EVERY_SECONDS = 0.05
 GRACE_SECONDS = 2
 START_SECONDS = 60.0
+BASIS = (
+    "query($p: ID!) { node(id: $p) { ... on PayrollPeriod { basis { employee { id } "
+    "lines { date payType amount quantity } hoursByTimeCode { timeCode hours } } } } }"
+)
+FIRM_USER = "byra2@demo.example"  # the demo's second firm: the big company's FULL partner
 # The heaviest documents the limits accept (cost within MAX_COST, every list within its
 # path's allowance on the demo's big company).
 HEAVY = {
@@ -54,9 +67,20 @@ HEAVY = {
         f"e{i}: employees(first: 100) {{ nodes {{ id firstName lastName }} }}" for i in range(60)
     )
     + " }",
-    "the payroll basis of a month, every line": (
-        "query($p: ID!) { node(id: $p) { ... on PayrollPeriod { basis { employee { id } "
-        "lines { date payType amount quantity } hoursByTimeCode { timeCode hours } } } } }"
+    "the live payroll basis of a month with data, every line": BASIS,
+    "a locked month's stored basis, every line": BASIS,
+}
+# The partner portal's side (the big company is a FULL client of this firm): the client list
+# with every employee of every client, and a page of the big client's employees.
+PORTAL = {
+    "the firm's clients with all their employees": (
+        "{ clients(first: 100) { edges { node { company { name } payrollStatus { periodState } "
+        "employees(active: null) { id firstName lastName employeeNumber email phone city "
+        "employmentStart } } } } }"
+    ),
+    "a page of the big client's employees": (
+        "query($c: ID!) { employees(first: 100, companyId: $c) { nodes { id firstName lastName "
+        "employeeNumber email } } }"
     ),
 }
 POLL = "{ viewer { context } }"
@@ -120,12 +144,33 @@ def log_in(site: Site) -> str:
     return token
 
 
-def open_period(site: Site, token: str) -> str:
-    periods = site.data("{ payrollPeriods(first: 12) { nodes { id state } } }", token)[
+def log_in_firm(site: Site) -> str:
+    token: str = site.data(LOG_IN, "", e=FIRM_USER, p=DEMO_PASSWORD)["logIn"]["token"]
+    return token
+
+
+def heavy_requests(site: Site) -> list[tuple[str, str, dict[str, Any], str]]:
+    """Every heavy document with its variables and the token it is sent with: the admin's
+    documents, the basis of the oldest OPEN month (the seed's month with data: the current one
+    is nearly empty) and of the LOCKED one, then the portal's."""
+    admin, firm = log_in(site), log_in_firm(site)
+    periods = site.data("{ payrollPeriods(first: 12) { nodes { id state startDate } } }", admin)[
         "payrollPeriods"
     ]["nodes"]
-    period: str = next(p["id"] for p in periods if p["state"] == "OPEN")
-    return period
+    by_start = sorted(periods, key=lambda period: period["startDate"])
+    opened = next(period["id"] for period in by_start if period["state"] == "OPEN")
+    locked = next(period["id"] for period in by_start if period["state"] == "LOCKED")
+    clients = site.data("{ clients(first: 10) { edges { node { company { id } } } } }", firm)
+    (client,) = [edge["node"]["company"]["id"] for edge in clients["clients"]["edges"]]
+    variables: dict[str, dict[str, Any]] = {
+        "the live payroll basis of a month with data, every line": {"p": opened},
+        "a locked month's stored basis, every line": {"p": locked},
+        "a page of the big client's employees": {"c": client},
+    }
+    return [
+        *((what, document, variables.get(what, {}), admin) for what, document in HEAVY.items()),
+        *((what, document, variables.get(what, {}), firm) for what, document in PORTAL.items()),
+    ]
 
 
 def rss_kib(pid: int) -> int:
@@ -168,26 +213,26 @@ class Poller:
 
 @pytest.mark.xfail(
     strict=False,
-    reason="open: with the executor's turns and loaders reading in parts, the slowest poll went "
-    "from 1.7 s to 0.5-0.6 s on the shared 2-core machine (median ~0.1-0.17 s), not yet under "
-    "0.25 s; what is left is being traced (ORM rows and resolvers' conversions per batch)",
+    reason="open: slowest poll 100-390 ms on the shared 2-core machine (load 2-4.5 from other "
+    "suites), median 20-50 ms; 76-154 ms in 6 runs before loaders held batches while others "
+    "load (which keeps statement counts steady, tests/test_time.py); without the executor's "
+    "turns 290-790 ms. Left: a batch's results wake all its waiters in one turn",
 )
 def test_heavy_legal_queries_do_not_hold_up_another_session(site: Site) -> None:
     assert site.process is not None
-    heavy_token, poll_token = log_in(site), log_in(site)
-    variables: dict[str, Any] = {"p": open_period(site, heavy_token)}
+    requests, poll_token = heavy_requests(site), log_in(site)
     baseline_kib = rss_kib(site.process.pid)
     poller = Poller(site, poll_token, site.process.pid)
     answered: dict[str, tuple[float, int, int]] = {}
     try:
         with httpx.Client(base_url=site.url, timeout=60.0) as http:
-            for _ in range(2):
-                for what, document in HEAVY.items():
+            for _ in range(POLL_ROUNDS):
+                for what, document, variables, token in requests:
                     started = time.perf_counter()
                     response = http.post(
                         "/graphql",
                         json={"query": document, "variables": variables},
-                        headers={"Authorization": f"Bearer {heavy_token}"},
+                        headers={"Authorization": f"Bearer {token}"},
                     )
                     body = response.json()
                     assert response.status_code == 200, response.text[:500]
@@ -208,6 +253,9 @@ def test_heavy_legal_queries_do_not_hold_up_another_session(site: Site) -> None:
         f" ms; RSS {baseline_kib // 1024} MiB at start, at most {peak_kib // 1024} MiB"
     )
     assert len(poller.seconds) >= 20, "the heavy documents ran too briefly to tell anything"
+    # The bases are real: a month of the big company's time, and the stored one as big.
+    basis_bytes = [answered[what][1] for what in HEAVY if "basis" in what]
+    assert min(basis_bytes) > 500_000, basis_bytes
     assert slowest < POLL_BUDGET_SECONDS, sorted(poller.seconds)[-10:]
     # Bounded memory: the largest answer here is a few MB (the cap is 10 MiB); its objects,
     # rows and JSON are held at once, a few times over. 400 MiB above the start is far beyond
@@ -217,12 +265,14 @@ def test_heavy_legal_queries_do_not_hold_up_another_session(site: Site) -> None:
 
 def test_sigterm_during_heavy_work_exits_within_the_grace_period(site: Site) -> None:
     assert site.process is not None
-    token = log_in(site)
-    variables = {"p": open_period(site, token)}
-    documents = list(HEAVY.values())
+    requests = heavy_requests(site)
     in_flight = [
-        InFlight(lambda document=document: site.post(document, variables, token))
-        for document in documents * 2
+        InFlight(
+            lambda document=document, variables=variables, token=token: site.post(
+                document, variables, token
+            )
+        )
+        for _, document, variables, token in requests * 2
     ]
     # The requests are running (sent, unanswered) when the signal comes.
     deadline = time.monotonic() + 10

@@ -4,22 +4,27 @@ viewer's row scope (gql_portal.db.scope)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
-from collections.abc import Callable, Collection, Hashable, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Hashable, Sequence
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, func, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from strawberry import relay
-from strawberry.dataloader import DataLoader
+from strawberry.dataloader import Batch, DataLoader, dispatch_batch
 
 from gql_portal.auth import own_employee
 from gql_portal.context import RequestContext
 from gql_portal.db.base import Base
 from gql_portal.db.employees import Employee
 from gql_portal.errors import bad_input
+from gql_portal.execution import TURNS_KEY
 from gql_portal.permissions.matrix import Area, Op
 from gql_portal.resolvers.common import node_id, not_found
 from gql_portal.schema.limits import RowsOverAllowance, allowances_of
@@ -34,17 +39,119 @@ from gql_portal.schema.relay import (
 
 ModelT = TypeVar("ModelT", bound=Base)
 FETCH_PART_ROWS = 500  # rows made into objects between two turns of the event loop
+# Connections one request's loaders and pages read with at once. Without a share, a document
+# with 60 aliased pages (or a dozen loaders) took every connection of the pool, and another
+# client's one statement (its session lookup) queued behind all of them: 400-500 ms.
+REQUEST_READS = 3
 NodeT = TypeVar("NodeT")
+
+
+@asynccontextmanager
+async def reading(
+    ctx: RequestContext, op: Op = Op.READ, *, as_area: Area | None = None
+) -> AsyncIterator[AsyncSession]:
+    """A scoped session within the request's share of connections (`REQUEST_READS`; the rest
+    wait their turn here, first come first served, not in the pool's queue where other
+    requests wait). Only for reads that await nothing else while they hold it (a loader's
+    batch, a page): one that waited for another loader could wait for its own share. Other
+    ops than READ (a transaction, with SQLite's write turn) take no share."""
+    if op is not Op.READ:
+        async with ctx.database.scoped(ctx.access, op, as_area=as_area) as session:
+            yield session
+        return
+    share: asyncio.Semaphore | None = ctx.cache.get("reads")
+    if share is None:
+        share = ctx.cache["reads"] = asyncio.Semaphore(REQUEST_READS)
+    async with share, ctx.database.scoped(ctx.access, as_area=as_area) as session:
+        yield session
+
+
+# Set inside a loader's batch: a load function that loads through another loader is never
+# held behind the batches in flight (its own among them).
+_IN_BATCH: ContextVar[bool] = ContextVar("gql_portal_in_batch", default=False)
+
+
+class LoaderTraffic:
+    """A request's loader batches in flight, and the batches held until none is."""
+
+    def __init__(self) -> None:
+        self.in_flight = 0
+        self.held: list[Callable[[], None]] = []
+
+
+class QuietLoader(DataLoader[Any, Any]):
+    """Strawberry's DataLoader, sending each batch once the request is quiet: no completion
+    waiting for a turn (execution.py `when_quiet`) and no other batch of the request loading
+    (its rows may ask this loader for more keys). Strawberry sends a batch at the loop's next
+    turn; the executor completes a big list over several turns, and lists that arrive from
+    different batches complete at different times, so their items' keys would go in several
+    batches, a statement each, and how many would depend on timing. Same cache, same results."""
+
+    def __init__(self, ctx: RequestContext, made: DataLoader[Any, Any]) -> None:
+        super().__init__(load_fn=made.load_fn, cache=made.cache)
+        self.turns = ctx.cache.get(TURNS_KEY)
+        self.traffic: LoaderTraffic = ctx.cache.setdefault("loader_traffic", LoaderTraffic())
+
+    def load(self, key: Any) -> Any:
+        future = self.cache_map.get(key) if self.cache else None
+        if future is not None and not future.cancelled():
+            return future
+        future = self.loop.create_future()
+        if self.cache:
+            self.cache_map.set(key, future)
+        batch = self.batch
+        if batch is None or batch.dispatched or not batch.tasks:
+            batch = self.batch = Batch()
+            self._send_when_quiet(batch)
+        batch.add_task(key, future)
+        return future
+
+    def _send_when_quiet(self, batch: Batch[Any, Any]) -> None:
+        traffic = self.traffic
+
+        async def load() -> None:
+            _IN_BATCH.set(True)
+            try:
+                await dispatch_batch(self, batch)
+            finally:
+                traffic.in_flight -= 1
+                if not traffic.in_flight and traffic.held:
+                    held, traffic.held = traffic.held, []
+                    for later in held:
+                        self._when_turns_quiet(later)
+
+        def send() -> None:
+            traffic.in_flight += 1
+            batch._dispatch_task = asyncio.create_task(load())
+
+        def send_unless_loading() -> None:
+            if traffic.in_flight:
+                traffic.held.append(send)
+            else:
+                send()
+
+        if _IN_BATCH.get():  # asked by a load function: at the next turn, as Strawberry does
+            self.loop.call_soon(send)
+        else:
+            self._when_turns_quiet(send_unless_loading)
+
+    def _when_turns_quiet(self, callback: Callable[[], None]) -> None:
+        if self.turns is None:  # outside an execution: at the next turn
+            self.loop.call_soon(callback)
+        else:
+            self.turns.when_quiet(callback)
 
 
 def request_loader(
     ctx: RequestContext, key: Hashable, make: Callable[[], DataLoader[Any, Any]]
 ) -> DataLoader[Any, Any]:
-    """One DataLoader per request and purpose: created on first use, shared by every resolver."""
+    """One DataLoader per request and purpose: created on first use, shared by every resolver;
+    `make`'s loader (its load function) sends its batches as a `QuietLoader`."""
     loaders: dict[Hashable, DataLoader[Any, Any]] = ctx.cache.setdefault("loaders", {})
     loader = loaders.get(key)
     if loader is None:
-        loader = loaders[key] = make()
+        made = make()
+        loader = loaders[key] = QuietLoader(ctx, made) if type(made) is DataLoader else made
     return loader
 
 
@@ -52,7 +159,7 @@ def by_id(ctx: RequestContext, model: type[ModelT]) -> DataLoader[int, ModelT | 
     """Rows by primary key, within the viewer's scope (None where out of reach)."""
 
     async def load(ids: Sequence[int]) -> list[ModelT | None]:
-        async with ctx.database.scoped(ctx.access) as session:
+        async with reading(ctx) as session:
             rows = (await session.scalars(select(model).where(model.id.in_(ids)))).all()  # type: ignore[attr-defined]
         found = {row.id: row for row in rows}  # type: ignore[attr-defined]
         return [found.get(key) for key in ids]
@@ -89,7 +196,7 @@ def children(
             most = allowances.rows_left if allowances is not None else limit * len(parent_ids)
             statement = statement.limit(most + 1)
         rows: list[ModelT] = []
-        async with ctx.database.scoped(ctx.access) as session:
+        async with reading(ctx) as session:
             # In parts: making ORM objects of thousands of rows would hold the event loop;
             # each part's fetch lets other requests (and the deadline) in.
             streamed = await session.stream_scalars(statement)
@@ -155,7 +262,7 @@ async def paginate(
         boundary = tuple_(*order), tuple_(*typed)
         page = page.where(boundary[0] < boundary[1] if descending else boundary[0] > boundary[1])
     page = page.order_by(*(column.desc() if descending else column for column in order))
-    async with ctx.database.scoped(ctx.access, op) as session:
+    async with reading(ctx, op) as session:
         rows = list((await session.scalars(page.limit(size + 1))).all())
     more = len(rows) > size
     rows = rows[:size]
@@ -168,7 +275,7 @@ async def paginate(
     ]
 
     async def count() -> int:
-        async with ctx.database.scoped(ctx.access, op) as session:
+        async with reading(ctx, op) as session:
             total = await session.scalar(
                 select(func.count()).select_from(statement.order_by(None).subquery())
             )
@@ -217,7 +324,7 @@ async def reachable_values(
     naming `field` unless a row in the viewer's scope has each. One small statement."""
     keys = frozenset(node_id(global_id, type_name, field) for global_id in global_ids)
     if keys:
-        async with ctx.database.scoped(ctx.access) as session:
+        async with reading(ctx) as session:
             found = set((await session.scalars(select(column).where(column.in_(keys)))).all())
         if found != keys:
             raise not_found(type_name, field)
