@@ -43,10 +43,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     "(BAD_USER_INPUT OWN_PROPOSAL), on a row the write scope already reached",
     ("collaborations.py", "invite_firm"): "input validation: a company cannot invite itself",
     ("collaborations.py", "request_collaboration"): "input validation: a firm cannot ask itself",
-    ("loading.py", "reachable_company"): "to do (loading.py has a colleague's pending edits): "
-    "`if not ctx.access.reaches_company(key): raise not_found(...)`",
-    ("payroll.py", "_prime_employees"): "to do (payroll.py has a colleague's pending edits): "
-    "`if ctx.access.admits(Employee.__area__, Op.READ, row.company_id, row.id):`",
 }
 
 

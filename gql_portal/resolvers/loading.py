@@ -336,8 +336,7 @@ def reachable_company(ctx: RequestContext, global_id: relay.GlobalID, field: str
     scope reaches (a client with an ACTIVE collaboration, in the portal), as for `node(id:)`;
     NOT_FOUND otherwise. Decided from the request's Access: no statement."""
     key = node_id(global_id, "Company", field)
-    access = ctx.access
-    if key != access.company_id and key not in access.row_scope(Area.COMPANY_IDENTITY).companies:
+    if not ctx.access.reaches_company(key):
         raise not_found("Company", field)
     return key
 

@@ -46,7 +46,6 @@ from gql_portal.db.employees import Employee
 from gql_portal.db.expenses import Expense
 from gql_portal.db.payroll import PayrollEmployee, PayrollLine, PayrollPeriod
 from gql_portal.db.schedules import Schedule
-from gql_portal.db.scope import reaches
 from gql_portal.db.settings import TimeCode
 from gql_portal.db.time import TimeEntry, WeekAttestation
 from gql_portal.domain import payroll as domain
@@ -328,12 +327,10 @@ def _prime_employees(ctx: RequestContext, sources: Iterable[Sources]) -> None:
     """The basis's `employee` field loads through `by_id(Employee)`: hand it the rows the
     sources read, where the viewer's own read scope of employees reaches them too (the sources
     are read in the PAYROLL_BASIS reach; the others the loader reads itself)."""
-    access = ctx.access
     loader = by_id(ctx, Employee)
     for source in sources:
         for row in source.employee_rows:
-            own = access.employee_id is not None and row.id == access.employee_id
-            if reaches(access, Employee, Op.READ, row.company_id, own):
+            if ctx.access.admits(Employee.__area__, Op.READ, row.company_id, row.id):
                 loader.prime(row.id, row)
 
 
