@@ -26,9 +26,9 @@ from typing import Any
 
 from graphql import GraphQLError, GraphQLLeafType, GraphQLList, GraphQLOutputType
 from graphql.pyutils import Path, Undefined, gather_with_cancel, inspect
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from gql_portal.errors import AppError, Code
+from gql_portal.schema.internals import ExecutionContextBase
 
 # Leaf values and list items completed per turn of the event loop: a few milliseconds of work
 # on the shared 2-core test machine. A poll's few statements each need a turn of the loop for
@@ -75,8 +75,10 @@ class ResponseTooLarge(AppError):
         )
 
 
-class PortalExecutionContext(StrawberryGraphQLCoreExecutionContext):
-    """graphql-core's executor with turns and the answer-size cap (see the module's doc)."""
+class PortalExecutionContext(ExecutionContextBase):
+    """graphql-core's executor with turns and the answer-size cap (see the module's doc). The
+    methods it overrides and calls have the signatures `schema/internals.py` lists
+    (`EXECUTION_CONTEXT_METHODS`, checked by tests/test_internals.py)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -16,7 +16,6 @@ from graphql import GraphQLList, GraphQLObjectType, get_named_type, get_nullable
 from strawberry.extensions import ParserCache
 from strawberry.permission import PermissionExtension
 from strawberry.schema.config import StrawberryConfig
-from strawberry.schema.schema_converter import GraphQLCoreConverter, get_arguments
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 
@@ -24,6 +23,15 @@ from gql_portal.execution import PortalExecutionContext
 from gql_portal.permissions.roles import SchemaRole
 from gql_portal.permissions.rules import Allowed, Structural
 from gql_portal.schema.fields import bound_of, described, list_too_long, rule_of
+from gql_portal.schema.internals import (
+    argument_converter,
+    graphql_schema,
+    has_exception_handlers,
+    info_maker,
+    is_default_resolver,
+    mark_default_resolver,
+    strawberry_definition,
+)
 from gql_portal.schema.limits import QueryLimits, RowsOverAllowance, allowances_of, path_key
 from gql_portal.schema.root import Mutation, Query
 from gql_portal.schema.scalars import SCALAR_MAP
@@ -33,7 +41,6 @@ from gql_portal.tracing import schema_extensions as tracing_extensions
 # Fields Strawberry's relay machinery adds itself: structural, guarded where the object is loaded.
 STRUCTURAL_FIELDS = frozenset({"id", "_id"})
 DOCUMENT_CACHE_SIZE = 256
-DEFINITION_BACKREF = GraphQLCoreConverter.DEFINITION_BACKREF
 NODE_ID_DESCRIPTION = described(
     "The object's global id: give it to `node(id:)` or to a mutation.", Structural()
 )
@@ -59,10 +66,11 @@ def field_is_structural(
 class RoleSchema(strawberry.Schema):
     """A schema that holds only the fields `role` may see."""
 
-    def __init__(self, role: SchemaRole | None, **kwargs: Any) -> None:
+    def __init__(self, role: SchemaRole | None, *, fast_path: bool = True, **kwargs: Any) -> None:
         self.role = role
         super().__init__(**kwargs)
-        self._resolve_fields_directly()
+        if fast_path:  # off only to compare with Strawberry's own path (tests/test_internals.py)
+            self._resolve_fields_directly()
 
     def _resolve_fields_directly(self) -> None:
         """Every field with a rule resolves through a small function that runs the field's own
@@ -73,15 +81,15 @@ class RoleSchema(strawberry.Schema):
         decides, with the same errors; fields with any other extension keep Strawberry's path.
         Relay's `id` (structural, no rule, no extension) calls its resolver the same way."""
         # Exception handlers wrap Strawberry's resolvers: with any, resolvers keep its path.
-        handlers = bool(getattr(self.schema_converter, "_exception_handler_specs", True))
-        for graphql_type in self._schema.type_map.values():
+        handlers = has_exception_handlers(self)
+        for graphql_type in graphql_schema(self).type_map.values():
             if not isinstance(graphql_type, GraphQLObjectType) or graphql_type.name.startswith(
                 "__"
             ):
                 continue
             for field_name, graphql_field in graphql_type.fields.items():
                 # The very field Strawberry converted (role schemas copy some, see `_node_id`).
-                field = (graphql_field.extensions or {}).get(DEFINITION_BACKREF)
+                field = strawberry_definition(graphql_field)
                 if not isinstance(field, StrawberryField) or field.is_subscription:
                     continue
                 allowed = _only_permission(field)
@@ -193,7 +201,7 @@ def _bounded(resolve: Callable[..., Any], name: str, bound: int | None) -> Calla
             return later(result, info)
         return checked(result, info)
 
-    resolve_bounded._is_default = getattr(resolve, "_is_default", False)  # type: ignore[attr-defined]
+    mark_default_resolver(resolve_bounded, is_default_resolver(resolve))
     return resolve_bounded
 
 
@@ -204,7 +212,7 @@ def _guarded_attribute(allowed: Allowed, name: str) -> Callable[..., Any]:
         check(source, info)  # raises the field's coded error when the viewer may not
         return getattr(source, name)
 
-    resolve._is_default = True  # type: ignore[attr-defined]  # as Strawberry marks plain fields
+    mark_default_resolver(resolve, True)  # as Strawberry marks plain fields
     return resolve
 
 
@@ -227,7 +235,8 @@ def _guarded_resolver(
     resolver = field.base_resolver
     assert resolver is not None
     call = cast("Callable[..., Any]", resolver.wrapped_func)  # bound, callable (checked)
-    info_class = schema.config.info_class
+    convert_arguments = argument_converter(schema, field)
+    make_info = info_maker(schema, field)
     with_arguments = bool(field.arguments)
     with_self = resolver.self_parameter is not None
     info_name = resolver.info_parameter.name if resolver.info_parameter else None
@@ -239,19 +248,12 @@ def _guarded_resolver(
 
     def arguments(source: Any, info: Any, kwargs: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         if with_arguments:  # converted by Strawberry (inputs, enums, ids, names)
-            return get_arguments(
-                field=field,
-                source=source,
-                info=info_class(_raw_info=info, _field=field),
-                kwargs=kwargs,
-                config=schema.config,
-                scalar_registry=schema.schema_converter.scalar_registry,
-            )
+            return convert_arguments(source, info, kwargs)
         resolver_kwargs: dict[str, Any] = {}
         for name in parent_names:
             resolver_kwargs[name] = source
         if info_name is not None:
-            resolver_kwargs[info_name] = info_class(_raw_info=info, _field=field)
+            resolver_kwargs[info_name] = make_info(info)
         return ((source,) if with_self else ()), resolver_kwargs
 
     def resolve(source: Any, info: Any, **kwargs: Any) -> Any:
@@ -268,17 +270,20 @@ def _guarded_resolver(
             return _raise(error)
 
     chosen = resolve_async if field.is_async else resolve
-    chosen._is_default = False  # type: ignore[attr-defined]
+    mark_default_resolver(chosen, False)
     return chosen
 
 
-def _build(role: SchemaRole | None, *, suggestions: bool = False) -> RoleSchema:
+def _build(
+    role: SchemaRole | None, *, suggestions: bool = False, fast_path: bool = True
+) -> RoleSchema:
     # Each schema gets its own root classes (Strawberry issue #3823: shared roots with
     # relay.node() fail to build).
     query = strawberry.type(type("Query", (Query,), {}), description="What can be read.")
     mutation = strawberry.type(type("Mutation", (Mutation,), {}), description="What can be done.")
     return RoleSchema(
         role,
+        fast_path=fast_path,
         query=query,
         mutation=mutation,
         # "Did you mean ...?" tells a prober about fields of other roles' schemas: development
@@ -309,6 +314,13 @@ def full_schema() -> RoleSchema:
 def role_schema(role: SchemaRole, *, suggestions: bool = False) -> RoleSchema:
     """The schema of `role`; `suggestions` (development mode) keeps graphql's field hints."""
     return _build(role, suggestions=suggestions)
+
+
+@cache
+def strawberry_path_schema(role: SchemaRole) -> RoleSchema:
+    """`role`'s schema resolving every field through Strawberry's own path (no fast path): what
+    tests/test_internals.py compares the served schema with."""
+    return _build(role, fast_path=False)
 
 
 def all_role_schemas() -> dict[SchemaRole, RoleSchema]:

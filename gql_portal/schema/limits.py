@@ -64,6 +64,12 @@ from strawberry.extensions import SchemaExtension
 
 from gql_portal.errors import AppError, Code
 from gql_portal.schema.fields import bound_of, list_too_long, reads_of
+from gql_portal.schema.internals import (
+    graphql_schema,
+    set_pre_execution_errors,
+    set_token_limit,
+    strawberry_definition,
+)
 
 MAX_TOKENS = 5_000
 MAX_DEPTH = 15
@@ -79,7 +85,6 @@ DEFAULT_PAGE = 50
 COST_KEY = "gql_portal.cost"
 ALLOWANCES_KEY = "gql_portal.allowances"
 READS_KEY = "gql_portal.reads"  # an unmeasured request's ReadBudget
-STRAWBERRY_FIELD = "strawberry-definition"  # GraphQLCoreConverter.DEFINITION_BACKREF
 REFUSAL_KEY = "gql_portal.budget_refusal"
 
 
@@ -404,7 +409,7 @@ def declared_bound(owner: GraphQLNamedType, definition: GraphQLField) -> int | N
         return None
     if owner.name.endswith("Connection") or owner.name.startswith("__"):
         return None
-    strawberry_field = (definition.extensions or {}).get(STRAWBERRY_FIELD)
+    strawberry_field = strawberry_definition(definition)
     bound = bound_of(getattr(strawberry_field, "metadata", None))
     return bound if bound is not None else MAX_PAGE
 
@@ -412,7 +417,7 @@ def declared_bound(owner: GraphQLNamedType, definition: GraphQLField) -> int | N
 def declared_reads(definition: GraphQLField) -> int:
     """The rows computing each item of a bounded list reads whatever is selected below it
     (`fields.field(..., reads=R)`); 0 for a list of rows read as they are."""
-    strawberry_field = (definition.extensions or {}).get(STRAWBERRY_FIELD)
+    strawberry_field = strawberry_definition(definition)
     return reads_of(getattr(strawberry_field, "metadata", None)) or 0
 
 
@@ -457,7 +462,7 @@ class QueryLimits(SchemaExtension):
     document (cached)."""
 
     def on_parse(self) -> Iterator[None]:
-        self.execution_context.parse_options["max_tokens"] = MAX_TOKENS
+        set_token_limit(self.execution_context, MAX_TOKENS)
         yield
 
     def on_validate(self) -> Iterator[None]:
@@ -466,20 +471,22 @@ class QueryLimits(SchemaExtension):
         assert document is not None
         try:
             found = measure(
-                context.schema._schema, document, context.operation_name, context.variables
+                graphql_schema(context.schema), document, context.operation_name, context.variables
             )
         except LimitExceeded as exceeded:
-            context.pre_execution_errors = [exceeded.error]
+            set_pre_execution_errors(context, [exceeded.error])
             _charge(context.context, 1)
         else:
-            errors = _validate(context.schema._schema, document, tuple(context.validation_rules))
+            errors = _validate(
+                graphql_schema(context.schema), document, tuple(context.validation_rules)
+            )
             request = context.context
             if hasattr(request, "cache"):
                 request.cache[COST_KEY] = found.cost
                 request.cache[ALLOWANCES_KEY] = ListAllowances(found)
             # An invalid document costs a point: refusing it is cheap, but not free.
             refused = _charge(request, 1 if errors else found.cost)
-            context.pre_execution_errors = [refused] if refused else errors
+            set_pre_execution_errors(context, [refused] if refused else errors)
         yield
 
 

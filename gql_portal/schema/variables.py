@@ -51,14 +51,21 @@ from graphql import (
 )
 from graphql.language import SKIP, VisitorAction
 from graphql.pyutils import Undefined, did_you_mean, suggestion_list
-from graphql.utilities import validate_input_literal
 from graphql.validation import ValuesOfCorrectTypeRule
 from strawberry.extensions import SchemaExtension
-from strawberry.relay.types import GlobalID, GlobalIDValueError
-from strawberry.schema.schema_converter import GraphQLCoreConverter
-from strawberry.types.base import StrawberryContainer
+from strawberry.relay import GlobalID, GlobalIDValueError
 
 from gql_portal.errors import BadInput, FieldProblem
+from gql_portal.schema.internals import (
+    ValuesRuleBase,
+    check_input_literal,
+    graphql_schema,
+    hides_suggestions,
+    pre_execution_errors,
+    set_pre_execution_errors,
+    strawberry_definition,
+    unwrapped_type,
+)
 
 # Why a value was refused (`reason` in the error's extensions and in each problem).
 REQUIRED = "REQUIRED"
@@ -177,7 +184,6 @@ def ids_are_global(schema: GraphQLSchema) -> bool:
     """Whether every argument and input field of type ID is a relay GlobalID in Strawberry
     (true of this service): then a malformed id is refused with the other input mistakes,
     before execution, naming its path."""
-    backref = GraphQLCoreConverter.DEFINITION_BACKREF
     positions: list[Any] = []
     for named in schema.type_map.values():
         if isinstance(named, GraphQLObjectType | GraphQLInterfaceType):
@@ -188,10 +194,7 @@ def ids_are_global(schema: GraphQLSchema) -> bool:
     for position in positions:
         if get_named_type(position.type).name != "ID":
             continue
-        definition = (position.extensions or {}).get(backref)
-        declared: Any = getattr(definition, "type", None)
-        while isinstance(declared, StrawberryContainer):
-            declared = declared.of_type
+        declared = unwrapped_type(getattr(strawberry_definition(position), "type", None))
         if declared is not GlobalID:
             return False
     return True
@@ -309,7 +312,7 @@ def _type_at(type_: GraphQLInputType, path: list[str | int]) -> GraphQLNamedType
     return named
 
 
-class CodedValuesOfCorrectTypeRule(ValuesOfCorrectTypeRule):
+class CodedValuesOfCorrectTypeRule(ValuesRuleBase):
     """graphql's rule for value literals, naming the argument's path (`field`); for our custom
     scalars and relay ids a coded BAD_USER_INPUT with a message that does not quote the value
     (GRAPHQL_VALIDATION_FAILED for the rest, as before)."""
@@ -327,7 +330,7 @@ class CodedValuesOfCorrectTypeRule(ValuesOfCorrectTypeRule):
     ) -> VisitorAction:
         if not input_type:
             return SKIP
-        suggestions = not self.context.hide_suggestions
+        suggestions = not hides_suggestions(self.context)
         global_ids = ids_are_global(self.context.schema)
         found = False
 
@@ -349,7 +352,7 @@ class CodedValuesOfCorrectTypeRule(ValuesOfCorrectTypeRule):
                 GraphQLError(error.message, error.nodes or node, extensions=extensions)
             )
 
-        validate_input_literal(node, input_type, on_error, None, None, not suggestions)
+        check_input_literal(node, input_type, on_error, hide_suggestions=not suggestions)
         if not found:
             problems = [
                 FieldProblem(path_of(self.base, *path), *problem)
@@ -430,12 +433,12 @@ class CheckedInput(SchemaExtension):
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
-        if context.pre_execution_errors == [] and context.graphql_document is not None:
+        if pre_execution_errors(context) == [] and context.graphql_document is not None:
             operation = _operation(context.graphql_document.definitions, context.operation_name)
             if operation is not None and operation.variable_definitions:
                 schema = context.schema
                 problems = check_variables(
-                    schema._schema,
+                    graphql_schema(schema),
                     operation,
                     context.variables,
                     suggestions=not schema.config.disable_field_suggestions,
@@ -450,7 +453,7 @@ class CheckedInput(SchemaExtension):
                         ),
                         None,
                     )
-                    context.pre_execution_errors = [variables_error(problems, definition)]
+                    set_pre_execution_errors(context, [variables_error(problems, definition)])
         yield
 
 
