@@ -176,21 +176,9 @@ class PortalExecutionContext(ExecutionContextBase):
         result: Any,
         position_context: Any,
     ) -> Any:
-        # graphql-core's, waiting for a turn between the resolver's value and its completion
-        # (never before the resolver runs: DataLoaders batch what starts in one turn).
-        try:
-            resolved = await self.with_abort_signal(result)
-            if self.turn_work >= TURN_WORK:
-                await self._next_turn()
-            completed = self.complete_value(
-                return_type, field_details_list, info, path, resolved, position_context
-            )
-            if self.is_awaitable(completed):
-                completed = await completed
-        except Exception as raw_error:
-            self.handle_field_error(raw_error, return_type, field_details_list, path)
-            completed = None
-        return completed
+        return await self._after_a_turn(
+            result, return_type, field_details_list, info, path, position_context
+        )
 
     async def complete_awaitable_list_item_value(
         self,
@@ -201,17 +189,33 @@ class PortalExecutionContext(ExecutionContextBase):
         item_path: Path,
         position_context: Any,
     ) -> Any:
+        return await self._after_a_turn(
+            item, item_type, field_details_list, info, item_path, position_context
+        )
+
+    async def _after_a_turn(
+        self,
+        awaitable: Any,
+        type_: GraphQLOutputType,
+        field_details_list: Any,
+        info: Any,
+        path: Path,
+        position_context: Any,
+    ) -> Any:
+        """graphql-core's completion of an awaited value (a field's or a list item's), waiting
+        for a turn between the value and its completion (never before the resolver runs:
+        DataLoaders batch what starts in one turn)."""
         try:
-            resolved = await self.with_abort_signal(item)
+            resolved = await self.with_abort_signal(awaitable)
             if self.turn_work >= TURN_WORK:
                 await self._next_turn()
             completed = self.complete_value(
-                item_type, field_details_list, info, item_path, resolved, position_context
+                type_, field_details_list, info, path, resolved, position_context
             )
             if self.is_awaitable(completed):
                 completed = await completed
         except Exception as raw_error:
-            self.handle_field_error(raw_error, item_type, field_details_list, item_path)
+            self.handle_field_error(raw_error, type_, field_details_list, path)
             return None
         return completed
 

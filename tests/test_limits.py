@@ -673,7 +673,7 @@ async def test_a_basis_computed_from_more_rows_than_its_cost_counted_is_refused(
     assert error["path"] == ["node", field]
     assert body["extensions"]["cost"]["requested"] >= counted  # what the cost charged
     # At most the rows counted + 1 of the sources, and what any request reads besides (the
-    # session, the period, the head count): never the busy one's rows in full.
+    # session, the period): never the busy one's rows in full.
     print(f"\n{state} {field}: {rows.count} rows, {sql_statements.count} statements")
     assert rows.count <= counted + 1 + 10, rows.count
     assert sql_statements.count <= 10, sql_statements.count

@@ -34,7 +34,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 import strawberry
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
@@ -69,12 +69,11 @@ from gql_portal.resolvers.loading import (
 )
 from gql_portal.schema import payroll as gql
 from gql_portal.schema.accounts import Company
-from gql_portal.schema.fields import field, list_too_long, mutation
+from gql_portal.schema.fields import field, mutation
 from gql_portal.schema.id_filters import CompanyIdFilter
 from gql_portal.schema.limits import (
     ReadBudget,
     ReadsOverAllowance,
-    field_allowance,
     read_budget,
     reads_too_many,
 )
@@ -365,23 +364,6 @@ def live_basis(ctx: RequestContext) -> DataLoader[BasisKey, list[domain.Employee
     return request_loader(ctx, "payroll_live_basis", lambda: DataLoader(load_fn=load))
 
 
-def basis_headcount(ctx: RequestContext) -> DataLoader[int, int]:
-    """Employees per company in the viewer's PAYROLL_BASIS reach (a live basis holds at most
-    these): one statement for every company of the request."""
-
-    async def load(company_ids: Sequence[int]) -> list[int]:
-        async with ctx.database.scoped(ctx.access, as_area=Area.PAYROLL_BASIS) as session:
-            counted = await session.execute(
-                select(Employee.company_id, func.count())
-                .where(Employee.company_id.in_(company_ids))
-                .group_by(Employee.company_id)
-            )
-        counts: dict[int, int] = {company: count for company, count in counted.all()}
-        return [counts.get(company_id, 0) for company_id in company_ids]
-
-    return request_loader(ctx, "payroll_basis_headcount", lambda: DataLoader(load_fn=load))
-
-
 def line_from_row(row: PayrollLine) -> domain.BasisLine:
     return domain.BasisLine(
         employee_id=row.employee_id,
@@ -483,13 +465,9 @@ async def period_basis(
 ) -> list[gql.EmployeeBasis]:
     wanted = await reachable_employee_ids(ctx, employee_ids)
     try:
+        # The sources read stop at what the cost counted (`reads`), so a company with more
+        # employees than the list's allowance is refused after bounded work, by the list check.
         if period.state is PeriodState.OPEN:
-            if wanted is None:  # refused before the whole basis is computed, not after
-                allowance = field_allowance(
-                    ctx, "PayrollPeriod", "basis", gql.BASIS_EMPLOYEES_BOUND
-                )
-                if await basis_headcount(ctx).load(period.company_id) > allowance:
-                    raise list_too_long("basis", allowance)
             bases = await live_basis(ctx).load(BasisKey(_ref(period), wanted))
         else:
             bases = await frozen_basis(ctx, period.id, wanted)
