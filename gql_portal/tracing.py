@@ -44,6 +44,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types.base import StrawberryObjectDefinition
 
 from gql_portal.errors import AppError, Code, coded_extensions
+from gql_portal.schema import internals
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
@@ -282,7 +283,7 @@ class GraphQLTracing(SchemaExtension):
                 span.set_attribute("graphql.operation.name", name)
             span.update_name(f"{kind} {name}" if name else kind)
         errors = (context.result.errors if context.result is not None else None) or (
-            context.pre_execution_errors or []
+            internals.pre_execution_errors(context) or []
         )
         if errors:
             codes = [error_code(error) for error in errors]
@@ -334,7 +335,7 @@ def instrument_resolvers(schema: Any) -> int:
     path) and sync resolvers are left as they are. Once per schema; returns the count."""
     setattr(schema, INSTRUMENTED, True)
     count = 0
-    for graphql_type in schema._schema.type_map.values():
+    for graphql_type in internals.graphql_schema(schema).type_map.values():
         if not isinstance(graphql_type, GraphQLObjectType) or graphql_type.name.startswith("__"):
             continue
         definition = schema.get_type_by_name(graphql_type.name)
