@@ -18,6 +18,7 @@ from gql_portal.domain.accounts import PayrollProgram, Role, SessionContext
 from gql_portal.domain.identity import format_organisation_number
 from gql_portal.permissions.roles import SchemaRole
 from gql_portal.schema.build import role_schema
+from gql_portal.schema.internals import graphql_schema
 from tests.conftest import Api, error_codes, only_error
 from tests.factories import Actor, Factory, gid
 
@@ -106,7 +107,7 @@ async def stored(database: Database, company_id: int) -> PayrollIntegration | No
 def root_fields(role: SchemaRole) -> set[str]:
     fields: set[str] = set()
     for name in ("Query", "Mutation"):
-        graphql_type = role_schema(role)._schema.type_map[name]
+        graphql_type = graphql_schema(role_schema(role)).type_map[name]
         assert isinstance(graphql_type, GraphQLObjectType)
         fields |= set(graphql_type.fields)
     return fields
@@ -128,7 +129,7 @@ def test_only_the_company_admin_schema_has_the_integration(role: SchemaRole, pre
     # A FULL partner inside a client's company is served the COMPANY_ADMIN schema.
     assert (root_fields(role) >= ROOT_FIELDS) is present
     assert (ROOT_FIELDS & root_fields(role) == set()) is not present
-    assert ("PayrollIntegration" in role_schema(role)._schema.type_map) is present
+    assert ("PayrollIntegration" in graphql_schema(role_schema(role)).type_map) is present
 
 
 # --- the client's admin ----------------------------------------------------------------------

@@ -25,6 +25,7 @@ from gql_portal.domain.accounts import Role, SessionContext
 from gql_portal.domain.collaborations import AccessLevel, CollaborationState, Initiator
 from gql_portal.permissions.roles import SchemaRole
 from gql_portal.schema.build import full_schema, role_schema
+from gql_portal.schema.internals import graphql_schema
 from tests.conftest import Api, StatementCounter, error_codes, only_error
 from tests.factories import Factory, gid
 from tests.test_absence import REQUEST as REQUEST_ABSENCE
@@ -191,7 +192,7 @@ NOT_FILTERS = {("Query", "node", "id"), ("Query", "project", "id")}
 
 
 def test_the_table_has_every_id_argument_of_the_schema() -> None:
-    schema = full_schema()._schema
+    schema = graphql_schema(full_schema())
     found = {
         (type_.name, name, argument_name)
         for type_ in schema.type_map.values()
@@ -328,7 +329,7 @@ async def world(api: Api, factory: Factory, database: Database) -> dict[str, Vie
 
 
 def _in_schema(role: SchemaRole, filter_: Filter) -> bool:
-    type_ = role_schema(role)._schema.get_type(filter_.type_name)
+    type_ = graphql_schema(role_schema(role)).get_type(filter_.type_name)
     return (
         isinstance(type_, GraphQLObjectType)
         and filter_.field in type_.fields

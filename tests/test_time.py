@@ -25,6 +25,7 @@ from gql_portal.domain.absence import AbsenceKind, AbsenceStatus
 from gql_portal.domain.time import hours_problem, week_start
 from gql_portal.permissions.roles import SchemaRole
 from gql_portal.schema.build import role_schema
+from gql_portal.schema.internals import graphql_schema
 from tests.conftest import START, Api, error_codes, only_error
 from tests.factories import Actor, Factory, gid
 
@@ -569,12 +570,12 @@ async def test_another_companys_time_does_not_exist(
 
 
 def test_the_partner_portal_has_no_time_absence_or_schedules() -> None:
-    schema = role_schema(SchemaRole.PARTNER_PORTAL)._schema
+    schema = graphql_schema(role_schema(SchemaRole.PARTNER_PORTAL))
     for type_name in ("TimeEntry", "TimeCode", "WeekAttestation", "Absence", "Schedule"):
         assert type_name not in schema.type_map
     employee_fields = set(schema.type_map["Employee"].fields)  # type: ignore[attr-defined]
     assert not {"timeEntries", "absences", "schedule"} & employee_fields
-    employee_schema = role_schema(SchemaRole.EMPLOYEE)._schema
+    employee_schema = graphql_schema(role_schema(SchemaRole.EMPLOYEE))
     mutations = set(employee_schema.type_map["Mutation"].fields)  # type: ignore[attr-defined]
     assert {"reportTime", "updateTimeEntry", "deleteTimeEntry"} <= mutations
     assert not {"attestWeek", "unattestWeek"} & mutations

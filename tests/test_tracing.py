@@ -20,6 +20,7 @@ from gql_portal.http.app import create_app
 from gql_portal.permissions.roles import SchemaRole
 from gql_portal.runtime import Runtime
 from gql_portal.schema.build import _build, role_schema
+from gql_portal.schema.internals import graphql_schema
 from tests.accounts import LOG_IN, PASSWORD, sign_up_verified
 from tests.conftest import PUBLIC_URL, Api, error_codes
 from tests.factories import Factory
@@ -78,7 +79,7 @@ def children(spans: tuple[ReadableSpan, ...], parent: ReadableSpan) -> list[Read
 
 
 def fields_of(schema: Any, type_name: str) -> Any:
-    graphql_type = schema._schema.type_map[type_name]
+    graphql_type = graphql_schema(schema).type_map[type_name]
     assert isinstance(graphql_type, GraphQLObjectType)
     return graphql_type.fields
 
