@@ -34,7 +34,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -85,6 +85,18 @@ class ExportLine:
     source: str  # TIME, ABSENCE, EXPENSE, MILEAGE
     hours: Decimal | None = None
     extent_percent: Decimal | None = None
+    # What PAXml carries beyond the basis' own columns (all optional: a line without them is
+    # written as before). `code` is the standard code: tidkod of a tidtrans, lonkod of a
+    # lonetrans (then `pay_type` is the client's own lonart, may be ""); `vat` the moms of a
+    # money line; `dimensions` its resenheter as (dim 1-99, id of at most 10 characters), e.g.
+    # the project; `start`/`end` a time line's clock times; `postid` the transaction's number,
+    # stable across exports (else the file numbers its transactions 1..n).
+    code: str | None = None
+    vat: Decimal | None = None
+    dimensions: tuple[tuple[int, str], ...] = ()
+    start: datetime | None = None
+    end: datetime | None = None
+    postid: int | None = None
 
     @classmethod
     def from_basis(cls, line: BasisLine, employee_number: str) -> ExportLine:
