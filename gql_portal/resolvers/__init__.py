@@ -1,0 +1,1 @@
+"""Behaviour: resolvers, validation and audit per domain, and each domain's root fields."""
