@@ -11,27 +11,43 @@ import. What `write_paxml` writes, decided here once:
   schema wants at least one child).
 - **Header.** `format` LÖNIN ("löneunderlag från försystem"), `version` 2.0, `datum` = the export
   date (an `xs:dateTime`; a plain date is written as its midnight, a datetime without
-  microseconds), `foretagorgnr` NNNNNN-NNNN, `foretagnamn`, `programnamn`.
+  microseconds), `nyexport` on a re-export (`ReExport`: the date of the earlier export and the
+  period it covered), `foretagorgnr` NNNNNN-NNNN, `foretagnamn`, `programnamn`.
 - **Which section a line goes to.** Each basis line is written exactly once:
-  - a line that carries money (`amount is not None`) is a `lonetrans`: `lonart` = pay type,
-    `benamning` = description, `datum`, `antal` = quantity, `apris` = unit price (if any),
-    `belopp` = amount. So the sum of `belopp` is the sum of the basis amounts, to the öre. (An
-    hourly employee's worked time is such a line: the program pays what we priced.)
-  - every other line with a time code is a `tidtrans`: `tidkod`, `datum`, and `timmar` = the
-    line's hours. The specification forbids `omfattning` together with `timmar` ("Omfattning
-    får ej anges ... i kombination med timmar"), so the extent of an absence is *not* written
-    when its hours are known (they are in the basis: scheduled hours x extent). Only a line
-    without hours gets `omfattning` (its extent, or a DAYS line's quantity x 100 %); a line
-    without hours, extent and days gets `timmar` = quantity.
-  - a line with neither amount nor time code is a `lonetrans` with `antal` (and `apris` if any).
+  - a line that carries money (`amount is not None`) is a `lonetrans`: `lonkod` = the standard
+    pay code (`ExportLine.code`, if any), `lonart` = the client's pay type (if not empty; a line
+    needs a lonkod or a lonart), `benamning` = description, `datum`, `antal` = quantity,
+    `apris` = unit price (if any), `belopp` = amount, `moms` = VAT (if any), `resenheter` =
+    the line's dimensions (if any). So the sum of `belopp` is the sum of the basis amounts, to
+    the öre. (An hourly employee's priced time is such a line.)
+  - every other line with a time code is a `tidtrans`: `tidkod` (the standard code: `code`, else
+    `time_code`), `datum`, `starttid`/`sluttid` when the line has clock times, `timmar` = the
+    line's hours, `resenheter`. The specification forbids `omfattning` together with `timmar`
+    ("Omfattning får ej anges ... i kombination med timmar"), so the extent of an absence is
+    *not* written when its hours are known (they are in the basis: scheduled hours x extent).
+    Only a line without hours gets `omfattning` (its extent, or a DAYS line's quantity x 100 %);
+    a line without hours, extent and days gets `timmar` = quantity. (A tidtrans has no `moms`.)
+  - a line with neither amount nor time code is a `lonetrans` with `antal` (and `apris` if any):
+    e.g. hours under `lonkod` TIMLÖN that the payroll program prices.
 - **Who.** Every transaction carries `anstid` (employee number) and `persnr` (12 digits, from the
-  employee records; the specification has the importer check that both agree), and `postid`, a
-  running number 1..n in output order.
+  employee records; the specification has the importer check that both agree), and `postid`:
+  the line's own (`ExportLine.postid`, stable across exports: a re-export repeats it), else the
+  transaction's place in the file, 1..n in output order. Give every line a postid or none: a mix
+  could repeat a number.
 - **Numbers** as plain decimals (`xs:decimal`: never an exponent, never a float).
 
 Memory stays flat for any number of lines: the file is streamed with `lxml.etree.xmlfile`, lines
 are consumed once, in the given order; `tidtrans` (which come after all `lonetrans`) wait in a
 spooled temporary file meanwhile. The same input gives byte-identical output.
+
+`read_paxml` reads any PAXml 2.0 file into a `PaxmlDocument`: the header (with `nyexport`),
+`koder`, `dimensioner` and `resultatenheter` (the dimensions and their objects), `personal`,
+`lonetransaktioner`, `tidtransaktioner` and `schematransaktioner`, every field and attribute of
+them; `write_document` writes such a document back, so a file read and written reads the same.
+Not read: `resetransaktioner`, `loneutbetalning`, `saldon`, the `klar`/`attesterat` marks among
+time transactions and a person's structured elements (`timlon`, `manlon`, `sysgrad`,
+`personbelopp`, `persontexter`, `skattejamkning`, `loneutmatning`). Times keep microseconds: a
+producer's nanoseconds are cut to them.
 """
 
 from __future__ import annotations
@@ -40,10 +56,10 @@ import functools
 import json
 import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any, BinaryIO
@@ -67,6 +83,9 @@ HUNDRED = Decimal(100)
 ZERO = Decimal("0.00")
 # tidtrans wait in memory up to this size, then on disk (keeps 100k-line exports flat).
 SPOOL_BYTES = 256 * 1024
+MAX_POSTID = 2**31 - 1  # postid is an xs:int
+MAX_DIMENSION = 99  # dimTYPE: 1-99
+MAX_DIMENSION_ID = 10  # dimidTYPE: at most 10 characters
 
 _PERSNR = re.compile(r"[0-9]{12}")
 # Characters XML 1.0 cannot carry at all (not even as references): C0 controls other than tab,
@@ -75,6 +94,193 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _ENCODING_NAME = re.compile(r"[A-Za-z][A-Za-z0-9._-]*")  # XML's EncName
 _XS_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _XS_DATE = re.compile(r"(-?[0-9]{4,}-[0-9]{2}-[0-9]{2})(?:Z|[+-][0-9]{2}:[0-9]{2})?")
+_XS_BOOLEAN = {"true": True, "1": True, "false": False, "0": False}
+
+# A dimension (resenhet) of a transaction or person: (dim 1-99, the object's id).
+Resenheter = tuple[tuple[int, str], ...]
+
+
+# --- the document ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReExport:
+    """The header's `nyexport`: this file replaces one exported on `earlier_export`, for the
+    period `period_start`..`period_end` (both optional)."""
+
+    earlier_export: date
+    period_start: date | None = None
+    period_end: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PaxmlHeader:
+    format: str | None
+    version: str | None
+    datum: datetime | None
+    foretagid: str | None
+    foretagorgnr: str | None
+    foretagnamn: str | None
+    programnamn: str | None
+    nyexport: ReExport | None = None
+    extraadress: str | None = None
+    postadress: str | None = None
+    postnr: str | None = None
+    ort: str | None = None
+    land: str | None = None
+    epost: str | None = None
+    hemsida: str | None = None
+    kontaktperson: str | None = None
+    personalansvarig: str | None = None
+    attestansvarig: str | None = None
+    telefon: str | None = None
+    telefax: str | None = None
+    programlicens: str | None = None
+    info: str | None = None
+
+
+# The header's text elements after `nyexport`, in the schema's order.
+_HEADER_TEXTS = (
+    "foretagid",
+    "foretagorgnr",
+    "foretagnamn",
+    "extraadress",
+    "postadress",
+    "postnr",
+    "ort",
+    "land",
+    "epost",
+    "hemsida",
+    "kontaktperson",
+    "personalansvarig",
+    "attestansvarig",
+    "telefon",
+    "telefax",
+    "programnamn",
+    "programlicens",
+    "info",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PaxmlPerson:
+    """A person of `personal`. `details` are the other plain elements (postadress, anstdatum,
+    lonform, info ...) as (element, text), in the file's order."""
+
+    anstid: str | None
+    persnr: str | None
+    fornamn: str | None
+    efternamn: str | None
+    details: tuple[tuple[str, str], ...] = ()
+    resenheter: Resenheter = ()
+    delete: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PaxmlLonetrans:
+    postid: int | None
+    anstid: str | None
+    persnr: str | None
+    lonart: str | None
+    lonkod: str | None
+    benamning: str | None
+    kommentar: str | None
+    datum: date | None
+    antal: Decimal | None
+    apris: Decimal | None
+    belopp: Decimal | None
+    moms: Decimal | None
+    datumfrom: datetime | None = None  # xs:dateTime here, unlike tidtrans
+    datumtom: datetime | None = None
+    varugrupp: str | None = None
+    samlingsid: str | None = None
+    kontonr: str | None = None
+    kundnr: str | None = None
+    kundnr_info: str | None = None  # the kundnr element's info attribute
+    resenheter: Resenheter = ()
+    info: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PaxmlTidtrans:
+    postid: int | None
+    anstid: str | None
+    persnr: str | None
+    tidkod: str
+    datum: date | None
+    datumfrom: date | None
+    datumtom: date | None
+    timmar: Decimal | None
+    omfattning: Decimal | None
+    starttid: datetime | None = None
+    sluttid: datetime | None = None
+    barn: str | None = None
+    samlingsid: str | None = None
+    semgrund: bool | None = None
+    kontonr: str | None = None
+    kundnr: str | None = None
+    kundnr_info: str | None = None
+    resenheter: Resenheter = ()
+    info: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PaxmlCode:
+    """A `kod` of `koder`: a code the file uses, with its name."""
+
+    id: str
+    namn: str
+    info: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PaxmlDimension:
+    """A `dimension` of `dimensioner` (e.g. 6 = Objekt, a project dimension)."""
+
+    dim: int
+    namn: str
+    info: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PaxmlResultUnit:
+    """A `resultatenhet`: an object of a dimension (a project, a cost centre) that
+    transactions name in their `resenheter`."""
+
+    dim: int
+    id: str
+    namn: str
+    info: str | None = None
+    delete: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PaxmlScheduleDay:
+    datum: date
+    starttid: time | None = None
+    sluttid: time | None = None
+    timmar: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PaxmlSchedule:
+    """A `schema` of `schematransaktioner`: one person's scheduled days."""
+
+    anstid: str | None
+    persnr: str | None
+    days: tuple[PaxmlScheduleDay, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PaxmlDocument:
+    header: PaxmlHeader
+    persons: tuple[PaxmlPerson, ...]
+    lonetrans: tuple[PaxmlLonetrans, ...]
+    tidtrans: tuple[PaxmlTidtrans, ...]
+    codes: tuple[PaxmlCode, ...] = ()
+    dimensions: tuple[PaxmlDimension, ...] = ()
+    result_units: tuple[PaxmlResultUnit, ...] = ()
+    schedules: tuple[PaxmlSchedule, ...] = ()
 
 
 @dataclass(slots=True)
@@ -87,7 +293,7 @@ class PaxmlTotals:
     hours_by_tidkod: dict[str, Decimal] = field(default_factory=dict)
 
 
-# --- writing --------------------------------------------------------------------------------
+# --- values as text -------------------------------------------------------------------------
 
 
 def xml_text(text: str) -> str:
@@ -111,20 +317,198 @@ def _percent(value: Decimal) -> str:
     return format(value.quantize(Decimal("0.01")).normalize(), "f")
 
 
-def _header_datum(export_date: date | datetime) -> str:
-    if isinstance(export_date, datetime):
-        return export_date.replace(microsecond=0).isoformat(timespec="seconds")
-    return f"{export_date.isoformat()}T00:00:00"
+def _or_none(value: Any, text: Any) -> str | None:
+    """`text(value)`, or None for no value."""
+    return None if value is None else str(text(value))
 
 
-def _child(parent: etree._Element, tag: str, text: str) -> None:
-    """A child element with text from people (names, descriptions): cleaned for XML."""
-    etree.SubElement(parent, tag).text = xml_text(text)
+def _iso(value: date | datetime | time) -> str:
+    return value.isoformat()
 
 
-def _value(parent: etree._Element, tag: str, text: str) -> None:
-    """A child element with a value we formatted (a number, a date, a code)."""
-    etree.SubElement(parent, tag).text = text
+def _boolean(value: bool) -> str:
+    return "true" if value else "false"
+
+
+# --- elements, one builder each, children in the schema's order ------------------------------
+
+
+def _add(parent: etree._Element, tag: str, text: str | None) -> None:
+    """A child element with `text` cleaned for XML; none for None."""
+    if text is not None:
+        etree.SubElement(parent, tag).text = xml_text(text)
+
+
+def _element(tag: str, attributes: Iterable[tuple[str, str | None]]) -> etree._Element:
+    """An element with the attributes that have a value, in the given order."""
+    return etree.Element(
+        tag, {name: xml_text(value) for name, value in attributes if value is not None}
+    )
+
+
+def _add_resenheter(parent: etree._Element, resenheter: Resenheter) -> None:
+    if resenheter:
+        units = etree.SubElement(parent, "resenheter")
+        for dim, unit_id in resenheter:
+            etree.SubElement(units, "resenhet", {"dim": str(dim), "id": xml_text(unit_id)})
+
+
+def _add_kundnr(parent: etree._Element, kundnr: str | None, info: str | None) -> None:
+    if kundnr is not None:
+        element = etree.SubElement(parent, "kundnr")
+        element.text = xml_text(kundnr)
+        if info is not None:
+            element.set("info", xml_text(info))
+
+
+def _header_element(header: PaxmlHeader) -> etree._Element:
+    element = etree.Element("header")
+    _add(element, "format", header.format)
+    _add(element, "version", header.version)
+    _add(element, "datum", _or_none(header.datum, _iso))
+    if header.nyexport is not None:
+        again = header.nyexport
+        etree.SubElement(
+            element,
+            "nyexport",
+            {
+                name: value.isoformat()
+                for name, value in (
+                    ("datum", again.earlier_export),
+                    ("datumfrom", again.period_start),
+                    ("datumtom", again.period_end),
+                )
+                if value is not None
+            },
+        )
+    for tag in _HEADER_TEXTS:
+        _add(element, tag, getattr(header, tag))
+    return element
+
+
+def _person_element(person: PaxmlPerson) -> etree._Element:
+    element = _element(
+        "person",
+        (
+            ("anstid", person.anstid),
+            ("persnr", person.persnr),
+            ("delete", _or_none(person.delete, _boolean)),
+        ),
+    )
+    _add(element, "fornamn", person.fornamn)
+    _add(element, "efternamn", person.efternamn)
+    for tag, text in person.details:
+        _add(element, tag, text)
+    _add_resenheter(element, person.resenheter)
+    return element
+
+
+def _trans_element(
+    tag: str, postid: int | None, anstid: str | None, persnr: str | None
+) -> etree._Element:
+    return _element(
+        tag, (("postid", _or_none(postid, str)), ("anstid", anstid), ("persnr", persnr))
+    )
+
+
+def _lonetrans_element(trans: PaxmlLonetrans) -> etree._Element:
+    element = _trans_element("lonetrans", trans.postid, trans.anstid, trans.persnr)
+    _add(element, "lonkod", trans.lonkod)
+    _add(element, "lonart", trans.lonart)
+    _add(element, "benamning", trans.benamning)
+    _add(element, "kommentar", trans.kommentar)
+    _add(element, "datum", _or_none(trans.datum, _iso))
+    _add(element, "datumfrom", _or_none(trans.datumfrom, _iso))
+    _add(element, "datumtom", _or_none(trans.datumtom, _iso))
+    _add(element, "antal", _or_none(trans.antal, xml_decimal))
+    _add(element, "apris", _or_none(trans.apris, xml_decimal))
+    _add(element, "belopp", _or_none(trans.belopp, xml_decimal))
+    _add(element, "varugrupp", trans.varugrupp)
+    _add(element, "moms", _or_none(trans.moms, xml_decimal))
+    _add(element, "samlingsid", trans.samlingsid)
+    _add(element, "kontonr", trans.kontonr)
+    _add_kundnr(element, trans.kundnr, trans.kundnr_info)
+    _add_resenheter(element, trans.resenheter)
+    _add(element, "info", trans.info)
+    return element
+
+
+def _tidtrans_element(trans: PaxmlTidtrans) -> etree._Element:
+    element = _trans_element("tidtrans", trans.postid, trans.anstid, trans.persnr)
+    _add(element, "tidkod", trans.tidkod)
+    _add(element, "datum", _or_none(trans.datum, _iso))
+    _add(element, "datumfrom", _or_none(trans.datumfrom, _iso))
+    _add(element, "datumtom", _or_none(trans.datumtom, _iso))
+    _add(element, "starttid", _or_none(trans.starttid, _iso))
+    _add(element, "sluttid", _or_none(trans.sluttid, _iso))
+    _add(element, "timmar", _or_none(trans.timmar, xml_decimal))
+    _add(element, "omfattning", _or_none(trans.omfattning, _percent))
+    _add(element, "barn", trans.barn)
+    _add(element, "samlingsid", trans.samlingsid)
+    _add(element, "semgrund", _or_none(trans.semgrund, _boolean))
+    _add(element, "kontonr", trans.kontonr)
+    _add_kundnr(element, trans.kundnr, trans.kundnr_info)
+    _add_resenheter(element, trans.resenheter)
+    _add(element, "info", trans.info)
+    return element
+
+
+def _code_element(code: PaxmlCode) -> etree._Element:
+    return _element("kod", (("id", code.id), ("namn", code.namn), ("info", code.info)))
+
+
+def _dimension_element(dimension: PaxmlDimension) -> etree._Element:
+    return _element(
+        "dimension",
+        (("dim", str(dimension.dim)), ("namn", dimension.namn), ("info", dimension.info)),
+    )
+
+
+def _result_unit_element(unit: PaxmlResultUnit) -> etree._Element:
+    return _element(
+        "resultatenhet",
+        (
+            ("delete", _or_none(unit.delete, _boolean)),
+            ("dim", str(unit.dim)),
+            ("id", unit.id),
+            ("namn", unit.namn),
+            ("info", unit.info),
+        ),
+    )
+
+
+def _schedule_element(schedule: PaxmlSchedule) -> etree._Element:
+    element = _element("schema", (("anstid", schedule.anstid), ("persnr", schedule.persnr)))
+    for day in schedule.days:
+        element.append(
+            _element(
+                "dag",
+                (
+                    ("datum", day.datum.isoformat()),
+                    ("starttid", _or_none(day.starttid, _iso)),
+                    ("sluttid", _or_none(day.sluttid, _iso)),
+                    ("timmar", _or_none(day.timmar, xml_decimal)),
+                ),
+            )
+        )
+    return element
+
+
+def _section(xf: Any, tag: str, elements: Iterable[etree._Element]) -> None:
+    """A section with its elements, one a line; left out when there is none."""
+    with ExitStack() as section:
+        opened = False
+        for element in elements:
+            if not opened:
+                section.enter_context(xf.element(tag))
+                xf.write("\n")
+                opened = True
+            xf.write(element, pretty_print=True)
+    if opened:
+        xf.write("\n")
+
+
+# --- writing a payroll basis ----------------------------------------------------------------
 
 
 def _people(employees: Iterable[ExportEmployee]) -> dict[str, ExportEmployee]:
@@ -143,56 +527,87 @@ def _people(employees: Iterable[ExportEmployee]) -> dict[str, ExportEmployee]:
     return people
 
 
-def _trans(tag: str, postid: int, employee: ExportEmployee) -> etree._Element:
-    return etree.Element(
-        tag,
-        {
-            "postid": str(postid),
-            "anstid": xml_text(employee.employee_number),
-            "persnr": employee.personnummer,
-        },
+def _basis_header(
+    company: ExportCompany,
+    export_date: date | datetime,
+    program_name: str,
+    reexport: ReExport | None,
+) -> PaxmlHeader:
+    if isinstance(export_date, datetime):
+        datum = export_date.replace(microsecond=0)
+    else:
+        datum = datetime(export_date.year, export_date.month, export_date.day)
+    return PaxmlHeader(
+        format=PAXML_FORMAT,
+        version=PAXML_VERSION,
+        datum=datum,
+        foretagid=None,
+        foretagorgnr=organisation_number_with_dash(company.organisation_number),
+        foretagnamn=company.name,
+        programnamn=program_name,
+        nyexport=reexport,
     )
 
 
-def _header(
-    company: ExportCompany, export_date: date | datetime, program_name: str
-) -> etree._Element:
-    header = etree.Element("header")
-    _value(header, "format", PAXML_FORMAT)
-    _value(header, "version", PAXML_VERSION)
-    _value(header, "datum", _header_datum(export_date))
-    _value(header, "foretagorgnr", organisation_number_with_dash(company.organisation_number))
-    _child(header, "foretagnamn", company.name)
-    _child(header, "programnamn", program_name)
-    return header
-
-
-def _person(employee: ExportEmployee) -> etree._Element:
-    person = etree.Element(
-        "person",
-        {"anstid": xml_text(employee.employee_number), "persnr": employee.personnummer},
+def _basis_person(employee: ExportEmployee) -> PaxmlPerson:
+    return PaxmlPerson(
+        anstid=employee.employee_number,
+        persnr=employee.personnummer,
+        fornamn=employee.first_name,
+        efternamn=employee.last_name,
     )
-    _child(person, "fornamn", employee.first_name)
-    _child(person, "efternamn", employee.last_name)
-    return person
 
 
-def _lonetrans(postid: int, employee: ExportEmployee, line: ExportLine) -> etree._Element:
-    if not line.pay_type:
-        raise ValueError(
-            f"employee {line.employee_number}, {line.date}: a line without a pay type (lonart)"
-        )
-    trans = _trans("lonetrans", postid, employee)
-    _child(trans, "lonart", line.pay_type)
-    if xml_text(line.description):
-        _child(trans, "benamning", line.description)
-    _value(trans, "datum", line.date.isoformat())
-    _value(trans, "antal", xml_decimal(line.quantity))
-    if line.unit_price is not None:
-        _value(trans, "apris", xml_decimal(line.unit_price))
-    if line.amount is not None:
-        _value(trans, "belopp", xml_decimal(line.amount))
-    return trans
+def _where(line: ExportLine) -> str:
+    return f"employee {line.employee_number}, {line.date}"
+
+
+def _postid(line: ExportLine, place: int) -> int:
+    """The line's own postid (checked: an xs:int above 0), else its place in the file."""
+    if line.postid is None:
+        return place
+    if not 0 < line.postid <= MAX_POSTID:
+        raise ValueError(f"{_where(line)}: postid {line.postid} is not between 1 and {MAX_POSTID}")
+    return line.postid
+
+
+def _resenheter(line: ExportLine) -> Resenheter:
+    """The line's dimensions, checked against dimTYPE and dimidTYPE."""
+    units = []
+    for dim, unit_id in line.dimensions:
+        text = xml_text(unit_id)
+        if not 0 < dim <= MAX_DIMENSION or not 0 < len(text) <= MAX_DIMENSION_ID:
+            raise ValueError(
+                f"{_where(line)}: the dimension ({dim}, {unit_id!r}) is not a dimension 1-"
+                f"{MAX_DIMENSION} with an id of 1-{MAX_DIMENSION_ID} characters"
+            )
+        units.append((dim, text))
+    return tuple(units)
+
+
+def _is_time_line(line: ExportLine) -> bool:
+    return line.amount is None and line.time_code is not None
+
+
+def _basis_lonetrans(line: ExportLine, employee: ExportEmployee, place: int) -> PaxmlLonetrans:
+    lonart = line.pay_type or None
+    if lonart is None and line.code is None:
+        raise ValueError(f"{_where(line)}: a line without a pay type (lonart) or pay code (lonkod)")
+    return PaxmlLonetrans(
+        postid=_postid(line, place),
+        anstid=employee.employee_number,
+        persnr=employee.personnummer,
+        lonart=lonart,
+        lonkod=line.code,
+        benamning=xml_text(line.description) or None,
+        kommentar=None,
+        datum=line.date,
+        antal=line.quantity,
+        apris=line.unit_price,
+        belopp=line.amount,
+        moms=line.vat,
+        resenheter=_resenheter(line),
+    )
 
 
 def _tid_fields(line: ExportLine) -> tuple[str | None, str | None]:
@@ -204,6 +619,51 @@ def _tid_fields(line: ExportLine) -> tuple[str | None, str | None]:
     if line.unit == UNIT_DAYS:
         return None, _percent(line.quantity * HUNDRED)
     return xml_decimal(line.quantity), None
+
+
+def _tidkod(line: ExportLine) -> str:
+    tidkod = line.code if line.code is not None else line.time_code
+    if tidkod not in PAXML_TIME_CODES:
+        raise ValueError(f"{_where(line)}: {tidkod!r} is not a PAXml 2.0 time code")
+    return tidkod
+
+
+def _tidtrans_record(line: ExportLine) -> list[Any]:
+    """What a tidtrans needs of its line, as a JSON array (they wait in a file): checked and
+    formatted now, so that a bad line fails while the lines are read."""
+    timmar, omfattning = _tid_fields(line)
+    return [
+        line.employee_number,
+        _tidkod(line),
+        line.date.isoformat(),
+        _or_none(line.start, _iso),
+        _or_none(line.end, _iso),
+        timmar,
+        omfattning,
+        _resenheter(line),
+        None if line.postid is None else _postid(line, 0),
+    ]
+
+
+def _record_tidtrans(
+    record: list[Any], people: dict[str, ExportEmployee], place: int
+) -> PaxmlTidtrans:
+    number, tidkod, datum, start, end, timmar, omfattning, units, postid = record
+    employee = people[number]
+    return PaxmlTidtrans(
+        postid=place if postid is None else postid,
+        anstid=employee.employee_number,
+        persnr=employee.personnummer,
+        tidkod=tidkod,
+        datum=date.fromisoformat(datum),
+        datumfrom=None,
+        datumtom=None,
+        timmar=None if timmar is None else Decimal(timmar),
+        omfattning=None if omfattning is None else Decimal(omfattning),
+        starttid=None if start is None else datetime.fromisoformat(start),
+        sluttid=None if end is None else datetime.fromisoformat(end),
+        resenheter=tuple((dim, unit_id) for dim, unit_id in units),
+    )
 
 
 def _stream_lonetrans(
@@ -224,23 +684,19 @@ def _stream_lonetrans(
                     f"employee {line.employee_number} has a line on {line.date} "
                     "but is not among the employees"
                 )
-            if line.amount is None and line.time_code is not None:
-                if line.time_code not in PAXML_TIME_CODES:
-                    raise ValueError(
-                        f"employee {line.employee_number}, {line.date}: "
-                        f"{line.time_code!r} is not a PAXml 2.0 time code"
-                    )
-                timmar, omfattning = _tid_fields(line)
-                record = [line.employee_number, line.time_code, line.date.isoformat()]
-                pending.write(json.dumps([*record, timmar, omfattning]).encode("ascii") + b"\n")
+            if _is_time_line(line):
+                record = _tidtrans_record(line)
+                pending.write(json.dumps(record, ensure_ascii=True).encode("ascii") + b"\n")
+                tidkod, timmar = record[1], record[5]
                 if timmar is not None:
-                    hours[line.time_code] = hours.get(line.time_code, ZERO) + Decimal(timmar)
+                    hours[tidkod] = hours.get(tidkod, ZERO) + Decimal(timmar)
                 continue
             if totals.lonetrans_count == 0:
                 section.enter_context(xf.element("lonetransaktioner"))
                 xf.write("\n")
             totals.lonetrans_count += 1
-            xf.write(_lonetrans(totals.lonetrans_count, owner, line), pretty_print=True)
+            trans = _basis_lonetrans(line, owner, totals.lonetrans_count)
+            xf.write(_lonetrans_element(trans), pretty_print=True)
             if line.amount is not None:
                 totals.belopp_total += line.amount
     if totals.lonetrans_count:
@@ -248,29 +704,15 @@ def _stream_lonetrans(
     totals.hours_by_tidkod = dict(sorted(hours.items()))
 
 
-def _write_tidtrans(
-    xf: Any, pending: IO[bytes], people: dict[str, ExportEmployee], totals: PaxmlTotals
-) -> None:
-    """Write the tidtrans section from `pending`, numbered on after the lonetrans."""
+def _pending_tidtrans(
+    pending: IO[bytes], people: dict[str, ExportEmployee], totals: PaxmlTotals
+) -> Iterator[etree._Element]:
+    """The parked tidtrans, numbered on after the lonetrans (counted as they are written)."""
     pending.seek(0)
-    with ExitStack() as section:
-        for raw in pending:
-            number, tidkod, datum, timmar, omfattning = json.loads(raw)
-            if totals.tidtrans_count == 0:
-                section.enter_context(xf.element("tidtransaktioner"))
-                xf.write("\n")
-            totals.tidtrans_count += 1
-            postid = totals.lonetrans_count + totals.tidtrans_count
-            trans = _trans("tidtrans", postid, people[number])
-            _value(trans, "tidkod", tidkod)
-            _value(trans, "datum", datum)
-            if timmar is not None:
-                _value(trans, "timmar", timmar)
-            if omfattning is not None:
-                _value(trans, "omfattning", omfattning)
-            xf.write(trans, pretty_print=True)
-    if totals.tidtrans_count:
-        xf.write("\n")
+    for raw in pending:
+        totals.tidtrans_count += 1
+        place = totals.lonetrans_count + totals.tidtrans_count
+        yield _tidtrans_element(_record_tidtrans(json.loads(raw), people, place))
 
 
 def _check_encoding(encoding: str) -> None:
@@ -283,6 +725,18 @@ def _check_encoding(encoding: str) -> None:
         raise ValueError(f"{encoding!r} is not an encoding PAXml is written in (UTF-8, ISO-8859-1)")
 
 
+def _declaration(out: BinaryIO, encoding: str) -> None:
+    """The declaration by hand: double quotes, as every producer writes it (lxml uses single)."""
+    _check_encoding(encoding)
+    out.write(f'<?xml version="1.0" encoding="{encoding}"?>\n'.encode("ascii"))
+
+
+def _root(xf: Any) -> Any:
+    return xf.element(
+        "paxml", {f"{{{XSI}}}noNamespaceSchemaLocation": SCHEMA_LOCATION}, nsmap={"xsi": XSI}
+    )
+
+
 def write_paxml(
     out: BinaryIO,
     *,
@@ -293,100 +747,59 @@ def write_paxml(
     program_name: str = "gql-portal",
     encoding: str = "UTF-8",
     include_personal: bool = True,
+    reexport: ReExport | None = None,
 ) -> PaxmlTotals:
-    """Write the payroll basis `lines` of `company` as PAXml 2.0 to `out` (left open).
+    """Write the payroll basis `lines` of `company` as PAXml 2.0 to `out` (left open); a
+    re-export (`reexport`) says so in the header's `nyexport`.
 
     Raises ValueError naming the employee when a line's employee is not in `employees` or a
-    personnummer is not 12 digits, and for values PAXml cannot carry (an unknown time code, an
-    empty pay type). The output is then incomplete: write to a temporary file and discard it.
+    personnummer is not 12 digits, and for values PAXml cannot carry (an unknown time code, a
+    line without lonart and lonkod, a dimension or postid out of range). The output is then
+    incomplete: write to a temporary file and discard it.
     """
     _check_encoding(encoding)
     people = _people(employees)  # few: read first, so every persnr is checked before writing
-    header = _header(company, export_date, program_name)
+    header = _header_element(_basis_header(company, export_date, program_name, reexport))
     totals = PaxmlTotals()
 
-    # The declaration by hand: double quotes, as every producer writes it (lxml uses single).
-    out.write(f'<?xml version="1.0" encoding="{encoding}"?>\n'.encode("ascii"))
+    _declaration(out, encoding)
     with (
         tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES, mode="w+b") as pending,
         etree.xmlfile(out, encoding=encoding) as xf,
-        xf.element(
-            "paxml",
-            {f"{{{XSI}}}noNamespaceSchemaLocation": SCHEMA_LOCATION},
-            nsmap={"xsi": XSI},
-        ),
+        _root(xf),
     ):
         xf.write("\n")
         xf.write(header, pretty_print=True)
-        if include_personal and people:
-            with xf.element("personal"):
-                xf.write("\n")
-                for employee in people.values():
-                    xf.write(_person(employee), pretty_print=True)
-            xf.write("\n")
+        if include_personal:
+            _section(xf, "personal", (_person_element(_basis_person(e)) for e in people.values()))
         _stream_lonetrans(xf, lines, people, pending, totals)
-        _write_tidtrans(xf, pending, people, totals)
+        _section(xf, "tidtransaktioner", _pending_tidtrans(pending, people, totals))
     out.write(b"\n")
     return totals
 
 
-# --- reading --------------------------------------------------------------------------------
+# --- writing a document ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class PaxmlHeader:
-    format: str | None
-    version: str | None
-    datum: datetime | None
-    foretagid: str | None
-    foretagorgnr: str | None
-    foretagnamn: str | None
-    programnamn: str | None
+def write_document(out: BinaryIO, document: PaxmlDocument, *, encoding: str = "UTF-8") -> None:
+    """Write `document` (e.g. one `read_paxml` read) as PAXml 2.0 to `out` (left open), every
+    section it holds, in the order `write_paxml` uses; reading the output gives `document`
+    back. Values are written as they are: no check beyond what XML needs."""
+    _declaration(out, encoding)
+    with etree.xmlfile(out, encoding=encoding) as xf, _root(xf):
+        xf.write("\n")
+        xf.write(_header_element(document.header), pretty_print=True)
+        _section(xf, "dimensioner", map(_dimension_element, document.dimensions))
+        _section(xf, "resultatenheter", map(_result_unit_element, document.result_units))
+        _section(xf, "koder", map(_code_element, document.codes))
+        _section(xf, "personal", map(_person_element, document.persons))
+        _section(xf, "lonetransaktioner", map(_lonetrans_element, document.lonetrans))
+        _section(xf, "tidtransaktioner", map(_tidtrans_element, document.tidtrans))
+        _section(xf, "schematransaktioner", map(_schedule_element, document.schedules))
+    out.write(b"\n")
 
 
-@dataclass(frozen=True, slots=True)
-class PaxmlPerson:
-    anstid: str | None
-    persnr: str | None
-    fornamn: str | None
-    efternamn: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class PaxmlLonetrans:
-    postid: int | None
-    anstid: str | None
-    persnr: str | None
-    lonart: str | None
-    lonkod: str | None
-    benamning: str | None
-    kommentar: str | None
-    datum: date | None
-    antal: Decimal | None
-    apris: Decimal | None
-    belopp: Decimal | None
-    moms: Decimal | None
-
-
-@dataclass(frozen=True, slots=True)
-class PaxmlTidtrans:
-    postid: int | None
-    anstid: str | None
-    persnr: str | None
-    tidkod: str
-    datum: date | None
-    datumfrom: date | None
-    datumtom: date | None
-    timmar: Decimal | None
-    omfattning: Decimal | None
-
-
-@dataclass(frozen=True, slots=True)
-class PaxmlDocument:
-    header: PaxmlHeader
-    persons: tuple[PaxmlPerson, ...]
-    lonetrans: tuple[PaxmlLonetrans, ...]
-    tidtrans: tuple[PaxmlTidtrans, ...]
+# --- reading values -------------------------------------------------------------------------
 
 
 def _text(element: etree._Element, tag: str) -> str | None:
@@ -397,125 +810,328 @@ def _text(element: etree._Element, tag: str) -> str | None:
     return child.text or ""
 
 
-def _decimal(element: etree._Element, tag: str) -> Decimal | None:
-    text = _text(element, tag)
+def _where_in(element: etree._Element, name: str) -> str:
+    return f"<{name}> on line {element.sourceline}"
+
+
+def _parse_decimal(text: str | None, element: etree._Element, name: str) -> Decimal | None:
     if text is None or not text.strip():
         return None
     if not _XS_DECIMAL.fullmatch(text.strip()):
-        raise ValueError(f"<{tag}> on line {element.sourceline} is not a decimal: {text!r}")
+        raise ValueError(f"{_where_in(element, name)} is not a decimal: {text!r}")
     return Decimal(text.strip())
 
 
-def _date(element: etree._Element, tag: str) -> date | None:
-    text = _text(element, tag)
+def _parse_date(text: str | None, element: etree._Element, name: str) -> date | None:
     if text is None or not text.strip():
         return None
     match = _XS_DATE.fullmatch(text.strip())
     if match is None:
-        raise ValueError(f"<{tag}> on line {element.sourceline} is not a date: {text!r}")
+        raise ValueError(f"{_where_in(element, name)} is not a date: {text!r}")
     return date.fromisoformat(match[1])  # a zone on a date says nothing about the day
 
 
-def _datetime(element: etree._Element, tag: str) -> datetime | None:
-    text = _text(element, tag)
+def _parse_datetime(text: str | None, element: etree._Element, name: str) -> datetime | None:
     if text is None or not text.strip():
         return None
     try:
         return datetime.fromisoformat(text.strip())
     except ValueError:
-        raise ValueError(
-            f"<{tag}> on line {element.sourceline} is not a date and time: {text!r}"
-        ) from None
+        raise ValueError(f"{_where_in(element, name)} is not a date and time: {text!r}") from None
 
 
-def _postid(element: etree._Element) -> int | None:
-    value = element.get("postid")
-    return int(value) if value is not None and value.strip() else None
+def _parse_time(text: str | None, element: etree._Element, name: str) -> time | None:
+    if text is None or not text.strip():
+        return None
+    try:
+        return time.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"{_where_in(element, name)} is not a time: {text!r}") from None
+
+
+def _parse_boolean(text: str | None, element: etree._Element, name: str) -> bool | None:
+    if text is None or not text.strip():
+        return None
+    if text.strip() not in _XS_BOOLEAN:
+        raise ValueError(f"{_where_in(element, name)} is not a boolean: {text!r}")
+    return _XS_BOOLEAN[text.strip()]
+
+
+def _parse_int(text: str | None, element: etree._Element, name: str) -> int | None:
+    if text is None or not text.strip():
+        return None
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise ValueError(f"{_where_in(element, name)} is not a number: {text!r}") from None
+
+
+def _decimal(element: etree._Element, tag: str) -> Decimal | None:
+    return _parse_decimal(_text(element, tag), element, tag)
+
+
+def _date(element: etree._Element, tag: str) -> date | None:
+    return _parse_date(_text(element, tag), element, tag)
+
+
+def _datetime(element: etree._Element, tag: str) -> datetime | None:
+    return _parse_datetime(_text(element, tag), element, tag)
+
+
+def _required(value: str | None, element: etree._Element, name: str) -> str:
+    if value is None:
+        raise ValueError(f"<{element.tag}> on line {element.sourceline} has no {name}")
+    return value
+
+
+def _dim(element: etree._Element) -> int:
+    dim = _parse_int(element.get("dim"), element, "dim")
+    if dim is None:
+        raise ValueError(f"<{element.tag}> on line {element.sourceline} has no dim")
+    return dim
+
+
+# --- reading the sections -------------------------------------------------------------------
+
+
+def _read_resenheter(element: etree._Element) -> Resenheter:
+    return tuple(
+        (_dim(unit), _required(unit.get("id"), unit, "id"))
+        for unit in element.iterfind("resenheter/resenhet")
+    )
+
+
+def _read_kundnr(element: etree._Element) -> tuple[str | None, str | None]:
+    child = element.find("kundnr")
+    return (None, None) if child is None else (child.text or "", child.get("info"))
+
+
+def _read_nyexport(header: etree._Element) -> ReExport | None:
+    element = header.find("nyexport")
+    if element is None:
+        return None
+    earlier = _parse_date(element.get("datum"), element, "datum")
+    if earlier is None:
+        raise ValueError(f"<nyexport> on line {element.sourceline} has no datum")
+    return ReExport(
+        earlier_export=earlier,
+        period_start=_parse_date(element.get("datumfrom"), element, "datumfrom"),
+        period_end=_parse_date(element.get("datumtom"), element, "datumtom"),
+    )
+
+
+def _read_header(element: etree._Element) -> PaxmlHeader:
+    return PaxmlHeader(
+        format=_text(element, "format"),
+        version=_text(element, "version"),
+        datum=_datetime(element, "datum"),
+        nyexport=_read_nyexport(element),
+        foretagid=_text(element, "foretagid"),
+        foretagorgnr=_text(element, "foretagorgnr"),
+        foretagnamn=_text(element, "foretagnamn"),
+        extraadress=_text(element, "extraadress"),
+        postadress=_text(element, "postadress"),
+        postnr=_text(element, "postnr"),
+        ort=_text(element, "ort"),
+        land=_text(element, "land"),
+        epost=_text(element, "epost"),
+        hemsida=_text(element, "hemsida"),
+        kontaktperson=_text(element, "kontaktperson"),
+        personalansvarig=_text(element, "personalansvarig"),
+        attestansvarig=_text(element, "attestansvarig"),
+        telefon=_text(element, "telefon"),
+        telefax=_text(element, "telefax"),
+        programnamn=_text(element, "programnamn"),
+        programlicens=_text(element, "programlicens"),
+        info=_text(element, "info"),
+    )
+
+
+_PERSON_OWN = frozenset({"fornamn", "efternamn", "resenheter"})
+
+
+def _read_person(element: etree._Element) -> PaxmlPerson:
+    details = tuple(
+        (child.tag, child.text or "")
+        for child in element
+        if isinstance(child.tag, str)
+        and child.tag not in _PERSON_OWN
+        and len(child) == 0
+        and not child.attrib  # structured elements (timlon, personbelopp ...) are not read
+    )
+    return PaxmlPerson(
+        anstid=element.get("anstid"),
+        persnr=element.get("persnr"),
+        delete=_parse_boolean(element.get("delete"), element, "delete"),
+        fornamn=_text(element, "fornamn"),
+        efternamn=_text(element, "efternamn"),
+        details=details,
+        resenheter=_read_resenheter(element),
+    )
+
+
+def _read_lonetrans(element: etree._Element) -> PaxmlLonetrans:
+    kundnr, kundnr_info = _read_kundnr(element)
+    return PaxmlLonetrans(
+        postid=_parse_int(element.get("postid"), element, "postid"),
+        anstid=element.get("anstid"),
+        persnr=element.get("persnr"),
+        lonkod=_text(element, "lonkod"),
+        lonart=_text(element, "lonart"),
+        benamning=_text(element, "benamning"),
+        kommentar=_text(element, "kommentar"),
+        datum=_date(element, "datum"),
+        datumfrom=_datetime(element, "datumfrom"),
+        datumtom=_datetime(element, "datumtom"),
+        antal=_decimal(element, "antal"),
+        apris=_decimal(element, "apris"),
+        belopp=_decimal(element, "belopp"),
+        varugrupp=_text(element, "varugrupp"),
+        moms=_decimal(element, "moms"),
+        samlingsid=_text(element, "samlingsid"),
+        kontonr=_text(element, "kontonr"),
+        kundnr=kundnr,
+        kundnr_info=kundnr_info,
+        resenheter=_read_resenheter(element),
+        info=_text(element, "info"),
+    )
+
+
+def _read_tidtrans(element: etree._Element) -> PaxmlTidtrans:
+    kundnr, kundnr_info = _read_kundnr(element)
+    return PaxmlTidtrans(
+        postid=_parse_int(element.get("postid"), element, "postid"),
+        anstid=element.get("anstid"),
+        persnr=element.get("persnr"),
+        tidkod=_text(element, "tidkod") or "",
+        datum=_date(element, "datum"),
+        datumfrom=_date(element, "datumfrom"),
+        datumtom=_date(element, "datumtom"),
+        starttid=_datetime(element, "starttid"),
+        sluttid=_datetime(element, "sluttid"),
+        timmar=_decimal(element, "timmar"),
+        omfattning=_decimal(element, "omfattning"),
+        barn=_text(element, "barn"),
+        samlingsid=_text(element, "samlingsid"),
+        semgrund=_parse_boolean(_text(element, "semgrund"), element, "semgrund"),
+        kontonr=_text(element, "kontonr"),
+        kundnr=kundnr,
+        kundnr_info=kundnr_info,
+        resenheter=_read_resenheter(element),
+        info=_text(element, "info"),
+    )
+
+
+def _read_code(element: etree._Element) -> PaxmlCode:
+    return PaxmlCode(
+        id=_required(element.get("id"), element, "id"),
+        namn=_required(element.get("namn"), element, "namn"),
+        info=element.get("info"),
+    )
+
+
+def _read_dimension(element: etree._Element) -> PaxmlDimension:
+    return PaxmlDimension(
+        dim=_dim(element),
+        namn=_required(element.get("namn"), element, "namn"),
+        info=element.get("info"),
+    )
+
+
+def _read_result_unit(element: etree._Element) -> PaxmlResultUnit:
+    return PaxmlResultUnit(
+        dim=_dim(element),
+        id=_required(element.get("id"), element, "id"),
+        namn=_required(element.get("namn"), element, "namn"),
+        info=element.get("info"),
+        delete=_parse_boolean(element.get("delete"), element, "delete"),
+    )
+
+
+def _read_schedule_day(element: etree._Element) -> PaxmlScheduleDay:
+    datum = _parse_date(element.get("datum"), element, "datum")
+    if datum is None:
+        raise ValueError(f"<dag> on line {element.sourceline} has no datum")
+    return PaxmlScheduleDay(
+        datum=datum,
+        starttid=_parse_time(element.get("starttid"), element, "starttid"),
+        sluttid=_parse_time(element.get("sluttid"), element, "sluttid"),
+        timmar=_parse_decimal(element.get("timmar"), element, "timmar"),
+    )
+
+
+def _read_schedule(element: etree._Element) -> PaxmlSchedule:
+    return PaxmlSchedule(
+        anstid=element.get("anstid"),
+        persnr=element.get("persnr"),
+        days=tuple(_read_schedule_day(day) for day in element.iterfind("dag")),
+    )
+
+
+# What is read: (section, element) -> its reader. The header sits right under the root.
+_READERS: dict[tuple[str, str], Any] = {
+    ("paxml", "header"): _read_header,
+    ("koder", "kod"): _read_code,
+    ("dimensioner", "dimension"): _read_dimension,
+    ("resultatenheter", "resultatenhet"): _read_result_unit,
+    ("personal", "person"): _read_person,
+    ("lonetransaktioner", "lonetrans"): _read_lonetrans,
+    ("tidtransaktioner", "tidtrans"): _read_tidtrans,
+    ("schematransaktioner", "schema"): _read_schedule,
+}
+
+
+def _reader_of(element: etree._Element) -> Any:
+    """The reader of `element` if it is the root's header or an item of a root section (the
+    same names deeper down, in a section we skip, are not ours)."""
+    parent = element.getparent()
+    if parent is None:
+        return None
+    reader = _READERS.get((parent.tag, element.tag))
+    top = parent if element.tag == "header" else parent.getparent()
+    if reader is None or top is None or top.getparent() is not None:
+        return None
+    return reader
+
+
+def _document(found: dict[str, list[Any]]) -> PaxmlDocument:
+    headers = found["header"]
+    if not headers:
+        raise ValueError("not a PAXml file: it has no <header>")
+    return PaxmlDocument(
+        header=headers[0],
+        persons=tuple(found["person"]),
+        lonetrans=tuple(found["lonetrans"]),
+        tidtrans=tuple(found["tidtrans"]),
+        codes=tuple(found["kod"]),
+        dimensions=tuple(found["dimension"]),
+        result_units=tuple(found["resultatenhet"]),
+        schedules=tuple(found["schema"]),
+    )
 
 
 def read_paxml(source: BinaryIO | Path) -> PaxmlDocument:
-    """The header, persons and pay and time transactions of a PAXml 2.0 file (other sections
-    are skipped). Entities are not resolved and nothing is fetched from the network. Raises
-    ValueError when the file is not well-formed XML, not PAXml, or has a malformed number or
-    date (it does not check the schema: see `validate_paxml`)."""
-    header: PaxmlHeader | None = None
-    persons: list[PaxmlPerson] = []
-    lonetrans: list[PaxmlLonetrans] = []
-    tidtrans: list[PaxmlTidtrans] = []
-    wanted = {
-        ("paxml", "header"),
-        ("personal", "person"),
-        ("lonetransaktioner", "lonetrans"),
-        ("tidtransaktioner", "tidtrans"),
-    }
+    """Everything `PaxmlDocument` holds of a PAXml 2.0 file (see the module's description for
+    what is not read). Entities are not resolved and nothing is fetched from the network; the
+    file is read as a stream, each item dropped once read. Raises ValueError when the file is
+    not well-formed XML, not PAXml, or has a malformed number, date or boolean (it does not
+    check the schema: see `validate_paxml`)."""
+    found: dict[str, list[Any]] = {section_item: [] for _, section_item in _READERS}
     events = etree.iterparse(
         str(source) if isinstance(source, Path) else source,
         events=("end",),
-        tag=("header", "person", "lonetrans", "tidtrans"),
+        tag=tuple(found),
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
     )
     try:
         for _, element in events:
-            # Only the root's header and the sections' own children (the same names deeper
-            # down, in a section we skip, are not ours).
+            reader = _reader_of(element)
+            if reader is None:
+                continue
+            found[element.tag].append(reader(element))
             parent = element.getparent()
-            if parent is None or (parent.tag, element.tag) not in wanted:
-                continue
-            top = parent if element.tag == "header" else parent.getparent()
-            if top is None or top.getparent() is not None:
-                continue
-            if element.tag == "header":
-                header = PaxmlHeader(
-                    format=_text(element, "format"),
-                    version=_text(element, "version"),
-                    datum=_datetime(element, "datum"),
-                    foretagid=_text(element, "foretagid"),
-                    foretagorgnr=_text(element, "foretagorgnr"),
-                    foretagnamn=_text(element, "foretagnamn"),
-                    programnamn=_text(element, "programnamn"),
-                )
-            elif element.tag == "person":
-                persons.append(
-                    PaxmlPerson(
-                        anstid=element.get("anstid"),
-                        persnr=element.get("persnr"),
-                        fornamn=_text(element, "fornamn"),
-                        efternamn=_text(element, "efternamn"),
-                    )
-                )
-            elif element.tag == "lonetrans":
-                lonetrans.append(
-                    PaxmlLonetrans(
-                        postid=_postid(element),
-                        anstid=element.get("anstid"),
-                        persnr=element.get("persnr"),
-                        lonart=_text(element, "lonart"),
-                        lonkod=_text(element, "lonkod"),
-                        benamning=_text(element, "benamning"),
-                        kommentar=_text(element, "kommentar"),
-                        datum=_date(element, "datum"),
-                        antal=_decimal(element, "antal"),
-                        apris=_decimal(element, "apris"),
-                        belopp=_decimal(element, "belopp"),
-                        moms=_decimal(element, "moms"),
-                    )
-                )
-            else:
-                tidtrans.append(
-                    PaxmlTidtrans(
-                        postid=_postid(element),
-                        anstid=element.get("anstid"),
-                        persnr=element.get("persnr"),
-                        tidkod=_text(element, "tidkod") or "",
-                        datum=_date(element, "datum"),
-                        datumfrom=_date(element, "datumfrom"),
-                        datumtom=_date(element, "datumtom"),
-                        timmar=_decimal(element, "timmar"),
-                        omfattning=_decimal(element, "omfattning"),
-                    )
-                )
             element.clear()  # keep memory to what the records hold
             while element.getprevious() is not None:
                 del parent[0]
@@ -524,9 +1140,7 @@ def read_paxml(source: BinaryIO | Path) -> PaxmlDocument:
         raise ValueError(f"not a well-formed XML file: {exc}") from exc
     if root is None or root.tag != "paxml":
         raise ValueError("not a PAXml file: the root element is not <paxml>")
-    if header is None:
-        raise ValueError("not a PAXml file: it has no <header>")
-    return PaxmlDocument(header, tuple(persons), tuple(lonetrans), tuple(tidtrans))
+    return _document(found)
 
 
 # --- validating -----------------------------------------------------------------------------
