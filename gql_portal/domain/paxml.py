@@ -72,6 +72,7 @@ from gql_portal.domain.exports import (
     ExportLine,
     organisation_number_with_dash,
 )
+from gql_portal.domain.paytypes import LONKOD
 from gql_portal.domain.time import PAXML_TIME_CODES
 
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -593,6 +594,8 @@ def _basis_lonetrans(line: ExportLine, employee: ExportEmployee, place: int) -> 
     lonart = line.pay_type or None
     if lonart is None and line.code is None:
         raise ValueError(f"{_where(line)}: a line without a pay type (lonart) or pay code (lonkod)")
+    if line.code is not None and line.code not in LONKOD:
+        raise ValueError(f"{_where(line)}: {line.code!r} is not a PAXml 2.0 pay code (lonkod)")
     return PaxmlLonetrans(
         postid=_postid(line, place),
         anstid=employee.employee_number,
