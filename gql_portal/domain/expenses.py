@@ -61,24 +61,53 @@ def vat_included(amount: Decimal, rate: Decimal) -> Decimal:
     return (amount * rate / (Decimal(100) + rate)).quantize(Decimal("0.01"))
 
 
-# Tax-free mileage allowance per Swedish mil (10 km), by year and vehicle.
-MILEAGE_RATE_PER_MIL: dict[int, dict[VehicleKind, Decimal]] = {
-    2025: {
-        VehicleKind.OWN_CAR: Decimal("25.00"),
-        VehicleKind.COMPANY_CAR_FOSSIL: Decimal("12.00"),
-        VehicleKind.COMPANY_CAR_ELECTRIC: Decimal("9.50"),
-    },
-    2026: {
-        VehicleKind.OWN_CAR: Decimal("25.00"),
-        VehicleKind.COMPANY_CAR_FOSSIL: Decimal("12.00"),
-        VehicleKind.COMPANY_CAR_ELECTRIC: Decimal("9.50"),
-    },
-}
+# Skatteverket's tax-free mileage allowance (skattefri bilersättning) per Swedish mil (10 km),
+# by the date of the trip and the vehicle; each row holds from its date until the next row.
+# Source: inkomstskattelagen 12 kap. 5 § with Skatteverket's amounts ("Bilersättning",
+# skatteverket.se); the 2023 change: Finansdepartementet Fi2022/01470, in force 2023-01-01.
+# - until 2022: own car 18.50 kr; förmånsbil (company car) diesel 6.50 kr, other fuels
+#   (petrol, ethanol, gas, electricity) 9.50 kr. The portal does not know a fossil company
+#   car's fuel, so it counts the lower diesel amount as tax-free (never too much tax-free;
+#   a petrol car's 3 kr/mil difference shows as the taxable part, for the firm to correct).
+# - from 2023: own car 25 kr; förmånsbil 12 kr, fully electric förmånsbil 9.50 kr.
+# A trip before the first row has no known rate: `mileage_rate` refuses (MileageRateUnknown).
+MILEAGE_RATES_FROM: tuple[tuple[date, dict[VehicleKind, Decimal]], ...] = (
+    (
+        date(2022, 1, 1),
+        {
+            VehicleKind.OWN_CAR: Decimal("18.50"),
+            VehicleKind.COMPANY_CAR_FOSSIL: Decimal("6.50"),
+            VehicleKind.COMPANY_CAR_ELECTRIC: Decimal("9.50"),
+        },
+    ),
+    (
+        date(2023, 1, 1),
+        {
+            VehicleKind.OWN_CAR: Decimal("25.00"),
+            VehicleKind.COMPANY_CAR_FOSSIL: Decimal("12.00"),
+            VehicleKind.COMPANY_CAR_ELECTRIC: Decimal("9.50"),
+        },
+    ),
+)
+MILEAGE_RATES_KNOWN_FROM = MILEAGE_RATES_FROM[0][0]
+MILEAGE_RATE_UNKNOWN = "MILEAGE_RATE_UNKNOWN"  # the error code of a trip before the table
+
+
+class MileageRateUnknown(ValueError):
+    """A trip dated before the first tax-free rate the portal knows."""
+
+    code = MILEAGE_RATE_UNKNOWN
 
 
 def mileage_rate(day: date, vehicle: VehicleKind) -> Decimal:
-    year = day.year if day.year in MILEAGE_RATE_PER_MIL else max(MILEAGE_RATE_PER_MIL)
-    return MILEAGE_RATE_PER_MIL[year][vehicle]
+    """The tax-free rate per mil for a trip on `day` in `vehicle` (the rates of that date, not
+    the latest year's). Raises MileageRateUnknown for a day before MILEAGE_RATES_KNOWN_FROM."""
+    rates = [table for valid_from, table in MILEAGE_RATES_FROM if valid_from <= day]
+    if not rates:
+        raise MileageRateUnknown(
+            f"no tax-free mileage rate is known before {MILEAGE_RATES_KNOWN_FROM.isoformat()}"
+        )
+    return rates[-1][vehicle]
 
 
 def mileage_amount(distance_km: Decimal, rate_per_mil: Decimal) -> Decimal:

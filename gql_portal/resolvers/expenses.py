@@ -29,6 +29,8 @@ from gql_portal.domain.expenses import (
     MAX_EXPENSE_AMOUNT,
     MAX_MILEAGE_KM,
     MAX_RECEIPT_BYTES,
+    MILEAGE_RATE_UNKNOWN,
+    MILEAGE_RATES_KNOWN_FROM,
     SNIFF_BYTES,
     ZERO,
     ExpenseCategory,
@@ -240,7 +242,13 @@ def _check_mileage(
         "vat_rate": ZERO,
         "vat_amount": ZERO,
     }
-    if _check_positive(problems, "distanceKm", distance_km, MAX_MILEAGE_KM):
+    if day < MILEAGE_RATES_KNOWN_FROM:
+        problems.add(
+            "date",
+            MILEAGE_RATE_UNKNOWN,
+            f"no tax-free mileage rate is known before {MILEAGE_RATES_KNOWN_FROM.isoformat()}",
+        )
+    elif _check_positive(problems, "distanceKm", distance_km, MAX_MILEAGE_KM):
         rate = mileage_rate(day, vehicle)
         amount = mileage_amount(distance_km, rate)
         if amount <= 0:
