@@ -203,7 +203,7 @@ async def test_a_basis_of_many_chunks_streams_into_the_same_file(
     admin, _, period = await locked_february(api, factory, database)
     variables = {"input": {"periodId": period["id"], "format": "PAXML", "exportDate": "2026-03-02"}}
     whole = exported(await api(EXPORT_BASIS, variables, token=admin.token))
-    monkeypatch.setattr(jobs.exports, "CHUNK_ROWS", 3)
+    monkeypatch.setattr(jobs.exports.basis, "CHUNK_ROWS", 3)
     chunked = exported(await api(EXPORT_BASIS, variables, token=admin.token))
     assert chunked["lineCount"] == whole["lineCount"] > 3 * 5
     assert chunked["sha256"] == whole["sha256"]

@@ -34,7 +34,7 @@ from gql_portal.db.payroll import PayrollPeriod
 from gql_portal.domain.expenses import ExpenseStatus
 from gql_portal.domain.payroll import PeriodState, month_period, parse_month
 from gql_portal.errors import Problems, bad_input
-from gql_portal.jobs.exports import ExportJob, employees_without_identity
+from gql_portal.jobs.exports import ExportJob, ExportRequest, employees_without_identity
 from gql_portal.permissions.access import Access
 from gql_portal.permissions.matrix import Area, Op
 from gql_portal.permissions.rules import (
@@ -230,7 +230,7 @@ async def export_payroll_basis(info: Ctx, input: gql.PayrollExportInput) -> gql.
             },
         )
         session.add(export)
-    return await _start(ctx, export.id)
+    return await _start(ctx, export)
 
 
 async def export_expenses(info: Ctx, input: gql.ExpenseExportInput) -> gql.ExportPayload:
@@ -274,7 +274,7 @@ async def export_expenses(info: Ctx, input: gql.ExpenseExportInput) -> gql.Expor
             options={"statuses": [s.value for s in statuses], "decimal_comma": input.decimal_comma},
         )
         session.add(export)
-    return await _start(ctx, export.id)
+    return await _start(ctx, export)
 
 
 async def export_payroll_batch(info: Ctx, input: gql.PayrollBatchExportInput) -> gql.ExportPayload:
@@ -316,14 +316,20 @@ async def export_payroll_batch(info: Ctx, input: gql.PayrollBatchExportInput) ->
             },
         )
         session.add(export)
-    return await _start(ctx, export.id)
+    return await _start(ctx, export)
 
 
-async def _start(ctx: RequestContext, export_id: int) -> gql.ExportPayload:
+async def _start(ctx: RequestContext, export: Export) -> gql.ExportPayload:
     """Run the export's job in the background; answer once it is done, or after a short wait
-    with its progress so far."""
-    job = ExportJob(ctx, export_id)
-    task = ctx.runtime.jobs.spawn(job.run(), name=f"export-{export_id}")
+    with its progress so far. The job is told who asked and what, and keeps nothing of the
+    request."""
+    export_id = export.id
+    request = ExportRequest.of(
+        export, ctx.access, client_address=ctx.client_address, request_id=ctx.request_id
+    )
+    task = ctx.runtime.jobs.spawn(
+        ExportJob(ctx.runtime, request).run(), name=f"export-{export_id}"
+    )
     await asyncio.wait({task}, timeout=ctx.settings.export_wait_seconds)
     async with ctx.database.scoped(ctx.access) as session:
         row = await session.scalar(select(Export).where(Export.id == export_id))

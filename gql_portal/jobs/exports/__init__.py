@@ -1,0 +1,34 @@
+"""Export jobs: each writes an export's file in the background and marks it DONE (or FAILED).
+
+A job is given an `ExportRequest` (request.py): who asked (their `Access`, as it was) and what,
+never the request's context; it opens its own database sessions and reads with the asker's
+rights (row scoping as in their request). Its kind writes the file: the payroll basis of one
+period as PAXml or CSV (payroll.py, with basis.py), expenses with receipts as a ZIP
+(expenses.py), a firm's batch of many clients as a ZIP (batch.py; which clients are skipped and
+why: `gql_portal.domain.export_rules`). Lines are streamed from the database into the file
+writer running in a worker thread (streaming.py): memory holds one chunk of lines, whatever the
+size. The file is written to a temporary name and renamed (lifecycle.py): an export is never
+DONE without its file.
+
+While it runs, the job holds a lock on an owner file (`exports/tmp/<id>.lock`, flock: the
+operating system releases it when the process dies, even by SIGKILL; tmpfiles.py).
+`recover_interrupted_exports` (recovery.py; at start-up and every minute) marks FAILED the
+RUNNING exports whose owner file nobody holds, and those whose heartbeat stopped, and removes
+their partial files and any other file in exports/tmp that no running export owns.
+"""
+
+from gql_portal.jobs.exports.basis import employees_without_identity
+from gql_portal.jobs.exports.common import ExportFailed
+from gql_portal.jobs.exports.lifecycle import ExportJob
+from gql_portal.jobs.exports.recovery import recover_interrupted_exports
+from gql_portal.jobs.exports.request import ExportRequest
+from gql_portal.jobs.exports.tmpfiles import owner_path
+
+__all__ = [
+    "ExportFailed",
+    "ExportJob",
+    "ExportRequest",
+    "employees_without_identity",
+    "owner_path",
+    "recover_interrupted_exports",
+]

@@ -1,0 +1,199 @@
+"""An export job from QUEUED to DONE or FAILED: it holds the export's owner file, marks it
+RUNNING, has its kind write the file to a temporary name, then stores the file under its final
+name and marks the export DONE (and its periods EXPORTED) in one transaction: an export is never
+DONE without its file. A failure marks it FAILED and removes what was written."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, cast
+
+import anyio.to_thread
+from sqlalchemy import CursorResult, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gql_portal.audit import AuditActor, record
+from gql_portal.db.exports import Export, ExportKind, ExportState
+from gql_portal.db.payroll import PayrollPeriod
+from gql_portal.domain.audit import AuditAction
+from gql_portal.domain.payroll import PeriodState
+from gql_portal.jobs.exports import tmpfiles
+from gql_portal.jobs.exports.batch import write_batch
+from gql_portal.jobs.exports.common import ExportFailed, ExportWork, Written
+from gql_portal.jobs.exports.expenses import write_expenses
+from gql_portal.jobs.exports.payroll import write_payroll_basis
+from gql_portal.jobs.exports.request import ExportRequest
+from gql_portal.runtime import Runtime
+
+log = logging.getLogger("gql_portal.exports")
+
+WRITERS: dict[ExportKind, Callable[[ExportWork], Awaitable[Written]]] = {
+    ExportKind.PAYROLL_BASIS: write_payroll_basis,
+    ExportKind.EXPENSES: write_expenses,
+    ExportKind.PAYROLL_BATCH: write_batch,
+}
+
+
+class ExportJob:
+    """Writes one export's file in the background, with the rights of the viewer who asked."""
+
+    def __init__(self, runtime: Runtime, request: ExportRequest) -> None:
+        self.runtime = runtime
+        self.request = request
+        self.actor: AuditActor = request.actor  # the export's events are the asker's
+        self.ended = False  # DONE or FAILED is written
+
+    @property
+    def export_id(self) -> int:
+        return self.request.export_id
+
+    async def run(self) -> None:
+        # The owner file is held from before RUNNING until DONE or FAILED is written; the
+        # operating system lets go of it when the process dies (even by SIGKILL).
+        path = tmpfiles.owner_path(self.runtime, self.export_id)
+        owner = (path, await anyio.to_thread.run_sync(tmpfiles.hold, path))
+        try:
+            await self._run()
+        finally:
+            tmpfiles.let_go(owner, remove=self.ended)
+
+    async def _run(self) -> None:
+        async with self.runtime.database.transaction() as session:
+            export = await session.get_one(Export, self.export_id)
+            export.state = ExportState.RUNNING
+            export.heartbeat_at = self.runtime.clock.now()
+        tmp = tmpfiles.part_path(self.runtime, self.export_id)
+        tmp.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            written = await WRITERS[self.request.kind](ExportWork(self.runtime, self.request, tmp))
+            await self._finish(tmp, written)
+        except ExportFailed as failure:
+            await self._fail(failure.code, str(failure), tmp)
+        except Exception:
+            log.exception("export %s (company %s) failed", self.export_id, self.request.company_id)
+            await self._fail("INTERNAL_ERROR", "the export failed; try again", tmp)
+            raise
+        except BaseException:  # cancelled at shutdown: the next start marks it FAILED
+            await anyio.to_thread.run_sync(tmpfiles.remove, tmp)
+            raise
+
+    async def _finish(self, tmp: Path, written: Written) -> None:
+        """Store the file under its final name, then mark the export DONE and its periods
+        EXPORTED in one transaction: an export is never DONE without its file."""
+        sha256, size = await anyio.to_thread.run_sync(tmpfiles.digest, tmp)
+        key = f"exports/{self.request.company_id}/{self.export_id}/{written.file_name}"
+        final = self.runtime.storage.path(key)
+        await anyio.to_thread.run_sync(tmpfiles.move, tmp, final)
+        now = self.runtime.clock.now()
+        try:
+            # System work after the scoped reads: the viewer's rights were applied to what went
+            # into the file, and every download checks them again.
+            async with self.runtime.database.transaction() as session:
+                export = await session.get_one(Export, self.export_id)
+                await _mark_periods_exported(session, self.actor, export, written.periods, now)
+                export.state = ExportState.DONE
+                export.progress = 100
+                export.file_name = written.file_name
+                export.storage_key = key
+                export.size_bytes = size
+                export.sha256 = sha256
+                export.summary = written.summary
+                export.finished_at = now
+                export.heartbeat_at = now
+                _record_done(session, self.actor, export, now)
+        except BaseException:
+            await anyio.to_thread.run_sync(tmpfiles.remove, final)
+            raise
+        self.ended = True
+
+    async def _fail(self, code: str, message: str, tmp: Path) -> None:
+        await anyio.to_thread.run_sync(tmpfiles.remove, tmp)
+        now = self.runtime.clock.now()
+        async with self.runtime.database.transaction() as session:
+            export = await session.get_one(Export, self.export_id)
+            export.state = ExportState.FAILED
+            export.error = f"{code}: {message}"[:500]
+            export.finished_at = now
+            record(
+                session,
+                self.actor,
+                AuditAction.EXPORT_FAILED
+                if export.kind is not ExportKind.EXPENSES
+                else AuditAction.EXPENSES_EXPORT_FAILED,
+                at=now,
+                company_id=export.company_id,
+                export_id=export.id,
+                error=export.error,
+            )
+        self.ended = True
+
+
+async def _mark_periods_exported(
+    session: AsyncSession,
+    actor: AuditActor,
+    export: Export,
+    periods: Sequence[tuple[int, int]],
+    now: datetime,
+) -> None:
+    """The exported periods become EXPORTED; refused when one was unlocked meanwhile. A batch
+    records each client's export in that client's audit trail."""
+    for period_company, period_id in periods:
+        if not await _mark_exported(session, period_id, now):
+            raise ExportFailed("PERIOD_NOT_LOCKED", "the period was unlocked while it was exported")
+        if export.kind is ExportKind.PAYROLL_BATCH:
+            record(
+                session,
+                actor,
+                AuditAction.PAYROLL_EXPORTED,
+                at=now,
+                company_id=period_company,
+                export_id=export.id,
+                batch=True,
+                payroll_period_id=period_id,
+                format=export.options.get("file_format"),
+            )
+
+
+async def _mark_exported(session: AsyncSession, period_id: int, now: datetime) -> bool:
+    """Whether the period, still LOCKED (or EXPORTED before), is marked EXPORTED."""
+    marked = await session.execute(
+        update(PayrollPeriod)
+        .where(
+            PayrollPeriod.id == period_id,
+            PayrollPeriod.state.in_([PeriodState.LOCKED, PeriodState.EXPORTED]),
+        )
+        .values(state=PeriodState.EXPORTED, exported_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return cast("CursorResult[Any]", marked).rowcount == 1
+
+
+def _done_action(kind: ExportKind) -> AuditAction:
+    # A function, not a module constant: tests/test_audit_actions.py follows the functions a
+    # mutation reaches to see which actions it records.
+    return {
+        ExportKind.PAYROLL_BASIS: AuditAction.PAYROLL_EXPORTED,
+        ExportKind.EXPENSES: AuditAction.EXPENSES_EXPORTED,
+        ExportKind.PAYROLL_BATCH: AuditAction.PAYROLL_BATCH_EXPORTED,
+    }[kind]
+
+
+def _record_done(session: AsyncSession, actor: AuditActor, export: Export, now: datetime) -> None:
+    record(
+        session,
+        actor,
+        _done_action(export.kind),
+        at=now,
+        company_id=export.company_id,
+        export_id=export.id,
+        format=export.format.value,
+        file_name=export.file_name,
+        sha256=export.sha256,
+        size_bytes=export.size_bytes,
+        payroll_period_id=export.period_id,
+        lines=export.summary.get("lines"),
+        total_amount=export.summary.get("total_amount"),
+    )

@@ -1,0 +1,123 @@
+"""What an export job is given: who asked for which export, as a frozen value.
+
+A job outlives the request that started it, so it keeps nothing of the request (no context, no
+session, no ORM rows): the asking viewer's `Access` as it was (a value; its rows read with the
+session dropped) and the export's description and options, read once from the new record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+
+from gql_portal.audit import AuditActor
+from gql_portal.db.exports import Export, ExportFormat, ExportKind
+from gql_portal.domain.expenses import ExpenseStatus
+from gql_portal.permissions.access import Access
+
+
+@dataclass(frozen=True, slots=True)
+class BasisOptions:
+    """How one period's payroll basis is written (alone, or as one client's file of a batch)."""
+
+    file_format: ExportFormat  # PAXML or CSV
+    decimal_comma: bool  # CSV: Swedish Excel's decimal comma and `;`
+    export_date: date  # PAXml: the header's date (fixed, so an export repeats byte for byte)
+    employee_ids: frozenset[int] | None = None  # None: every employee with a line
+
+    @property
+    def extension(self) -> str:
+        return "xml" if self.file_format is ExportFormat.PAXML else "csv"
+
+
+@dataclass(frozen=True, slots=True)
+class ExpenseOptions:
+    statuses: tuple[ExpenseStatus, ...]
+    decimal_comma: bool
+
+
+@dataclass(frozen=True, slots=True)
+class BatchOptions:
+    client_ids: tuple[int, ...]  # as asked (checked against the firm's clients then)
+    basis: BasisOptions  # each client's file
+
+
+ExportOptions = BasisOptions | ExpenseOptions | BatchOptions
+
+
+@dataclass(frozen=True, slots=True)
+class ExportRequest:
+    export_id: int
+    kind: ExportKind
+    company_id: int  # whose data; a batch: the firm that made it
+    period_id: int | None
+    date_from: date | None
+    date_to: date | None
+    options: ExportOptions
+    # Who asked: the job reads with these rights (row scoping as in their request).
+    access: Access
+    client_address: str
+    request_id: str
+
+    @classmethod
+    def of(
+        cls, export: Export, access: Access, *, client_address: str, request_id: str
+    ) -> ExportRequest:
+        """The request for a new export record, asked by the viewer with `access`."""
+        return cls(
+            export_id=export.id,
+            kind=export.kind,
+            company_id=export.company_id,
+            period_id=export.period_id,
+            date_from=export.date_from,
+            date_to=export.date_to,
+            options=_options(export.kind, export.format, export.options),
+            access=replace(access, rows=None),  # the session's rows stay with the request
+            client_address=client_address,
+            request_id=request_id,
+        )
+
+    @property
+    def user_id(self) -> int | None:
+        return self.access.user_id
+
+    @property
+    def session_id(self) -> int | None:
+        return self.access.session_id
+
+    @property
+    def firm_id(self) -> int | None:
+        return self.access.partner_firm_id
+
+    @property
+    def actor(self) -> AuditActor:
+        """Who the export's audit events name: the viewer who asked."""
+        return AuditActor.acting(
+            self.access, client_address=self.client_address, request_id=self.request_id
+        )
+
+
+def _options(kind: ExportKind, file_format: ExportFormat, stored: dict[str, Any]) -> ExportOptions:
+    """The typed options of a record's JSON `options` (as the export mutations write them)."""
+    if kind is ExportKind.EXPENSES:
+        return ExpenseOptions(
+            statuses=tuple(ExpenseStatus(s) for s in stored["statuses"]),
+            decimal_comma=bool(stored["decimal_comma"]),
+        )
+    if kind is ExportKind.PAYROLL_BATCH:
+        return BatchOptions(
+            client_ids=tuple(stored["client_ids"]),
+            basis=_basis(ExportFormat(stored["file_format"]), stored),
+        )
+    return _basis(file_format, stored)
+
+
+def _basis(file_format: ExportFormat, stored: dict[str, Any]) -> BasisOptions:
+    wanted = stored.get("employee_ids")
+    return BasisOptions(
+        file_format=file_format,
+        decimal_comma=bool(stored["decimal_comma"]),
+        export_date=date.fromisoformat(stored["export_date"]),
+        employee_ids=frozenset(wanted) if wanted is not None else None,
+    )
