@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from gql_portal.db.engine import Database
 from gql_portal.db.settings import TimeCode
 from gql_portal.domain.absence import ABSENCE_TIME_CODE, AbsenceKind, AbsenceStatus
+from gql_portal.domain.calendar import public_holidays
 from gql_portal.domain.employees import SalaryForm
 from gql_portal.domain.expenses import ExpenseKind, ExpenseStatus, mileage_amount
 from gql_portal.domain.payroll import (
@@ -105,6 +106,7 @@ def cents(low: str, high: str) -> st.SearchStrategy[Decimal]:
 # (0.25 x 120.10 = 30.025): where rounding half up and half to even differ.
 TIE_WAGES = st.sampled_from(["120.10", "185.50", "240.30"]).map(Decimal)
 TIE_HOURS = st.sampled_from(["0.25", "0.05", "1.25", "1.75", "7.75"]).map(Decimal)
+EXTENTS = ["100", "50", "75.5", "33.33", "0"]  # employment extent, percent
 
 
 @st.composite
@@ -128,6 +130,7 @@ def scenarios(draw: st.DrawFn, max_employees: int = 4, max_items: int = 30) -> S
                 salary_amount=draw(cents("0.00", "999.99") | TIE_WAGES) if form else None,
                 employment_start=begins,
                 employment_end=ends,
+                employment_extent=draw(st.none() | st.sampled_from(EXTENTS).map(Decimal)),
             )
         )
     day_hours = st.sampled_from(["0", "4", "7.5", "8", "8.25", "2.33"]).map(Decimal)
@@ -249,20 +252,27 @@ def expected_amounts(s: Scenario) -> dict[int, Decimal]:
 
 def expected_absence_hours(s: Scenario) -> dict[tuple[int, int], Decimal]:
     """Per (employee, absence): scheduled hours x extent on each working day of the absence
-    inside the period and the employment."""
+    inside the period and the employment. A working day: hours in the schedule, else Monday to
+    Friday with the employment extent x 8 h; never a public holiday or an afton, and vacation
+    never on a Sunday."""
     staff = {employee.id: employee for employee in s.employees}
     week = {schedule.employee_id: schedule.hours for schedule in s.schedules}
-    default = (Decimal(8),) * 5 + (Decimal(0),) * 2
     hours: dict[tuple[int, int], Decimal] = {}
     for absence in s.absences:
         employee = staff.get(absence.employee_id)
         if employee is None or absence.status is not AbsenceStatus.APPROVED:
             continue
+        extent = employee.employment_extent or Decimal(100)
+        default = (Decimal(8) * extent / 100,) * 5 + (ZERO,) * 2
         total = ZERO
         day = absence.start_date
         while day <= absence.end_date:
             employed = (employee.employment_start or day) <= day <= (employee.employment_end or day)
-            scheduled = week.get(employee.id, default)[day.weekday()]
+            scheduled = week.get(employee.id, default)[day.weekday()].quantize(CENT, ROUND_HALF_UP)
+            if day in public_holidays(day.year) or (
+                absence.kind is AbsenceKind.VACATION and day.weekday() == 6
+            ):
+                scheduled = ZERO
             if s.start <= day <= s.end and employed and scheduled > 0:
                 total += (scheduled * absence.extent_percent / 100).quantize(CENT, ROUND_HALF_UP)
             day += timedelta(days=1)

@@ -20,8 +20,12 @@ The rules, decided here once:
   `ABSENCE_TIME_CODE` (the default code, if the company has none by that name); the hours are
   the day's scheduled hours x extent, rounded to two decimals; the quantity is those hours
   (HOURS), or extent/100 days (DAYS, e.g. SEM: 1.00 for a whole day). No price, no amount: the
-  payroll program values absence (sjuklöneavdrag, semesterlön, ...). A scheduled working day is
-  a day with hours in the employee's schedule; without a schedule, 8 hours Monday to Friday.
+  payroll program values absence (sjuklöneavdrag, semesterlön, ...). The day's scheduled hours
+  are `calendar.scheduled_hours`: the employee's schedule, else the employment extent x the
+  normal day (8 h) Monday to Friday (a 50 % employee's sick day is 4 h); never on a public
+  holiday or on midsommarafton, julafton or nyårsafton, so absence on them gives no line. A
+  vacation (SEM) line is never on a Sunday either (semesterlagen 3 §: not a vacation day).
+  Sick absence goes out as SJK hours; karensavdrag and sick pay are the payroll program's.
 - **Expenses.** An APPROVED expense dated in the period is one line: pay type 810 (utlägg),
   quantity 1, unit price = amount = the expense's amount. APPROVED mileage is one line: pay type
   820 (skattefri milersättning), quantity = the distance in km (unit KILOMETRES), unit price =
@@ -34,8 +38,9 @@ The rules, decided here once:
   employment overlaps the period (so that someone who reported nothing still shows, preliminary).
 - **Preliminary**: an employee is preliminary while a week that needs attestation is not
   attested. A week needs attestation when, inside the period (and the employment), it has a day
-  with reported time (attested or not) or, for an active employee, a scheduled working day. A
-  week that overlaps the period only on days off (a month starting on a Saturday) does not.
+  with reported time (attested or not) or, for an active employee, a scheduled working day (a
+  public holiday or an afton is none). A week that overlaps the period only on days off (a
+  month starting on a Saturday, or a week of holidays) does not.
   Those weeks (their Mondays) are listed.
 - **Order**: employees by id; lines by date, then source (time, absence, expense, mileage), then
   source id. (source, source id, date) identifies a line: `differences` compares on it and on
@@ -55,6 +60,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from gql_portal.domain.absence import ABSENCE_TIME_CODE, AbsenceKind, AbsenceStatus
+from gql_portal.domain.calendar import SUNDAY, scheduled_hours
 from gql_portal.domain.employees import SalaryForm
 from gql_portal.domain.expenses import ExpenseKind, ExpenseStatus
 from gql_portal.domain.time import DEFAULT_TIME_CODES, TimeCodeKind, Unit, week_start
@@ -83,8 +89,6 @@ DESCRIPTION_LENGTH = 200  # PayrollLine.description
 ORE = Decimal("0.01")
 ONE = Decimal("1.00")
 HUNDRED = Decimal(100)
-DEFAULT_DAY_HOURS = Decimal("8.00")
-NO_SCHEDULE = (DEFAULT_DAY_HOURS,) * 5 + (Decimal("0.00"),) * 2
 SOURCE_ORDER = {source: rank for rank, source in enumerate(LineSource)}
 
 
@@ -141,6 +145,7 @@ class BasisEmployee:
     salary_amount: Decimal | None = None  # per month, or per hour
     employment_start: date | None = None
     employment_end: date | None = None
+    employment_extent: Decimal | None = None  # percent of full time: absence without schedule
 
     def employed_on(self, day: date) -> bool:
         return (self.employment_start is None or self.employment_start <= day) and (
@@ -340,14 +345,17 @@ def _absence_lines(
     absence: BasisAbsence,
     code: BasisTimeCode,
     employee: BasisEmployee,
-    schedule: Sequence[Decimal],
+    schedule: Sequence[Decimal] | None,
     period_start: date,
     period_end: date,
 ) -> Iterable[BasisLine]:
     extent = absence.extent_percent
+    vacation = absence.kind is AbsenceKind.VACATION
     for day in _days(max(absence.start_date, period_start), min(absence.end_date, period_end)):
-        scheduled = schedule[day.weekday()] if employee.employed_on(day) else Decimal(0)
-        if scheduled <= 0:
+        if not employee.employed_on(day) or (vacation and day.weekday() == SUNDAY):
+            continue
+        scheduled = scheduled_hours(day, schedule, employee.employment_extent)
+        if scheduled <= 0:  # a day off: not in the schedule, a holiday or an afton
             continue
         hours = to_ore(scheduled * extent / HUNDRED)
         quantity = to_ore(extent / HUNDRED) if code.unit is Unit.DAYS else hours
@@ -449,7 +457,7 @@ def compute_basis(
                 absence,
                 _absence_code(absence.kind, codes_by_code),
                 employee,
-                week_hours.get(employee.id, NO_SCHEDULE),
+                week_hours.get(employee.id),
                 period_start,
                 period_end,
             )
@@ -466,7 +474,7 @@ def compute_basis(
     bases = []
     for employee_id in sorted(staff):
         employee = staff[employee_id]
-        schedule = week_hours.get(employee_id, NO_SCHEDULE)
+        schedule = week_hours.get(employee_id)
         employed = [day for day in _days(period_start, period_end) if employee.employed_on(day)]
         if not lines[employee_id] and not (employee.active and employed):
             continue
@@ -474,7 +482,11 @@ def compute_basis(
             week_start(day)
             for day in _days(period_start, period_end)
             if day in reported[employee_id]
-        } | {week_start(day) for day in employed if employee.active and schedule[day.weekday()] > 0}
+        } | {
+            week_start(day)
+            for day in employed
+            if employee.active and scheduled_hours(day, schedule, employee.employment_extent) > 0
+        }
         bases.append(
             EmployeeBasis(
                 employee_id=employee_id,

@@ -29,7 +29,7 @@ import dataclasses as dc
 from collections import defaultdict
 from collections.abc import AsyncIterator, Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -49,7 +49,8 @@ from gql_portal.db.schedules import Schedule
 from gql_portal.db.settings import TimeCode
 from gql_portal.db.time import TimeEntry, WeekAttestation
 from gql_portal.domain import payroll as domain
-from gql_portal.domain.absence import AbsenceStatus
+from gql_portal.domain import sick
+from gql_portal.domain.absence import AbsenceKind, AbsenceStatus
 from gql_portal.domain.audit import AuditAction
 from gql_portal.domain.expenses import ExpenseStatus
 from gql_portal.domain.payroll import PeriodState
@@ -213,6 +214,7 @@ async def load_sources(
                     salary_amount=row.salary_amount,
                     employment_start=row.employment_start,
                     employment_end=row.employment_end,
+                    employment_extent=row.employment_extent,
                 )
             )
     codes = select(TimeCode).where(TimeCode.company_id.in_(companies))
@@ -454,6 +456,67 @@ async def frozen_basis(
             )
         )
     return bases
+
+
+# --- sick periods ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SickKey:
+    company_id: int
+    employee_id: int
+    start: date
+    end: date
+
+
+def sick_periods_loader(ctx: RequestContext) -> DataLoader[SickKey, list[sick.SickPeriod]]:
+    """The sick periods of employees' bases: one statement for every basis of the request
+    (the approved sick absence from SICK_HISTORY_DAYS before the earliest period to the end of
+    the latest), read in the PAYROLL_BASIS reach like the basis' own sources and within the
+    request's read budget."""
+
+    async def load(keys: Sequence[SickKey]) -> list[list[sick.SickPeriod]]:
+        since = min(key.start for key in keys) - timedelta(days=sick.SICK_HISTORY_DAYS)
+        statement = select(Absence).where(
+            Absence.company_id.in_({key.company_id for key in keys}),
+            Absence.employee_id.in_({key.employee_id for key in keys}),
+            Absence.kind == AbsenceKind.SICK,
+            Absence.status == AbsenceStatus.APPROVED,
+            Absence.start_date <= max(key.end for key in keys),
+            Absence.end_date >= since,
+        )
+        rows: list[Absence] = []
+        async with ctx.database.scoped(ctx.access, as_area=Area.PAYROLL_BASIS) as session:
+            async for part in _in_parts(session, statement, read_budget(ctx)):
+                rows.extend(part)
+        by_employee = _by_employee(rows)  # an employee id names one company's employee
+        return [
+            list(
+                sick.sick_periods_in(
+                    (
+                        row
+                        for row in by_employee.get(key.employee_id, ())
+                        if row.start_date <= key.end
+                        and row.end_date >= key.start - timedelta(days=sick.SICK_HISTORY_DAYS)
+                    ),
+                    key.start,
+                    key.end,
+                )
+            )
+            for key in keys
+        ]
+
+    return request_loader(ctx, "payroll_sick_periods", lambda: DataLoader(load_fn=load))
+
+
+async def employee_sick_periods(
+    ctx: RequestContext, company_id: int, employee_id: int, start: date, end: date
+) -> list[sick.SickPeriod]:
+    """An employee's sick periods that overlap `start`-`end` (a basis' `sickPeriods`)."""
+    try:
+        return await sick_periods_loader(ctx).load(SickKey(company_id, employee_id, start, end))
+    except ReadsOverAllowance as over:
+        raise reads_too_many("sickPeriods", over.limit) from None
 
 
 def _ref(period: gql.PayrollPeriod) -> PeriodRef:
