@@ -3,7 +3,8 @@ background export jobs and the operator's CLI all write their events here.
 
 An event is added to the caller's session, so it commits (or rolls back) with the change it
 describes. Who acted is an `AuditActor`, a plain value: a request builds it from its context
-(`AuditActor.of(ctx)`), a job from the context it kept, the CLI has no user (`NO_USER`).
+(`AuditActor.of(ctx)`), an export job from the request it was given (`ExportRequest.actor`),
+the CLI has no user (`NO_USER`).
 """
 
 from __future__ import annotations
