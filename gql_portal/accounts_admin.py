@@ -39,6 +39,7 @@ from gql_portal.domain.identity import (
     format_organisation_number,
     normalize_organisation_number,
 )
+from gql_portal.resolvers.accounts import _trial
 
 # An extension longer than this is more likely a typo (300 for 30) than a decision.
 MAX_EXTENSION_DAYS = 365
@@ -63,9 +64,8 @@ class TrialState:
 
     @classmethod
     def of(cls, company: Company, now: datetime) -> TrialState:
-        # The API's own rule, so the operator sees what the company's users see.
-        from gql_portal.resolvers.accounts import _trial
-
+        # The API's own rule (resolvers/accounts.py), so the operator sees what the company's
+        # users see.
         trial = _trial(company, now)
         return cls(
             ends_at=trial.ends_at,

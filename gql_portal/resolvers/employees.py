@@ -33,6 +33,7 @@ from gql_portal.resolvers.loading import by_id, children, company_filter, pagina
 from gql_portal.schema import employees as gql
 from gql_portal.schema.fields import field, mutation
 from gql_portal.schema.id_filters import CompanyIdFilter
+from gql_portal.schema.portal import CLIENT_EMPLOYEES_BOUND
 from gql_portal.schema.relay import Connection
 
 CONTACT_FIELDS = (
@@ -102,8 +103,6 @@ async def company_employees(
 ) -> list[gql.Employee]:
     """A company's employees by name, for a list under each client: one statement for every
     client of the page (a DataLoader by company), within the viewer's row scope."""
-    from gql_portal.schema.portal import CLIENT_EMPLOYEES_BOUND  # the field's module imports us
-
     where = [] if active is None else [Employee.active.is_(active)]
     rows = await children(
         ctx,

@@ -9,7 +9,7 @@ import strawberry
 from strawberry import relay
 
 from gql_portal.context import RequestContext
-from gql_portal.db.accounts import Company, User
+from gql_portal.db.accounts import User
 from gql_portal.permissions.rules import SignedIn
 from gql_portal.resolvers import (
     absence,
@@ -29,14 +29,6 @@ from gql_portal.schema.fields import field
 Loader = Callable[[RequestContext, int], Awaitable[object | None]]
 
 
-async def company_by_id(ctx: RequestContext, company_id: int) -> account_types.Company | None:
-    if not ctx.access.reaches_company(company_id):
-        return None
-    async with ctx.database.session() as session:
-        row = await session.get(Company, company_id)
-    return account_types.Company.from_row(row) if row else None
-
-
 async def user_by_id(ctx: RequestContext, user_id: int) -> account_types.User | None:
     if user_id != ctx.access.user_id:
         return None
@@ -46,7 +38,7 @@ async def user_by_id(ctx: RequestContext, user_id: int) -> account_types.User | 
 
 
 NODE_LOADERS: dict[str, Loader] = {
-    "Company": company_by_id,
+    "Company": account_types.company_by_id,
     "User": user_by_id,
     "Employee": employees.employee_by_id,
     "TimeCode": time.time_code_by_id,

@@ -69,7 +69,6 @@ from gql_portal.resolvers.loading import (
     request_loader,
 )
 from gql_portal.schema import payroll as gql
-from gql_portal.schema.accounts import Company
 from gql_portal.schema.fields import field, mutation
 from gql_portal.schema.id_filters import CompanyIdFilter
 from gql_portal.schema.limits import (
@@ -565,15 +564,6 @@ async def period_differences(
         (line for basis in live for line in basis.lines),
     )
     return [gql.EmployeeBasisDifference.from_difference(period.company_id, c) for c in changes]
-
-
-async def period_company(ctx: RequestContext, company_id: int) -> Company:
-    from gql_portal.resolvers.node import company_by_id
-
-    company = await company_by_id(ctx, company_id)
-    if company is None:
-        raise not_found("Company")
-    return company
 
 
 # --- periods --------------------------------------------------------------------------------

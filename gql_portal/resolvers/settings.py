@@ -23,6 +23,7 @@ from gql_portal.resolvers.audit import audit
 from gql_portal.resolvers.common import Ctx, node_id, not_found
 from gql_portal.schema import settings as gql
 from gql_portal.schema.fields import field, mutation
+from gql_portal.schema.time import TimeCode as TimeCodeType  # the TIME domain's type
 
 CALENDAR_MONTH = gql.PayrollPeriodKind.CALENDAR_MONTH.value
 DEFAULT_PAY_DAY = 25
@@ -136,8 +137,6 @@ async def _code_taken(session: AsyncSession, code: str, exclude: int | None) -> 
 
 
 def _time_code_payload(row: TimeCode) -> gql.TimeCodePayload:
-    from gql_portal.schema.time import TimeCode as TimeCodeType  # the TIME domain's type
-
     return gql.TimeCodePayload(time_code=TimeCodeType.from_row(row))
 
 

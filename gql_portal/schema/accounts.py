@@ -6,6 +6,7 @@ from enum import StrEnum
 import strawberry
 from strawberry import relay
 
+from gql_portal.context import RequestContext
 from gql_portal.db import accounts as db
 from gql_portal.domain import accounts as domain
 from gql_portal.domain.identity import format_organisation_number
@@ -67,6 +68,15 @@ class Company(relay.Node):
             is_accounting_firm=row.is_accounting_firm,
             payroll_program=row.payroll_program,
         )
+
+
+async def company_by_id(ctx: RequestContext, company_id: int) -> Company | None:
+    """The company, if the viewer reaches it (`node(id:)`, a payroll period's company)."""
+    if not ctx.access.reaches_company(company_id):
+        return None
+    async with ctx.database.session() as session:
+        row = await session.get(db.Company, company_id)
+    return Company.from_row(row) if row else None
 
 
 @strawberry.type(description="A person who can log in.")

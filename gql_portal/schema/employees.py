@@ -1,6 +1,7 @@
 """GraphQL types of employees: contact details and salary details, each field in its area."""
 
 import datetime
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated
 
@@ -13,13 +14,21 @@ from gql_portal.permissions.matrix import Area
 from gql_portal.permissions.rules import AreaRule, Structural
 from gql_portal.resolvers.common import Ctx
 from gql_portal.schema.fields import field, resolver_field
+from gql_portal.schema.plugs import Plug
 from gql_portal.schema.scalars import Money
 
 if TYPE_CHECKING:
+    from gql_portal.context import RequestContext
     from gql_portal.schema.absence import Absence
     from gql_portal.schema.expenses import Expense, ExpenseStatus
     from gql_portal.schema.schedules import Schedule
     from gql_portal.schema.time import TimeEntry
+
+    Dates = datetime.date | None
+    ExpensesOf = Callable[[Ctx, int, Dates, Dates, ExpenseStatus | None], Awaitable[list[Expense]]]
+    TimeEntriesOf = Callable[[RequestContext, int, Dates, Dates], Awaitable[list[TimeEntry]]]
+    AbsencesOf = Callable[[RequestContext, int, Dates, Dates], Awaitable[list[Absence]]]
+    ScheduleOf = Callable[[RequestContext, int], Awaitable[Schedule | None]]
 
 strawberry.enum(EmploymentForm, description="Form of employment.")
 strawberry.enum(SalaryForm, description="Monthly salary or hourly wage.")
@@ -32,6 +41,11 @@ STRUCTURAL = Structural()
 EMPLOYEE_TIME_ENTRIES_BOUND = 200
 EMPLOYEE_EXPENSES_BOUND = 50
 EMPLOYEE_ABSENCES_BOUND = 100
+# The lists are read by the domains that own them: schema/root.py plugs their resolvers in.
+EXPENSES: "Plug[ExpensesOf]" = Plug("Employee.expenses")
+TIME_ENTRIES: "Plug[TimeEntriesOf]" = Plug("Employee.timeEntries")
+ABSENCES: "Plug[AbsencesOf]" = Plug("Employee.absences")
+SCHEDULE: "Plug[ScheduleOf]" = Plug("Employee.schedule")
 
 
 @strawberry.type(description="A person employed by a company.")
@@ -79,9 +93,7 @@ class Employee(relay.Node):
         status: Annotated["ExpenseStatus", strawberry.lazy("gql_portal.schema.expenses")]
         | None = None,
     ) -> list[Annotated["Expense", strawberry.lazy("gql_portal.schema.expenses")]]:
-        from gql_portal.resolvers.expenses import employee_expenses
-
-        return await employee_expenses(info, self.id, from_, to, status)
+        return await EXPENSES.resolver(info, self.id, from_, to, status)
 
     @classmethod
     def from_row(cls, row: db.Employee) -> "Employee":
@@ -126,9 +138,7 @@ class Employee(relay.Node):
             datetime.date | None, strawberry.argument(description="On or before.")
         ] = None,
     ) -> list[Annotated["TimeEntry", strawberry.lazy("gql_portal.schema.time")]]:
-        from gql_portal.resolvers.time import employee_time_entries
-
-        return await employee_time_entries(info.context, self.id, from_, to)
+        return await TIME_ENTRIES.resolver(info.context, self.id, from_, to)
 
     @resolver_field(
         AreaRule(Area.ABSENCE),
@@ -145,9 +155,7 @@ class Employee(relay.Node):
             datetime.date | None, strawberry.argument(description="On or before.")
         ] = None,
     ) -> list[Annotated["Absence", strawberry.lazy("gql_portal.schema.absence")]]:
-        from gql_portal.resolvers.absence import employee_absences
-
-        return await employee_absences(info.context, self.id, from_, to)
+        return await ABSENCES.resolver(info.context, self.id, from_, to)
 
     @resolver_field(
         AreaRule(Area.SCHEDULES), description="The employee's weekly schedule, if one is set."
@@ -155,9 +163,7 @@ class Employee(relay.Node):
     async def schedule(
         self, info: Ctx
     ) -> Annotated["Schedule", strawberry.lazy("gql_portal.schema.schedules")] | None:
-        from gql_portal.resolvers.schedules import employee_schedule
-
-        return await employee_schedule(info.context, self.id)
+        return await SCHEDULE.resolver(info.context, self.id)
 
 
 @strawberry.input(description="Contact details. Fields left out (null) are not changed.")

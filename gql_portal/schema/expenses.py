@@ -3,7 +3,7 @@
 
 import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
@@ -17,11 +17,9 @@ from gql_portal.permissions.matrix import Area
 from gql_portal.permissions.rules import AreaRule, Structural
 from gql_portal.resolvers import loading
 from gql_portal.resolvers.common import Ctx, not_found
+from gql_portal.schema.employees import Employee
 from gql_portal.schema.fields import field, resolver_field
 from gql_portal.schema.scalars import Money
-
-if TYPE_CHECKING:
-    from gql_portal.schema.employees import Employee
 
 strawberry.enum(ExpenseKind, description="An expense paid by the employee, or a mileage claim.")
 strawberry.enum(ExpenseStatus, description="Submitted by the employee, then approved or rejected.")
@@ -99,8 +97,6 @@ class Expense(relay.Node):
     async def employee(
         self, info: Ctx
     ) -> Annotated["Employee", strawberry.lazy("gql_portal.schema.employees")]:
-        from gql_portal.schema.employees import Employee
-
         row = await loading.by_id(info.context, EmployeeRow).load(self.owner_employee_id)
         if row is None:
             raise not_found("Employee", "employee")

@@ -2,6 +2,7 @@
 three export mutations."""
 
 import datetime
+from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -9,19 +10,27 @@ import strawberry
 from strawberry import relay
 
 from gql_portal.db import exports as db
+from gql_portal.db.payroll import PayrollPeriod as PeriodRow
 from gql_portal.domain.expenses import ExpenseStatus
 from gql_portal.permissions.rules import ExportRule, Structural
+from gql_portal.resolvers.loading import by_id
 
 # The expenses domain registers the ExpenseStatus enum that the expenses export filters by: one
 # definition, whichever module is imported first.
 from gql_portal.schema import expenses as _expenses_schema  # noqa: F401
 from gql_portal.schema.fields import field, resolver_field
+from gql_portal.schema.payroll import PayrollPeriod
+from gql_portal.schema.plugs import Plug
 
 if TYPE_CHECKING:
-    from gql_portal.schema.payroll import PayrollPeriod
+    from gql_portal.context import RequestContext
+
+    LinkOf = Callable[[RequestContext, "Export"], tuple[str, datetime.datetime] | None]
 
 EXPORTS = ExportRule()
 STRUCTURAL = Structural()
+# Signed by the exports' resolvers (the download route checks it): schema/root.py plugs it in.
+DOWNLOAD_LINK: "Plug[LinkOf]" = Plug("Export.downloadUrl")
 
 ExportKind = strawberry.enum(
     db.ExportKind,
@@ -120,11 +129,10 @@ class Export(relay.Node):
     async def payroll_period(
         self, info: strawberry.Info
     ) -> Annotated["PayrollPeriod", strawberry.lazy("gql_portal.schema.payroll")] | None:
-        from gql_portal.resolvers.payroll import payroll_period_by_id
-
         if self.period_id is None:
             return None
-        return await payroll_period_by_id(info.context, self.period_id)
+        row = await by_id(info.context, PeriodRow).load(self.period_id)
+        return PayrollPeriod.from_row(row) if row else None
 
     @resolver_field(
         EXPORTS,
@@ -135,16 +143,12 @@ class Export(relay.Node):
         "NOT_FOUND. That session's rights are checked again when it is used.",
     )
     def download_url(self, info: strawberry.Info) -> str | None:
-        from gql_portal.resolvers.exports import download_link
-
-        link = download_link(info.context, self)
+        link = DOWNLOAD_LINK.resolver(info.context, self)
         return link[0] if link else None
 
     @resolver_field(EXPORTS, description="When `downloadUrl` stops working.")
     def download_url_expires_at(self, info: strawberry.Info) -> datetime.datetime | None:
-        from gql_portal.resolvers.exports import download_link
-
-        link = download_link(info.context, self)
+        link = DOWNLOAD_LINK.resolver(info.context, self)
         return link[1] if link else None
 
     @classmethod

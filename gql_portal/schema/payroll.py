@@ -1,6 +1,7 @@
 """GraphQL types of payroll periods and the payroll basis (PAYROLL_BASIS)."""
 
 import datetime
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated
 
@@ -8,23 +9,37 @@ import strawberry
 from strawberry import relay
 
 from gql_portal.db import payroll as db
+from gql_portal.db.employees import Employee as EmployeeRow
 from gql_portal.domain import payroll as domain
 from gql_portal.domain.payroll import LineSource, PeriodState
 from gql_portal.domain.time import Unit
 from gql_portal.permissions.matrix import Area
 from gql_portal.permissions.rules import AreaRule, Structural
-from gql_portal.resolvers.common import Ctx
+from gql_portal.resolvers.common import Ctx, not_found
+from gql_portal.resolvers.loading import by_id
 
 # The time domain registers the Unit enum that payroll lines share: one definition, whichever
 # module is imported first (two would be a DuplicatedTypeName when the schema is built).
 from gql_portal.schema import time as _time_schema  # noqa: F401
+from gql_portal.schema.accounts import company_by_id
+from gql_portal.schema.employees import Employee
 from gql_portal.schema.fields import field, resolver_field
 from gql_portal.schema.id_filters import EmployeeIdsFilter
+from gql_portal.schema.plugs import Plug
 from gql_portal.schema.scalars import Money
 
 if TYPE_CHECKING:
+    from gql_portal.context import RequestContext
     from gql_portal.schema.accounts import Company
-    from gql_portal.schema.employees import Employee
+
+    EmployeeIds = list[relay.GlobalID] | None
+    BasisOf = Callable[
+        [RequestContext, "PayrollPeriod", EmployeeIds], Awaitable[list["EmployeeBasis"]]
+    ]
+    DifferencesOf = Callable[
+        [RequestContext, "PayrollPeriod", EmployeeIds],
+        Awaitable[list["EmployeeBasisDifference"]],
+    ]
 
 strawberry.enum(
     PeriodState,
@@ -52,6 +67,9 @@ DIFFERENCES_BOUND = 100  # employees with late changes per request (ask by `empl
 BASIS_READS = 110
 # Differences compare the frozen basis with the live one: both are read for each employee.
 DIFFERENCES_READS = 2 * BASIS_READS
+# Computed by the payroll resolvers: schema/root.py plugs them in.
+PERIOD_BASIS: "Plug[BasisOf]" = Plug("PayrollPeriod.basis")
+PERIOD_DIFFERENCES: "Plug[DifferencesOf]" = Plug("PayrollPeriod.differences")
 
 EmployeeType = Annotated["Employee", strawberry.lazy("gql_portal.schema.employees")]
 CompanyType = Annotated["Company", strawberry.lazy("gql_portal.schema.accounts")]
@@ -131,13 +149,10 @@ class PayrollTimeCodeTotal:
 
 
 async def _employee(info: Ctx, employee_id: int) -> EmployeeType:
-    from gql_portal.resolvers.common import not_found
-    from gql_portal.resolvers.employees import employee_by_id
-
-    found = await employee_by_id(info.context, employee_id)
-    if found is None:  # whoever reads a basis reaches its employee (the matrix says so)
+    row = await by_id(info.context, EmployeeRow).load(employee_id)
+    if row is None:  # whoever reads a basis reaches its employee (the matrix says so)
         raise not_found("Employee")
-    return found
+    return Employee.from_row(row)
 
 
 @strawberry.type(description="One employee's payroll basis in a period.")
@@ -227,9 +242,10 @@ class PayrollPeriod(relay.Node):
 
     @resolver_field(BASIS, description="The company the period belongs to.")
     async def company(self, info: Ctx) -> CompanyType:
-        from gql_portal.resolvers.payroll import period_company
-
-        return await period_company(info.context, self.company_id)
+        company = await company_by_id(info.context, self.company_id)
+        if company is None:
+            raise not_found("Company")
+        return company
 
     @resolver_field(
         BASIS,
@@ -240,9 +256,7 @@ class PayrollPeriod(relay.Node):
         reads=BASIS_READS,
     )
     async def basis(self, info: Ctx, employee_ids: EmployeeIdsFilter = None) -> list[EmployeeBasis]:
-        from gql_portal.resolvers.payroll import period_basis
-
-        return await period_basis(info.context, self, employee_ids)
+        return await PERIOD_BASIS.resolver(info.context, self, employee_ids)
 
     @resolver_field(
         BASIS,
@@ -254,9 +268,7 @@ class PayrollPeriod(relay.Node):
     async def differences(
         self, info: Ctx, employee_ids: EmployeeIdsFilter = None
     ) -> list[EmployeeBasisDifference]:
-        from gql_portal.resolvers.payroll import period_differences
-
-        return await period_differences(info.context, self, employee_ids)
+        return await PERIOD_DIFFERENCES.resolver(info.context, self, employee_ids)
 
     @classmethod
     def from_row(cls, row: db.PayrollPeriod) -> "PayrollPeriod":

@@ -1,6 +1,8 @@
 """GraphQL types of the partner portal's client board."""
 
 import datetime
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 import strawberry
 
@@ -12,11 +14,23 @@ from gql_portal.schema.collaborations import Collaboration
 from gql_portal.schema.employees import Employee
 from gql_portal.schema.fields import field, resolver_field
 from gql_portal.schema.payroll import PayrollPeriod
+from gql_portal.schema.plugs import Plug
+
+if TYPE_CHECKING:
+    from gql_portal.context import RequestContext
+
+    StatusOf = Callable[
+        [RequestContext, int, datetime.date | None], Awaitable["ClientPayrollStatus"]
+    ]
+    EmployeesOf = Callable[[RequestContext, int, bool | None], Awaitable[list[Employee]]]
 
 PAYROLL = AreaRule(Area.PAYROLL_BASIS)
 # Per client: a page of 100 clients with theirs stays within the cost limit (larger clients are
 # read through `employees(companyId:)`, page by page).
 CLIENT_EMPLOYEES_BOUND = 500
+# Read by the portal's and the employees' resolvers: schema/root.py plugs them in.
+PAYROLL_STATUS: "Plug[StatusOf]" = Plug("PortalClient.payrollStatus")
+EMPLOYEES: "Plug[EmployeesOf]" = Plug("PortalClient.employees")
 
 
 @strawberry.type(
@@ -65,9 +79,7 @@ class PortalClient:
     )
     async def payroll_status(self, info: strawberry.Info) -> ClientPayrollStatus:
         # Read only when asked for, then for every client of the page at once.
-        from gql_portal.resolvers.portal import client_payroll_status
-
-        return await client_payroll_status(info.context, self.company_id, self.board_month)
+        return await PAYROLL_STATUS.resolver(info.context, self.company_id, self.board_month)
 
     @resolver_field(
         AreaRule(Area.EMPLOYEE_CONTACT),
@@ -76,6 +88,4 @@ class PortalClient:
         bound=CLIENT_EMPLOYEES_BOUND,
     )
     async def employees(self, info: strawberry.Info, active: bool | None = True) -> list[Employee]:
-        from gql_portal.resolvers.employees import company_employees
-
-        return await company_employees(info.context, self.company_id, active)
+        return await EMPLOYEES.resolver(info.context, self.company_id, active)

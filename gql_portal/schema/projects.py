@@ -5,7 +5,7 @@ whatever the number of parents) within the viewer's row scope: an employee sees 
 projects they are assigned to, and only what they reach of the rest.
 """
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import strawberry
 from sqlalchemy import ColumnElement
@@ -17,10 +17,8 @@ from gql_portal.domain.identity import format_organisation_number
 from gql_portal.permissions.matrix import Area
 from gql_portal.permissions.rules import AreaRule, Structural
 from gql_portal.resolvers.loading import by_id, children
+from gql_portal.schema.employees import Employee
 from gql_portal.schema.fields import field, resolver_field
-
-if TYPE_CHECKING:
-    from gql_portal.schema.employees import Employee
 
 PROJECTS = AreaRule(Area.PROJECTS)
 ActiveFilter = Annotated[
@@ -123,8 +121,6 @@ class Project(relay.Node):
     async def assigned_employees(
         self, info: strawberry.Info
     ) -> list[Annotated["Employee", strawberry.lazy("gql_portal.schema.employees")]]:
-        from gql_portal.schema import employees
-
         ctx = info.context
         assignments = await children(
             ctx,
@@ -137,7 +133,7 @@ class Project(relay.Node):
             (row for row in rows if row is not None),
             key=lambda row: (row.last_name, row.first_name, row.id),
         )
-        return [employees.Employee.from_row(row) for row in found]
+        return [Employee.from_row(row) for row in found]
 
     @classmethod
     def from_row(cls, row: db.Project) -> "Project":

@@ -1,5 +1,6 @@
 """The root types, composed from every domain's `Queries` and `Mutations` (each field with its
-rule) in gql_portal/resolvers/<domain>.py."""
+rule) in gql_portal/resolvers/<domain>.py, and the resolvers plugged into the types' fields that
+the resolvers compute (schema/plugs.py)."""
 
 import strawberry
 
@@ -21,6 +22,10 @@ from gql_portal.resolvers import (
     time,
     users,
 )
+from gql_portal.schema import employees as employee_types
+from gql_portal.schema import exports as export_types
+from gql_portal.schema import payroll as payroll_types
+from gql_portal.schema import portal as portal_types
 
 
 @strawberry.type
@@ -62,3 +67,20 @@ class Mutation(
     integrations.Mutations,
 ):
     pass
+
+
+def _plug_resolvers_into_types() -> None:
+    """The types sit below the resolvers and never import them: their fields that a domain's
+    resolvers compute are plugged in here, once, where the schema is composed."""
+    employee_types.EXPENSES.plug(expenses.employee_expenses)
+    employee_types.TIME_ENTRIES.plug(time.employee_time_entries)
+    employee_types.ABSENCES.plug(absence.employee_absences)
+    employee_types.SCHEDULE.plug(schedules.employee_schedule)
+    payroll_types.PERIOD_BASIS.plug(payroll.period_basis)
+    payroll_types.PERIOD_DIFFERENCES.plug(payroll.period_differences)
+    portal_types.PAYROLL_STATUS.plug(portal.client_payroll_status)
+    portal_types.EMPLOYEES.plug(employees.company_employees)
+    export_types.DOWNLOAD_LINK.plug(exports.download_link)
+
+
+_plug_resolvers_into_types()

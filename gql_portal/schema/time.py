@@ -2,7 +2,7 @@
 
 import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import strawberry
 from sqlalchemy import select
@@ -18,11 +18,9 @@ from gql_portal.permissions.matrix import Area
 from gql_portal.permissions.rules import AreaRule, Structural
 from gql_portal.resolvers.common import Ctx
 from gql_portal.resolvers.loading import by_id, request_loader
+from gql_portal.schema.employees import Employee
 from gql_portal.schema.fields import field, resolver_field
-
-if TYPE_CHECKING:
-    from gql_portal.schema.employees import Employee
-    from gql_portal.schema.projects import Activity, Project
+from gql_portal.schema.projects import Activity, Project
 
 strawberry.enum(TimeCodeKind, description="Worked time, or a kind of absence.")
 strawberry.enum(Unit, description="What a time code's quantity counts.")
@@ -38,8 +36,6 @@ ActivityType = Annotated["Activity", strawberry.lazy("gql_portal.schema.projects
 
 
 async def load_employee(info: Ctx, employee_id: int) -> EmployeeType | None:
-    from gql_portal.schema.employees import Employee
-
     row = await by_id(info.context, EmployeeRow).load(employee_id)
     return Employee.from_row(row) if row else None
 
@@ -115,8 +111,6 @@ class TimeEntry(relay.Node):
     async def project(self, info: Ctx) -> ProjectType | None:
         if self.project_id is None:
             return None
-        from gql_portal.schema.projects import Project
-
         row = await by_id(info.context, project_rows.Project).load(self.project_id)
         return Project.from_row(row) if row else None
 
@@ -124,8 +118,6 @@ class TimeEntry(relay.Node):
     async def activity(self, info: Ctx) -> ActivityType | None:
         if self.activity_id is None:
             return None
-        from gql_portal.schema.projects import Activity
-
         row = await by_id(info.context, project_rows.Activity).load(self.activity_id)
         return Activity.from_row(row) if row else None
 

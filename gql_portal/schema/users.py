@@ -12,11 +12,11 @@ from gql_portal.permissions.matrix import Area
 from gql_portal.permissions.rules import AreaRule, Structural
 from gql_portal.resolvers.loading import children
 from gql_portal.schema.accounts import Role
+from gql_portal.schema.employees import Employee
 from gql_portal.schema.fields import field, resolver_field
 
 if TYPE_CHECKING:
     from gql_portal.context import RequestContext
-    from gql_portal.schema.employees import Employee
 
 USERS = AreaRule(Area.USERS)
 STRUCTURAL = Structural()
@@ -43,8 +43,6 @@ class CompanyUser:
     async def employee(
         self, info: strawberry.Info
     ) -> Annotated["Employee", strawberry.lazy("gql_portal.schema.employees")] | None:
-        from gql_portal.schema import employees
-
         ctx: RequestContext = info.context
         rows = await children(
             ctx,
@@ -53,7 +51,7 @@ class CompanyUser:
             where=[EmployeeRow.active.is_(True)],
             variant="active",
         ).load(self.row_user_id)
-        return employees.Employee.from_row(rows[0]) if rows else None
+        return Employee.from_row(rows[0]) if rows else None
 
     @classmethod
     def from_row(
