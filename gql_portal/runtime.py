@@ -6,11 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gql_portal.background import Jobs
 from gql_portal.budgets import CostBudgets
 from gql_portal.clock import Clock
 from gql_portal.config import Settings
 from gql_portal.db.engine import Database
-from gql_portal.jobs import Jobs
 from gql_portal.security import Passwords
 from gql_portal.storage import Storage
 
