@@ -18,6 +18,7 @@ from sqlalchemy.orm import contains_eager
 from strawberry import relay
 
 from gql_portal import mailtexts
+from gql_portal.context import RequestContext
 from gql_portal.db.accounts import AuthSession, Company, Membership, User
 from gql_portal.db.employees import Employee
 from gql_portal.domain.accounts import Role, TokenPurpose
@@ -101,6 +102,70 @@ async def _is_last_admin(session: AsyncSession, membership: Membership) -> bool:
     return membership.role is Role.ADMIN and list(admins) == [membership.id]
 
 
+async def _linked_employee(
+    session: AsyncSession, employee_id: int | None, user: User | None, problems: Problems
+) -> Employee | None:
+    """The employee an invitee is to be linked to: in reach, still employed, and not linked to
+    another user (problems are added, not raised)."""
+    if employee_id is None:
+        return None
+    employee = await session.scalar(select(Employee).where(Employee.id == employee_id))
+    if employee is None:
+        raise not_found("Employee", "employeeId")
+    if not employee.active:
+        problems.add("employeeId", "INACTIVE", "the employee is no longer employed")
+    elif employee.user_id is not None and (user is None or employee.user_id != user.id):
+        problems.add("employeeId", "ALREADY_LINKED", "another user is linked to this employee")
+    return employee
+
+
+async def _new_account(
+    session: AsyncSession, email: str, name: str, unusable_hash: str, now: datetime
+) -> User:
+    """An invitee's account: unconfirmed, its password unusable until they choose one."""
+    user = User(
+        email=email,
+        name=name,
+        password_hash=unusable_hash,
+        email_verified_at=None,
+        password_changed_at=now,
+        created_at=now,
+    )
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def _mail_invitation(
+    session: AsyncSession, ctx: RequestContext, user: User, company_id: int
+) -> None:
+    """Queue the invitation: a link to choose a password, or (a confirmed account) to log in."""
+    company = await session.get_one(Company, company_id)
+    inviter = await session.get(User, ctx.access.user_id) if ctx.access.user_id else None
+    expires_at: datetime | None = None
+    if user.email_verified_at is None:
+        # No confirmed account yet: the link chooses a password and confirms the address.
+        token, expires_at = issue_link_token(
+            session, ctx, user.id, TokenPurpose.RESET_PASSWORD, INVITATION_LINK_HOURS
+        )
+        link = f"{ctx.settings.public_url}{RESET_PASSWORD_PATH}?token={token}"
+    else:
+        link = f"{ctx.settings.public_url}{LOGIN_PATH}"
+    text = mailtexts.invitation(
+        user.name, company.name, inviter.name if inviter else None, link, expires_at
+    )
+    queue_mail(
+        session,
+        ctx.clock,
+        to=user.email,
+        subject=text.subject,
+        body=text.body,
+        kind="INVITATION",
+        links=[link],
+        company_id=company_id,
+    )
+
+
 async def invite_user(info: Ctx, input: gql.InviteUserInput) -> gql.CompanyUserPayload:
     """Add a person to the company, creating their account when they have none, and mail them."""
     ctx = info.context
@@ -124,30 +189,11 @@ async def invite_user(info: Ctx, input: gql.InviteUserInput) -> gql.CompanyUserP
                 select(Membership.id).where(Membership.user_id == user.id)
             ):
                 problems.add("email", "TAKEN", "this person is already a user of the company")
-            employee = None
-            if employee_id is not None:
-                employee = await session.scalar(select(Employee).where(Employee.id == employee_id))
-                if employee is None:
-                    raise not_found("Employee", "employeeId")
-                if not employee.active:
-                    problems.add("employeeId", "INACTIVE", "the employee is no longer employed")
-                elif employee.user_id is not None and (user is None or employee.user_id != user.id):
-                    problems.add(
-                        "employeeId", "ALREADY_LINKED", "another user is linked to this employee"
-                    )
+            employee = await _linked_employee(session, employee_id, user, problems)
             problems.raise_if_any()
             new_account = user is None
             if user is None:
-                user = User(
-                    email=email,
-                    name=name,
-                    password_hash=unusable_hash,
-                    email_verified_at=None,
-                    password_changed_at=now,
-                    created_at=now,
-                )
-                session.add(user)
-                await session.flush()
+                user = await _new_account(session, email, name, unusable_hash, now)
             membership = Membership(
                 user_id=user.id, company_id=company_id, role=input.role, created_at=now
             )
@@ -156,30 +202,7 @@ async def invite_user(info: Ctx, input: gql.InviteUserInput) -> gql.CompanyUserP
                 employee.user_id = user.id
                 employee.updated_at = now
             await session.flush()
-            company = await session.get_one(Company, company_id)
-            inviter = await session.get(User, ctx.access.user_id) if ctx.access.user_id else None
-            expires_at: datetime | None = None
-            if user.email_verified_at is None:
-                # No confirmed account yet: the link chooses a password and confirms the address.
-                token, expires_at = issue_link_token(
-                    session, ctx, user.id, TokenPurpose.RESET_PASSWORD, INVITATION_LINK_HOURS
-                )
-                link = f"{ctx.settings.public_url}{RESET_PASSWORD_PATH}?token={token}"
-            else:
-                link = f"{ctx.settings.public_url}{LOGIN_PATH}"
-            text = mailtexts.invitation(
-                user.name, company.name, inviter.name if inviter else None, link, expires_at
-            )
-            queue_mail(
-                session,
-                ctx.clock,
-                to=user.email,
-                subject=text.subject,
-                body=text.body,
-                kind="INVITATION",
-                links=[link],
-                company_id=company_id,
-            )
+            await _mail_invitation(session, ctx, user, company_id)
             audit(
                 session,
                 ctx,
