@@ -327,9 +327,7 @@ async def _start(ctx: RequestContext, export: Export) -> gql.ExportPayload:
     request = ExportRequest.of(
         export, ctx.access, client_address=ctx.client_address, request_id=ctx.request_id
     )
-    task = ctx.runtime.jobs.spawn(
-        ExportJob(ctx.runtime, request).run(), name=f"export-{export_id}"
-    )
+    task = ctx.runtime.jobs.spawn(ExportJob(ctx.runtime, request).run(), name=f"export-{export_id}")
     await asyncio.wait({task}, timeout=ctx.settings.export_wait_seconds)
     async with ctx.database.scoped(ctx.access) as session:
         row = await session.scalar(select(Export).where(Export.id == export_id))
