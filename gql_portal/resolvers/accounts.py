@@ -147,8 +147,21 @@ async def _retire_tokens(
     )
 
 
-async def sign_up(info: Ctx, input: gql.SignUpInput) -> gql.SignUpPayload:
-    ctx = info.context
+@dataclass(frozen=True)
+class _SignUp:
+    """A sign-up's input, checked and cleaned."""
+
+    company_name: str
+    organisation_number: str
+    name: str
+    phone: str
+    email: str
+
+
+async def _checked_sign_up(
+    ctx: RequestContext, input: gql.SignUpInput
+) -> tuple[_SignUp, User | None]:
+    """The cleaned input (every problem at once), and the account its address already has."""
     problems = Problems()
     company_name = clean_text(problems, "companyName", input.company_name)
     organisation_number = ""
@@ -168,14 +181,75 @@ async def sign_up(info: Ctx, input: gql.SignUpInput) -> gql.SignUpPayload:
         # A taken address is not refused: that would tell anyone who has an account.
         owner = await session.scalar(select(User).where(User.email == email)) if email else None
     problems.raise_if_any()
+    return _SignUp(company_name, organisation_number, name, phone, email), owner
 
+
+async def _create_company(
+    session: AsyncSession,
+    ctx: RequestContext,
+    input: gql.SignUpInput,
+    new: _SignUp,
+    password_hash: str,
+    now: datetime,
+    trial_ends_at: datetime,
+) -> None:
+    """The company in its trial, its first admin, and the welcome mail with the email link."""
+    company = Company(
+        name=new.company_name,
+        organisation_number=new.organisation_number,
+        industry=input.industry,
+        payroll_program=input.payroll_program,
+        created_at=now,
+        trial_ends_at=trial_ends_at,
+    )
+    user = User(
+        email=new.email,
+        name=new.name,
+        phone=new.phone,
+        password_hash=password_hash,
+        password_changed_at=now,
+        created_at=now,
+    )
+    session.add_all([company, user])
+    await session.flush()
+    session.add(Membership(user_id=user.id, company_id=company.id, role=Role.ADMIN, created_at=now))
+    add_company_defaults(session, company.id, now)
+    token, expires_at = issue_link_token(
+        session, ctx, user.id, TokenPurpose.VERIFY_EMAIL, ctx.settings.verify_link_hours
+    )
+    link = _link(ctx, "/login", token)
+    text = mailtexts.welcome(new.name, new.company_name, link, expires_at)
+    queue_mail(
+        session,
+        ctx.clock,
+        to=new.email,
+        subject=text.subject,
+        body=text.body,
+        kind="WELCOME",
+        links=[link],
+        company_id=company.id,
+    )
+    audit(
+        session,
+        ctx,
+        AuditAction.SIGNED_UP,
+        company_id=company.id,
+        user_id=user.id,
+        email=new.email,
+        industry=input.industry.value,
+    )
+
+
+async def sign_up(info: Ctx, input: gql.SignUpInput) -> gql.SignUpPayload:
+    ctx = info.context
+    new, owner = await _checked_sign_up(ctx, input)
     # Hashed either way, so a taken address answers after the same time as a new one.
     password_hash = await ctx.runtime.passwords.hash(input.password)
     now = ctx.clock.now()
     trial_ends_at = now + timedelta(days=ctx.settings.trial_days)
     answer = gql.SignUpPayload(
-        email=email,
-        company_name=company_name,
+        email=new.email,
+        company_name=new.company_name,
         trial_ends_on=(trial_ends_at - timedelta(microseconds=1)).astimezone(STOCKHOLM).date(),
     )
     if owner is not None:
@@ -183,56 +257,11 @@ async def sign_up(info: Ctx, input: gql.SignUpInput) -> gql.SignUpPayload:
         return answer
     try:
         async with ctx.database.transaction() as session:
-            company = Company(
-                name=company_name,
-                organisation_number=organisation_number,
-                industry=input.industry,
-                payroll_program=input.payroll_program,
-                created_at=now,
-                trial_ends_at=trial_ends_at,
-            )
-            user = User(
-                email=email,
-                name=name,
-                phone=phone,
-                password_hash=password_hash,
-                password_changed_at=now,
-                created_at=now,
-            )
-            session.add_all([company, user])
-            await session.flush()
-            session.add(
-                Membership(user_id=user.id, company_id=company.id, role=Role.ADMIN, created_at=now)
-            )
-            add_company_defaults(session, company.id, now)
-            token, expires_at = issue_link_token(
-                session, ctx, user.id, TokenPurpose.VERIFY_EMAIL, ctx.settings.verify_link_hours
-            )
-            link = _link(ctx, "/login", token)
-            text = mailtexts.welcome(name, company_name, link, expires_at)
-            queue_mail(
-                session,
-                ctx.clock,
-                to=email,
-                subject=text.subject,
-                body=text.body,
-                kind="WELCOME",
-                links=[link],
-                company_id=company.id,
-            )
-            audit(
-                session,
-                ctx,
-                AuditAction.SIGNED_UP,
-                company_id=company.id,
-                user_id=user.id,
-                email=email,
-                industry=input.industry.value,
-            )
+            await _create_company(session, ctx, input, new, password_hash, now, trial_ends_at)
     except IntegrityError:
         # A concurrent sign-up took the number or the address between our check and commit.
         async with ctx.database.session() as session:
-            owner = await session.scalar(select(User).where(User.email == email))
+            owner = await session.scalar(select(User).where(User.email == new.email))
         if owner is None:
             raise bad_input(
                 "organisationNumber", "TAKEN", "a company with this number already exists"
@@ -514,16 +543,14 @@ async def _record_failure(
     ctx.runtime.wake_mailer()
 
 
-async def log_in(info: Ctx, input: gql.LogInInput) -> gql.LogInPayload:
-    ctx = info.context
-    email = input.email.strip().lower()
-    if not email:
-        raise bad_input("email", "REQUIRED", "must not be empty")
+async def _checked_credentials(ctx: RequestContext, email: str, password: str) -> User:
+    """The confirmed account that `email` and `password` open, after the throttle's wait; an
+    unknown address and a wrong password are refused alike."""
     counts = await _wait_before_log_in(ctx, email)
     async with ctx.database.session() as session:
         user = await session.scalar(select(User).where(User.email == email))
     # An unknown address spends a hash verification too (a dummy one): the same time.
-    valid = await ctx.runtime.passwords.verify(user.password_hash if user else None, input.password)
+    valid = await ctx.runtime.passwords.verify(user.password_hash if user else None, password)
     if user is None or not valid:
         await _record_failure(ctx, email, user, counts)
         raise bad_input("password", "INVALID_CREDENTIALS", "wrong email or password")
@@ -534,6 +561,15 @@ async def log_in(info: Ctx, input: gql.LogInInput) -> gql.LogInPayload:
             "for a new one with resendVerificationEmail.",
             field="email",
         )
+    return user
+
+
+async def log_in(info: Ctx, input: gql.LogInInput) -> gql.LogInPayload:
+    ctx = info.context
+    email = input.email.strip().lower()
+    if not email:
+        raise bad_input("email", "REQUIRED", "must not be empty")
+    user = await _checked_credentials(ctx, email, input.password)
     now = ctx.clock.now()
     async with ctx.database.transaction() as session:
         membership = await session.scalar(
