@@ -99,6 +99,8 @@ _XS_BOOLEAN = {"true": True, "1": True, "false": False, "0": False}
 
 # A dimension (resenhet) of a transaction or person: (dim 1-99, the object's id).
 Resenheter = tuple[tuple[int, str], ...]
+# What an element or attribute holds, before it is written as text.
+Value = str | int | bool | Decimal | date | datetime | time | None
 
 
 # --- the document ---------------------------------------------------------------------------
@@ -318,32 +320,35 @@ def _percent(value: Decimal) -> str:
     return format(value.quantize(Decimal("0.01")).normalize(), "f")
 
 
-def _or_none(value: Any, text: Any) -> str | None:
-    """`text(value)`, or None for no value."""
-    return None if value is None else str(text(value))
-
-
-def _iso(value: date | datetime | time) -> str:
+def _xml_value(value: Value) -> str:
+    """A value as PAXml writes it: text cleaned for XML, numbers plain, booleans true/false,
+    dates and times in ISO 8601."""
+    if isinstance(value, str):
+        return xml_text(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return xml_decimal(value)
+    if isinstance(value, int):
+        return str(value)
+    assert value is not None
     return value.isoformat()
-
-
-def _boolean(value: bool) -> str:
-    return "true" if value else "false"
 
 
 # --- elements, one builder each, children in the schema's order ------------------------------
 
 
-def _add(parent: etree._Element, tag: str, text: str | None) -> None:
-    """A child element with `text` cleaned for XML; none for None."""
-    if text is not None:
-        etree.SubElement(parent, tag).text = xml_text(text)
+def _add(parent: etree._Element, children: Iterable[tuple[str, Value]]) -> None:
+    """A child element per (tag, value) that has a value."""
+    for tag, value in children:
+        if value is not None:
+            etree.SubElement(parent, tag).text = _xml_value(value)
 
 
-def _element(tag: str, attributes: Iterable[tuple[str, str | None]]) -> etree._Element:
+def _element(tag: str, attributes: Iterable[tuple[str, Value]]) -> etree._Element:
     """An element with the attributes that have a value, in the given order."""
     return etree.Element(
-        tag, {name: xml_text(value) for name, value in attributes if value is not None}
+        tag, {name: _xml_value(value) for name, value in attributes if value is not None}
     )
 
 
@@ -364,42 +369,28 @@ def _add_kundnr(parent: etree._Element, kundnr: str | None, info: str | None) ->
 
 def _header_element(header: PaxmlHeader) -> etree._Element:
     element = etree.Element("header")
-    _add(element, "format", header.format)
-    _add(element, "version", header.version)
-    _add(element, "datum", _or_none(header.datum, _iso))
+    _add(element, (("format", header.format), ("version", header.version), ("datum", header.datum)))
     if header.nyexport is not None:
         again = header.nyexport
-        etree.SubElement(
-            element,
-            "nyexport",
-            {
-                name: value.isoformat()
-                for name, value in (
+        element.append(
+            _element(
+                "nyexport",
+                (
                     ("datum", again.earlier_export),
                     ("datumfrom", again.period_start),
                     ("datumtom", again.period_end),
-                )
-                if value is not None
-            },
+                ),
+            )
         )
-    for tag in _HEADER_TEXTS:
-        _add(element, tag, getattr(header, tag))
+    _add(element, ((tag, getattr(header, tag)) for tag in _HEADER_TEXTS))
     return element
 
 
 def _person_element(person: PaxmlPerson) -> etree._Element:
     element = _element(
-        "person",
-        (
-            ("anstid", person.anstid),
-            ("persnr", person.persnr),
-            ("delete", _or_none(person.delete, _boolean)),
-        ),
+        "person", (("anstid", person.anstid), ("persnr", person.persnr), ("delete", person.delete))
     )
-    _add(element, "fornamn", person.fornamn)
-    _add(element, "efternamn", person.efternamn)
-    for tag, text in person.details:
-        _add(element, tag, text)
+    _add(element, (("fornamn", person.fornamn), ("efternamn", person.efternamn), *person.details))
     _add_resenheter(element, person.resenheter)
     return element
 
@@ -407,50 +398,59 @@ def _person_element(person: PaxmlPerson) -> etree._Element:
 def _trans_element(
     tag: str, postid: int | None, anstid: str | None, persnr: str | None
 ) -> etree._Element:
-    return _element(
-        tag, (("postid", _or_none(postid, str)), ("anstid", anstid), ("persnr", persnr))
-    )
+    return _element(tag, (("postid", postid), ("anstid", anstid), ("persnr", persnr)))
 
 
 def _lonetrans_element(trans: PaxmlLonetrans) -> etree._Element:
     element = _trans_element("lonetrans", trans.postid, trans.anstid, trans.persnr)
-    _add(element, "lonkod", trans.lonkod)
-    _add(element, "lonart", trans.lonart)
-    _add(element, "benamning", trans.benamning)
-    _add(element, "kommentar", trans.kommentar)
-    _add(element, "datum", _or_none(trans.datum, _iso))
-    _add(element, "datumfrom", _or_none(trans.datumfrom, _iso))
-    _add(element, "datumtom", _or_none(trans.datumtom, _iso))
-    _add(element, "antal", _or_none(trans.antal, xml_decimal))
-    _add(element, "apris", _or_none(trans.apris, xml_decimal))
-    _add(element, "belopp", _or_none(trans.belopp, xml_decimal))
-    _add(element, "varugrupp", trans.varugrupp)
-    _add(element, "moms", _or_none(trans.moms, xml_decimal))
-    _add(element, "samlingsid", trans.samlingsid)
-    _add(element, "kontonr", trans.kontonr)
+    _add(
+        element,
+        (
+            ("lonkod", trans.lonkod),
+            ("lonart", trans.lonart),
+            ("benamning", trans.benamning),
+            ("kommentar", trans.kommentar),
+            ("datum", trans.datum),
+            ("datumfrom", trans.datumfrom),
+            ("datumtom", trans.datumtom),
+            ("antal", trans.antal),
+            ("apris", trans.apris),
+            ("belopp", trans.belopp),
+            ("varugrupp", trans.varugrupp),
+            ("moms", trans.moms),
+            ("samlingsid", trans.samlingsid),
+            ("kontonr", trans.kontonr),
+        ),
+    )
     _add_kundnr(element, trans.kundnr, trans.kundnr_info)
     _add_resenheter(element, trans.resenheter)
-    _add(element, "info", trans.info)
+    _add(element, (("info", trans.info),))
     return element
 
 
 def _tidtrans_element(trans: PaxmlTidtrans) -> etree._Element:
     element = _trans_element("tidtrans", trans.postid, trans.anstid, trans.persnr)
-    _add(element, "tidkod", trans.tidkod)
-    _add(element, "datum", _or_none(trans.datum, _iso))
-    _add(element, "datumfrom", _or_none(trans.datumfrom, _iso))
-    _add(element, "datumtom", _or_none(trans.datumtom, _iso))
-    _add(element, "starttid", _or_none(trans.starttid, _iso))
-    _add(element, "sluttid", _or_none(trans.sluttid, _iso))
-    _add(element, "timmar", _or_none(trans.timmar, xml_decimal))
-    _add(element, "omfattning", _or_none(trans.omfattning, _percent))
-    _add(element, "barn", trans.barn)
-    _add(element, "samlingsid", trans.samlingsid)
-    _add(element, "semgrund", _or_none(trans.semgrund, _boolean))
-    _add(element, "kontonr", trans.kontonr)
+    omfattning = None if trans.omfattning is None else _percent(trans.omfattning)
+    _add(
+        element,
+        (
+            ("tidkod", trans.tidkod),
+            ("datum", trans.datum),
+            ("datumfrom", trans.datumfrom),
+            ("datumtom", trans.datumtom),
+            ("starttid", trans.starttid),
+            ("sluttid", trans.sluttid),
+            ("timmar", trans.timmar),
+            ("omfattning", omfattning),
+            ("barn", trans.barn),
+            ("samlingsid", trans.samlingsid),
+            ("semgrund", trans.semgrund),
+            ("kontonr", trans.kontonr),
+        ),
+    )
     _add_kundnr(element, trans.kundnr, trans.kundnr_info)
     _add_resenheter(element, trans.resenheter)
-    _add(element, "info", trans.info)
+    _add(element, (("info", trans.info),))
     return element
 
 
@@ -460,8 +460,7 @@ def _code_element(code: PaxmlCode) -> etree._Element:
 
 def _dimension_element(dimension: PaxmlDimension) -> etree._Element:
     return _element(
-        "dimension",
-        (("dim", str(dimension.dim)), ("namn", dimension.namn), ("info", dimension.info)),
+        "dimension", (("dim", dimension.dim), ("namn", dimension.namn), ("info", dimension.info))
     )
 
 
@@ -469,8 +468,8 @@ def _result_unit_element(unit: PaxmlResultUnit) -> etree._Element:
     return _element(
         "resultatenhet",
         (
-            ("delete", _or_none(unit.delete, _boolean)),
-            ("dim", str(unit.dim)),
+            ("delete", unit.delete),
+            ("dim", unit.dim),
             ("id", unit.id),
             ("namn", unit.namn),
             ("info", unit.info),
@@ -485,10 +484,10 @@ def _schedule_element(schedule: PaxmlSchedule) -> etree._Element:
             _element(
                 "dag",
                 (
-                    ("datum", day.datum.isoformat()),
-                    ("starttid", _or_none(day.starttid, _iso)),
-                    ("sluttid", _or_none(day.sluttid, _iso)),
-                    ("timmar", _or_none(day.timmar, xml_decimal)),
+                    ("datum", day.datum),
+                    ("starttid", day.starttid),
+                    ("sluttid", day.sluttid),
+                    ("timmar", day.timmar),
                 ),
             )
         )
@@ -639,8 +638,8 @@ def _tidtrans_record(line: ExportLine) -> list[Any]:
         line.employee_number,
         _tidkod(line),
         line.date.isoformat(),
-        _or_none(line.start, _iso),
-        _or_none(line.end, _iso),
+        None if line.start is None else line.start.isoformat(),
+        None if line.end is None else line.end.isoformat(),
         timmar,
         omfattning,
         _resenheter(line),
@@ -805,14 +804,6 @@ def write_document(out: BinaryIO, document: PaxmlDocument, *, encoding: str = "U
 # --- reading values -------------------------------------------------------------------------
 
 
-def _text(element: etree._Element, tag: str) -> str | None:
-    """A child's text: None when the child is missing, "" when it is empty."""
-    child = element.find(tag)
-    if child is None:
-        return None
-    return child.text or ""
-
-
 def _where_in(element: etree._Element, name: str) -> str:
     return f"<{name}> on line {element.sourceline}"
 
@@ -869,16 +860,38 @@ def _parse_int(text: str | None, element: etree._Element, name: str) -> int | No
         raise ValueError(f"{_where_in(element, name)} is not a number: {text!r}") from None
 
 
-def _decimal(element: etree._Element, tag: str) -> Decimal | None:
-    return _parse_decimal(_text(element, tag), element, tag)
+class _Children:
+    """An element's child elements by name, gathered in one pass (a `find` per field would scan
+    the children again for every field). A child's text: None when the child is missing, ""
+    when it is empty."""
 
+    __slots__ = ("by_tag", "element")
 
-def _date(element: etree._Element, tag: str) -> date | None:
-    return _parse_date(_text(element, tag), element, tag)
+    def __init__(self, element: etree._Element) -> None:
+        self.element = element
+        # reversed: when a name repeats (not valid PAXml), the first one counts, as with find
+        self.by_tag = {
+            child.tag: child for child in reversed(element) if isinstance(child.tag, str)
+        }
 
+    def child(self, tag: str) -> etree._Element | None:
+        return self.by_tag.get(tag)
 
-def _datetime(element: etree._Element, tag: str) -> datetime | None:
-    return _parse_datetime(_text(element, tag), element, tag)
+    def text(self, tag: str) -> str | None:
+        child = self.by_tag.get(tag)
+        return None if child is None else child.text or ""
+
+    def decimal(self, tag: str) -> Decimal | None:
+        return _parse_decimal(self.text(tag), self.element, tag)
+
+    def date(self, tag: str) -> date | None:
+        return _parse_date(self.text(tag), self.element, tag)
+
+    def datetime(self, tag: str) -> datetime | None:
+        return _parse_datetime(self.text(tag), self.element, tag)
+
+    def boolean(self, tag: str) -> bool | None:
+        return _parse_boolean(self.text(tag), self.element, tag)
 
 
 def _required(value: str | None, element: etree._Element, name: str) -> str:
@@ -897,20 +910,19 @@ def _dim(element: etree._Element) -> int:
 # --- reading the sections -------------------------------------------------------------------
 
 
-def _read_resenheter(element: etree._Element) -> Resenheter:
+def _read_resenheter(element: etree._Element | None) -> Resenheter:
+    if element is None:
+        return ()
     return tuple(
-        (_dim(unit), _required(unit.get("id"), unit, "id"))
-        for unit in element.iterfind("resenheter/resenhet")
+        (_dim(unit), _required(unit.get("id"), unit, "id")) for unit in element.iterfind("resenhet")
     )
 
 
-def _read_kundnr(element: etree._Element) -> tuple[str | None, str | None]:
-    child = element.find("kundnr")
-    return (None, None) if child is None else (child.text or "", child.get("info"))
+def _read_kundnr(element: etree._Element | None) -> tuple[str | None, str | None]:
+    return (None, None) if element is None else (element.text or "", element.get("info"))
 
 
-def _read_nyexport(header: etree._Element) -> ReExport | None:
-    element = header.find("nyexport")
+def _read_nyexport(element: etree._Element | None) -> ReExport | None:
     if element is None:
         return None
     earlier = _parse_date(element.get("datum"), element, "datum")
@@ -924,29 +936,30 @@ def _read_nyexport(header: etree._Element) -> ReExport | None:
 
 
 def _read_header(element: etree._Element) -> PaxmlHeader:
+    fields = _Children(element)
     return PaxmlHeader(
-        format=_text(element, "format"),
-        version=_text(element, "version"),
-        datum=_datetime(element, "datum"),
-        nyexport=_read_nyexport(element),
-        foretagid=_text(element, "foretagid"),
-        foretagorgnr=_text(element, "foretagorgnr"),
-        foretagnamn=_text(element, "foretagnamn"),
-        extraadress=_text(element, "extraadress"),
-        postadress=_text(element, "postadress"),
-        postnr=_text(element, "postnr"),
-        ort=_text(element, "ort"),
-        land=_text(element, "land"),
-        epost=_text(element, "epost"),
-        hemsida=_text(element, "hemsida"),
-        kontaktperson=_text(element, "kontaktperson"),
-        personalansvarig=_text(element, "personalansvarig"),
-        attestansvarig=_text(element, "attestansvarig"),
-        telefon=_text(element, "telefon"),
-        telefax=_text(element, "telefax"),
-        programnamn=_text(element, "programnamn"),
-        programlicens=_text(element, "programlicens"),
-        info=_text(element, "info"),
+        format=fields.text("format"),
+        version=fields.text("version"),
+        datum=fields.datetime("datum"),
+        nyexport=_read_nyexport(fields.child("nyexport")),
+        foretagid=fields.text("foretagid"),
+        foretagorgnr=fields.text("foretagorgnr"),
+        foretagnamn=fields.text("foretagnamn"),
+        extraadress=fields.text("extraadress"),
+        postadress=fields.text("postadress"),
+        postnr=fields.text("postnr"),
+        ort=fields.text("ort"),
+        land=fields.text("land"),
+        epost=fields.text("epost"),
+        hemsida=fields.text("hemsida"),
+        kontaktperson=fields.text("kontaktperson"),
+        personalansvarig=fields.text("personalansvarig"),
+        attestansvarig=fields.text("attestansvarig"),
+        telefon=fields.text("telefon"),
+        telefax=fields.text("telefax"),
+        programnamn=fields.text("programnamn"),
+        programlicens=fields.text("programlicens"),
+        info=fields.text("info"),
     )
 
 
@@ -962,66 +975,69 @@ def _read_person(element: etree._Element) -> PaxmlPerson:
         and len(child) == 0
         and not child.attrib  # structured elements (timlon, personbelopp ...) are not read
     )
+    fields = _Children(element)
     return PaxmlPerson(
         anstid=element.get("anstid"),
         persnr=element.get("persnr"),
         delete=_parse_boolean(element.get("delete"), element, "delete"),
-        fornamn=_text(element, "fornamn"),
-        efternamn=_text(element, "efternamn"),
+        fornamn=fields.text("fornamn"),
+        efternamn=fields.text("efternamn"),
         details=details,
-        resenheter=_read_resenheter(element),
+        resenheter=_read_resenheter(fields.child("resenheter")),
     )
 
 
 def _read_lonetrans(element: etree._Element) -> PaxmlLonetrans:
-    kundnr, kundnr_info = _read_kundnr(element)
+    fields = _Children(element)
+    kundnr, kundnr_info = _read_kundnr(fields.child("kundnr"))
     return PaxmlLonetrans(
         postid=_parse_int(element.get("postid"), element, "postid"),
         anstid=element.get("anstid"),
         persnr=element.get("persnr"),
-        lonkod=_text(element, "lonkod"),
-        lonart=_text(element, "lonart"),
-        benamning=_text(element, "benamning"),
-        kommentar=_text(element, "kommentar"),
-        datum=_date(element, "datum"),
-        datumfrom=_datetime(element, "datumfrom"),
-        datumtom=_datetime(element, "datumtom"),
-        antal=_decimal(element, "antal"),
-        apris=_decimal(element, "apris"),
-        belopp=_decimal(element, "belopp"),
-        varugrupp=_text(element, "varugrupp"),
-        moms=_decimal(element, "moms"),
-        samlingsid=_text(element, "samlingsid"),
-        kontonr=_text(element, "kontonr"),
+        lonkod=fields.text("lonkod"),
+        lonart=fields.text("lonart"),
+        benamning=fields.text("benamning"),
+        kommentar=fields.text("kommentar"),
+        datum=fields.date("datum"),
+        datumfrom=fields.datetime("datumfrom"),
+        datumtom=fields.datetime("datumtom"),
+        antal=fields.decimal("antal"),
+        apris=fields.decimal("apris"),
+        belopp=fields.decimal("belopp"),
+        varugrupp=fields.text("varugrupp"),
+        moms=fields.decimal("moms"),
+        samlingsid=fields.text("samlingsid"),
+        kontonr=fields.text("kontonr"),
         kundnr=kundnr,
         kundnr_info=kundnr_info,
-        resenheter=_read_resenheter(element),
-        info=_text(element, "info"),
+        resenheter=_read_resenheter(fields.child("resenheter")),
+        info=fields.text("info"),
     )
 
 
 def _read_tidtrans(element: etree._Element) -> PaxmlTidtrans:
-    kundnr, kundnr_info = _read_kundnr(element)
+    fields = _Children(element)
+    kundnr, kundnr_info = _read_kundnr(fields.child("kundnr"))
     return PaxmlTidtrans(
         postid=_parse_int(element.get("postid"), element, "postid"),
         anstid=element.get("anstid"),
         persnr=element.get("persnr"),
-        tidkod=_text(element, "tidkod") or "",
-        datum=_date(element, "datum"),
-        datumfrom=_date(element, "datumfrom"),
-        datumtom=_date(element, "datumtom"),
-        starttid=_datetime(element, "starttid"),
-        sluttid=_datetime(element, "sluttid"),
-        timmar=_decimal(element, "timmar"),
-        omfattning=_decimal(element, "omfattning"),
-        barn=_text(element, "barn"),
-        samlingsid=_text(element, "samlingsid"),
-        semgrund=_parse_boolean(_text(element, "semgrund"), element, "semgrund"),
-        kontonr=_text(element, "kontonr"),
+        tidkod=fields.text("tidkod") or "",
+        datum=fields.date("datum"),
+        datumfrom=fields.date("datumfrom"),
+        datumtom=fields.date("datumtom"),
+        starttid=fields.datetime("starttid"),
+        sluttid=fields.datetime("sluttid"),
+        timmar=fields.decimal("timmar"),
+        omfattning=fields.decimal("omfattning"),
+        barn=fields.text("barn"),
+        samlingsid=fields.text("samlingsid"),
+        semgrund=fields.boolean("semgrund"),
+        kontonr=fields.text("kontonr"),
         kundnr=kundnr,
         kundnr_info=kundnr_info,
-        resenheter=_read_resenheter(element),
-        info=_text(element, "info"),
+        resenheter=_read_resenheter(fields.child("resenheter")),
+        info=fields.text("info"),
     )
 
 
