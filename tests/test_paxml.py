@@ -565,7 +565,8 @@ def test_what_the_samples_hold() -> None:
     ]
     assert [(t.lonart, t.belopp) for t in demo.lonetrans] == [("091", None), ("092", 600)]
 
-    salary = read_paxml(sample("salary_export.xml"))  # ISO-8859-1, sections we skip
+    salary = read_paxml(sample("salary_export.xml"))  # ISO-8859-1; its koder, dimensioner,
+    # resultatenheter and resenheter: tests/test_paxml_roundtrip.py
     assert salary.header.foretagnamn == "Palm AB"
     assert any(t.tidkod == "ÖT1" for t in salary.tidtrans)
 

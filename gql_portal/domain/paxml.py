@@ -759,7 +759,6 @@ def write_paxml(
     line without lonart and lonkod, a dimension or postid out of range). The output is then
     incomplete: write to a temporary file and discard it.
     """
-    _check_encoding(encoding)
     people = _people(employees)  # few: read first, so every persnr is checked before writing
     header = _header_element(_basis_header(company, export_date, program_name, reexport))
     totals = PaxmlTotals()
