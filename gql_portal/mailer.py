@@ -42,7 +42,7 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from typing import Any, Final
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit
 
 import aiosmtplib
 from sqlalchemy import select, update
@@ -179,6 +179,33 @@ def parse_smtp_url(url: str) -> SmtpTarget:
     Raises ValueError with a message that says what is wrong; the message never repeats the
     URL, so it cannot leak the password into logs.
     """
+    parts, explicit_port = _smtp_url_parts(url)
+    username, password = _smtp_credentials(parts)
+    options = _smtp_options(parts.query)
+    use_tls = parts.scheme.lower() == "smtps"
+    start_tls = _start_tls(options, use_tls)
+    if explicit_port is not None:
+        port = explicit_port
+    elif use_tls:
+        port = 465
+    elif start_tls:
+        port = 587
+    else:
+        port = 25
+    assert parts.hostname is not None  # checked in _smtp_url_parts
+    return SmtpTarget(
+        hostname=parts.hostname,
+        port=port,
+        username=username,
+        password=password,
+        use_tls=use_tls,
+        start_tls=start_tls,
+        timeout=_smtp_timeout(options),
+    )
+
+
+def _smtp_url_parts(url: str) -> tuple[SplitResult, int | None]:
+    """The URL's parts, with an smtp or smtps scheme and a host; its port if it gives one."""
     try:
         parts = urlsplit(url.strip())
     except ValueError as exc:
@@ -197,7 +224,11 @@ def parse_smtp_url(url: str) -> SmtpTarget:
         raise ValueError("invalid SMTP URL: the port must be a number from 1 to 65535")
     if parts.path not in ("", "/") or parts.fragment:
         raise ValueError(f"invalid SMTP URL: unexpected path or fragment; {_URL_FORMAT}")
+    return parts, explicit_port
 
+
+def _smtp_credentials(parts: SplitResult) -> tuple[str | None, str | None]:
+    """The percent-decoded user name and password: both, or neither."""
     username = unquote(parts.username) if parts.username else None
     password = unquote(parts.password) if parts.password else None
     if (username is None) != (password is None):
@@ -205,17 +236,24 @@ def parse_smtp_url(url: str) -> SmtpTarget:
             "invalid SMTP URL: give both a user name and a password (user:password@host), "
             "or neither"
         )
+    return username, password
 
+
+def _smtp_options(query: str) -> dict[str, str]:
+    """The known query options (starttls, timeout), each at most once, lower-cased."""
     options: dict[str, str] = {}
-    for key, value in parse_qsl(parts.query, keep_blank_values=True):
+    for key, value in parse_qsl(query, keep_blank_values=True):
         key = key.lower()
         if key not in ("starttls", "timeout"):
             raise ValueError(f"invalid SMTP URL: unknown option {key!r} (known: starttls, timeout)")
         if key in options:
             raise ValueError(f"invalid SMTP URL: option {key!r} given twice")
         options[key] = value.strip().lower()
+    return options
 
-    use_tls = scheme == "smtps"
+
+def _start_tls(options: dict[str, str], use_tls: bool) -> bool | None:
+    """STARTTLS as the `starttls` option says (None: as the server offers); never inside TLS."""
     start_tls: bool | None = None
     if "starttls" in options:
         flag = options["starttls"]
@@ -232,33 +270,20 @@ def parse_smtp_url(url: str) -> SmtpTarget:
                 "starttls=1 is only for smtp://"
             )
         start_tls = False  # the connection is TLS already; never STARTTLS inside it
+    return start_tls
 
-    timeout = SMTP_TIMEOUT_SECONDS
-    if "timeout" in options:
-        try:
-            timeout = float(options["timeout"])
-        except ValueError:
-            timeout = -1.0
-        if not 0 < timeout <= 600:
-            raise ValueError("invalid SMTP URL: timeout must be a number of seconds (0, 600]")
 
-    if explicit_port is not None:
-        port = explicit_port
-    elif use_tls:
-        port = 465
-    elif start_tls:
-        port = 587
-    else:
-        port = 25
-    return SmtpTarget(
-        hostname=parts.hostname,
-        port=port,
-        username=username,
-        password=password,
-        use_tls=use_tls,
-        start_tls=start_tls,
-        timeout=timeout,
-    )
+def _smtp_timeout(options: dict[str, str]) -> float:
+    """The `timeout` option in seconds (0, 600], or the default."""
+    if "timeout" not in options:
+        return SMTP_TIMEOUT_SECONDS
+    try:
+        timeout = float(options["timeout"])
+    except ValueError:
+        timeout = -1.0
+    if not 0 < timeout <= 600:
+        raise ValueError("invalid SMTP URL: timeout must be a number of seconds (0, 600]")
+    return timeout
 
 
 def envelope_sender(mail_from: str) -> str:
