@@ -32,6 +32,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy gql_portal
+	$(BIN)/lint-imports
 
 schema: install
 	$(BIN)/gql-portal export-schema > schema.graphql

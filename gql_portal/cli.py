@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, TypeVar
 from gql_portal.clock import Clock
 from gql_portal.config import ConfigError, Settings
 
+# Each command imports what it uses inside its function (not to dodge a cycle: the command line
+# is the top layer): `db upgrade`, `mail` or `accounts` need not load the GraphQL schema.
 if TYPE_CHECKING:
     from gql_portal.db.engine import Database
 
