@@ -71,6 +71,7 @@ AREA_BY_SUBJECT = (
     ("CUSTOMER", Area.PROJECTS),
     ("ACTIVITY", Area.PROJECTS),
     ("COMPANY_SETTINGS", Area.SETTINGS),
+    ("PAY_TYPE", Area.SETTINGS),
     ("USER", Area.USERS),
     ("COLLABORATION", Area.COLLABORATIONS),
     ("PARTNER", Area.COLLABORATIONS),
@@ -82,7 +83,7 @@ def area_by_rule(action: AuditAction) -> Area | None:
 
 
 def test_every_action_keeps_its_stored_name() -> None:
-    assert len(AuditAction) == 80
+    assert len(AuditAction) == 82
     for action in AuditAction:
         assert action.value == action.name
         assert AuditAction(action.name) is action  # a stored row reads back as its member
@@ -224,6 +225,8 @@ MUTATION_ACTIONS: dict[str, set[AuditAction]] = {
     "updateTimeCode": {A.TIME_CODE_UPDATED},
     "deactivateTimeCode": {A.TIME_CODE_DEACTIVATED},
     "reactivateTimeCode": {A.TIME_CODE_REACTIVATED},
+    "setPayTypes": {A.PAY_TYPES_UPDATED},
+    "applyPayrollProgramPreset": {A.PAY_TYPES_PRESET_APPLIED},
     # users
     "inviteUser": {A.USER_INVITED},
     "changeUserRole": {A.USER_ROLE_CHANGED},

@@ -108,6 +108,8 @@ class AuditAction(StrEnum):
     TIME_CODE_UPDATED = "TIME_CODE_UPDATED", Area.SETTINGS
     TIME_CODE_DEACTIVATED = "TIME_CODE_DEACTIVATED", Area.SETTINGS
     TIME_CODE_REACTIVATED = "TIME_CODE_REACTIVATED", Area.SETTINGS
+    PAY_TYPES_UPDATED = "PAY_TYPES_UPDATED", Area.SETTINGS
+    PAY_TYPES_PRESET_APPLIED = "PAY_TYPES_PRESET_APPLIED", Area.SETTINGS
 
     # --- users ------------------------------------------------------------------------------------
     USER_INVITED = "USER_INVITED", Area.USERS

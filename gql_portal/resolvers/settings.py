@@ -1,9 +1,9 @@
-"""Company settings and time codes (SETTINGS)."""
+"""Company settings, time codes and the pay-type table (SETTINGS)."""
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import select
@@ -11,9 +11,21 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 
-from gql_portal.db.settings import CompanySettings, TimeCode
+from gql_portal.context import RequestContext
+from gql_portal.db.settings import CompanySettings, PayType, TimeCode
 from gql_portal.db.time import TimeEntry
 from gql_portal.domain.audit import AuditAction
+from gql_portal.domain.paytypes import (
+    DEFAULT_CODES,
+    DEFAULT_PAXML_ENCODING,
+    MAX_LONART_LENGTH,
+    PAYROLL_PROGRAMS,
+    PAYROLL_PROGRAMS_BY_KEY,
+    STANDARD_CODES,
+    PayCode,
+    in_code_order,
+    pay_code,
+)
 from gql_portal.domain.time import PAXML_TIME_CODES, Unit
 from gql_portal.domain.validation import clean_text
 from gql_portal.errors import BadInput, Problems, bad_input
@@ -45,6 +57,8 @@ async def company_settings(info: Ctx) -> gql.CompanySettings:
             company_id=company_id,
             period_kind=gql.PayrollPeriodKind.CALENDAR_MONTH,
             pay_day=DEFAULT_PAY_DAY,
+            paxml_encoding=DEFAULT_PAXML_ENCODING,
+            payroll_program=None,
             updated_at=None,
         )
     return gql.CompanySettings.from_row(row)
@@ -66,20 +80,12 @@ async def update_company_settings(
                 f"must be a day of the month from {MIN_PAY_DAY} to {MAX_PAY_DAY}",
             )
         values["pay_day"] = input.pay_day
+    if input.paxml_encoding is not None:
+        values["paxml_encoding"] = input.paxml_encoding.value
     problems.raise_if_any()
-    company_id = ctx.access.company_id
-    assert company_id is not None
     now = ctx.clock.now()
     async with ctx.database.scoped(ctx.access, Op.WRITE) as session:
-        row = await session.scalar(select(CompanySettings))
-        if row is None:  # a company from before settings existed
-            row = CompanySettings(
-                company_id=company_id,
-                period_kind=CALENDAR_MONTH,
-                pay_day=DEFAULT_PAY_DAY,
-                updated_at=now,
-            )
-            session.add(row)
+        row = await _settings_row(ctx, session)
         changes = {name: value for name, value in values.items() if getattr(row, name) != value}
         for name, value in changes.items():
             setattr(row, name, value)
@@ -87,6 +93,24 @@ async def update_company_settings(
             row.updated_at = now
             audit(session, ctx, AuditAction.COMPANY_SETTINGS_UPDATED, fields=sorted(changes))
     return gql.CompanySettingsPayload(settings=gql.CompanySettings.from_row(row))
+
+
+async def _settings_row(ctx: RequestContext, session: AsyncSession) -> CompanySettings:
+    """The session company's settings row, made with the defaults if the company has none yet
+    (a company from before settings existed)."""
+    row = await session.scalar(select(CompanySettings))
+    if row is None:
+        company_id = ctx.access.company_id
+        assert company_id is not None
+        row = CompanySettings(
+            company_id=company_id,
+            period_kind=CALENDAR_MONTH,
+            pay_day=DEFAULT_PAY_DAY,
+            paxml_encoding=DEFAULT_PAXML_ENCODING.value,
+            updated_at=ctx.clock.now(),
+        )
+        session.add(row)
+    return row
 
 
 # --- time codes -----------------------------------------------------------------------------
@@ -239,6 +263,185 @@ async def reactivate_time_code(info: Ctx, id: relay.GlobalID) -> gql.TimeCodePay
     return await _set_time_code_active(info, id, True)
 
 
+# --- the pay-type table (lönearter) -----------------------------------------------------------
+
+
+def _session_company(ctx: RequestContext) -> int:
+    company_id = ctx.access.company_id
+    assert company_id is not None  # SETTINGS is only reached inside a company
+    return company_id
+
+
+async def _pay_type_list(
+    ctx: RequestContext, session: AsyncSession, *, every_code: bool = False
+) -> list[gql.PayType]:
+    """The codes the company uses (the portal's own, its time codes') or has mapped, or every
+    standard code, each with its lonart."""
+    table = {row.code: row.lonart for row in await session.scalars(select(PayType))}
+    codes: set[PayCode] = set(STANDARD_CODES)
+    if not every_code:
+        time_codes = await session.scalars(select(TimeCode.paxml_code).distinct())
+        codes = set(DEFAULT_CODES) | set(time_codes) | set(table)
+    company_id = _session_company(ctx)
+    return [gql.PayType.of(company_id, code, table.get(code)) for code in in_code_order(codes)]
+
+
+async def pay_types(
+    info: Ctx,
+    every_code: Annotated[
+        bool,
+        strawberry.argument(name="all", description="Every PAXml 2.0 code, mapped or not."),
+    ] = False,
+) -> list[gql.PayType]:
+    ctx = info.context
+    async with ctx.database.scoped(ctx.access) as session:
+        return await _pay_type_list(ctx, session, every_code=every_code)
+
+
+def payroll_programs(info: Ctx) -> list[gql.PayrollProgramPreset]:
+    company_id = _session_company(info.context)
+    return [
+        gql.PayrollProgramPreset.of(
+            company_id,
+            program,
+            [
+                gql.PayType.of(company_id, code, program.table[code])
+                for code in in_code_order(program.table)
+            ],
+        )
+        for program in PAYROLL_PROGRAMS
+    ]
+
+
+def _item_field(index: int, name: str) -> str:
+    return f"input.payTypes[{index}].{name}"
+
+
+def _check_lonart(problems: Problems, field: str, text: str | None) -> str | None:
+    """The cleaned pay type, or None to clear it. Printable Latin-1 only: the file may be
+    written in ISO-8859-1, and pay types are short numbers or codes."""
+    lonart = (text or "").strip()
+    if not lonart:
+        return None
+    if len(lonart) > MAX_LONART_LENGTH:
+        problems.add(field, "TOO_LONG", f"must be at most {MAX_LONART_LENGTH} characters")
+    elif not all(char.isprintable() and ord(char) < 256 for char in lonart):
+        problems.add(
+            field, "UNSUPPORTED_CHARACTER", "may hold letters, digits and punctuation (Latin-1)"
+        )
+    return lonart
+
+
+def _check_pay_types(
+    problems: Problems, items: list[gql.PayTypeInput]
+) -> dict[PayCode, str | None]:
+    """code -> the lonart to set (None: clear), from the input's items."""
+    if len(items) > len(STANDARD_CODES):
+        problems.add(
+            "input.payTypes", "TOO_MANY", f"at most {len(STANDARD_CODES)} entries, one per code"
+        )
+        return {}
+    wanted: dict[PayCode, str | None] = {}
+    for index, item in enumerate(items):
+        code = pay_code(item.code)
+        if code is None:
+            problems.add(
+                _item_field(index, "code"),
+                "NOT_A_PAXML_CODE",
+                "must be a PAXml 2.0 tidkod or lonkod, e.g. ARB, ÖT1, SJK, UTLÄGG, MILPRI_FRI",
+            )
+        elif code in wanted:
+            problems.add(_item_field(index, "code"), "DUPLICATE", "is given more than once")
+        lonart = _check_lonart(problems, _item_field(index, "lonart"), item.lonart)
+        if code is not None:
+            wanted[code] = lonart
+    return wanted
+
+
+async def _write_pay_types(
+    ctx: RequestContext, session: AsyncSession, wanted: dict[PayCode, str | None]
+) -> dict[PayCode, str | None]:
+    """Set or clear each code's pay type (a cleared code has no row); the codes that changed."""
+    rows = {row.code: row for row in await session.scalars(select(PayType))}
+    now = ctx.clock.now()
+    changed: dict[PayCode, str | None] = {}
+    for code, lonart in wanted.items():
+        row = rows.get(code)
+        if lonart is None and row is not None:
+            await session.delete(row)
+        elif lonart is not None and row is None:
+            session.add(
+                PayType(
+                    company_id=_session_company(ctx),
+                    code=code,
+                    lonart=lonart,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        elif lonart is not None and row is not None and row.lonart != lonart:
+            row.lonart, row.updated_at = lonart, now
+        else:
+            continue
+        changed[code] = lonart
+    await session.flush()
+    return changed
+
+
+async def _pay_types_payload(ctx: RequestContext, session: AsyncSession) -> gql.PayTypesPayload:
+    settings = await _settings_row(ctx, session)
+    await session.flush()
+    return gql.PayTypesPayload(
+        pay_types=await _pay_type_list(ctx, session),
+        settings=gql.CompanySettings.from_row(settings),
+    )
+
+
+async def set_pay_types(info: Ctx, input: gql.SetPayTypesInput) -> gql.PayTypesPayload:
+    ctx = info.context
+    problems = Problems()
+    wanted = _check_pay_types(problems, input.pay_types)
+    problems.raise_if_any()
+    async with ctx.database.scoped(ctx.access, Op.WRITE) as session:
+        changed = await _write_pay_types(ctx, session, wanted)
+        if changed:
+            audit(
+                session,
+                ctx,
+                AuditAction.PAY_TYPES_UPDATED,
+                set={code: lonart for code, lonart in changed.items() if lonart is not None},
+                cleared=sorted(code for code, lonart in changed.items() if lonart is None),
+            )
+        return await _pay_types_payload(ctx, session)
+
+
+async def apply_payroll_program_preset(info: Ctx, program: str) -> gql.PayTypesPayload:
+    """Replace the whole table with the program's preset and record the program."""
+    ctx = info.context
+    preset = PAYROLL_PROGRAMS_BY_KEY.get(program.strip().upper())
+    if preset is None:
+        raise bad_input(
+            "program",
+            "UNKNOWN_PAYROLL_PROGRAM",
+            "must be one of " + ", ".join(PAYROLL_PROGRAMS_BY_KEY),
+        )
+    async with ctx.database.scoped(ctx.access, Op.WRITE) as session:
+        current = await session.scalars(select(PayType.code))
+        wanted: dict[PayCode, str | None] = dict.fromkeys(current)
+        wanted.update(preset.table)
+        await _write_pay_types(ctx, session, wanted)
+        settings = await _settings_row(ctx, session)
+        settings.payroll_program, settings.updated_at = preset.key, ctx.clock.now()
+        audit(
+            session,
+            ctx,
+            AuditAction.PAY_TYPES_PRESET_APPLIED,
+            program=preset.key,
+            pay_types=dict(preset.table),
+        )
+        return await _pay_types_payload(ctx, session)
+
+
 # --- the domain's root fields ---------------------------------------------------------------
 
 
@@ -247,7 +450,22 @@ class Queries:
     company_settings = field(
         AreaRule(Area.SETTINGS),
         company_settings,
-        description="The company's payroll settings: period kind and pay day.",
+        description="The company's payroll settings: period kind, pay day, the PAXml file's "
+        "encoding and the payroll program whose preset was applied last.",
+    )
+    pay_types = field(
+        AreaRule(Area.SETTINGS),
+        pay_types,
+        description="The company's pay-type table (lönearter): each standard PAXml code the "
+        "portal writes, the company's time codes map to or the company has mapped, with the "
+        "client's own pay type; `all` lists every PAXml 2.0 code. In the codes' PAXml order.",
+        bound=gql.PAY_TYPES_BOUND,
+    )
+    payroll_programs = field(
+        AreaRule(Area.SETTINGS),
+        payroll_programs,
+        description="The presets per payroll program, for a picker: starting pay-type tables.",
+        bound=gql.PAYROLL_PROGRAMS_BOUND,
     )
 
 
@@ -257,6 +475,18 @@ class Mutations:
         AreaRule(Area.SETTINGS, Op.WRITE),
         update_company_settings,
         description="Change the company's payroll settings.",
+    )
+    set_pay_types = mutation(
+        AreaRule(Area.SETTINGS, Op.WRITE),
+        set_pay_types,
+        description="Set or clear the client's pay types for standard PAXml codes, many at once; "
+        "codes left out keep theirs.",
+    )
+    apply_payroll_program_preset = mutation(
+        AreaRule(Area.SETTINGS, Op.WRITE),
+        apply_payroll_program_preset,
+        description="Replace the pay-type table with a payroll program's preset (a "
+        "`payrollPrograms` key) and record the program; adjust it afterwards with setPayTypes.",
     )
     create_time_code = mutation(
         AreaRule(Area.SETTINGS, Op.MANAGE),
