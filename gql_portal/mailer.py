@@ -547,63 +547,92 @@ async def deliver_due(
     target = parse_smtp_url(settings.smtp_url)
     sender = envelope_sender(settings.mail_from)
     result = DeliveryResult()
-
     ids = await _due_ids(database, clock.now(), batch_size)
     if not ids:
         return result
-    client: aiosmtplib.SMTP | None = None
+    batch = _Batch(database, clock, settings.mail_from, sender, target, result)
     try:
         for id_ in ids:
-            message = await _claim(database, id_, clock.now())
-            if message is None:
-                continue  # another worker has it
-            if message.attempts > MAX_ATTEMPTS:  # reclaimed after repeated interrupted sends
-                interrupted = _Outcome(True, "gave up: delivery was interrupted repeatedly")
-                await _record_failure(database, clock, message, interrupted, result)
-                continue
-            try:
-                email = build_email(message, settings.mail_from)
-            except ValueError as exc:
-                await _record_failure(database, clock, message, _classify(exc, target), result)
-                continue
-
-            if client is None or not client.is_connected:
-                client = target.client()
-                try:
-                    await client.connect()
-                except Exception as exc:
-                    client.close()
-                    client = None
-                    outcome = _classify(exc, target)
-                    # Connecting (EHLO, STARTTLS, AUTH) failing is never this message's fault.
-                    outcome = _Outcome(False, f"cannot connect: {outcome.error}", True)
-                    await _record_failure(database, clock, message, outcome, result)
-                    break
-
-            try:
-                await client.send_message(email, sender=sender, recipients=[message.to_address])
-            except Exception as exc:
-                outcome = _classify(exc, target)
-                if outcome.connection_broken:
-                    client.close()
-                    client = None
-                await _record_failure(database, clock, message, outcome, result)
-                continue
-
-            now = clock.now()
-            await _finish(
-                database,
-                message,
-                status=MailStatus.SENT,
-                sent_at=now,
-                last_error=None,
-                next_attempt_at=now,
-            )
-            result.sent += 1
-            logger.info("mail %s (%s) sent", message.id, message.kind)
+            if not await batch.deliver(id_):
+                break  # no connection: the other messages wait for the next call
     finally:
-        await _close(client)
+        await _close(batch.client)
     return result
+
+
+@dataclass
+class _Batch:
+    """One `deliver_due` call's messages, sent over one SMTP connection (opened for the first
+    message that is sent, and again after a connection breaks)."""
+
+    database: Database
+    clock: Clock
+    mail_from: str
+    sender: str  # the envelope's (MAIL FROM)
+    target: SmtpTarget
+    result: DeliveryResult
+    client: aiosmtplib.SMTP | None = None
+
+    async def deliver(self, id_: int) -> bool:
+        """Claim, build and send one message, and record the outcome; False when no connection
+        could be opened (the batch ends)."""
+        message = await _claim(self.database, id_, self.clock.now())
+        if message is None:
+            return True  # another worker has it
+        if message.attempts > MAX_ATTEMPTS:  # reclaimed after repeated interrupted sends
+            interrupted = _Outcome(True, "gave up: delivery was interrupted repeatedly")
+            await self._failed(message, interrupted)
+            return True
+        try:
+            email = build_email(message, self.mail_from)
+        except ValueError as exc:
+            await self._failed(message, _classify(exc, self.target))
+            return True
+        client = await self._connection(message)
+        if client is None:
+            return False
+        try:
+            await client.send_message(email, sender=self.sender, recipients=[message.to_address])
+        except Exception as exc:
+            outcome = _classify(exc, self.target)
+            if outcome.connection_broken:
+                client.close()
+                self.client = None
+            await self._failed(message, outcome)
+            return True
+        now = self.clock.now()
+        await _finish(
+            self.database,
+            message,
+            status=MailStatus.SENT,
+            sent_at=now,
+            last_error=None,
+            next_attempt_at=now,
+        )
+        self.result.sent += 1
+        logger.info("mail %s (%s) sent", message.id, message.kind)
+        return True
+
+    async def _connection(self, message: OutboxMessage) -> aiosmtplib.SMTP | None:
+        """The open connection, opened now if need be; None when it cannot be (recorded on
+        `message`, whose turn it was)."""
+        if self.client is not None and self.client.is_connected:
+            return self.client
+        client = self.target.client()
+        try:
+            await client.connect()
+        except Exception as exc:
+            client.close()
+            self.client = None
+            # Connecting (EHLO, STARTTLS, AUTH) failing is never this message's fault.
+            outcome = _Outcome(False, f"cannot connect: {_classify(exc, self.target).error}", True)
+            await self._failed(message, outcome)
+            return None
+        self.client = client
+        return client
+
+    async def _failed(self, message: OutboxMessage, outcome: _Outcome) -> None:
+        await _record_failure(self.database, self.clock, message, outcome, self.result)
 
 
 # --------------------------------------------------------------------------- the background worker
