@@ -72,6 +72,7 @@ AREA_BY_SUBJECT = (
     ("ACTIVITY", Area.PROJECTS),
     ("COMPANY_SETTINGS", Area.SETTINGS),
     ("PAY_TYPE", Area.SETTINGS),
+    ("OB_WINDOWS", Area.SETTINGS),
     ("USER", Area.USERS),
     ("COLLABORATION", Area.COLLABORATIONS),
     ("PARTNER", Area.COLLABORATIONS),
@@ -83,7 +84,7 @@ def area_by_rule(action: AuditAction) -> Area | None:
 
 
 def test_every_action_keeps_its_stored_name() -> None:
-    assert len(AuditAction) == 82
+    assert len(AuditAction) == 83
     for action in AuditAction:
         assert action.value == action.name
         assert AuditAction(action.name) is action  # a stored row reads back as its member
@@ -227,6 +228,8 @@ MUTATION_ACTIONS: dict[str, set[AuditAction]] = {
     "reactivateTimeCode": {A.TIME_CODE_REACTIVATED},
     "setPayTypes": {A.PAY_TYPES_UPDATED},
     "applyPayrollProgramPreset": {A.PAY_TYPES_PRESET_APPLIED},
+    "setObWindows": {A.OB_WINDOWS_SET},
+    "applyObPreset": {A.OB_WINDOWS_SET},
     # users
     "inviteUser": {A.USER_INVITED},
     "changeUserRole": {A.USER_ROLE_CHANGED},

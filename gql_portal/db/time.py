@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from datetime import date, datetime
+from datetime import time as ClockTime
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -43,6 +44,11 @@ class TimeEntry(IdMixin, CompanyOwned, Base):
     project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"), index=True)
     activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id"))
     comment: Mapped[str | None] = mapped_column(String(500))
+    # When the work was done, if the employee said (local wall-clock times; an end at or before
+    # the start is the next day): then `hours` is end - start - break (domain.time).
+    start_time: Mapped[ClockTime | None]
+    end_time: Mapped[ClockTime | None]
+    break_minutes: Mapped[int | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -110,6 +110,7 @@ class AuditAction(StrEnum):
     TIME_CODE_REACTIVATED = "TIME_CODE_REACTIVATED", Area.SETTINGS
     PAY_TYPES_UPDATED = "PAY_TYPES_UPDATED", Area.SETTINGS
     PAY_TYPES_PRESET_APPLIED = "PAY_TYPES_PRESET_APPLIED", Area.SETTINGS
+    OB_WINDOWS_SET = "OB_WINDOWS_SET", Area.SETTINGS  # replaced all at once, or by a preset
 
     # --- users ------------------------------------------------------------------------------------
     USER_INVITED = "USER_INVITED", Area.USERS

@@ -10,6 +10,7 @@ limit and the week lock hold under concurrent requests too.
 from __future__ import annotations
 
 from datetime import date
+from datetime import time as ClockTime
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -25,7 +26,14 @@ from gql_portal.db.projects import Activity, Project
 from gql_portal.db.settings import TimeCode
 from gql_portal.db.time import TimeEntry, WeekAttestation
 from gql_portal.domain.audit import AuditAction
-from gql_portal.domain.time import MAX_HOURS_PER_DAY, hours_problem, is_week_start, week_end
+from gql_portal.domain.time import (
+    MAX_HOURS_PER_DAY,
+    ClockCheck,
+    check_clock_times,
+    hours_problem,
+    is_week_start,
+    week_end,
+)
 from gql_portal.domain.time import week_start as monday_of
 from gql_portal.domain.validation import clean_text
 from gql_portal.errors import Problems, bad_input
@@ -206,6 +214,58 @@ def _check_hours(problems: Problems, hours: Decimal) -> Decimal | None:
     return hours.quantize(Decimal("0.01"))
 
 
+def _check_clock(
+    problems: Problems,
+    day: date,
+    start: ClockTime | None,
+    end: ClockTime | None,
+    break_minutes: int | None,
+    hours: Decimal | None,
+) -> ClockCheck:
+    """Clock times and the hours beside them (domain.time.check_clock_times), problems noted."""
+    clock = check_clock_times(day, start, end, break_minutes, hours)
+    for problem in clock.problems:
+        problems.add(problem.field, problem.reason, problem.message)
+    return clock
+
+
+def _reported_hours(
+    problems: Problems, input: gql.ReportTimeInput
+) -> tuple[ClockCheck, Decimal | None]:
+    """A new entry's clock times and hours: the hours given, or computed from clock times."""
+    clock = _check_clock(
+        problems, input.date, input.start_time, input.end_time, input.break_minutes, input.hours
+    )
+    if clock.hours is None:
+        if input.start_time is None and input.end_time is None:
+            problems.add("hours", "REQUIRED", "give the hours, or the start and end times")
+        return clock, None
+    return clock, _check_hours(problems, clock.hours)
+
+
+def _clock_changes(
+    problems: Problems, entry: TimeEntry, input: gql.UpdateTimeEntryInput, day: date
+) -> dict[str, Any]:
+    """An update's clock times merged onto the entry's, and the hours they make (computed
+    again unless given). Removing both times removes the break too, unless one is given."""
+    start = entry.start_time if input.start_time is strawberry.UNSET else input.start_time
+    end = entry.end_time if input.end_time is strawberry.UNSET else input.end_time
+    breaks = entry.break_minutes if input.break_minutes is strawberry.UNSET else input.break_minutes
+    if start is None and end is None and input.break_minutes is strawberry.UNSET:
+        breaks = None
+    if (start, end, breaks) == (None, None, None):
+        return {"start_time": None, "end_time": None, "break_minutes": None}
+    clock = _check_clock(problems, day, start, end, breaks, input.hours)
+    if clock.problems:
+        return {}
+    return {
+        "start_time": clock.start,
+        "end_time": clock.end,
+        "break_minutes": clock.break_minutes,
+        "hours": clock.hours,
+    }
+
+
 def _check_comment(problems: Problems, comment: str | None) -> str | None:
     if comment is None:
         return None
@@ -348,8 +408,15 @@ def _ensure_in_scope(ctx: RequestContext, entry: TimeEntry) -> None:
         raise not_found("Employee", "employeeId")
 
 
+def _clock_given(input: gql.UpdateTimeEntryInput) -> bool:
+    return any(
+        value is not strawberry.UNSET
+        for value in (input.start_time, input.end_time, input.break_minutes)
+    )
+
+
 def _audit_values(entry: TimeEntry) -> dict[str, Any]:
-    return {
+    values: dict[str, Any] = {
         "employee_id": entry.employee_id,
         "time_entry_id": entry.id,
         "date": entry.date.isoformat(),
@@ -357,6 +424,10 @@ def _audit_values(entry: TimeEntry) -> dict[str, Any]:
         "time_code_id": entry.time_code_id,
         "project_id": entry.project_id,
     }
+    if entry.start_time is not None and entry.end_time is not None:
+        values["clock"] = f"{entry.start_time:%H:%M}-{entry.end_time:%H:%M}"
+        values["break_minutes"] = entry.break_minutes
+    return values
 
 
 # --- writing --------------------------------------------------------------------------------
@@ -366,7 +437,7 @@ async def report_time(info: Ctx, input: gql.ReportTimeInput) -> gql.TimeEntryPay
     ctx = info.context
     employee = await reachable_employee(ctx, input.employee_id)
     problems = Problems()
-    hours = _check_hours(problems, input.hours)
+    clock, hours = _reported_hours(problems, input)
     comment = _check_comment(problems, input.comment)
     time_code_id = await _check_time_code(ctx, problems, input.time_code_id)
     project_id = await _check_project(ctx, problems, input.project_id)
@@ -382,6 +453,9 @@ async def report_time(info: Ctx, input: gql.ReportTimeInput) -> gql.TimeEntryPay
             employee_id=employee.id,
             date=input.date,
             hours=hours,
+            start_time=clock.start,
+            end_time=clock.end,
+            break_minutes=clock.break_minutes,
             time_code_id=time_code_id,
             project_id=project_id,
             activity_id=activity_id,
@@ -471,6 +545,8 @@ async def update_time_entry(
                 "(or null)",
             )
         day = changes.get("date", entry.date)
+        if _clock_given(input) or entry.start_time is not None:
+            changes.update(_clock_changes(problems, entry, input, day))
         hours = changes.get("hours", entry.hours) if hours_valid else None
         if day != entry.date:  # the new day's week and total, in one statement
             await _check_day(session, problems, entry.employee_id, day, hours, entry.id, "date")

@@ -97,7 +97,21 @@ class TimeEntry(relay.Node):
     project_id: strawberry.Private[int | None]
     activity_id: strawberry.Private[int | None]
     date: datetime.date = field(TIME)
-    hours: Decimal = field(TIME, description="Hours, with at most two decimals.")
+    hours: Decimal = field(
+        TIME,
+        description="Hours, with at most two decimals; with clock times, end - start - break.",
+    )
+    start_time: datetime.time | None = field(
+        TIME,
+        description="When the work started, local time (Europe/Stockholm), if it was reported.",
+    )
+    end_time: datetime.time | None = field(
+        TIME,
+        description="When the work ended, local time; before the start: on the next day.",
+    )
+    break_minutes: int | None = field(
+        TIME, description="The unpaid break within the clock times, in minutes."
+    )
     comment: str | None = field(TIME)
 
     @resolver_field(TIME)
@@ -143,6 +157,9 @@ class TimeEntry(relay.Node):
             activity_id=row.activity_id,
             date=row.date,
             hours=row.hours,
+            start_time=row.start_time,
+            end_time=row.end_time,
+            break_minutes=row.break_minutes,
             comment=row.comment,
         )
 
@@ -168,13 +185,30 @@ class WeekAttestation:
         )
 
 
+CLOCK_TIME = 'local time (Europe/Stockholm) in whole minutes: "07:30".'
+
+
 @strawberry.input(description="Time to report for one day.")
 class ReportTimeInput:
     employee_id: relay.GlobalID | None = strawberry.field(
         default=None, description="Whose time; defaults to the viewer's own employee record."
     )
     date: datetime.date
-    hours: Decimal = strawberry.field(description='Above 0, at most 24, two decimals: "7.5".')
+    hours: Decimal | None = strawberry.field(
+        default=None,
+        description='Above 0, at most 24, two decimals: "7.5". With clock times it may be left '
+        "out (it is end - start - break); given, it must be exactly that.",
+    )
+    start_time: datetime.time | None = strawberry.field(
+        default=None, description=f"When the work started, {CLOCK_TIME}"
+    )
+    end_time: datetime.time | None = strawberry.field(
+        default=None,
+        description=f"When the work ended, {CLOCK_TIME} Before the start: on the next day.",
+    )
+    break_minutes: int | None = strawberry.field(
+        default=None, description="The unpaid break in minutes (with clock times only)."
+    )
     time_code_id: relay.GlobalID
     project_id: relay.GlobalID | None = None
     activity_id: relay.GlobalID | None = strawberry.field(
@@ -185,11 +219,22 @@ class ReportTimeInput:
 
 @strawberry.input(
     description="Changes to a time entry. Date, hours and time code left out (or null) are not "
-    "changed; project, activity and comment left out are not changed, null removes them."
+    "changed; project, activity, comment and clock times left out are not changed, null removes "
+    "them. With clock times the hours follow them: left out, they are computed again."
 )
 class UpdateTimeEntryInput:
     date: datetime.date | None = None
     hours: Decimal | None = None
+    start_time: datetime.time | None = strawberry.field(
+        default=strawberry.UNSET, description=f"When the work started, {CLOCK_TIME}"
+    )
+    end_time: datetime.time | None = strawberry.field(
+        default=strawberry.UNSET,
+        description=f"When the work ended, {CLOCK_TIME} Before the start: on the next day.",
+    )
+    break_minutes: int | None = strawberry.field(
+        default=strawberry.UNSET, description="The unpaid break in minutes."
+    )
     time_code_id: relay.GlobalID | None = None
     project_id: relay.GlobalID | None = strawberry.UNSET
     activity_id: relay.GlobalID | None = strawberry.UNSET
