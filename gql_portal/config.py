@@ -6,6 +6,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ENV_PREFIX = "GQL_PORTAL_"
 DEV_SECRET = "dev-only-insecure-secret-change-me"
@@ -80,27 +81,15 @@ class Settings:
             value = env.get(ENV_PREFIX + name)
             return value if value not in (None, "") else None
 
-        mode = (get("MODE") or "development").lower()
-        if mode not in ("development", "production", "test"):
-            raise ConfigError(
-                f"{ENV_PREFIX}MODE must be development, production or test, not {mode!r}"
-            )
-        secret = get("SECRET_KEY")
-        if secret is None and mode == "production":
-            raise ConfigError(
-                f"{ENV_PREFIX}SECRET_KEY is required in production mode: set it to a long random "
-                "value (for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
-            )
-        if secret is not None and mode == "production" and len(secret) < 32:
-            raise ConfigError(f"{ENV_PREFIX}SECRET_KEY must be at least 32 characters long")
+        mode = _mode(get("MODE"))
+        secret = _secret(get("SECRET_KEY"), mode)
         defaults = cls()
-        public_url = (get("PUBLIC_URL") or defaults.public_url).rstrip("/")
-        if mode == "production" and not public_url.startswith("https://"):
-            # Session cookies are marked Secure in production; they only travel over HTTPS.
-            raise ConfigError(
-                f"{ENV_PREFIX}PUBLIC_URL must be an https:// address in production mode, "
-                f"not {public_url!r}"
-            )
+        public_url = _public_url(get("PUBLIC_URL") or defaults.public_url, mode)
+        cors_origins = _origins(get("CORS_ORIGINS"), production=mode == "production")
+        numbers: dict[str, Any] = {
+            name: _positive_int(get(name.upper()), getattr(defaults, name), name.upper())
+            for name in POSITIVE_INT_SETTINGS
+        }
         return cls(
             mode=mode,
             database_url=get("DATABASE_URL") or defaults.database_url,
@@ -108,58 +97,56 @@ class Settings:
             smtp_url=get("SMTP_URL"),
             mail_from=get("MAIL_FROM") or defaults.mail_from,
             public_url=public_url,
-            cors_origins=_origins(get("CORS_ORIGINS"), production=mode == "production"),
+            cors_origins=cors_origins,
             storage_dir=Path(get("STORAGE_DIR") or defaults.storage_dir),
-            export_link_minutes=_positive_int(
-                get("EXPORT_LINK_MINUTES"), defaults.export_link_minutes, "EXPORT_LINK_MINUTES"
-            ),
-            login_free_failures_per_pair=_positive_int(
-                get("LOGIN_FREE_FAILURES_PER_PAIR"),
-                defaults.login_free_failures_per_pair,
-                "LOGIN_FREE_FAILURES_PER_PAIR",
-            ),
-            login_slowdown_failures_per_account=_positive_int(
-                get("LOGIN_SLOWDOWN_FAILURES_PER_ACCOUNT"),
-                defaults.login_slowdown_failures_per_account,
-                "LOGIN_SLOWDOWN_FAILURES_PER_ACCOUNT",
-            ),
-            login_free_failures_per_address=_positive_int(
-                get("LOGIN_FREE_FAILURES_PER_ADDRESS"),
-                defaults.login_free_failures_per_address,
-                "LOGIN_FREE_FAILURES_PER_ADDRESS",
-            ),
-            login_max_delay_seconds=_positive_int(
-                get("LOGIN_MAX_DELAY_SECONDS"),
-                defaults.login_max_delay_seconds,
-                "LOGIN_MAX_DELAY_SECONDS",
-            ),
-            login_failure_window_minutes=_positive_int(
-                get("LOGIN_FAILURE_WINDOW_MINUTES"),
-                defaults.login_failure_window_minutes,
-                "LOGIN_FAILURE_WINDOW_MINUTES",
-            ),
-            mail_repeat_minutes=_positive_int(
-                get("MAIL_REPEAT_MINUTES"), defaults.mail_repeat_minutes, "MAIL_REPEAT_MINUTES"
-            ),
-            cost_budget_per_session=_positive_int(
-                get("COST_BUDGET_PER_SESSION"),
-                defaults.cost_budget_per_session,
-                "COST_BUDGET_PER_SESSION",
-            ),
-            cost_budget_per_address=_positive_int(
-                get("COST_BUDGET_PER_ADDRESS"),
-                defaults.cost_budget_per_address,
-                "COST_BUDGET_PER_ADDRESS",
-            ),
-            max_response_bytes=_positive_int(
-                get("MAX_RESPONSE_BYTES"), defaults.max_response_bytes, "MAX_RESPONSE_BYTES"
-            ),
-            shutdown_grace_seconds=_positive_int(
-                get("SHUTDOWN_GRACE_SECONDS"),
-                defaults.shutdown_grace_seconds,
-                "SHUTDOWN_GRACE_SECONDS",
-            ),
+            **numbers,
         )
+
+
+# Settings read from GQL_PORTAL_<the name in capitals>, each a whole number above zero.
+POSITIVE_INT_SETTINGS = (
+    "export_link_minutes",
+    "login_free_failures_per_pair",
+    "login_slowdown_failures_per_account",
+    "login_free_failures_per_address",
+    "login_max_delay_seconds",
+    "login_failure_window_minutes",
+    "mail_repeat_minutes",
+    "cost_budget_per_session",
+    "cost_budget_per_address",
+    "max_response_bytes",
+    "shutdown_grace_seconds",
+)
+
+
+def _mode(value: str | None) -> str:
+    mode = (value or "development").lower()
+    if mode not in ("development", "production", "test"):
+        raise ConfigError(f"{ENV_PREFIX}MODE must be development, production or test, not {mode!r}")
+    return mode
+
+
+def _secret(secret: str | None, mode: str) -> str | None:
+    """The secret key; required, and long, in production."""
+    if secret is None and mode == "production":
+        raise ConfigError(
+            f"{ENV_PREFIX}SECRET_KEY is required in production mode: set it to a long random "
+            "value (for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+        )
+    if secret is not None and mode == "production" and len(secret) < 32:
+        raise ConfigError(f"{ENV_PREFIX}SECRET_KEY must be at least 32 characters long")
+    return secret
+
+
+def _public_url(value: str, mode: str) -> str:
+    public_url = value.rstrip("/")
+    if mode == "production" and not public_url.startswith("https://"):
+        # Session cookies are marked Secure in production; they only travel over HTTPS.
+        raise ConfigError(
+            f"{ENV_PREFIX}PUBLIC_URL must be an https:// address in production mode, "
+            f"not {public_url!r}"
+        )
+    return public_url
 
 
 def _positive_int(value: str | None, default: int, name: str) -> int:
