@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_portal.db.accounts import AuthSession, Company, Membership, User
@@ -89,11 +89,15 @@ async def access_for_session_id(runtime: Runtime, session_id: int) -> Access:
     return await _access_where(runtime, AuthSession.id == session_id)
 
 
-async def _access_where(runtime: Runtime, which: ColumnElement[bool]) -> Access:
-    now = runtime.clock.now()
+def _live_session(
+    which: ColumnElement[bool], now: datetime
+) -> Select[AuthSession, Company, User, Role, Employee, int]:
+    """The session `which` names, if live, with all that decides its access in one row: the
+    company, the user, their role, their employee record, and (for a firm's user acting in a
+    client's company) the ACTIVE FULL collaboration that lets them."""
     # The membership that lets the user in: the firm's while acting in a client's company.
     member_of = func.coalesce(AuthSession.acting_firm_id, AuthSession.company_id)
-    statement = (
+    return (
         select(AuthSession, Company, User, Membership.role, Employee, Collaboration.id)
         .join(Company, Company.id == AuthSession.company_id)
         .join(User, User.id == AuthSession.user_id)
@@ -125,8 +129,12 @@ async def _access_where(runtime: Runtime, which: ColumnElement[bool]) -> Access:
             AuthSession.expires_at > now,
         )
     )
+
+
+async def _access_where(runtime: Runtime, which: ColumnElement[bool]) -> Access:
+    now = runtime.clock.now()
     async with runtime.database.session() as session:
-        row = (await session.execute(statement)).first()
+        row = (await session.execute(_live_session(which, now))).first()
         if row is None:
             return ANONYMOUS
         auth_session, company, user, role, employee, full_collaboration = row
