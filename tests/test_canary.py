@@ -73,6 +73,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from datetime import time as ClockTime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -119,6 +120,7 @@ from gql_portal.db.expenses import Expense, Receipt
 from gql_portal.db.exports import Export, ExportFormat, ExportKind, ExportState
 from gql_portal.db.integrations import IntegrationState, PayrollIntegration
 from gql_portal.db.mail import MailStatus, OutboxMessage
+from gql_portal.db.ob import ObWindow
 from gql_portal.db.payroll import PayrollEmployee, PayrollLine, PayrollPeriod
 from gql_portal.db.projects import Activity, Customer, Project, ProjectAssignment
 from gql_portal.db.schedules import Schedule
@@ -164,7 +166,13 @@ INTERNAL_COLUMNS = frozenset(
 INTERNAL_TABLES = frozenset({"email_outbox"})
 # Vocabulary, not free text: values the code parses or looks up, which must stay valid.
 # (The default time codes' code, PAXml code and pay type are what the payroll basis maps.)
-VOCABULARY_COLUMNS = frozenset({("company_settings", "period_kind"), ("audit_events", "area")})
+VOCABULARY_COLUMNS = frozenset(
+    {
+        ("company_settings", "period_kind"),
+        ("ob_windows", "code"),  # OB1-OB5, a standard PAXml code
+        ("audit_events", "area"),
+    }
+)
 
 
 def text_columns(table: Any) -> list[Column[Any]]:
@@ -460,6 +468,18 @@ class Seeder:
         await self.flush(*codes.values(), unused)
         for row in [*codes.values(), unused]:
             self.obj("TimeCode", row.id, code, code, Area.TIME)
+        # The OB windows: read under SETTINGS only (no Node, no id); no free text.
+        await self.flush(
+            ObWindow(
+                company_id=cid,
+                code="OB1",
+                weekdays=0b11111,
+                holidays=False,
+                start_time=ClockTime(18),
+                end_time=ClockTime(22),
+                created_at=NOW,
+            )
+        )
 
         # Projects: the first one's customer and activity are assigned to the first employee.
         first_owner = staff[0][0]
