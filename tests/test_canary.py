@@ -125,7 +125,7 @@ from gql_portal.db.payroll import PayrollEmployee, PayrollLine, PayrollPeriod
 from gql_portal.db.projects import Activity, Customer, Project, ProjectAssignment
 from gql_portal.db.schedules import Schedule
 from gql_portal.db.scope import company_owned_models
-from gql_portal.db.settings import CompanySettings, TimeCode
+from gql_portal.db.settings import CompanySettings, PayType, TimeCode
 from gql_portal.db.time import TimeEntry, WeekAttestation
 from gql_portal.demo import organisation_number
 from gql_portal.domain.absence import AbsenceKind, AbsenceStatus
@@ -169,6 +169,9 @@ INTERNAL_TABLES = frozenset({"email_outbox"})
 VOCABULARY_COLUMNS = frozenset(
     {
         ("company_settings", "period_kind"),
+        ("company_settings", "paxml_encoding"),
+        ("company_settings", "payroll_program"),  # a preset's key
+        ("pay_types", "code"),  # a standard PAXml code
         ("ob_windows", "code"),  # OB1-OB5, a standard PAXml code
         ("audit_events", "area"),
     }
@@ -479,6 +482,10 @@ class Seeder:
                 end_time=ClockTime(22),
                 created_at=NOW,
             )
+        )
+        # The pay-type table: read under SETTINGS only (no Node, no id).
+        await self.flush(
+            fill(PayType(company_id=cid, code="ÖT1", created_at=NOW, updated_at=NOW), code)
         )
 
         # Projects: the first one's customer and activity are assigned to the first employee.
@@ -818,6 +825,7 @@ COMPANY_TABLES = (
     "activities",
     "time_codes",
     "time_codes.basis",
+    "pay_types",
     "payroll_lines",
     "audit_events",
 )
