@@ -84,65 +84,79 @@ class CodedErrors:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id_ = request_id(scope)
-        id_header = (b"x-request-id", request_id_.encode("ascii"))
-        started = False
-        held: Message | None = None  # a framework error's start, answered once its body is read
-        held_text = b""
-
-        async def send_coded(status: int, message: str, headers: list[tuple[bytes, bytes]]) -> None:
-            body = error_body(code_for(status), message, request_id_)
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": status,
-                    "headers": [
-                        *headers,
-                        (b"content-type", b"application/json"),
-                        (b"content-length", str(len(body)).encode("ascii")),
-                    ],
-                }
-            )
-            await send({"type": "http.response.body", "body": body})
-
-        async def send_with_id(message: Message) -> None:
-            nonlocal started, held, held_text
-            if message["type"] == "http.response.start":
-                started = True
-                headers = list(message.get("headers", []))
-                if _header(headers, b"x-request-id") is None:
-                    headers.append(id_header)
-                if _is_rewritten(message["status"], headers):
-                    held = {**message, "headers": headers}
-                    return
-                message = {**message, "headers": headers}
-            elif message["type"] == "http.response.body" and held is not None:
-                held_text += message.get("body", b"")[: _MAX_TEXT_BYTES - len(held_text)]
-                if message.get("more_body", False):
-                    return
-                status: int = held["status"]
-                kept = [
-                    (name, value)
-                    for name, value in held["headers"]
-                    if name.lower() not in (b"content-type", b"content-length")
-                ]
-                text = held_text.decode("utf-8", "replace").strip()
-                method = str(scope.get("method", ""))
-                await send_coded(
-                    status, _message(status, method, _header(kept, b"allow"), text), kept
-                )
-                return
-            await send(message)
-
+        answer = _Answer(scope, send)
         try:
-            await self.app(scope, receive, send_with_id)
+            await self.app(scope, receive, answer.send_with_id)
         except Exception:
             log.exception(
                 "unexpected error answering %s %s (request %s)",
                 scope.get("method"),
                 scope.get("path"),
-                request_id_,
+                answer.request_id,
             )
-            if started:
+            if answer.started:
                 raise  # part of an answer is out: the server can only close the connection
-            await send_coded(500, "Internal server error", [id_header])
+            await answer.send_coded(500, "Internal server error", [answer.id_header])
+
+
+class _Answer:
+    """One request's answer on its way out: every start carries the request id; a framework
+    error's start is held until its body is read, then answered as a coded error."""
+
+    def __init__(self, scope: Scope, send: Send) -> None:
+        self.scope = scope
+        self.send = send
+        self.request_id = request_id(scope)
+        self.id_header = (b"x-request-id", self.request_id.encode("ascii"))
+        self.started = False
+        self.held: Message | None = (
+            None  # a framework error's start, answered once its body is read
+        )
+        self.held_text = b""
+
+    async def send_coded(
+        self, status: int, message: str, headers: list[tuple[bytes, bytes]]
+    ) -> None:
+        body = error_body(code_for(status), message, self.request_id)
+        await self.send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    *headers,
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode("ascii")),
+                ],
+            }
+        )
+        await self.send({"type": "http.response.body", "body": body})
+
+    async def send_with_id(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.started = True
+            headers = list(message.get("headers", []))
+            if _header(headers, b"x-request-id") is None:
+                headers.append(self.id_header)
+            if _is_rewritten(message["status"], headers):
+                self.held = {**message, "headers": headers}
+                return
+            message = {**message, "headers": headers}
+        elif message["type"] == "http.response.body" and self.held is not None:
+            await self._answer_held(self.held, message)
+            return
+        await self.send(message)
+
+    async def _answer_held(self, held: Message, message: Message) -> None:
+        """Read the held error's body (its text, up to a limit); at its end, answer it coded."""
+        self.held_text += message.get("body", b"")[: _MAX_TEXT_BYTES - len(self.held_text)]
+        if message.get("more_body", False):
+            return
+        status: int = held["status"]
+        kept = [
+            (name, value)
+            for name, value in held["headers"]
+            if name.lower() not in (b"content-type", b"content-length")
+        ]
+        text = self.held_text.decode("utf-8", "replace").strip()
+        method = str(self.scope.get("method", ""))
+        await self.send_coded(status, _message(status, method, _header(kept, b"allow"), text), kept)
