@@ -250,6 +250,32 @@ async def export_file(request: Request) -> Response:
     ended collaboration or a removed user makes it fail)."""
     runtime: Runtime = request.app.state.runtime
     request_id = request_id_of(request)
+    checked = await _link_holder(request, runtime, request_id)
+    if isinstance(checked, Response):
+        return checked
+    access, export_id = checked
+    async with runtime.database.scoped(access) as session:
+        export = await session.scalar(select(Export).where(Export.id == export_id))
+    if (
+        export is None
+        or export.state is not ExportState.DONE
+        or export.storage_key is None
+        or export.sha256 is None
+        or export.size_bytes is None
+    ):
+        return request_error(404, Code.NOT_FOUND, "No such export.", request_id)
+    if not downloadable(access, export):
+        return request_error(
+            403, Code.FORBIDDEN, "No export access to this data any more.", request_id
+        )
+    return await send_stored_file(request, access, request_id, _export_download(export))
+
+
+async def _link_holder(
+    request: Request, runtime: Runtime, request_id: str
+) -> tuple[Access, int] | Response:
+    """The session holding an export link, and the export it names; the refusal otherwise (a
+    link that is not ours, expired, or presented by another session)."""
     link = parse_export_link(request.path_params["export_id"], request.query_params)
     if link is None or not link_signature_matches(
         runtime.settings.secret_key,
@@ -276,44 +302,31 @@ async def export_file(request: Request) -> Response:
             "No such export for this session: ask for a new link in the session that downloads.",
             request_id,
         )
-    export_id = link.export_id
-    async with runtime.database.scoped(access) as session:
-        export = await session.scalar(select(Export).where(Export.id == export_id))
-    if (
-        export is None
-        or export.state is not ExportState.DONE
-        or export.storage_key is None
-        or export.sha256 is None
-        or export.size_bytes is None
-    ):
-        return request_error(404, Code.NOT_FOUND, "No such export.", request_id)
-    if not downloadable(access, export):
-        return request_error(
-            403, Code.FORBIDDEN, "No export access to this data any more.", request_id
-        )
+    return access, link.export_id
+
+
+def _export_download(export: Export) -> StoredDownload:
+    """A finished export's file, and the download's audit entry."""
+    assert export.storage_key is not None and export.sha256 is not None  # checked: DONE
+    assert export.size_bytes is not None
     details: dict[str, Any] = {"export_id": export.id, "file_name": export.file_name}
     # A batch holds its clients' payroll bases (personal identity numbers among them): each
     # client's audit trail shows the download too, as it shows the export.
     clients = tuple(batch_clients(export))
-    return await send_stored_file(
-        request,
-        access,
-        request_id,
-        StoredDownload(
-            storage_key=export.storage_key,
-            sha256=export.sha256,
-            size_bytes=export.size_bytes,
-            file_name=export.file_name or f"export-{export.id}",
-            media_type=EXPORT_MEDIA_TYPES[export.format],
-            company_id=export.company_id,
-            action=(
-                AuditAction.EXPENSES_EXPORT_DOWNLOADED
-                if export.kind is ExportKind.EXPENSES
-                else AuditAction.PAYROLL_EXPORT_DOWNLOADED
-            ),
-            details={**details, "batch": True} if clients else details,
-            also_company_ids=clients,
+    return StoredDownload(
+        storage_key=export.storage_key,
+        sha256=export.sha256,
+        size_bytes=export.size_bytes,
+        file_name=export.file_name or f"export-{export.id}",
+        media_type=EXPORT_MEDIA_TYPES[export.format],
+        company_id=export.company_id,
+        action=(
+            AuditAction.EXPENSES_EXPORT_DOWNLOADED
+            if export.kind is ExportKind.EXPENSES
+            else AuditAction.PAYROLL_EXPORT_DOWNLOADED
         ),
+        details={**details, "batch": True} if clients else details,
+        also_company_ids=clients,
     )
 
 
