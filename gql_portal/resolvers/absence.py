@@ -123,17 +123,9 @@ def _audit_values(absence: Absence) -> dict[str, Any]:
     }
 
 
-async def request_absence(info: Ctx, input: gql.RequestAbsenceInput) -> gql.AbsencePayload:
-    ctx = info.context
-    if input.approved and not ctx.access.reaches_any(Area.ABSENCE, Op.MANAGE):
-        raise AppError(
-            Code.FORBIDDEN,
-            "Only an administrator registers an absence as approved.",
-            area=Area.ABSENCE.value,
-            field="approved",
-        )
-    employee = await reachable_employee(ctx, input.employee_id)
-    problems = Problems()
+def _checked_request(input: gql.RequestAbsenceInput, problems: Problems) -> tuple[bool, str | None]:
+    """Whether the request's dates are valid (then its overlaps can be looked for), and its
+    cleaned comment; the problems of its fields are added."""
     dates_valid = False
     if input.end_date < input.start_date:
         problems.add("endDate", "BEFORE_START", "must not be before the first day")
@@ -147,29 +139,52 @@ async def request_absence(info: Ctx, input: gql.RequestAbsenceInput) -> gql.Abse
     comment = None
     if input.comment is not None:
         comment = clean_text(problems, "comment", input.comment, max_length=500, required=False)
+    return dates_valid, comment
+
+
+async def _check_no_overlap(
+    session: AsyncSession, employee_id: int, input: gql.RequestAbsenceInput, problems: Problems
+) -> None:
+    """A problem when the employee's requested or approved absences overlap the dates (the
+    employee is locked: no other request can slip in between)."""
+    other = await session.scalar(
+        select(Absence)
+        .where(
+            Absence.employee_id == employee_id,
+            Absence.status.in_(BLOCKING_STATUSES),
+            *_overlapping(input.start_date, input.end_date),
+        )
+        .order_by(Absence.start_date, Absence.id)
+        .limit(1)
+    )
+    if other is not None:
+        problems.add(
+            "startDate",
+            "OVERLAPS",
+            f"overlaps a {other.status.value.lower()} {other.kind.value.lower()} absence "
+            f"{other.start_date.isoformat()} to {other.end_date.isoformat()}",
+        )
+
+
+async def request_absence(info: Ctx, input: gql.RequestAbsenceInput) -> gql.AbsencePayload:
+    ctx = info.context
+    if input.approved and not ctx.access.reaches_any(Area.ABSENCE, Op.MANAGE):
+        raise AppError(
+            Code.FORBIDDEN,
+            "Only an administrator registers an absence as approved.",
+            area=Area.ABSENCE.value,
+            field="approved",
+        )
+    employee = await reachable_employee(ctx, input.employee_id)
+    problems = Problems()
+    dates_valid, comment = _checked_request(input, problems)
     now = ctx.clock.now()
     async with ctx.database.scoped(
         ctx.access, Op.MANAGE if input.approved else Op.WRITE
     ) as session:
         await lock_employee(session, ABSENCE_LOCK, employee.id)
         if dates_valid:
-            other = await session.scalar(
-                select(Absence)
-                .where(
-                    Absence.employee_id == employee.id,
-                    Absence.status.in_(BLOCKING_STATUSES),
-                    *_overlapping(input.start_date, input.end_date),
-                )
-                .order_by(Absence.start_date, Absence.id)
-                .limit(1)
-            )
-            if other is not None:
-                problems.add(
-                    "startDate",
-                    "OVERLAPS",
-                    f"overlaps a {other.status.value.lower()} {other.kind.value.lower()} absence "
-                    f"{other.start_date.isoformat()} to {other.end_date.isoformat()}",
-                )
+            await _check_no_overlap(session, employee.id, input, problems)
         problems.raise_if_any()
         absence = Absence(
             company_id=employee.company_id,
