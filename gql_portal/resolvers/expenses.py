@@ -56,6 +56,7 @@ from gql_portal.schema.employees import EMPLOYEE_EXPENSES_BOUND
 from gql_portal.schema.fields import field, mutation
 from gql_portal.schema.id_filters import CompanyIdFilter, EmployeeIdFilter
 from gql_portal.schema.relay import Connection
+from gql_portal.storage import StoredFile
 
 CENT = Decimal("0.01")
 VAT_TOLERANCE = Decimal("0.01")  # one öre: receipts round VAT their own way
@@ -540,6 +541,49 @@ async def _read_receipt(upload: UploadFile) -> bytes:
     return bytes(data)
 
 
+async def _add_receipt(
+    session: AsyncSession,
+    ctx: RequestContext,
+    expense: Expense,
+    stored: StoredFile,
+    file_name: str,
+    content_type: str,
+) -> Receipt:
+    """The stored file as a receipt of the expense, audited; the same file twice is refused."""
+    duplicate = await session.scalar(
+        select(Receipt.id).where(Receipt.expense_id == expense.id, Receipt.sha256 == stored.sha256)
+    )
+    if duplicate is not None:
+        raise bad_input("file", "ALREADY_ATTACHED", "this file is already attached")
+    receipt = Receipt(
+        company_id=expense.company_id,
+        expense_id=expense.id,
+        employee_id=expense.employee_id,
+        file_name=file_name,
+        content_type=content_type,
+        size_bytes=stored.size_bytes,
+        sha256=stored.sha256,
+        storage_key=stored.storage_key,
+        uploaded_at=ctx.clock.now(),
+    )
+    session.add(receipt)
+    await session.flush()
+    audit(
+        session,
+        ctx,
+        AuditAction.RECEIPT_ATTACHED,
+        company_id=expense.company_id,
+        expense_id=expense.id,
+        receipt_id=receipt.id,
+        employee_id=expense.employee_id,
+        file_name=file_name,
+        content_type=content_type,
+        size_bytes=stored.size_bytes,
+        sha256=stored.sha256,
+    )
+    return receipt
+
+
 async def attach_receipt(info: Ctx, expense_id: relay.GlobalID, file: Upload) -> gql.ReceiptPayload:
     ctx = info.context
     upload: object = file
@@ -563,39 +607,7 @@ async def attach_receipt(info: Ctx, expense_id: relay.GlobalID, file: Upload) ->
         )
         async with ctx.database.scoped(ctx.access, Op.WRITE) as session:
             expense = await _expense(session, key, "expenseId")  # still open?
-            duplicate = await session.scalar(
-                select(Receipt.id).where(
-                    Receipt.expense_id == expense.id, Receipt.sha256 == stored.sha256
-                )
-            )
-            if duplicate is not None:
-                raise bad_input("file", "ALREADY_ATTACHED", "this file is already attached")
-            receipt = Receipt(
-                company_id=expense.company_id,
-                expense_id=expense.id,
-                employee_id=expense.employee_id,
-                file_name=file_name,
-                content_type=content_type,
-                size_bytes=stored.size_bytes,
-                sha256=stored.sha256,
-                storage_key=stored.storage_key,
-                uploaded_at=ctx.clock.now(),
-            )
-            session.add(receipt)
-            await session.flush()
-            audit(
-                session,
-                ctx,
-                AuditAction.RECEIPT_ATTACHED,
-                company_id=expense.company_id,
-                expense_id=expense.id,
-                receipt_id=receipt.id,
-                employee_id=expense.employee_id,
-                file_name=file_name,
-                content_type=content_type,
-                size_bytes=stored.size_bytes,
-                sha256=stored.sha256,
-            )
+            receipt = await _add_receipt(session, ctx, expense, stored, file_name, content_type)
     except IntegrityError:
         raise bad_input("file", "ALREADY_ATTACHED", "this file is already attached") from None
     finally:
