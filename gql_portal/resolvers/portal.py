@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import ColumnElement, Date, and_, distinct, exists, func, literal, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 from strawberry.dataloader import DataLoader
 
@@ -67,16 +68,7 @@ async def payroll_statuses(
     periods shown, the employees with unattested weeks in them, the expenses to decide."""
     current, _ = month_period(ctx.clock.today())
     async with ctx.database.scoped(ctx.access, as_area=Area.PAYROLL_BASIS) as session:
-        periods = {
-            period.company_id: period
-            for period in await session.scalars(
-                select(PayrollPeriod).where(
-                    PayrollPeriod.company_id.in_(company_ids),
-                    PayrollPeriod.start_date
-                    == shown_period_start(PayrollPeriod.company_id, current, month),
-                )
-            )
-        }
+        periods = await _shown_periods(session, company_ids, current, month)
         # A client without such a period shows the asked month, else the current one.
         shown = {
             company_id: (
@@ -86,40 +78,8 @@ async def payroll_statuses(
             )
             for company_id in company_ids
         }
-        by_range: dict[tuple[date, date], list[int]] = {}
-        for company_id, dates in shown.items():
-            by_range.setdefault(dates, []).append(company_id)
-        # The weeks with time in each client's period (each once, from
-        # ix_time_entries_company_id_date alone), then those without an attestation.
-        weeks = (
-            select(TimeEntry.company_id, TimeEntry.employee_id, TimeEntry.week_start)
-            .where(
-                or_(
-                    *(
-                        and_(TimeEntry.company_id.in_(ids), TimeEntry.date.between(start, end))
-                        for (start, end), ids in by_range.items()
-                    )
-                )
-            )
-            .distinct()
-            .subquery()
-        )
-        attested = select(WeekAttestation.id).where(
-            WeekAttestation.employee_id == weeks.c.employee_id,
-            WeekAttestation.week_start == weeks.c.week_start,
-        )
-        unattested_statement = (
-            select(weeks.c.company_id, func.count(distinct(weeks.c.employee_id)))
-            .where(~exists(attested))
-            .group_by(weeks.c.company_id)
-        )
-        unattested = {cid: count for cid, count in await session.execute(unattested_statement)}
-        waiting_statement = (
-            select(Expense.company_id, func.count())
-            .where(Expense.company_id.in_(company_ids), Expense.status == ExpenseStatus.SUBMITTED)
-            .group_by(Expense.company_id)
-        )
-        waiting = {cid: count for cid, count in await session.execute(waiting_statement)}
+        unattested = await _employees_with_unattested_weeks(session, shown)
+        waiting = await _expenses_awaiting_approval(session, company_ids)
     statuses = {}
     for company_id in company_ids:
         period = periods.get(company_id)
@@ -134,6 +94,68 @@ async def payroll_statuses(
             expenses_awaiting_approval=waiting.get(company_id, 0),
         )
     return statuses
+
+
+async def _shown_periods(
+    session: AsyncSession, company_ids: list[int], current: date, month: date | None
+) -> dict[int, PayrollPeriod]:
+    """The clients' periods the board shows (`shown_period_start`), of those that have one."""
+    return {
+        period.company_id: period
+        for period in await session.scalars(
+            select(PayrollPeriod).where(
+                PayrollPeriod.company_id.in_(company_ids),
+                PayrollPeriod.start_date
+                == shown_period_start(PayrollPeriod.company_id, current, month),
+            )
+        )
+    }
+
+
+async def _employees_with_unattested_weeks(
+    session: AsyncSession, shown: dict[int, tuple[date, date]]
+) -> dict[int, int]:
+    """Per client, how many employees have time in a week of the shown period that is not
+    attested (one grouped statement)."""
+    by_range: dict[tuple[date, date], list[int]] = {}
+    for company_id, dates in shown.items():
+        by_range.setdefault(dates, []).append(company_id)
+    # The weeks with time in each client's period (each once, from
+    # ix_time_entries_company_id_date alone), then those without an attestation.
+    weeks = (
+        select(TimeEntry.company_id, TimeEntry.employee_id, TimeEntry.week_start)
+        .where(
+            or_(
+                *(
+                    and_(TimeEntry.company_id.in_(ids), TimeEntry.date.between(start, end))
+                    for (start, end), ids in by_range.items()
+                )
+            )
+        )
+        .distinct()
+        .subquery()
+    )
+    attested = select(WeekAttestation.id).where(
+        WeekAttestation.employee_id == weeks.c.employee_id,
+        WeekAttestation.week_start == weeks.c.week_start,
+    )
+    statement = (
+        select(weeks.c.company_id, func.count(distinct(weeks.c.employee_id)))
+        .where(~exists(attested))
+        .group_by(weeks.c.company_id)
+    )
+    return {cid: count for cid, count in await session.execute(statement)}
+
+
+async def _expenses_awaiting_approval(
+    session: AsyncSession, company_ids: list[int]
+) -> dict[int, int]:
+    statement = (
+        select(Expense.company_id, func.count())
+        .where(Expense.company_id.in_(company_ids), Expense.status == ExpenseStatus.SUBMITTED)
+        .group_by(Expense.company_id)
+    )
+    return {cid: count for cid, count in await session.execute(statement)}
 
 
 async def client_payroll_status(
@@ -188,32 +210,50 @@ async def clients(
     if level is not None:
         statement = statement.where(Collaboration.level == level)
     if search and search.strip():
-        text = search.strip().lower()
-        digits = "".join(c for c in text if c.isdigit())
-        matches = [like(func.lower(Company.name), f"%{like_escaped(text)}%")]
-        if digits and not any(c.isalpha() for c in text):  # a number, e.g. 556677-88
-            matches.append(like(Company.organisation_number, f"%{digits}%"))
-        statement = statement.where(
-            exists(select(Company.id).where(Company.id == Collaboration.company_id, or_(*matches)))
-        )
+        statement = statement.where(_client_matches(search))
     if period_state is not None:
-        period = select(PayrollPeriod.id).where(
-            PayrollPeriod.company_id == Collaboration.company_id,
-            PayrollPeriod.start_date
-            == shown_period_start(PayrollPeriod.company_id, current, board_month),
-        )
-        if period_state is PeriodState.OPEN:
-            statement = statement.where(
-                ~exists(period.where(PayrollPeriod.state != PeriodState.OPEN))
-            )
-        else:
-            statement = statement.where(exists(period.where(PayrollPeriod.state == period_state)))
+        statement = statement.where(_shown_period_in(period_state, current, board_month))
     page: Connection[Any] = await paginate(
         ctx, statement, [Collaboration.id], lambda row: row, first=first, after=after
     )
+    await _fill_board_page(ctx, page, board_month)
+    return page
+
+
+def _client_matches(search: str) -> ColumnElement[bool]:
+    """The collaboration's client has `search` in its name, or (a number, e.g. 556677-88) in
+    its organisation number."""
+    text = search.strip().lower()
+    digits = "".join(c for c in text if c.isdigit())
+    matches = [like(func.lower(Company.name), f"%{like_escaped(text)}%")]
+    if digits and not any(c.isalpha() for c in text):
+        matches.append(like(Company.organisation_number, f"%{digits}%"))
+    return exists(select(Company.id).where(Company.id == Collaboration.company_id, or_(*matches)))
+
+
+def _shown_period_in(
+    period_state: PeriodState, current: date, board_month: date | None
+) -> ColumnElement[bool]:
+    """The period the board shows for the collaboration's client is in `period_state` (no
+    period yet counts as OPEN)."""
+    period = select(PayrollPeriod.id).where(
+        PayrollPeriod.company_id == Collaboration.company_id,
+        PayrollPeriod.start_date
+        == shown_period_start(PayrollPeriod.company_id, current, board_month),
+    )
+    if period_state is PeriodState.OPEN:
+        return ~exists(period.where(PayrollPeriod.state != PeriodState.OPEN))
+    return exists(period.where(PayrollPeriod.state == period_state))
+
+
+async def _fill_board_page(
+    ctx: RequestContext, page: Connection[Any], board_month: date | None
+) -> None:
+    """The page's collaboration rows turned into clients, with the parties' names (part of
+    the record, read unscoped) and the clients' companies."""
     rows: list[Collaboration] = [edge.node for edge in page.edges]
     company_ids = [row.company_id for row in rows]
-    async with ctx.database.session() as session:  # the parties' names: part of the record
+    async with ctx.database.session() as session:
         collaborations = await collaboration_nodes(session, rows)
         companies = {
             company.id: company
@@ -228,7 +268,6 @@ async def clients(
             payroll_program=companies[row.company_id].payroll_program,
             board_month=board_month,
         )
-    return page
 
 
 @strawberry.type
