@@ -499,6 +499,45 @@ async def _locked_entry(ctx: RequestContext, session: AsyncSession, entry_id: in
     return entry
 
 
+async def _reference_changes(
+    ctx: RequestContext,
+    problems: Problems,
+    entry: TimeEntry,
+    input: gql.UpdateTimeEntryInput,
+) -> dict[str, Any]:
+    """The entry's time code, project and activity as `input` changes them, each checked; the
+    activity must belong to the entry's project, old or new."""
+    changes: dict[str, Any] = {}
+    if input.time_code_id is not None:
+        code_id = node_id(input.time_code_id, "TimeCode", "timeCodeId")
+        if code_id != entry.time_code_id:
+            changes["time_code_id"] = await _check_time_code(ctx, problems, input.time_code_id)
+    project_id = entry.project_id
+    if input.project_id is not strawberry.UNSET:
+        new_project = (
+            node_id(input.project_id, "Project", "projectId") if input.project_id else None
+        )
+        if new_project != entry.project_id:
+            project_id = await _check_project(ctx, problems, input.project_id)
+            changes["project_id"] = project_id
+    if input.activity_id is not strawberry.UNSET:
+        new_activity = (
+            node_id(input.activity_id, "Activity", "activityId") if input.activity_id else None
+        )
+        if new_activity != entry.activity_id or "project_id" in changes:
+            changes["activity_id"] = await _check_activity(
+                ctx, problems, input.activity_id, project_id
+            )
+    elif "project_id" in changes and entry.activity_id is not None:
+        problems.add(
+            "activityId",
+            "NOT_IN_PROJECT",
+            "the entry's activity belongs to its old project: give one of the new project "
+            "(or null)",
+        )
+    return changes
+
+
 async def update_time_entry(
     info: Ctx, id: relay.GlobalID, input: gql.UpdateTimeEntryInput
 ) -> gql.TimeEntryPayload:
@@ -517,33 +556,7 @@ async def update_time_entry(
     async with ctx.database.scoped(ctx.access, Op.WRITE) as session:
         entry = await _locked_entry(ctx, session, entry_id)
         await _check_week_open(session, problems, entry.employee_id, entry.date, "date")
-        if input.time_code_id is not None:
-            code_id = node_id(input.time_code_id, "TimeCode", "timeCodeId")
-            if code_id != entry.time_code_id:
-                changes["time_code_id"] = await _check_time_code(ctx, problems, input.time_code_id)
-        project_id = entry.project_id
-        if input.project_id is not strawberry.UNSET:
-            new_project = (
-                node_id(input.project_id, "Project", "projectId") if input.project_id else None
-            )
-            if new_project != entry.project_id:
-                project_id = await _check_project(ctx, problems, input.project_id)
-                changes["project_id"] = project_id
-        if input.activity_id is not strawberry.UNSET:
-            new_activity = (
-                node_id(input.activity_id, "Activity", "activityId") if input.activity_id else None
-            )
-            if new_activity != entry.activity_id or "project_id" in changes:
-                changes["activity_id"] = await _check_activity(
-                    ctx, problems, input.activity_id, project_id
-                )
-        elif "project_id" in changes and entry.activity_id is not None:
-            problems.add(
-                "activityId",
-                "NOT_IN_PROJECT",
-                "the entry's activity belongs to its old project: give one of the new project "
-                "(or null)",
-            )
+        changes.update(await _reference_changes(ctx, problems, entry, input))
         day = changes.get("date", entry.date)
         if _clock_given(input) or entry.start_time is not None:
             changes.update(_clock_changes(problems, entry, input, day))
