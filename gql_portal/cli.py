@@ -10,7 +10,7 @@ import sqlite3
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TypeAlias, TypeVar
 
 from gql_portal.clock import Clock
 from gql_portal.config import ConfigError, Settings
@@ -317,14 +317,11 @@ def _extension_days(value: str) -> int:
     return number
 
 
-def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(
-        prog="gql-portal",
-        description="GraphQL backend of the time-reporting and payroll-basis service with its "
-        "partner portal. Configured by GQL_PORTAL_* environment variables (see README.md).",
-    )
-    commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
+# What `add_subparsers` returns (argparse has no public name for it).
+Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
+
+def _add_serve(commands: Commands) -> None:
     serve = commands.add_parser("serve", help="migrate, load demo data into a new database, serve")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
@@ -334,11 +331,15 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-level", default="info")
     serve.set_defaults(run=cmd_serve)
 
+
+def _add_db(commands: Commands) -> None:
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
     upgrade = db_commands.add_parser("upgrade", help="apply migrations (idempotent)")
     upgrade.set_defaults(run=cmd_db_upgrade)
 
+
+def _add_demo(commands: Commands) -> None:
     demo = commands.add_parser("demo", help="load demo data into a new database")
     demo.add_argument("--clients", type=_positive, default=3, help="client companies (default 3)")
     demo.add_argument(
@@ -357,6 +358,8 @@ def parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(run=cmd_demo)
 
+
+def _add_export_schema(commands: Commands) -> None:
     export = commands.add_parser("export-schema", help="print the GraphQL SDL to stdout")
     export.add_argument(
         "--role",
@@ -365,6 +368,8 @@ def parser() -> argparse.ArgumentParser:
     )
     export.set_defaults(run=cmd_export_schema)
 
+
+def _add_mail(commands: Commands) -> None:
     mail = commands.add_parser("mail", help="list the email outbox with texts and links")
     mail.add_argument("--status", choices=["QUEUED", "SENDING", "SENT", "FAILED"])
     mail.add_argument(
@@ -372,6 +377,8 @@ def parser() -> argparse.ArgumentParser:
     )
     mail.set_defaults(run=cmd_mail)
 
+
+def _add_accounts(commands: Commands) -> None:
     accounts = commands.add_parser(
         "accounts", help="support staff: look at a company, extend or end its trial"
     )
@@ -398,6 +405,28 @@ def parser() -> argparse.ArgumentParser:
     trial.add_argument("--operator", metavar="NAME", help="who does it (default: $USER)")
     trial.add_argument("--json", action="store_true", help="print JSON (for scripts)")
     trial.set_defaults(run=cmd_accounts_trial)
+
+
+# The commands, in the order `--help` lists them.
+COMMANDS: tuple[Callable[[Commands], None], ...] = (
+    _add_serve,
+    _add_db,
+    _add_demo,
+    _add_export_schema,
+    _add_mail,
+    _add_accounts,
+)
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(
+        prog="gql-portal",
+        description="GraphQL backend of the time-reporting and payroll-basis service with its "
+        "partner portal. Configured by GQL_PORTAL_* environment variables (see README.md).",
+    )
+    commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add_command in COMMANDS:
+        add_command(commands)
     return root
 
 
