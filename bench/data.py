@@ -41,8 +41,9 @@ DATA = BENCH / ".data"
 BIG_INDEX = BIG_COMPANY_INDEX  # the big company's client index (gql-portal demo --big-company)
 SEED = 2026
 # Part of the cache key: 2 = time entries with week_start (migration 0005), the big company
-# built by `gql-portal demo --big-company`.
-DATA_VERSION = 2
+# built by `gql-portal demo --big-company`; 3 = time codes of kind OVERTIME/ADDED_TIME and the
+# frozen basis' codes (migration 0009).
+DATA_VERSION = 3
 
 
 @dataclass(frozen=True)

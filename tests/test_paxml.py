@@ -95,9 +95,11 @@ def weekdays(start: date, end: date) -> Iterator[date]:
 
 
 def generated_basis() -> list[ExportLine]:
-    """March 2026 through the real `compute_basis`: worked time (ARB, TID, overtime ÖT1),
-    vacation (SEM, counted in days), sickness (SJK), VAB at 50 %, an hourly employee's priced
-    hours, an expense (810) and mileage (820)."""
+    """March 2026 through the real `compute_basis`, the lines a file carries: worked time
+    (monthly: ARB beyond the schedule, overtime ÖT1; the scheduled TID hours are informational
+    and left out), vacation (SEM, counted in days), sickness (SJK), VAB at 50 %, an hourly
+    employee's TIMLÖN hours, an expense (UTLÄGG, lonart 810 from the pay-type table) and
+    mileage (MILPRI_FRI, no lonart: the lonkod alone)."""
     employees = [
         BasisEmployee(1, salary_form=SalaryForm.MONTHLY, salary_amount=Decimal("42000.00")),
         BasisEmployee(2, salary_form=SalaryForm.HOURLY, salary_amount=Decimal("185.50")),
@@ -113,6 +115,7 @@ def generated_basis() -> list[ExportLine]:
 
     work(1, "ARB", weekdays(date(2026, 3, 2), date(2026, 3, 13)), "8")
     work(1, "OT1", iter([date(2026, 3, 4), date(2026, 3, 11)]), "2.5")
+    work(1, "ARB", iter([date(2026, 3, 7)]), "3")  # a Saturday: outside the schedule
     work(2, "ARB", weekdays(date(2026, 3, 2), date(2026, 3, 13)), "7.75")
     work(2, "TID", iter([date(2026, 3, 9)]), "1.25")
     work(2, "OT1", iter([date(2026, 3, 10)]), "0.25")
@@ -172,12 +175,22 @@ def generated_basis() -> list[ExportLine]:
     ]
     start, end = date(2026, 3, 1), date(2026, 3, 31)
     bases = compute_basis(
-        start, end, employees, entries, attested, absences, expenses, TIME_CODES, []
+        start,
+        end,
+        employees,
+        entries,
+        attested,
+        absences,
+        expenses,
+        TIME_CODES,
+        [],
+        pay_types={"UTLÄGG": "810", "TIMLÖN": "011"},
     )
     return [
         ExportLine.from_basis(line, NUMBERS[basis.employee_id])
         for basis in bases
         for line in basis.lines
+        if not line.informational
     ]
 
 
@@ -214,7 +227,7 @@ def assert_matches(document: PaxmlDocument, lines: list[ExportLine]) -> None:
             line.employee_number,
             persnr[line.employee_number],
         )
-        assert pay_trans.lonart == line.pay_type
+        assert (pay_trans.lonart, pay_trans.lonkod) == (line.pay_type or None, line.code)
         assert pay_trans.benamning == (xml_text(line.description) or None)
         assert pay_trans.datum == line.date
         assert pay_trans.antal == line.quantity
@@ -265,9 +278,10 @@ def test_a_generated_basis_validates_and_reads_back(xsd: Path, encoding: str) ->
     sources = {line.source for line in lines}
     codes = {line.time_code for line in lines}
     assert sources == {"TIME", "ABSENCE", "EXPENSE", "MILEAGE"}
-    assert {"ARB", "TID", "ÖT1", "SEM", "SJK", "VAB"} <= codes
+    assert {"ARB", "ÖT1", "SEM", "SJK", "VAB"} <= codes and "TID" not in codes
+    assert {line.code for line in lonetrans_lines(lines)} == {"TIMLÖN", "UTLÄGG", "MILPRI_FRI"}
     assert any(line.extent_percent == 50 for line in lines)
-    assert any(line.source == "TIME" and line.amount is not None for line in lines)
+    assert any(line.code == "TIMLÖN" and line.unit_price is not None for line in lines)
 
     out = io.BytesIO()
     totals = write_paxml(

@@ -44,7 +44,8 @@ from tests.factories import Actor, Factory, gid
 FEB = (date(2026, 2, 1), date(2026, 2, 28))
 MONDAYS = [date(2026, 2, 2), date(2026, 2, 9), date(2026, 2, 16), date(2026, 2, 23)]
 
-LINE = "date payType description timeCode quantity unit unitPrice amount hours extentPercent source sourceId"
+LINE = """date code payType description timeCode quantity unit unitPrice amount hours extentPercent
+  vat project informational source sourceId"""
 BASIS = f"""employee {{ id firstName }} preliminary unattestedWeeks totalAmount
   hoursByTimeCode {{ timeCode unit quantity hours }} lines {{ {LINE} }}"""
 PERIOD = f"""id month startDate endDate state lockedAt basis {{ {BASIS} }}
@@ -157,6 +158,7 @@ class Seeder:
         rate_per_mil: str = "25.00",
         status: ExpenseStatus = ExpenseStatus.APPROVED,
         description: str = "Kundbesök",
+        vehicle: VehicleKind = VehicleKind.OWN_CAR,
     ) -> Expense:
         now = self.factory.clock.now()
         return Expense(
@@ -171,7 +173,7 @@ class Seeder:
             vat_amount=Decimal("0.00"),
             vat_rate=Decimal("0"),
             distance_km=Decimal(km),
-            vehicle=VehicleKind.OWN_CAR,
+            vehicle=vehicle,
             rate_per_mil=Decimal(rate_per_mil),
             status=status,
             created_at=now,
@@ -227,13 +229,18 @@ def line(
     amount: str | None = None,
     hours: str | None = None,
     extent: str | None = None,
+    code: str | None = None,
+    vat: str | None = None,
+    informational: bool = False,
 ) -> dict[str, Any]:
     """A basis line as the API answers it; `spec` is "SOURCE|pay type|description|time code|
-    quantity|unit" (an empty time code is none)."""
+    quantity|unit" (an empty pay type or time code is none). The standard code is the time
+    code unless `code` says otherwise (a money line's lonkod)."""
     source, pay_type, description, time_code, quantity, unit = spec.split("|")
     return {
         "date": day.isoformat(),
-        "payType": pay_type,
+        "code": code or time_code,
+        "payType": pay_type or None,
         "description": description,
         "timeCode": time_code or None,
         "quantity": quantity,
@@ -242,6 +249,9 @@ def line(
         "amount": amount,
         "hours": hours,
         "extentPercent": extent,
+        "vat": vat,
+        "project": None,
+        "informational": informational,
         "source": source,
         "sourceId": gid(SOURCE_TYPE[source], source_id),
     }
@@ -332,8 +342,10 @@ class February:
         ids = self.ids
 
         def work(day: int) -> dict[str, Any]:
-            spec = "TIME|100|Arbetad tid|ARB|8.00|HOURS"
-            return line(feb(day), ids[f"karin_work_{day}"], spec, hours="8.00")
+            # monthly salary: hours within the schedule (no schedule: 8 h Monday-Friday) are
+            # TID, shown but not exported (the salary pays them)
+            spec = "TIME|100|Arbetad tid|TID|8.00|HOURS"
+            return line(feb(day), ids[f"karin_work_{day}"], spec, hours="8.00", informational=True)
 
         def off(day: int, key: str, spec: str) -> dict[str, Any]:
             return line(feb(day), ids[key], f"ABSENCE|{spec}", hours="8.00", extent="100.00")
@@ -350,21 +362,24 @@ class February:
             line(
                 feb(12),
                 ids["expense"],
-                "EXPENSE|810|Tågbiljett||1.00|PIECES",
+                "EXPENSE||Tågbiljett||1.00|PIECES",
                 price="249.00",
                 amount="249.00",
+                code="UTLÄGG",  # no pay-type table: no lonart, the code goes out
+                vat="0.00",
             ),
             work(13),
             *(off(day, "vacation", "510|Semester|SEM|1.00|DAYS") for day in range(16, 21)),
             work(23),
             work(24),
-            # 123.4 km at 25.00 kr/mil: 2.50 kr/km, 308.50 kr
+            # 123.4 km = 12.34 mil in her own car at 25.00 kr/mil, the tax-free rate: 308.50 kr
             line(
                 feb(24),
                 ids["mileage"],
-                "MILEAGE|820|Kundbesök||123.40|KILOMETRES",
-                price="2.50",
+                "MILEAGE||Kundbesök||12.34|MIL",
+                price="25.00",
                 amount="308.50",
+                code="MILPRI_FRI",
             ),
             *(work(day) for day in (25, 26, 27)),
         ]
@@ -373,14 +388,10 @@ class February:
         ids = self.ids
 
         def work(day: int) -> dict[str, Any]:
-            spec = "TIME|100|Arbetad tid|ARB|7.50|HOURS"
+            # hourly wage: TIMLÖN hours at his wage; the payroll program computes the pay
+            spec = "TIME|100|Arbetad tid||7.50|HOURS"
             return line(
-                feb(day),
-                ids[f"olle_work_{day}"],
-                spec,
-                price="185.50",
-                amount="1391.25",
-                hours="7.50",
+                feb(day), ids[f"olle_work_{day}"], spec, price="185.50", hours="7.50", code="TIMLÖN"
             )
 
         def vab(day: int) -> dict[str, Any]:  # 50 % of 7.5 scheduled hours
@@ -391,15 +402,8 @@ class February:
         return [
             work(2),
             work(3),
-            # 1.75 x 185.50 = 324.625: rounded half up to 324.63 (half to even: 324.62)
-            line(
-                feb(3),
-                ids["olle_overtime"],
-                overtime,
-                price="185.50",
-                amount="324.63",
-                hours="1.75",
-            ),
+            # overtime goes out as ÖT1 hours: the agreement's rate is the payroll program's
+            line(feb(3), ids["olle_overtime"], overtime, hours="1.75"),
             vab(4),
             vab(5),  # Friday the 6th is not in his schedule: no line
         ]
@@ -426,13 +430,11 @@ async def test_the_basis_of_a_month_from_time_absence_and_expenses(
     }
     assert karin["preliminary"] is False and karin["unattestedWeeks"] == []
     assert karin["lines"] == month.karin_lines()
-    assert (
-        karin["totalAmount"] == "557.50"
-    )  # 249.00 + 308.50: a monthly salary's time has no amount
+    assert karin["totalAmount"] == "557.50"  # 249.00 + 308.50: time has no amount
     assert karin["hoursByTimeCode"] == [
-        {"timeCode": "ARB", "unit": "HOURS", "quantity": "96.00", "hours": "96.00"},
         {"timeCode": "SEM", "unit": "DAYS", "quantity": "5.00", "hours": "40.00"},
         {"timeCode": "SJK", "unit": "HOURS", "quantity": "16.00", "hours": "16.00"},
+        {"timeCode": "TID", "unit": "HOURS", "quantity": "96.00", "hours": "96.00"},
         {"timeCode": "VAB", "unit": "HOURS", "quantity": "8.00", "hours": "8.00"},
         {"timeCode": "ÖT1", "unit": "HOURS", "quantity": "2.50", "hours": "2.50"},
     ]
@@ -443,9 +445,9 @@ async def test_the_basis_of_a_month_from_time_absence_and_expenses(
     assert olle["preliminary"] is True
     assert olle["unattestedWeeks"] == ["2026-02-09", "2026-02-16", "2026-02-23"]
     assert olle["lines"] == month.olle_lines()
-    assert olle["totalAmount"] == "3107.13"  # 2 x 1391.25 + 324.63
+    assert olle["totalAmount"] == "0.00"  # hours only: the payroll program prices them
     assert olle["hoursByTimeCode"] == [
-        {"timeCode": "ARB", "unit": "HOURS", "quantity": "15.00", "hours": "15.00"},
+        {"timeCode": "TIMLÖN", "unit": "HOURS", "quantity": "15.00", "hours": "15.00"},
         {"timeCode": "VAB", "unit": "HOURS", "quantity": "7.50", "hours": "7.50"},
         {"timeCode": "ÖT1", "unit": "HOURS", "quantity": "1.75", "hours": "1.75"},
     ]
@@ -542,10 +544,10 @@ async def test_lock_freezes_the_basis_and_late_edits_show_as_differences(
                 line(
                     feb(9),
                     month.ids["olle_unattested"],
-                    "TIME|100|Arbetad tid|ARB|7.50|HOURS",
+                    "TIME|100|Arbetad tid||7.50|HOURS",
                     price="185.50",
-                    amount="1391.25",
                     hours="7.50",
+                    code="TIMLÖN",
                 )
             ],
             "removed": [],

@@ -4,7 +4,8 @@ For random time (hours with two decimals on random days, random time codes inclu
 codes), random attestation, random approved, requested and rejected absence, and random
 expenses and mileage with random amounts: the basis counts exactly the attested time and the
 approved absence and expenses of the period, each source once, nothing outside the period, and
-its amounts add up to the approved expenses plus the hourly wages (rounded per line).
+its amounts add up to the approved expenses and mileage (time and absence are hours: the payroll
+program prices them), a claim's lines to the claim, an entry's lines to the entry's hours.
 
 Run on the pure function with many examples, and through the database (HTTP, lock, the frozen
 basis) with a few.
@@ -13,7 +14,7 @@ basis) with a few.
 from __future__ import annotations
 
 import random
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -27,13 +28,20 @@ from gql_portal.db.settings import TimeCode
 from gql_portal.domain.absence import ABSENCE_TIME_CODE, AbsenceKind, AbsenceStatus
 from gql_portal.domain.calendar import public_holidays
 from gql_portal.domain.employees import SalaryForm
-from gql_portal.domain.expenses import ExpenseKind, ExpenseStatus, mileage_amount
+from gql_portal.domain.expenses import (
+    ExpenseKind,
+    ExpenseStatus,
+    VehicleKind,
+    mileage_amount,
+    mileage_rate,
+)
 from gql_portal.domain.payroll import (
-    PAY_TYPE_EXPENSE,
-    PAY_TYPE_MILEAGE,
+    CODE_EXPENSE,
+    MILEAGE_CODES,
     BasisAbsence,
     BasisEmployee,
     BasisExpense,
+    BasisLine,
     BasisSchedule,
     BasisTimeCode,
     BasisTimeEntry,
@@ -174,10 +182,11 @@ def scenarios(draw: st.DrawFn, max_employees: int = 4, max_items: int = 30) -> S
     expenses = []
     for index in range(draw(st.integers(0, 8))):
         kind = draw(st.sampled_from(ExpenseKind))
-        distance = rate = None
+        distance = rate = vehicle = None
         if kind is ExpenseKind.MILEAGE:
             distance = draw(cents("0.10", "2000.00"))
             rate = draw(st.sampled_from(["25.00", "12.00", "9.50", "18.55"]).map(Decimal))
+            vehicle = draw(st.sampled_from(VehicleKind))
             amount = mileage_amount(distance, rate)
         else:
             amount = draw(cents("0.01", "99999.99"))
@@ -192,6 +201,7 @@ def scenarios(draw: st.DrawFn, max_employees: int = 4, max_items: int = 30) -> S
                 status=draw(st.sampled_from(ExpenseStatus)),
                 distance_km=distance,
                 rate_per_mil=rate,
+                vehicle=vehicle,
             )
         )
     return Scenario(
@@ -232,22 +242,51 @@ def counted_expenses(s: Scenario) -> list[BasisExpense]:
 
 
 def expected_amounts(s: Scenario) -> dict[int, Decimal]:
-    """Per employee: approved expenses and mileage, plus each priced time line (hourly wage x
-    hours of WORK time counted in hours, rounded half up per line)."""
-    wages = {
-        employee.id: employee.salary_amount
-        for employee in s.employees
-        if employee.salary_form is SalaryForm.HOURLY
-    }
+    """Per employee: the approved expenses and mileage (time carries no amount)."""
     totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for expense in counted_expenses(s):
         totals[expense.employee_id] += expense.amount
-    for entry in counted_entries(s):
-        code = CODES_BY_ID[entry.time_code_id]
-        wage = wages.get(entry.employee_id)
-        if wage is not None and code.kind is TimeCodeKind.WORK and code.unit is Unit.HOURS:
-            totals[entry.employee_id] += (entry.hours * wage).quantize(CENT, ROUND_HALF_UP)
     return totals
+
+
+def expected_time_codes(entry: BasisTimeEntry, employee: BasisEmployee) -> set[str]:
+    """The codes an entry's lines may have: normal work by the salary form, others as they are."""
+    code = CODES_BY_ID[entry.time_code_id]
+    if not (code.kind is TimeCodeKind.WORK and code.paxml_code in ("ARB", "TID")) or (
+        code.unit is not Unit.HOURS
+    ):
+        return {code.paxml_code}
+    if employee.salary_form is SalaryForm.HOURLY:
+        return {"TIMLÖN"}
+    if employee.salary_form is SalaryForm.MONTHLY:
+        return {"TID", "ARB"}
+    return {"ARB"}
+
+
+def check_money_lines(s: Scenario, lines: list[BasisLine]) -> None:
+    """An expense is one UTLÄGG line; a claim's mileage lines are in mil, under its vehicle's
+    codes, the tax-free one at most at the tax-free rate, and add up to the claim."""
+    claims = {expense.id: expense for expense in counted_expenses(s)}
+    by_claim: dict[int, list[BasisLine]] = defaultdict(list)
+    for line in lines:
+        if line.source in (LineSource.EXPENSE, LineSource.MILEAGE):
+            by_claim[line.source_id].append(line)
+    assert set(by_claim) == set(claims)
+    for claim_id, claim_lines in by_claim.items():
+        claim = claims[claim_id]
+        assert sum((line.amount or ZERO for line in claim_lines), ZERO) == claim.amount
+        if claim.kind is ExpenseKind.EXPENSE:
+            (line,) = claim_lines
+            assert line.code == CODE_EXPENSE and line.quantity * line.unit_price == line.amount
+            continue
+        assert claim.vehicle is not None and claim.distance_km is not None
+        free, taxable = MILEAGE_CODES[claim.vehicle]
+        assert [line.code for line in claim_lines] in ([free], [free, taxable], [taxable])
+        tax_free = mileage_rate(claim.date, claim.vehicle)
+        for line in claim_lines:
+            assert line.unit is Unit.MIL and line.quantity * 10 == claim.distance_km
+            if line.code == free:
+                assert line.unit_price is not None and line.unit_price <= tax_free
 
 
 def expected_absence_hours(s: Scenario) -> dict[tuple[int, int], Decimal]:
@@ -262,7 +301,7 @@ def expected_absence_hours(s: Scenario) -> dict[tuple[int, int], Decimal]:
         employee = staff.get(absence.employee_id)
         if employee is None or absence.status is not AbsenceStatus.APPROVED:
             continue
-        extent = employee.employment_extent or Decimal(100)
+        extent = Decimal(100) if employee.employment_extent is None else employee.employment_extent
         default = (Decimal(8) * extent / 100,) * 5 + (ZERO,) * 2
         total = ZERO
         day = absence.start_date
@@ -292,51 +331,35 @@ def check_reconciles(s: Scenario, bases: list[EmployeeBasis]) -> None:
         assert list(basis.lines) == sorted(basis.lines, key=lambda line: line.sort_key)
         assert all(line.employee_id == basis.employee_id for line in basis.lines)
 
-    # Each source once: time entries and expenses one line each, absence one line a day.
-    time_ids = [line.source_id for line in lines if line.source is LineSource.TIME]
-    assert Counter(time_ids) == Counter(entry.id for entry in counted_entries(s))
-    money_ids = [
-        line.source_id for line in lines if line.source in (LineSource.EXPENSE, LineSource.MILEAGE)
-    ]
-    assert Counter(money_ids) == Counter(expense.id for expense in counted_expenses(s))
+    # Each source once: a time entry's lines carry its hours, once; absence one line a day.
+    time_hours: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for line in lines:
+        if line.source is LineSource.TIME:
+            assert line.hours is not None
+            time_hours[line.source_id] += line.hours
+    assert time_hours == {entry.id: entry.hours for entry in counted_entries(s)}
     absence_days = [
         (line.source_id, line.date) for line in lines if line.source is LineSource.ABSENCE
     ]
     assert len(absence_days) == len(set(absence_days))
 
-    # Amounts, to the öre: the approved expenses plus the hourly wages.
+    # Amounts, to the öre: the approved expenses and mileage.
     expected = expected_amounts(s)
     for basis in bases:
         assert basis.total_amount == expected.get(basis.employee_id, ZERO)
     assert sum((basis.total_amount for basis in bases), ZERO) == sum(expected.values(), ZERO)
-    for line in lines:
-        if line.source is LineSource.EXPENSE:
-            assert line.pay_type == PAY_TYPE_EXPENSE
-            assert line.unit_price is not None
-            assert line.quantity * line.unit_price == line.amount
-        if line.source is LineSource.MILEAGE:
-            assert line.pay_type == PAY_TYPE_MILEAGE and line.unit is Unit.KILOMETRES
-            # belopp is the approved amount (itself rounded to öre); apris is the rate per km
-            # rounded to öre: antal x apris is within half an öre per km (and one rounding) of it
-            assert line.unit_price is not None and line.amount is not None
-            gap = abs(line.quantity * line.unit_price - line.amount)
-            assert gap <= (line.quantity + 1) * Decimal("0.005")
+    check_money_lines(s, lines)
 
-    # Hours per time code: the attested entries' hours.
-    by_code: dict[tuple[int, str, Unit | None], Decimal] = defaultdict(lambda: ZERO)
-    for entry in counted_entries(s):
-        code = CODES_BY_ID[entry.time_code_id]
-        by_code[entry.employee_id, code.paxml_code, code.unit] += entry.hours
-    from_lines: dict[tuple[int, str, Unit | None], Decimal] = defaultdict(lambda: ZERO)
+    # Time: the code the salary form gives, hours and no amount; only TID is informational.
+    staff = {employee.id: employee for employee in s.employees}
+    entries = {entry.id: entry for entry in counted_entries(s)}
     for line in lines:
         if line.source is LineSource.TIME:
-            assert line.time_code is not None and line.hours is not None
-            from_lines[line.employee_id, line.time_code, line.unit] += line.hours
-            code = next(
-                c for c in TIME_CODES if c.paxml_code == line.time_code and c.unit == line.unit
-            )
-            assert line.quantity == (Decimal("1.00") if code.unit is Unit.DAYS else line.hours)
-    assert from_lines == by_code
+            entry = entries[line.source_id]
+            assert line.code in expected_time_codes(entry, staff[entry.employee_id])
+            assert line.amount is None and (line.code == "TID" or not line.informational)
+            days = CODES_BY_ID[entry.time_code_id].unit is Unit.DAYS
+            assert line.quantity == (Decimal("1.00") if days else line.hours)
 
     # Absence: the scheduled hours x extent of each working day, under the kind's time code.
     absence_hours: dict[tuple[int, int], Decimal] = defaultdict(lambda: ZERO)
@@ -358,8 +381,9 @@ def check_reconciles(s: Scenario, bases: list[EmployeeBasis]) -> None:
         totals = {(t.time_code, t.unit): t.hours for t in basis.hours_by_time_code}
         coded: dict[tuple[str, Unit | None], Decimal] = defaultdict(lambda: ZERO)
         for line in basis.lines:
-            if line.time_code is not None:
-                coded[line.time_code, line.unit] += line.hours or ZERO
+            code = line.time_code or (line.code if line.hours is not None else None)
+            if code is not None:
+                coded[code, line.unit] += line.hours or ZERO
         assert totals == coded
 
     # Preliminary: every unattested week is a real, unattested week of the period, and a week
@@ -468,6 +492,7 @@ async def test_the_basis_through_the_database_equals_the_pure_one(
             salary_amount=employee.salary_amount,
             employment_start=employee.employment_start,
             employment_end=employee.employment_end,
+            employment_extent=employee.employment_extent,
         )
         staff[employee.id] = row.id
     db_id = {**staff, OUTSIDER: outsider.id}
@@ -507,6 +532,7 @@ async def test_the_basis_through_the_database_equals_the_pure_one(
             row = maker.mileage(
                 db_id[expense.employee_id], expense.date, str(expense.distance_km),
                 str(expense.rate_per_mil), expense.status, expense.description,
+                expense.vehicle or VehicleKind.OWN_CAR,
             )  # fmt: skip
         else:
             row = maker.expense(

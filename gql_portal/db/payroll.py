@@ -6,7 +6,16 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import ClassVar
 
-from sqlalchemy import JSON, ColumnElement, ForeignKey, Index, String, UniqueConstraint, true
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gql_portal.db.base import (
@@ -57,10 +66,11 @@ class PayrollLine(IdMixin, CompanyOwned, Base):
     employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id", ondelete="CASCADE"))
     position: Mapped[int]
     date: Mapped[date]
-    pay_type: Mapped[str] = mapped_column(String(20))
+    pay_type: Mapped[str | None] = mapped_column(String(20))  # the client's lonart, if any
     description: Mapped[str] = mapped_column(String(200))
     time_code: Mapped[str | None] = mapped_column(String(10))  # the PAXml time code, if any
-    quantity: Mapped[Decimal] = mapped_column(ScaledDecimal(2))
+    # Three places: mileage in mil is km / 10 (12.345); read back with at least two.
+    quantity: Mapped[Decimal] = mapped_column(ScaledDecimal(3))
     unit: Mapped[Unit | None] = enum_column(Unit)
     unit_price: Mapped[Decimal | None] = mapped_column(Money())
     amount: Mapped[Decimal | None] = mapped_column(Money())
@@ -70,6 +80,20 @@ class PayrollLine(IdMixin, CompanyOwned, Base):
     # (omfattning); a DAYS line's quantity is days, its hours are still known.
     hours: Mapped[Decimal | None] = mapped_column(ScaledDecimal(2))
     extent_percent: Mapped[Decimal | None] = mapped_column(ScaledDecimal(2))
+    # The standard PAXml code (tidkod of a time line, lonkod of a money line), the moms of an
+    # expense, the project (resenhet on dimension 6: PROJECT_DIMENSION), clock times, and
+    # whether the line is shown only (a monthly employee's scheduled hours, TID).
+    code: Mapped[str | None] = mapped_column(String(20))
+    vat: Mapped[Decimal | None] = mapped_column(Money())
+    project: Mapped[str | None] = mapped_column(String(20))
+    start_time: Mapped[datetime | None] = mapped_column(DateTime())  # local wall-clock time
+    end_time: Mapped[datetime | None] = mapped_column(DateTime())
+    informational: Mapped[bool] = mapped_column(default=False)
+
+    @classmethod
+    def exported(cls) -> ColumnElement[bool]:
+        """The lines a file carries: all but the informational ones."""
+        return cls.informational.is_(False)
 
 
 class PayrollEmployee(IdMixin, CompanyOwned, Base):

@@ -103,7 +103,7 @@ class ExportLine:
         return cls(
             employee_number=employee_number,
             date=line.date,
-            pay_type=line.pay_type,
+            pay_type=line.pay_type or "",
             description=line.description,
             time_code=line.time_code,
             quantity=line.quantity,
@@ -113,6 +113,11 @@ class ExportLine:
             source=str(line.source),
             hours=line.hours,
             extent_percent=line.extent_percent,
+            code=line.code,
+            vat=line.vat,
+            dimensions=line.dimensions,
+            start=line.start,
+            end=line.end,
         )
 
 

@@ -2,19 +2,31 @@
 
 `compute_basis` turns one period's sources (attested time, approved absence, approved expenses
 and mileage) into the payroll basis per employee: lines that carry what a PAXml 2.0 export needs
-(date, pay type = lonart, quantity = antal, unit price = apris, amount = belopp, description =
-benamning; for time and absence the PAXml time code = tidkod and the hours = timmar). It works on
-plain frozen dataclasses (no ORM, no I/O), so it is tested directly, with hypothesis too.
+(date; the standard code = tidkod of a time line, lonkod of a money line; pay type = the client's
+own lonart for that code, if any; quantity = antal, unit price = apris, amount = belopp, moms,
+description = benamning; for time and absence the hours = timmar; the project as a resenhet on
+dimension 6, PAXml's and SIE's projekt). It works on plain frozen dataclasses (no ORM, no I/O),
+so it is tested directly, with hypothesis too.
 
 The rules, decided here once:
 
+- **Pay types.** The standard code decides; the pay type (lonart) is the company's pay-type
+  table entry for the code, else (time and absence) the company time code's own pay type, else
+  none: the file still carries the code, and the payroll program maps it.
 - **Time.** Only attested time counts: an entry counts when its ISO week is attested for its
-  employee. One line per entry, dated on the entry's day: pay type and PAXml time code from the
-  entry's time code; quantity = the hours (unit HOURS), or 1 per entry for a DAYS code. The line
-  keeps the reported hours either way. For an HOURLY employee, worked time (kind WORK, unit
-  HOURS) is priced: unit price = the hourly wage, amount = quantity x price rounded to öre
-  (ROUND_HALF_UP), per line. Monthly employees' time carries quantity only: the payroll program
-  computes the monthly salary and its deductions.
+  employee. Lines are dated on the entry's day and keep its project. Overtime (ÖT1-ÖT5,
+  ÖK1-ÖK5), mertid (MER), OB (OB1-OB5), on-call (JR, BE) and other presence codes go out as the
+  time code's PAXml code with the hours (quantity = the hours, or 1 for a DAYS code), never with
+  a price or an amount: the payroll program applies the collective agreement's rates. The
+  salary form decides normal work (kind WORK, code ARB or TID, in hours):
+  - HOURLY: a TIMLÖN line (lonkod; a lonetrans in the file) with antal = the hours and apris =
+    the hourly wage we know (for the program's check), no belopp: the program computes the pay.
+  - MONTHLY: the schedule is the norm. Hours within the day's schedule (`calendar.
+    scheduled_hours`, used up by the day's entries in id order) are TID lines marked
+    `informational`: shown in the basis and its hours, never written to the file (the monthly
+    salary pays them). Hours beyond it (a day off, a holiday, after the schedule) are ARB
+    (arbetstid utanför schema) hours, for the program to value.
+  - no salary form: ARB hours, all of them.
 - **Absence.** An APPROVED absence gives one line per scheduled working day inside the
   absence, the period and the employment: the time code is the company's code named by
   `ABSENCE_TIME_CODE` (the default code, if the company has none by that name); the hours are
@@ -26,13 +38,16 @@ The rules, decided here once:
   holiday or on midsommarafton, julafton or nyårsafton, so absence on them gives no line. A
   vacation (SEM) line is never on a Sunday either (semesterlagen 3 §: not a vacation day).
   Sick absence goes out as SJK hours; karensavdrag and sick pay are the payroll program's.
-- **Expenses.** An APPROVED expense dated in the period is one line: pay type 810 (utlägg),
-  quantity 1, unit price = amount = the expense's amount. APPROVED mileage is one line: pay type
-  820 (skattefri milersättning), quantity = the distance in km (unit KILOMETRES), unit price =
-  the rate per km (rate per mil / 10, rounded to öre), and amount = **the mileage's stored
-  amount**, not quantity x price: the approved amount is what the employee is owed, so totals
-  reconcile to the öre with the approved expenses (antal x apris may differ from belopp by a few
-  öre when the rate per mil is not a whole multiple of 10 öre).
+- **Expenses.** An APPROVED expense dated in the period is one UTLÄGG line: quantity 1, unit
+  price = amount = the expense's amount, moms = its VAT amount. APPROVED mileage is in mil
+  (quantity = km / 10, exact, unit MIL) with the vehicle's lonkod (own car MILPRI, company car
+  MILFTG, electric company car MILEL): the tax-free part (…_FRI, apris = Skatteverket's rate on
+  the trip's date, `expenses.mileage_rate`) and, where the rate paid is above it, the excess as
+  a taxable line (…_SKT; MIL_SKT for the electric car, which PAXml has no code for). The amounts
+  add up to **the claim's stored amount** (the taxable line takes the öre of rounding; a single
+  line is the stored amount): what the employee is owed, so totals reconcile to the öre with the
+  approved claims. A trip before the rates the portal knows has no tax-free part.
+- **Amounts**: only expenses and mileage carry one (`total_amount`); time and absence are hours.
 - **Nothing outside the period**: time and expenses by their date, absence clipped to it.
 - **Who is in the basis**: every employee with a line, and every active employee whose
   employment overlaps the period (so that someone who reported nothing still shows, preliminary).
@@ -43,8 +58,8 @@ The rules, decided here once:
   month starting on a Saturday, or a week of holidays) does not.
   Those weeks (their Mondays) are listed.
 - **Order**: employees by id; lines by date, then source (time, absence, expense, mileage), then
-  source id. (source, source id, date) identifies a line: `differences` compares on it and on
-  every payroll-relevant field.
+  source id (an entry's or a claim's lines in the order made). (source, source id, date, code)
+  identifies a line: `differences` compares on it and on every payroll-relevant field.
 """
 
 from __future__ import annotations
@@ -52,9 +67,9 @@ from __future__ import annotations
 import re
 from calendar import monthrange
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date, timedelta
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from datetime import date as Day  # for annotations inside classes with a `date` field
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
@@ -62,7 +77,13 @@ from enum import StrEnum
 from gql_portal.domain.absence import ABSENCE_TIME_CODE, AbsenceKind, AbsenceStatus
 from gql_portal.domain.calendar import SUNDAY, scheduled_hours
 from gql_portal.domain.employees import SalaryForm
-from gql_portal.domain.expenses import ExpenseKind, ExpenseStatus
+from gql_portal.domain.expenses import (
+    ExpenseKind,
+    ExpenseStatus,
+    MileageRateUnknown,
+    VehicleKind,
+    mileage_rate,
+)
 from gql_portal.domain.time import DEFAULT_TIME_CODES, TimeCodeKind, Unit, week_start
 
 
@@ -79,9 +100,23 @@ class LineSource(StrEnum):
     MILEAGE = "MILEAGE"
 
 
-# Pay types (lönearter) of the lines that do not come from a time code.
-PAY_TYPE_EXPENSE = "810"  # utlägg: an expense paid by the employee, repaid tax-free
-PAY_TYPE_MILEAGE = "820"  # skattefri milersättning
+# Standard PAXml 2.0 codes the basis itself decides (the others come from the company's time
+# codes): a lonkod for money lines, a tidkod for time lines.
+CODE_EXPENSE = "UTLÄGG"
+CODE_HOURLY_PAY = "TIMLÖN"  # an hourly employee's worked hours (lonetrans, antal = hours)
+CODE_WITHIN_SCHEDULE = "TID"  # arbetstid inom schematid: a monthly employee's normal hours
+CODE_OUTSIDE_SCHEDULE = "ARB"  # arbetstid utanför schema (or of an hourly employee)
+NORMAL_WORK_CODES = frozenset({CODE_WITHIN_SCHEDULE, CODE_OUTSIDE_SCHEDULE})
+# Mileage by vehicle: (tax-free lonkod, taxable lonkod). PAXml 2.0 has no MILEL_SKT: the
+# taxable excess of an electric company car is the general MIL_SKT.
+MILEAGE_CODES: dict[VehicleKind, tuple[str, str]] = {
+    VehicleKind.OWN_CAR: ("MILPRI_FRI", "MILPRI_SKT"),
+    VehicleKind.COMPANY_CAR_FOSSIL: ("MILFTG_FRI", "MILFTG_SKT"),
+    VehicleKind.COMPANY_CAR_ELECTRIC: ("MILEL_FRI", "MIL_SKT"),
+}
+# Resultatenheter: the dimension a line's project goes on. PAXml follows SIE here (1-19
+# reserved, 1 = kostnadsställe, 6 = projekt).
+PROJECT_DIMENSION = 6
 EXPENSE_DESCRIPTION = "Utlägg"
 MILEAGE_DESCRIPTION = "Milersättning"
 
@@ -177,6 +212,7 @@ class BasisTimeEntry:
     date: date
     hours: Decimal
     time_code_id: int
+    project: str | None = None  # the project's code: its resenhet on PROJECT_DIMENSION
 
 
 @dataclass(frozen=True)
@@ -200,7 +236,10 @@ class BasisExpense:
     amount: Decimal
     status: ExpenseStatus
     distance_km: Decimal | None = None
-    rate_per_mil: Decimal | None = None
+    rate_per_mil: Decimal | None = None  # the rate paid (mileage)
+    vehicle: VehicleKind | None = None  # mileage: decides the codes and the tax-free rate
+    vat_amount: Decimal | None = None  # the moms part of `amount` (expenses)
+    project: str | None = None
 
 
 @dataclass(frozen=True)
@@ -216,7 +255,7 @@ class BasisSchedule:
 class BasisLine:
     employee_id: int
     date: date
-    pay_type: str
+    pay_type: str | None  # the client's own lonart for `code`; None when the company has none
     description: str
     time_code: str | None  # the PAXml time code (tidkod) of time and absence lines
     quantity: Decimal
@@ -227,6 +266,15 @@ class BasisLine:
     source_id: int
     hours: Decimal | None = None  # time and absence: the hours behind the line (timmar)
     extent_percent: Decimal | None = None  # absence: its extent (omfattning)
+    # The standard PAXml code: the tidkod of a time line (= time_code), else the lonkod.
+    code: str | None = None
+    vat: Decimal | None = None  # expenses: the moms part of the amount
+    dimensions: tuple[tuple[int, str], ...] = ()  # resenheter: (dimension, id), the project
+    start: datetime | None = None  # clock times, where the line is a stretch of a shift
+    end: datetime | None = None
+    # Shown in the basis, not written to the file: a monthly employee's scheduled hours (TID),
+    # which the monthly salary pays.
+    informational: bool = False
 
     @property
     def sort_key(self) -> tuple[Day, int, int]:
@@ -248,6 +296,12 @@ class BasisLine:
             self.amount,
             self.hours,
             self.extent_percent,
+            self.code,
+            self.vat,
+            self.dimensions,
+            self.start,
+            self.end,
+            self.informational,
         )
 
 
@@ -278,9 +332,11 @@ class EmployeeBasis:
         quantities: dict[tuple[str, Unit | None], Decimal] = defaultdict(lambda: Decimal("0.00"))
         hours: dict[tuple[str, Unit | None], Decimal] = defaultdict(lambda: Decimal("0.00"))
         for line in self.lines:
-            if line.time_code is None:
+            # time and absence by tidkod; an hourly employee's TIMLÖN hours by their lonkod
+            code = line.time_code or (line.code if line.hours is not None else None)
+            if code is None:
                 continue
-            key = (line.time_code, line.unit)
+            key = (code, line.unit)
             quantities[key] += line.quantity
             hours[key] += line.hours if line.hours is not None else line.quantity
         return tuple(
@@ -319,26 +375,101 @@ def _absence_code(kind: AbsenceKind, codes_by_code: dict[str, BasisTimeCode]) ->
     )
 
 
-def _time_line(entry: BasisTimeEntry, code: BasisTimeCode, employee: BasisEmployee) -> BasisLine:
-    quantity = ONE if code.unit is Unit.DAYS else entry.hours
-    unit_price = amount = None
-    wage = employee.hourly_wage
-    if wage is not None and code.kind is TimeCodeKind.WORK and code.unit is Unit.HOURS:
-        unit_price, amount = wage, to_ore(quantity * wage)
+def at_least_two_places(value: Decimal) -> Decimal:
+    """`value` with two decimals, or more where it has them (a distance in mil: 12.345)."""
+    return value.quantize(ORE) if value == value.quantize(ORE) else value
+
+
+def _pay_type(code: str, pay_types: Mapping[str, str], fallback: str | None = None) -> str | None:
+    """The client's lonart for a standard code: the company's pay-type table; for time, else the
+    company time code's own pay type; None when neither names one."""
+    return pay_types.get(code) or fallback or None
+
+
+def _project(project: str | None) -> tuple[tuple[int, str], ...]:
+    return ((PROJECT_DIMENSION, project),) if project else ()
+
+
+def project_of(line: BasisLine) -> str | None:
+    """The line's project (its resenhet on PROJECT_DIMENSION), if any."""
+    return next((id for dim, id in line.dimensions if dim == PROJECT_DIMENSION), None)
+
+
+def _time_line(
+    entry: BasisTimeEntry, code: BasisTimeCode, pay_types: Mapping[str, str]
+) -> BasisLine:
+    """The entry as its own code with its hours (no price: the payroll program has the rates)."""
     return BasisLine(
         employee_id=entry.employee_id,
         date=entry.date,
-        pay_type=code.pay_type,
+        pay_type=_pay_type(code.paxml_code, pay_types, code.pay_type),
         description=_clip(code.name),
         time_code=code.paxml_code,
-        quantity=quantity,
+        quantity=ONE if code.unit is Unit.DAYS else entry.hours,
         unit=code.unit,
-        unit_price=unit_price,
-        amount=amount,
+        unit_price=None,
+        amount=None,
         source=LineSource.TIME,
         source_id=entry.id,
         hours=entry.hours,
+        code=code.paxml_code,
+        dimensions=_project(entry.project),
     )
+
+
+def _as_code(
+    line: BasisLine, code: str, pay_types: Mapping[str, str], fallback: str | None
+) -> BasisLine:
+    return replace(line, time_code=code, code=code, pay_type=_pay_type(code, pay_types, fallback))
+
+
+def _time_lines(
+    entry: BasisTimeEntry,
+    code: BasisTimeCode,
+    employee: BasisEmployee,
+    scheduled_left: Decimal,
+    pay_types: Mapping[str, str],
+) -> list[BasisLine]:
+    """The lines of a time entry; `scheduled_left` is what is left of the day's schedule.
+
+    Overtime, mertid, OB, on-call and other presence codes go out as they are. Normal work
+    (kind WORK, code ARB or TID, in hours) follows the salary form: an hourly employee's is
+    TIMLÖN hours at the hourly wage; a monthly employee's is TID within the day's schedule
+    (informational: the monthly salary pays it) and ARB beyond it (arbetstid utanför schema)."""
+    line = _time_line(entry, code, pay_types)
+    normal = (
+        code.kind is TimeCodeKind.WORK
+        and code.paxml_code in NORMAL_WORK_CODES
+        and code.unit is Unit.HOURS
+    )
+    if not normal:
+        return [line]
+    if employee.salary_form is SalaryForm.HOURLY:
+        hourly = _as_code(line, CODE_HOURLY_PAY, pay_types, code.pay_type)
+        return [replace(hourly, time_code=None, unit_price=employee.salary_amount)]
+    if employee.salary_form is not SalaryForm.MONTHLY:
+        return [_as_code(line, CODE_OUTSIDE_SCHEDULE, pay_types, code.pay_type)]
+    within = min(entry.hours, max(scheduled_left, Decimal(0)))
+    beyond = entry.hours - within
+    lines = []
+    if within > 0:
+        lines.append(
+            replace(
+                _as_code(line, CODE_WITHIN_SCHEDULE, pay_types, code.pay_type),
+                quantity=within,
+                hours=within,
+                informational=True,
+            )
+        )
+    if beyond > 0:
+        lines.append(
+            replace(
+                _as_code(line, CODE_OUTSIDE_SCHEDULE, pay_types, code.pay_type),
+                quantity=beyond,
+                hours=beyond,
+            )
+        )
+    return lines
 
 
 def _absence_lines(
@@ -373,42 +504,91 @@ def _absence_lines(
             source_id=absence.id,
             hours=hours,
             extent_percent=extent,
+            code=code.paxml_code,
         )
 
 
-def _expense_line(expense: BasisExpense) -> BasisLine:
-    if expense.kind is ExpenseKind.MILEAGE:
-        known = expense.distance_km is not None
-        return BasisLine(
-            employee_id=expense.employee_id,
-            date=expense.date,
-            pay_type=PAY_TYPE_MILEAGE,
-            description=_clip(expense.description or MILEAGE_DESCRIPTION),
-            time_code=None,
-            quantity=expense.distance_km if expense.distance_km is not None else ONE,
-            unit=Unit.KILOMETRES if known else None,
-            unit_price=(
-                to_ore(expense.rate_per_mil / 10)
-                if known and expense.rate_per_mil is not None
-                else None
-            ),
-            amount=expense.amount,
-            source=LineSource.MILEAGE,
-            source_id=expense.id,
-        )
+def _money_line(
+    expense: BasisExpense, code: str, pay_types: Mapping[str, str], **values: object
+) -> BasisLine:
     return BasisLine(
         employee_id=expense.employee_id,
         date=expense.date,
-        pay_type=PAY_TYPE_EXPENSE,
-        description=_clip(expense.description or EXPENSE_DESCRIPTION),
+        pay_type=_pay_type(code, pay_types),
+        code=code,
         time_code=None,
-        quantity=ONE,
-        unit=Unit.PIECES,
-        unit_price=expense.amount,
-        amount=expense.amount,
-        source=LineSource.EXPENSE,
+        source=LineSource.MILEAGE if expense.kind is ExpenseKind.MILEAGE else LineSource.EXPENSE,
         source_id=expense.id,
+        dimensions=_project(expense.project),
+        **values,  # type: ignore[arg-type]
     )
+
+
+def _mileage_lines(expense: BasisExpense, pay_types: Mapping[str, str]) -> list[BasisLine]:
+    """Mileage in mil (antal = km / 10, exact) with the vehicle's lonkod: the tax-free part at
+    the tax-free rate of the trip's date, and what was paid above it as a taxable line. The
+    amounts add up to the claim's stored amount (the taxable line takes the öre rounding)."""
+    vehicle = expense.vehicle or VehicleKind.OWN_CAR
+    free_code, taxable_code = MILEAGE_CODES[vehicle]
+    description = _clip(expense.description or MILEAGE_DESCRIPTION)
+    paid = expense.rate_per_mil
+    if expense.distance_km is None or paid is None:  # not a trip we can price: as approved
+        return [
+            _money_line(
+                expense,
+                free_code,
+                pay_types,
+                description=description,
+                quantity=ONE,
+                unit=None,
+                unit_price=None,
+                amount=expense.amount,
+            )
+        ]
+    mil = at_least_two_places(expense.distance_km / 10)
+
+    def line(code: str, rate: Decimal, amount: Decimal) -> BasisLine:
+        return _money_line(
+            expense,
+            code,
+            pay_types,
+            description=description,
+            quantity=mil,
+            unit=Unit.MIL,
+            unit_price=rate,
+            amount=amount,
+        )
+
+    try:
+        tax_free = mileage_rate(expense.date, vehicle)
+    except MileageRateUnknown:
+        tax_free = Decimal("0.00")  # no known tax-free rate: all of it is taxable
+    if paid <= tax_free:
+        return [line(free_code, paid, expense.amount)]
+    free_amount = min(to_ore(mil * tax_free), expense.amount)
+    taxable = line(taxable_code, paid - tax_free, expense.amount - free_amount)
+    if tax_free <= 0:
+        return [taxable]
+    return [line(free_code, tax_free, free_amount), taxable]
+
+
+def _expense_lines(expense: BasisExpense, pay_types: Mapping[str, str]) -> list[BasisLine]:
+    """An expense is one UTLÄGG line with its moms; mileage is `_mileage_lines`."""
+    if expense.kind is ExpenseKind.MILEAGE:
+        return _mileage_lines(expense, pay_types)
+    return [
+        _money_line(
+            expense,
+            CODE_EXPENSE,
+            pay_types,
+            description=_clip(expense.description or EXPENSE_DESCRIPTION),
+            quantity=ONE,
+            unit=Unit.PIECES,
+            unit_price=expense.amount,
+            amount=expense.amount,
+            vat=expense.vat_amount,
+        )
+    ]
 
 
 def compute_basis(
@@ -421,12 +601,15 @@ def compute_basis(
     expenses: Iterable[BasisExpense],
     time_codes: Iterable[BasisTimeCode],
     schedules: Iterable[BasisSchedule],
+    pay_types: Mapping[str, str] | None = None,
 ) -> list[EmployeeBasis]:
     """The payroll basis of the period from `period_start` to `period_end` (both included).
 
     `attested_weeks` holds (employee id, Monday) pairs. Sources of employees not in `employees`
-    are left out. Every time entry's time code must be in `time_codes`.
+    are left out. Every time entry's time code must be in `time_codes`. `pay_types` is the
+    company's pay-type table (standard code -> the client's lonart).
     """
+    pay_types = pay_types or {}
     if period_end < period_start:
         raise ValueError("the period ends before it starts")
     staff = {employee.id: employee for employee in employees}
@@ -440,13 +623,28 @@ def compute_basis(
     def in_period(day: date) -> bool:
         return period_start <= day <= period_end
 
-    for entry in time_entries:
+    scheduled_left: dict[tuple[int, date], Decimal] = {}  # of a day's schedule, as used up
+    for entry in sorted(time_entries, key=lambda entry: (entry.date, entry.id)):
         employee = staff.get(entry.employee_id)
         if employee is None or not in_period(entry.date):
             continue
         reported[employee.id].add(entry.date)
-        if (employee.id, week_start(entry.date)) in attested:
-            lines[employee.id].append(_time_line(entry, codes_by_id[entry.time_code_id], employee))
+        if (employee.id, week_start(entry.date)) not in attested:
+            continue
+        day = (employee.id, entry.date)
+        if day not in scheduled_left:
+            scheduled_left[day] = (
+                scheduled_hours(entry.date, week_hours.get(employee.id), employee.employment_extent)
+                if employee.employed_on(entry.date)
+                else Decimal(0)
+            )
+        entry_lines = _time_lines(
+            entry, codes_by_id[entry.time_code_id], employee, scheduled_left[day], pay_types
+        )
+        scheduled_left[day] -= sum(
+            (line.hours or Decimal(0) for line in entry_lines if line.informational), Decimal(0)
+        )
+        lines[employee.id].extend(entry_lines)
 
     for absence in absences:
         employee = staff.get(absence.employee_id)
@@ -469,7 +667,15 @@ def compute_basis(
             and expense.status is ExpenseStatus.APPROVED
             and in_period(expense.date)
         ):
-            lines[expense.employee_id].append(_expense_line(expense))
+            lines[expense.employee_id].extend(_expense_lines(expense, pay_types))
+
+    for employee_lines in lines.values():  # absence: the pay-type table before the code's own
+        employee_lines[:] = [
+            replace(line, pay_type=_pay_type(line.code, pay_types, line.pay_type))
+            if line.source is LineSource.ABSENCE and line.code is not None
+            else line
+            for line in employee_lines
+        ]
 
     bases = []
     for employee_id in sorted(staff):

@@ -10,14 +10,22 @@ from enum import StrEnum
 
 
 class TimeCodeKind(StrEnum):
-    WORK = "WORK"  # worked time: normal, overtime, additional hours
+    """What reported time is, which decides how the payroll basis carries it (domain/payroll.py):
+    normal WORK follows the salary form; the deviations go out as their PAXml code with hours."""
+
+    WORK = "WORK"  # worked time (PAXml ARB/TID, or another presence code such as NV1, RE1)
+    OVERTIME = "OVERTIME"  # övertid: ÖT1-ÖT5 (paid) or ÖK1-ÖK5 (comp time)
+    ADDED_TIME = "ADDED_TIME"  # mertid: a part-timer's hours beyond the schedule, MER
+    OB = "OB"  # obekväm arbetstid: OB1-OB5, a supplement on top of the hours worked
+    ON_CALL = "ON_CALL"  # jour JR1-JR3, beredskap BE1-BE3
     ABSENCE = "ABSENCE"  # sick, vacation, VAB, parental leave, leave of absence
 
 
 class Unit(StrEnum):
     HOURS = "HOURS"
     DAYS = "DAYS"
-    KILOMETRES = "KILOMETRES"
+    KILOMETRES = "KILOMETRES"  # mileage of bases frozen before mil (kept as they were)
+    MIL = "MIL"  # a Swedish mil, 10 km: what mileage is paid by
     PIECES = "PIECES"
 
 
@@ -45,9 +53,9 @@ class DefaultTimeCode:
 # Sensible Swedish defaults every new company starts with; admins change and add to them.
 DEFAULT_TIME_CODES: tuple[DefaultTimeCode, ...] = (
     DefaultTimeCode("ARB", "Arbetad tid", TimeCodeKind.WORK, "ARB", "100", Unit.HOURS),
-    DefaultTimeCode("MER", "Mertid", TimeCodeKind.WORK, "MER", "120", Unit.HOURS),
-    DefaultTimeCode("OT1", "Övertid enkel", TimeCodeKind.WORK, "ÖT1", "310", Unit.HOURS),
-    DefaultTimeCode("OT2", "Övertid kvalificerad", TimeCodeKind.WORK, "ÖT2", "320", Unit.HOURS),
+    DefaultTimeCode("MER", "Mertid", TimeCodeKind.ADDED_TIME, "MER", "120", Unit.HOURS),
+    DefaultTimeCode("OT1", "Övertid enkel", TimeCodeKind.OVERTIME, "ÖT1", "310", Unit.HOURS),
+    DefaultTimeCode("OT2", "Övertid kvalificerad", TimeCodeKind.OVERTIME, "ÖT2", "320", Unit.HOURS),
     DefaultTimeCode("SJK", "Sjukfrånvaro", TimeCodeKind.ABSENCE, "SJK", "410", Unit.HOURS),
     DefaultTimeCode("VAB", "Vård av barn", TimeCodeKind.ABSENCE, "VAB", "420", Unit.HOURS),
     DefaultTimeCode("FPE", "Föräldraledighet", TimeCodeKind.ABSENCE, "FPE", "430", Unit.HOURS),

@@ -45,6 +45,7 @@ from gql_portal.db.absence import Absence
 from gql_portal.db.employees import Employee
 from gql_portal.db.expenses import Expense
 from gql_portal.db.payroll import PayrollEmployee, PayrollLine, PayrollPeriod
+from gql_portal.db.projects import Project
 from gql_portal.db.schedules import Schedule
 from gql_portal.db.settings import TimeCode
 from gql_portal.db.time import TimeEntry, WeekAttestation
@@ -245,6 +246,7 @@ async def load_sources(
         ),
         TimeEntry.employee_id,
     )
+    entry_projects: dict[int, int] = {}  # time entry id -> project id
     async for part in _in_parts(session, entries, budget):
         for entry in part:
             sources[entry.company_id].time_entries.append(
@@ -252,6 +254,9 @@ async def load_sources(
                     entry.id, entry.employee_id, entry.date, entry.hours, entry.time_code_id
                 )
             )
+            if entry.project_id is not None:
+                entry_projects[entry.id] = entry.project_id
+    await _add_projects(session, sources, companies, entry_projects, budget)
     attestations = narrowed(
         select(WeekAttestation).where(
             WeekAttestation.company_id.in_(companies),
@@ -309,9 +314,39 @@ async def load_sources(
                     status=expense.status,
                     distance_km=expense.distance_km,
                     rate_per_mil=expense.rate_per_mil,
+                    vehicle=expense.vehicle,
+                    vat_amount=expense.vat_amount,
                 )
             )
     return sources
+
+
+async def _add_projects(
+    session: AsyncSession,
+    sources: dict[int, Sources],
+    companies: list[int],
+    entry_projects: dict[int, int],
+    budget: ReadBudget | None,
+) -> None:
+    """The time entries' projects by code (the resenhet of their lines): one statement, when
+    an entry has a project. A project the viewer's reach does not read stays unnamed."""
+    if not entry_projects:
+        return
+    projects = select(Project).where(
+        Project.company_id.in_(companies), Project.id.in_(set(entry_projects.values()))
+    )
+    codes = {
+        project.id: project.code
+        async for part in _in_parts(session, projects, budget)
+        for project in part
+    }
+    for source in sources.values():
+        source.time_entries = [
+            dc.replace(entry, project=codes.get(entry_projects[entry.id]))
+            if entry.id in entry_projects
+            else entry
+            for entry in source.time_entries
+        ]
 
 
 # --- the live and the frozen basis ----------------------------------------------------------
@@ -372,7 +407,7 @@ def line_from_row(row: PayrollLine) -> domain.BasisLine:
         pay_type=row.pay_type,
         description=row.description,
         time_code=row.time_code,
-        quantity=row.quantity,
+        quantity=domain.at_least_two_places(row.quantity),
         unit=row.unit,
         unit_price=row.unit_price,
         amount=row.amount,
@@ -380,6 +415,12 @@ def line_from_row(row: PayrollLine) -> domain.BasisLine:
         source_id=row.source_id,
         hours=row.hours,
         extent_percent=row.extent_percent,
+        code=row.code,
+        vat=row.vat,
+        dimensions=((domain.PROJECT_DIMENSION, row.project),) if row.project else (),
+        start=row.start_time,
+        end=row.end_time,
+        informational=row.informational,
     )
 
 
@@ -540,7 +581,9 @@ async def period_basis(
         if first:
             await asyncio.sleep(0)  # a turn of the loop between parts (see the constant)
         answer.extend(
-            gql.EmployeeBasis.from_basis(period.company_id, basis)
+            gql.EmployeeBasis.from_basis(
+                period.company_id, basis, (period.start_date, period.end_date)
+            )
             for basis in bases[first : first + BASIS_PART_EMPLOYEES]
         )
     return answer
@@ -713,6 +756,12 @@ async def freeze_basis(session: AsyncSession, period: PayrollPeriod) -> list[dom
                 source_id=line.source_id,
                 hours=line.hours,
                 extent_percent=line.extent_percent,
+                code=line.code,
+                vat=line.vat,
+                project=domain.project_of(line),
+                start_time=line.start,
+                end_time=line.end,
+                informational=line.informational,
             )
             for position, line in enumerate(basis.lines)
         )

@@ -11,6 +11,7 @@ from strawberry import relay
 from gql_portal.db import payroll as db
 from gql_portal.db.employees import Employee as EmployeeRow
 from gql_portal.domain import payroll as domain
+from gql_portal.domain import sick
 from gql_portal.domain.payroll import LineSource, PeriodState
 from gql_portal.domain.time import Unit
 from gql_portal.permissions.matrix import Area
@@ -40,6 +41,11 @@ if TYPE_CHECKING:
         [RequestContext, "PayrollPeriod", EmployeeIds],
         Awaitable[list["EmployeeBasisDifference"]],
     ]
+    # (company id, employee id, period start, period end) -> the sick periods overlapping it
+    SickPeriodsOf = Callable[
+        [RequestContext, int, int, datetime.date, datetime.date],
+        Awaitable[list[sick.SickPeriod]],
+    ]
 
 strawberry.enum(
     PeriodState,
@@ -58,6 +64,8 @@ STRUCTURAL = Structural()
 BASIS_EMPLOYEES_BOUND = 500
 LINES_BOUND = 100
 TIME_CODE_TOTALS_BOUND = 30
+# Sick periods per employee and month: a spell of at least a day with a working day between.
+SICK_PERIODS_BOUND = 16
 DIFFERENCES_BOUND = 100  # employees with late changes per request (ask by `employeeIds`)
 # The rows one employee's basis of a month is computed from, whether its lines are selected or
 # not (the cost charges each employee at least this, schema/limits.py `ReadBudget`): the rows
@@ -70,6 +78,7 @@ DIFFERENCES_READS = 2 * BASIS_READS
 # Computed by the payroll resolvers: schema/root.py plugs them in.
 PERIOD_BASIS: "Plug[BasisOf]" = Plug("PayrollPeriod.basis")
 PERIOD_DIFFERENCES: "Plug[DifferencesOf]" = Plug("PayrollPeriod.differences")
+SICK_PERIODS: "Plug[SickPeriodsOf]" = Plug("EmployeeBasis.sickPeriods")
 
 EmployeeType = Annotated["Employee", strawberry.lazy("gql_portal.schema.employees")]
 CompanyType = Annotated["Company", strawberry.lazy("gql_portal.schema.accounts")]
@@ -92,7 +101,16 @@ class PayrollBasisLine:
     owner_employee_id: strawberry.Private[int]
     source_row_id: strawberry.Private[int]
     date: datetime.date = field(BASIS, description="The day (datum).")
-    pay_type: str = field(BASIS, description="The pay type (löneart, PAXml lonart).")
+    code: str | None = field(
+        BASIS,
+        description="The standard PAXml 2.0 code: the tidkod of a time or absence line (SJK, "
+        "ÖT1, OB1, TID ...), the lonkod of a money line (TIMLÖN, UTLÄGG, MILPRI_FRI ...).",
+    )
+    pay_type: str | None = field(
+        BASIS,
+        description="The client's own pay type (löneart, PAXml lonart) for `code`, from the "
+        "company's pay-type table; null when the company has none (the code still goes out).",
+    )
     description: str = field(BASIS, description="Benämning: the time code's name, or the text.")
     time_code: str | None = field(
         BASIS, description="Time and absence lines: the PAXml time code (tidkod), e.g. ARB, SEM."
@@ -100,7 +118,7 @@ class PayrollBasisLine:
     quantity: Decimal = field(BASIS, description="Antal, in `unit`.")
     unit: Unit | None = field(BASIS)
     unit_price: Money | None = field(
-        BASIS, description="À-pris: an hourly employee's wage, an expense's amount, the rate/km."
+        BASIS, description="À-pris: an hourly employee's wage, an expense's amount, the rate/mil."
     )
     amount: Money | None = field(
         BASIS,
@@ -110,6 +128,20 @@ class PayrollBasisLine:
         BASIS, description="Time and absence lines: the hours (timmar), also on a DAYS line."
     )
     extent_percent: Decimal | None = field(BASIS, description="Absence lines: the extent.")
+    vat: Money | None = field(BASIS, description="Expense lines: the VAT in the amount (moms).")
+    project: str | None = field(
+        BASIS,
+        description="The project's code: the line's resenhet on dimension 6 (projekt) in PAXml.",
+    )
+    start_time: datetime.datetime | None = field(
+        BASIS, description="Clock time (local) where the line is a stretch of a shift (starttid)."
+    )
+    end_time: datetime.datetime | None = field(BASIS, description="Clock time (local): sluttid.")
+    informational: bool = field(
+        BASIS,
+        description="Shown, not exported: a monthly-salaried employee's hours within the "
+        "schedule (TID), which the monthly salary pays.",
+    )
     source: LineSource = field(BASIS)
 
     @resolver_field(
@@ -134,6 +166,12 @@ class PayrollBasisLine:
             amount=line.amount,  # type: ignore[arg-type]
             hours=line.hours,
             extent_percent=line.extent_percent,
+            code=line.code,
+            vat=line.vat,  # type: ignore[arg-type]
+            project=domain.project_of(line),
+            start_time=line.start,
+            end_time=line.end,
+            informational=line.informational,
             source=line.source,
         )
 
@@ -155,10 +193,56 @@ async def _employee(info: Ctx, employee_id: int) -> EmployeeType:
     return Employee.from_row(row)
 
 
+@strawberry.type(
+    description="A sick period (sjukperiod): consecutive calendar days of approved sick "
+    "absence, weekends and holidays included, numbered from its first sick day. A period that "
+    "starts within five calendar days after the previous one ended continues its numbering "
+    "(återinsjuknande; the healthy days between are not counted). Sick hours go out as SJK; "
+    "the payroll program applies the karensavdrag and the sick pay rules."
+)
+class SickPeriod:
+    company_id: strawberry.Private[int]
+    owner_employee_id: strawberry.Private[int]
+    start: datetime.date = field(BASIS, description="The first sick day.")
+    end: datetime.date = field(BASIS, description="The last sick day.")
+    first_day_number: int = field(
+        BASIS, description="The number of `start`: 1, or where a continued period stopped."
+    )
+    last_day_number: int = field(BASIS, description="The number of `end`.")
+    medical_certificate_from: datetime.date | None = field(
+        BASIS,
+        description="The period's 8th calendar day, from which a medical certificate "
+        "(läkarintyg) is needed; counted in this period alone, even a continued one. None if "
+        "it is shorter.",
+    )
+    hand_over_to_forsakringskassan_from: datetime.date | None = field(
+        BASIS,
+        description="The day numbered 15 (or `start`, if past it): sick pay covers days 1-14, "
+        "then Försäkringskassan takes over (sjukpenning). None if the numbering stops before.",
+    )
+
+    @classmethod
+    def from_period(
+        cls, company_id: int, employee_id: int, period: sick.SickPeriod
+    ) -> "SickPeriod":
+        return cls(
+            company_id=company_id,
+            owner_employee_id=employee_id,
+            start=period.start,
+            end=period.end,
+            first_day_number=period.first_day_number,
+            last_day_number=period.last_day_number,
+            medical_certificate_from=period.medical_certificate_from,
+            hand_over_to_forsakringskassan_from=period.forsakringskassan_from,
+        )
+
+
 @strawberry.type(description="One employee's payroll basis in a period.")
 class EmployeeBasis:
     company_id: strawberry.Private[int]
     owner_employee_id: strawberry.Private[int]
+    period_start: strawberry.Private[datetime.date]
+    period_end: strawberry.Private[datetime.date]
     preliminary: bool = field(
         BASIS,
         description="True while a week that needs attestation is not attested: a week with "
@@ -175,12 +259,39 @@ class EmployeeBasis:
     async def employee(self, info: Ctx) -> EmployeeType:
         return await _employee(info, self.owner_employee_id)
 
+    @resolver_field(
+        BASIS,
+        description="The employee's sick periods that overlap the period, numbered from "
+        "their approved sick absence (read now, also for a locked period; from a year before "
+        "the period at most).",
+        bound=SICK_PERIODS_BOUND,
+    )
+    async def sick_periods(self, info: Ctx) -> list[SickPeriod]:
+        periods = await SICK_PERIODS.resolver(
+            info.context,
+            self.company_id,
+            self.owner_employee_id,
+            self.period_start,
+            self.period_end,
+        )
+        return [
+            SickPeriod.from_period(self.company_id, self.owner_employee_id, period)
+            for period in periods
+        ]
+
     @classmethod
-    def from_basis(cls, company_id: int, basis: domain.EmployeeBasis) -> "EmployeeBasis":
+    def from_basis(
+        cls,
+        company_id: int,
+        basis: domain.EmployeeBasis,
+        period: tuple[datetime.date, datetime.date],
+    ) -> "EmployeeBasis":
         owner = basis.employee_id
         return cls(
             company_id=company_id,
             owner_employee_id=owner,
+            period_start=period[0],
+            period_end=period[1],
             preliminary=basis.preliminary,
             unattested_weeks=list(basis.unattested_weeks),
             lines=[PayrollBasisLine.from_line(company_id, line) for line in basis.lines],

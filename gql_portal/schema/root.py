@@ -81,6 +81,7 @@ def _plug_resolvers_into_types() -> None:
     employee_types.SCHEDULE.plug(schedules.employee_schedule)
     payroll_types.PERIOD_BASIS.plug(payroll.period_basis)
     payroll_types.PERIOD_DIFFERENCES.plug(payroll.period_differences)
+    payroll_types.SICK_PERIODS.plug(payroll.employee_sick_periods)
     portal_types.PAYROLL_STATUS.plug(portal.client_payroll_status)
     portal_types.EMPLOYEES.plug(employees.company_employees)
     export_types.DOWNLOAD_LINK.plug(exports.download_link)

@@ -8,7 +8,7 @@ from collections.abc import AsyncGenerator, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_portal.db.accounts import Company
@@ -18,7 +18,7 @@ from gql_portal.db.payroll import PayrollLine, PayrollPeriod
 from gql_portal.domain import exports as files
 from gql_portal.domain import paxml
 from gql_portal.domain.identity import format_organisation_number
-from gql_portal.domain.payroll import month_label
+from gql_portal.domain.payroll import PROJECT_DIMENSION, month_label
 from gql_portal.jobs.exports.common import ExportWork, Progress
 from gql_portal.jobs.exports.request import BasisOptions
 from gql_portal.jobs.exports.streaming import Counted
@@ -29,6 +29,7 @@ CHUNK_ROWS = 2000  # lines per chunk: what memory holds of a basis while its fil
 # Columns, not ORM objects: no identity map to fill for a hundred thousand rows (the row scope
 # applies all the same: the statement still selects from PayrollLine).
 LINE_COLUMNS = (
+    PayrollLine.id,
     PayrollLine.employee_id,
     PayrollLine.date,
     PayrollLine.pay_type,
@@ -41,7 +42,17 @@ LINE_COLUMNS = (
     PayrollLine.source,
     PayrollLine.hours,
     PayrollLine.extent_percent,
+    PayrollLine.code,
+    PayrollLine.vat,
+    PayrollLine.project,
+    PayrollLine.start_time,
+    PayrollLine.end_time,
 )
+
+
+def _period_lines(period_id: int) -> ColumnElement[bool]:
+    """The period's lines that go into its file (informational lines are shown, not sent)."""
+    return (PayrollLine.period_id == period_id) & PayrollLine.exported()
 
 
 @dataclass
@@ -61,7 +72,7 @@ async def employees_without_identity(
     """The names of the employees with a line in the period but no personal identity number
     (PAXml cannot name them)."""
     statement = select(Employee.first_name, Employee.last_name).where(
-        Employee.id.in_(select(PayrollLine.employee_id).where(PayrollLine.period_id == period_id)),
+        Employee.id.in_(select(PayrollLine.employee_id).where(_period_lines(period_id))),
         or_(Employee.personal_identity_number.is_(None), Employee.personal_identity_number == ""),
     )
     if employee_ids is not None:
@@ -85,10 +96,12 @@ def _export_employee(row: Employee) -> files.ExportEmployee:
 
 
 def _export_line(row: Any, employee_number: str) -> files.ExportLine:
+    """A frozen line as the file writes it: its id is its postid, the same in every export of
+    the period (a re-export replaces transactions by it)."""
     return files.ExportLine(
         employee_number=employee_number,
         date=row.date,
-        pay_type=row.pay_type,
+        pay_type=row.pay_type or "",
         description=row.description,
         time_code=row.time_code,
         quantity=row.quantity,
@@ -98,6 +111,12 @@ def _export_line(row: Any, employee_number: str) -> files.ExportLine:
         source=row.source.value,
         hours=row.hours,
         extent_percent=row.extent_percent,
+        code=row.code,
+        vat=row.vat,
+        dimensions=((PROJECT_DIMENSION, row.project),) if row.project else (),
+        start=row.start_time,
+        end=row.end_time,
+        postid=row.id,
     )
 
 
@@ -110,8 +129,8 @@ async def load_material(
 ) -> PeriodMaterial:
     """The period's company, its employees with lines (by employee number) and line count
     (counted unless the caller already knows it)."""
-    lines = select(PayrollLine.employee_id).where(PayrollLine.period_id == period.id)
-    counted = select(func.count(PayrollLine.id)).where(PayrollLine.period_id == period.id)
+    lines = select(PayrollLine.employee_id).where(_period_lines(period.id))
+    counted = select(func.count(PayrollLine.id)).where(_period_lines(period.id))
     if employee_ids is not None:
         lines = lines.where(PayrollLine.employee_id.in_(employee_ids))
         counted = counted.where(PayrollLine.employee_id.in_(employee_ids))
@@ -136,7 +155,7 @@ async def stream_lines(
     """The period's lines in file order, a chunk at a time, read with the asker's rights."""
     statement = (
         select(*LINE_COLUMNS)
-        .where(PayrollLine.period_id == material.period.id)
+        .where(_period_lines(material.period.id))
         .order_by(PayrollLine.employee_id, PayrollLine.position)
     )
     if material.employee_ids is not None:

@@ -126,12 +126,12 @@ async def _plan(session: AsyncSession, options: BatchOptions, month: date) -> li
 
 
 async def _line_counts(session: AsyncSession, period_ids: Sequence[int]) -> dict[int, int]:
-    """The number of lines of each period (those without lines are missing)."""
+    """The number of lines of each period's file (those without are missing)."""
     if not period_ids:
         return {}
     rows = await session.execute(
         select(PayrollLine.period_id, func.count(PayrollLine.id))
-        .where(PayrollLine.period_id.in_(period_ids))
+        .where(PayrollLine.period_id.in_(period_ids), PayrollLine.exported())
         .group_by(PayrollLine.period_id)
     )
     return {period_id: count for period_id, count in rows.all()}
@@ -146,6 +146,7 @@ async def _without_identity(session: AsyncSession, period_ids: Sequence[int]) ->
         .join(Employee, Employee.id == PayrollLine.employee_id)
         .where(
             PayrollLine.period_id.in_(period_ids),
+            PayrollLine.exported(),
             or_(
                 Employee.personal_identity_number.is_(None),
                 Employee.personal_identity_number == "",
