@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -37,6 +38,7 @@ from gql_portal.schema.internals import ExecutionContextBase
 # took about as long (tests/test_worker_fairness.py).
 TURN_WORK = 250
 MAX_BATCH = 512  # waiters let go in one turn at most
+QUIET_TURNS = 2  # turns without a waiting completion before the loaders' held batches go
 DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024
 # A leaf's share of the answer besides its text: its key, quotes, colon and comma.
 LEAF_BYTES = 12
@@ -45,22 +47,79 @@ LEAF_BYTES = 12
 TURNS_KEY = "turns"
 
 
-# The worker's garbage collector (`settle_worker`): a young generation this large is collected
-# in a few milliseconds, and the full collections it leads to come far less often.
-YOUNG_GENERATION = 10_000
+# The worker's garbage collector (`settle_worker`, `collect_when_idle`). A collection of the
+# young generations walks every object they hold, and a big answer keeps hundreds of thousands
+# alive while it is built: with a young generation of 10,000, a middle-generation collection
+# walked ~100,000 objects and held the loop 25-85 ms. With 1,000 it walks about a tenth of that.
+# Full collections walk everything not frozen: they run while the worker is idle, and only
+# after `FULL_AFTER` middle-generation collections without a pause (a worker that is never
+# idle still gets its cycles collected).
+YOUNG_GENERATION = 1_000
+MIDDLE_GENERATION = 10
+FULL_AFTER = 1_000
+IDLE_FULL_AFTER = 5  # middle-generation collections since the last full one, when idle
+IDLE_SECONDS = 1.0  # no execution started or ended for this long: the worker is idle
+
+
+class Sharing:
+    """The worker's HTTP requests in flight (counted by `http.app`'s `CountRequests`). While
+    another request is in flight, a request that has used a turn of the loop leaves it alone
+    for `SHARE_PAUSE` before its next one: a poll's statement needs a turn of the loop for each
+    of its driver's steps (about 30 turns for `{ viewer { context } }` on SQLite), and with the
+    big answer taking every turn it waited behind 30 of its slices."""
+
+    in_flight = 0
+
+
+# A pause between two turns of a request's work while other requests are in flight: about
+# one turn's work, so the request gets about half of the loop when it is not alone.
+SHARE_PAUSE = 0.003
+
+
+def pause_between_turns() -> float:
+    """How long a request that has used a turn leaves the loop to the others."""
+    return SHARE_PAUSE if Sharing.in_flight > 1 else 0.0
+
+
+async def next_turn() -> None:
+    """A later turn of the loop, for work done in parts (rows made into objects, a basis
+    computed per employee): after a pause while others are in flight (`Sharing`)."""
+    await asyncio.sleep(pause_between_turns())
+
+
+class _Executions:
+    """What `collect_when_idle` asks: is this worker running an execution, and when did one
+    last start or end (an answer is still sent, and its objects alive, after it ends)."""
+
+    running = 0
+    last_change = 0.0
+    settled = False
+
+    @classmethod
+    def change(cls, by: int) -> None:
+        cls.running += by
+        cls.last_change = time.monotonic()
 
 
 def settle_worker() -> None:
-    """Once per worker, after start-up: keep the garbage collector's full collections short
-    and rare. What start-up built (modules, mappers, the schema's types) lives as long as the
-    worker: frozen, full collections no longer walk it (on the test machine they took
-    130-200 ms and came every few big answers, holding every request; frozen and with a young
-    generation of `YOUNG_GENERATION`, a few a minute of about 80 ms). Objects are still freed
-    as their last reference goes; only cycles among frozen objects stay."""
+    """Once per worker, after start-up: keep the garbage collector out of the way of requests.
+    What start-up built (modules, mappers, the schema's types) lives as long as the worker:
+    frozen, no collection walks it again (on the test machine full collections took
+    130-200 ms before, and came every few big answers). Objects are still freed as their last
+    reference goes; only cycles among frozen objects stay. Full collections wait for an idle
+    moment (`collect_when_idle`, every second from the app's lifespan)."""
     gc.collect()
     gc.freeze()
-    _, middle, old = gc.get_threshold()
-    gc.set_threshold(YOUNG_GENERATION, middle, old)
+    gc.set_threshold(YOUNG_GENERATION, MIDDLE_GENERATION, FULL_AFTER)
+    _Executions.settled = True
+
+
+async def collect_when_idle() -> None:
+    """A full collection when no execution runs and some cyclic garbage may have reached the
+    old generation; only in a settled worker (tests' processes keep Python's defaults)."""
+    idle = _Executions.running == 0 and (time.monotonic() - _Executions.last_change >= IDLE_SECONDS)
+    if _Executions.settled and idle and gc.get_count()[2] >= IDLE_FULL_AFTER:
+        gc.collect()
 
 
 class ResponseTooLarge(AppError):
@@ -90,6 +149,7 @@ class PortalExecutionContext(ExecutionContextBase):
         self.release_scheduled = False
         self.batch = 1
         self.held: list[Callable[[], None]] = []
+        self.quiet_turns = 0
         cache = getattr(self.context_value, "cache", None)
         if isinstance(cache, dict):
             cache[TURNS_KEY] = self
@@ -127,14 +187,21 @@ class PortalExecutionContext(ExecutionContextBase):
         super().handle_field_error(raw_error, return_type, field_details_list, path)
 
     def execute_operation(self, serially: bool | None = None) -> Any:
-        result = super().execute_operation(serially)
+        _Executions.change(+1)
+        try:
+            result = super().execute_operation(serially)
+        except BaseException:
+            _Executions.change(-1)
+            raise
         if not self.is_awaitable(result):
+            _Executions.change(-1)
             return result
 
         async def finished() -> Any:
             try:
                 return await result
             finally:
+                _Executions.change(-1)
                 # Siblings of an error that stopped execution are settled in the background:
                 # they have nothing left to do for this answer.
                 for future in list(self.background_futures):
@@ -279,8 +346,7 @@ class PortalExecutionContext(ExecutionContextBase):
             else:
                 self.waiters.append(waiter)
             if not self.release_scheduled:
-                self.release_scheduled = True
-                loop.call_soon(self._release)
+                self._schedule_release(loop)
             await waiter
             if self.turn_work < TURN_WORK:
                 return
@@ -292,10 +358,9 @@ class PortalExecutionContext(ExecutionContextBase):
         batch then (resolvers/loading.py), so that it holds every key the answer's resolvers
         ask for until then. Sent at the next turn, as Strawberry does, a list completed over
         several turns would split its children's batch into a statement per turn."""
-        if self.waiters:
-            self.held.append(callback)
-        else:
-            asyncio.get_running_loop().call_soon(callback)
+        self.held.append(callback)
+        if not self.waiters and not self.release_scheduled:
+            self._schedule_release(asyncio.get_running_loop())
 
     def _release(self) -> None:
         """One turn: a new budget, and the next batch of waiters let go (they run in the
@@ -313,9 +378,25 @@ class PortalExecutionContext(ExecutionContextBase):
                 waiter.set_result(None)
                 released += 1
         if waiters or released:
-            self.release_scheduled = True
-            asyncio.get_running_loop().call_soon(self._release)
+            self.quiet_turns = 0
+            self._schedule_release(asyncio.get_running_loop())
         elif self.held:
+            # Quiet only after QUIET_TURNS turns without waiters: completions started in the
+            # last turn (list items' tasks) begin in the next one, and may ask for more keys.
+            self.quiet_turns += 1
+            if self.quiet_turns < QUIET_TURNS:
+                self.release_scheduled = True
+                asyncio.get_running_loop().call_soon(self._release)
+                return
+            self.quiet_turns = 0
             held, self.held = self.held, []
             for callback in held:
                 callback()
+
+    def _schedule_release(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.release_scheduled = True
+        pause = pause_between_turns()
+        if pause:
+            loop.call_later(pause, self._release)
+        else:
+            loop.call_soon(self._release)

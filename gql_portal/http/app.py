@@ -13,10 +13,12 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import BaseRoute, Route
 
 from gql_portal import graphiql, pages, tracing
+from gql_portal.execution import collect_when_idle
 from gql_portal.http import files
 from gql_portal.http.errors import CodedErrors
 from gql_portal.http.graphql import graphql_endpoint
 from gql_portal.http.health import healthz, readyz
+from gql_portal.http.in_flight import CountRequests
 from gql_portal.http.responses import SecurityHeaders
 from gql_portal.jobs.exports import recover_interrupted_exports
 from gql_portal.mailer import DeliveryWorker
@@ -76,6 +78,8 @@ def create_app(runtime: Runtime) -> Starlette:
         sweeper = runtime.jobs.every(60.0, lambda: recover_interrupted_exports(runtime), "sweep")
         # What this worker charged to the cost budgets, shared with the other workers.
         budget_flusher = runtime.jobs.every(1.0, runtime.budgets.flush, "budgets")
+        # Full garbage collections at idle moments (execution.settle_worker).
+        collector = runtime.jobs.every(1.0, collect_when_idle, "gc")
         if runtime.settings.smtp_url:
             worker = DeliveryWorker(runtime.database, runtime.settings, runtime.clock)
             runtime.wake_mailer = worker.wake
@@ -85,6 +89,7 @@ def create_app(runtime: Runtime) -> Starlette:
         finally:
             sweeper.cancel()
             budget_flusher.cancel()
+            collector.cancel()
             try:
                 await runtime.budgets.flush()
             except Exception:
@@ -98,7 +103,9 @@ def create_app(runtime: Runtime) -> Starlette:
     # tracing.middleware(): the /graphql span when OTel is configured (set up here, once per
     # process), nothing otherwise.
     # CodedErrors: a request id on every answer, coded JSON for the framework's own errors.
+    # CountRequests: heavy work shares the loop while other requests are in flight.
     middleware = [
+        Middleware(CountRequests),
         Middleware(SecurityHeaders),
         Middleware(CodedErrors),
         *cors_middleware(runtime),
