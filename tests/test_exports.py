@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -19,10 +19,12 @@ from gql_portal.clock import FrozenClock
 from gql_portal.db.audit import AuditEvent
 from gql_portal.db.employees import Employee
 from gql_portal.db.engine import Database
+from gql_portal.db.payroll import PayrollLine
+from gql_portal.db.settings import CompanySettings, PayType
 from gql_portal.domain import paxml
 from tests.conftest import Api, only_error
 from tests.factories import Factory
-from tests.test_payroll import LOCK, February, open_period
+from tests.test_payroll import LOCK, February, get_period, open_period
 
 XSD = Path(__file__).resolve().parents[1].parent / "shared" / "paxml" / "paxml-2.0.xsd"
 EXPORT = """id kind format state progress fileName sizeBytes sha256 lineCount totalAmount
@@ -113,16 +115,38 @@ async def test_a_locked_period_exports_to_paxml_that_validates_and_reconciles(
     assert written == expected and set(written) == {"SEM", "SJK", "VAB", "ÖT1"}
     assert export["lineCount"] == len(sent) == len(document.lonetrans) + len(document.tidtrans)
 
-    # Exporting again is allowed, audited, and gives the same bytes for the same export date.
+    # Exporting again is allowed and audited. The file says it replaces the one exported
+    # before (nyexport: that export's day and the period), with the same transactions under
+    # the same postids (each the frozen line's id), so the program replaces, not adds.
     again = exported(await api(EXPORT_BASIS, variables, token=admin.token))
-    assert again["id"] != export["id"] and again["sha256"] == export["sha256"]
+    assert again["id"] != export["id"] and again["sha256"] != export["sha256"]
+    second = paxml.read_paxml(
+        io.BytesIO((await download(api, again["downloadUrl"], token=admin.token)).content)
+    )
+    assert document.header.nyexport is None
+    assert second.header.nyexport == paxml.ReExport(
+        earlier_export=date(2026, 3, 2), period_start=date(2026, 2, 1), period_end=date(2026, 2, 28)
+    )
+    assert (second.lonetrans, second.tidtrans) == (document.lonetrans, document.tidtrans)
+    postids = [t.postid for t in (*document.lonetrans, *document.tidtrans)]
+    async with database.session() as session:
+        frozen = set((await session.scalars(select(PayrollLine.id))).all())
+    assert len(set(postids)) == len(postids) and set(postids) <= frozen
+    third = exported(await api(EXPORT_BASIS, variables, token=admin.token))
+    assert third["sha256"] == again["sha256"]  # a re-export the same day repeats byte for byte
     async with database.session() as session:
         actions = (
             await session.scalars(
                 select(AuditEvent.action).where(AuditEvent.action.like("PAYROLL_EXPORT%"))
             )
         ).all()
-    assert sorted(actions) == ["PAYROLL_EXPORTED", "PAYROLL_EXPORTED", "PAYROLL_EXPORT_DOWNLOADED"]
+    assert sorted(actions) == [
+        "PAYROLL_EXPORTED",
+        "PAYROLL_EXPORTED",
+        "PAYROLL_EXPORTED",
+        "PAYROLL_EXPORT_DOWNLOADED",
+        "PAYROLL_EXPORT_DOWNLOADED",
+    ]
 
 
 async def test_the_csv_export_reads_back_in_excel_form(
@@ -203,8 +227,51 @@ async def test_a_basis_of_many_chunks_streams_into_the_same_file(
     of 3 lines is the file written in one go."""
     admin, _, period = await locked_february(api, factory, database)
     variables = {"input": {"periodId": period["id"], "format": "PAXML", "exportDate": "2026-03-02"}}
-    whole = exported(await api(EXPORT_BASIS, variables, token=admin.token))
+    exported(await api(EXPORT_BASIS, variables, token=admin.token))
+    whole = exported(await api(EXPORT_BASIS, variables, token=admin.token))  # both re-exports
     monkeypatch.setattr(jobs.exports.basis, "CHUNK_ROWS", 3)
     chunked = exported(await api(EXPORT_BASIS, variables, token=admin.token))
     assert chunked["lineCount"] == whole["lineCount"] > 3 * 5
     assert chunked["sha256"] == whole["sha256"]
+
+
+async def test_the_file_carries_the_companys_lonart_per_code_and_its_encoding(
+    api: Api, factory: Factory, database: Database
+) -> None:
+    """The pay-type table gives the lonart beside the standard code (a code without one goes
+    out with its code alone); the company's encoding setting is the file's."""
+    company = await factory.company("Kodbolaget AB")
+    admin = await factory.admin(company)
+    month = await February.seed(database, factory, company)
+    now = factory.clock.now()
+    async with database.transaction() as session:
+        session.add_all(
+            PayType(company_id=company.id, code=code, lonart=lonart, created_at=now, updated_at=now)
+            for code, lonart in (("TIMLÖN", "011"), ("UTLÄGG", "7300"), ("ÖT1", "310b"))
+        )
+        await session.execute(
+            update(CompanySettings)
+            .where(CompanySettings.company_id == company.id)
+            .values(paxml_encoding="ISO-8859-1")
+        )
+        for actor, number in ((month.karin, "198503123385"), (month.olle, "197912249183")):
+            await session.execute(
+                update(Employee)
+                .where(Employee.id == actor.employee_id)
+                .values(personal_identity_number=number)
+            )
+    period = await open_period(api, admin.token)
+    assert "errors" not in await api(LOCK, {"id": period["id"]}, token=admin.token)
+    variables = {"input": {"periodId": period["id"], "format": "PAXML", "exportDate": "2026-03-02"}}
+    export = exported(await api(EXPORT_BASIS, variables, token=admin.token))
+    data = (await download(api, export["downloadUrl"], token=admin.token)).content
+    assert data.startswith(b'<?xml version="1.0" encoding="ISO-8859-1"?>')
+    if XSD.exists():
+        assert paxml.validate_paxml(io.BytesIO(data), XSD) == []
+    document = paxml.read_paxml(io.BytesIO(data))
+    pairs = {(t.lonkod, t.lonart) for t in document.lonetrans}
+    assert pairs == {("TIMLÖN", "011"), ("UTLÄGG", "7300"), ("MILPRI_FRI", None)}
+    assert {t.tidkod for t in document.tidtrans} == {"SEM", "SJK", "VAB", "ÖT1"}
+    basis = (await get_period(api, admin.token, period["id"]))["basis"]
+    overtime = [line for b in basis for line in b["lines"] if line["code"] == "ÖT1"]
+    assert overtime and {line["payType"] for line in overtime} == {"310b"}

@@ -14,7 +14,7 @@ import hashlib
 import io
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta, timezone
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
@@ -230,16 +230,25 @@ def test_time_lines_carry_the_standard_tidkod_clock_times_and_resenheter(xsd: Pa
     assert validate_paxml(data, xsd) == []
     trans = etree.fromstring(data).find("tidtransaktioner/tidtrans")
     assert trans is not None
+    # 22:00-01:30 is its 3.5 hours: the clock times alone (the spec: no datum, no timmar)
     assert [(child.tag, child.text) for child in trans if child.tag != "resenheter"] == [
         ("tidkod", "OB2"),
-        ("datum", "2026-03-02"),
         ("starttid", "2026-03-02T22:00:00"),
         ("sluttid", "2026-03-03T01:30:00"),
-        ("timmar", "3.5"),
     ]
     assert [(u.get("dim"), u.get("id")) for u in trans.iterfind("resenheter/resenhet")] == [
         ("1", "100"),
         ("6", "P-17"),
+    ]
+    # Fewer hours than the clock times (a break inside): datum and timmar, so that the program
+    # does not count the break as worked.
+    data = write([replace(NIGHT, hours=Decimal("3.00"), quantity=Decimal("3.00"))])
+    trans = etree.fromstring(data).find("tidtransaktioner/tidtrans")
+    assert trans is not None and validate_paxml(data, xsd) == []
+    assert [(child.tag, child.text) for child in trans if child.tag != "resenheter"] == [
+        ("tidkod", "OB2"),
+        ("datum", "2026-03-02"),
+        ("timmar", "3.00"),
     ]
     # `code` is the standard code, whatever the company's own time code says.
     data = write([replace(NIGHT, time_code="TID", code="OB3")])
@@ -649,18 +658,30 @@ def expected_lonetrans(line: ExportLine, place: int) -> PaxmlLonetrans:
 
 
 def expected_tidtrans(line: ExportLine, place: int) -> PaxmlTidtrans:
+    """Clock times when the hours are the time between them (then no datum, no timmar), else
+    datum and timmar."""
+    hours = line.hours if line.hours is not None else line.quantity
+    clock = (
+        line.start is not None
+        and line.end is not None
+        and (line.start.tzinfo is None) == (line.end.tzinfo is None)
+        and (Decimal(int((line.end - line.start).total_seconds())) / 3600).quantize(
+            Decimal("0.01"), ROUND_HALF_UP
+        )
+        == hours
+    )
     return PaxmlTidtrans(
         postid=line.postid or place,
         anstid=line.employee_number,
         persnr=PERSNR[line.employee_number],
         tidkod=line.code or line.time_code or "",
-        datum=line.date,
+        datum=None if clock else line.date,
         datumfrom=None,
         datumtom=None,
-        timmar=line.hours if line.hours is not None else line.quantity,
+        timmar=None if clock else hours,
         omfattning=None,
-        starttid=line.start,
-        sluttid=line.end,
+        starttid=line.start if clock else None,
+        sluttid=line.end if clock else None,
         resenheter=line.dimensions,
     )
 

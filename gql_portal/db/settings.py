@@ -72,6 +72,10 @@ class PayType(IdMixin, CompanyOwned, Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
+    @classmethod
+    def own_rows(cls, access: Access) -> ColumnElement[bool]:
+        return true()  # an employee's own basis lines carry the company's lonart
+
 
 async def pay_type_tables(
     session: AsyncSession, company_ids: Iterable[int]

@@ -21,12 +21,18 @@ import. What `write_paxml` writes, decided here once:
     the line's dimensions (if any). So the sum of `belopp` is the sum of the basis amounts, to
     the öre. (An hourly employee's priced time is such a line.)
   - every other line with a time code is a `tidtrans`: `tidkod` (the standard code: `code`, else
-    `time_code`), `datum`, `starttid`/`sluttid` when the line has clock times, `timmar` = the
-    line's hours, `resenheter`. The specification forbids `omfattning` together with `timmar`
-    ("Omfattning får ej anges ... i kombination med timmar"), so the extent of an absence is
-    *not* written when its hours are known (they are in the basis: scheduled hours x extent).
-    Only a line without hours gets `omfattning` (its extent, or a DAYS line's quantity x 100 %);
-    a line without hours, extent and days gets `timmar` = quantity. (A tidtrans has no `moms`.)
+    `time_code`), `datum`, `timmar` = the line's hours, `resenheter`. A line with clock times
+    whose hours are the time between them (to the minute, two decimals) is written as
+    `starttid`/`sluttid` alone, without `datum` and `timmar`: the specification has the time
+    be "antingen datum ... eller start- och sluttid", and with them "varken timmar eller
+    omfattning ... eftersom tiden beräknas som tiden mellan starttid och sluttid". A stretch
+    with a break inside (fewer hours than its clock times) goes out as `datum` and `timmar`,
+    so the program never counts the break as worked. The specification forbids `omfattning`
+    together with `timmar` ("Omfattning får ej anges ... i kombination med timmar"), so the
+    extent of an absence is *not* written when its hours are known (they are in the basis:
+    scheduled hours x extent). Only a line without hours gets `omfattning` (its extent, or a
+    DAYS line's quantity x 100 %); a line without hours, extent and days gets `timmar` =
+    quantity. (A tidtrans has no `moms`.)
   - a line with neither amount nor time code is a `lonetrans` with `antal` (and `apris` if any):
     e.g. hours under `lonkod` TIMLÖN that the payroll program prices.
 - **Who.** Every transaction carries `anstid` (employee number) and `persnr` (12 digits, from the
@@ -60,7 +66,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
@@ -81,6 +87,8 @@ PAXML_VERSION = "2.0"
 PAXML_FORMAT = "LÖNIN"  # "löneunderlag från försystem": payroll input from a pre-system
 UNIT_DAYS = "DAYS"
 HUNDRED = Decimal(100)
+ORE = Decimal("0.01")
+SECONDS_PER_HOUR = 3600
 ZERO = Decimal("0.00")
 # tidtrans wait in memory up to this size, then on disk (keeps 100k-line exports flat).
 SPOOL_BYTES = 256 * 1024
@@ -630,34 +638,54 @@ def _tidkod(line: ExportLine) -> str:
     return tidkod
 
 
+def _clock_times(line: ExportLine) -> tuple[datetime, datetime] | None:
+    """The line's starttid and sluttid when the file carries the time as them: both given and
+    the line's hours are the time between them (two decimals, as hours are kept)."""
+    if (
+        line.start is None
+        or line.end is None
+        or (line.start.tzinfo is None) != (line.end.tzinfo is None)
+    ):
+        return None  # (naive and aware times have no length between them)
+    hours = line.hours if line.hours is not None else line.quantity
+    length = Decimal(int((line.end - line.start).total_seconds())) / SECONDS_PER_HOUR
+    return (line.start, line.end) if length.quantize(ORE, ROUND_HALF_UP) == hours else None
+
+
 def _tidtrans_record(line: ExportLine) -> list[Any]:
     """What a tidtrans needs of its line, as a JSON array (they wait in a file): checked and
-    formatted now, so that a bad line fails while the lines are read."""
+    formatted now, so that a bad line fails while the lines are read. The last item is the
+    hours it counts for (in the totals), whichever way they are written."""
     timmar, omfattning = _tid_fields(line)
+    clock = _clock_times(line)
+    counted = timmar
+    if clock is not None:
+        counted, timmar, omfattning = xml_decimal(line.hours or line.quantity), None, None
     return [
         line.employee_number,
         _tidkod(line),
-        line.date.isoformat(),
-        None if line.start is None else line.start.isoformat(),
-        None if line.end is None else line.end.isoformat(),
+        None if clock is not None else line.date.isoformat(),
+        None if clock is None else clock[0].isoformat(),
+        None if clock is None else clock[1].isoformat(),
         timmar,
         omfattning,
         _resenheter(line),
         None if line.postid is None else _postid(line, 0),
+        counted,
     ]
 
 
 def _record_tidtrans(
     record: list[Any], people: dict[str, ExportEmployee], place: int
 ) -> PaxmlTidtrans:
-    number, tidkod, datum, start, end, timmar, omfattning, units, postid = record
+    number, tidkod, datum, start, end, timmar, omfattning, units, postid, _ = record
     employee = people[number]
     return PaxmlTidtrans(
         postid=place if postid is None else postid,
         anstid=employee.employee_number,
         persnr=employee.personnummer,
         tidkod=tidkod,
-        datum=date.fromisoformat(datum),
+        datum=None if datum is None else date.fromisoformat(datum),
         datumfrom=None,
         datumtom=None,
         timmar=None if timmar is None else Decimal(timmar),
@@ -689,7 +717,7 @@ def _stream_lonetrans(
             if _is_time_line(line):
                 record = _tidtrans_record(line)
                 pending.write(json.dumps(record, ensure_ascii=True).encode("ascii") + b"\n")
-                tidkod, timmar = record[1], record[5]
+                tidkod, timmar = record[1], record[-1]
                 if timmar is not None:
                     hours[tidkod] = hours.get(tidkod, ZERO) + Decimal(timmar)
                 continue

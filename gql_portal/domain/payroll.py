@@ -114,6 +114,13 @@ MILEAGE_CODES: dict[VehicleKind, tuple[str, str]] = {
     VehicleKind.COMPANY_CAR_FOSSIL: ("MILFTG_FRI", "MILFTG_SKT"),
     VehicleKind.COMPANY_CAR_ELECTRIC: ("MILEL_FRI", "MIL_SKT"),
 }
+# The codes a line may carry that no company time code names: the pay-type table entries the
+# basis reads beside those of the company's time codes' PAXml codes.
+BASIS_OWN_CODES = frozenset(
+    {CODE_EXPENSE, CODE_HOURLY_PAY, *NORMAL_WORK_CODES}
+    | {code for codes in MILEAGE_CODES.values() for code in codes}
+    | set(ABSENCE_TIME_CODE.values())
+)
 # Resultatenheter: the dimension a line's project goes on. PAXml follows SIE here (1-19
 # reserved, 1 = kostnadsställe, 6 = projekt).
 PROJECT_DIMENSION = 6

@@ -12,8 +12,9 @@ schedule; the company's time codes). That is still row scoping below the resolve
 filtered by hand.
 
 Batching. The live basis of every period a request asks for is computed from one load of the
-sources (seven statements, whatever the number of periods and employees); a frozen basis is two
-statements (its lines and its employees) for all periods; employees are one statement.
+sources (eight statements, a ninth for the projects when an entry has one, whatever the number
+of periods and employees); a frozen basis is two statements (its lines and its employees) for
+all periods; employees are one statement.
 
 Reads within the cost. A basis reads its sources (or its stored lines) whatever the query
 selects of it, so the cost charges each employee of `basis` BASIS_READS rows and each of
@@ -33,7 +34,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 import strawberry
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
@@ -46,7 +47,7 @@ from gql_portal.db.expenses import Expense
 from gql_portal.db.payroll import PayrollEmployee, PayrollLine, PayrollPeriod
 from gql_portal.db.projects import Project
 from gql_portal.db.schedules import Schedule
-from gql_portal.db.settings import TimeCode
+from gql_portal.db.settings import PayType, TimeCode
 from gql_portal.db.time import TimeEntry, WeekAttestation
 from gql_portal.domain import payroll as domain
 from gql_portal.domain import sick
@@ -109,6 +110,7 @@ class Sources:
     expenses: list[domain.BasisExpense] = dc.field(default_factory=list)
     time_codes: list[domain.BasisTimeCode] = dc.field(default_factory=list)
     schedules: list[domain.BasisSchedule] = dc.field(default_factory=list)
+    pay_types: dict[str, str] = dc.field(default_factory=dict)  # the pay-type table: code -> lonart
 
     def basis(self, period: PeriodRef) -> list[domain.EmployeeBasis]:
         return domain.compute_basis(
@@ -121,6 +123,7 @@ class Sources:
             self.expenses,
             self.time_codes,
             self.schedules,
+            self.pay_types,
         )
 
     async def basis_in_parts(self, period: PeriodRef) -> list[domain.EmployeeBasis]:
@@ -151,6 +154,7 @@ class Sources:
                     [expense for key in ids for expense in expenses.get(key, ())],
                     self.time_codes,
                     [schedule for key in ids for schedule in schedules.get(key, ())],
+                    self.pay_types,
                 )
             )
         return bases
@@ -188,12 +192,13 @@ async def load_sources(
     employee_ids: frozenset[int] | None = None,
     budget: ReadBudget | None = None,
 ) -> dict[int, Sources]:
-    """The sources of `start`..`end` for the companies' periods: seven statements.
+    """The sources of `start`..`end` for the companies' periods: eight statements (nine with
+    projects; the pay-type table only with the codes a line can carry).
 
     `session` must be scoped (`scoped(..., as_area=Area.PAYROLL_BASIS)`). The company filter picks
     the periods' companies (a partner's periods span clients); what the viewer reaches, the row
     scope decides. `employee_ids` narrows to some employees (an argument, not access). With a
-    `budget` (a query's), the seven statements read at most its rows in all (+ 1 to know it is
+    `budget` (a query's), the statements read at most its rows in all (+ 1 to know it is
     over: ReadsOverAllowance), each what is left of it; without (locking), everything.
     """
     companies = sorted(company_ids)
@@ -230,6 +235,7 @@ async def load_sources(
                 unit=code.unit,
             )
         )
+    await _add_pay_types(session, sources, companies, budget)
     schedules = narrowed(
         select(Schedule).where(Schedule.company_id.in_(companies)), Schedule.employee_id
     )
@@ -319,6 +325,24 @@ async def load_sources(
                 )
             )
     return sources
+
+
+async def _add_pay_types(
+    session: AsyncSession,
+    sources: dict[int, Sources],
+    companies: list[int],
+    budget: ReadBudget | None,
+) -> None:
+    """The companies' pay-type tables, only the codes a line can carry (the basis' own and the
+    time codes' PAXml codes): one statement, as many rows as the time codes at most + a few."""
+    used = select(TimeCode.paxml_code).where(TimeCode.company_id.in_(companies))
+    pay_types = select(PayType).where(
+        PayType.company_id.in_(companies),
+        or_(PayType.code.in_(sorted(domain.BASIS_OWN_CODES)), PayType.code.in_(used)),
+    )
+    async for part in _in_parts(session, pay_types, budget):
+        for row in part:
+            sources[row.company_id].pay_types[row.code] = row.lonart
 
 
 async def _add_projects(

@@ -6,20 +6,24 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any, BinaryIO
 
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gql_portal.clock import STOCKHOLM
 from gql_portal.db.accounts import Company
 from gql_portal.db.employees import Employee
 from gql_portal.db.exports import ExportFormat
 from gql_portal.db.payroll import PayrollLine, PayrollPeriod
+from gql_portal.db.settings import paxml_encodings
 from gql_portal.domain import exports as files
 from gql_portal.domain import paxml
 from gql_portal.domain.identity import format_organisation_number
-from gql_portal.domain.payroll import PROJECT_DIMENSION, month_label
-from gql_portal.jobs.exports.common import ExportWork, Progress
+from gql_portal.domain.payroll import PROJECT_DIMENSION, PeriodState, month_label
+from gql_portal.domain.paytypes import DEFAULT_PAXML_ENCODING
+from gql_portal.jobs.exports.common import ExportFailed, ExportWork, Progress
 from gql_portal.jobs.exports.request import BasisOptions
 from gql_portal.jobs.exports.streaming import Counted
 from gql_portal.permissions.matrix import Area
@@ -64,6 +68,9 @@ class PeriodMaterial:
     employees: dict[int, files.ExportEmployee]
     line_count: int
     employee_ids: frozenset[int] | None = None
+    encoding: str = DEFAULT_PAXML_ENCODING.value  # the company's setting (PAXml)
+    # An EXPORTED period's file replaces the one exported before: the header says so.
+    reexport: paxml.ReExport | None = None
 
 
 async def employees_without_identity(
@@ -78,6 +85,27 @@ async def employees_without_identity(
     if employee_ids is not None:
         statement = statement.where(Employee.id.in_(employee_ids))
     return [f"{first} {last}" for first, last in (await session.execute(statement)).all()]
+
+
+async def refuse_long_project_codes(
+    session: AsyncSession, period_id: int, employee_ids: frozenset[int] | None
+) -> None:
+    """A PAXml file names a line's project by its code as a resenhet id, which holds at most
+    `paxml.MAX_DIMENSION_ID` characters; project codes may be longer. Cutting one would name
+    another project, so such a period is not exported: PROJECT_CODE_TOO_LONG names them (a
+    shorter code, then lock the period again, fixes it)."""
+    statement = select(PayrollLine.project).where(
+        _period_lines(period_id), func.length(PayrollLine.project) > paxml.MAX_DIMENSION_ID
+    )
+    if employee_ids is not None:
+        statement = statement.where(PayrollLine.employee_id.in_(employee_ids))
+    codes = sorted({code for code in await session.scalars(statement.distinct()) if code})
+    if codes:
+        raise ExportFailed(
+            "PROJECT_CODE_TOO_LONG",
+            f"PAXml names a project by a code of at most {paxml.MAX_DIMENSION_ID} characters: "
+            f"give {', '.join(map(repr, codes))} a shorter code, then lock the period again",
+        )
 
 
 def export_company(row: Company) -> files.ExportCompany:
@@ -140,12 +168,29 @@ async def load_material(
         )
     ).all()
     company = await session.get_one(Company, period.company_id)
+    encodings = await paxml_encodings(session, [period.company_id])
     return PeriodMaterial(
         period=period,
         company=export_company(company),
         employees={row.id: _export_employee(row) for row in employees},
         line_count=line_count if line_count is not None else await session.scalar(counted) or 0,
         employee_ids=employee_ids,
+        encoding=encodings[period.company_id],
+        reexport=_reexport(period),
+    )
+
+
+def _reexport(period: PayrollPeriod) -> paxml.ReExport | None:
+    """`nyexport` for a period exported before: the day of the last export and the period."""
+    if period.state is not PeriodState.EXPORTED or period.exported_at is None:
+        return None
+    moment = period.exported_at
+    if moment.tzinfo is None:  # stored as UTC
+        moment = moment.replace(tzinfo=UTC)
+    return paxml.ReExport(
+        earlier_export=moment.astimezone(STOCKHOLM).date(),
+        period_start=period.start_date,
+        period_end=period.end_date,
     )
 
 
@@ -183,6 +228,8 @@ def basis_writer(material: PeriodMaterial, options: BasisOptions) -> BasisWriter
                 export_date=options.export_date,
                 employees=material.employees.values(),
                 lines=counted,
+                encoding=material.encoding,
+                reexport=material.reexport,
             )
         else:
             by_number = {e.employee_number: e for e in material.employees.values()}

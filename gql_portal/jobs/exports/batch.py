@@ -28,6 +28,7 @@ from gql_portal.jobs.exports.basis import (
     basis_writer,
     export_company,
     load_material,
+    refuse_long_project_codes,
     stream_lines,
 )
 from gql_portal.jobs.exports.common import ExportWork, Progress, Written
@@ -118,6 +119,8 @@ async def _plan(session: AsyncSession, options: BatchOptions, month: date) -> li
             clients.append(Client(*named, reason))
             continue
         material = await load_material(session, period, None, line_count=facts.line_count)
+        if paxml:
+            await refuse_long_project_codes(session, period.id, None)
         folder = files.client_folder_name(material.company)
         clients.append(
             Client(*named, None, material, f"{folder}/{basis_file_name(material, options.basis)}")

@@ -8,12 +8,14 @@ from typing import Any
 
 from sqlalchemy import select
 
+from gql_portal.db.exports import ExportFormat
 from gql_portal.db.payroll import PayrollPeriod
 from gql_portal.domain.exports import ExportLine
 from gql_portal.jobs.exports.basis import (
     basis_file_name,
     basis_writer,
     load_material,
+    refuse_long_project_codes,
     stream_lines,
 )
 from gql_portal.jobs.exports.common import ExportFailed, ExportWork, Written
@@ -32,6 +34,8 @@ async def write_payroll_basis(work: ExportWork) -> Written:
         if period is None:
             raise ExportFailed("NOT_FOUND", "the period is out of reach")
         material = await load_material(session, period, options.employee_ids)
+        if options.file_format is ExportFormat.PAXML:
+            await refuse_long_project_codes(session, period.id, options.employee_ids)
     progress = work.progress(material.line_count)
     writer = basis_writer(material, options)
 
