@@ -133,23 +133,42 @@ def _covering(
     return spans
 
 
+Stretch = tuple[datetime, datetime]
+
+
+def stretches_by_code(
+    start: datetime, end: datetime, windows: Sequence[ObWindow], is_holiday: IsHoliday
+) -> dict[str, tuple[Stretch, ...]]:
+    """The parts of the shift (clocked, no break taken out) under each OB code, the highest
+    code winning where windows overlap; parts that meet are one stretch, in clock order."""
+    _check_span(start, end)
+    spans = _covering(start, end, windows, is_holiday)
+    cuts = sorted({start, end, *(edge for span in spans for edge in span[:2])})
+    stretches: dict[str, list[Stretch]] = defaultdict(list)
+    for piece_start, piece_end in pairwise(cuts):
+        codes = [
+            code for begins, ends, code in spans if begins <= piece_start and piece_end <= ends
+        ]
+        if not codes:
+            continue
+        found = stretches[max(codes)]
+        if found and found[-1][1] == piece_start:
+            found[-1] = (found[-1][0], piece_end)
+        else:
+            found.append((piece_start, piece_end))
+    return {code: tuple(parts) for code, parts in sorted(stretches.items())}
+
+
 def minutes_by_code(
     start: datetime, end: datetime, windows: Sequence[ObWindow], is_holiday: IsHoliday
 ) -> dict[str, int]:
     """The shift's clocked minutes (no break taken out) per OB code, the highest code winning
     where windows overlap. Exact and additive: the minutes of two shifts that meet add up to the
     minutes of the shift they make together."""
-    _check_span(start, end)
-    spans = _covering(start, end, windows, is_holiday)
-    cuts = sorted({start, end, *(edge for span in spans for edge in span[:2])})
-    minutes: dict[str, int] = defaultdict(int)
-    for piece_start, piece_end in pairwise(cuts):
-        codes = [
-            code for begins, ends, code in spans if begins <= piece_start and piece_end <= ends
-        ]
-        if codes:
-            minutes[max(codes)] += minutes_between(piece_start, piece_end)
-    return dict(sorted(minutes.items()))
+    return {
+        code: sum(minutes_between(begins, ends) for begins, ends in parts)
+        for code, parts in stretches_by_code(start, end, windows, is_holiday).items()
+    }
 
 
 def _rounded_hours(exact: dict[str, Fraction]) -> dict[str, Decimal]:
