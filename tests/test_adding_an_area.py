@@ -7,7 +7,8 @@ time, each step only editing what its text names. Then, in the copy:
 - the tests the checklist names (and the generic schema tests) run green with the new area: the
   goldens, the docs page, the migrations, the audit table, the id filters, the canary seed and
   its sweep of every global id;
-- `tests/test_notes.py` (its step 15) is the area's specification over HTTP: each actor of its
+- `lint-imports` keeps the area's modules to the layers of `pyproject.toml`;
+- `tests/test_notes.py` (its step 16) is the area's specification over HTTP: each actor of its
   matrix row, `node(id:)` and the row scope (another company's notes do not exist);
 - `tests/test_throwaway_machinery.py` (written here) checks that the machinery picked it up:
   the per-role schemas hold its fields as the matrix says, the row scope and `node(id:)` know its
@@ -56,7 +57,7 @@ GENERIC_TESTS = ("tests/test_schema.py", "tests/test_descriptions.py")
 VERIFIER = "tests/test_throwaway_machinery.py"
 # Steps this throwaway area does not take, and why.
 NOT_TAKEN = {
-    19: "demo rows are for people trying the service; nothing requires an area to have them",
+    20: "demo rows are for people trying the service; nothing requires an area to have them",
 }
 
 
@@ -72,7 +73,7 @@ def checklist() -> dict[int, str]:
 
 def named_places(step_text: str) -> list[str]:
     """The files and folders a step names, as glob patterns (`<domain>` is this area's)."""
-    tokens = re.findall(r"[\w./<>-]+\.(?:py|md|graphql)\b|[\w./<>-]+/", step_text)
+    tokens = re.findall(r"[\w./<>-]+\.(?:py|md|graphql|toml)\b|[\w./<>-]+/", step_text)
     places = [re.sub(r"<ROLE>|<what_it_adds>", "*", token) for token in tokens]
     places = [place.replace("<domain>", DOMAIN) for place in places]
     if "README" in step_text:
@@ -452,6 +453,15 @@ def resolvers(copy: Copy) -> None:
 
 
 @step(12)
+def layers(copy: Copy) -> None:
+    """Each module first in its layer (the resolvers' and the types' layers begin `absence`)."""
+    pyproject = "pyproject.toml"
+    resolvers, types = f"gql_portal.resolvers.{DOMAIN}", f"gql_portal.schema.{DOMAIN}"
+    copy.replace(pyproject, r'"(?=gql_portal\.resolvers\.absence : )', lambda m: f'"{resolvers} : ')
+    copy.replace(pyproject, r'"(?=gql_portal\.schema\.absence : )', lambda m: f'"{types} : ')
+
+
+@step(13)
 def roots(copy: Copy) -> None:
     root = "gql_portal/schema/root.py"
     copy.add_entry(root, "from gql_portal.resolvers import (", f"    {DOMAIN},")
@@ -459,24 +469,24 @@ def roots(copy: Copy) -> None:
     copy.add_entry(root, "class Mutation(", f"    {DOMAIN}.Mutations,")
 
 
-@step(13)
+@step(14)
 def node_loader(copy: Copy) -> None:
     node = "gql_portal/resolvers/node.py"
     copy.add_entry(node, "from gql_portal.resolvers import (", f"    {DOMAIN},")
     copy.add_entry(node, "NODE_LOADERS: dict", f'    "Note": {DOMAIN}.note_by_id,')
 
 
-@step(14)
+@step(15)
 def schema_files(copy: Copy) -> None:
     make_schema(copy)
 
 
-@step(15)
+@step(16)
 def specification(copy: Copy) -> None:
     copy.write(f"tests/test_{DOMAIN}.py", NOTES_SPECIFICATION)
 
 
-@step(16)
+@step(17)
 def audit_table(copy: Copy) -> None:
     table = "tests/test_audit_actions.py"
     copy.add_entry(table, "MUTATION_ACTIONS: dict", '    "writeNote": {A.NOTE_WRITTEN},')
@@ -486,7 +496,7 @@ def audit_table(copy: Copy) -> None:
     )
 
 
-@step(17)
+@step(18)
 def id_filter_table(copy: Copy) -> None:
     copy.add_entry(
         "tests/test_list_filters.py",
@@ -504,7 +514,7 @@ def id_filter_table(copy: Copy) -> None:
     )
 
 
-@step(18)
+@step(19)
 def canary_seed(copy: Copy) -> None:
     canary = "tests/test_canary.py"
     copy.add_line_after(
@@ -531,7 +541,7 @@ def canary_seed(copy: Copy) -> None:
     )
 
 
-@step(20)
+@step(21)
 def readme(copy: Copy) -> None:
     copy.replace(
         "README.md",
@@ -772,6 +782,7 @@ def test_with_every_step_taken_the_named_tests_and_the_machinery_accept_the_area
     tests: list[str] = []
     for module in dict.fromkeys([*GENERIC_TESTS, *modules]):
         tests += [f"{module}::{test}" for test in ONLY[module]] if module in ONLY else [module]
+    copy.run(str(BIN / "lint-imports"), "--no-cache")  # the area's imports keep to the layers
     copy.run("git", "init", "--quiet")  # tests/test_docs.py reads the tracked files
     copy.run("git", "add", "--all")
     output = copy.run(
