@@ -3,7 +3,7 @@
 The logic behind the operator commands, testable without argparse: each function takes the
 database and the clock, and raises `OperatorError` (one line for the terminal) when it refuses.
 
-Trial rules (the same the API applies, `resolvers.accounts._trial`): a trial ends at an instant,
+Trial rules (the same the API applies, `domain.accounts.trial_state`): a trial ends at an instant,
 `Company.trial_ends_at`; its last day is the Stockholm date just before that instant.
 
 * `extend_trial(days)`: a running trial ends `days` days later than it would have. An expired one
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -31,7 +31,7 @@ from gql_portal.clock import STOCKHOLM, Clock
 from gql_portal.db.accounts import Company, Membership, User
 from gql_portal.db.collaborations import Collaboration
 from gql_portal.db.engine import Database
-from gql_portal.domain.accounts import Role
+from gql_portal.domain.accounts import Role, TrialState, trial_state
 from gql_portal.domain.audit import AuditAction
 from gql_portal.domain.collaborations import CollaborationState
 from gql_portal.domain.identity import (
@@ -39,7 +39,6 @@ from gql_portal.domain.identity import (
     format_organisation_number,
     normalize_organisation_number,
 )
-from gql_portal.resolvers.accounts import _trial
 
 # An extension longer than this is more likely a typo (300 for 30) than a decision.
 MAX_EXTENSION_DAYS = 365
@@ -53,38 +52,20 @@ class OperatorError(Exception):
         self.exit_code = exit_code
 
 
-@dataclass(frozen=True)
-class TrialState:
-    ends_at: datetime
-    ends_on: date
-    days_left: int
-    expired: bool
-    activated: bool
-    activated_at: datetime | None
+def trial_of(company: Company, now: datetime) -> TrialState:
+    """The API's own rule, so the operator sees what the company's users see."""
+    return trial_state(company.trial_ends_at, company.activated_at, now)
 
-    @classmethod
-    def of(cls, company: Company, now: datetime) -> TrialState:
-        # The API's own rule (resolvers/accounts.py), so the operator sees what the company's
-        # users see.
-        trial = _trial(company, now)
-        return cls(
-            ends_at=trial.ends_at,
-            ends_on=trial.ends_on,
-            days_left=trial.days_left,
-            expired=trial.expired,
-            activated=trial.activated,
-            activated_at=trial.activated_at,
-        )
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "endsAt": self.ends_at.isoformat(),
-            "endsOn": self.ends_on.isoformat(),
-            "daysLeft": self.days_left,
-            "expired": self.expired,
-            "activated": self.activated,
-            "activatedAt": self.activated_at.isoformat() if self.activated_at else None,
-        }
+def trial_json(trial: TrialState) -> dict[str, Any]:
+    return {
+        "endsAt": trial.ends_at.isoformat(),
+        "endsOn": trial.ends_on.isoformat(),
+        "daysLeft": trial.days_left,
+        "expired": trial.expired,
+        "activated": trial.activated,
+        "activatedAt": trial.activated_at.isoformat() if trial.activated_at else None,
+    }
 
 
 @dataclass(frozen=True)
@@ -109,7 +90,7 @@ class CompanyReport:
                 "accountingFirm": self.accounting_firm,
                 "createdAt": self.created_at.isoformat(),
             },
-            "trial": self.trial.as_json(),
+            "trial": trial_json(self.trial),
             "users": {"count": self.user_count, "adminEmails": self.admin_emails},
             "collaborations": {
                 "count": sum(self.collaborations.values()),
@@ -160,8 +141,8 @@ class TrialChange:
             "organisationNumber": self.organisation_number,
             "changed": self.changed,
             "rule": self.rule,
-            "before": self.before.as_json(),
-            "after": self.after.as_json(),
+            "before": trial_json(self.before),
+            "after": trial_json(self.after),
         }
 
     def as_text(self) -> str:
@@ -228,7 +209,7 @@ async def show(database: Database, clock: Clock, raw_number: str) -> CompanyRepo
         organisation_number=format_organisation_number(company.organisation_number),
         accounting_firm=company.is_accounting_firm,
         created_at=company.created_at,
-        trial=TrialState.of(company, clock.now()),
+        trial=trial_of(company, clock.now()),
         user_count=user_count or 0,
         admin_emails=list(admin_emails),
         collaborations={
@@ -288,14 +269,14 @@ async def extend_trial(
         company = await _company(session, raw_number, for_update=True)
         _refuse_if_activated(company)
         now = clock.now()
-        before = TrialState.of(company, now)
+        before = trial_of(company, now)
         if before.expired:
             rule = f"extended by {days} days from now (the trial had expired)"
             company.trial_ends_at = now + timedelta(days=days)
         else:
             rule = f"extended by {days} days from its end"
             company.trial_ends_at = company.trial_ends_at + timedelta(days=days)
-        after = TrialState.of(company, now)
+        after = trial_of(company, now)
         _audit(
             session,
             now,
@@ -325,13 +306,13 @@ async def end_trial(
         company = await _company(session, raw_number, for_update=True)
         _refuse_if_activated(company)
         now = clock.now()
-        before = TrialState.of(company, now)
+        before = trial_of(company, now)
         number = format_organisation_number(company.organisation_number)
         if before.expired:  # already over: nothing to do, nothing to audit
             rule = f"the trial already ended on {before.ends_on.isoformat()}"
             return TrialChange(company.name, number, before, before, rule, changed=False)
         rule = "trial ended now"
         company.trial_ends_at = now
-        after = TrialState.of(company, now)
+        after = trial_of(company, now)
         _audit(session, now, AuditAction.TRIAL_ENDED, company, name, before, after, rule=rule)
     return TrialChange(company.name, number, before, after, rule, changed=True)

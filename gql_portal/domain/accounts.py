@@ -1,8 +1,14 @@
-"""Account vocabulary shared by the database, the schema and the permission matrix."""
+"""Account vocabulary shared by the database, the schema and the permission matrix, and the
+trial's rule (the API's viewer and the operator's `gql-portal accounts` read it alike)."""
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from enum import StrEnum
+
+from gql_portal.clock import STOCKHOLM
 
 
 class Industry(StrEnum):
@@ -62,3 +68,37 @@ class SessionContext(StrEnum):
 class TokenPurpose(StrEnum):
     VERIFY_EMAIL = "VERIFY_EMAIL"  # the login link of the welcome mail
     RESET_PASSWORD = "RESET_PASSWORD"
+
+
+# --- the trial ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrialState:
+    """Where a company's trial stands at one instant."""
+
+    ends_at: datetime
+    ends_on: date  # its last day
+    days_left: int  # whole days, rounded up; 0 once it has ended
+    expired: bool  # ended without activation
+    activated: bool
+    activated_at: datetime | None
+
+
+def last_day_of_trial(ends_at: datetime) -> date:
+    """The Stockholm date just before the instant the trial ends (an end at midnight leaves the
+    day before as the last)."""
+    return (ends_at - timedelta(microseconds=1)).astimezone(STOCKHOLM).date()
+
+
+def trial_state(ends_at: datetime, activated_at: datetime | None, now: datetime) -> TrialState:
+    """The trial that ends at `ends_at`, seen at `now`; activation ends the trial for good."""
+    remaining = (ends_at - now).total_seconds()
+    return TrialState(
+        ends_at=ends_at,
+        ends_on=last_day_of_trial(ends_at),
+        days_left=max(0, math.ceil(remaining / 86400)),
+        expired=activated_at is None and remaining <= 0,
+        activated=activated_at is not None,
+        activated_at=activated_at,
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,7 +15,6 @@ from strawberry.types import Info
 
 from gql_portal import mailtexts
 from gql_portal.auth import access_for_token, session_rows
-from gql_portal.clock import STOCKHOLM
 from gql_portal.context import CookieToSet, RequestContext
 from gql_portal.db.accounts import (
     AccountToken,
@@ -28,7 +26,13 @@ from gql_portal.db.accounts import (
 )
 from gql_portal.db.employees import Employee
 from gql_portal.db.settings import add_company_defaults
-from gql_portal.domain.accounts import Role, SessionContext, TokenPurpose
+from gql_portal.domain.accounts import (
+    Role,
+    SessionContext,
+    TokenPurpose,
+    last_day_of_trial,
+    trial_state,
+)
 from gql_portal.domain.audit import AuditAction
 from gql_portal.domain.identity import InvalidNumber, normalize_organisation_number
 from gql_portal.domain.login_throttle import FailureCounts, ThrottleRules, seconds_to_wait
@@ -52,14 +56,14 @@ Ctx = Info[RequestContext, None]
 
 
 def _trial(company: Company, now: datetime) -> gql.Trial:
-    remaining = (company.trial_ends_at - now).total_seconds()
+    state = trial_state(company.trial_ends_at, company.activated_at, now)
     return gql.Trial(
-        ends_at=company.trial_ends_at,
-        ends_on=(company.trial_ends_at - timedelta(microseconds=1)).astimezone(STOCKHOLM).date(),
-        days_left=max(0, math.ceil(remaining / 86400)),
-        expired=company.activated_at is None and remaining <= 0,
-        activated=company.activated_at is not None,
-        activated_at=company.activated_at,
+        ends_at=state.ends_at,
+        ends_on=state.ends_on,
+        days_left=state.days_left,
+        expired=state.expired,
+        activated=state.activated,
+        activated_at=state.activated_at,
     )
 
 
@@ -250,7 +254,7 @@ async def sign_up(info: Ctx, input: gql.SignUpInput) -> gql.SignUpPayload:
     answer = gql.SignUpPayload(
         email=new.email,
         company_name=new.company_name,
-        trial_ends_on=(trial_ends_at - timedelta(microseconds=1)).astimezone(STOCKHOLM).date(),
+        trial_ends_on=last_day_of_trial(trial_ends_at),
     )
     if owner is not None:
         await _tell_owner_of_sign_up(ctx, owner)
