@@ -31,9 +31,13 @@ The viewers, and what the matrix (DESIGN.md, "Areas", "Contexts") lets each see:
 - anonymous: nothing.
 
 The payroll basis is PAYROLL_BASIS data computed from rows of other areas: its lines show the
-time codes' names (Benämning) and the approved expenses' descriptions. The default time codes
-(the ones time and absence are reported with) therefore carry `time_codes.basis` canaries,
-visible wherever the basis is; each company's extra, unused code carries `time_codes` ones.
+time codes' names (Benämning), the approved expenses' descriptions and each line's pay type
+(lonart) from the company's pay-type table. The default time codes (the ones time and absence
+are reported with) therefore carry `time_codes.basis` canaries, visible wherever the basis is;
+each company's extra, unused code carries `time_codes` ones. Likewise the pay type of a code a
+basis line can carry (ÖT1: an employee may report overtime) carries `pay_types.basis` canaries,
+and one of a code no line carries (BONUS, a lonkod the basis never writes) `pay_types` ones,
+SETTINGS only.
 
 Generated operations (hypothesis-graphql, seeded) come from each viewer's OWN role schema:
 GQL_PORTAL_CANARY_OPERATIONS per run (default 10,000) shared evenly by the viewers; within a
@@ -483,9 +487,16 @@ class Seeder:
                 created_at=NOW,
             )
         )
-        # The pay-type table: read under SETTINGS only (no Node, no id).
+        # The pay-type table (no Node, no id): read under SETTINGS, and a basis line shows the
+        # lonart of its code (overtime, ÖT1, may be reported by anyone who reports time); no
+        # line ever carries BONUS.
         await self.flush(
-            fill(PayType(company_id=cid, code="ÖT1", created_at=NOW, updated_at=NOW), code)
+            fill(
+                PayType(company_id=cid, code="ÖT1", created_at=NOW, updated_at=NOW),
+                code,
+                table="pay_types.basis",
+            ),
+            fill(PayType(company_id=cid, code="BONUS", created_at=NOW, updated_at=NOW), code),
         )
 
         # Projects: the first one's customer and activity are assigned to the first employee.
@@ -826,12 +837,15 @@ COMPANY_TABLES = (
     "time_codes",
     "time_codes.basis",
     "pay_types",
+    "pay_types.basis",
     "payroll_lines",
     "audit_events",
 )
 # The LIMITED areas as tables: employees (contact and salary), expenses and receipts, and the
-# payroll basis (its frozen lines, and the time codes' names its computed lines show).
-LIMITED_TABLES = ("employees", "expenses", "receipts", "payroll_lines", "time_codes.basis")
+# payroll basis (its frozen lines, and the time codes' names and pay types its computed lines
+# show).
+BASIS_TABLES = ("payroll_lines", "time_codes.basis", "pay_types.basis")
+LIMITED_TABLES = ("employees", "expenses", "receipts", *BASIS_TABLES)
 OWN_EMPLOYEE_TABLES = (
     "employees",
     "time_entries",
@@ -880,11 +894,11 @@ VISIBLE: dict[str, frozenset[tuple[str, str]]] = {
         | _pairs(("FB.portal", "FB.full"), ["users"])
     ),
     "employee_l": frozenset(
-        _pairs(("L",), ["companies", "time_codes", "time_codes.basis"])
+        _pairs(("L",), ["companies", "time_codes", "time_codes.basis", "pay_types.basis"])
         | _pairs(("L.self",), ["users", *OWN_EMPLOYEE_TABLES])
     ),
     "employee_f": frozenset(  # F works with a FULL partner: nothing of it shows here
-        _pairs(("F",), ["companies", "time_codes", "time_codes.basis"])
+        _pairs(("F",), ["companies", "time_codes", "time_codes.basis", "pay_types.basis"])
         | _pairs(("F.self",), ["users", *OWN_EMPLOYEE_TABLES])
     ),
     "client_b_admin": frozenset(
@@ -1156,9 +1170,16 @@ def scalar_strategies() -> dict[str, st.SearchStrategy[Any]]:
         min_value=Decimal("-1000"), max_value=Decimal("100000"), places=2, allow_nan=False
     )
     dates = st.dates(date(2025, 12, 1), date(2026, 4, 30)).map(date.isoformat)
+    # Clock times as people report them ("07:00"), with seconds ("22:30:00"), and junk.
+    times = st.builds(ClockTime, st.integers(0, 23), st.sampled_from([0, 15, 30, 45]))
+    clock_times = st.one_of(
+        times.map(lambda moment: moment.strftime("%H:%M")),
+        times.map(lambda moment: moment.strftime("%H:%M:%S")),
+    )
     return {
         "ID": global_ids().map(nodes.String),
         "Date": st.one_of(dates, dates, dates, junk).map(nodes.String),
+        "Time": st.one_of(clock_times, clock_times, clock_times, junk).map(nodes.String),
         "DateTime": st.datetimes(datetime(2025, 1, 1), datetime(2027, 1, 1))
         .map(lambda moment: moment.isoformat() + "+00:00")
         .map(nodes.String),
@@ -1547,6 +1568,7 @@ SCALAR_LITERALS = {
     "Float": "1.0",
     "Boolean": "false",
     "Date": '"2026-03-02"',
+    "Time": '"07:00"',
     "DateTime": '"2026-03-02T09:00:00+00:00"',
     "Decimal": '"1"',
     "Money": '"1.00"',
