@@ -6,11 +6,12 @@ from datetime import datetime
 from datetime import time as ClockTime
 from typing import ClassVar
 
-from sqlalchemy import String
+from sqlalchemy import ColumnElement, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gql_portal.db.base import Base, CompanyOwned, IdMixin, company_fk
 from gql_portal.domain import ob as domain
+from gql_portal.permissions.access import Access
 from gql_portal.permissions.matrix import Area
 
 
@@ -29,6 +30,10 @@ class ObWindow(IdMixin, CompanyOwned, Base):
     start_time: Mapped[ClockTime]
     end_time: Mapped[ClockTime]  # at or before the start: on the next day
     created_at: Mapped[datetime]
+
+    @classmethod
+    def own_rows(cls, access: Access) -> ColumnElement[bool]:
+        return true()  # an employee's own basis derives its OB from the company's windows
 
     def as_domain(self) -> domain.ObWindow:
         return domain.ObWindow(

@@ -27,6 +27,26 @@ The rules, decided here once:
     salary pays them). Hours beyond it (a day off, a holiday, after the schedule) are ARB
     (arbetstid utanför schema) hours, for the program to value.
   - no salary form: ARB hours, all of them.
+- **Clock times.** An entry with clock times gives each of its lines the shift (start and end,
+  wall-clock; the file writes a tidtrans whose hours are that span as starttid/sluttid).
+- **OB, derived.** With the company's OB windows (`domain.ob`), a clock-timed entry of worked
+  time (kind WORK, hourly or monthly alike) gets, besides its own lines, one line per OB code
+  with the hours of the shift inside that code's windows (`ob.split_by_windows`: to the minute,
+  the highest code where windows overlap, the break shared out, public holidays and aftons
+  from `calendar.is_public_holiday`): code and tidkod OB1-OB5, hours, no amount, source TIME
+  and the entry's id, the entry's day and project, clock times = the code's stretch of the
+  shift when it is one stretch. OB is a supplement on the hours worked, not more hours: an
+  entry's own lines carry its hours, its OB lines say which of them were inconvenient. OB
+  reported directly (a code of kind OB) goes out as it is and gets no derived OB on top; nor do
+  overtime, mertid and on-call entries (agreements pay their own premiums for those hours; a
+  firm whose agreement also pays OB on them reports it with an OB code). No windows, no OB.
+- **Overtime is not derived** from clock times or the schedule: it is reported with an ÖT (or
+  ÖK, MER) code. Agreements differ too much for one safe rule: overtime per day or per week
+  (and per month and year for the caps), what counts as scheduled on a changed schedule,
+  whether it is paid or taken as compensatory time (ÖK), and whether a part-timer's extra
+  hours are mertid first; deriving ÖT1 from "more than the day's schedule" would pay wrongly
+  for many clients, and hours beyond a monthly employee's schedule already go out as ARB for
+  the program to value.
 - **Absence.** An APPROVED absence gives one line per scheduled working day inside the
   absence, the period and the employment: the time code is the company's code named by
   `ABSENCE_TIME_CODE` (the default code, if the company has none by that name); the hours are
@@ -58,8 +78,9 @@ The rules, decided here once:
   month starting on a Saturday, or a week of holidays) does not.
   Those weeks (their Mondays) are listed.
 - **Order**: employees by id; lines by date, then source (time, absence, expense, mileage), then
-  source id (an entry's or a claim's lines in the order made). (source, source id, date, code)
-  identifies a line: `differences` compares on it and on every payroll-relevant field.
+  source id (an entry's or a claim's lines in the order made: its own, then its OB by code).
+  (source, source id, date, code) identifies a line: `differences` compares on it and on every
+  payroll-relevant field.
 """
 
 from __future__ import annotations
@@ -75,7 +96,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from gql_portal.domain.absence import ABSENCE_TIME_CODE, AbsenceKind, AbsenceStatus
-from gql_portal.domain.calendar import SUNDAY, scheduled_hours
+from gql_portal.domain.calendar import SUNDAY, is_public_holiday, scheduled_hours
 from gql_portal.domain.employees import SalaryForm
 from gql_portal.domain.expenses import (
     ExpenseKind,
@@ -84,6 +105,7 @@ from gql_portal.domain.expenses import (
     VehicleKind,
     mileage_rate,
 )
+from gql_portal.domain.ob import OB_CODES, ObWindow, split_by_windows, stretches_by_code
 from gql_portal.domain.time import DEFAULT_TIME_CODES, TimeCodeKind, Unit, week_start
 
 
@@ -117,7 +139,7 @@ MILEAGE_CODES: dict[VehicleKind, tuple[str, str]] = {
 # The codes a line may carry that no company time code names: the pay-type table entries the
 # basis reads beside those of the company's time codes' PAXml codes.
 BASIS_OWN_CODES = frozenset(
-    {CODE_EXPENSE, CODE_HOURLY_PAY, *NORMAL_WORK_CODES}
+    {CODE_EXPENSE, CODE_HOURLY_PAY, *NORMAL_WORK_CODES, *OB_CODES}
     | {code for codes in MILEAGE_CODES.values() for code in codes}
     | set(ABSENCE_TIME_CODE.values())
 )
@@ -125,6 +147,7 @@ BASIS_OWN_CODES = frozenset(
 # reserved, 1 = kostnadsställe, 6 = projekt).
 PROJECT_DIMENSION = 6
 EXPENSE_DESCRIPTION = "Utlägg"
+OB_DESCRIPTION = "Obekväm arbetstid"  # + the code, where the company has no time code for it
 MILEAGE_DESCRIPTION = "Milersättning"
 
 DESCRIPTION_LENGTH = 200  # PayrollLine.description
@@ -220,6 +243,11 @@ class BasisTimeEntry:
     hours: Decimal
     time_code_id: int
     project: str | None = None  # the project's code: its resenhet on PROJECT_DIMENSION
+    # Clock times, where the employee gave them: the shift's wall-clock start and end (naive
+    # local datetimes, `time.shift_bounds`: a night shift ends the next day) and its break.
+    start: datetime | None = None
+    end: datetime | None = None
+    break_minutes: int = 0
 
 
 @dataclass(frozen=True)
@@ -277,7 +305,9 @@ class BasisLine:
     code: str | None = None
     vat: Decimal | None = None  # expenses: the moms part of the amount
     dimensions: tuple[tuple[int, str], ...] = ()  # resenheter: (dimension, id), the project
-    start: datetime | None = None  # clock times, where the line is a stretch of a shift
+    # Clock times: a time entry's lines carry its shift; a derived OB line the stretch of the
+    # shift under its code (none when the code's time is in several stretches).
+    start: datetime | None = None
     end: datetime | None = None
     # Shown in the basis, not written to the file: a monthly employee's scheduled hours (TID),
     # which the monthly salary pays.
@@ -421,6 +451,8 @@ def _time_line(
         hours=entry.hours,
         code=code.paxml_code,
         dimensions=_project(entry.project),
+        start=entry.start,
+        end=entry.end,
     )
 
 
@@ -474,6 +506,56 @@ def _time_lines(
                 _as_code(line, CODE_OUTSIDE_SCHEDULE, pay_types, code.pay_type),
                 quantity=beyond,
                 hours=beyond,
+            )
+        )
+    return lines
+
+
+def derives_ob(code: BasisTimeCode) -> bool:
+    """Whether an entry of `code` with clock times gets OB lines from the company's windows:
+    worked time (kind WORK) that is not itself reported as OB."""
+    return code.kind is TimeCodeKind.WORK and code.paxml_code not in OB_CODES
+
+
+def _ob_lines(
+    entry: BasisTimeEntry,
+    code: BasisTimeCode,
+    windows: Sequence[ObWindow],
+    ob_codes: Mapping[str, BasisTimeCode],
+    pay_types: Mapping[str, str],
+) -> list[BasisLine]:
+    """The OB of a clock-timed entry of worked time: one line per OB code with the hours of
+    the shift inside that code's windows (`ob.split_by_windows`: the break shared out, public
+    holidays and aftons from the calendar), dated on the entry's day. `ob_codes` are the
+    company's time codes by PAXml OB code: their name and pay type, where it has one."""
+    if entry.start is None or entry.end is None or not windows or not derives_ob(code):
+        return []
+    shift = (entry.start, entry.end)
+    hours = split_by_windows(*shift, entry.break_minutes, windows, is_public_holiday)
+    stretches = stretches_by_code(*shift, windows, is_public_holiday)
+    lines = []
+    for ob_code, ob_hours in hours.items():
+        own = ob_codes.get(ob_code)
+        parts = stretches.get(ob_code, ())
+        start, end = parts[0] if len(parts) == 1 else (None, None)
+        lines.append(
+            BasisLine(
+                employee_id=entry.employee_id,
+                date=entry.date,
+                pay_type=_pay_type(ob_code, pay_types, own.pay_type if own else None),
+                description=_clip(own.name if own else f"{OB_DESCRIPTION} {ob_code}"),
+                time_code=ob_code,
+                quantity=ob_hours,
+                unit=Unit.HOURS,
+                unit_price=None,
+                amount=None,
+                source=LineSource.TIME,
+                source_id=entry.id,
+                hours=ob_hours,
+                code=ob_code,
+                dimensions=_project(entry.project),
+                start=start,
+                end=end,
             )
         )
     return lines
@@ -609,12 +691,14 @@ def compute_basis(
     time_codes: Iterable[BasisTimeCode],
     schedules: Iterable[BasisSchedule],
     pay_types: Mapping[str, str] | None = None,
+    ob_windows: Sequence[ObWindow] = (),
 ) -> list[EmployeeBasis]:
     """The payroll basis of the period from `period_start` to `period_end` (both included).
 
     `attested_weeks` holds (employee id, Monday) pairs. Sources of employees not in `employees`
     are left out. Every time entry's time code must be in `time_codes`. `pay_types` is the
-    company's pay-type table (standard code -> the client's lonart).
+    company's pay-type table (standard code -> the client's lonart); `ob_windows` its OB
+    windows (none: no OB is derived).
     """
     pay_types = pay_types or {}
     if period_end < period_start:
@@ -622,6 +706,11 @@ def compute_basis(
     staff = {employee.id: employee for employee in employees}
     codes_by_id = {code.id: code for code in time_codes}
     codes_by_code = {code.code: code for code in codes_by_id.values()}
+    ob_codes = {  # the company's OB time codes by PAXml code (the first one, by id)
+        code.paxml_code: code
+        for code in sorted(codes_by_id.values(), key=lambda code: code.id, reverse=True)
+        if code.paxml_code in OB_CODES
+    }
     week_hours = {schedule.employee_id: tuple(schedule.hours) for schedule in schedules}
     attested = set(attested_weeks)
     lines: dict[int, list[BasisLine]] = defaultdict(list)
@@ -645,13 +734,13 @@ def compute_basis(
                 if employee.employed_on(entry.date)
                 else Decimal(0)
             )
-        entry_lines = _time_lines(
-            entry, codes_by_id[entry.time_code_id], employee, scheduled_left[day], pay_types
-        )
+        code = codes_by_id[entry.time_code_id]
+        entry_lines = _time_lines(entry, code, employee, scheduled_left[day], pay_types)
         scheduled_left[day] -= sum(
             (line.hours or Decimal(0) for line in entry_lines if line.informational), Decimal(0)
         )
         lines[employee.id].extend(entry_lines)
+        lines[employee.id].extend(_ob_lines(entry, code, ob_windows, ob_codes, pay_types))
 
     for absence in absences:
         employee = staff.get(absence.employee_id)

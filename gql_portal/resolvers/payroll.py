@@ -12,8 +12,9 @@ schedule; the company's time codes). That is still row scoping below the resolve
 filtered by hand.
 
 Batching. The live basis of every period a request asks for is computed from one load of the
-sources (eight statements, a ninth for the projects when an entry has one, whatever the number
-of periods and employees); a frozen basis is two statements (its lines and its employees) for
+sources (eight statements, one more for the projects when an entry has one and one more for the
+companies' OB windows when an entry has clock times, whatever the number of periods and
+employees); a frozen basis is two statements (its lines and its employees) for
 all periods; employees are one statement.
 
 Reads within the cost. A basis reads its sources (or its stored lines) whatever the query
@@ -44,18 +45,19 @@ from gql_portal.context import RequestContext
 from gql_portal.db.absence import Absence
 from gql_portal.db.employees import Employee
 from gql_portal.db.expenses import Expense
+from gql_portal.db.ob import ObWindow
 from gql_portal.db.payroll import PayrollEmployee, PayrollLine, PayrollPeriod
 from gql_portal.db.projects import Project
 from gql_portal.db.schedules import Schedule
 from gql_portal.db.settings import PayType, TimeCode
 from gql_portal.db.time import TimeEntry, WeekAttestation
+from gql_portal.domain import ob, sick
 from gql_portal.domain import payroll as domain
-from gql_portal.domain import sick
 from gql_portal.domain.absence import AbsenceKind, AbsenceStatus
 from gql_portal.domain.audit import AuditAction
 from gql_portal.domain.expenses import ExpenseStatus
 from gql_portal.domain.payroll import PeriodState
-from gql_portal.domain.time import week_start
+from gql_portal.domain.time import shift_bounds, week_start
 from gql_portal.errors import bad_input
 from gql_portal.execution import next_turn
 from gql_portal.permissions.matrix import Area, Op
@@ -111,6 +113,7 @@ class Sources:
     time_codes: list[domain.BasisTimeCode] = dc.field(default_factory=list)
     schedules: list[domain.BasisSchedule] = dc.field(default_factory=list)
     pay_types: dict[str, str] = dc.field(default_factory=dict)  # the pay-type table: code -> lonart
+    ob_windows: list[ob.ObWindow] = dc.field(default_factory=list)  # read when an entry is clocked
 
     def basis(self, period: PeriodRef) -> list[domain.EmployeeBasis]:
         return domain.compute_basis(
@@ -124,6 +127,7 @@ class Sources:
             self.time_codes,
             self.schedules,
             self.pay_types,
+            self.ob_windows,
         )
 
     async def basis_in_parts(self, period: PeriodRef) -> list[domain.EmployeeBasis]:
@@ -155,6 +159,7 @@ class Sources:
                     self.time_codes,
                     [schedule for key in ids for schedule in schedules.get(key, ())],
                     self.pay_types,
+                    self.ob_windows,
                 )
             )
         return bases
@@ -192,8 +197,9 @@ async def load_sources(
     employee_ids: frozenset[int] | None = None,
     budget: ReadBudget | None = None,
 ) -> dict[int, Sources]:
-    """The sources of `start`..`end` for the companies' periods: eight statements (nine with
-    projects; the pay-type table only with the codes a line can carry).
+    """The sources of `start`..`end` for the companies' periods: eight statements (one more
+    with projects, one more for the OB windows when an entry has clock times; the pay-type
+    table only with the codes a line can carry).
 
     `session` must be scoped (`scoped(..., as_area=Area.PAYROLL_BASIS)`). The company filter picks
     the periods' companies (a partner's periods span clients); what the viewer reaches, the row
@@ -255,14 +261,11 @@ async def load_sources(
     entry_projects: dict[int, int] = {}  # time entry id -> project id
     async for part in _in_parts(session, entries, budget):
         for entry in part:
-            sources[entry.company_id].time_entries.append(
-                domain.BasisTimeEntry(
-                    entry.id, entry.employee_id, entry.date, entry.hours, entry.time_code_id
-                )
-            )
+            sources[entry.company_id].time_entries.append(_basis_entry(entry))
             if entry.project_id is not None:
                 entry_projects[entry.id] = entry.project_id
     await _add_projects(session, sources, companies, entry_projects, budget)
+    await _add_ob_windows(session, sources, budget)
     attestations = narrowed(
         select(WeekAttestation).where(
             WeekAttestation.company_id.in_(companies),
@@ -325,6 +328,45 @@ async def load_sources(
                 )
             )
     return sources
+
+
+def _basis_entry(entry: TimeEntry) -> domain.BasisTimeEntry:
+    shift = (
+        shift_bounds(entry.date, entry.start_time, entry.end_time)
+        if entry.start_time is not None and entry.end_time is not None
+        else (None, None)
+    )
+    return domain.BasisTimeEntry(
+        entry.id,
+        entry.employee_id,
+        entry.date,
+        entry.hours,
+        entry.time_code_id,
+        start=shift[0],
+        end=shift[1],
+        break_minutes=entry.break_minutes or 0,
+    )
+
+
+async def _add_ob_windows(
+    session: AsyncSession,
+    sources: dict[int, Sources],
+    budget: ReadBudget | None,
+) -> None:
+    """The OB windows of the companies with a clock-timed entry (OB is derived from clock
+    times only): one statement, none when no entry has clock times; a company has at most
+    `ob.MAX_OB_WINDOWS`."""
+    clocked = sorted(
+        company_id
+        for company_id, source in sources.items()
+        if any(entry.start is not None for entry in source.time_entries)
+    )
+    if not clocked:
+        return
+    windows = select(ObWindow).where(ObWindow.company_id.in_(clocked)).order_by(ObWindow.id)
+    async for part in _in_parts(session, windows, budget):
+        for row in part:
+            sources[row.company_id].ob_windows.append(row.as_domain())
 
 
 async def _add_pay_types(

@@ -75,9 +75,9 @@ MAX_TOKENS = 5_000
 MAX_DEPTH = 15
 MAX_ALIASES = 500
 # Room for the largest legitimate answers: the payroll basis of a 500-employee period (500 ×
-# lines and totals per employee, 66,001), two periods' bases of 500 employees without their
-# lines (2 × 500 × the 110 rows of sources each employee's basis is charged: 110,004), a portal
-# page of 100 clients with their employees.
+# lines and totals per employee, 96,001; with its differences' lines 116,201), two periods'
+# bases of 500 employees without their lines (2 × 500 × the 110 rows of sources each
+# employee's basis is charged: 110,004), a portal page of 100 clients with their employees.
 MAX_COST = 120_000
 MAX_VISITS = 20_000
 MAX_PAGE = 100

@@ -58,20 +58,37 @@ strawberry.enum(LineSource, name="PayrollLineSource", description="What a basis 
 BASIS = AreaRule(Area.PAYROLL_BASIS)
 STRUCTURAL = Structural()
 # The basis's lists (the query cost counts this many; more is an error, never a cut): employees
-# per request (a larger company asks in parts, by `employeeIds`), lines per employee and month
-# (a line per attested entry, absence day and expense), totals per employee (its time codes).
-# 500 employees with all of theirs stay within the cost limit.
+# per request (a larger company asks in parts, by `employeeIds`), lines per employee and month,
+# totals per employee (its time codes). A list's bound is held on the whole list, not on each
+# employee (`ListAllowances`: at most employees x LINES_BOUND lines in all), so it is the
+# average a company asked for at once may have; one employee may have more.
+#
+# Lines: a busy month of an employee who works inconvenient hours. A shift is its own line (a
+# monthly employee's TID, and ARB beyond the schedule on some days: about 20 more) and one a
+# code for the OB windows it crosses: usually one or two (an evening and the night, a weekend
+# night), so 31 shifts give about 100 with their OB; absence is a line a working day not worked,
+# and expenses one and mileage two a claim: about 40 together. 160. A month of shifts crossing
+# five OB codes every day (217 lines before absence) is not an average over a company.
+#
+# The cost: the whole basis with every line, 1 + 500 x (1 + 1 + 160 + 30) = 96,001, and with
+# its differences and their lines (DIFFERENCE_LINES_BOUND) 116,201, within MAX_COST 120,000.
 BASIS_EMPLOYEES_BOUND = 500
-LINES_BOUND = 100
+LINES_BOUND = 160
+# Lines added or removed per changed employee since the lock: late changes are a few entries.
+DIFFERENCE_LINES_BOUND = 100
 TIME_CODE_TOTALS_BOUND = 30
 # Sick periods per employee and month: a spell of at least a day with a working day between.
 SICK_PERIODS_BOUND = 16
 DIFFERENCES_BOUND = 100  # employees with late changes per request (ask by `employeeIds`)
 # The rows one employee's basis of a month is computed from, whether its lines are selected or
-# not (the cost charges each employee at least this, schema/limits.py `ReadBudget`): the rows
-# that become its lines (time entries, absences, expenses: LINES_BOUND), the attested weeks
-# (a month touches at most 6 ISO weeks), its employee row and schedule; a frozen basis reads
-# its stored lines and its head row. 108, and a little room for the company's time codes.
+# not (the cost charges each employee at least this, schema/limits.py `ReadBudget`): its time
+# entries, absences and expenses (one row each, whatever lines they become: a shift's OB lines
+# are computed, not read; about 100 in a busy month), the attested weeks (a month touches at
+# most 6 ISO weeks), its employee row and schedule; a frozen basis reads its stored lines and
+# its head row. 108, and a little room for the company's time codes and OB windows. The budget
+# is the list's (500 x BASIS_READS rows), so it holds a frozen basis whose employees have 110
+# lines on average; a company whose stored lines are more asks for its basis in parts (by
+# `employeeIds`): each part reads only its employees' lines.
 BASIS_READS = 110
 # Differences compare the frozen basis with the live one: both are read for each employee.
 DIFFERENCES_READS = 2 * BASIS_READS
@@ -134,7 +151,10 @@ class PayrollBasisLine:
         description="The project's code: the line's resenhet on dimension 6 (projekt) in PAXml.",
     )
     start_time: datetime.datetime | None = field(
-        BASIS, description="Clock time (local) where the line is a stretch of a shift (starttid)."
+        BASIS,
+        description="Clock time (local, starttid): a time line's shift, where the entry has "
+        "clock times; an OB line derived from the company's OB windows, the stretch of the "
+        "shift under its code (null when that is more than one stretch).",
     )
     end_time: datetime.datetime | None = field(BASIS, description="Clock time (local): sluttid.")
     informational: bool = field(
@@ -318,8 +338,8 @@ class EmployeeBasis:
 class EmployeeBasisDifference:
     company_id: strawberry.Private[int]
     owner_employee_id: strawberry.Private[int]
-    added: list[PayrollBasisLine] = field(BASIS, bound=LINES_BOUND)
-    removed: list[PayrollBasisLine] = field(BASIS, bound=LINES_BOUND)
+    added: list[PayrollBasisLine] = field(BASIS, bound=DIFFERENCE_LINES_BOUND)
+    removed: list[PayrollBasisLine] = field(BASIS, bound=DIFFERENCE_LINES_BOUND)
 
     @resolver_field(BASIS)
     async def employee(self, info: Ctx) -> EmployeeType:
