@@ -81,8 +81,8 @@ class Lon(NamedTuple):
     anstid: str
     lonkod: str
     lonart: str | None
-    datum: date
-    antal: Decimal
+    datum: date | None
+    antal: Decimal | None
     apris: Decimal | None
     belopp: Decimal | None
     moms: Decimal | None = None
@@ -115,8 +115,8 @@ def lonetrans(document: paxml.PaxmlDocument) -> list[Lon]:
             t.anstid or "",
             t.lonkod or "",
             t.lonart,
-            t.datum or date.min,
-            t.antal or Decimal(0),
+            t.datum,
+            t.antal,
             t.apris,
             t.belopp,
             t.moms,
@@ -271,8 +271,14 @@ class ClientMonth:
 
 def read(data: bytes) -> paxml.PaxmlDocument:
     document = paxml.read_paxml(io.BytesIO(data))
-    postids = [t.postid for t in (*document.lonetrans, *document.tidtrans)]
+    transactions: list[paxml.PaxmlLonetrans | paxml.PaxmlTidtrans] = [
+        *document.lonetrans,
+        *document.tidtrans,
+    ]
+    postids = [t.postid for t in transactions]
     assert None not in postids and len(set(postids)) == len(postids)  # each transaction its own
+    persnr = {person.anstid: person.persnr for person in document.persons}
+    assert all(t.persnr == persnr[t.anstid] for t in transactions)
     return document
 
 
