@@ -422,7 +422,6 @@ async def test_an_hourly_employees_overtime_goes_out_as_ot1_hours(
     assert_valid(data)
 
 
-@pytest.mark.xfail(strict=True, reason="OB from clock times: H8")
 async def test_an_hourly_employees_night_and_sunday_shifts_give_ob(
     api: Api, factory: Factory, clock: FrozenClock
 ) -> None:
