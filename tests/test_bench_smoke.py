@@ -88,14 +88,17 @@ def test_the_limit_answers_the_same(measured: dict[str, dict[str, Any]], scenari
 # viewer: the session lookup reads the user, company and employee the viewer answers with.
 # client_board: session, the firm's clients, the page, periods, unattested weeks, expenses
 # awaiting approval, the parties' names, the companies, totalCount.
-# payroll_basis: session, the period, the seven sources (their employees prime the loader).
+# payroll_basis: session, the period, the nine sources (employees, which prime the loader, time
+# codes, the pay-type table, schedules, entries, their projects, attestations, absences,
+# expenses); the OB windows are read only when an entry has clock times, which the bench's have
+# not.
 # reportTime: session, time code, week lock and day total (one statement), INSERT, audit.
 # submitExpense: session (the viewer's own employee row comes with it), INSERT, audit.
 STATEMENTS = {
     "viewer": {"Viewer": 1},
     "client_board": {"ClientBoard": 9},
     "client_employees": {"ClientEmployees": 7},
-    "payroll_basis": {"PayrollBasis": 9},
+    "payroll_basis": {"PayrollBasis": 11},
     "write_mix": {"ReportTime": 5, "SubmitExpense": 3},
 }
 
