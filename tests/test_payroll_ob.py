@@ -18,14 +18,17 @@ from datetime import time as ClockTime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select, update
 
 from gql_portal.db.engine import Database
 from gql_portal.db.projects import Project
 from gql_portal.db.settings import TimeCode
+from gql_portal.db.time import TimeEntry
 from gql_portal.domain import paxml
 from gql_portal.domain.employees import SalaryForm
-from gql_portal.domain.ob import COMMON_PRESET
+from gql_portal.domain.ob import COMMON_PRESET, OB_CODES
 from gql_portal.domain.payroll import (
     BasisEmployee,
     BasisLine,
@@ -34,8 +37,8 @@ from gql_portal.domain.payroll import (
     LineSource,
     compute_basis,
 )
-from gql_portal.domain.time import TimeCodeKind, Unit
-from tests.conftest import Api
+from gql_portal.domain.time import TimeCodeKind, Unit, clock_hours, week_start
+from tests.conftest import Api, StatementCounter
 from tests.factories import Actor, Factory, gid
 from tests.test_exports import EXPORT_BASIS, XSD, download, exported
 from tests.test_payroll import LOCK, MONDAYS, Seeder, feb, open_period
@@ -47,7 +50,9 @@ LINE = """date code timeCode quantity unit unitPrice amount hours startTime endT
 PERIOD = f"""query($id: ID!) {{ node(id: $id) {{ ... on PayrollPeriod {{ state
   basis {{ employee {{ id }} lines {{ {LINE} }} hoursByTimeCode {{ timeCode hours }} }}
   differences {{ employee {{ id }} added {{ {LINE} }} removed {{ {LINE} }} }} }} }} }}"""
-OWN_PERIODS = f"""{{ payrollPeriods(first: 1) {{ nodes {{ month basis {{ lines {{ {LINE} }} }} }} }} }}"""
+OWN_PERIODS = (
+    f"""{{ payrollPeriods(first: 1) {{ nodes {{ month basis {{ lines {{ {LINE} }} }} }} }} }}"""
+)
 APPLY_OB_PRESET = """mutation { applyObPreset(preset: COMMON) { obWindows { code } } }"""
 SET_OB_WINDOWS = """mutation($input: SetObWindowsInput!) {
   setObWindows(input: $input) { obWindows { code } } }"""
@@ -355,3 +360,80 @@ def test_without_windows_or_clock_times_there_is_no_ob() -> None:
     assert codes_and_hours(basis_lines(night, windows=())) == [("TIMLÖN", Decimal("8"))]
     unclocked = BasisTimeEntry(2, EMPLOYEE, feb(10), Decimal("8"), CODES["ARB"].id)
     assert codes_and_hours(basis_lines(unclocked)) == [("TIMLÖN", Decimal("8"))]
+
+
+BASIS_ONLY = """query($id: ID!) { node(id: $id) { ... on PayrollPeriod {
+  basis { lines { code hours } } } } }"""
+
+
+async def test_the_ob_windows_are_one_statement_read_only_for_clock_timed_entries(
+    api: Api, factory: Factory, database: Database, sql_statements: StatementCounter
+) -> None:
+    admin, worker, _ = await hourly_employee_with_shifts(api, factory, database)
+    period_id = (await open_period(api, admin.token))["id"]
+
+    async def statements() -> tuple[int, int]:
+        before = sql_statements.count
+        body = await api(BASIS_ONLY, {"id": period_id}, token=admin.token)
+        assert "errors" not in body, body
+        lines = body["data"]["node"]["basis"][0]["lines"]
+        return sql_statements.count - before, sum(line["code"].startswith("OB") for line in lines)
+
+    clocked, ob_lines = await statements()
+    assert ob_lines == 4
+    async with database.transaction() as session:
+        await session.execute(
+            update(TimeEntry)
+            .where(TimeEntry.employee_id == worker.employee_id)
+            .values(start_time=None, end_time=None, break_minutes=None)
+        )
+    assert await statements() == (clocked - 1, 0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    day=st.dates(min_value=date(2025, 12, 1), max_value=date(2026, 1, 31)),
+    start_minute=st.integers(0, 24 * 60 - 1),
+    length=st.integers(1, 24 * 60),
+    salary_form=st.sampled_from([SalaryForm.HOURLY, SalaryForm.MONTHLY, None]),
+    data=st.data(),
+)
+def test_an_entrys_own_lines_carry_its_hours_and_its_ob_never_more(
+    day: date, start_minute: int, length: int, salary_form: SalaryForm | None, data: st.DataObject
+) -> None:
+    """Any shift (Christmas and New Year included): OB is a supplement, not more hours."""
+    begins = datetime.combine(day, ClockTime()) + timedelta(minutes=start_minute)
+    break_minutes = data.draw(st.integers(0, length - 1))
+    hours = clock_hours(
+        day, begins.time(), (begins + timedelta(minutes=length)).time(), break_minutes
+    )
+    entry = BasisTimeEntry(
+        1,
+        EMPLOYEE,
+        day,
+        hours,
+        CODES["ARB"].id,
+        start=begins,
+        end=begins + timedelta(minutes=length),
+        break_minutes=break_minutes,
+    )
+    employee = BasisEmployee(EMPLOYEE, salary_form=salary_form, salary_amount=Decimal(WAGE))
+    (basis,) = compute_basis(
+        day,
+        day,
+        [employee],
+        [entry],
+        {(EMPLOYEE, week_start(day))},
+        [],
+        [],
+        CODES.values(),
+        [],
+        None,
+        COMMON_PRESET,
+    )
+    own = [line for line in basis.lines if line.code not in OB_CODES]
+    derived = [line for line in basis.lines if line.code in OB_CODES]
+    assert sum(line.hours or 0 for line in own) == hours
+    assert sum(line.hours or 0 for line in derived) <= hours
+    assert len({line.code for line in derived}) == len(derived)
+    assert all(line.amount is None and line.source_id == 1 for line in basis.lines)
