@@ -123,9 +123,11 @@ def test_the_basis_csv_guards_against_formulas() -> None:
     out = io.BytesIO()
     write_basis_csv(out, lines, employees)
     rows = read_csv(out.getvalue(), ";")[1:]
-    assert [row[6] for row in rows] == ["'" + text for text in nasty[:-1]] + ["Vanlig"]
-    assert {row[2] for row in rows} == {"'=Anna -Svensson"}
-    assert {row[10] for row in rows} == {"-5,00"}  # our numbers are left alone
+    column = {name: index for index, (name, _) in enumerate(BASIS_CSV_COLUMNS)}
+    descriptions = [row[column["description"]] for row in rows]
+    assert descriptions == ["'" + text for text in nasty[:-1]] + ["Vanlig"]
+    assert {row[column["name"]] for row in rows} == {"'=Anna -Svensson"}
+    assert {row[column["amount"]] for row in rows} == {"-5,00"}  # our numbers are left alone
 
 
 def test_the_basis_csv_refuses_an_unknown_employee() -> None:

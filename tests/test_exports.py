@@ -165,7 +165,8 @@ async def test_the_csv_export_reads_back_in_excel_form(
     assert response.content.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: Excel keeps å ä ö
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     assert len(rows) - 1 == export["lineCount"]
-    amounts = [row[10] for row in rows[1:] if row[10]]
+    amount = rows[0].index("amount")
+    amounts = [row[amount] for row in rows[1:] if row[amount]]
     assert all("." not in amount for amount in amounts)
     total = sum(Decimal(amount.replace(",", ".")) for amount in amounts)
     assert total == Decimal(export["totalAmount"])

@@ -41,6 +41,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
 
+from gql_portal.domain.payroll import PROJECT_DIMENSION
+
 if TYPE_CHECKING:
     from gql_portal.domain.payroll import BasisLine
 
@@ -240,13 +242,16 @@ BASIS_CSV_COLUMNS: tuple[tuple[str, str], ...] = (
     ("personnummer", "Personal identity number, 12 digits YYYYMMDDNNNN."),
     ("name", "First and last name."),
     ("date", "The line's date, YYYY-MM-DD."),
-    ("pay_type", "Pay type (löneart, PAXml lonart), e.g. 810 for expenses."),
+    ("code", "The standard PAXml code: tidkod of time and absence, lonkod of money (e.g. UTLÄGG)."),
+    ("pay_type", "The client's own pay type (löneart, PAXml lonart) from the pay-type table."),
     ("time_code", "Time and absence lines: the PAXml time code (tidkod), e.g. ARB, SEM, VAB."),
     ("description", "What the line is (benämning)."),
     ("quantity", "Quantity in the unit (antal)."),
-    ("unit", "HOURS, DAYS, KILOMETRES or PIECES; empty when none."),
+    ("unit", "HOURS, DAYS, MIL (10 km) or PIECES (KILOMETRES in old bases); empty when none."),
     ("unit_price", "Price per unit in SEK (à-pris); empty when the payroll program prices it."),
     ("amount", "Amount in SEK (belopp); empty when the payroll program values the line."),
+    ("vat", "Expense lines: the VAT part of the amount in SEK (moms)."),
+    ("project", "The project's code (PAXml resenhet on dimension 6), when the line has one."),
     ("hours", "Time and absence lines: the hours behind the line (timmar)."),
     ("extent_percent", "Absence lines: the extent in percent (omfattning)."),
     ("source", "Where the line comes from: TIME, ABSENCE, EXPENSE or MILEAGE."),
@@ -283,6 +288,7 @@ def write_basis_csv(
                     csv_text(employee.personnummer),
                     csv_text(employee.name),
                     line.date.isoformat(),
+                    csv_text(line.code),
                     csv_text(line.pay_type),
                     csv_text(line.time_code),
                     csv_text(line.description),
@@ -290,6 +296,8 @@ def write_basis_csv(
                     csv_text(line.unit),
                     number(line.unit_price),
                     number(line.amount),
+                    number(line.vat),
+                    csv_text(project_of(line.dimensions)),
                     number(line.hours),
                     number(line.extent_percent),
                     csv_text(line.source),
@@ -297,6 +305,11 @@ def write_basis_csv(
             )
             rows += 1
     return rows
+
+
+def project_of(dimensions: Iterable[tuple[int, str]]) -> str | None:
+    """The project of a line's resenheter (dimension 6, PAXml's project dimension)."""
+    return next((id for dim, id in dimensions if dim == PROJECT_DIMENSION), None)
 
 
 # --- the expenses ZIP -----------------------------------------------------------------------
