@@ -700,107 +700,154 @@ def compute_basis(
     company's pay-type table (standard code -> the client's lonart); `ob_windows` its OB
     windows (none: no OB is derived).
     """
-    pay_types = pay_types or {}
     if period_end < period_start:
         raise ValueError("the period ends before it starts")
-    staff = {employee.id: employee for employee in employees}
-    codes_by_id = {code.id: code for code in time_codes}
-    codes_by_code = {code.code: code for code in codes_by_id.values()}
-    ob_codes = {  # the company's OB time codes by PAXml code (the first one, by id)
-        code.paxml_code: code
-        for code in sorted(codes_by_id.values(), key=lambda code: code.id, reverse=True)
-        if code.paxml_code in OB_CODES
-    }
-    week_hours = {schedule.employee_id: tuple(schedule.hours) for schedule in schedules}
-    attested = set(attested_weeks)
+    company = _Company.of(
+        employees, time_codes, schedules, attested_weeks, pay_types or {}, tuple(ob_windows)
+    )
     lines: dict[int, list[BasisLine]] = defaultdict(list)
     reported: dict[int, set[date]] = defaultdict(set)
-
-    def in_period(day: date) -> bool:
-        return period_start <= day <= period_end
-
-    scheduled_left: dict[tuple[int, date], Decimal] = {}  # of a day's schedule, as used up
-    for entry in sorted(time_entries, key=lambda entry: (entry.date, entry.id)):
-        employee = staff.get(entry.employee_id)
-        if employee is None or not in_period(entry.date):
-            continue
-        reported[employee.id].add(entry.date)
-        if (employee.id, week_start(entry.date)) not in attested:
-            continue
-        day = (employee.id, entry.date)
-        if day not in scheduled_left:
-            scheduled_left[day] = (
-                scheduled_hours(entry.date, week_hours.get(employee.id), employee.employment_extent)
-                if employee.employed_on(entry.date)
-                else Decimal(0)
-            )
-        code = codes_by_id[entry.time_code_id]
-        entry_lines = _time_lines(entry, code, employee, scheduled_left[day], pay_types)
-        scheduled_left[day] -= sum(
-            (line.hours or Decimal(0) for line in entry_lines if line.informational), Decimal(0)
-        )
-        lines[employee.id].extend(entry_lines)
-        lines[employee.id].extend(_ob_lines(entry, code, ob_windows, ob_codes, pay_types))
-
+    _add_time_lines(lines, reported, time_entries, company, period_start, period_end)
     for absence in absences:
-        employee = staff.get(absence.employee_id)
+        employee = company.staff.get(absence.employee_id)
         if employee is None or absence.status is not AbsenceStatus.APPROVED:
             continue
         lines[employee.id].extend(
-            _absence_lines(
+            replace(line, pay_type=_pay_type(line.code, company.pay_types, line.pay_type))
+            if line.code is not None  # the pay-type table before the code's own
+            else line
+            for line in _absence_lines(
                 absence,
-                _absence_code(absence.kind, codes_by_code),
+                _absence_code(absence.kind, company.codes_by_code),
                 employee,
-                week_hours.get(employee.id),
+                company.week_hours.get(employee.id),
                 period_start,
                 period_end,
             )
         )
-
     for expense in expenses:
         if (
-            expense.employee_id in staff
+            expense.employee_id in company.staff
             and expense.status is ExpenseStatus.APPROVED
-            and in_period(expense.date)
+            and period_start <= expense.date <= period_end
         ):
-            lines[expense.employee_id].extend(_expense_lines(expense, pay_types))
-
-    for employee_lines in lines.values():  # absence: the pay-type table before the code's own
-        employee_lines[:] = [
-            replace(line, pay_type=_pay_type(line.code, pay_types, line.pay_type))
-            if line.source is LineSource.ABSENCE and line.code is not None
-            else line
-            for line in employee_lines
-        ]
-
-    bases = []
-    for employee_id in sorted(staff):
-        employee = staff[employee_id]
-        schedule = week_hours.get(employee_id)
-        employed = [day for day in _days(period_start, period_end) if employee.employed_on(day)]
-        if not lines[employee_id] and not (employee.active and employed):
-            continue
-        needs_attestation = {
-            week_start(day)
-            for day in _days(period_start, period_end)
-            if day in reported[employee_id]
-        } | {
-            week_start(day)
-            for day in employed
-            if employee.active and scheduled_hours(day, schedule, employee.employment_extent) > 0
-        }
-        bases.append(
-            EmployeeBasis(
-                employee_id=employee_id,
-                unattested_weeks=tuple(
-                    sorted(
-                        week for week in needs_attestation if (employee_id, week) not in attested
-                    )
-                ),
-                lines=tuple(sorted(lines[employee_id], key=lambda line: line.sort_key)),
-            )
+            lines[expense.employee_id].extend(_expense_lines(expense, company.pay_types))
+    bases = (
+        _employee_basis(
+            employee, lines[employee.id], reported[employee.id], company, period_start, period_end
         )
-    return bases
+        for _, employee in sorted(company.staff.items())
+    )
+    return [basis for basis in bases if basis is not None]
+
+
+@dataclass(frozen=True)
+class _Company:
+    """What `compute_basis` looks up while it goes through one company's sources."""
+
+    staff: dict[int, BasisEmployee]
+    codes_by_id: dict[int, BasisTimeCode]
+    codes_by_code: dict[str, BasisTimeCode]
+    ob_codes: dict[str, BasisTimeCode]  # the company's OB time codes by PAXml code
+    week_hours: dict[int, tuple[Decimal, ...]]
+    attested: frozenset[tuple[int, date]]
+    pay_types: Mapping[str, str]
+    ob_windows: tuple[ObWindow, ...]
+
+    @classmethod
+    def of(
+        cls,
+        employees: Iterable[BasisEmployee],
+        time_codes: Iterable[BasisTimeCode],
+        schedules: Iterable[BasisSchedule],
+        attested_weeks: Collection[tuple[int, date]],
+        pay_types: Mapping[str, str],
+        ob_windows: tuple[ObWindow, ...],
+    ) -> _Company:
+        codes_by_id = {code.id: code for code in time_codes}
+        return cls(
+            staff={employee.id: employee for employee in employees},
+            codes_by_id=codes_by_id,
+            codes_by_code={code.code: code for code in codes_by_id.values()},
+            ob_codes={  # the first one by id, where several map to one OB code
+                code.paxml_code: code
+                for code in sorted(codes_by_id.values(), key=lambda code: code.id, reverse=True)
+                if code.paxml_code in OB_CODES
+            },
+            week_hours={schedule.employee_id: tuple(schedule.hours) for schedule in schedules},
+            attested=frozenset(attested_weeks),
+            pay_types=pay_types,
+            ob_windows=ob_windows,
+        )
+
+
+def _add_time_lines(
+    lines: dict[int, list[BasisLine]],
+    reported: dict[int, set[date]],
+    time_entries: Iterable[BasisTimeEntry],
+    company: _Company,
+    period_start: date,
+    period_end: date,
+) -> None:
+    """Each attested entry's lines (and its derived OB), in date order: a day's schedule is
+    used up by the entries of the day as they come (what is left of it decides TID or ARB)."""
+    scheduled_left: dict[tuple[int, date], Decimal] = {}
+    for entry in sorted(time_entries, key=lambda entry: (entry.date, entry.id)):
+        employee = company.staff.get(entry.employee_id)
+        if employee is None or not period_start <= entry.date <= period_end:
+            continue
+        reported[employee.id].add(entry.date)
+        if (employee.id, week_start(entry.date)) not in company.attested:
+            continue
+        day = (employee.id, entry.date)
+        if day not in scheduled_left:
+            scheduled_left[day] = (
+                scheduled_hours(
+                    entry.date, company.week_hours.get(employee.id), employee.employment_extent
+                )
+                if employee.employed_on(entry.date)
+                else Decimal(0)
+            )
+        code = company.codes_by_id[entry.time_code_id]
+        entry_lines = _time_lines(entry, code, employee, scheduled_left[day], company.pay_types)
+        scheduled_left[day] -= sum(
+            (line.hours or Decimal(0) for line in entry_lines if line.informational), Decimal(0)
+        )
+        lines[employee.id].extend(entry_lines)
+        lines[employee.id].extend(
+            _ob_lines(entry, code, company.ob_windows, company.ob_codes, company.pay_types)
+        )
+
+
+def _employee_basis(
+    employee: BasisEmployee,
+    lines: list[BasisLine],
+    reported: set[date],
+    company: _Company,
+    period_start: date,
+    period_end: date,
+) -> EmployeeBasis | None:
+    """One employee's basis: None for someone with no line and not active in the period."""
+    schedule = company.week_hours.get(employee.id)
+    employed = [day for day in _days(period_start, period_end) if employee.employed_on(day)]
+    if not lines and not (employee.active and employed):
+        return None
+    needs_attestation = {
+        week_start(day) for day in _days(period_start, period_end) if day in reported
+    } | {
+        week_start(day)
+        for day in employed
+        if employee.active and scheduled_hours(day, schedule, employee.employment_extent) > 0
+    }
+    return EmployeeBasis(
+        employee_id=employee.id,
+        unattested_weeks=tuple(
+            sorted(
+                week for week in needs_attestation if (employee.id, week) not in company.attested
+            )
+        ),
+        lines=tuple(sorted(lines, key=lambda line: line.sort_key)),
+    )
 
 
 def basis_from_lines(

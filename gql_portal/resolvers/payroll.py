@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import dataclasses as dc
 from collections import defaultdict
-from collections.abc import AsyncIterator, Hashable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -213,121 +213,141 @@ async def load_sources(
     def narrowed(statement: Any, column: Any) -> Any:
         return statement if employee_ids is None else statement.where(column.in_(employee_ids))
 
-    employees = narrowed(select(Employee).where(Employee.company_id.in_(companies)), Employee.id)
-    async for part in _in_parts(session, employees, budget):
-        for row in part:
-            sources[row.company_id].employee_rows.append(row)
-            sources[row.company_id].employees.append(
-                domain.BasisEmployee(
-                    id=row.id,
-                    active=row.active,
-                    salary_form=row.salary_form,
-                    salary_amount=row.salary_amount,
-                    employment_start=row.employment_start,
-                    employment_end=row.employment_end,
-                    employment_extent=row.employment_extent,
-                )
-            )
-    codes = select(TimeCode).where(TimeCode.company_id.in_(companies))
-    for code in [row async for part in _in_parts(session, codes, budget) for row in part]:
-        sources[code.company_id].time_codes.append(
-            domain.BasisTimeCode(
-                id=code.id,
-                code=code.code,
-                name=code.name,
-                kind=code.kind,
-                paxml_code=code.paxml_code,
-                pay_type=code.pay_type,
-                unit=code.unit,
-            )
-        )
-    await _add_pay_types(session, sources, companies, budget)
-    schedules = narrowed(
-        select(Schedule).where(Schedule.company_id.in_(companies)), Schedule.employee_id
-    )
-    async for part in _in_parts(session, schedules, budget):
-        for schedule in part:
-            sources[schedule.company_id].schedules.append(
-                domain.BasisSchedule(
-                    schedule.employee_id, tuple(schedule.hours_on(day) for day in range(7))
-                )
-            )
-    entries = narrowed(
-        select(TimeEntry).where(
-            TimeEntry.company_id.in_(companies), TimeEntry.date >= start, TimeEntry.date <= end
-        ),
-        TimeEntry.employee_id,
-    )
+    async def each(statement: Any, add: Callable[[Any], None]) -> None:
+        async for part in _in_parts(session, statement, budget):
+            for row in part:
+                add(row)
+
+    def add_employee(row: Employee) -> None:
+        sources[row.company_id].employee_rows.append(row)
+        sources[row.company_id].employees.append(_basis_employee(row))
+
     entry_projects: dict[int, int] = {}  # time entry id -> project id
-    async for part in _in_parts(session, entries, budget):
-        for entry in part:
-            sources[entry.company_id].time_entries.append(_basis_entry(entry))
-            if entry.project_id is not None:
-                entry_projects[entry.id] = entry.project_id
+
+    def add_entry(entry: TimeEntry) -> None:
+        sources[entry.company_id].time_entries.append(_basis_entry(entry))
+        if entry.project_id is not None:
+            entry_projects[entry.id] = entry.project_id
+
+    in_companies = Employee.company_id.in_(companies)
+    await each(narrowed(select(Employee).where(in_companies), Employee.id), add_employee)
+    await each(
+        select(TimeCode).where(TimeCode.company_id.in_(companies)),
+        lambda code: sources[code.company_id].time_codes.append(_basis_code(code)),
+    )
+    await _add_pay_types(session, sources, companies, budget)
+    await each(
+        narrowed(select(Schedule).where(Schedule.company_id.in_(companies)), Schedule.employee_id),
+        lambda schedule: sources[schedule.company_id].schedules.append(_basis_schedule(schedule)),
+    )
+    await each(narrowed(_entries_between(companies, start, end), TimeEntry.employee_id), add_entry)
     await _add_projects(session, sources, companies, entry_projects, budget)
     await _add_ob_windows(session, sources, budget)
-    attestations = narrowed(
-        select(WeekAttestation).where(
-            WeekAttestation.company_id.in_(companies),
-            WeekAttestation.week_start >= week_start(start),
-            WeekAttestation.week_start <= end,
+    await each(
+        narrowed(_attestations_between(companies, start, end), WeekAttestation.employee_id),
+        lambda week: sources[week.company_id].attested_weeks.add(
+            (week.employee_id, week.week_start)
         ),
-        WeekAttestation.employee_id,
     )
-    async for part in _in_parts(session, attestations, budget):
-        for attestation in part:
-            sources[attestation.company_id].attested_weeks.add(
-                (attestation.employee_id, attestation.week_start)
-            )
-    absences = narrowed(
-        select(Absence).where(
-            Absence.company_id.in_(companies),
-            Absence.status == AbsenceStatus.APPROVED,
-            Absence.start_date <= end,
-            Absence.end_date >= start,
-        ),
-        Absence.employee_id,
+    await each(
+        narrowed(_approved_absences_between(companies, start, end), Absence.employee_id),
+        lambda absence: sources[absence.company_id].absences.append(_basis_absence(absence)),
     )
-    async for part in _in_parts(session, absences, budget):
-        for absence in part:
-            sources[absence.company_id].absences.append(
-                domain.BasisAbsence(
-                    id=absence.id,
-                    employee_id=absence.employee_id,
-                    kind=absence.kind,
-                    start_date=absence.start_date,
-                    end_date=absence.end_date,
-                    extent_percent=absence.extent_percent,
-                    status=absence.status,
-                )
-            )
-    expenses = narrowed(
-        select(Expense).where(
-            Expense.company_id.in_(companies),
-            Expense.status == ExpenseStatus.APPROVED,
-            Expense.date >= start,
-            Expense.date <= end,
-        ),
-        Expense.employee_id,
+    await each(
+        narrowed(_approved_expenses_between(companies, start, end), Expense.employee_id),
+        lambda expense: sources[expense.company_id].expenses.append(_basis_expense(expense)),
     )
-    async for part in _in_parts(session, expenses, budget):
-        for expense in part:
-            sources[expense.company_id].expenses.append(
-                domain.BasisExpense(
-                    id=expense.id,
-                    employee_id=expense.employee_id,
-                    kind=expense.kind,
-                    date=expense.date,
-                    description=expense.description,
-                    amount=expense.amount,
-                    status=expense.status,
-                    distance_km=expense.distance_km,
-                    rate_per_mil=expense.rate_per_mil,
-                    vehicle=expense.vehicle,
-                    vat_amount=expense.vat_amount,
-                )
-            )
     return sources
+
+
+def _entries_between(companies: list[int], start: date, end: date) -> Any:
+    return select(TimeEntry).where(
+        TimeEntry.company_id.in_(companies), TimeEntry.date >= start, TimeEntry.date <= end
+    )
+
+
+def _attestations_between(companies: list[int], start: date, end: date) -> Any:
+    return select(WeekAttestation).where(
+        WeekAttestation.company_id.in_(companies),
+        WeekAttestation.week_start >= week_start(start),
+        WeekAttestation.week_start <= end,
+    )
+
+
+def _approved_absences_between(companies: list[int], start: date, end: date) -> Any:
+    return select(Absence).where(
+        Absence.company_id.in_(companies),
+        Absence.status == AbsenceStatus.APPROVED,
+        Absence.start_date <= end,
+        Absence.end_date >= start,
+    )
+
+
+def _approved_expenses_between(companies: list[int], start: date, end: date) -> Any:
+    return select(Expense).where(
+        Expense.company_id.in_(companies),
+        Expense.status == ExpenseStatus.APPROVED,
+        Expense.date >= start,
+        Expense.date <= end,
+    )
+
+
+def _basis_employee(row: Employee) -> domain.BasisEmployee:
+    return domain.BasisEmployee(
+        id=row.id,
+        active=row.active,
+        salary_form=row.salary_form,
+        salary_amount=row.salary_amount,
+        employment_start=row.employment_start,
+        employment_end=row.employment_end,
+        employment_extent=row.employment_extent,
+    )
+
+
+def _basis_code(code: TimeCode) -> domain.BasisTimeCode:
+    return domain.BasisTimeCode(
+        id=code.id,
+        code=code.code,
+        name=code.name,
+        kind=code.kind,
+        paxml_code=code.paxml_code,
+        pay_type=code.pay_type,
+        unit=code.unit,
+    )
+
+
+def _basis_schedule(schedule: Schedule) -> domain.BasisSchedule:
+    return domain.BasisSchedule(
+        schedule.employee_id, tuple(schedule.hours_on(day) for day in range(7))
+    )
+
+
+def _basis_absence(absence: Absence) -> domain.BasisAbsence:
+    return domain.BasisAbsence(
+        id=absence.id,
+        employee_id=absence.employee_id,
+        kind=absence.kind,
+        start_date=absence.start_date,
+        end_date=absence.end_date,
+        extent_percent=absence.extent_percent,
+        status=absence.status,
+    )
+
+
+def _basis_expense(expense: Expense) -> domain.BasisExpense:
+    return domain.BasisExpense(
+        id=expense.id,
+        employee_id=expense.employee_id,
+        kind=expense.kind,
+        date=expense.date,
+        description=expense.description,
+        amount=expense.amount,
+        status=expense.status,
+        distance_km=expense.distance_km,
+        rate_per_mil=expense.rate_per_mil,
+        vehicle=expense.vehicle,
+        vat_amount=expense.vat_amount,
+    )
 
 
 def _basis_entry(entry: TimeEntry) -> domain.BasisTimeEntry:
