@@ -315,7 +315,13 @@ def project_of(dimensions: Iterable[tuple[int, str]]) -> str | None:
 # --- the expenses ZIP -----------------------------------------------------------------------
 
 MAX_ENTRY_NAME = 150  # characters: well within what every unzip and file system takes
-RECEIPT_EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}
+RECEIPT_EXTENSIONS = {
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/heic": ".heic",  # phones' photos, kept as taken (domain/heic.py)
+    "image/heif": ".heif",
+    "application/pdf": ".pdf",
+}
 UNKNOWN_EXTENSION = ".bin"
 
 EXPENSE_CSV_COLUMNS: tuple[tuple[str, str], ...] = (

@@ -44,6 +44,7 @@ from gql_portal.domain.expenses import (
     vat_included,
     vat_rates_on,
 )
+from gql_portal.domain.heic import sniff_heif
 from gql_portal.domain.validation import clean_text
 from gql_portal.errors import Problems, bad_input
 from gql_portal.permissions.matrix import Area, Op
@@ -597,9 +598,11 @@ async def attach_receipt(info: Ctx, expense_id: relay.GlobalID, file: Upload) ->
         async with ctx.database.scoped(ctx.access, Op.WRITE) as session:
             company_id = (await _expense(session, key, "expenseId")).company_id
         data = await _read_receipt(upload)
-        sniffed = sniff_receipt_type(data[:SNIFF_BYTES])
+        sniffed = sniff_receipt_type(data[:SNIFF_BYTES]) or sniff_heif(data)
         if sniffed is None:
-            raise bad_input("file", "UNSUPPORTED_FILE_TYPE", "must be a JPEG, PNG or PDF file")
+            raise bad_input(
+                "file", "UNSUPPORTED_FILE_TYPE", "must be a JPEG, PNG, HEIC/HEIF or PDF file"
+            )
         content_type, suffix = sniffed
         file_name = clean_file_name(upload.filename, suffix)
         stored = await anyio.to_thread.run_sync(
