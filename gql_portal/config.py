@@ -61,6 +61,9 @@ class Settings:
     # past them: RATE_LIMITED. A 500-employee payroll basis costs about 66,000.
     cost_budget_per_session: int = 2_000_000
     cost_budget_per_address: int = 6_000_000
+    # Operations one request may carry as a JSON array (batching); a longer batch is refused
+    # whole (BATCH_TOO_LARGE) before any of it runs.
+    max_batch: int = 10
     # Browser origins (scheme://host[:port]) of frontends allowed to call the API with the
     # session cookie (CORS). Empty: same-origin only.
     cors_origins: tuple[str, ...] = ()
@@ -114,6 +117,7 @@ POSITIVE_INT_SETTINGS = (
     "mail_repeat_minutes",
     "cost_budget_per_session",
     "cost_budget_per_address",
+    "max_batch",
     "max_response_bytes",
     "shutdown_grace_seconds",
 )

@@ -19,6 +19,7 @@ from gql_portal.http.errors import CodedErrors
 from gql_portal.http.graphql import graphql_endpoint
 from gql_portal.http.health import healthz, readyz
 from gql_portal.http.in_flight import CountRequests
+from gql_portal.http.persisted import PersistedQueries
 from gql_portal.http.responses import SecurityHeaders
 from gql_portal.jobs.exports import recover_interrupted_exports
 from gql_portal.mailer import DeliveryWorker
@@ -113,4 +114,6 @@ def create_app(runtime: Runtime) -> Starlette:
     ]
     app = Starlette(routes=routes(), middleware=middleware, lifespan=lifespan)
     app.state.runtime = runtime
+    # Automatic persisted queries' documents, this worker's own (http/persisted.py).
+    app.state.persisted_queries = PersistedQueries()
     return app

@@ -1,8 +1,10 @@
-"""Reading a request body within its limits, and the one GraphQL operation it carries.
+"""Reading a request within its limits, and the GraphQL operations it carries.
 
 A JSON body is read as it arrives, refused as soon as it passes 1 MB (never buffered past that)
-or when it comes slower than `BODY_SECONDS`; a multipart upload is read by uploads.py. Either way
-the outcome is one `Operation`, or a `BadRequest` that says why not (code BAD_USER_INPUT).
+or when it comes slower than `BODY_SECONDS`; a multipart upload is read by uploads.py; a GET
+carries its operation in the URL's query string. The outcome is `Operations` (one, or a batch:
+a JSON array of at most `max_batch`, refused as a whole before any work when longer), or a
+`BadRequest` that says why not (code BAD_USER_INPUT).
 """
 
 from __future__ import annotations
@@ -22,23 +24,36 @@ BODY_SECONDS = 10.0  # a client that sends its body slower than this cannot hold
 
 
 class BadRequest(Exception):
-    """A body that carries no operation we run: answered with `status`, code BAD_USER_INPUT."""
+    """A body that carries no operation we run: answered with `status`, code BAD_USER_INPUT
+    (`extra`: more extensions, such as the `reason` and `limit` of a batch too large)."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, **extra: Any) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.extra = extra
 
 
 @dataclass(frozen=True)
 class Operation:
     """One GraphQL operation as sent (uploads already in their places among the variables)."""
 
-    query: str
+    # None when only a persisted query's hash was sent (persisted.py fills it in).
+    query: str | None
     variables: dict[str, Any] | None
     operation_name: str | None
     # The body's size in bytes (for a multipart upload: at most the operation fields' limit).
     body_size: int
+    extensions: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Operations:
+    """What one request carries: its operations, and whether they came as a batch (a JSON
+    array, answered with an array in the same order)."""
+
+    items: list[Operation]
+    batched: bool = False
 
 
 async def read_body(request: Request, limit: int) -> bytes | None:
@@ -56,8 +71,8 @@ async def read_body(request: Request, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
-async def read_operation(request: Request) -> Operation:
-    """The operation of a POST to /graphql. Raises BadRequest."""
+async def read_operations(request: Request, max_batch: int) -> Operations:
+    """The operations of a POST to /graphql. Raises BadRequest."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "multipart/form-data":
         # File uploads (GraphQL multipart request spec, up to 11 MB); a plain HTML form cannot
@@ -67,14 +82,16 @@ async def read_operation(request: Request) -> Operation:
         except uploads.MultipartError as error:
             raise BadRequest(error.status, error.message) from None
         # At most; the variables are measured below if it matters.
-        return _operation(payload, uploads.MAX_OPERATIONS_BYTES)
+        return Operations([_operation(payload, uploads.MAX_OPERATIONS_BYTES)])
     if content_type == "application/json":
         body = await _read_json_body(request)
         try:
             payload = orjson.loads(body)
         except orjson.JSONDecodeError:
             raise BadRequest(400, "The body is not valid JSON.") from None
-        return _operation(payload, len(body))
+        if isinstance(payload, list):
+            return _batch(payload, len(body), max_batch)
+        return Operations([_operation(payload, len(body))])
     # Only JSON bodies (and multipart uploads with a preflight header): a plain HTML form
     # (no preflight) cannot run an operation.
     raise BadRequest(
@@ -96,13 +113,56 @@ async def _read_json_body(request: Request) -> bytes:
     return body
 
 
+def _batch(payload: list[Any], body_size: int, max_batch: int) -> Operations:
+    """A JSON array of operations, refused as a whole (before any runs) when it is empty, longer
+    than `max_batch`, or when one of them is malformed."""
+    if not payload:
+        raise BadRequest(400, "A batch needs at least one operation.", reason="EMPTY_BATCH")
+    if len(payload) > max_batch:
+        raise BadRequest(
+            400,
+            f"A batch may hold at most {max_batch} operations.",
+            reason="BATCH_TOO_LARGE",
+            limit=max_batch,
+        )
+    items = []
+    for index, item in enumerate(payload):
+        try:
+            items.append(_operation(item, body_size))
+        except BadRequest as refused:
+            raise BadRequest(
+                refused.status, f"Operation {index} of the batch: {refused.message}", index=index
+            ) from None
+    return Operations(items, batched=True)
+
+
+def operation_from_url(request: Request) -> Operation:
+    """The operation of a GET to /graphql: `query`, `operationName`, and `variables` and
+    `extensions` as JSON, in the URL's query string (an empty value counts as absent)."""
+    params = request.query_params
+    payload: dict[str, Any] = {
+        name: params.get(name) or None for name in ("query", "operationName")
+    }
+    for name in ("variables", "extensions"):
+        if text := params.get(name):
+            try:
+                payload[name] = orjson.loads(text)
+            except orjson.JSONDecodeError:
+                raise BadRequest(400, f"{name} must be JSON.") from None
+    return _operation(payload, len(request.url.query))
+
+
 def _operation(payload: Any, body_size: int) -> Operation:
     if not isinstance(payload, dict):
-        raise BadRequest(400, "Send one operation as a JSON object (no batching).")
+        raise BadRequest(400, "Send an operation as a JSON object (or a batch as an array).")
     query = payload.get("query")
     variables = payload.get("variables")
     operation_name = payload.get("operationName")
-    if not isinstance(query, str) or not query.strip():
+    extensions = payload.get("extensions")
+    if extensions is not None and not isinstance(extensions, dict):
+        raise BadRequest(400, "extensions must be an object.")
+    persisted = extensions is not None and "persistedQuery" in extensions
+    if not (isinstance(query, str) and query.strip()) and not (persisted and query is None):
         raise BadRequest(400, "The body needs a query string.")
     if variables is not None and not isinstance(variables, dict):
         raise BadRequest(400, "variables must be an object.")
@@ -116,4 +176,4 @@ def _operation(payload: Any, body_size: int) -> Operation:
         raise BadRequest(413, "The variables are too large.")
     if operation_name is not None and not isinstance(operation_name, str):
         raise BadRequest(400, "operationName must be a string.")
-    return Operation(query, variables, operation_name, body_size)
+    return Operation(query, variables, operation_name, body_size, extensions)

@@ -50,32 +50,37 @@ def request_id_of(request: Request) -> str:
     return request_id(request.scope)
 
 
-def error_body(code: Code, message: str, request_id: str) -> bytes:
-    """The one shape of an HTTP-level error."""
-    return orjson.dumps(
-        {
-            "errors": [
-                {"message": message, "extensions": {"code": code.value, "requestId": request_id}}
-            ]
-        }
-    )
+def error_body(code: Code, message: str, request_id: str, **extra: Any) -> bytes:
+    """The one shape of an HTTP-level error (`extra`: more extensions, such as a `reason`)."""
+    extensions = {"code": code.value, **extra, "requestId": request_id}
+    return orjson.dumps({"errors": [{"message": message, "extensions": extensions}]})
 
 
 def json_response(
-    payload: Any, status: int = 200, headers: dict[str, str] | None = None
+    payload: Any,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    media_type: str = "application/json",
 ) -> Response:
     return Response(
-        orjson.dumps(payload), status_code=status, media_type="application/json", headers=headers
+        orjson.dumps(payload), status_code=status, media_type=media_type, headers=headers
     )
 
 
-def request_error(status: int, code: Code, message: str, request_id: str) -> Response:
+def request_error(
+    status: int,
+    code: Code,
+    message: str,
+    request_id: str,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response:
     """An HTTP-level error answer (`error_body`), with the request id in its header too."""
     return Response(
-        error_body(code, message, request_id),
+        error_body(code, message, request_id, **extra),
         status_code=status,
         media_type="application/json",
-        headers={"x-request-id": request_id},
+        headers={"x-request-id": request_id, **(headers or {})},
     )
 
 
