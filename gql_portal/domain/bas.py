@@ -10,12 +10,15 @@ Decided here:
 - The liability for an employee's utlägg is 2820 "Kortfristiga skulder till anställda": the
   company owes the employee until the next salary, and BAS keeps debts to employees there
   (2890 "Övriga kortfristiga skulder" is for other creditors, so the firm would have to move them).
+  The utlägg is paid with the salary (the payroll basis's UTLÄGG line), so the payroll program's
+  UTLÄGG pay type debits the same account and 2820 comes back to zero once it is paid.
 - Deductible input VAT is 2641 "Debiterad ingående moms"; 2645 is for VAT the company itself
   calculates on purchases from abroad (reverse charge), not for a Swedish receipt.
 - Representation defaults to 6072 (ej avdragsgill): since 2017 meals at representation are not
   deductible for income tax, and meals are what the portal's receipts are; 6071 stays for the rest.
 - Mileage (milersättning) is not a category: the tax-free part goes to 7331, any taxable excess
-  to 7332.
+  to 7332 (the payroll program books them from the basis's MIL lines, with tax and fees on the
+  taxable part; the accounts are here for the company's table and for reconciling).
 """
 
 from __future__ import annotations
