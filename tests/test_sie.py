@@ -388,7 +388,9 @@ def test_a_voucher_has_at_least_two_rows() -> None:
         SieVoucher("U", 1, DAY, "x", (SieTransaction(6110, Decimal("0.00")),))
 
 
-@pytest.mark.parametrize("amount", [Decimal("0.001"), Decimal("NaN"), Decimal("Infinity")])
+@pytest.mark.parametrize(
+    "amount", [Decimal("0.001"), Decimal("NaN"), Decimal("Infinity"), Decimal("-1E30")]
+)
 def test_amounts_are_whole_ore(amount: Decimal) -> None:
     with pytest.raises(SieError):
         SieTransaction(6110, amount)

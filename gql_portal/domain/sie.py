@@ -55,6 +55,7 @@ PROJECT_DIMENSION: Final = 6
 DIMENSION_NAMES: Final = {COST_CENTRE_DIMENSION: "Kostnadsställe", PROJECT_DIMENSION: "Projekt"}
 NON_DEDUCTIBLE_VAT_TEXT: Final = "Ej avdragsgill moms"
 _ORE: Final = Decimal("0.01")
+_TOO_LARGE: Final = Decimal("1E15")  # SEK; also keeps quantize within Decimal's precision
 
 
 def _program_version() -> str:
@@ -88,6 +89,8 @@ class SieTransaction:
         validate_bas_account(self.account)
         if not isinstance(self.amount, Decimal) or not self.amount.is_finite():
             raise SieError(f"an amount is a finite Decimal, not {self.amount!r}")
+        if abs(self.amount) >= _TOO_LARGE:
+            raise SieError(f"{self.amount} is beyond any voucher")
         if self.amount != self.amount.quantize(_ORE):
             raise SieError(f"{self.amount} has fractions of an öre")
         numbers = [number for number, _ in self.dimensions]
