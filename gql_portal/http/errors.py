@@ -71,7 +71,9 @@ def _is_rewritten(status: int, headers: list[tuple[bytes, bytes]]) -> bool:
     if not 400 <= status < 500:
         return False
     content_type = (_header(headers, b"content-type") or "").lower()
-    return not content_type.startswith(("application/json", "text/html"))
+    return not content_type.startswith(
+        ("application/json", "application/graphql-response+json", "text/html")
+    )
 
 
 class CodedErrors:
