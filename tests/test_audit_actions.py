@@ -73,6 +73,7 @@ AREA_BY_SUBJECT = (
     ("COMPANY_SETTINGS", Area.SETTINGS),
     ("PAY_TYPE", Area.SETTINGS),
     ("OB_WINDOWS", Area.SETTINGS),
+    ("BAS_ACCOUNT", Area.SETTINGS),
     ("USER", Area.USERS),
     ("COLLABORATION", Area.COLLABORATIONS),
     ("PARTNER", Area.COLLABORATIONS),
@@ -84,7 +85,7 @@ def area_by_rule(action: AuditAction) -> Area | None:
 
 
 def test_every_action_keeps_its_stored_name() -> None:
-    assert len(AuditAction) == 83
+    assert len(AuditAction) == 84
     for action in AuditAction:
         assert action.value == action.name
         assert AuditAction(action.name) is action  # a stored row reads back as its member
@@ -228,6 +229,7 @@ MUTATION_ACTIONS: dict[str, set[AuditAction]] = {
     "reactivateTimeCode": {A.TIME_CODE_REACTIVATED},
     "setPayTypes": {A.PAY_TYPES_UPDATED},
     "applyPayrollProgramPreset": {A.PAY_TYPES_PRESET_APPLIED},
+    "setBasAccounts": {A.BAS_ACCOUNTS_UPDATED},
     "setObWindows": {A.OB_WINDOWS_SET},
     "applyObPreset": {A.OB_WINDOWS_SET},
     # users

@@ -117,10 +117,11 @@ from gql_portal.db import Base
 from gql_portal.db.absence import Absence
 from gql_portal.db.accounts import AuthSession, Company, Membership, User
 from gql_portal.db.audit import AuditEvent
+from gql_portal.db.bas import CompanyBasAccount
 from gql_portal.db.collaborations import Collaboration
 from gql_portal.db.employees import Employee
 from gql_portal.db.engine import Database
-from gql_portal.db.expenses import Expense, Receipt
+from gql_portal.db.expenses import Expense, ExpenseVatLine, Receipt
 from gql_portal.db.exports import Export, ExportFormat, ExportKind, ExportState
 from gql_portal.db.integrations import IntegrationState, PayrollIntegration
 from gql_portal.db.mail import MailStatus, OutboxMessage
@@ -498,6 +499,19 @@ class Seeder:
             ),
             fill(PayType(company_id=cid, code="BONUS", created_at=NOW, updated_at=NOW), code),
         )
+        # The BAS account table (no Node, no id): read under SETTINGS only.
+        await self.flush(
+            fill(
+                CompanyBasAccount(
+                    company_id=cid,
+                    category=ExpenseCategory.FUEL,
+                    account=5612,
+                    created_at=NOW,
+                    updated_at=NOW,
+                ),
+                code,
+            )
+        )
 
         # Projects: the first one's customer and activity are assigned to the first employee.
         first_owner = staff[0][0]
@@ -650,17 +664,41 @@ class Seeder:
                         amount=Decimal("125.00"),
                         vat_amount=Decimal("25.00"),
                         vat_rate=Decimal("25"),
+                        deductible_vat=Decimal("25.00"),
                         status=status,
                         decided_by_user_id=admin.id,
                         decided_at=NOW,
                         created_at=NOW,
                         updated_at=NOW,
+                        # Representation's participants are JSON: canaries put in by hand.
+                        participants=[
+                            {
+                                "name": self.canary.value(owner, "expenses", "participants", None),
+                                "company": self.canary.value(
+                                    owner, "expenses", "participants", None
+                                ),
+                            }
+                        ],
                     ),
                     owner,
                 )
                 for status in (ExpenseStatus.APPROVED, ExpenseStatus.REJECTED)
             ]
             await self.flush(schedule, attested, *entries, *absences, *expenses)
+            await self.flush(
+                *(
+                    ExpenseVatLine(
+                        company_id=cid,
+                        expense_id=expense.id,
+                        employee_id=eid,
+                        position=0,
+                        rate=Decimal("25"),
+                        net=Decimal("100.00"),
+                        vat=Decimal("25.00"),
+                    )
+                    for expense in expenses
+                )
+            )
             receipt = fill(
                 Receipt(
                     company_id=cid,
@@ -853,6 +891,7 @@ COMPANY_TABLES = (
     "time_codes.basis",
     "pay_types",
     "pay_types.basis",
+    "bas_accounts",
     "payroll_lines",
     "audit_events",
 )

@@ -111,6 +111,7 @@ class AuditAction(StrEnum):
     PAY_TYPES_UPDATED = "PAY_TYPES_UPDATED", Area.SETTINGS
     PAY_TYPES_PRESET_APPLIED = "PAY_TYPES_PRESET_APPLIED", Area.SETTINGS
     OB_WINDOWS_SET = "OB_WINDOWS_SET", Area.SETTINGS  # replaced all at once, or by a preset
+    BAS_ACCOUNTS_UPDATED = "BAS_ACCOUNTS_UPDATED", Area.SETTINGS
 
     # --- users ------------------------------------------------------------------------------------
     USER_INVITED = "USER_INVITED", Area.USERS
