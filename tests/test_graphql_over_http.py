@@ -121,6 +121,25 @@ async def test_a_mutation_by_get_is_405_with_allow_post_and_runs_nothing(
     assert await employee_count(client, admin) == 0
 
 
+async def test_head_is_a_get_without_a_body_and_runs_no_mutation(
+    client: httpx.AsyncClient, admin: Actor
+) -> None:
+    query = await client.head("/graphql", params={"query": COUNT}, headers=bearer(admin))
+    assert query.status_code == 200 and query.content == b""
+    mutation = await client.request(
+        "HEAD",
+        "/graphql",
+        content=orjson.dumps({"query": CREATE, "variables": {"number": "1"}}),
+        headers=bearer(admin, **{"content-type": "application/json"}),
+    )
+    assert mutation.status_code == 400  # its body is not read: no operation in the URL
+    by_url = await client.head(
+        "/graphql", params={"query": CREATE, "variables": '{"number": "1"}'}, headers=bearer(admin)
+    )
+    assert by_url.status_code == 405 and by_url.headers["allow"] == "POST"
+    assert await employee_count(client, admin) == 0
+
+
 async def test_every_405_of_the_endpoint_names_what_is_allowed(client: httpx.AsyncClient) -> None:
     for method in ("PUT", "PATCH", "DELETE"):
         response = await client.request(method, "/graphql")

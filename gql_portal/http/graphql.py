@@ -57,6 +57,9 @@ from gql_portal.schema.limits import COST_KEY, MAX_COST, MAX_TOKENS, REFUSAL_KEY
 log = logging.getLogger("gql_portal.http")
 
 QUERIES_ONLY = (OperationType.QUERY,)
+# Starlette answers HEAD wherever GET is routed: both read the operation from the URL and may
+# run queries only.
+SAFE_METHODS = ("GET", "HEAD")
 # A GET's answer depends on these request headers (for any cache on the way).
 GET_VARY = "Accept, Authorization, Cookie"
 
@@ -78,7 +81,7 @@ class Outcome:
 async def graphql_endpoint(request: Request) -> Response:
     runtime: Runtime = request.app.state.runtime
     request_id = request_id_of(request)
-    if request.method == "GET" and _wants_graphiql(request):
+    if request.method in SAFE_METHODS and _wants_graphiql(request):
         return await graphiql.graphiql_page(request)
     media_type = response_media_type(request.headers.get("accept"))
     if media_type is None:
@@ -133,7 +136,7 @@ def _wants_graphiql(request: Request) -> bool:
 
 
 async def _operations_of(request: Request, settings: Settings) -> Operations:
-    if request.method == "GET":
+    if request.method in SAFE_METHODS:
         return Operations([operation_from_url(request)])
     return await read_operations(request, settings.max_batch)
 
@@ -162,7 +165,7 @@ async def run(
         operation = with_document(operation, store)
     except PersistedQueryProblem as problem:
         return problem_outcome(problem, operation, context, time.perf_counter() - started)
-    allowed = QUERIES_ONLY if request.method == "GET" else None
+    allowed = QUERIES_ONLY if request.method in SAFE_METHODS else None
     try:
         result = await execute(operation, context, allowed)
     except InvalidOperationTypeError:
@@ -265,7 +268,7 @@ def respond(outcomes: list[Outcome], batched: bool, media_type: str, request: Re
     ended, the last change winning."""
     request_id = request_id_of(request)
     headers = {"x-request-id": request_id}
-    if request.method == "GET":
+    if request.method in SAFE_METHODS:
         headers["vary"] = GET_VARY
     waits = [o.retry_after for o in outcomes if o.retry_after is not None]
     if waits:
