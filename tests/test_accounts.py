@@ -381,7 +381,7 @@ async def test_invalid_organisation_numbers_are_refused_with_their_reason(
     for number, reason in [
         ("12345", "FORMAT"),
         ("556677-889X", "FORMAT"),
-        ("551177-8899", "NOT_ORGANISATION"),  # digits 3-4 below 20: that is a person
+        ("851332-1231", "DATE"),  # digits 3-4 below 20: a sole trader's personnummer
         ("556677-8898", "CHECK_DIGIT"),
     ]:
         error = only_error(await api(SIGN_UP, {"input": signup_input(organisationNumber=number)}))

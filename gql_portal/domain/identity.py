@@ -4,6 +4,12 @@ Both end in a Luhn check digit over the preceding nine digits (of the 10-digit f
 Organisation numbers have digits 3-4 ("month") of at least 20 so they never look like a person.
 Personal identity numbers are stored as 12 digits YYYYMMDDNNNC; coordination numbers add 60 to
 the day.
+
+A sole trader (enskild firma) has no number of its own: its organisation number is the owner's
+personnummer. It is stored like every organisation number, as 10 digits (YYMMDDNNNC, written
+YYMMDD-NNNN as Skatteverket and Bolagsverket write an enskild firma's, and as payroll programs
+and SIE files take `foretagorgnr`/`#ORGNR`), so one column and one uniqueness rule hold both.
+Digits 3-4 tell them apart (a month, 01-12, is a person's): `is_sole_trader` derives it.
 """
 
 from __future__ import annotations
@@ -30,22 +36,44 @@ class InvalidNumber(ValueError):
         self.reason = reason
 
 
-def normalize_organisation_number(raw: str) -> str:
-    """Return the 10 digits of a valid organisation number, or raise InvalidNumber."""
+def normalize_organisation_number(raw: str, today: date | None = None) -> str:
+    """Return the 10 digits of a valid organisation number, or raise InvalidNumber.
+
+    A sole trader's is the owner's personnummer, in 12 digits or 10 (with or without the dash;
+    a '+' marks an owner aged 100 or more): its date and check digit are checked as a
+    personnummer's (reasons DATE, CHECK_DIGIT), and its 10 digits returned."""
     digits = _SEPARATORS.sub("", raw)
     if len(digits) == 12 and digits.startswith("16"):
         digits = digits[2:]  # the "16" century prefix some registers use
+    elif len(digits) == 12 and digits.isdigit():
+        return normalize_personal_identity_number(raw, today)[2:]  # YYYYMMDDNNNC: a person
     if not digits.isdigit() or len(digits) != 10:
-        raise InvalidNumber("FORMAT", "must be 10 digits, for example 556677-8899")
-    if int(digits[2:4]) < 20:
-        raise InvalidNumber("NOT_ORGANISATION", "digits 3-4 must be at least 20")
+        raise InvalidNumber(
+            "FORMAT",
+            "must be 10 digits, for example 556677-8899, or a sole trader's personnummer",
+        )
+    if is_sole_trader(digits):
+        return normalize_personal_identity_number(raw, today)[2:]
     if luhn_check_digit(digits[:9]) != int(digits[9]):
         raise InvalidNumber("CHECK_DIGIT", "the check digit (the last digit) is wrong")
     return digits
 
 
+def is_sole_trader(digits: str) -> bool:
+    """Whether 10 stored digits are a person's (an enskild firma's): digits 3-4 are a month."""
+    return int(digits[2:4]) < 20
+
+
 def format_organisation_number(digits: str) -> str:
     return f"{digits[:6]}-{digits[6:]}"
+
+
+def shown_organisation_number(digits: str, *, in_full: bool) -> str:
+    """NNNNNN-NNNN; a sole trader's (its owner's personnummer) as YYMMDD-**** unless `in_full`
+    (who sees it in full is the permission matrix's to say: permissions/rules.py)."""
+    if in_full or not is_sole_trader(digits):
+        return format_organisation_number(digits)
+    return f"{digits[:6]}-****"
 
 
 def normalize_personal_identity_number(raw: str, today: date | None = None) -> str:

@@ -12,7 +12,10 @@ from gql_portal.permissions.roles import ROLE_ACTOR, SchemaRole
 
 # What each area holds, in the words a client or a firm would use.
 COVERS: dict[Area, str] = {
-    Area.COMPANY_IDENTITY: "the company's name and organisation number",
+    Area.COMPANY_IDENTITY: (
+        "the company's name and organisation number (a sole trader's is its owner's "
+        "personnummer: in full with write, masked YYMMDD-**** with read only)"
+    ),
     Area.EMPLOYEE_CONTACT: "employees' names, email, phone, address and employee number",
     Area.EMPLOYEE_SALARY: (
         "personal identity number, employment (dates, form, extent), salary form and amount, "

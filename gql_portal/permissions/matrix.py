@@ -82,7 +82,9 @@ OWN_COLLABORATION = Grant(read=Reach.OWN, write=Reach.OWN)  # read it, end it
 A, F, L, E = Actor.ADMIN, Actor.FULL_PARTNER, Actor.LIMITED_PARTNER, Actor.EMPLOYEE
 
 MATRIX: dict[Area, dict[Actor, Grant]] = {
-    Area.COMPANY_IDENTITY: {A: READ, F: READ, L: READ, E: READ},
+    # Write: the identity's keepers, who alone see a sole trader's organisation number (its
+    # owner's personnummer) in full; everyone else sees it masked (permissions/rules.py).
+    Area.COMPANY_IDENTITY: {A: READ_WRITE, F: READ_WRITE, L: READ, E: READ},
     Area.EMPLOYEE_CONTACT: {
         A: READ_WRITE_MANAGE,
         F: READ_WRITE_MANAGE,
@@ -108,7 +110,7 @@ MATRIX: dict[Area, dict[Actor, Grant]] = {
 # sees the firm and its users; the firm's admins invite and remove colleagues. (The firm's other
 # company areas are closed once it is activated: only the portal is open.)
 FIRM_MATRIX: dict[Area, dict[Actor, Grant]] = {
-    Area.COMPANY_IDENTITY: {A: READ, E: READ},
+    Area.COMPANY_IDENTITY: {A: READ_WRITE, E: READ},
     Area.USERS: {A: ALL, E: READ},
 }
 

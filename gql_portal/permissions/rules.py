@@ -223,6 +223,14 @@ class PartnerPortal(Rule):
         return "Partner firm users, in the partner portal."
 
 
+def sees_owner_identity(access: Access, company_id: int) -> bool:
+    """Whether the viewer sees a sole trader's organisation number, its owner's personnummer,
+    in full: those who keep the company's identity (COMPANY_IDENTITY, write: its admins and
+    FULL partners inside it, a firm's own admins in the portal). Everyone else (LIMITED
+    partners and every client in the portal, employees, other companies) sees it masked."""
+    return access.reach(Area.COMPANY_IDENTITY, Op.WRITE, company_id) is Reach.ALL
+
+
 def require_enterable_client(access: Access, client_id: int) -> None:
     """A firm user may log in to a client's company only through an ACTIVE FULL collaboration;
     a client without an ACTIVE one does not exist for the firm."""

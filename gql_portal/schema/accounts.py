@@ -5,18 +5,26 @@ from enum import StrEnum
 
 import strawberry
 from strawberry import relay
+from strawberry.types import Info
 
 from gql_portal.context import RequestContext
 from gql_portal.db import accounts as db
 from gql_portal.domain import accounts as domain
-from gql_portal.domain.identity import format_organisation_number
+from gql_portal.domain.identity import is_sole_trader, shown_organisation_number
 from gql_portal.permissions import menus
 from gql_portal.permissions.matrix import Area
-from gql_portal.permissions.rules import Anyone, AreaRule, OwnAccount, SignedIn
+from gql_portal.permissions.rules import (
+    Anyone,
+    AreaRule,
+    OwnAccount,
+    SignedIn,
+    sees_owner_identity,
+)
 from gql_portal.schema.employees import Employee
-from gql_portal.schema.fields import field
+from gql_portal.schema.fields import field, resolver_field
 
 ANYONE = Anyone()
+IDENTITY = AreaRule(Area.COMPANY_IDENTITY, viewer_company=True)
 
 # The domain's enums are the GraphQL enums (registered in place, same names).
 strawberry.enum(
@@ -45,16 +53,29 @@ class ViewerContext(StrEnum):
 class Company(relay.Node):
     id: relay.NodeID[int]
     company_id: strawberry.Private[int]
-    name: str = field(AreaRule(Area.COMPANY_IDENTITY, viewer_company=True))
-    organisation_number: str = field(
-        AreaRule(Area.COMPANY_IDENTITY, viewer_company=True),
-        description="Organisationsnummer, formatted NNNNNN-NNNN.",
-    )
-    industry: Industry = field(AreaRule(Area.COMPANY_IDENTITY, viewer_company=True))
+    organisation_digits: strawberry.Private[str]
+    name: str = field(IDENTITY)
+    industry: Industry = field(IDENTITY)
     is_accounting_firm: bool = field(
-        AreaRule(Area.COMPANY_IDENTITY, viewer_company=True),
+        IDENTITY,
         description="True for a firm (industry ACCOUNTING_PARTNER) that uses the partner portal.",
     )
+    is_sole_trader: bool = field(
+        IDENTITY,
+        description="A sole trader (enskild firma): its organisation number is its owner's "
+        "personnummer.",
+    )
+
+    @resolver_field(
+        IDENTITY,
+        description="Organisationsnummer, formatted NNNNNN-NNNN. A sole trader's is its owner's "
+        "personnummer YYMMDD-NNNN, shown in full only to those who keep the company's identity "
+        "(its admins, FULL partners inside it); everyone else sees YYMMDD-****.",
+    )
+    def organisation_number(self, info: Info[RequestContext, None]) -> str:
+        in_full = sees_owner_identity(info.context.access, self.company_id)
+        return shown_organisation_number(self.organisation_digits, in_full=in_full)
+
     payroll_program: PayrollProgram | None = field(AreaRule(Area.INTEGRATIONS))
 
     @classmethod
@@ -62,10 +83,11 @@ class Company(relay.Node):
         return cls(
             id=row.id,
             company_id=row.id,
+            organisation_digits=row.organisation_number,
             name=row.name,
-            organisation_number=format_organisation_number(row.organisation_number),
             industry=row.industry,
             is_accounting_firm=row.is_accounting_firm,
+            is_sole_trader=is_sole_trader(row.organisation_number),
             payroll_program=row.payroll_program,
         )
 
@@ -127,7 +149,10 @@ class Viewer:
 @strawberry.input(description="Create a company, its first administrator and a 14-day trial.")
 class SignUpInput:
     company_name: str
-    organisation_number: str = strawberry.field(description="10 digits, e.g. 556677-8899.")
+    organisation_number: str = strawberry.field(
+        description="10 digits, e.g. 556677-8899; a sole trader (enskild firma) gives its owner's "
+        "personnummer, 12 or 10 digits, e.g. 19850312-1231."
+    )
     industry: Industry
     name: str = strawberry.field(description="The administrator's full name.")
     phone: str

@@ -4,13 +4,15 @@ import datetime
 
 import strawberry
 from strawberry import relay
+from strawberry.types import Info
 
+from gql_portal.context import RequestContext
 from gql_portal.db import collaborations as db
 from gql_portal.domain.collaborations import AccessLevel, CollaborationState, Initiator
-from gql_portal.domain.identity import format_organisation_number
+from gql_portal.domain.identity import shown_organisation_number
 from gql_portal.permissions.matrix import LIMITED_PARTNER_AREAS, Area
-from gql_portal.permissions.rules import CollaborationRule, Structural
-from gql_portal.schema.fields import field
+from gql_portal.permissions.rules import CollaborationRule, Structural, sees_owner_identity
+from gql_portal.schema.fields import field, resolver_field
 
 strawberry.enum(
     AccessLevel,
@@ -25,6 +27,10 @@ strawberry.enum(
 strawberry.enum(Initiator, description="Which side proposed the collaboration.")
 
 READ = CollaborationRule()
+MASKED = (
+    "NNNNNN-NNNN. A sole trader's (its owner's personnummer) is YYMMDD-**** to all but the "
+    "company's own admins and FULL partners inside it (`Company.organisationNumber`)."
+)
 STRUCTURAL = Structural()
 
 
@@ -41,10 +47,10 @@ class Collaboration(relay.Node):
         description="A level change the firm asked for, waiting for the client admin's answer: "
         "`acceptCollaboration` applies it, `declineCollaboration` drops it.",
     )
+    client_digits: strawberry.Private[str]
+    firm_digits: strawberry.Private[str]
     client_name: str = field(READ)
-    client_organisation_number: str = field(READ)
     firm_name: str = field(READ)
-    firm_organisation_number: str = field(READ)
     created_at: datetime.datetime = field(READ)
     activated_at: datetime.datetime | None = field(READ, description="Since when it is active.")
     ended_at: datetime.datetime | None = field(READ)
@@ -54,6 +60,16 @@ class Collaboration(relay.Node):
     can_enter_company: bool = field(
         READ, description="The firm may log in to the client's company (ACTIVE and FULL)."
     )
+
+    @resolver_field(READ, description=MASKED)
+    def client_organisation_number(self, info: Info[RequestContext, None]) -> str:
+        in_full = sees_owner_identity(info.context.access, self.company_id)
+        return shown_organisation_number(self.client_digits, in_full=in_full)
+
+    @resolver_field(READ, description=MASKED)
+    def firm_organisation_number(self, info: Info[RequestContext, None]) -> str:
+        in_full = sees_owner_identity(info.context.access, self.firm_id)
+        return shown_organisation_number(self.firm_digits, in_full=in_full)
 
     @classmethod
     def from_row(
@@ -69,10 +85,10 @@ class Collaboration(relay.Node):
             state=row.state,
             initiated_by=row.initiated_by,
             requested_level=row.requested_level,
+            client_digits=client[1],
+            firm_digits=firm[1],
             client_name=client[0],
-            client_organisation_number=format_organisation_number(client[1]),
             firm_name=firm[0],
-            firm_organisation_number=format_organisation_number(firm[1]),
             created_at=row.created_at,
             activated_at=row.activated_at,
             ended_at=row.ended_at,
