@@ -43,7 +43,7 @@ from gql_portal.schema import absence as gql
 from gql_portal.schema.employees import EMPLOYEE_ABSENCES_BOUND
 from gql_portal.schema.fields import field, mutation
 from gql_portal.schema.id_filters import EmployeeIdFilter
-from gql_portal.schema.relay import Connection
+from gql_portal.schema.relay import After, Before, Connection, First, Last
 
 ABSENCE_LOCK = 0x41425345  # "ABSE": see resolvers.time.lock_employee
 
@@ -67,8 +67,10 @@ def _overlapping(start: date | None, end: date | None) -> list[Any]:
 
 async def absences(
     info: Ctx,
-    first: int | None = None,
-    after: str | None = None,
+    first: First = None,
+    after: After = None,
+    last: Last = None,
+    before: Before = None,
     employee_id: EmployeeIdFilter = None,
     status: AbsenceStatus | None = None,
     from_: FromArgument = None,
@@ -83,7 +85,16 @@ async def absences(
     if status is not None:
         statement = statement.where(Absence.status == status)
     order = [Absence.start_date, Absence.id]
-    return await paginate(ctx, statement, order, gql.Absence.from_row, first=first, after=after)
+    return await paginate(
+        ctx,
+        statement,
+        order,
+        gql.Absence.from_row,
+        first=first,
+        after=after,
+        last=last,
+        before=before,
+    )
 
 
 async def employee_absences(

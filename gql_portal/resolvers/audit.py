@@ -25,7 +25,7 @@ from gql_portal.resolvers.loading import paginate, reachable_values
 from gql_portal.schema import audit as gql
 from gql_portal.schema.fields import field
 from gql_portal.schema.id_filters import FirmIdFilter
-from gql_portal.schema.relay import Connection
+from gql_portal.schema.relay import After, Before, Connection, First, Last
 
 
 def audit(
@@ -104,8 +104,10 @@ async def _event_nodes(ctx: RequestContext, rows: list[AuditEvent]) -> list[gql.
 
 async def audit_events(
     info: Ctx,
-    first: int | None = None,
-    after: str | None = None,
+    first: First = None,
+    after: After = None,
+    last: Last = None,
+    before: Before = None,
     firm_id: FirmIdFilter = None,
     area: Area | None = None,
     since: datetime | None = None,
@@ -123,7 +125,15 @@ async def audit_events(
     if since is not None:
         statement = statement.where(AuditEvent.at >= since)
     page: Connection[Any] = await paginate(
-        ctx, statement, [AuditEvent.id], lambda row: row, first=first, after=after, descending=True
+        ctx,
+        statement,
+        [AuditEvent.id],
+        lambda row: row,
+        first=first,
+        after=after,
+        last=last,
+        before=before,
+        descending=True,
     )
     nodes = await _event_nodes(ctx, [edge.node for edge in page.edges])
     for edge, node in zip(page.edges, nodes, strict=True):

@@ -34,7 +34,7 @@ from gql_portal.schema import employees as gql
 from gql_portal.schema.fields import field, mutation
 from gql_portal.schema.id_filters import CompanyIdFilter
 from gql_portal.schema.portal import CLIENT_EMPLOYEES_BOUND
-from gql_portal.schema.relay import Connection
+from gql_portal.schema.relay import After, Before, Connection, First, Last
 
 CONTACT_FIELDS = (
     "employee_number",
@@ -71,8 +71,10 @@ def _camel(name: str) -> str:
 
 async def employees(
     info: Ctx,
-    first: int | None = None,
-    after: str | None = None,
+    first: First = None,
+    after: After = None,
+    last: Last = None,
+    before: Before = None,
     active: bool | None = True,
     search: str | None = None,
     company_id: CompanyIdFilter = None,
@@ -94,7 +96,14 @@ async def employees(
         )
     order = [Employee.last_name, Employee.first_name, Employee.id]
     return await paginate(
-        info.context, statement, order, gql.Employee.from_row, first=first, after=after
+        info.context,
+        statement,
+        order,
+        gql.Employee.from_row,
+        first=first,
+        after=after,
+        last=last,
+        before=before,
     )
 
 

@@ -50,7 +50,7 @@ from gql_portal.resolvers.loading import by_id, company_filter, paginate
 from gql_portal.schema import exports as gql
 from gql_portal.schema.fields import field, mutation
 from gql_portal.schema.id_filters import CompanyIdFilter
-from gql_portal.schema.relay import Connection, Edge
+from gql_portal.schema.relay import After, Before, Connection, Edge, First, Last
 from gql_portal.security import link_signature
 
 log = logging.getLogger("gql_portal.exports")
@@ -98,8 +98,10 @@ async def export_by_id(ctx: RequestContext, export_id: int) -> gql.Export | None
 
 async def exports(
     info: Ctx,
-    first: int | None = None,
-    after: str | None = None,
+    first: First = None,
+    after: After = None,
+    last: Last = None,
+    before: Before = None,
     kind: ExportKind | None = None,
     company_id: CompanyIdFilter = None,
 ) -> Connection[gql.Export]:
@@ -109,7 +111,15 @@ async def exports(
     if kind is not None:
         statement = statement.where(Export.kind == kind)
     rows = await paginate(
-        ctx, statement, [Export.id], _row, first=first, after=after, descending=True
+        ctx,
+        statement,
+        [Export.id],
+        _row,
+        first=first,
+        after=after,
+        last=last,
+        before=before,
+        descending=True,
     )
     async with ctx.database.session() as session:
         nodes = await to_nodes(session, [edge.node for edge in rows.edges])

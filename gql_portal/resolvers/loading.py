@@ -35,7 +35,7 @@ from gql_portal.schema.relay import (
     PageInfo,
     decode_cursor,
     encode_cursor,
-    page_size,
+    page_window,
 )
 
 ModelT = TypeVar("ModelT", bound=Base)
@@ -282,7 +282,7 @@ def _cursor_value(value: Any) -> Any:
     return value
 
 
-def _typed(column: InstrumentedAttribute[Any], value: Any) -> Any:
+def _typed(column: InstrumentedAttribute[Any], value: Any, argument: str) -> Any:
     python_type = column.type.python_type
     try:
         if python_type is date and isinstance(value, str):
@@ -294,8 +294,22 @@ def _typed(column: InstrumentedAttribute[Any], value: Any) -> Any:
         if python_type is int and not isinstance(value, int):
             raise ValueError
     except ValueError:
-        raise bad_input("after", "INVALID_CURSOR", "is not a cursor of this list") from None
+        raise bad_input(argument, "INVALID_CURSOR", "is not a cursor of this list") from None
     return value
+
+
+def _cursor_keys(
+    order: Sequence[InstrumentedAttribute[Any]], cursor: str | None, argument: str
+) -> ColumnElement[Any] | None:
+    """The `order` values a cursor names, as SQL (None without a cursor)."""
+    if cursor is None:
+        return None
+    values = decode_cursor(cursor, argument)
+    if len(values) != len(order):
+        raise bad_input(argument, "INVALID_CURSOR", "is not a cursor of this list")
+    return tuple_(
+        *(_typed(column, value, argument) for column, value in zip(order, values, strict=True))
+    )
 
 
 async def paginate(
@@ -306,24 +320,42 @@ async def paginate(
     *,
     first: int | None,
     after: str | None,
+    last: int | None = None,
+    before: str | None = None,
     descending: bool = False,
     op: Op = Op.READ,
 ) -> Connection[NodeT]:
-    """One page of `statement` in keyset order (`order` must end in a unique column)."""
-    size = page_size(first)
+    """One page of `statement` in keyset order (`order` must end in a unique column): the
+    `first` items after `after`, or the `last` before `before` (read in reverse, then turned);
+    the other cursor bounds the range. The page info's rules: schema/relay.py."""
+    window = page_window(first, last)
+    # Rows are read in the direction of paging, from the cursor paged from (`start`), which is
+    # read with them: its row, still in the list, tells that rows exist on that side.
+    start, end = (before, after) if window.backward else (after, before)
+    start_keys = _cursor_keys(order, start, "before" if window.backward else "after")
+    end_keys = _cursor_keys(order, end, "after" if window.backward else "before")
+    keys = tuple_(*order)
+    read_descending = descending != window.backward
     page = statement
-    if after is not None:
-        values = decode_cursor(after)
-        if len(values) != len(order):
-            raise bad_input("after", "INVALID_CURSOR", "is not a cursor of this list")
-        typed = [_typed(column, value) for column, value in zip(order, values, strict=True)]
-        boundary = tuple_(*order), tuple_(*typed)
-        page = page.where(boundary[0] < boundary[1] if descending else boundary[0] > boundary[1])
-    page = page.order_by(*(column.desc() if descending else column for column in order))
+    if start_keys is not None:
+        at_or_ahead = keys <= start_keys if read_descending else keys >= start_keys
+        page = page.where(at_or_ahead).add_columns((keys == start_keys).label("at_cursor"))
+    if end_keys is not None:
+        page = page.where(keys > end_keys if read_descending else keys < end_keys)
+    page = page.order_by(*(column.desc() if read_descending else column for column in order))
+    limit = window.size + 1 + (start_keys is not None)
     async with reading(ctx, op) as session:
-        rows = list((await session.scalars(page.limit(size + 1))).all())
-    more = len(rows) > size
-    rows = rows[:size]
+        if start_keys is None:
+            rows = list((await session.scalars(page.limit(limit))).all())
+            past_cursor = False
+        else:
+            read = (await session.execute(page.limit(limit))).all()
+            past_cursor = bool(read and read[0][1])
+            rows = [row[0] for row in (read[1:] if past_cursor else read)]
+    more = len(rows) > window.size
+    rows = rows[: window.size]
+    if window.backward:
+        rows.reverse()
     edges = [
         Edge(
             cursor=encode_cursor([_cursor_value(getattr(row, column.key)) for column in order]),
@@ -341,7 +373,12 @@ async def paginate(
 
     return Connection(
         edges=edges,
-        page_info=PageInfo(has_next_page=more, end_cursor=edges[-1].cursor if edges else None),
+        page_info=PageInfo(
+            has_next_page=past_cursor if window.backward else more,
+            has_previous_page=more if window.backward else past_cursor,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
         count=count,
     )
 

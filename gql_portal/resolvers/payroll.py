@@ -81,7 +81,7 @@ from gql_portal.schema.limits import (
     read_budget,
     reads_too_many,
 )
-from gql_portal.schema.relay import Connection
+from gql_portal.schema.relay import After, Before, Connection, First, Last
 
 TYPE_NAME = "PayrollPeriod"
 # A big company's basis is computed, and a stored one assembled, this many employees at a time,
@@ -707,8 +707,10 @@ async def payroll_periods(
     info: Ctx,
     from_: Annotated[date | None, strawberry.argument(name="from")] = None,
     to: date | None = None,
-    first: int | None = None,
-    after: str | None = None,
+    first: First = None,
+    after: After = None,
+    last: Last = None,
+    before: Before = None,
     company_id: CompanyIdFilter = None,
 ) -> Connection[gql.PayrollPeriod]:
     """The periods that exist (see `openPayrollPeriod`), latest first, overlapping from..to;
@@ -729,6 +731,8 @@ async def payroll_periods(
         gql.PayrollPeriod.from_row,
         first=first,
         after=after,
+        last=last,
+        before=before,
         descending=True,
     )
 

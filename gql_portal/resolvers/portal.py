@@ -37,7 +37,7 @@ from gql_portal.schema import portal as gql
 from gql_portal.schema.accounts import Company as CompanyType
 from gql_portal.schema.fields import field
 from gql_portal.schema.payroll import PayrollPeriod as PayrollPeriodType
-from gql_portal.schema.relay import Connection
+from gql_portal.schema.relay import After, Before, Connection, First, Last
 
 
 def shown_period_start(
@@ -179,8 +179,10 @@ async def client_payroll_status(
 
 async def clients(
     info: Ctx,
-    first: int | None = None,
-    after: str | None = None,
+    first: First = None,
+    after: After = None,
+    last: Last = None,
+    before: Before = None,
     level: AccessLevel | None = None,
     search: str | None = None,
     period_state: Annotated[
@@ -214,7 +216,14 @@ async def clients(
     if period_state is not None:
         statement = statement.where(_shown_period_in(period_state, current, board_month))
     page: Connection[Any] = await paginate(
-        ctx, statement, [Collaboration.id], lambda row: row, first=first, after=after
+        ctx,
+        statement,
+        [Collaboration.id],
+        lambda row: row,
+        first=first,
+        after=after,
+        last=last,
+        before=before,
     )
     await _fill_board_page(ctx, page, board_month)
     return page

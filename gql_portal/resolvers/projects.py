@@ -28,7 +28,7 @@ from gql_portal.resolvers.common import Ctx, like, node_id, not_found, search_pa
 from gql_portal.resolvers.loading import by_id, paginate
 from gql_portal.schema import projects as gql
 from gql_portal.schema.fields import field, mutation
-from gql_portal.schema.relay import Connection
+from gql_portal.schema.relay import After, Before, Connection, First, Last
 
 CODE_MAX = 20
 NAME_MAX = 200
@@ -38,7 +38,12 @@ NAME_MAX = 200
 
 
 async def customers(
-    info: Ctx, first: int | None = None, after: str | None = None, search: str | None = None
+    info: Ctx,
+    first: First = None,
+    after: After = None,
+    last: Last = None,
+    before: Before = None,
+    search: str | None = None,
 ) -> Connection[gql.Customer]:
     """The company's customers by name (an employee: those of their assigned projects)."""
     statement = select(Customer)
@@ -52,14 +57,23 @@ async def customers(
         )
     order = [Customer.name, Customer.id]
     return await paginate(
-        info.context, statement, order, gql.Customer.from_row, first=first, after=after
+        info.context,
+        statement,
+        order,
+        gql.Customer.from_row,
+        first=first,
+        after=after,
+        last=last,
+        before=before,
     )
 
 
 async def projects(
     info: Ctx,
-    first: int | None = None,
-    after: str | None = None,
+    first: First = None,
+    after: After = None,
+    last: Last = None,
+    before: Before = None,
     active: bool | None = True,
     search: str | None = None,
 ) -> Connection[gql.Project]:
@@ -79,7 +93,14 @@ async def projects(
         )
     order = [Project.code, Project.id]
     return await paginate(
-        info.context, statement, order, gql.Project.from_row, first=first, after=after
+        info.context,
+        statement,
+        order,
+        gql.Project.from_row,
+        first=first,
+        after=after,
+        last=last,
+        before=before,
     )
 
 

@@ -52,7 +52,7 @@ from gql_portal.schema import time as gql
 from gql_portal.schema.employees import EMPLOYEE_TIME_ENTRIES_BOUND
 from gql_portal.schema.fields import field, mutation
 from gql_portal.schema.id_filters import EmployeeIdFilter
-from gql_portal.schema.relay import Connection
+from gql_portal.schema.relay import After, Before, Connection, First, Last
 from gql_portal.schema.time import attested_weeks_loader
 
 # Namespaces of pg_advisory_xact_lock(namespace, employee id): one per kind of personal data.
@@ -126,8 +126,10 @@ async def time_codes(info: Ctx, include_inactive: bool = False) -> list[gql.Time
 
 async def time_entries(
     info: Ctx,
-    first: int | None = None,
-    after: str | None = None,
+    first: First = None,
+    after: After = None,
+    last: Last = None,
+    before: Before = None,
     employee_id: EmployeeIdFilter = None,
     from_: FromArgument = None,
     to: ToArgument = None,
@@ -143,7 +145,16 @@ async def time_entries(
     if to is not None:
         statement = statement.where(TimeEntry.date <= to)
     order = [TimeEntry.date, TimeEntry.id]
-    return await paginate(ctx, statement, order, gql.TimeEntry.from_row, first=first, after=after)
+    return await paginate(
+        ctx,
+        statement,
+        order,
+        gql.TimeEntry.from_row,
+        first=first,
+        after=after,
+        last=last,
+        before=before,
+    )
 
 
 async def attested_weeks(

@@ -35,7 +35,7 @@ from gql_portal.resolvers.common import Ctx, like, node_id, not_found, search_pa
 from gql_portal.resolvers.loading import paginate
 from gql_portal.schema import users as gql
 from gql_portal.schema.fields import field, mutation
-from gql_portal.schema.relay import Connection
+from gql_portal.schema.relay import After, Before, Connection, First, Last
 
 # How long an invitation's link lets the new user choose a password. After that, "Glömt
 # lösenordet?" on the login page mails a fresh (short-lived) reset link to the same account.
@@ -47,8 +47,10 @@ INVITATION_LINK_HOURS = 72
 
 async def company_users(
     info: Ctx,
-    first: int | None = None,
-    after: str | None = None,
+    first: First = None,
+    after: After = None,
+    last: Last = None,
+    before: Before = None,
     role: Role | None = None,
     search: str | None = None,
 ) -> Connection[gql.CompanyUser]:
@@ -70,7 +72,16 @@ async def company_users(
     def to_node(row: Membership) -> gql.CompanyUser:
         return gql.CompanyUser.from_row(row, row.user, ctx.access.user_id)
 
-    return await paginate(ctx, statement, [Membership.id], to_node, first=first, after=after)
+    return await paginate(
+        ctx,
+        statement,
+        [Membership.id],
+        to_node,
+        first=first,
+        after=after,
+        last=last,
+        before=before,
+    )
 
 
 # --- writing ------------------------------------------------------------------------------

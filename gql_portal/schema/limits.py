@@ -364,7 +364,9 @@ class Walker:
             )
 
     def _page(self, field: FieldNode) -> int:
-        size = DEFAULT_PAGE
+        # `first` and `last` are one page size each (the resolver refuses both; were they
+        # given, the larger counts).
+        sizes: list[int] = []
         for argument in field.arguments or ():
             if argument.name.value not in ("first", "last"):
                 continue
@@ -389,8 +391,8 @@ class Walker:
                         },
                     )
                 )
-            size = value
-        return size
+            sizes.append(value)
+        return max(sizes, default=DEFAULT_PAGE)
 
 
 def list_bound(owner: GraphQLNamedType, definition: GraphQLField) -> int:

@@ -1,4 +1,12 @@
-"""Relay connections (`first`/`after`, at most 100 a page, keyset cursors) and page info.
+"""Relay connections (keyset cursors, at most 100 a page) and page info, as the Relay Cursor
+Connections specification has them: `first`/`after` pages forward, `last`/`before` backward,
+`after` and `before` together bound a range. `first` and `last` together are refused
+(BAD_USER_INPUT): the specification strongly discourages them and no client sends both.
+
+`hasNextPage` and `hasPreviousPage` are exact in the direction of paging (one row more is read).
+Against it they say whether the row of the cursor paged from (`after` going forward, `before`
+going backward) is still in the list, read with the page: true means rows exist on that side;
+false, that the cursor's row is gone (rows may still exist there) or no cursor was given.
 
 The permission of a connection is decided where it is returned (its field's rule and the row
 scoping of the query that fills it); the connection's own fields are structure.
@@ -6,7 +14,8 @@ scoping of the query that fills it); the connection's own fields are structure.
 
 import base64
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Generic, TypeVar
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, TypeVar
 
 import orjson
 import strawberry
@@ -21,19 +30,53 @@ MAX_PAGE = 100
 DEFAULT_PAGE = 50
 
 
+First = Annotated[
+    int | None,
+    strawberry.argument(description="Page forward: at most this many items (1-100, default 50)."),
+]
+After = Annotated[
+    str | None,
+    strawberry.argument(description="Only items after this cursor (an edge's `cursor`)."),
+]
+Last = Annotated[
+    int | None,
+    strawberry.argument(
+        description="Page backward: at most this many items, the last ones before `before` "
+        "(1-100; not together with `first`)."
+    ),
+]
+Before = Annotated[
+    str | None,
+    strawberry.argument(description="Only items before this cursor (an edge's `cursor`)."),
+]
+
+
 @strawberry.type(description="Where a page is in its list.")
 class PageInfo:
-    has_next_page: bool = field(STRUCTURAL)
-    end_cursor: str | None = field(STRUCTURAL)
+    has_next_page: bool = field(
+        STRUCTURAL,
+        description="More items follow this page (exact when paging forward; paging backward: "
+        "the `before` cursor's item is still in the list).",
+    )
+    has_previous_page: bool = field(
+        STRUCTURAL,
+        description="More items precede this page (exact when paging backward; paging forward: "
+        "the `after` cursor's item is still in the list).",
+    )
+    start_cursor: str | None = field(STRUCTURAL, description="The first edge's cursor.")
+    end_cursor: str | None = field(STRUCTURAL, description="The last edge's cursor.")
 
 
-@strawberry.type(description="An item of a list, with the cursor to continue after it.")
+@strawberry.type(description="An item of a list, with the cursor to page on from it.")
 class Edge(Generic[NodeT]):
     cursor: str = field(STRUCTURAL)
     node: NodeT = field(STRUCTURAL)
 
 
-@strawberry.type(description="A page of a list: `first` items (at most 100) `after` a cursor.")
+@strawberry.type(
+    description="A page of a list: `first` items `after` a cursor, or the `last` items `before` "
+    "one (at most 100)."
+)
 class Connection(Generic[NodeT]):
     edges: list[Edge[NodeT]] = field(STRUCTURAL)
     page_info: PageInfo = field(STRUCTURAL)
@@ -54,18 +97,34 @@ def encode_cursor(values: Sequence[Any]) -> str:
     return base64.urlsafe_b64encode(orjson.dumps(list(values))).decode()
 
 
-def decode_cursor(cursor: str) -> list[Any]:
+def decode_cursor(cursor: str, argument: str = "after") -> list[Any]:
     try:
         values = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
     except (ValueError, orjson.JSONDecodeError):
-        raise bad_input("after", "INVALID_CURSOR", "is not a cursor of this list") from None
+        raise bad_input(argument, "INVALID_CURSOR", "is not a cursor of this list") from None
     if not isinstance(values, list):
-        raise bad_input("after", "INVALID_CURSOR", "is not a cursor of this list")
+        raise bad_input(argument, "INVALID_CURSOR", "is not a cursor of this list")
     return values
 
 
-def page_size(first: int | None) -> int:
-    size = DEFAULT_PAGE if first is None else first
+@dataclass(frozen=True)
+class Window:
+    """How many items a page has, and whether it is read backward (`last`)."""
+
+    size: int
+    backward: bool
+
+
+def page_window(first: int | None, last: int | None = None) -> Window:
+    """`first` or `last` (1-100; neither: the first DEFAULT_PAGE), never both."""
+    if first is not None and last is not None:
+        raise bad_input("last", "FIRST_AND_LAST", "give `first` or `last`, not both")
+    if last is not None:
+        return Window(_checked(last, "last"), backward=True)
+    return Window(DEFAULT_PAGE if first is None else _checked(first, "first"), backward=False)
+
+
+def _checked(size: int, argument: str) -> int:
     if not 1 <= size <= MAX_PAGE:
-        raise bad_input("first", "OUT_OF_RANGE", f"must be between 1 and {MAX_PAGE}")
+        raise bad_input(argument, "OUT_OF_RANGE", f"must be between 1 and {MAX_PAGE}")
     return size
