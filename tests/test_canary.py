@@ -121,7 +121,7 @@ from gql_portal.db.bas import CompanyBasAccount
 from gql_portal.db.collaborations import Collaboration
 from gql_portal.db.employees import Employee
 from gql_portal.db.engine import Database
-from gql_portal.db.expenses import Expense, Receipt
+from gql_portal.db.expenses import Expense, ExpenseVatLine, Receipt
 from gql_portal.db.exports import Export, ExportFormat, ExportKind, ExportState
 from gql_portal.db.integrations import IntegrationState, PayrollIntegration
 from gql_portal.db.mail import MailStatus, OutboxMessage
@@ -664,17 +664,41 @@ class Seeder:
                         amount=Decimal("125.00"),
                         vat_amount=Decimal("25.00"),
                         vat_rate=Decimal("25"),
+                        deductible_vat=Decimal("25.00"),
                         status=status,
                         decided_by_user_id=admin.id,
                         decided_at=NOW,
                         created_at=NOW,
                         updated_at=NOW,
+                        # Representation's participants are JSON: canaries put in by hand.
+                        participants=[
+                            {
+                                "name": self.canary.value(owner, "expenses", "participants", None),
+                                "company": self.canary.value(
+                                    owner, "expenses", "participants", None
+                                ),
+                            }
+                        ],
                     ),
                     owner,
                 )
                 for status in (ExpenseStatus.APPROVED, ExpenseStatus.REJECTED)
             ]
             await self.flush(schedule, attested, *entries, *absences, *expenses)
+            await self.flush(
+                *(
+                    ExpenseVatLine(
+                        company_id=cid,
+                        expense_id=expense.id,
+                        employee_id=eid,
+                        position=0,
+                        rate=Decimal("25"),
+                        net=Decimal("100.00"),
+                        vat=Decimal("25.00"),
+                    )
+                    for expense in expenses
+                )
+            )
             receipt = fill(
                 Receipt(
                     company_id=cid,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gql_portal.db.base import (
@@ -18,8 +18,19 @@ from gql_portal.db.base import (
     company_fk,
     enum_column,
 )
-from gql_portal.domain.expenses import ExpenseCategory, ExpenseKind, ExpenseStatus, VehicleKind
+from gql_portal.domain.expenses import (
+    ExpenseCategory,
+    ExpenseKind,
+    ExpenseStatus,
+    RepresentationKind,
+    VehicleKind,
+)
 from gql_portal.permissions.matrix import Area
+
+
+def _all_of_the_vat(context: Any) -> Any:
+    """A row written without its deductible VAT (demo, seeds): all of its VAT."""
+    return context.get_current_parameters()["vat_amount"]
 
 
 class Expense(IdMixin, CompanyOwned, Base):
@@ -38,8 +49,16 @@ class Expense(IdMixin, CompanyOwned, Base):
     category: Mapped[ExpenseCategory] = enum_column(ExpenseCategory)
     currency: Mapped[str] = mapped_column(String(3), default="SEK")
     amount: Mapped[Decimal] = mapped_column(Money())  # gross, VAT included
+    # The sum of the VAT lines' VAT (ExpenseVatLine), and their one rate (None: several rates).
     vat_amount: Mapped[Decimal] = mapped_column(Money())
-    vat_rate: Mapped[Decimal] = mapped_column(ScaledDecimal(2))
+    vat_rate: Mapped[Decimal | None] = mapped_column(ScaledDecimal(2))
+    # The VAT the company may deduct: all of it, but for representation (capped per person).
+    deductible_vat: Mapped[Decimal] = mapped_column(Money(), default=_all_of_the_vat)
+    # Representation only: internal or external, who took part ([{"name", "company"}], the
+    # employee included) and why.
+    representation_kind: Mapped[RepresentationKind | None] = enum_column(RepresentationKind)
+    participants: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    purpose: Mapped[str | None] = mapped_column(String(500))
     # Mileage only
     distance_km: Mapped[Decimal | None] = mapped_column(ScaledDecimal(2))
     vehicle: Mapped[VehicleKind | None] = enum_column(VehicleKind)
@@ -52,6 +71,25 @@ class Expense(IdMixin, CompanyOwned, Base):
     rejection_reason: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class ExpenseVatLine(IdMixin, CompanyOwned, Base):
+    """One VAT rate of an expense's receipt: net at that rate and its VAT. An expense's lines
+    add up to its amount (gross = sum of net + VAT), to the öre; mileage has one 0 % line."""
+
+    __tablename__ = "expense_vat_lines"
+    __area__: ClassVar[Area] = Area.EXPENSES_RECEIPTS
+    __table_args__ = (
+        Index("uq_expense_vat_lines_expense_id_position", "expense_id", "position", unique=True),
+    )
+
+    company_id: Mapped[int] = company_fk()
+    expense_id: Mapped[int] = mapped_column(ForeignKey("expenses.id", ondelete="CASCADE"))
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id", ondelete="CASCADE"))
+    position: Mapped[int]  # from 0, as entered
+    rate: Mapped[Decimal] = mapped_column(ScaledDecimal(2))
+    net: Mapped[Decimal] = mapped_column(Money())
+    vat: Mapped[Decimal] = mapped_column(Money())
 
 
 class Receipt(IdMixin, CompanyOwned, Base):

@@ -19,7 +19,7 @@ from gql_portal.db.absence import Absence
 from gql_portal.db.accounts import Company, Membership, User
 from gql_portal.db.collaborations import Collaboration
 from gql_portal.db.employees import Employee
-from gql_portal.db.expenses import Expense, Receipt
+from gql_portal.db.expenses import Expense, ExpenseVatLine, Receipt
 from gql_portal.db.payroll import PayrollPeriod
 from gql_portal.db.projects import Activity, Customer, Project, ProjectAssignment
 from gql_portal.db.schedules import Schedule
@@ -49,6 +49,7 @@ TABLES: tuple[Table, ...] = tuple(
         WeekAttestation,
         Absence,
         Expense,
+        ExpenseVatLine,
         Receipt,
         PayrollPeriod,
     )

@@ -213,6 +213,7 @@ def _add_expense(
             "amount": claim.amount,
             "vat_amount": claim.vat_amount,
             "vat_rate": claim.vat_rate,
+            "deductible_vat": claim.vat_amount,  # no representation in the demo
             "distance_km": claim.distance,
             "vehicle": claim.vehicle,
             "rate_per_mil": claim.rate_per_mil,
@@ -222,6 +223,18 @@ def _add_expense(
             "rejection_reason": rejection,
             "created_at": created,
             "updated_at": decided or created,
+        },
+    )
+    batch.add(  # its one VAT line
+        "expense_vat_lines",
+        {
+            "company_id": who.company_id,
+            "expense_id": expense_id,
+            "employee_id": who.employee_id,
+            "position": 0,
+            "rate": claim.vat_rate,
+            "net": claim.amount - claim.vat_amount,
+            "vat": claim.vat_amount,
         },
     )
     return expense_id, rejection, created

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
@@ -19,14 +21,16 @@ class ExpenseStatus(StrEnum):
 
 
 class ExpenseCategory(StrEnum):
-    FOOD = "FOOD"  # livsmedel, restaurang
+    FOOD = "FOOD"  # livsmedel (groceries: fika, breakfast for a workshop)
+    RESTAURANT = "RESTAURANT"  # restaurang- och cateringtjänster
     ACCOMMODATION = "ACCOMMODATION"  # hotell
-    TRAVEL = "TRAVEL"  # resor (tåg, flyg, taxi)
+    TRAVEL = "TRAVEL"  # resor (tåg, flyg, taxi): passenger transport
     FUEL = "FUEL"
     PARKING = "PARKING"
     OFFICE_SUPPLIES = "OFFICE_SUPPLIES"
     BOOKS_NEWSPAPERS = "BOOKS_NEWSPAPERS"
-    REPRESENTATION = "REPRESENTATION"
+    CULTURE = "CULTURE"  # entrance to concerts, theatre, museums
+    REPRESENTATION = "REPRESENTATION"  # a meal with guests or staff: see RepresentationKind
     OTHER = "OTHER"
 
 
@@ -36,29 +40,112 @@ class VehicleKind(StrEnum):
     COMPANY_CAR_ELECTRIC = "COMPANY_CAR_ELECTRIC"  # förmånsbil, el
 
 
+class RepresentationKind(StrEnum):
+    INTERNAL = "INTERNAL"  # intern representation: the company's own staff
+    EXTERNAL = "EXTERNAL"  # extern representation: customers, suppliers, other guests
+
+
 ZERO = Decimal("0.00")
-# VAT rates valid on a date: general 25 %, reduced 12 % and 6 %, and 0 % (exempt).
-# Food (livsmedel) is 6 % instead of 12 % from 2026-04-01 to 2027-12-31.
-_FOOD_CUT = (date(2026, 4, 1), date(2027, 12, 31))
-STANDARD_RATES = (Decimal("25"), Decimal("12"), Decimal("6"), Decimal("0"))
+CENT = Decimal("0.01")
+HUNDRED = Decimal(100)
+GENERAL, REDUCED, LOW, EXEMPT = Decimal("25"), Decimal("12"), Decimal("6"), Decimal("0")
+STANDARD_RATES = (GENERAL, REDUCED, LOW, EXEMPT)
+
+# The VAT rates an expense of a category may carry on a date (mervärdesskattelagen 9 kap.):
+# general 25 %, reduced 12 % and 6 %, and 0 % (exempt, or no VAT on the receipt). One row per
+# category and the day it takes effect; a row holds until the category's next row. A receipt
+# may mix rates (a restaurant's food at 12 % and drinks at 25 %): every VAT line's rate must be
+# among its category's. 25 % is in every row: alcohol, or goods sold beside the service.
+# - FOOD (livsmedel): 12 %, cut to 6 % from 2026-04-01 to 2027-12-31 (prop. 2025/26:55,
+#   "Tillfälligt sänkt mervärdesskatt på livsmedel"), 12 % again from 2028-01-01.
+# - RESTAURANT (restaurang- och cateringtjänster): 12 % on every date; the cut does not apply.
+# - ACCOMMODATION 12 %; passenger transport (TRAVEL), books and newspapers, culture 6 %.
+# - REPRESENTATION: a meal (12 %, food bought in a shop 6 % during the cut, drinks 25 %).
+FOOD_CUT_FROM, FOOD_CUT_TO = date(2026, 4, 1), date(2027, 12, 31)
+_EARLIEST = date(1990, 1, 1)
+VAT_RATES_FROM: dict[ExpenseCategory, tuple[tuple[date, tuple[Decimal, ...]], ...]] = {
+    ExpenseCategory.FOOD: (
+        (_EARLIEST, (REDUCED, GENERAL, EXEMPT)),
+        (FOOD_CUT_FROM, (LOW, GENERAL, EXEMPT)),
+        (FOOD_CUT_TO + timedelta(days=1), (REDUCED, GENERAL, EXEMPT)),
+    ),
+    ExpenseCategory.RESTAURANT: ((_EARLIEST, (REDUCED, GENERAL, EXEMPT)),),
+    ExpenseCategory.ACCOMMODATION: ((_EARLIEST, (REDUCED, LOW, GENERAL, EXEMPT)),),
+    ExpenseCategory.TRAVEL: ((_EARLIEST, (REDUCED, LOW, GENERAL, EXEMPT)),),
+    ExpenseCategory.BOOKS_NEWSPAPERS: ((_EARLIEST, (LOW, GENERAL, EXEMPT)),),
+    ExpenseCategory.CULTURE: ((_EARLIEST, (LOW, GENERAL, EXEMPT)),),
+}
 
 
 def vat_rates_on(day: date, category: ExpenseCategory | None = None) -> tuple[Decimal, ...]:
-    """The VAT rates that may apply to an expense of `category` on `day`."""
-    if category is ExpenseCategory.FOOD and _FOOD_CUT[0] <= day <= _FOOD_CUT[1]:
-        return (Decimal("6"), Decimal("25"), Decimal("0"))  # food 6 %; alcohol etc. stays 25 %
-    if category is ExpenseCategory.FOOD:
-        return (Decimal("12"), Decimal("25"), Decimal("0"))
-    if category is ExpenseCategory.BOOKS_NEWSPAPERS:
-        return (Decimal("6"), Decimal("25"), Decimal("0"))
-    if category is ExpenseCategory.ACCOMMODATION or category is ExpenseCategory.TRAVEL:
-        return (Decimal("12"), Decimal("6"), Decimal("25"), Decimal("0"))
-    return STANDARD_RATES
+    """The VAT rates that may apply to an expense of `category` on `day` (the first is the
+    category's usual one); any standard rate for a category without a row of its own."""
+    rows = VAT_RATES_FROM.get(category) if category is not None else None
+    if not rows:
+        return STANDARD_RATES
+    valid = [rates for valid_from, rates in rows if valid_from <= day]
+    return valid[-1] if valid else rows[0][1]
 
 
 def vat_included(amount: Decimal, rate: Decimal) -> Decimal:
     """The VAT part of a gross amount at `rate` percent, rounded to öre."""
-    return (amount * rate / (Decimal(100) + rate)).quantize(Decimal("0.01"))
+    return (amount * rate / (HUNDRED + rate)).quantize(CENT)
+
+
+def vat_on_net(net: Decimal, rate: Decimal) -> Decimal:
+    """The VAT on a net amount at `rate` percent, rounded to öre."""
+    return (net * rate / HUNDRED).quantize(CENT, ROUND_HALF_UP)
+
+
+@dataclass(frozen=True, slots=True)
+class VatLine:
+    """One rate of a receipt: the net amount at that rate and its VAT (gross = net + vat)."""
+
+    rate: Decimal
+    net: Decimal
+    vat: Decimal
+
+    @property
+    def gross(self) -> Decimal:
+        return self.net + self.vat
+
+
+def single_line(amount: Decimal, rate: Decimal, vat: Decimal | None = None) -> VatLine:
+    """The one VAT line of a gross amount at one rate (VAT as on the receipt, or computed)."""
+    vat = vat_included(amount, rate) if vat is None else vat
+    return VatLine(rate=rate, net=amount - vat, vat=vat)
+
+
+def reconciles(lines: Sequence[VatLine], amount: Decimal) -> bool:
+    """Whether the lines add up to the gross amount, to the öre."""
+    return sum((line.gross for line in lines), ZERO) == amount
+
+
+def summary_rate(lines: Sequence[VatLine]) -> Decimal | None:
+    """The expense's one VAT rate, or None when its lines carry several."""
+    rates = {line.rate for line in lines}
+    return next(iter(rates)) if len(rates) == 1 else None
+
+
+# Representation meals (Skatteverket, "Representation", mervärdesskattelagen 8 kap. 9 §):
+# input VAT is deductible on at most 300 kr excluding VAT per person and occasion. Over several
+# rates the 300 kr are shared in proportion to the lines' net amounts.
+REPRESENTATION_NET_CAP_PER_PERSON = Decimal("300")
+MAX_PARTICIPANTS = 50  # one occasion (a bounded list in GraphQL); more: split it
+
+
+def deductible_vat(lines: Sequence[VatLine], persons: int) -> Decimal:
+    """The deductible VAT of a representation meal for `persons` people: each line's VAT on its
+    share of 300 kr net per person, never more than the line's VAT."""
+    total_net = sum((line.net for line in lines), ZERO)
+    cap = REPRESENTATION_NET_CAP_PER_PERSON * max(persons, 0)
+    if total_net <= cap:
+        return sum((line.vat for line in lines), ZERO)
+    deductible = ZERO
+    for line in lines:
+        share = cap * line.net / total_net
+        deductible += min(line.vat, vat_on_net(share, line.rate))
+    return deductible
 
 
 # Skatteverket's tax-free mileage allowance (skattefri bilersättning) per Swedish mil (10 km),

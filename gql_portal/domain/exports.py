@@ -142,11 +142,23 @@ class ExportExpense:
     category: str | None
     description: str
     amount: Decimal  # gross, VAT included
-    vat_rate: Decimal  # percent: 25, 12, 6 or 0 (mileage: 0)
+    vat_rate: Decimal | None  # percent: 25, 12, 6 or 0 (mileage: 0); None: several rates
     vat_amount: Decimal
     status: str
     distance_km: Decimal | None = None
     receipts: tuple[ExportReceipt, ...] = ()
+    # (rate, net, VAT) per rate; empty: one line of vat_rate and vat_amount
+    vat_lines: tuple[tuple[Decimal, Decimal, Decimal], ...] = ()
+    deductible_vat: Decimal | None = None  # None: all of the VAT
+    representation: str | None = None  # INTERNAL or EXTERNAL
+    participants: tuple[str, ...] = ()  # "name (company)"
+    purpose: str | None = None
+
+    def lines(self) -> tuple[tuple[Decimal, Decimal, Decimal], ...]:
+        if self.vat_lines:
+            return self.vat_lines
+        rate = self.vat_rate if self.vat_rate is not None else ZERO
+        return ((rate, self.amount - self.vat_amount, self.vat_amount),)
 
 
 class ManifestStatus(StrEnum):
@@ -335,9 +347,15 @@ EXPENSE_CSV_COLUMNS: tuple[tuple[str, str], ...] = (
     ("distance_km", "Mileage: the distance in km."),
     ("status", "SUBMITTED, APPROVED or REJECTED."),
     ("gross", "Amount in SEK, VAT included."),
-    ("vat_rate", "VAT rate in percent (25, 12, 6 or 0)."),
-    ("vat", "The VAT part of the amount, SEK."),
+    ("vat_rate", "VAT rate in percent (25, 12, 6 or 0); empty when the receipt has several."),
+    ("vat", "The VAT part of the amount, SEK (all rates)."),
     ("net", "The amount without VAT, SEK (gross - VAT)."),
+    ("vat_lines", "The VAT per rate, 'rate:net:vat' separated by ' | ' (e.g. 12:100.00:12.00)."),
+    ("deductible_vat", "The VAT the company may deduct, SEK (representation: capped)."),
+    ("non_deductible_vat", "The VAT it may not deduct, SEK (vat - deductible_vat)."),
+    ("representation", "Representation: INTERNAL or EXTERNAL; empty otherwise."),
+    ("participants", "Representation: who took part, 'name (company)' separated by ' | '."),
+    ("purpose", "Representation: the business purpose."),
     ("receipt_files", "The expense's receipt files in this archive, separated by ' | '."),
 )
 VAT_SPLIT_COLUMNS = ("vat_rate", "expenses", "gross", "vat", "net")
@@ -404,9 +422,13 @@ def write_expense_summary_csv(
     with _csv_writer(out, decimal_comma=decimal_comma) as writer:
         writer.writerow([name for name, _ in EXPENSE_CSV_COLUMNS])
         for expense in expenses:
-            rate = expense.vat_rate.quantize(ORE)
-            by_rate[rate] = by_rate.get(rate, VatTotals()).plus(expense.amount, expense.vat_amount)
+            for line_rate, net, vat in expense.lines():
+                rate = line_rate.quantize(ORE)
+                by_rate[rate] = by_rate.get(rate, VatTotals()).plus(net + vat, vat)
             total = total.plus(expense.amount, expense.vat_amount)
+            deductible = (
+                expense.vat_amount if expense.deductible_vat is None else expense.deductible_vat
+            )
             receipts = " | ".join(
                 receipt_folder + receipt_entry_name(expense, receipt, index)
                 for index, receipt in enumerate(expense.receipts, start=1)
@@ -426,6 +448,14 @@ def write_expense_summary_csv(
                     number(expense.vat_rate),
                     number(expense.vat_amount),
                     number(expense.amount - expense.vat_amount),
+                    " | ".join(
+                        ":".join(number(value) for value in line) for line in expense.lines()
+                    ),
+                    number(deductible),
+                    number(expense.vat_amount - deductible),
+                    csv_text(expense.representation or ""),
+                    csv_text(" | ".join(expense.participants)),
+                    csv_text(expense.purpose or ""),
                     csv_text(receipts),
                 ]
             )

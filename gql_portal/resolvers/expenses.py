@@ -23,11 +23,12 @@ from strawberry.file_uploads import Upload
 from gql_portal.auth import own_employee
 from gql_portal.context import RequestContext
 from gql_portal.db.employees import Employee
-from gql_portal.db.expenses import Expense, Receipt
+from gql_portal.db.expenses import Expense, ExpenseVatLine, Receipt
 from gql_portal.domain.audit import AuditAction
 from gql_portal.domain.expenses import (
     MAX_EXPENSE_AMOUNT,
     MAX_MILEAGE_KM,
+    MAX_PARTICIPANTS,
     MAX_RECEIPT_BYTES,
     MILEAGE_RATE_UNKNOWN,
     MILEAGE_RATES_KNOWN_FROM,
@@ -36,12 +37,17 @@ from gql_portal.domain.expenses import (
     ExpenseCategory,
     ExpenseKind,
     ExpenseStatus,
+    VatLine,
     VehicleKind,
     clean_file_name,
+    deductible_vat,
     mileage_amount,
     mileage_rate,
+    single_line,
     sniff_receipt_type,
+    summary_rate,
     vat_included,
+    vat_on_net,
     vat_rates_on,
 )
 from gql_portal.domain.heic import sniff_heif
@@ -173,54 +179,220 @@ def _check_date(problems: Problems, day: date, today: date) -> None:
         problems.add("date", "IN_FUTURE", "must not be in the future")
 
 
+def _valid_rate(
+    problems: Problems, name: str, given: Decimal, day: date, category: ExpenseCategory
+) -> Decimal | None:
+    """`given` as one of the category's rates on the day (two places, as the column reads
+    back), or None with a problem naming the field."""
+    valid_rates = vat_rates_on(day, category)
+    rate = next((valid for valid in valid_rates if given.is_finite() and given == valid), None)
+    if rate is None:
+        listed = ", ".join(f"{valid} %" for valid in valid_rates)
+        problems.add(
+            name,
+            "VAT_RATE_NOT_VALID_ON_DATE",
+            f"{category.value} on {day.isoformat()} takes one of {listed}",
+        )
+        return None
+    return rate.quantize(CENT)
+
+
+def _one_rate(
+    problems: Problems, amount: Decimal, rate: Decimal | None, vat_amount: Decimal | None
+) -> list[VatLine] | None:
+    """The single VAT line of a gross amount at one rate: VAT as given (within one öre of the
+    rate's) or computed."""
+    if rate is None:
+        return None
+    expected = vat_included(amount, rate)
+    if vat_amount is None:
+        return [single_line(amount, rate, expected)]
+    if not vat_amount.is_finite() or abs(vat_amount - expected) > VAT_TOLERANCE:
+        problems.add(
+            "vatAmount",
+            "VAT_MISMATCH",
+            f"{rate} % VAT included in {amount} is {expected}, not {vat_amount}",
+        )
+        return None
+    return [single_line(amount, rate, vat_amount)]
+
+
+def _line_vat(
+    problems: Problems, name: str, rate: Decimal, base: Decimal, given: Decimal | None, net: bool
+) -> Decimal | None:
+    """A line's VAT: as given (within one öre of the rate's on `base`, a net amount or, for the
+    rest line, a gross one) or computed."""
+    expected = vat_on_net(base, rate) if net else vat_included(base, rate)
+    if given is None:
+        return expected
+    if not given.is_finite() or abs(given - expected) > VAT_TOLERANCE:
+        problems.add(name, "VAT_MISMATCH", f"{rate} % VAT on {base} is {expected}, not {given}")
+        return None
+    return given
+
+
+def _given_lines(
+    problems: Problems,
+    amount: Decimal,
+    day: date,
+    category: ExpenseCategory,
+    inputs: list[gql.VatLineInput],
+) -> list[VatLine] | None:
+    """The VAT lines as entered, reconciled with the gross amount to the öre: lines with a net
+    amount first, then the one without (if any) takes the rest of the amount."""
+    if not inputs or len(inputs) > gql.VAT_LINES_BOUND:
+        problems.add("input.vatLines", "OUT_OF_RANGE", f"give 1 to {gql.VAT_LINES_BOUND} VAT lines")
+        return None
+    rest = [index for index, line in enumerate(inputs) if line.net is None]
+    if len(rest) > 1:
+        problems.add(f"input.vatLines[{rest[1]}].net", "REQUIRED", "only one line may leave it out")
+        return None
+    lines: dict[int, VatLine] = {}
+    for index, given in enumerate(inputs):
+        name = f"input.vatLines[{index}]"
+        rate = _valid_rate(problems, f"{name}.rate", given.rate, day, category)
+        if given.net is None or rate is None:
+            continue
+        if _check_amount(problems, f"{name}.net", given.net, MAX_EXPENSE_AMOUNT, zero_ok=True):
+            vat = _line_vat(problems, f"{name}.vat", rate, given.net, given.vat, net=True)
+            if vat is not None:
+                lines[index] = VatLine(rate=rate, net=given.net, vat=vat)
+    if problems:
+        return None
+    if rest:
+        index, given = rest[0], inputs[rest[0]]
+        gross = amount - sum((line.gross for line in lines.values()), ZERO)
+        rate = _valid_rate(problems, f"input.vatLines[{index}].rate", given.rate, day, category)
+        assert rate is not None  # checked above
+        vat = _line_vat(problems, f"input.vatLines[{index}].vat", rate, gross, given.vat, net=False)
+        if vat is None:
+            return None
+        lines[index] = VatLine(rate=rate, net=gross - vat, vat=vat)
+    ordered = [lines[index] for index in range(len(inputs))]
+    return _reconciled(problems, ordered, amount)
+
+
+def _reconciled(problems: Problems, lines: list[VatLine], amount: Decimal) -> list[VatLine] | None:
+    """The lines if they add up to the amount, every net at least zero."""
+    for index, line in enumerate(lines):
+        if line.net < 0:
+            problems.add(f"input.vatLines[{index}].net", "NEGATIVE", "the lines exceed the amount")
+            return None
+    total = sum((line.gross for line in lines), ZERO)
+    if total != amount:
+        last = len(lines) - 1
+        problems.add(
+            f"input.vatLines[{last}].vat" if last else "input.vatLines[0].net",
+            "VAT_MISMATCH",
+            f"the VAT lines add up to {total} (net + VAT), not the amount {amount}",
+        )
+        return None
+    return lines
+
+
+def _check_representation(
+    problems: Problems,
+    category: ExpenseCategory,
+    given: gql.RepresentationInput | None,
+    stored: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The representation columns: required with category REPRESENTATION (given, or as
+    stored), refused with any other (and cleared)."""
+    empty: dict[str, Any] = {"representation_kind": None, "participants": None, "purpose": None}
+    if category is not ExpenseCategory.REPRESENTATION:
+        if given is not None:
+            problems.add(
+                "input.representation", "NOT_APPLICABLE", "applies to category REPRESENTATION"
+            )
+        return empty
+    if given is None:
+        if stored is not None and stored["participants"]:
+            return stored
+        problems.add(
+            "input.representation",
+            "REQUIRED",
+            "representation needs its kind, participants and purpose",
+        )
+        return empty
+    if not 1 <= len(given.participants) <= MAX_PARTICIPANTS:
+        problems.add(
+            "input.representation.participants",
+            "OUT_OF_RANGE",
+            f"name 1 to {MAX_PARTICIPANTS} participants, the employee included",
+        )
+    participants = []
+    for index, person in enumerate(given.participants[:MAX_PARTICIPANTS]):
+        name = f"input.representation.participants[{index}]"
+        company = clean_text(
+            problems, f"{name}.company", person.company or "", max_length=200, required=False
+        )
+        participants.append(
+            {
+                "name": clean_text(problems, f"{name}.name", person.name, max_length=200),
+                "company": company or None,
+            }
+        )
+    purpose = clean_text(problems, "input.representation.purpose", given.purpose, max_length=500)
+    return {"representation_kind": given.kind, "participants": participants, "purpose": purpose}
+
+
 def _check_expense(
     problems: Problems,
     today: date,
     *,
     day: date,
     amount: Decimal,
-    vat_rate: Decimal,
+    vat_rate: Decimal | None,
     vat_amount: Decimal | None,
+    vat_lines: list[gql.VatLineInput] | None,
     category: ExpenseCategory,
     description: str,
     currency: str | None,
-) -> dict[str, Any]:
-    """The columns of an expense (utlägg), or problems naming the input fields."""
+    representation: dict[str, Any],
+) -> tuple[dict[str, Any], list[VatLine]]:
+    """The columns of an expense (utlägg) and its VAT lines, or problems naming the input
+    fields. One rate (vatRate, vatAmount) or VAT lines, never both."""
     _check_date(problems, day, today)
     amount_ok = _check_positive(problems, "amount", amount, MAX_EXPENSE_AMOUNT)
     if (currency or CURRENCY).strip().upper() != CURRENCY:
         problems.add("currency", "UNSUPPORTED_CURRENCY", "only SEK is supported")
-    valid_rates = vat_rates_on(day, category)
-    rate = next(
-        (valid for valid in valid_rates if vat_rate.is_finite() and vat_rate == valid), None
-    )
-    if rate is None:
-        listed = ", ".join(f"{valid} %" for valid in valid_rates)
-        problems.add(
-            "vatRate",
-            "VAT_RATE_NOT_VALID_ON_DATE",
-            f"{category.value} on {day.isoformat()} takes one of {listed}",
-        )
-    vat = vat_amount
-    if amount_ok and rate is not None:
-        expected = vat_included(amount, rate)
-        if vat_amount is None:
-            vat = expected
-        elif not vat_amount.is_finite() or abs(vat_amount - expected) > VAT_TOLERANCE:
-            problems.add(
-                "vatAmount",
-                "VAT_MISMATCH",
-                f"{rate} % VAT included in {amount} is {expected}, not {vat_amount}",
-            )
-    return {
+    lines: list[VatLine] | None = None
+    if vat_lines is not None and (vat_rate is not None or vat_amount is not None):
+        problems.add("input.vatLines", "NOT_BOTH", "give vatLines or vatRate/vatAmount, not both")
+    elif vat_lines is not None:
+        if amount_ok:
+            lines = _given_lines(problems, amount, day, category, vat_lines)
+    elif vat_rate is None:
+        problems.add("vatRate", "REQUIRED", "give the VAT rate, or vatLines")
+    else:
+        rate = _valid_rate(problems, "vatRate", vat_rate, day, category)
+        if amount_ok:
+            lines = _one_rate(problems, amount, rate, vat_amount)
+    lines = lines or []
+    vat = sum((line.vat for line in lines), ZERO)
+    persons = len(representation["participants"] or ())
+    values = {
         "date": day,
         "amount": amount,
-        "vat_rate": rate.quantize(CENT) if rate is not None else None,  # as the column reads back
+        "vat_rate": summary_rate(lines),
         "vat_amount": vat,
+        "deductible_vat": deductible_vat(lines, persons)
+        if category is ExpenseCategory.REPRESENTATION
+        else vat,
         "category": category,
         "description": clean_text(problems, "description", description, max_length=500),
         "currency": CURRENCY,
+        **representation,
     }
+    return values, lines
+
+
+def _check_amount(
+    problems: Problems, name: str, value: Decimal, maximum: Decimal, *, zero_ok: bool
+) -> bool:
+    if zero_ok and value == 0:
+        return True
+    return _check_positive(problems, name, value, maximum)
 
 
 def _check_mileage(
@@ -243,6 +415,7 @@ def _check_mileage(
         "currency": CURRENCY,
         "vat_rate": ZERO,
         "vat_amount": ZERO,
+        "deductible_vat": ZERO,
     }
     if day < MILEAGE_RATES_KNOWN_FROM:
         problems.add(
@@ -311,10 +484,31 @@ def _audit_amounts(expense: Expense) -> dict[str, Any]:
 # --- submitting and changing --------------------------------------------------------------
 
 
+def _vat_line_rows(expense: Expense, lines: list[VatLine]) -> list[ExpenseVatLine]:
+    return [
+        ExpenseVatLine(
+            company_id=expense.company_id,
+            expense_id=expense.id,
+            employee_id=expense.employee_id,
+            position=position,
+            rate=line.rate,
+            net=line.net,
+            vat=line.vat,
+        )
+        for position, line in enumerate(lines)
+    ]
+
+
+def _mileage_line(values: dict[str, Any]) -> list[VatLine]:
+    """A mileage claim's one line: 0 % on the whole amount."""
+    return [VatLine(rate=ZERO, net=values.get("amount", ZERO), vat=ZERO)]
+
+
 async def _submit(
     ctx: RequestContext,
     employee_id: relay.GlobalID | None,
     values: dict[str, Any],
+    lines: list[VatLine],
     kind: ExpenseKind,
 ) -> gql.ExpensePayload:
     now = ctx.clock.now()
@@ -331,6 +525,8 @@ async def _submit(
         )
         session.add(expense)
         await session.flush()
+        rows = _vat_line_rows(expense, lines)
+        session.add_all(rows)
         audit(
             session,
             ctx,
@@ -342,25 +538,27 @@ async def _submit(
             employee_id=employee.id,
             **_audit_amounts(expense),
         )
-    return gql.ExpensePayload(expense=gql.Expense.from_row(expense))
+    return gql.ExpensePayload(expense=gql.Expense.from_row(expense, rows))
 
 
 async def submit_expense(info: Ctx, input: gql.SubmitExpenseInput) -> gql.ExpensePayload:
     ctx = info.context
     problems = Problems()
-    values = _check_expense(
+    values, lines = _check_expense(
         problems,
         ctx.clock.today(),
         day=input.date,
         amount=input.amount,
         vat_rate=input.vat_rate,
         vat_amount=input.vat_amount,
+        vat_lines=input.vat_lines,
         category=input.category,
         description=input.description,
         currency=input.currency,
+        representation=_check_representation(problems, input.category, input.representation),
     )
     problems.raise_if_any()
-    return await _submit(ctx, input.employee_id, values, ExpenseKind.EXPENSE)
+    return await _submit(ctx, input.employee_id, values, lines, ExpenseKind.EXPENSE)
 
 
 async def submit_mileage(info: Ctx, input: gql.SubmitMileageInput) -> gql.ExpensePayload:
@@ -375,10 +573,18 @@ async def submit_mileage(info: Ctx, input: gql.SubmitMileageInput) -> gql.Expens
         description=input.description,
     )
     problems.raise_if_any()
-    return await _submit(ctx, input.employee_id, values, ExpenseKind.MILEAGE)
+    return await _submit(ctx, input.employee_id, values, _mileage_line(values), ExpenseKind.MILEAGE)
 
 
-EXPENSE_ONLY = ("amount", "vat_rate", "vat_amount", "category", "currency")
+EXPENSE_ONLY = (
+    "amount",
+    "vat_rate",
+    "vat_amount",
+    "category",
+    "currency",
+    "vat_lines",
+    "representation",
+)
 MILEAGE_ONLY = ("distance_km", "vehicle")
 
 
@@ -387,9 +593,36 @@ def _camel(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
+def _stored_representation(expense: Expense) -> dict[str, Any]:
+    return {
+        "representation_kind": expense.representation_kind,
+        "participants": expense.participants,
+        "purpose": expense.purpose,
+    }
+
+
+def _kept_lines(
+    input: gql.UpdateExpenseInput, expense: Expense, stored: list[ExpenseVatLine]
+) -> list[gql.VatLineInput] | None:
+    """The stored lines of a mixed-rate expense whose amount and rates are not changed: checked
+    again (the date or category may change). None where one rate applies as before."""
+    if input.vat_lines is not None:
+        return input.vat_lines
+    if input.vat_rate is not None or input.vat_amount is not None or expense.vat_rate is not None:
+        return None
+    return [
+        gql.VatLineInput(rate=line.rate, net=line.net, vat=line.vat)  # type: ignore[arg-type]
+        for line in stored
+    ]
+
+
 def _updated_values(
-    problems: Problems, expense: Expense, input: gql.UpdateExpenseInput, today: date
-) -> dict[str, Any]:
+    problems: Problems,
+    expense: Expense,
+    stored_lines: list[ExpenseVatLine],
+    input: gql.UpdateExpenseInput,
+    today: date,
+) -> tuple[dict[str, Any], list[VatLine]]:
     def given(name: str) -> Any:
         return getattr(input, name)
 
@@ -405,7 +638,7 @@ def _updated_values(
     description = input.description if input.description is not None else expense.description
     if mileage:
         assert expense.distance_km is not None and expense.vehicle is not None
-        return _check_mileage(
+        values = _check_mileage(
             problems,
             today,
             day=day,
@@ -413,22 +646,35 @@ def _updated_values(
             vehicle=input.vehicle if input.vehicle is not None else expense.vehicle,
             description=description,
         )
+        return values, _mileage_line(values)
     amount: Decimal = input.amount if input.amount is not None else expense.amount
+    lines = _kept_lines(input, expense, stored_lines)
     rate = input.vat_rate if input.vat_rate is not None else expense.vat_rate
     vat_amount: Decimal | None = input.vat_amount
-    unchanged = rate.is_finite() and amount == expense.amount and rate == expense.vat_rate
-    if vat_amount is None and unchanged:
+    unchanged = (
+        rate is not None
+        and rate.is_finite()
+        and amount == expense.amount
+        and rate == expense.vat_rate
+    )
+    if vat_amount is None and unchanged and lines is None:
         vat_amount = expense.vat_amount  # as on the receipt; still checked against the rate
+    category = input.category if input.category is not None else expense.category
     return _check_expense(
         problems,
         today,
         day=day,
         amount=amount,
-        vat_rate=rate,
-        vat_amount=vat_amount,
-        category=input.category if input.category is not None else expense.category,
+        # Given lines with a rate or VAT too are refused (NOT_BOTH); kept ones replace them.
+        vat_rate=input.vat_rate if input.vat_lines is not None else None if lines else rate,
+        vat_amount=input.vat_amount if input.vat_lines is not None or lines else vat_amount,
+        vat_lines=lines,
+        category=category,
         description=description,
         currency=input.currency,
+        representation=_check_representation(
+            problems, category, input.representation, _stored_representation(expense)
+        ),
     )
 
 
@@ -439,15 +685,31 @@ async def update_expense(
     expense_id = node_id(id, "Expense")
     async with ctx.database.scoped(ctx.access, Op.WRITE) as session:
         expense = await _expense(session, expense_id)
+        stored = list(
+            await session.scalars(
+                select(ExpenseVatLine)
+                .where(ExpenseVatLine.expense_id == expense.id)
+                .order_by(ExpenseVatLine.position)
+            )
+        )
         problems = Problems()
-        values = _updated_values(problems, expense, input, ctx.clock.today())
+        values, lines = _updated_values(problems, expense, stored, input, ctx.clock.today())
         problems.raise_if_any()
         changed = sorted(
             _camel(name) for name, value in values.items() if getattr(expense, name) != value
         )
+        if [(row.rate, row.net, row.vat) for row in stored] != [
+            (line.rate, line.net, line.vat) for line in lines
+        ]:
+            changed.append("vatLines")
         for name, value in values.items():
             setattr(expense, name, value)
         expense.updated_at = ctx.clock.now()
+        for row in stored:
+            await session.delete(row)
+        await session.flush()  # the old lines' positions are free
+        rows = _vat_line_rows(expense, lines)
+        session.add_all(rows)
         audit(
             session,
             ctx,
@@ -455,10 +717,10 @@ async def update_expense(
             company_id=expense.company_id,
             expense_id=expense.id,
             employee_id=expense.employee_id,
-            fields=changed,
+            fields=sorted(changed),
             **_audit_amounts(expense),
         )
-    return gql.ExpensePayload(expense=gql.Expense.from_row(expense))
+    return gql.ExpensePayload(expense=gql.Expense.from_row(expense, rows))
 
 
 async def delete_expense(info: Ctx, id: relay.GlobalID) -> gql.DeleteExpensePayload:

@@ -12,7 +12,15 @@ from strawberry.dataloader import DataLoader
 from gql_portal.context import RequestContext
 from gql_portal.db import expenses as db
 from gql_portal.db.employees import Employee as EmployeeRow
-from gql_portal.domain.expenses import ExpenseCategory, ExpenseKind, ExpenseStatus, VehicleKind
+from gql_portal.domain.expenses import (
+    MAX_PARTICIPANTS,
+    ExpenseCategory,
+    ExpenseKind,
+    ExpenseStatus,
+    RepresentationKind,
+    VehicleKind,
+    single_line,
+)
 from gql_portal.permissions.matrix import Area
 from gql_portal.permissions.rules import AreaRule, Structural
 from gql_portal.resolvers import loading
@@ -25,10 +33,17 @@ strawberry.enum(ExpenseKind, description="An expense paid by the employee, or a 
 strawberry.enum(ExpenseStatus, description="Submitted by the employee, then approved or rejected.")
 strawberry.enum(ExpenseCategory, description="What the money was spent on (decides VAT rates).")
 strawberry.enum(VehicleKind, description="The vehicle of a mileage claim (decides the rate).")
+strawberry.enum(
+    RepresentationKind,
+    description="Representation with the company's own staff (INTERNAL) or with guests (EXTERNAL).",
+)
 
 EXPENSES = AreaRule(Area.EXPENSES_RECEIPTS)
 STRUCTURAL = Structural()
 RECEIPTS_BOUND = 10  # per expense (the query cost counts this many; more is an error)
+VAT_LINES_BOUND = 4  # per expense: one per rate (25, 12, 6 and 0 %)
+PARTICIPANTS_BOUND = MAX_PARTICIPANTS  # per representation occasion
+MIXED_RATES = "An expense may have several rates: read vatLines (null when it has several)."
 
 RECEIPT_DOWNLOAD_PATH = "/files/receipts/{}"
 
@@ -68,6 +83,23 @@ class Receipt(relay.Node):
         )
 
 
+@strawberry.type(description="One VAT rate of a receipt: the net amount at it and its VAT.")
+class VatLine:
+    company_id: strawberry.Private[int]
+    owner_employee_id: strawberry.Private[int]
+    rate: Decimal = field(EXPENSES, description="VAT rate in percent (25, 12, 6 or 0).")
+    net: Money = field(EXPENSES, description="The amount at this rate without VAT.")
+    vat: Money = field(EXPENSES, description="The VAT at this rate.")
+
+
+@strawberry.type(description="Someone who took part in a representation meal.")
+class Participant:
+    company_id: strawberry.Private[int]
+    owner_employee_id: strawberry.Private[int]
+    name: str = field(EXPENSES)
+    company: str | None = field(EXPENSES, description="Their company or organisation, if any.")
+
+
 @strawberry.type(description="An expense (utlägg) or a mileage claim (milersättning).")
 class Expense(relay.Node):
     id: relay.NodeID[int]
@@ -79,9 +111,36 @@ class Expense(relay.Node):
     category: ExpenseCategory = field(EXPENSES)
     currency: str = field(EXPENSES, description="Always SEK.")
     amount: Money = field(EXPENSES, description="Gross amount, VAT included.")
-    vat_amount: Money = field(EXPENSES, description="The VAT included in the amount.")
-    vat_rate: Decimal = field(EXPENSES, description="VAT rate in percent (25, 12, 6 or 0).")
+    vat_amount: Money = field(
+        EXPENSES, description="The VAT included in the amount: the sum of the VAT lines' VAT."
+    )
+    vat_rate: Decimal | None = field(
+        EXPENSES,
+        description="VAT rate in percent (25, 12, 6 or 0) of a single-rate expense; null when "
+        "its VAT lines have several rates.",
+        deprecation_reason=MIXED_RATES,
+    )
     net_amount: Money = field(EXPENSES, description="The amount without VAT.")
+    deductible_vat: Money = field(
+        EXPENSES,
+        description="The VAT the company may deduct: all of it, but for representation meals "
+        "the VAT on at most 300 kr excluding VAT per participant (Skatteverket).",
+    )
+    non_deductible_vat: Money = field(
+        EXPENSES, description="The VAT the company may not deduct (vatAmount - deductibleVat)."
+    )
+    representation_kind: RepresentationKind | None = field(
+        EXPENSES, description="Representation only: internal or external."
+    )
+    participants: list[Participant] = field(
+        EXPENSES,
+        description="Representation only: everyone at the occasion, the employee included.",
+        bound=PARTICIPANTS_BOUND,
+    )
+    purpose: str | None = field(
+        EXPENSES, description="Representation only: the business purpose of the occasion."
+    )
+    vat_lines_in_hand: strawberry.Private[tuple[VatLine, ...] | None]
     distance_km: Decimal | None = field(EXPENSES, description="Mileage only: kilometres.")
     vehicle: VehicleKind | None = field(EXPENSES, description="Mileage only.")
     rate_per_mil: Money | None = field(
@@ -102,13 +161,43 @@ class Expense(relay.Node):
             raise not_found("Employee", "employee")
         return Employee.from_row(row)
 
+    @resolver_field(
+        EXPENSES,
+        description="The VAT per rate, as on the receipt; the lines' net + VAT add up to the "
+        "amount, to the öre.",
+        bound=VAT_LINES_BOUND,
+    )
+    async def vat_lines(self, info: Ctx) -> list[VatLine]:
+        if self.vat_lines_in_hand is not None:
+            return list(self.vat_lines_in_hand)
+        rows = await vat_lines_loader(info.context).load(self.id)
+        if rows:
+            return [self._line(row.rate, row.net, row.vat) for row in rows]
+        # A row written without lines (none should be): its one rate and VAT.
+        if self.vat_rate is None:
+            return []
+        line = single_line(self.amount, self.vat_rate, self.vat_amount)
+        return [self._line(line.rate, line.net, line.vat)]
+
+    def _line(self, rate: Decimal, net: Decimal, vat: Decimal) -> VatLine:
+        return VatLine(
+            company_id=self.company_id,
+            owner_employee_id=self.owner_employee_id,
+            rate=rate,
+            net=net,  # type: ignore[arg-type]
+            vat=vat,  # type: ignore[arg-type]
+        )
+
     @resolver_field(EXPENSES, description="The receipt files, oldest first.", bound=RECEIPTS_BOUND)
     async def receipts(self, info: Ctx) -> list[Receipt]:
         rows = await receipts_loader(info.context).load(self.id)
         return [Receipt.from_row(row) for row in rows]
 
     @classmethod
-    def from_row(cls, row: db.Expense) -> "Expense":
+    def from_row(
+        cls, row: db.Expense, vat_lines: "list[db.ExpenseVatLine] | None" = None
+    ) -> "Expense":
+        """`vat_lines`: the expense's lines when a mutation has them in hand (else loaded)."""
         return cls(
             id=row.id,
             company_id=row.company_id,
@@ -122,6 +211,31 @@ class Expense(relay.Node):
             vat_amount=row.vat_amount,  # type: ignore[arg-type]
             vat_rate=row.vat_rate,
             net_amount=row.amount - row.vat_amount,  # type: ignore[arg-type]
+            deductible_vat=row.deductible_vat,  # type: ignore[arg-type]
+            non_deductible_vat=row.vat_amount - row.deductible_vat,  # type: ignore[arg-type]
+            representation_kind=row.representation_kind,
+            participants=[
+                Participant(
+                    company_id=row.company_id,
+                    owner_employee_id=row.employee_id,
+                    name=str(person.get("name", "")),
+                    company=person.get("company") or None,
+                )
+                for person in row.participants or ()
+            ],
+            purpose=row.purpose,
+            vat_lines_in_hand=None
+            if vat_lines is None
+            else tuple(
+                VatLine(
+                    company_id=row.company_id,
+                    owner_employee_id=row.employee_id,
+                    rate=line.rate,
+                    net=line.net,  # type: ignore[arg-type]
+                    vat=line.vat,  # type: ignore[arg-type]
+                )
+                for line in vat_lines
+            ),
             distance_km=row.distance_km,
             vehicle=row.vehicle,
             rate_per_mil=row.rate_per_mil,  # type: ignore[arg-type]
@@ -138,15 +252,64 @@ def receipts_loader(ctx: RequestContext) -> DataLoader[int, list[db.Receipt]]:
     )
 
 
+def vat_lines_loader(ctx: RequestContext) -> DataLoader[int, list[db.ExpenseVatLine]]:
+    """VAT lines by expense id: one statement for every expense of a request."""
+    return loading.children(
+        ctx,
+        db.ExpenseVatLine,
+        db.ExpenseVatLine.expense_id,
+        order_by=[db.ExpenseVatLine.position],
+        limit=VAT_LINES_BOUND,
+    )
+
+
 # --- inputs and payloads --------------------------------------------------------------------
+
+
+@strawberry.input(
+    description="One VAT rate of a receipt. Give the net amount (the VAT is computed when left "
+    "out); one line may leave out its net: it takes the rest of the amount."
+)
+class VatLineInput:
+    rate: Decimal = strawberry.field(
+        description="Percent; one of the rates valid for the category on the date."
+    )
+    net: Money | None = strawberry.field(
+        default=None, description="The amount at this rate without VAT."
+    )
+    vat: Money | None = strawberry.field(
+        default=None, description="As on the receipt (within one öre of the rate's)."
+    )
+
+
+@strawberry.input(description="Someone who took part in a representation meal.")
+class ParticipantInput:
+    name: str
+    company: str | None = strawberry.field(
+        default=None, description="Their company or organisation (external guests)."
+    )
+
+
+@strawberry.input(
+    description="What a representation expense needs: its kind, everyone at the occasion "
+    "(the employee included) and its purpose."
+)
+class RepresentationInput:
+    kind: RepresentationKind
+    participants: list[ParticipantInput] = strawberry.field(
+        description="Everyone at the occasion, the employee included (at most 50)."
+    )
+    purpose: str = strawberry.field(description="The business purpose of the occasion.")
 
 
 @strawberry.input(description="An expense paid by an employee, with VAT as on the receipt.")
 class SubmitExpenseInput:
     date: datetime.date
     amount: Money = strawberry.field(description="Gross amount, VAT included, above zero.")
-    vat_rate: Decimal = strawberry.field(
-        description="Percent; one of the rates valid for the category on the date."
+    vat_rate: Decimal | None = strawberry.field(
+        default=None,
+        description="Percent; one of the rates valid for the category on the date. Give this "
+        "or vatLines.",
     )
     category: ExpenseCategory
     description: str
@@ -158,6 +321,14 @@ class SubmitExpenseInput:
         default=None, description="As on the receipt; computed from amount and rate if left out."
     )
     currency: str | None = strawberry.field(default=None, description="SEK (the only one).")
+    vat_lines: list[VatLineInput] | None = strawberry.field(
+        default=None,
+        description="The VAT per rate (at most 4), adding up to the amount; instead of "
+        "vatRate and vatAmount.",
+    )
+    representation: RepresentationInput | None = strawberry.field(
+        default=None, description="Required with category REPRESENTATION (only then)."
+    )
 
 
 @strawberry.input(description="A trip with a private or company car, paid per Swedish mil.")
@@ -187,6 +358,12 @@ class UpdateExpenseInput:
         description="Recomputed from amount and rate when either changes and this is left out.",
     )
     currency: str | None = None
+    vat_lines: list[VatLineInput] | None = strawberry.field(
+        default=None, description="Replace the VAT lines (instead of vatRate and vatAmount)."
+    )
+    representation: RepresentationInput | None = strawberry.field(
+        default=None, description="Replace the representation details."
+    )
     distance_km: Decimal | None = None
     vehicle: VehicleKind | None = None
 

@@ -66,6 +66,7 @@ def field(
     name: str | None = None,
     bound: int | None = None,
     reads: int | None = None,
+    deprecation_reason: str | None = None,
 ) -> Any:
     """A field with its rule; a list field also with `bound`, the most items it returns per
     parent object (the cost multiplies by it; more is an error, never a silent cut), and, for
@@ -83,6 +84,7 @@ def field(
         "extensions": _extensions(rule),
         "metadata": metadata,
         "name": name,
+        "deprecation_reason": deprecation_reason,
     }
     if resolver is not None:
         return strawberry.field(resolver=resolver, **kwargs)

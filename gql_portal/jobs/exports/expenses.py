@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import anyio.from_thread
@@ -14,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_portal.db.accounts import Company
 from gql_portal.db.employees import Employee
-from gql_portal.db.expenses import Expense, Receipt
+from gql_portal.db.expenses import Expense, ExpenseVatLine, Receipt
 from gql_portal.domain import exports as files
 from gql_portal.jobs.exports.basis import export_company
 from gql_portal.jobs.exports.common import ExportFailed, ExportWork, Progress, Written
@@ -87,6 +88,7 @@ async def _read_expenses(
             .order_by(Receipt.expense_id, Receipt.id)
         )
     ).all()
+    lines = await _read_vat_lines(session, [expense.id for expense, _ in rows])
     by_expense: dict[int, list[files.ExportReceipt]] = {}
     for receipt in receipts:
         by_expense.setdefault(receipt.expense_id, []).append(
@@ -99,13 +101,36 @@ async def _read_expenses(
             )
         )
     return [
-        _export_expense(expense, employee, tuple(by_expense.get(expense.id, ())))
+        _export_expense(
+            expense,
+            employee,
+            tuple(by_expense.get(expense.id, ())),
+            tuple(lines.get(expense.id, ())),
+        )
         for expense, employee in rows
     ]
 
 
+async def _read_vat_lines(
+    session: AsyncSession, expense_ids: list[int]
+) -> dict[int, list[tuple[Decimal, Decimal, Decimal]]]:
+    """(rate, net, VAT) of each expense's lines, in their order."""
+    rows = await session.scalars(
+        select(ExpenseVatLine)
+        .where(ExpenseVatLine.expense_id.in_(expense_ids))
+        .order_by(ExpenseVatLine.expense_id, ExpenseVatLine.position)
+    )
+    by_expense: dict[int, list[tuple[Decimal, Decimal, Decimal]]] = {}
+    for line in rows:
+        by_expense.setdefault(line.expense_id, []).append((line.rate, line.net, line.vat))
+    return by_expense
+
+
 def _export_expense(
-    expense: Expense, employee: Employee, receipts: tuple[files.ExportReceipt, ...]
+    expense: Expense,
+    employee: Employee,
+    receipts: tuple[files.ExportReceipt, ...],
+    vat_lines: tuple[tuple[Decimal, Decimal, Decimal], ...],
 ) -> files.ExportExpense:
     return files.ExportExpense(
         id=expense.id,
@@ -121,6 +146,16 @@ def _export_expense(
         status=expense.status.value,
         distance_km=expense.distance_km,
         receipts=receipts,
+        vat_lines=vat_lines,
+        deductible_vat=expense.deductible_vat,
+        representation=expense.representation_kind.value if expense.representation_kind else None,
+        participants=tuple(
+            f"{person.get('name', '')} ({person['company']})"
+            if person.get("company")
+            else str(person.get("name", ""))
+            for person in expense.participants or ()
+        ),
+        purpose=expense.purpose,
     )
 
 
