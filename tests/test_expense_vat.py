@@ -18,6 +18,7 @@ import io
 import zipfile
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -518,3 +519,10 @@ async def test_an_employee_only_for_their_own_and_a_limited_partner_for_its_clie
         ("RESTAURANT", "163,50", "0,00"),
         ("REPRESENTATION", "144,00", "113,14"),
     ]
+
+
+def test_the_readme_lists_the_expenses_csv_columns() -> None:
+    """README's table of `utlagg.csv` is EXPENSE_CSV_COLUMNS (pipes escaped for Markdown)."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    for name, meaning in EXPENSE_CSV_COLUMNS:
+        assert f"| `{name}` | {meaning.replace('|', chr(92) + '|')} |" in readme, name
