@@ -62,7 +62,7 @@ from gql_portal.schema import expenses as gql
 from gql_portal.schema.employees import EMPLOYEE_EXPENSES_BOUND
 from gql_portal.schema.fields import field, mutation
 from gql_portal.schema.id_filters import CompanyIdFilter, EmployeeIdFilter
-from gql_portal.schema.relay import Connection
+from gql_portal.schema.relay import After, Before, Connection, First, Last
 from gql_portal.storage import StoredFile
 
 CENT = Decimal("0.01")
@@ -85,8 +85,10 @@ def check_period(from_: date | None, to: date | None) -> None:
 
 async def expenses(
     info: Ctx,
-    first: int | None = None,
-    after: str | None = None,
+    first: First = None,
+    after: After = None,
+    last: Last = None,
+    before: Before = None,
     employee_id: EmployeeIdFilter = None,
     status: ExpenseStatus | None = None,
     from_: From = None,
@@ -113,6 +115,8 @@ async def expenses(
         gql.Expense.from_row,
         first=first,
         after=after,
+        last=last,
+        before=before,
         descending=True,
     )
 
