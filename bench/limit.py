@@ -43,7 +43,7 @@ from gql_portal.db.audit import AuditEvent
 from gql_portal.db.collaborations import Collaboration
 from gql_portal.db.employees import Employee
 from gql_portal.db.engine import WRITE_OPTION, make_engine
-from gql_portal.db.expenses import Expense
+from gql_portal.db.expenses import Expense, ExpenseVatLine
 from gql_portal.db.functions import week_start
 from gql_portal.db.payroll import PayrollPeriod
 from gql_portal.db.schedules import Schedule
@@ -872,6 +872,17 @@ async def submit_expense(
             updated_at=at,
         )
         .returning(EXPENSES.id)
+    )
+    await connection.execute(  # its one VAT line, as the product keeps them
+        insert(ExpenseVatLine.__table__).values(
+            company_id=viewer.company_id,
+            expense_id=expense_id,
+            employee_id=employee_id,
+            position=0,
+            rate=rate,
+            net=amount - vat,
+            vat=vat,
+        )
     )
     await connection.execute(
         insert(AUDIT),
