@@ -7,43 +7,15 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from gql_portal.clock import STOCKHOLM, Clock
+from gql_portal.domain.calendar import public_holidays
 from gql_portal.domain.payroll import month_period
 from gql_portal.domain.time import week_start
 
 
-def easter(year: int) -> date:
-    """Easter Sunday (the Meeus/Jones/Butcher Gregorian algorithm)."""
-    a, b, c = year % 19, year // 100, year % 100
-    d, e = divmod(b, 4)
-    g = (b - (b + 8) // 25 + 1) // 3
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = divmod(c, 4)
-    weekday = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * weekday) // 451
-    month, day = divmod(h + weekday - 7 * m + 114, 31)
-    return date(year, month, day + 1)
-
-
 def swedish_days_off(year: int) -> set[date]:
-    """Public holidays and the customary days off (midsummer eve, Christmas eve, New Year's eve)."""
-    sunday = easter(year)
-    midsummer_eve = next(
-        date(year, 6, day) for day in range(19, 26) if date(year, 6, day).weekday() == 4
-    )
-    return {
-        date(year, 1, 1),
-        date(year, 1, 6),
-        sunday - timedelta(days=2),
-        sunday + timedelta(days=1),
-        date(year, 5, 1),
-        sunday + timedelta(days=39),
-        date(year, 6, 6),
-        midsummer_eve,
-        date(year, 12, 24),
-        date(year, 12, 25),
-        date(year, 12, 26),
-        date(year, 12, 31),
-    }
+    """Public holidays and the customary days off (midsummer eve, Christmas eve, New Year's eve):
+    the product's own calendar (gql_portal.domain.calendar)."""
+    return set(public_holidays(year))
 
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:
