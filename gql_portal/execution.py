@@ -58,7 +58,7 @@ YOUNG_GENERATION = 1_000
 MIDDLE_GENERATION = 10
 FULL_AFTER = 1_000
 IDLE_FULL_AFTER = 5  # middle-generation collections since the last full one, when idle
-IDLE_SECONDS = 1.0  # no execution started or ended for this long: the worker is idle
+IDLE_SECONDS = 1.0  # no HTTP request started or ended for this long: the worker is idle
 
 
 class Sharing:
@@ -69,6 +69,17 @@ class Sharing:
     big answer taking every turn it waited behind 30 of its slices."""
 
     in_flight = 0
+    last_change = 0.0  # when a request last started or ended (`collect_when_idle`)
+
+    @classmethod
+    def enter(cls) -> None:
+        cls.in_flight += 1
+        cls.last_change = time.monotonic()
+
+    @classmethod
+    def leave(cls) -> None:
+        cls.in_flight -= 1
+        cls.last_change = time.monotonic()
 
 
 # A pause between two turns of a request's work while other requests are in flight: about
@@ -87,18 +98,7 @@ async def next_turn() -> None:
     await asyncio.sleep(pause_between_turns())
 
 
-class _Executions:
-    """What `collect_when_idle` asks: is this worker running an execution, and when did one
-    last start or end (an answer is still sent, and its objects alive, after it ends)."""
-
-    running = 0
-    last_change = 0.0
-    settled = False
-
-    @classmethod
-    def change(cls, by: int) -> None:
-        cls.running += by
-        cls.last_change = time.monotonic()
+_settled = {"worker": False}  # settle_worker ran: this process is a server's worker
 
 
 def settle_worker() -> None:
@@ -111,14 +111,15 @@ def settle_worker() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(YOUNG_GENERATION, MIDDLE_GENERATION, FULL_AFTER)
-    _Executions.settled = True
+    _settled["worker"] = True
 
 
 async def collect_when_idle() -> None:
-    """A full collection when no execution runs and some cyclic garbage may have reached the
-    old generation; only in a settled worker (tests' processes keep Python's defaults)."""
-    idle = _Executions.running == 0 and (time.monotonic() - _Executions.last_change >= IDLE_SECONDS)
-    if _Executions.settled and idle and gc.get_count()[2] >= IDLE_FULL_AFTER:
+    """A full collection when no request is in flight (none for `IDLE_SECONDS`) and cyclic
+    garbage may have reached the old generation; only in a settled worker (tests' processes
+    keep Python's defaults)."""
+    idle = Sharing.in_flight == 0 and time.monotonic() - Sharing.last_change >= IDLE_SECONDS
+    if _settled["worker"] and idle and gc.get_count()[2] >= IDLE_FULL_AFTER:
         gc.collect()
 
 
@@ -187,21 +188,14 @@ class PortalExecutionContext(ExecutionContextBase):
         super().handle_field_error(raw_error, return_type, field_details_list, path)
 
     def execute_operation(self, serially: bool | None = None) -> Any:
-        _Executions.change(+1)
-        try:
-            result = super().execute_operation(serially)
-        except BaseException:
-            _Executions.change(-1)
-            raise
+        result = super().execute_operation(serially)
         if not self.is_awaitable(result):
-            _Executions.change(-1)
             return result
 
         async def finished() -> Any:
             try:
                 return await result
             finally:
-                _Executions.change(-1)
                 # Siblings of an error that stopped execution are settled in the background:
                 # they have nothing left to do for this answer.
                 for future in list(self.background_futures):

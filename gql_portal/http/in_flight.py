@@ -9,7 +9,8 @@ from gql_portal.execution import Sharing
 
 
 class CountRequests:
-    """ASGI middleware: every HTTP request is counted in `Sharing.in_flight` while it runs."""
+    """ASGI middleware: every HTTP request is counted in `Sharing` while it runs (and its
+    answer is sent: the worker is idle only after)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -18,8 +19,8 @@ class CountRequests:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        Sharing.in_flight += 1
+        Sharing.enter()
         try:
             await self.app(scope, receive, send)
         finally:
-            Sharing.in_flight -= 1
+            Sharing.leave()
