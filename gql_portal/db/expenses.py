@@ -39,6 +39,7 @@ class Expense(IdMixin, CompanyOwned, Base):
     __table_args__ = (
         Index("ix_expenses_employee_id_date", "employee_id", "date"),
         Index("ix_expenses_company_id_status_date", "company_id", "status", "date"),
+        Index("uq_expenses_company_id_voucher_number", "company_id", "voucher_number", unique=True),
     )
 
     company_id: Mapped[int] = company_fk()
@@ -47,8 +48,12 @@ class Expense(IdMixin, CompanyOwned, Base):
     date: Mapped[date]
     description: Mapped[str] = mapped_column(String(500))
     category: Mapped[ExpenseCategory] = enum_column(ExpenseCategory)
+    # The receipt's currency (ISO 4217). In another currency than SEK the receipt's own gross
+    # amount and the rate (SEK per unit) are kept; `amount` is always the SEK paid out.
     currency: Mapped[str] = mapped_column(String(3), default="SEK")
-    amount: Mapped[Decimal] = mapped_column(Money())  # gross, VAT included
+    original_amount: Mapped[Decimal | None] = mapped_column(Money())
+    exchange_rate: Mapped[Decimal | None] = mapped_column(ScaledDecimal(6))
+    amount: Mapped[Decimal] = mapped_column(Money())  # gross in SEK, VAT included
     # The sum of the VAT lines' VAT (ExpenseVatLine), and their one rate (None: several rates).
     vat_amount: Mapped[Decimal] = mapped_column(Money())
     vat_rate: Mapped[Decimal | None] = mapped_column(ScaledDecimal(2))
@@ -63,6 +68,15 @@ class Expense(IdMixin, CompanyOwned, Base):
     distance_km: Mapped[Decimal | None] = mapped_column(ScaledDecimal(2))
     vehicle: Mapped[VehicleKind | None] = enum_column(VehicleKind)
     rate_per_mil: Mapped[Decimal | None] = mapped_column(Money())
+    # Voucher data (Bokföringslagen 5 kap. 7 §): the counterparty, where to book it, and the
+    # number in the company's gap-free expense voucher series, given when the expense is approved.
+    supplier_name: Mapped[str | None] = mapped_column(String(200))
+    supplier_org_number: Mapped[str | None] = mapped_column(String(20))
+    cost_centre: Mapped[str | None] = mapped_column(String(20))
+    project_id: Mapped[int | None] = mapped_column(
+        ForeignKey("projects.id", ondelete="SET NULL"), index=True
+    )
+    voucher_number: Mapped[int | None]
     status: Mapped[ExpenseStatus] = enum_column(ExpenseStatus)
     decided_by_user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
@@ -90,6 +104,18 @@ class ExpenseVatLine(IdMixin, CompanyOwned, Base):
     rate: Mapped[Decimal] = mapped_column(ScaledDecimal(2))
     net: Mapped[Decimal] = mapped_column(Money())
     vat: Mapped[Decimal] = mapped_column(Money())
+
+
+class ExpenseVoucherSeries(IdMixin, CompanyOwned, Base):
+    """The last voucher number given in a company's expense series. Raised in the transaction
+    that approves an expense, so a number is used exactly when an approval commits: no gaps."""
+
+    __tablename__ = "expense_voucher_series"
+    __area__: ClassVar[Area] = Area.EXPENSES_RECEIPTS
+    __table_args__ = (Index("uq_expense_voucher_series_company_id", "company_id", unique=True),)
+
+    company_id: Mapped[int] = company_fk()
+    last_number: Mapped[int] = mapped_column(default=0)
 
 
 class Receipt(IdMixin, CompanyOwned, Base):
