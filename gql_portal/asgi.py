@@ -11,6 +11,7 @@ from starlette.applications import Starlette
 from gql_portal.config import Settings
 from gql_portal.execution import settle_worker
 from gql_portal.http.app import create_app
+from gql_portal.http.trusted import load_manifest
 from gql_portal.observability import JsonFormatter
 from gql_portal.runtime import Runtime
 
@@ -41,6 +42,14 @@ def configure_logging() -> None:
     logging.basicConfig(level=getattr(logging, level, logging.INFO), handlers=[handler], force=True)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.getLogger("uvicorn.access").addFilter(RedactTokens())
+
+
+def trusted_documents(settings: Settings) -> int:
+    """How many documents the trusted-documents manifest holds, checked as every worker will
+    check it (`serve` asks before starting any). Raises ConfigError."""
+    if settings.trusted_documents is None:
+        return 0
+    return len(load_manifest(settings.trusted_documents))
 
 
 def create() -> Starlette:

@@ -52,10 +52,25 @@ async def _prepare(settings: Settings, *, demo: bool) -> None:
         await database.dispose()
 
 
+def _check_trusted_documents(settings: Settings) -> None:
+    """A bad trusted-documents manifest stops `serve` before any worker starts, in one line."""
+    if settings.trusted_documents is None:
+        return
+    from gql_portal.asgi import trusted_documents
+
+    try:
+        count = trusted_documents(settings)
+    except ConfigError as error:
+        print(f"gql-portal: configuration error: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+    print(f"Trusted documents: {count} from {settings.trusted_documents}", flush=True)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     settings = _settings()
+    _check_trusted_documents(settings)
     asyncio.run(_prepare(settings, demo=not args.no_demo))
     print(f"GraphQL API and GraphiQL: http://{args.host}:{args.port}/graphql", flush=True)
     from gql_portal.asgi import configure_logging

@@ -67,6 +67,9 @@ class Settings:
     # Browser origins (scheme://host[:port]) of frontends allowed to call the API with the
     # session cookie (CORS). Empty: same-origin only.
     cors_origins: tuple[str, ...] = ()
+    # Trusted-documents mode (http/trusted.py): the manifest of the only documents that run,
+    # from the clients' builds. None: any document runs (and APQ registers documents).
+    trusted_documents: Path | None = None
 
     @property
     def production(self) -> bool:
@@ -102,6 +105,7 @@ class Settings:
             public_url=public_url,
             cors_origins=cors_origins,
             storage_dir=Path(get("STORAGE_DIR") or defaults.storage_dir),
+            trusted_documents=Path(manifest) if (manifest := get("TRUSTED_DOCUMENTS")) else None,
             **numbers,
         )
 

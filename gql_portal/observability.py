@@ -92,7 +92,10 @@ _NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")
 INVALID_NAME = "(not a name)"
 # Codes an answer can carry: anything else is counted and logged as OTHER (bounded labels).
 KNOWN_CODES = frozenset(
-    {code.value for code in Code} | {"GRAPHQL_VALIDATION_FAILED", "GRAPHQL_PARSE_FAILED"}
+    {code.value for code in Code}
+    | {"GRAPHQL_VALIDATION_FAILED", "GRAPHQL_PARSE_FAILED"}
+    # Persisted queries and trusted documents (http/persisted.py).
+    | {"PERSISTED_QUERY_NOT_FOUND", "PERSISTED_QUERY_NOT_ALLOWED"}
 )
 
 

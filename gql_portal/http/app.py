@@ -21,6 +21,7 @@ from gql_portal.http.health import healthz, readyz
 from gql_portal.http.in_flight import CountRequests
 from gql_portal.http.persisted import PersistedQueries
 from gql_portal.http.responses import SecurityHeaders
+from gql_portal.http.trusted import load_manifest
 from gql_portal.jobs.exports import recover_interrupted_exports
 from gql_portal.mailer import DeliveryWorker
 from gql_portal.observability import metrics
@@ -116,4 +117,7 @@ def create_app(runtime: Runtime) -> Starlette:
     app.state.runtime = runtime
     # Automatic persisted queries' documents, this worker's own (http/persisted.py).
     app.state.persisted_queries = PersistedQueries()
+    # Trusted documents (http/trusted.py): checked whole here, so a bad manifest stops start-up.
+    manifest = runtime.settings.trusted_documents
+    app.state.trusted_documents = load_manifest(manifest) if manifest is not None else None
     return app

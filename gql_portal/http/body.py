@@ -45,6 +45,9 @@ class Operation:
     # The body's size in bytes (for a multipart upload: at most the operation fields' limit).
     body_size: int
     extensions: dict[str, Any] | None = None
+    # A trusted document named instead of sent (http/trusted.py): `documentId` (GraphQL over
+    # HTTP), or Relay's `doc_id` / `id`.
+    document_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -141,7 +144,7 @@ def operation_from_url(request: Request) -> Operation:
     `extensions` as JSON, in the URL's query string (an empty value counts as absent)."""
     params = request.query_params
     payload: dict[str, Any] = {
-        name: params.get(name) or None for name in ("query", "operationName")
+        name: params.get(name) or None for name in ("query", "operationName", *DOCUMENT_ID_NAMES)
     }
     for name in ("variables", "extensions"):
         if text := params.get(name):
@@ -161,7 +164,9 @@ def _operation(payload: Any, body_size: int) -> Operation:
     extensions = payload.get("extensions")
     if extensions is not None and not isinstance(extensions, dict):
         raise BadRequest(400, "extensions must be an object.")
-    persisted = extensions is not None and "persistedQuery" in extensions
+    # A query sent as text wins: ids are read only without one (some clients send an `id` along).
+    document_id = _document_id(payload) if query is None else None
+    persisted = (extensions is not None and "persistedQuery" in extensions) or document_id
     if not (isinstance(query, str) and query.strip()) and not (persisted and query is None):
         raise BadRequest(400, "The body needs a query string.")
     if variables is not None and not isinstance(variables, dict):
@@ -176,4 +181,23 @@ def _operation(payload: Any, body_size: int) -> Operation:
         raise BadRequest(413, "The variables are too large.")
     if operation_name is not None and not isinstance(operation_name, str):
         raise BadRequest(400, "operationName must be a string.")
-    return Operation(query, variables, operation_name, body_size, extensions)
+    return Operation(query, variables, operation_name, body_size, extensions, document_id)
+
+
+# Where clients put a document's id: the GraphQL-over-HTTP persisted-documents appendix, then
+# Relay's two spellings (its network layer examples send `doc_id`; some send `id`).
+DOCUMENT_ID_NAMES = ("documentId", "doc_id", "id")
+MAX_DOCUMENT_ID = 200
+
+
+def _document_id(payload: dict[str, Any]) -> str | None:
+    for name in DOCUMENT_ID_NAMES:
+        value = payload.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, str) or not value or len(value) > MAX_DOCUMENT_ID:
+            raise BadRequest(
+                400, f"{name} must be a document id of 1 to {MAX_DOCUMENT_ID} characters."
+            )
+        return value
+    return None

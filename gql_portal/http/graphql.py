@@ -12,11 +12,13 @@ A GET without an operation from a browser is GraphiQL; a mutation by GET is 405 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import time
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
@@ -32,6 +34,7 @@ from gql_portal.context import CookieToSet, RequestContext
 from gql_portal.errors import TOKEN_LIMIT_MESSAGE, Code, client_message, coded_extensions
 from gql_portal.http import origin
 from gql_portal.http.body import (
+    DOCUMENT_ID_NAMES,
     BadRequest,
     Operation,
     Operations,
@@ -47,6 +50,7 @@ from gql_portal.http.persisted import (
 )
 from gql_portal.http.responses import json_response, request_error, request_id_of
 from gql_portal.http.session import apply_cookie_change, session_ended, session_token
+from gql_portal.http.trusted import TrustedDocuments
 from gql_portal.observability import exception_summary, observe_request
 from gql_portal.permissions.access import Access
 from gql_portal.resolvers.audit import flush_partner_reads
@@ -131,7 +135,7 @@ async def graphql_endpoint(request: Request) -> Response:
 def _wants_graphiql(request: Request) -> bool:
     """A browser opening /graphql (no operation in the URL): the GraphiQL page."""
     params = request.query_params
-    asks_operation = "query" in params or "extensions" in params
+    asks_operation = any(name in params for name in ("query", "extensions", *DOCUMENT_ID_NAMES))
     return not asks_operation and "text/html" in request.headers.get("accept", "")
 
 
@@ -144,6 +148,12 @@ async def _operations_of(request: Request, settings: Settings) -> Operations:
 def persisted_queries(request: Request) -> PersistedQueries:
     store: PersistedQueries = request.app.state.persisted_queries
     return store
+
+
+def trusted_documents(request: Request) -> TrustedDocuments | None:
+    """The trusted-documents manifest when that mode is on (http/trusted.py), else None."""
+    trusted: TrustedDocuments | None = getattr(request.app.state, "trusted_documents", None)
+    return trusted
 
 
 async def run(
@@ -161,8 +171,9 @@ async def run(
     )
     started = time.perf_counter()
     store = persisted_queries(request)
+    trusted = trusted_documents(request)
     try:
-        operation = with_document(operation, store)
+        operation = with_document(operation, store, trusted)
     except PersistedQueryProblem as problem:
         return problem_outcome(problem, operation, context, time.perf_counter() - started)
     allowed = QUERIES_ONLY if request.method in SAFE_METHODS else None
@@ -172,7 +183,7 @@ async def run(
         raise MutationByGet from None
     await flush_partner_reads(context)
     if not is_request_error(result):
-        remember(operation, store)
+        remember(operation, store, trusted)
     return outcome(result, operation, context, time.perf_counter() - started, media_type)
 
 
@@ -279,11 +290,37 @@ def respond(outcomes: list[Outcome], batched: bool, media_type: str, request: Re
     else:
         payload, status = outcomes[0].body, outcomes[0].status
     content_type = f"{media_type}; charset=utf-8" if media_type == GRAPHQL_RESPONSE_JSON else None
-    response = json_response(payload, status, headers, media_type=content_type or media_type)
+    response: Response
+    if request.method in SAFE_METHODS and (etag := _etag(payload, status, media_type)):
+        # A query's answer by GET (by a persisted hash: a short, stable URL) may be kept by the
+        # caller's own cache (private: it is this viewer's), asked again each time (no-cache:
+        # data changes) and answered 304 while unchanged.
+        headers |= {"cache-control": "private, no-cache", "etag": etag}
+        if etag in _tags(request.headers.get("if-none-match")):
+            response = Response(status_code=304, headers=headers)
+        else:
+            response = json_response(payload, status, headers, content_type or media_type)
+    else:
+        if request.method in SAFE_METHODS:
+            headers["cache-control"] = "no-store"
+        response = json_response(payload, status, headers, media_type=content_type or media_type)
     runtime: Runtime = request.app.state.runtime
     for cookie in (o.cookie for o in outcomes if o.cookie is not None):
         apply_cookie_change(response, runtime.settings, cookie)
     return response
+
+
+def _etag(payload: Any, status: int, media_type: str) -> str | None:
+    """A validator for a GET's answer without errors: its data and media type (the request
+    id differs on every answer); None for anything else (not cached: `no-store`)."""
+    if status != 200 or not isinstance(payload, dict) or "errors" in payload:
+        return None
+    digest = hashlib.sha256(orjson.dumps(payload.get("data")) + media_type.encode())
+    return f'W/"{digest.hexdigest()[:32]}"'
+
+
+def _tags(if_none_match: str | None) -> set[str]:
+    return {tag.strip() for tag in (if_none_match or "").split(",") if tag.strip()}
 
 
 def format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:

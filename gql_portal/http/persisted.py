@@ -12,6 +12,12 @@ A hash names a document, not a permission: the document is validated against the
 schema every time, as any document. The store is this worker's own, a LRU bounded by count and
 by total size (`PersistedQueries`); another worker asks for the document once more. A shared
 store (the database or Redis) could sit behind the same two methods later.
+
+With trusted documents on (http/trusted.py) the manifest replaces the store: a hash, a
+`documentId` or Relay's `doc_id`/`id` finds a manifest document or is PERSISTED_QUERY_NOT_FOUND
+(HTTP 200 for Apollo's hash, as above; 400 for the ids, whose clients have nothing to send
+next); a free-text `query` that is not one of the manifest's documents is
+PERSISTED_QUERY_NOT_ALLOWED (HTTP 400), and nothing is ever registered.
 """
 
 from __future__ import annotations
@@ -23,8 +29,10 @@ from collections import OrderedDict
 from typing import Any
 
 from gql_portal.http.body import Operation
+from gql_portal.http.trusted import TrustedDocuments
 
 PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
+PERSISTED_QUERY_NOT_ALLOWED = "PERSISTED_QUERY_NOT_ALLOWED"
 HASH_FIELD = "extensions.persistedQuery.sha256Hash"
 MAX_ENTRIES = 2_000
 MAX_TOTAL_BYTES = 16 * 1024 * 1024
@@ -97,26 +105,51 @@ def requested_hash(operation: Operation) -> str | None:
     return sha256_hash
 
 
-def with_document(operation: Operation, store: PersistedQueries) -> Operation:
+def _not_found(status: int = 200) -> PersistedQueryProblem:
+    return PersistedQueryProblem(
+        status, "PersistedQueryNotFound", {"code": PERSISTED_QUERY_NOT_FOUND}
+    )
+
+
+def with_document(
+    operation: Operation, store: PersistedQueries, trusted: TrustedDocuments | None = None
+) -> Operation:
     """The operation with its document: as sent (its hash checked when it has one), or the one
-    stored under its hash. Raises PersistedQueryProblem."""
-    sha256_hash = requested_hash(operation)
-    if sha256_hash is None:
-        return operation
-    if operation.query is None:
-        document = store.get(sha256_hash)
+    stored under its hash (the manifest's, in trusted mode). Raises PersistedQueryProblem."""
+    if operation.document_id is not None:  # only ever without a query (body.py)
+        document = trusted.find(operation.document_id) if trusted is not None else None
         if document is None:
-            raise PersistedQueryProblem(
-                200, "PersistedQueryNotFound", {"code": PERSISTED_QUERY_NOT_FOUND}
-            )
+            raise _not_found(400)
         return dataclasses.replace(operation, query=document)
-    if hashlib.sha256(operation.query.encode()).hexdigest() != sha256_hash:
+    sha256_hash = requested_hash(operation)
+    if sha256_hash is not None and operation.query is None:
+        document = trusted.find(sha256_hash) if trusted is not None else store.get(sha256_hash)
+        if document is None:
+            raise _not_found()
+        return dataclasses.replace(operation, query=document)
+    if operation.query is None:  # `"persistedQuery": null`
+        raise _bad("MISSING_QUERY", "Send a query, or a persisted query's hash.", "query")
+    if sha256_hash is not None and hashlib.sha256(operation.query.encode()).hexdigest() != (
+        sha256_hash
+    ):
         raise _bad("PERSISTED_QUERY_HASH_MISMATCH", "sha256Hash is not the SHA-256 of the query.")
+    if trusted is not None and not trusted.allows(operation.query):
+        raise PersistedQueryProblem(
+            400,
+            "Only the documents of the trusted-documents manifest run here; send a document "
+            "id (documentId) of the client's build.",
+            {"code": PERSISTED_QUERY_NOT_ALLOWED},
+        )
     return operation
 
 
-def remember(operation: Operation, store: PersistedQueries) -> None:
-    """Keep a document sent with its (checked) hash, once it has passed validation."""
+def remember(
+    operation: Operation, store: PersistedQueries, trusted: TrustedDocuments | None = None
+) -> None:
+    """Keep a document sent with its (checked) hash, once it has passed validation; never in
+    trusted mode (the manifest is the only source of documents)."""
+    if trusted is not None:
+        return
     sha256_hash = requested_hash(operation)
     if sha256_hash is not None and operation.query is not None:
         store.put(sha256_hash, operation.query)
