@@ -276,8 +276,10 @@ async def test_bad_expense_input_names_the_field(api: Api, factory: Factory) -> 
         "NEGATIVE",
     )
     assert ((await refused(api, me.token, amount="0"))["reason"]) == "ZERO"
-    currency = await refused(api, me.token, currency="EUR")
-    assert (currency["field"], currency["reason"]) == ("currency", "UNSUPPORTED_CURRENCY")
+    currency = await refused(api, me.token, currency="EURO")
+    assert (currency["field"], currency["reason"]) == ("currency", "UNKNOWN_CURRENCY")
+    gold = await refused(api, me.token, currency="XAU")  # ISO 4217, but a metal
+    assert (gold["field"], gold["reason"]) == ("currency", "UNSUPPORTED_CURRENCY")
     future = await refused(api, me.token, date="2026-03-03")
     assert (future["field"], future["reason"]) == ("date", "IN_FUTURE")
     wrong_rate = await refused(api, me.token, category="OFFICE_SUPPLIES", vatRate="12.5")
@@ -290,10 +292,10 @@ async def test_bad_expense_input_names_the_field(api: Api, factory: Factory) -> 
     blank = await refused(api, me.token, description=" ")
     assert (blank["field"], blank["reason"]) == ("description", "REQUIRED")
     # Every problem at once, the first one named.
-    several = await refused(api, me.token, amount="-1.00", currency="USD", description="")
+    several = await refused(api, me.token, amount="-1.00", currency="US$", description="")
     assert [problem["field"] for problem in several["problems"]] == [
+        "currency",  # first: what the amount is in
         "amount",
-        "currency",
         "description",
     ]
     assert (await api(LIST, {}, token=me.token))["data"]["expenses"]["totalCount"] == 0

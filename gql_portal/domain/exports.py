@@ -41,6 +41,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
 
+from gql_portal.domain.currencies import RATE_PLACES
 from gql_portal.domain.payroll import PROJECT_DIMENSION
 
 if TYPE_CHECKING:
@@ -141,7 +142,7 @@ class ExportExpense:
     kind: str  # EXPENSE or MILEAGE
     category: str | None
     description: str
-    amount: Decimal  # gross, VAT included
+    amount: Decimal  # gross in SEK, VAT included: what is paid out
     vat_rate: Decimal | None  # percent: 25, 12, 6 or 0 (mileage: 0); None: several rates
     vat_amount: Decimal
     status: str
@@ -153,6 +154,11 @@ class ExportExpense:
     representation: str | None = None  # INTERNAL or EXTERNAL
     participants: tuple[str, ...] = ()  # "name (company)"
     purpose: str | None = None
+    # The receipt's currency (ISO 4217); in another than SEK its gross amount in that currency
+    # and the rate (SEK per unit, six decimals) that made `amount`.
+    currency: str = "SEK"
+    original_amount: Decimal | None = None
+    exchange_rate: Decimal | None = None
 
     def lines(self) -> tuple[tuple[Decimal, Decimal, Decimal], ...]:
         if self.vat_lines:
@@ -209,11 +215,12 @@ def csv_text(value: str | None) -> str:
     return value
 
 
-def csv_decimal(value: Decimal | None, *, decimal_comma: bool) -> str:
-    """Two decimals, no grouping, in the chosen decimal mark; "" for no value."""
+def csv_decimal(value: Decimal | None, *, decimal_comma: bool, places: int = 2) -> str:
+    """Two decimals (or `places`), no grouping, in the chosen decimal mark; "" for no value."""
     if value is None:
         return ""
-    text = format(value.quantize(ORE, rounding=ROUND_HALF_UP), "f")
+    quantum = ORE if places == 2 else Decimal(1).scaleb(-places)
+    text = format(value.quantize(quantum, rounding=ROUND_HALF_UP), "f")
     return text.replace(".", ",") if decimal_comma else text
 
 
@@ -347,6 +354,9 @@ EXPENSE_CSV_COLUMNS: tuple[tuple[str, str], ...] = (
     ("distance_km", "Mileage: the distance in km."),
     ("status", "SUBMITTED, APPROVED or REJECTED."),
     ("gross", "Amount in SEK, VAT included."),
+    ("currency", "The receipt's currency (ISO 4217): SEK, or e.g. EUR for a receipt from abroad."),
+    ("original_amount", "Another currency: the receipt's gross amount in it; empty for SEK."),
+    ("exchange_rate", "Another currency: SEK per unit, six decimals (gross / original_amount)."),
     ("vat_rate", "VAT rate in percent (25, 12, 6 or 0); empty when the receipt has several."),
     ("vat", "The VAT part of the amount, SEK (all rates)."),
     ("net", "The amount without VAT, SEK (gross - VAT)."),
@@ -445,6 +455,11 @@ def write_expense_summary_csv(
                     number(expense.distance_km),
                     csv_text(expense.status),
                     number(expense.amount),
+                    csv_text(expense.currency),
+                    number(expense.original_amount),
+                    csv_decimal(
+                        expense.exchange_rate, decimal_comma=decimal_comma, places=RATE_PLACES
+                    ),
                     number(expense.vat_rate),
                     number(expense.vat_amount),
                     number(expense.amount - expense.vat_amount),

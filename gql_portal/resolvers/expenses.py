@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 import anyio.to_thread
 import strawberry
@@ -25,6 +25,19 @@ from gql_portal.context import RequestContext
 from gql_portal.db.employees import Employee
 from gql_portal.db.expenses import Expense, ExpenseVatLine, Receipt
 from gql_portal.domain.audit import AuditAction
+from gql_portal.domain.currencies import (
+    MAX_EXCHANGE_RATE,
+    MAX_ORIGINAL_AMOUNT,
+    RATE_QUANTUM,
+    SEK,
+    UNKNOWN_CURRENCY,
+    agrees,
+    currency_problem,
+    decimals_of,
+    normalized_code,
+    rate_of,
+    sek_amount,
+)
 from gql_portal.domain.expenses import (
     MAX_EXPENSE_AMOUNT,
     MAX_MILEAGE_KM,
@@ -67,7 +80,6 @@ from gql_portal.storage import StoredFile
 
 CENT = Decimal("0.01")
 VAT_TOLERANCE = Decimal("0.01")  # one öre: receipts round VAT their own way
-CURRENCY = "SEK"
 READ_CHUNK = 64 * 1024
 MILEAGE_CATEGORY = ExpenseCategory.TRAVEL
 
@@ -345,32 +357,39 @@ def _check_expense(
     today: date,
     *,
     day: date,
-    amount: Decimal,
+    conversion: Conversion,
     vat_rate: Decimal | None,
     vat_amount: Decimal | None,
     vat_lines: list[gql.VatLineInput] | None,
     category: ExpenseCategory,
     description: str,
-    currency: str | None,
     representation: dict[str, Any],
 ) -> tuple[dict[str, Any], list[VatLine]]:
     """The columns of an expense (utlägg) and its VAT lines, or problems naming the input
-    fields. One rate (vatRate, vatAmount) or VAT lines, never both."""
+    fields. One rate (vatRate, vatAmount) or VAT lines, never both; in another currency than
+    SEK one 0 % line unless 0 % lines are given (_refuse_foreign_vat)."""
     _check_date(problems, day, today)
-    amount_ok = _check_positive(problems, "amount", amount, MAX_EXPENSE_AMOUNT)
-    if (currency or CURRENCY).strip().upper() != CURRENCY:
-        problems.add("currency", "UNSUPPORTED_CURRENCY", "only SEK is supported")
+    amount = conversion.amount
+    amount_ok = amount is not None and _check_positive(
+        problems, "amount", amount, MAX_EXPENSE_AMOUNT
+    )
+    if conversion.foreign:
+        _refuse_foreign_vat(
+            problems, conversion.values["currency"], vat_rate, vat_amount, vat_lines
+        )
+        if vat_rate is None and vat_amount is None and vat_lines is None:
+            vat_rate = ZERO
     lines: list[VatLine] | None = None
     if vat_lines is not None and (vat_rate is not None or vat_amount is not None):
         problems.add("input.vatLines", "NOT_BOTH", "give vatLines or vatRate/vatAmount, not both")
     elif vat_lines is not None:
-        if amount_ok:
+        if amount_ok and amount is not None:
             lines = _given_lines(problems, amount, day, category, vat_lines)
     elif vat_rate is None:
         problems.add("vatRate", "REQUIRED", "give the VAT rate, or vatLines")
     else:
         rate = _valid_rate(problems, "vatRate", vat_rate, day, category)
-        if amount_ok:
+        if amount_ok and amount is not None:
             lines = _one_rate(problems, amount, rate, vat_amount)
     lines = lines or []
     vat = sum((line.vat for line in lines), ZERO)
@@ -385,10 +404,153 @@ def _check_expense(
         else vat,
         "category": category,
         "description": clean_text(problems, "description", description, max_length=500),
-        "currency": CURRENCY,
+        **conversion.values,
         **representation,
     }
     return values, lines
+
+
+# --- other currencies than SEK (domain/currencies.py) ---------------------------------------
+
+FOREIGN_VAT_NOT_DEDUCTIBLE = "FOREIGN_VAT_NOT_DEDUCTIBLE"
+
+
+class Conversion(NamedTuple):
+    """An expense's currency columns (currency, original_amount, exchange_rate) and its SEK
+    amount: given, or derived from the original amount and the rate; None where it cannot be
+    told (a problem says why). `foreign`: a valid currency other than SEK."""
+
+    values: dict[str, Any]
+    amount: Decimal | None
+    foreign: bool
+
+
+def _check_original_amount(problems: Problems, code: str, original: Decimal) -> bool:
+    name = "input.originalAmount"
+    if not _check_positive(problems, name, original, MAX_ORIGINAL_AMOUNT):
+        return False
+    if decimals_of(code) == 0 and original != original.to_integral_value():
+        problems.add(name, "TOO_MANY_DECIMALS", f"{code} has no decimals")
+        return False
+    return True
+
+
+def _check_exchange_rate(problems: Problems, rate: Decimal) -> bool:
+    name = "input.exchangeRate"
+    if not rate.is_finite():
+        problems.add(name, "INVALID_NUMBER", "must be a number")
+    elif rate <= 0:
+        problems.add(name, "ZERO" if rate == 0 else "NEGATIVE", "must be above zero")
+    elif rate > MAX_EXCHANGE_RATE:
+        problems.add(name, "OUT_OF_RANGE", f"SEK per unit, at most {MAX_EXCHANGE_RATE}")
+    elif rate != rate.quantize(RATE_QUANTUM):
+        problems.add(name, "TOO_MANY_DECIMALS", "has at most six decimals")
+    else:
+        return True
+    return False
+
+
+def _check_currency(
+    problems: Problems,
+    currency: str | None,
+    *,
+    amount: Decimal | None,
+    original: Decimal | None,
+    rate: Decimal | None,
+) -> Conversion:
+    """The currency columns and the SEK amount of an expense. SEK (the default): the amount is
+    required, and an original amount or rate only as the identity (equal to it, 1). Another
+    currency: its original amount, and the rate or the SEK amount (the other derived) or both
+    agreeing to the öre."""
+    code = SEK if currency is None else normalized_code(currency)
+    in_sek: dict[str, Any] = {"currency": SEK, "original_amount": None, "exchange_rate": None}
+    if code == SEK:
+        if original is not None and original != amount:
+            problems.add(
+                "input.originalAmount", "NOT_APPLICABLE", "a SEK expense has only its amount"
+            )
+        if rate is not None and rate != 1:
+            problems.add("input.exchangeRate", "NOT_APPLICABLE", "a SEK expense has no rate")
+        if amount is None:
+            problems.add("amount", "REQUIRED", "give the gross amount in SEK")
+        return Conversion(in_sek, amount, foreign=False)
+    reason = currency_problem(code)
+    if reason is not None:
+        problems.add(
+            "currency",
+            reason,
+            "not an active ISO 4217 currency code (such as EUR or USD)"
+            if reason == UNKNOWN_CURRENCY
+            else f"{code} is a fund, metal or unit of account, not money a receipt is paid in",
+        )
+        return Conversion(in_sek, amount, foreign=False)
+    values: dict[str, Any] = {"currency": code, "original_amount": original, "exchange_rate": None}
+    if original is None:
+        problems.add(
+            "input.originalAmount", "REQUIRED", f"give the receipt's gross amount in {code}"
+        )
+    if rate is None and amount is None:
+        problems.add(
+            "input.exchangeRate",
+            "REQUIRED",
+            "give the exchange rate, or the SEK amount (amount) from the receipt or card statement",
+        )
+        return Conversion(values, None, foreign=True)
+    usable = original is not None and _check_original_amount(problems, code, original)
+    usable = (rate is None or _check_exchange_rate(problems, rate)) and usable
+    if not usable or (amount is not None and not (amount.is_finite() and amount > 0)):
+        return Conversion(values, amount, foreign=True)  # the amount's problem: _check_expense
+    assert original is not None
+    if rate is None:
+        assert amount is not None
+        derived = rate_of(original, amount)
+        if not 0 < derived <= MAX_EXCHANGE_RATE:
+            problems.add(
+                "amount",
+                "EXCHANGE_RATE_OUT_OF_RANGE",
+                f"{amount} SEK for {original} {code} is no rate between 0.000001 and "
+                f"{MAX_EXCHANGE_RATE}: check both amounts",
+            )
+            return Conversion(values, None, foreign=True)
+        return Conversion({**values, "exchange_rate": derived}, amount, foreign=True)
+    expected = sek_amount(original, rate)
+    values["exchange_rate"] = rate.quantize(RATE_QUANTUM)
+    if amount is None:
+        if expected == 0:
+            problems.add("input.exchangeRate", "ZERO", f"{original} {code} at {rate} is 0.00 SEK")
+            return Conversion(values, None, foreign=True)
+        return Conversion(values, expected, foreign=True)
+    if not agrees(original, rate, amount):
+        problems.add(
+            "input.exchangeRate",
+            "EXCHANGE_RATE_MISMATCH",
+            f"{original} {code} at {rate} is {expected} SEK, not {amount}: give the rate or the "
+            "SEK amount (the other is derived), or both as on the statement",
+        )
+    return Conversion(values, amount, foreign=True)
+
+
+def _refuse_foreign_vat(
+    problems: Problems,
+    currency: str,
+    vat_rate: Decimal | None,
+    vat_amount: Decimal | None,
+    vat_lines: list[gql.VatLineInput] | None,
+) -> None:
+    """VAT on a receipt in another currency is another country's VAT: not deductible in the
+    Swedish VAT return (it is reclaimed through that country's refund procedure, outside the
+    books of the expense), so the whole SEK amount is a cost at 0 %."""
+    message = (
+        f"VAT on a receipt in {currency} is foreign VAT, not deductible in Sweden: leave the "
+        "VAT out (the whole amount is booked at 0 %)"
+    )
+    if vat_rate is not None and vat_rate != 0:
+        problems.add("vatRate", FOREIGN_VAT_NOT_DEDUCTIBLE, message)
+    if vat_amount is not None and vat_amount != 0:
+        problems.add("vatAmount", FOREIGN_VAT_NOT_DEDUCTIBLE, message)
+    for index, line in enumerate(vat_lines or ()):
+        if line.rate != 0:
+            problems.add(f"input.vatLines[{index}].rate", FOREIGN_VAT_NOT_DEDUCTIBLE, message)
 
 
 def _check_amount(
@@ -416,7 +578,7 @@ def _check_mileage(
         "vehicle": vehicle,
         "description": clean_text(problems, "description", description, max_length=500),
         "category": MILEAGE_CATEGORY,
-        "currency": CURRENCY,
+        "currency": SEK,  # mileage is paid in SEK only
         "vat_rate": ZERO,
         "vat_amount": ZERO,
         "deductible_vat": ZERO,
@@ -552,13 +714,18 @@ async def submit_expense(info: Ctx, input: gql.SubmitExpenseInput) -> gql.Expens
         problems,
         ctx.clock.today(),
         day=input.date,
-        amount=input.amount,
+        conversion=_check_currency(
+            problems,
+            input.currency,
+            amount=input.amount,
+            original=input.original_amount,
+            rate=input.exchange_rate,
+        ),
         vat_rate=input.vat_rate,
         vat_amount=input.vat_amount,
         vat_lines=input.vat_lines,
         category=input.category,
         description=input.description,
-        currency=input.currency,
         representation=_check_representation(problems, input.category, input.representation),
     )
     problems.raise_if_any()
@@ -586,6 +753,8 @@ EXPENSE_ONLY = (
     "vat_amount",
     "category",
     "currency",
+    "original_amount",
+    "exchange_rate",
     "vat_lines",
     "representation",
 )
@@ -620,6 +789,28 @@ def _kept_lines(
     ]
 
 
+def _currency_inputs(
+    input: gql.UpdateExpenseInput, expense: Expense
+) -> tuple[str, Decimal | None, Decimal | None, Decimal | None]:
+    """(currency, SEK amount, original amount, rate) of a changed expense: as given, else as
+    stored while the currency stays. A new original amount alone keeps the rate (the SEK amount
+    follows); a new rate or SEK amount alone derives the other. Another currency than before
+    needs its amounts again; back to SEK keeps the SEK amount."""
+    currency = input.currency if input.currency is not None else expense.currency
+    amount: Decimal | None = input.amount
+    original: Decimal | None = input.original_amount
+    rate = input.exchange_rate
+    if normalized_code(currency) == SEK:
+        return currency, expense.amount if amount is None else amount, original, rate
+    if normalized_code(currency) != expense.currency:
+        return currency, amount, original, rate
+    if amount is None and rate is None:
+        rate = expense.exchange_rate
+        if original is None:
+            amount = expense.amount  # nothing of the conversion changes
+    return currency, amount, expense.original_amount if original is None else original, rate
+
+
 def _updated_values(
     problems: Problems,
     expense: Expense,
@@ -651,7 +842,11 @@ def _updated_values(
             description=description,
         )
         return values, _mileage_line(values)
-    amount: Decimal = input.amount if input.amount is not None else expense.amount
+    currency, sek, original, exchange_rate = _currency_inputs(input, expense)
+    conversion = _check_currency(
+        problems, currency, amount=sek, original=original, rate=exchange_rate
+    )
+    amount = conversion.amount
     lines = _kept_lines(input, expense, stored_lines)
     rate = input.vat_rate if input.vat_rate is not None else expense.vat_rate
     vat_amount: Decimal | None = input.vat_amount
@@ -663,19 +858,22 @@ def _updated_values(
     )
     if vat_amount is None and unchanged and lines is None:
         vat_amount = expense.vat_amount  # as on the receipt; still checked against the rate
+    # Given lines with a rate or VAT too are refused (NOT_BOTH); kept ones replace them.
+    vat_rate = input.vat_rate if input.vat_lines is not None else None if lines else rate
+    vat_amount = input.vat_amount if input.vat_lines is not None or lines else vat_amount
+    if conversion.foreign and (input.vat_rate, input.vat_amount, input.vat_lines) == (None,) * 3:
+        vat_rate, vat_amount, lines = None, None, None  # the one 0 % line of another currency
     category = input.category if input.category is not None else expense.category
     return _check_expense(
         problems,
         today,
         day=day,
-        amount=amount,
-        # Given lines with a rate or VAT too are refused (NOT_BOTH); kept ones replace them.
-        vat_rate=input.vat_rate if input.vat_lines is not None else None if lines else rate,
-        vat_amount=input.vat_amount if input.vat_lines is not None or lines else vat_amount,
+        conversion=conversion,
+        vat_rate=vat_rate,
+        vat_amount=vat_amount,
         vat_lines=lines,
         category=category,
         description=description,
-        currency=input.currency,
         representation=_check_representation(
             problems, category, input.representation, _stored_representation(expense)
         ),

@@ -109,8 +109,25 @@ class Expense(relay.Node):
     date: datetime.date = field(EXPENSES, description="When the money was spent or the trip made.")
     description: str = field(EXPENSES)
     category: ExpenseCategory = field(EXPENSES)
-    currency: str = field(EXPENSES, description="Always SEK.")
-    amount: Money = field(EXPENSES, description="Gross amount, VAT included.")
+    currency: str = field(
+        EXPENSES,
+        description="The receipt's currency, an ISO 4217 code: SEK, or e.g. EUR for a receipt "
+        "from abroad (then originalAmount and exchangeRate say what it was).",
+    )
+    original_amount: Money | None = field(
+        EXPENSES,
+        description="The receipt's gross amount in its own currency; null for SEK.",
+    )
+    exchange_rate: Decimal | None = field(
+        EXPENSES,
+        description="SEK per one unit of the currency (six decimals), as entered or derived "
+        "from the SEK amount on the receipt or card statement; null for SEK.",
+    )
+    amount: Money = field(
+        EXPENSES,
+        description="Gross amount in SEK, VAT included: what is paid out (in another currency, "
+        "originalAmount converted at exchangeRate).",
+    )
     vat_amount: Money = field(
         EXPENSES, description="The VAT included in the amount: the sum of the VAT lines' VAT."
     )
@@ -207,6 +224,8 @@ class Expense(relay.Node):
             description=row.description,
             category=row.category,
             currency=row.currency,
+            original_amount=row.original_amount,  # type: ignore[arg-type]
+            exchange_rate=row.exchange_rate,
             amount=row.amount,  # type: ignore[arg-type]
             vat_amount=row.vat_amount,  # type: ignore[arg-type]
             vat_rate=row.vat_rate,
@@ -305,7 +324,12 @@ class RepresentationInput:
 @strawberry.input(description="An expense paid by an employee, with VAT as on the receipt.")
 class SubmitExpenseInput:
     date: datetime.date
-    amount: Money = strawberry.field(description="Gross amount, VAT included, above zero.")
+    amount: Money | None = strawberry.field(
+        default=None,
+        description="Gross amount in SEK, VAT included, above zero. Required for SEK; in another "
+        "currency, give this (as on the receipt or card statement) or exchangeRate: the other "
+        "is derived.",
+    )
     vat_rate: Decimal | None = strawberry.field(
         default=None,
         description="Percent; one of the rates valid for the category on the date. Give this "
@@ -320,7 +344,21 @@ class SubmitExpenseInput:
     vat_amount: Money | None = strawberry.field(
         default=None, description="As on the receipt; computed from amount and rate if left out."
     )
-    currency: str | None = strawberry.field(default=None, description="SEK (the only one).")
+    currency: str | None = strawberry.field(
+        default=None,
+        description="The receipt's currency, an ISO 4217 code (EUR, USD, ...); SEK when left "
+        "out. In another currency the VAT is foreign and not deductible: one 0 % line.",
+    )
+    original_amount: Money | None = strawberry.field(
+        default=None,
+        description="The receipt's gross amount in its currency; required with another "
+        "currency than SEK (whole units for currencies without decimals, such as JPY).",
+    )
+    exchange_rate: Decimal | None = strawberry.field(
+        default=None,
+        description="SEK per one unit of the currency, at most six decimals; with another "
+        "currency give this or amount, or both when they agree to the öre.",
+    )
     vat_lines: list[VatLineInput] | None = strawberry.field(
         default=None,
         description="The VAT per rate (at most 4), adding up to the amount; instead of "
@@ -351,13 +389,30 @@ class UpdateExpenseInput:
     date: datetime.date | None = None
     description: str | None = None
     category: ExpenseCategory | None = None
-    amount: Money | None = None
+    amount: Money | None = strawberry.field(
+        default=None,
+        description="A new gross amount in SEK, VAT included; in another currency the rate "
+        "follows from it unless exchangeRate is given too.",
+    )
     vat_rate: Decimal | None = None
     vat_amount: Money | None = strawberry.field(
         default=None,
         description="Recomputed from amount and rate when either changes and this is left out.",
     )
-    currency: str | None = None
+    currency: str | None = strawberry.field(
+        default=None,
+        description="A new ISO 4217 currency; another currency than before needs its "
+        "originalAmount and exchangeRate or amount again.",
+    )
+    original_amount: Money | None = strawberry.field(
+        default=None,
+        description="A new amount in the receipt's currency; the SEK amount follows at the kept "
+        "rate unless amount or exchangeRate is given too.",
+    )
+    exchange_rate: Decimal | None = strawberry.field(
+        default=None,
+        description="A new rate (SEK per unit); the SEK amount follows unless given too.",
+    )
     vat_lines: list[VatLineInput] | None = strawberry.field(
         default=None, description="Replace the VAT lines (instead of vatRate and vatAmount)."
     )

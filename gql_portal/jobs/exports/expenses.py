@@ -156,6 +156,9 @@ def _export_expense(
             for person in expense.participants or ()
         ),
         purpose=expense.purpose,
+        currency=expense.currency,
+        original_amount=expense.original_amount,
+        exchange_rate=expense.exchange_rate,
     )
 
 
