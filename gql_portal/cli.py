@@ -66,7 +66,42 @@ def _check_trusted_documents(settings: Settings) -> None:
     print(f"Trusted documents: {count} from {settings.trusted_documents}", flush=True)
 
 
+METRICS_DIR = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def _metrics_directory(workers: int) -> Path | None:
+    """Where the workers share their metrics (observability.py), empty before any starts: the
+    operator's PROMETHEUS_MULTIPROC_DIR, else with several workers a new temporary directory
+    (returned, to be removed when `serve` ends). Set before prometheus_client is imported:
+    it picks its storage at import, here and in the workers (which inherit the environment)."""
+    given = os.environ.get(METRICS_DIR)
+    if given:
+        directory = Path(given)
+        directory.mkdir(parents=True, exist_ok=True)
+        for stale in directory.glob("*.db"):  # a previous run's counts are not this one's
+            stale.unlink()
+        return None
+    if workers <= 1:
+        return None
+    import tempfile
+
+    created = Path(tempfile.mkdtemp(prefix="gql-portal-metrics-"))
+    os.environ[METRICS_DIR] = str(created)
+    return created
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    import shutil
+
+    created_metrics_dir = _metrics_directory(args.workers)
+    try:
+        return _serve(args)
+    finally:
+        if created_metrics_dir is not None:
+            shutil.rmtree(created_metrics_dir, ignore_errors=True)
+
+
+def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     settings = _settings()

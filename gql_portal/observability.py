@@ -2,10 +2,17 @@
 Prometheus metrics at `/metrics`.
 
 The log line names the request id, the viewer (ids and role, never a name, email, token or
-personal identity number), the operation, its duration and cost, and the error codes. Metrics
-are per worker process (each uvicorn worker answers for itself): requests and latency by
-operation type, errors by code, the database pool in use, the email outbox backlog and the
-background jobs running.
+personal identity number), the operation, its duration and cost, and the error codes. Metrics:
+requests and latency by operation type, errors by code, the database pool in use, the email
+outbox backlog and the background jobs running.
+
+With several workers (`gql-portal serve --workers N`) every worker writes its metrics into
+PROMETHEUS_MULTIPROC_DIR (prometheus_client's multiprocess mode; `serve` creates the directory,
+empty, before any worker starts) and each scrape, whichever worker answers it, adds up all of
+them: counters never go back when the next scrape lands on another worker, and a restarted
+worker's counts stay in the totals. Per-worker gauges (pool, jobs) are summed over the live
+workers only (`livesum`, refreshed every few seconds by each worker: `sample_worker`); a
+worker that stops, or is found dead at a scrape, is marked dead (`mark_process_dead`).
 
 Nothing a client sends reaches a log line or a metric: exceptions are logged as their types and
 stack frames, never their messages (SQLAlchemy's carry bound parameters, graphql-core's the
@@ -16,6 +23,7 @@ short GraphQL name; metric labels come from fixed sets.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import traceback
 from collections import Counter as Tally
@@ -29,6 +37,7 @@ from prometheus_client import (
     Gauge,
     Histogram,
     generate_latest,
+    multiprocess,
 )
 from sqlalchemy import func, select
 from starlette.requests import Request
@@ -61,21 +70,27 @@ ERRORS = Counter(
     ["code"],
     registry=REGISTRY,
 )
+# multiprocess_mode: how the workers' values add up in multiprocess mode (ignored otherwise).
 POOL_IN_USE = Gauge(
     "gql_portal_db_connections_in_use",
-    "Database connections checked out of this worker's pool.",
+    "Database connections checked out of the workers' pools.",
     registry=REGISTRY,
+    multiprocess_mode="livesum",
 )
 OUTBOX_BACKLOG = Gauge(
     "gql_portal_email_outbox_backlog",
     "Emails queued or being sent, not yet delivered.",
     registry=REGISTRY,
+    multiprocess_mode="mostrecent",  # one count of the shared database: the latest reading
 )
 JOBS_RUNNING = Gauge(
     "gql_portal_jobs_running",
-    "Background jobs (exports) running in this worker.",
+    "Background jobs (exports) running in the workers.",
     registry=REGISTRY,
+    multiprocess_mode="livesum",
 )
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
+SAMPLE_SECONDS = 5.0
 
 
 _OPERATION = re.compile(r"^\s*(query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)")
@@ -218,12 +233,56 @@ def _message(record: logging.LogRecord) -> str:
     return record.getMessage()
 
 
-async def metrics(request: Request) -> Response:
-    runtime: Runtime = request.app.state.runtime
+def multiprocess_dir() -> str | None:
+    """The directory the workers share their metrics through; None in a single process."""
+    return os.environ.get(MULTIPROCESS_DIR) or None
+
+
+def sample_worker(runtime: Runtime) -> None:
+    """This worker's own gauges: database connections checked out, jobs running."""
     pool = runtime.database.engine.pool
     checked_out = getattr(pool, "checkedout", None)
     POOL_IN_USE.set(checked_out() if callable(checked_out) else 0)
     JOBS_RUNNING.set(runtime.jobs.running)
+
+
+def worker_stopped() -> None:
+    """This worker's live gauges leave the sums (its counters stay in the totals)."""
+    if multiprocess_dir() is not None:
+        multiprocess.mark_process_dead(os.getpid())
+
+
+def _mark_dead_workers(directory: str) -> None:
+    """Workers that died without stopping (killed): their live gauges leave the sums too."""
+    pids: set[int] = set()
+    for name in os.listdir(directory):
+        if name.startswith("gauge_live") and name.endswith(".db"):
+            digits = name.removesuffix(".db").rsplit("_", 1)[-1]
+            if digits.isdigit():
+                pids.add(int(digits))
+    for pid in pids:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            multiprocess.mark_process_dead(pid, directory)
+        except PermissionError:  # alive, another user's: not ours to judge
+            pass
+
+
+def exposition() -> bytes:
+    """The metrics in Prometheus's text format: all workers' when they share a directory."""
+    directory = multiprocess_dir()
+    if directory is None:
+        return generate_latest(REGISTRY)
+    _mark_dead_workers(directory)
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry, path=directory)
+    return generate_latest(registry)
+
+
+async def metrics(request: Request) -> Response:
+    runtime: Runtime = request.app.state.runtime
+    sample_worker(runtime)
     async with runtime.database.session() as session:
         backlog = await session.scalar(
             select(func.count()).where(
@@ -231,4 +290,4 @@ async def metrics(request: Request) -> Response:
             )
         )
     OUTBOX_BACKLOG.set(backlog or 0)
-    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+    return Response(exposition(), media_type=CONTENT_TYPE_LATEST)

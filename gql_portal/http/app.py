@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 import anyio.to_thread
@@ -24,7 +24,7 @@ from gql_portal.http.responses import SecurityHeaders
 from gql_portal.http.trusted import load_manifest
 from gql_portal.jobs.exports import recover_interrupted_exports
 from gql_portal.mailer import DeliveryWorker
-from gql_portal.observability import metrics
+from gql_portal.observability import SAMPLE_SECONDS, metrics, sample_worker, worker_stopped
 from gql_portal.runtime import Runtime
 
 log = logging.getLogger("gql_portal.http")
@@ -69,6 +69,13 @@ def routes() -> list[BaseRoute]:
     ]
 
 
+def _sample(runtime: Runtime) -> Callable[[], Awaitable[None]]:
+    async def sample() -> None:
+        sample_worker(runtime)
+
+    return sample
+
+
 def create_app(runtime: Runtime) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -82,6 +89,8 @@ def create_app(runtime: Runtime) -> Starlette:
         budget_flusher = runtime.jobs.every(1.0, runtime.budgets.flush, "budgets")
         # Full garbage collections at idle moments (execution.settle_worker).
         collector = runtime.jobs.every(1.0, collect_when_idle, "gc")
+        # This worker's gauges, for the scrapes other workers answer (observability.py).
+        sampler = runtime.jobs.every(SAMPLE_SECONDS, _sample(runtime), "metrics")
         if runtime.settings.smtp_url:
             worker = DeliveryWorker(runtime.database, runtime.settings, runtime.clock)
             runtime.wake_mailer = worker.wake
@@ -92,6 +101,7 @@ def create_app(runtime: Runtime) -> Starlette:
             sweeper.cancel()
             budget_flusher.cancel()
             collector.cancel()
+            sampler.cancel()
             try:
                 await runtime.budgets.flush()
             except Exception:
@@ -101,6 +111,7 @@ def create_app(runtime: Runtime) -> Starlette:
                 await worker.stop()
             await runtime.database.dispose()
             await tracing.shutdown()  # flushes this worker's last spans (when tracing is on)
+            worker_stopped()  # its live gauges leave the workers' sums
 
     # tracing.middleware(): the /graphql span when OTel is configured (set up here, once per
     # process), nothing otherwise.
