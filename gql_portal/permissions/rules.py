@@ -231,6 +231,21 @@ def sees_owner_identity(access: Access, company_id: int) -> bool:
     return access.reach(Area.COMPANY_IDENTITY, Op.WRITE, company_id) is Reach.ALL
 
 
+def require_order_readable(access: Access, *, listed: Area, ordered_by: Area) -> None:
+    """Ordering a list of `listed` rows by a value of `ordered_by` tells how the rows' values
+    compare (a list by salary ranks salaries): only for a viewer who reads `ordered_by` on
+    every row the list reaches. FORBIDDEN naming `orderBy` otherwise."""
+    rows, values = access.row_scope(listed), access.row_scope(ordered_by)
+    if rows.companies <= values.companies and (rows.own_only or not values.own_only):
+        return
+    raise AppError(
+        Code.FORBIDDEN,
+        f"Ordering by this field needs read access to {ordered_by.value} on every row listed.",
+        area=ordered_by.value,
+        field="orderBy",
+    )
+
+
 def require_enterable_client(access: Access, client_id: int) -> None:
     """A firm user may log in to a client's company only through an ACTIVE FULL collaboration;
     a client without an ACTIVE one does not exist for the firm."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import func, or_, select
@@ -14,6 +14,7 @@ from strawberry import relay
 
 from gql_portal.context import RequestContext
 from gql_portal.db.employees import Employee
+from gql_portal.db.functions import in_byte_order, swedish_sort_key
 from gql_portal.domain.audit import AuditAction
 from gql_portal.domain.identity import InvalidNumber, normalize_personal_identity_number
 from gql_portal.domain.validation import clean_email, clean_phone, clean_text
@@ -30,6 +31,7 @@ from gql_portal.resolvers.common import (
     search_pattern,
 )
 from gql_portal.resolvers.loading import by_id, children, company_filter, paginate
+from gql_portal.resolvers.ordering import OrderChoice, SortKey, chosen_order, default_order
 from gql_portal.schema import employees as gql
 from gql_portal.schema.fields import field, mutation
 from gql_portal.schema.id_filters import CompanyIdFilter
@@ -61,6 +63,26 @@ SALARY_FIELDS = (
 )
 
 
+CONTACT_AREA = Area.EMPLOYEE_CONTACT
+# Byte order of the stored names, as the list always had (`orderBy: {field: NAME}` sorts as in
+# Swedish instead).
+DEFAULT_ORDER = default_order([Employee.last_name, Employee.first_name, Employee.id])
+EMPLOYEE_ORDERS = {
+    gql.EmployeeOrderField.NAME: OrderChoice(
+        [
+            SortKey(Employee.last_name, swedish_sort_key),
+            SortKey(Employee.first_name, swedish_sort_key),
+        ]
+    ),
+    gql.EmployeeOrderField.EMPLOYEE_NUMBER: OrderChoice(
+        [SortKey(Employee.employee_number, in_byte_order)]
+    ),
+    gql.EmployeeOrderField.EMPLOYMENT_START: OrderChoice(
+        [SortKey(Employee.employment_start, nullable=True)], area=Area.EMPLOYEE_SALARY
+    ),
+}
+
+
 def _camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part.title() for part in rest)
@@ -78,8 +100,13 @@ async def employees(
     active: bool | None = True,
     search: str | None = None,
     company_id: CompanyIdFilter = None,
+    order_by: Annotated[
+        gql.EmployeeOrder | None,
+        strawberry.argument(description="The order (default: by last name, first name, id)."),
+    ] = None,
 ) -> Connection[gql.Employee]:
-    """The employees the viewer reaches, by name; `active: null` lists former staff too."""
+    """The employees the viewer reaches, by name (or `orderBy`); `active: null` lists former
+    staff too."""
     statement = select(Employee).where(
         *company_filter(info.context, Employee.company_id, company_id)
     )
@@ -94,7 +121,9 @@ async def employees(
                 like(func.lower(func.coalesce(Employee.email, "")), pattern),
             )
         )
-    order = [Employee.last_name, Employee.first_name, Employee.id]
+    order = chosen_order(
+        info.context, order_by, EMPLOYEE_ORDERS, Employee.id, DEFAULT_ORDER, listed=CONTACT_AREA
+    )
     return await paginate(
         info.context,
         statement,

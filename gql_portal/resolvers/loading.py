@@ -10,11 +10,9 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Collection, Hashable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, func, select, tuple_
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from strawberry import relay
@@ -24,10 +22,18 @@ from gql_portal.auth import own_employee
 from gql_portal.context import RequestContext
 from gql_portal.db.base import Base
 from gql_portal.db.employees import Employee
-from gql_portal.errors import bad_input
 from gql_portal.execution import TURNS_KEY, next_turn
 from gql_portal.permissions.matrix import Area, Op
 from gql_portal.resolvers.common import node_id, not_found
+from gql_portal.resolvers.ordering import (
+    Keyset,
+    ahead_of,
+    at_cursor,
+    cursor_payload,
+    cursor_values,
+    default_order,
+    order_by_clauses,
+)
 from gql_portal.schema.limits import RowsOverAllowance, allowances_of
 from gql_portal.schema.relay import (
     Connection,
@@ -274,48 +280,10 @@ def children(
     return request_loader(ctx, key, lambda: DataLoader(load_fn=load))
 
 
-def _cursor_value(value: Any) -> Any:
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
-
-
-def _typed(column: InstrumentedAttribute[Any], value: Any, argument: str) -> Any:
-    python_type = column.type.python_type
-    try:
-        if python_type is date and isinstance(value, str):
-            return date.fromisoformat(value)
-        if python_type is datetime and isinstance(value, str):
-            return datetime.fromisoformat(value)
-        if python_type is Decimal:
-            return Decimal(str(value))
-        if python_type is int and not isinstance(value, int):
-            raise ValueError
-    except ValueError:
-        raise bad_input(argument, "INVALID_CURSOR", "is not a cursor of this list") from None
-    return value
-
-
-def _cursor_keys(
-    order: Sequence[InstrumentedAttribute[Any]], cursor: str | None, argument: str
-) -> ColumnElement[Any] | None:
-    """The `order` values a cursor names, as SQL (None without a cursor)."""
-    if cursor is None:
-        return None
-    values = decode_cursor(cursor, argument)
-    if len(values) != len(order):
-        raise bad_input(argument, "INVALID_CURSOR", "is not a cursor of this list")
-    return tuple_(
-        *(_typed(column, value, argument) for column, value in zip(order, values, strict=True))
-    )
-
-
 async def paginate(
     ctx: RequestContext,
     statement: Select[Any],
-    order: Sequence[InstrumentedAttribute[Any]],
+    order: Sequence[InstrumentedAttribute[Any]] | Keyset,
     to_node: Callable[[ModelT], NodeT],
     *,
     first: int | None,
@@ -325,44 +293,48 @@ async def paginate(
     descending: bool = False,
     op: Op = Op.READ,
 ) -> Connection[NodeT]:
-    """One page of `statement` in keyset order (`order` must end in a unique column): the
-    `first` items after `after`, or the `last` before `before` (read in reverse, then turned);
-    the other cursor bounds the range. The page info's rules: schema/relay.py."""
+    """One page of `statement` in keyset order (`order`: columns ending in a unique one, read
+    `descending` or not, or a Keyset, resolvers/ordering.py): the `first` items after `after`,
+    or the `last` before `before` (read in reverse, then turned); the other cursor bounds the
+    range. The page info's rules: schema/relay.py."""
+    keyset = order if isinstance(order, Keyset) else default_order(order, descending=descending)
     window = page_window(first, last)
     # Rows are read in the direction of paging, from the cursor paged from (`start`), which is
     # read with them: its row, still in the list, tells that rows exist on that side.
     start, end = (before, after) if window.backward else (after, before)
-    start_keys = _cursor_keys(order, start, "before" if window.backward else "after")
-    end_keys = _cursor_keys(order, end, "after" if window.backward else "before")
-    keys = tuple_(*order)
-    read_descending = descending != window.backward
+    start_values = _cursor_keys(keyset, start, "before" if window.backward else "after")
+    end_values = _cursor_keys(keyset, end, "after" if window.backward else "before")
     page = statement
-    if start_keys is not None:
-        at_or_ahead = keys <= start_keys if read_descending else keys >= start_keys
-        page = page.where(at_or_ahead).add_columns((keys == start_keys).label("at_cursor"))
-    if end_keys is not None:
-        page = page.where(keys > end_keys if read_descending else keys < end_keys)
-    page = page.order_by(*(column.desc() if read_descending else column for column in order))
-    limit = window.size + 1 + (start_keys is not None)
+    # Key values that are not attributes of the row (a client's name) are read with it.
+    selected = [key.value for key in keyset.keys if key.attribute is None]
+    if selected:
+        page = page.add_columns(*selected)
+    if start_values is not None:
+        page = page.where(ahead_of(keyset, start_values, backward=window.backward, or_at=True))
+        page = page.add_columns(at_cursor(keyset, start_values).label("at_cursor"))
+    if end_values is not None:
+        page = page.where(ahead_of(keyset, end_values, backward=not window.backward))
+    page = page.order_by(*order_by_clauses(keyset, backward=window.backward))
+    limit = window.size + 1 + (start_values is not None)
     async with reading(ctx, op) as session:
-        if start_keys is None:
-            rows = list((await session.scalars(page.limit(limit))).all())
-            past_cursor = False
-        else:
-            read = (await session.execute(page.limit(limit))).all()
-            past_cursor = bool(read and read[0][1])
-            rows = [row[0] for row in (read[1:] if past_cursor else read)]
-    more = len(rows) > window.size
-    rows = rows[: window.size]
+        read = list((await session.execute(page.limit(limit))).all())
+    past_cursor = start_values is not None and bool(read and read[0][-1])
+    if past_cursor:
+        read = read[1:]
+    more = len(read) > window.size
+    read = read[: window.size]
     if window.backward:
-        rows.reverse()
-    edges = [
-        Edge(
-            cursor=encode_cursor([_cursor_value(getattr(row, column.key)) for column in order]),
-            node=to_node(row),
+        read.reverse()
+    edges = []
+    for row in read:
+        extra = iter(row[1:])
+        values = [
+            next(extra) if key.attribute is None else getattr(row[0], key.attribute)
+            for key in keyset.keys
+        ]
+        edges.append(
+            Edge(cursor=encode_cursor(cursor_payload(keyset, values)), node=to_node(row[0]))
         )
-        for row in rows
-    ]
 
     async def count() -> int:
         async with reading(ctx, op) as session:
@@ -381,6 +353,13 @@ async def paginate(
         ),
         count=count,
     )
+
+
+def _cursor_keys(keyset: Keyset, cursor: str | None, argument: str) -> list[Any] | None:
+    """The key values a cursor names (None without a cursor)."""
+    if cursor is None:
+        return None
+    return cursor_values(keyset, decode_cursor(cursor, argument), argument)
 
 
 # --- id arguments: the rows they name, or NOT_FOUND -------------------------------------------

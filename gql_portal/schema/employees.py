@@ -3,6 +3,7 @@
 import datetime
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
+from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -14,6 +15,7 @@ from gql_portal.permissions.matrix import Area
 from gql_portal.permissions.rules import AreaRule, Structural
 from gql_portal.resolvers.common import Ctx
 from gql_portal.schema.fields import field, resolver_field
+from gql_portal.schema.ordering import DIRECTION_DESCRIPTION, OrderDirection
 from gql_portal.schema.plugs import Plug
 from gql_portal.schema.scalars import Money
 
@@ -209,3 +211,27 @@ class CreateEmployeeInput:
 @strawberry.type(description="The employee the mutation created or changed.")
 class EmployeePayload:
     employee: Employee = field(STRUCTURAL)
+
+
+@strawberry.enum(description="What `employees` can be ordered by.")
+class EmployeeOrderField(Enum):
+    NAME = strawberry.enum_value(
+        "NAME",
+        description="Last name, then first name, as in Swedish (case aside; å, ä, ö after z).",
+    )
+    EMPLOYEE_NUMBER = strawberry.enum_value(
+        "EMPLOYEE_NUMBER", description="Employee number, character by character."
+    )
+    EMPLOYMENT_START = strawberry.enum_value(
+        "EMPLOYMENT_START",
+        description="First day of employment; employees without one last. Needs read access "
+        "to EMPLOYEE_SALARY on every employee listed.",
+    )
+
+
+@strawberry.input(description="An order for `employees`: a field and a direction.")
+class EmployeeOrder:
+    field: EmployeeOrderField = strawberry.field(description="What to order by.")
+    direction: OrderDirection = strawberry.field(
+        default=OrderDirection.ASC, description=DIRECTION_DESCRIPTION
+    )

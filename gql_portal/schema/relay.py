@@ -93,18 +93,21 @@ class Connection(Generic[NodeT]):
         return [edge.node for edge in self.edges]
 
 
-def encode_cursor(values: Sequence[Any]) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps(list(values))).decode()
+def encode_cursor(payload: Sequence[Any] | dict[str, Any]) -> str:
+    """A cursor: the key values of its row (with its order's name, for an `orderBy` order)."""
+    if not isinstance(payload, dict):
+        payload = list(payload)
+    return base64.urlsafe_b64encode(orjson.dumps(payload)).decode()
 
 
-def decode_cursor(cursor: str, argument: str = "after") -> list[Any]:
+def decode_cursor(cursor: str, argument: str = "after") -> list[Any] | dict[str, Any]:
     try:
-        values = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
+        payload = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
     except (ValueError, orjson.JSONDecodeError):
         raise bad_input(argument, "INVALID_CURSOR", "is not a cursor of this list") from None
-    if not isinstance(values, list):
+    if not isinstance(payload, list | dict):
         raise bad_input(argument, "INVALID_CURSOR", "is not a cursor of this list")
-    return values
+    return payload
 
 
 @dataclass(frozen=True)
