@@ -79,7 +79,7 @@ class in_byte_order(GenericFunction[str]):
 
 @compiles(in_byte_order, "sqlite")
 def _in_byte_order_sqlite(element: in_byte_order, compiler: Any, **kw: Any) -> str:
-    return compiler.process(next(iter(element.clauses)), **kw)  # type: ignore[no-any-return]
+    return compiler.process(next(iter(element.clauses)), **kw)
 
 
 @compiles(in_byte_order, "postgresql")
