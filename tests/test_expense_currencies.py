@@ -21,8 +21,11 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from gql_portal.clock import STOCKHOLM, FrozenClock
+from gql_portal.db.audit import AuditEvent
+from gql_portal.db.engine import Database
 from gql_portal.domain.currencies import (
     ACTIVE_CODES,
     NOT_PAID_IN,
@@ -330,7 +333,7 @@ async def test_bad_currency_input_is_refused_naming_the_field_and_writes_nothing
 
 
 async def test_a_change_keeps_or_changes_the_currency(
-    api: Api, factory: Factory, clock: FrozenClock
+    api: Api, factory: Factory, clock: FrozenClock, database: Database
 ) -> None:
     clock.set(MAY_2026)
     company = await factory.company()
@@ -380,6 +383,16 @@ async def test_a_change_keeps_or_changes_the_currency(
     assert (in_dollars["currency"], in_dollars["amount"]) == ("USD", "665.63")
     seen = (await api(NODE, {"id": id}, token=me.token))["data"]["node"]
     assert seen == in_dollars
+    async with database.session() as session:
+        event = (
+            await session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
+        ).one()
+    assert event.action == "EXPENSE_UPDATED"
+    assert {key: event.details[key] for key in ("fields", "currency", "original_amount")} == {
+        "fields": ["amount", "currency", "exchangeRate", "originalAmount", "vatLines"],
+        "currency": "USD",
+        "original_amount": "64.00",
+    }
 
     # Back to SEK: the SEK amount stays, the receipt's amount and rate go; VAT as given.
     in_sek = await update(api, me.token, id, {"currency": "SEK", "vatRate": "12"})

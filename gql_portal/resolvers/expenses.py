@@ -644,7 +644,14 @@ async def _expense(session: AsyncSession, expense_id: int, field_name: str = "id
 
 
 def _audit_amounts(expense: Expense) -> dict[str, Any]:
-    return {"amount": str(expense.amount), "vat_amount": str(expense.vat_amount)}
+    amounts = {"amount": str(expense.amount), "vat_amount": str(expense.vat_amount)}
+    if expense.currency != SEK:  # the receipt's own amount beside the SEK paid out
+        amounts.update(
+            currency=expense.currency,
+            original_amount=str(expense.original_amount),
+            exchange_rate=str(expense.exchange_rate),
+        )
+    return amounts
 
 
 # --- submitting and changing --------------------------------------------------------------

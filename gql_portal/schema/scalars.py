@@ -43,7 +43,8 @@ SCALAR_MAP: dict[object, ScalarDefinition] = {
         name="Money",
         serialize=lambda value: str(Decimal(value).quantize(TWO_PLACES)),
         parse_value=_parse_money,
-        description='An exact amount in SEK with two decimals, as a string: "1234.50".',
+        description='An exact amount with two decimals, as a string: "1234.50"; in SEK unless '
+        "its field names another currency (Expense.originalAmount).",
     ),
     Decimal: strawberry.scalar(
         name="Decimal",
