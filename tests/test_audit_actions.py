@@ -85,7 +85,7 @@ def area_by_rule(action: AuditAction) -> Area | None:
 
 
 def test_every_action_keeps_its_stored_name() -> None:
-    assert len(AuditAction) == 84
+    assert len(AuditAction) == 85
     for action in AuditAction:
         assert action.value == action.name
         assert AuditAction(action.name) is action  # a stored row reads back as its member
@@ -220,6 +220,11 @@ MUTATION_ACTIONS: dict[str, set[AuditAction]] = {
     "unlockPayrollPeriod": {A.PAYROLL_PERIOD_UNLOCKED},
     "exportPayrollBasis": {A.PAYROLL_EXPORTED, A.EXPORT_FAILED},
     "exportExpenses": {A.EXPENSES_EXPORTED, A.EXPENSES_EXPORT_FAILED},
+    "exportExpensesBatch": {
+        A.EXPENSES_BATCH_EXPORTED,
+        A.EXPENSES_EXPORTED,
+        A.EXPENSES_EXPORT_FAILED,
+    },
     "exportPayrollBatch": {A.PAYROLL_BATCH_EXPORTED, A.PAYROLL_EXPORTED, A.EXPORT_FAILED},
     # settings and time codes
     "updateCompanySettings": {A.COMPANY_SETTINGS_UPDATED},

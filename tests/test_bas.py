@@ -36,6 +36,11 @@ def test_the_defaults_are_those_of_bas_2026() -> None:
     assert DEFAULT_ACCOUNT_BY_CATEGORY[ExpenseCategory.OFFICE_SUPPLIES] == 6110
     assert DEFAULT_ACCOUNT_BY_CATEGORY[ExpenseCategory.BOOKS_NEWSPAPERS] == 6970
     assert DEFAULT_ACCOUNT_BY_CATEGORY[ExpenseCategory.REPRESENTATION] == 6072
+    # A restaurant bill of a business trip; culture tickets for the staff.
+    assert DEFAULT_ACCOUNT_BY_CATEGORY[ExpenseCategory.RESTAURANT] == 5831
+    assert account_name(5831) == "Kost och logi i Sverige"
+    assert DEFAULT_ACCOUNT_BY_CATEGORY[ExpenseCategory.CULTURE] == 7690
+    assert account_name(7690) == "Övriga personalkostnader"
     assert DEFAULT_ACCOUNT_BY_CATEGORY[ExpenseCategory.OTHER] == FALLBACK_COST_ACCOUNT == 6990
 
 

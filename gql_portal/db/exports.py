@@ -25,12 +25,14 @@ class ExportKind(StrEnum):
     PAYROLL_BASIS = "PAYROLL_BASIS"  # one company's period, as PAXml or CSV
     EXPENSES = "EXPENSES"  # one company's receipts and expense summary, as a ZIP
     PAYROLL_BATCH = "PAYROLL_BATCH"  # a firm's clients' periods, as a ZIP of per-client files
+    EXPENSES_BATCH = "EXPENSES_BATCH"  # a firm's clients' expenses, as a ZIP of per-client folders
 
 
 class ExportFormat(StrEnum):
     PAXML = "PAXML"
     CSV = "CSV"
     ZIP = "ZIP"
+    SIE4I = "SIE4I"  # expenses: a ZIP with SIE 4i vouchers (.SI), the receipts and the summary
 
 
 class ExportState(StrEnum):

@@ -80,6 +80,8 @@ class AuditAction(StrEnum):
     EXPENSES_EXPORTED = "EXPENSES_EXPORTED", Area.EXPENSES_RECEIPTS
     EXPENSES_EXPORT_FAILED = "EXPENSES_EXPORT_FAILED", Area.EXPENSES_RECEIPTS
     EXPENSES_EXPORT_DOWNLOADED = "EXPENSES_EXPORT_DOWNLOADED", Area.EXPENSES_RECEIPTS
+    # A firm's batch of its clients' expenses (the firm's trail; each client's: EXPENSES_EXPORTED).
+    EXPENSES_BATCH_EXPORTED = "EXPENSES_BATCH_EXPORTED", Area.EXPENSES_RECEIPTS
 
     # --- payroll periods and their exports --------------------------------------------------------
     PAYROLL_PERIOD_OPENED = "PAYROLL_PERIOD_OPENED", Area.PAYROLL_BASIS

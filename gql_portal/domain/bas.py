@@ -101,12 +101,22 @@ FALLBACK_COST_ACCOUNT: Final = 6990  # a category without a default of its own
 # Where an expense of each category is booked unless the company says otherwise.
 DEFAULT_ACCOUNT_BY_CATEGORY: Final[dict[ExpenseCategory, int]] = {
     ExpenseCategory.FOOD: 7690,  # fika and meals for the staff; a trip's meals: 5831
+    # A restaurant bill an employee pays and claims is, but for representation (its own
+    # category), the meal of a business trip: 5831 "Kost och logi i Sverige" (abroad: 5832
+    # "Kost och logi i utlandet", chosen per voucher). A meal for the staff at home is a taxable
+    # benefit that payroll handles, not an utlägg; with guests it is REPRESENTATION (6072).
+    ExpenseCategory.RESTAURANT: 5831,
     ExpenseCategory.ACCOMMODATION: 5831,
     ExpenseCategory.TRAVEL: 5800,
     ExpenseCategory.FUEL: 5611,
     ExpenseCategory.PARKING: 5800,  # part of the business trip (the employee's own car)
     ExpenseCategory.OFFICE_SUPPLIES: 6110,
     ExpenseCategory.BOOKS_NEWSPAPERS: 6970,
+    # Concert, theatre and museum tickets the company pays for its staff (a team activity, the
+    # staff's recreation: personalvård) are 7690 "Övriga personalkostnader"; with customers or
+    # other guests they are representation, which has its own category (6071/6072). 6990
+    # "Övriga externa kostnader", the fallback before, says nothing of whom the cost was for.
+    ExpenseCategory.CULTURE: 7690,
     ExpenseCategory.REPRESENTATION: 6072,
     ExpenseCategory.OTHER: FALLBACK_COST_ACCOUNT,
 }

@@ -42,6 +42,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
 
 from gql_portal.domain.currencies import RATE_PLACES
+from gql_portal.domain.identity import shown_organisation_number
 from gql_portal.domain.payroll import PROJECT_DIMENSION
 
 if TYPE_CHECKING:
@@ -180,6 +181,7 @@ class SkipReason(StrEnum):
     NO_LINES = "NO_LINES"  # a locked period with an empty basis
     # PAXml needs every employee's 12-digit personnummer
     MISSING_PERSONAL_IDENTITY_NUMBER = "MISSING_PERSONAL_IDENTITY_NUMBER"
+    NO_EXPENSES = "NO_EXPENSES"  # an expenses batch: nothing to export in the range
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +206,26 @@ def organisation_number_with_dash(organisation_number: str) -> str:
     if not re.fullmatch(r"[0-9]{10}", digits):
         raise ValueError(f"{organisation_number!r} is not a 10-digit organisation number")
     return f"{digits[:6]}-{digits[6:]}"
+
+
+def organisation_number_in_names(digits: str, *, in_full: bool) -> str:
+    """The organisation number as file and folder names (and a batch's manifest) carry it:
+    NNNNNN-NNNN, but a sole trader's, its owner's personnummer, as YYMMDD-XXXX unless the
+    asker may see it in full (`permissions.rules.sees_owner_identity`): a file name travels
+    further than the file's reader. X, not *, which no Windows file name may hold."""
+    plain = re.sub(r"[\s-]", "", digits)  # stored 10 digits, or written NNNNNN-NNNN
+    return shown_organisation_number(plain, in_full=in_full).replace("*", "X")
+
+
+def unique_name(name: str, taken: set[str]) -> str:
+    """`name`, or `name-2`, `name-3` ... when taken (case-insensitively, as on Windows); the
+    one returned is added to `taken`."""
+    candidate, serial = name, 1
+    while candidate.casefold() in taken:
+        serial += 1
+        candidate = f"{name}-{serial}"
+    taken.add(candidate.casefold())
+    return candidate
 
 
 def csv_text(value: str | None) -> str:
@@ -585,18 +607,20 @@ MANIFEST_CSV_COLUMNS: tuple[tuple[str, str], ...] = (
     ("status", "EXPORTED, or SKIPPED when the batch has no file for the client."),
     (
         "reason",
-        "Why skipped: NO_PERIOD, PERIOD_NOT_LOCKED, NO_LINES or MISSING_PERSONAL_IDENTITY_NUMBER.",
+        "Why skipped: NO_PERIOD, PERIOD_NOT_LOCKED, NO_LINES or MISSING_PERSONAL_IDENTITY_NUMBER"
+        " (an expenses batch: NO_EXPENSES).",
     ),
     ("file_name", "The client's file in the batch archive, when exported."),
-    ("line_count", "Lines of the payroll basis in the file."),
-    ("total_amount", "The sum of the amounts of those lines, SEK."),
+    ("line_count", "Lines of the payroll basis in the file (an expenses batch: the expenses)."),
+    ("total_amount", "The sum of the amounts of those lines (or expenses), SEK."),
 )
 
 
-def client_folder_name(company: ExportCompany) -> str:
+def client_folder_name(company: ExportCompany, *, number: str | None = None) -> str:
     """A client's folder in a batch archive: `556123-1234_Åkeri-AB` (the organisation number
-    makes it unique, the name makes it readable)."""
-    orgnr = organisation_number_with_dash(company.organisation_number)
+    makes it unique, the name makes it readable). `number` replaces the organisation number
+    (`organisation_number_in_names`: a sole trader's masked)."""
+    orgnr = number or organisation_number_with_dash(company.organisation_number)
     name = safe_name_part(company.name, CLIENT_NAME_LENGTH)
     return f"{orgnr}_{name}" if name else orgnr
 

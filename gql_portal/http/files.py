@@ -213,6 +213,7 @@ EXPORT_MEDIA_TYPES = {
     ExportFormat.PAXML: "application/xml",
     ExportFormat.CSV: "text/csv; charset=utf-8",
     ExportFormat.ZIP: "application/zip",
+    ExportFormat.SIE4I: "application/zip",  # the .SI file with its receipts and summary
 }
 
 
@@ -322,7 +323,7 @@ def _export_download(export: Export) -> StoredDownload:
         company_id=export.company_id,
         action=(
             AuditAction.EXPENSES_EXPORT_DOWNLOADED
-            if export.kind is ExportKind.EXPENSES
+            if export.kind in (ExportKind.EXPENSES, ExportKind.EXPENSES_BATCH)
             else AuditAction.PAYROLL_EXPORT_DOWNLOADED
         ),
         details={**details, "batch": True} if clients else details,

@@ -354,12 +354,20 @@ def require_export_reach(access: Access, area: Area, company_id: int | None, fie
     return company_id
 
 
-def batch_clients(access: Access, wanted: set[int] | None) -> list[int]:
-    """The clients a firm's batch export covers: the ones named, or every client; a company
-    that is not a client (with an ACTIVE collaboration) does not exist for the firm."""
-    if wanted is not None and not wanted <= access.client_ids:
+def batch_clients(
+    access: Access, wanted: set[int] | None, area: Area = Area.PAYROLL_BASIS
+) -> list[int]:
+    """The clients a firm's batch export of `area` covers: the ones named, or every client whose
+    `area` the firm may export; a company that is not a client (with an ACTIVE collaboration),
+    or whose `area` it may not export, does not exist for the firm."""
+    exportable = {
+        client
+        for client in access.client_ids
+        if access.reach(area, Op.EXPORT, client) is not Reach.NONE
+    }
+    if wanted is not None and not wanted <= exportable:
         raise AppError(Code.NOT_FOUND, "No such Company.", field="clientIds")
-    return sorted(wanted if wanted is not None else access.client_ids)
+    return sorted(wanted if wanted is not None else exportable)
 
 
 class Allowed(BasePermission):

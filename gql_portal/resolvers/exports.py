@@ -56,6 +56,7 @@ from gql_portal.security import link_signature
 log = logging.getLogger("gql_portal.exports")
 
 TYPE_NAME = "Export"
+EXPENSE_FORMATS = (ExportFormat.ZIP, ExportFormat.SIE4I)
 DOWNLOAD_PATH = "/files/exports"
 
 
@@ -243,6 +244,43 @@ async def export_payroll_basis(info: Ctx, input: gql.PayrollExportInput) -> gql.
     return await _start(ctx, export)
 
 
+def _check_range(problems: Problems, start: date | None, end: date | None) -> None:
+    """`to` on or after `from`, at most a year."""
+    if start is not None and end is not None:
+        if end < start:
+            problems.add("to", "BEFORE_FROM", "must be on or after `from`")
+        elif end >= a_year_after(start):
+            problems.add("to", "TOO_LONG", "at most a year per export")
+
+
+def _check_expense_format(
+    problems: Problems, file_format: ExportFormat, asked: list[ExpenseStatus] | None
+) -> None:
+    """ZIP or SIE4I, and the statuses they take (default APPROVED). A SIE file is the books':
+    only approved expenses have a voucher, so SIE4I takes nothing else (APPROVED_ONLY)."""
+    if file_format not in EXPENSE_FORMATS:
+        problems.add("format", "UNSUPPORTED", "expenses are exported as ZIP or SIE4I")
+    statuses = sorted(set(asked or [ExpenseStatus.APPROVED]))
+    if file_format is ExportFormat.SIE4I and statuses != [ExpenseStatus.APPROVED]:
+        problems.add(
+            "statuses",
+            "APPROVED_ONLY",
+            "a SIE file holds vouchers, and only approved expenses have one: leave out "
+            "`statuses` or give only APPROVED",
+        )
+
+
+def _expense_options(
+    ctx: RequestContext, input: gql.ExpenseExportInput | gql.ExpensesBatchExportInput
+) -> dict[str, Any]:
+    statuses = sorted(set(input.statuses or [ExpenseStatus.APPROVED]))
+    return {
+        "statuses": [s.value for s in statuses],
+        "decimal_comma": input.decimal_comma,
+        "export_date": (input.export_date or ctx.clock.today()).isoformat(),
+    }
+
+
 async def export_expenses(info: Ctx, input: gql.ExpenseExportInput) -> gql.ExportPayload:
     ctx = info.context
     problems = Problems()
@@ -252,13 +290,10 @@ async def export_expenses(info: Ctx, input: gql.ExpenseExportInput) -> gql.Expor
     period_id = node_id(input.period_id, "PayrollPeriod", "periodId") if input.period_id else None
     if (period_id is None) == (input.from_ is None or input.to is None):
         problems.add("periodId", "REQUIRED", "give either a period or both `from` and `to`")
-    elif input.from_ and input.to:
-        if input.to < input.from_:
-            problems.add("to", "BEFORE_FROM", "must be on or after `from`")
-        elif input.to >= a_year_after(input.from_):
-            problems.add("to", "TOO_LONG", "at most a year per export")
+    else:
+        _check_range(problems, input.from_, input.to)
+    _check_expense_format(problems, input.format, input.statuses)
     problems.raise_if_any()
-    statuses = sorted(set(input.statuses or [ExpenseStatus.APPROVED]))
     async with ctx.database.scoped(ctx.access, Op.EXPORT) as session:
         start, end = input.from_, input.to
         if period_id is not None:
@@ -276,12 +311,12 @@ async def export_expenses(info: Ctx, input: gql.ExpenseExportInput) -> gql.Expor
             ctx,
             company_id=company_id,
             kind=ExportKind.EXPENSES,
-            format=ExportFormat.ZIP,
+            format=input.format,
             area=Area.EXPENSES_RECEIPTS,
             period_id=period_id,
             date_from=start,
             date_to=end,
-            options={"statuses": [s.value for s in statuses], "decimal_comma": input.decimal_comma},
+            options=_expense_options(ctx, input),
         )
         session.add(export)
     return await _start(ctx, export)
@@ -324,6 +359,48 @@ async def export_payroll_batch(info: Ctx, input: gql.PayrollBatchExportInput) ->
                 "decimal_comma": input.decimal_comma,
                 "export_date": (input.export_date or ctx.clock.today()).isoformat(),
             },
+        )
+        session.add(export)
+    return await _start(ctx, export)
+
+
+async def export_expenses_batch(
+    info: Ctx, input: gql.ExpensesBatchExportInput
+) -> gql.ExportPayload:
+    ctx = info.context
+    access = ctx.access
+    problems = Problems()
+    start, end = input.from_, input.to
+    if (input.month is None) == (start is None or end is None):
+        problems.add("month", "REQUIRED", "give either a month or both `from` and `to`")
+    elif input.month is not None:
+        try:
+            start, end = month_period(parse_month(input.month))
+        except ValueError:
+            problems.add("month", "INVALID", "must be a month, YYYY-MM")
+    else:
+        _check_range(problems, start, end)
+    _check_expense_format(problems, input.format, input.statuses)
+    wanted = (
+        None
+        if input.client_ids is None
+        else {node_id(client, "Company", "clientIds") for client in input.client_ids}
+    )
+    problems.raise_if_any()
+    clients = firm_batch_clients(access, wanted, Area.EXPENSES_RECEIPTS)
+    if not clients:
+        raise bad_input("clientIds", "NO_CLIENTS", "the firm has no client to export")
+    assert access.company_id is not None and start is not None and end is not None
+    async with ctx.database.transaction() as session:
+        export = _new_export(
+            ctx,
+            company_id=access.company_id,
+            kind=ExportKind.EXPENSES_BATCH,
+            format=input.format,
+            area=Area.EXPENSES_RECEIPTS,
+            date_from=start,
+            date_to=end,
+            options={"client_ids": clients, **_expense_options(ctx, input)},
         )
         session.add(export)
     return await _start(ctx, export)
@@ -373,7 +450,17 @@ class Mutations:
         AreaRule(Area.EXPENSES_RECEIPTS, Op.EXPORT),
         export_expenses,
         description="Export expenses with their receipt files as a ZIP, with a summary CSV "
-        "whose VAT split reconciles with its total.",
+        "whose VAT split reconciles with its total; as SIE4I the ZIP also holds the approved "
+        "utlägg as SIE 4i vouchers (a .SI file for the bookkeeping program), each naming its "
+        "receipts in `kvitton/`.",
+    )
+    export_expenses_batch = mutation(
+        PartnerPortal(),
+        export_expenses_batch,
+        description="Export the approved expenses of many or all clients in a month or date "
+        "range as one ZIP: a folder per client with its SIE 4i file (or, as ZIP, its summary), "
+        "receipts and summary; clients without expenses are skipped and listed in the manifest "
+        "(`manifest.csv` and the export's `manifest`).",
     )
     export_payroll_batch = mutation(
         PartnerPortal(),

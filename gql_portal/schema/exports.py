@@ -35,12 +35,13 @@ DOWNLOAD_LINK: "Plug[LinkOf]" = Plug("Export.downloadUrl")
 ExportKind = strawberry.enum(
     db.ExportKind,
     description="What an export holds: a company's payroll basis, its expenses with their "
-    "receipts, or a firm's batch of its clients' payroll bases.",
+    "receipts, or a firm's batch of its clients' payroll bases or expenses.",
 )
 ExportFormat = strawberry.enum(
     db.ExportFormat,
-    description="PAXML (PAXml 2.0, for payroll programs), CSV (UTF-8 with BOM, for Excel), or "
-    "ZIP (receipts with a summary; a batch's per-client files with a manifest).",
+    description="PAXML (PAXml 2.0, for payroll programs), CSV (UTF-8 with BOM, for Excel), "
+    "ZIP (receipts with a summary; a batch's per-client files with a manifest), or SIE4I (a ZIP "
+    "with expense vouchers as SIE 4i for the bookkeeping program, receipts and summary).",
 )
 ExportState = strawberry.enum(
     db.ExportState,
@@ -53,15 +54,23 @@ ExportState = strawberry.enum(
 class ExportManifestEntry:
     company_id: strawberry.Private[int]
     firm_id: strawberry.Private[int | None]
-    organisation_number: str = field(EXPORTS)
+    organisation_number: str = field(
+        EXPORTS,
+        description="NNNNNN-NNNN; a sole trader's (its owner's personnummer) YYMMDD-**** unless "
+        "the firm's user who made the batch may see it in full.",
+    )
     company_name: str = field(EXPORTS)
     status: str = field(EXPORTS, description="EXPORTED or SKIPPED.")
     reason: str | None = field(
         EXPORTS,
         description="Why a client was skipped: NO_PERIOD, PERIOD_NOT_LOCKED, NO_LINES or "
-        "MISSING_PERSONAL_IDENTITY_NUMBER.",
+        "MISSING_PERSONAL_IDENTITY_NUMBER; in an expenses batch NO_EXPENSES.",
     )
-    file_name: str | None = field(EXPORTS, description="The client's file inside the ZIP.")
+    file_name: str | None = field(
+        EXPORTS,
+        description="The client's file inside the ZIP (an expenses batch: its .SI file, or its "
+        "summary).",
+    )
 
 
 @strawberry.type(
@@ -209,9 +218,53 @@ class ExpenseExportInput:
     from_: datetime.date | None = strawberry.field(default=None, name="from")
     to: datetime.date | None = None
     statuses: list[ExpenseStatus] | None = strawberry.field(
-        default=None, description="Which expenses (default: APPROVED)."
+        default=None, description="Which expenses (default: APPROVED; SIE4I: only APPROVED)."
     )
-    decimal_comma: bool = True
+    decimal_comma: bool = strawberry.field(
+        default=True, description="The summary CSV: decimal comma and `;`, else point and `,`."
+    )
+    format: db.ExportFormat = strawberry.field(
+        default=db.ExportFormat.ZIP,
+        description="ZIP: the receipts and the summary CSV. SIE4I: besides them, the approved "
+        "utlägg as SIE 4i vouchers (a .SI file, one voucher per expense, series U, numbered by "
+        "the voucher number given at approval); mileage is left out (payroll books it).",
+    )
+    export_date: datetime.date | None = strawberry.field(
+        default=None,
+        description="SIE4I: the file's date (#GEN; default: today). Fixing it makes a re-export "
+        "of unchanged data byte-identical.",
+    )
+
+
+@strawberry.input(
+    description="Export the expenses of many or all clients (partner portal): a month, or a date "
+    "range of at most a year; one folder per client with expenses, the rest listed as skipped."
+)
+class ExpensesBatchExportInput:
+    month: str | None = strawberry.field(
+        default=None, description="The month, YYYY-MM (instead of `from`/`to`)."
+    )
+    from_: datetime.date | None = strawberry.field(
+        default=None, name="from", description="The first day (with `to`, instead of `month`)."
+    )
+    to: datetime.date | None = strawberry.field(default=None, description="The last day.")
+    client_ids: list[relay.GlobalID] | None = strawberry.field(
+        default=None, description="The clients (companies); default: every client."
+    )
+    format: db.ExportFormat = strawberry.field(
+        default=db.ExportFormat.SIE4I,
+        description="Each client's folder: SIE4I (its .SI file, receipts and summary) or ZIP "
+        "(its receipts and summary).",
+    )
+    statuses: list[ExpenseStatus] | None = strawberry.field(
+        default=None, description="Which expenses (default: APPROVED; SIE4I: only APPROVED)."
+    )
+    decimal_comma: bool = strawberry.field(
+        default=True, description="The CSV files: decimal comma and `;`, else point and `,`."
+    )
+    export_date: datetime.date | None = strawberry.field(
+        default=None, description="SIE4I: the files' date (#GEN; default: today)."
+    )
 
 
 @strawberry.input(

@@ -26,7 +26,9 @@ from gql_portal.domain.paytypes import DEFAULT_PAXML_ENCODING
 from gql_portal.jobs.exports.common import ExportFailed, ExportWork, Progress
 from gql_portal.jobs.exports.request import BasisOptions
 from gql_portal.jobs.exports.streaming import Counted
+from gql_portal.permissions.access import Access
 from gql_portal.permissions.matrix import Area
+from gql_portal.permissions.rules import sees_owner_identity
 
 CHUNK_ROWS = 2000  # lines per chunk: what memory holds of a basis while its file is written
 
@@ -243,7 +245,14 @@ def basis_writer(material: PeriodMaterial, options: BasisOptions) -> BasisWriter
     return write
 
 
-def basis_file_name(material: PeriodMaterial, options: BasisOptions) -> str:
-    """`lonunderlag_<organisation number>_<YYYY-MM>.xml` (or .csv)."""
-    orgnr = material.company.organisation_number
+def basis_file_name(material: PeriodMaterial, options: BasisOptions, access: Access) -> str:
+    """`lonunderlag_<organisation number>_<YYYY-MM>.xml` (or .csv); a sole trader's number
+    (its owner's personnummer) masked unless the asker (`access`) may see it in full."""
+    orgnr = name_number(material.company, material.period.company_id, access)
     return f"lonunderlag_{orgnr}_{month_label(material.period.start_date)}.{options.extension}"
+
+
+def name_number(company: files.ExportCompany, company_id: int, access: Access) -> str:
+    """The company's organisation number as file and folder names carry it for the asker."""
+    in_full = sees_owner_identity(access, company_id)
+    return files.organisation_number_in_names(company.organisation_number, in_full=in_full)

@@ -20,7 +20,7 @@ from gql_portal.db.exports import ExportFormat
 from gql_portal.db.payroll import PayrollLine, PayrollPeriod
 from gql_portal.domain import exports as files
 from gql_portal.domain.export_rules import ClientMonth, batch_order, manifest_status, skip_reason
-from gql_portal.domain.identity import format_organisation_number
+from gql_portal.domain.identity import shown_organisation_number
 from gql_portal.domain.payroll import PeriodState, month_label, month_period
 from gql_portal.jobs.exports.basis import (
     PeriodMaterial,
@@ -28,13 +28,16 @@ from gql_portal.jobs.exports.basis import (
     basis_writer,
     export_company,
     load_material,
+    name_number,
     refuse_long_project_codes,
     stream_lines,
 )
 from gql_portal.jobs.exports.common import ExportWork, Progress, Written
 from gql_portal.jobs.exports.request import BatchOptions
 from gql_portal.jobs.exports.streaming import write_streamed
+from gql_portal.permissions.access import Access
 from gql_portal.permissions.matrix import Area
+from gql_portal.permissions.rules import sees_owner_identity
 
 MANIFEST_NAME = "manifest.csv"
 
@@ -44,7 +47,7 @@ class Client:
     """One client of the batch: exported (with the material of its file) or skipped."""
 
     company_id: int
-    organisation_number: str  # NNNNNN-NNNN
+    organisation_number: str  # NNNNNN-NNNN; a sole trader's YYMMDD-**** unless the asker sees it
     company_name: str
     reason: files.SkipReason | None
     material: PeriodMaterial | None = None
@@ -58,7 +61,7 @@ async def write_batch(work: ExportWork) -> Written:
     async with work.runtime.database.session() as session:  # the firm itself: no row scope
         firm = export_company(await session.get_one(Company, work.request.company_id))
     async with work.reading(as_area=Area.PAYROLL_BASIS) as session:
-        clients = await _plan(session, options, month)
+        clients = await _plan(session, options, month, work.request.access)
     exported = [client for client in clients if client.material is not None]
     progress = work.progress(sum(_material(c).line_count for c in exported))
     totals = await _write_archive(work, clients, options, month_period(month)[1], progress)
@@ -71,8 +74,9 @@ async def write_batch(work: ExportWork) -> Written:
         "clients": manifest,
     }
     label = f"{month_label(month)}_{len(exported)}-klienter"
+    firm_number = name_number(firm, work.request.company_id, work.request.access)
     return Written(
-        f"lonunderlag_{firm.organisation_number}_{label}.zip",
+        f"lonunderlag_{firm_number}_{label}.zip",
         summary,
         periods=tuple((c.company_id, _material(c).period.id) for c in exported),
     )
@@ -83,8 +87,12 @@ def _material(client: Client) -> PeriodMaterial:
     return client.material
 
 
-async def _plan(session: AsyncSession, options: BatchOptions, month: date) -> list[Client]:
-    """Every client still there, in the batch's order, with why it is skipped or its file."""
+async def _plan(
+    session: AsyncSession, options: BatchOptions, month: date, access: Access
+) -> list[Client]:
+    """Every client still there, in the batch's order, with why it is skipped or its file. A
+    sole trader's organisation number (its owner's personnummer) is masked in the folder's name
+    and the manifest unless the asker (`access`) may see it in full."""
     wanted = list(options.client_ids)
     companies = {
         row.id: row
@@ -105,6 +113,7 @@ async def _plan(session: AsyncSession, options: BatchOptions, month: date) -> li
     line_counts = await _line_counts(session, locked)
     without_identity = await _without_identity(session, locked) if paxml else {}
     clients: list[Client] = []
+    folders: set[str] = set()
     for client_id in batch_order(wanted, {key: row.name for key, row in companies.items()}):
         period = periods.get(client_id)
         facts = ClientMonth(
@@ -114,17 +123,21 @@ async def _plan(session: AsyncSession, options: BatchOptions, month: date) -> li
         )
         reason = skip_reason(facts, paxml=paxml)
         company = companies[client_id]
-        named = (company.id, format_organisation_number(company.organisation_number), company.name)
+        in_full = sees_owner_identity(access, company.id)
+        shown = shown_organisation_number(company.organisation_number, in_full=in_full)
+        named = (company.id, shown, company.name)
         if reason is not None or period is None:
             clients.append(Client(*named, reason))
             continue
         material = await load_material(session, period, None, line_count=facts.line_count)
         if paxml:
             await refuse_long_project_codes(session, period.id, None)
-        folder = files.client_folder_name(material.company)
-        clients.append(
-            Client(*named, None, material, f"{folder}/{basis_file_name(material, options.basis)}")
+        number = name_number(material.company, company.id, access)
+        folder = files.unique_name(
+            files.client_folder_name(material.company, number=number), folders
         )
+        file_name = basis_file_name(material, options.basis, access)
+        clients.append(Client(*named, None, material, f"{folder}/{file_name}"))
     return clients
 
 

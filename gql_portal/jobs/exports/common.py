@@ -47,12 +47,14 @@ class ExportWork:
 
 @dataclass(frozen=True)
 class Written:
-    """The file a kind wrote: its name, the summary its record keeps, and the payroll periods
-    (company id, period id) it exported, which become EXPORTED with it."""
+    """The file a kind wrote: its name, the summary its record keeps, the payroll periods
+    (company id, period id) it exported, which become EXPORTED with it, and the clients whose
+    expenses a firm's batch exported (each client's audit trail records it)."""
 
     file_name: str
     summary: dict[str, Any]
     periods: tuple[tuple[int, int], ...] = ()
+    expense_clients: tuple[int, ...] = ()
 
 
 @dataclass

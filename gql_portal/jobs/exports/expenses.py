@@ -1,9 +1,13 @@
 """A company's expenses with their receipt files as one ZIP: each receipt named after its
-expense (in `kvitton/`), and a summary CSV whose VAT split reconciles with its total."""
+expense (in `kvitton/`), and a summary CSV whose VAT split reconciles with its total. As SIE4I,
+the same ZIP also holds the approved utlägg as SIE 4i vouchers (a .SI file, see sie.py), and the
+receipts and summary are those of the vouchers. A firm's batch writes one such folder per client
+(expenses_batch.py) with the same functions."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -17,13 +21,33 @@ from gql_portal.db.accounts import Company
 from gql_portal.db.employees import Employee
 from gql_portal.db.expenses import Expense, ExpenseVatLine, Receipt
 from gql_portal.domain import exports as files
+from gql_portal.domain.identity import shown_organisation_number
+from gql_portal.domain.sie import SieFile, sie4i_bytes
+from gql_portal.jobs.exports import sie
 from gql_portal.jobs.exports.basis import export_company
 from gql_portal.jobs.exports.common import ExportFailed, ExportWork, Progress, Written
 from gql_portal.jobs.exports.request import ExpenseOptions
+from gql_portal.permissions.matrix import Area
+from gql_portal.permissions.rules import sees_owner_identity
 from gql_portal.runtime import Runtime
 
 RECEIPT_FOLDER = "kvitton/"
 SUMMARY_NAME = "utlagg.csv"
+
+
+@dataclass(frozen=True)
+class ClientExpenses:
+    """One company's expenses of the range, as its folder needs them: `expenses` are what the
+    summary and the receipts hold (as SIE4I: the vouchers' expenses, in voucher order)."""
+
+    company_id: int
+    company: files.ExportCompany  # the organisation number in full: the .SI file's #ORGNR
+    name_number: str  # the organisation number as file names carry it (sole traders masked)
+    shown_number: str  # as the asker may see it (a batch's manifest)
+    span: str  # the range, "<from>_<to>", as file names carry it
+    expenses: list[files.ExportExpense]
+    sie: SieFile | None = None
+    mileage_left_out: int = 0  # SIE4I: mileage is booked by payroll, not in the file
 
 
 async def write_expenses(work: ExportWork) -> Written:
@@ -31,54 +55,146 @@ async def write_expenses(work: ExportWork) -> Written:
     options = request.options
     assert isinstance(options, ExpenseOptions)
     assert request.date_from is not None and request.date_to is not None
-    async with work.reading() as session:
-        expenses = await _read_expenses(
-            session, work.runtime, request.company_id, options, request.date_from, request.date_to
-        )
-        company = export_company(await session.get_one(Company, request.company_id))
-    progress = work.progress(max(1, len(expenses)))
+    async with work.reading(as_area=Area.EXPENSES_RECEIPTS) as session:
+        [client] = await read_clients(work, session, [request.company_id], options)
+    progress = work.progress(max(1, len(client.expenses)))
     stamp = request.date_to
 
     def write() -> dict[str, Any]:
         with files.DeterministicZip(work.tmp, timestamp=stamp) as archive:
-            _add_receipts(archive, expenses, progress)
-            summary = archive.add_writer(
-                SUMMARY_NAME,
-                lambda out: files.write_expense_summary_csv(
-                    out,
-                    expenses,
-                    decimal_comma=options.decimal_comma,
-                    receipt_folder=RECEIPT_FOLDER,
-                ),
-            )
-        return _totals(expenses, summary)
+            return add_client(archive, "", client, options, progress)
 
     totals = await anyio.to_thread.run_sync(write)
-    name = f"utlagg_{company.organisation_number}_{request.date_from}_{request.date_to}.zip"
-    return Written(name, totals)
+    return Written(f"{file_stem(client, options)}.zip", totals)
+
+
+def file_stem(client: ClientExpenses, options: ExpenseOptions) -> str:
+    """`utlagg_<orgnr>_<from>_<to>` (ZIP) or `utlagg_sie_<orgnr>_<from>_<to>` (SIE4I): file
+    names carry the organisation number as the asker may see it."""
+    kind = "utlagg_sie" if options.sie else "utlagg"
+    return f"{kind}_{client.name_number}_{client.span}"
+
+
+async def read_clients(
+    work: ExportWork,
+    session: AsyncSession,
+    company_ids: Sequence[int],
+    options: ExpenseOptions,
+) -> list[ClientExpenses]:
+    """The companies' expenses of the export's range (in the order of `company_ids`; a company
+    out of the session's reach is left out), with what a SIE file needs when asked for one.
+    Statements: a few for any number of companies."""
+    request = work.request
+    assert request.date_from is not None and request.date_to is not None
+    companies = {
+        row.id: row
+        for row in await session.scalars(select(Company).where(Company.id.in_(company_ids)))
+    }
+    found = await _read_expenses(
+        session, work.runtime, list(companies), options, request.date_from, request.date_to
+    )
+    facts: dict[int, sie.VoucherFacts] = {}
+    bookkeeping: dict[int, sie.Bookkeeping] = {}
+    if options.sie:
+        facts = await sie.read_voucher_facts(
+            session, [e.id for expenses in found.values() for e in expenses]
+        )
+        bookkeeping = await sie.read_bookkeeping(session, list(companies))
+    clients = []
+    for company_id in company_ids:
+        row = companies.get(company_id)
+        if row is None:
+            continue
+        in_full = sees_owner_identity(request.access, company_id)
+        client = ClientExpenses(
+            company_id=company_id,
+            company=export_company(row),
+            name_number=files.organisation_number_in_names(
+                row.organisation_number, in_full=in_full
+            ),
+            shown_number=shown_organisation_number(row.organisation_number, in_full=in_full),
+            span=f"{request.date_from}_{request.date_to}",
+            expenses=found.get(company_id, []),
+        )
+        if options.sie:
+            client = _with_sie(client, facts, bookkeeping[company_id], options, request.date_to)
+        clients.append(client)
+    return clients
+
+
+def _with_sie(
+    client: ClientExpenses,
+    facts: dict[int, sie.VoucherFacts],
+    bookkeeping: sie.Bookkeeping,
+    options: ExpenseOptions,
+    fallback_day: date,
+) -> ClientExpenses:
+    """The client with its .SI file; its summary and receipts are the vouchers'."""
+    vouchers = sorted(
+        (e for e in client.expenses if sie.is_voucher(e)),
+        key=lambda e: sie.voucher_order(e, facts[e.id]),
+    )
+    generated = options.export_date or fallback_day
+    return replace(
+        client,
+        expenses=vouchers,
+        sie=sie.sie_file(client.company, vouchers, facts, bookkeeping, generated),
+        mileage_left_out=len(client.expenses) - len(vouchers),
+    )
+
+
+def add_client(
+    archive: files.DeterministicZip,
+    folder: str,
+    client: ClientExpenses,
+    options: ExpenseOptions,
+    progress: Progress,
+) -> dict[str, Any]:
+    """In the worker thread: the client's receipts, summary and (SIE4I) .SI file under `folder`
+    ("" or "<folder>/"); the totals its export summary keeps."""
+    _add_receipts(archive, folder, client.expenses, progress)
+    summary = archive.add_writer(
+        folder + SUMMARY_NAME,
+        lambda out: files.write_expense_summary_csv(
+            out,
+            client.expenses,
+            decimal_comma=options.decimal_comma,
+            receipt_folder=RECEIPT_FOLDER,
+        ),
+    )
+    totals = {**_totals(client.expenses, summary), "summary_file": folder + SUMMARY_NAME}
+    if client.sie is not None:
+        name = f"{file_stem(client, options)}.SI"
+        archive.add_bytes(folder + name, sie4i_bytes(client.sie))
+        totals.update(
+            sie_file=folder + name,
+            vouchers=len(client.sie.vouchers),
+            mileage_left_out=client.mileage_left_out,
+        )
+    return totals
 
 
 async def _read_expenses(
     session: AsyncSession,
     runtime: Runtime,
-    company_id: int,
+    company_ids: list[int],
     options: ExpenseOptions,
     date_from: date,
     date_to: date,
-) -> list[files.ExportExpense]:
-    """The company's expenses of the range in the asked statuses, in the summary's order (date,
-    employee number, id), each with its receipts."""
+) -> dict[int, list[files.ExportExpense]]:
+    """The companies' expenses of the range in the asked statuses, by company, each company's in
+    the summary's order (date, employee number, id), each with its receipts."""
     rows = (
         await session.execute(
             select(Expense, Employee)
             .join(Employee, Employee.id == Expense.employee_id)
             .where(
-                Expense.company_id == company_id,
+                Expense.company_id.in_(company_ids),
                 Expense.date >= date_from,
                 Expense.date <= date_to,
                 Expense.status.in_(options.statuses),
             )
-            .order_by(Expense.date, Employee.employee_number, Expense.id)
+            .order_by(Expense.company_id, Expense.date, Employee.employee_number, Expense.id)
         )
     ).all()
     receipts = (
@@ -100,15 +216,17 @@ async def _read_expenses(
                 path=runtime.storage.path(receipt.storage_key),
             )
         )
-    return [
-        _export_expense(
-            expense,
-            employee,
-            tuple(by_expense.get(expense.id, ())),
-            tuple(lines.get(expense.id, ())),
+    by_company: dict[int, list[files.ExportExpense]] = {}
+    for expense, employee in rows:
+        by_company.setdefault(expense.company_id, []).append(
+            _export_expense(
+                expense,
+                employee,
+                tuple(by_expense.get(expense.id, ())),
+                tuple(lines.get(expense.id, ())),
+            )
         )
-        for expense, employee in rows
-    ]
+    return by_company
 
 
 async def _read_vat_lines(
@@ -163,14 +281,17 @@ def _export_expense(
 
 
 def _add_receipts(
-    archive: files.DeterministicZip, expenses: Sequence[files.ExportExpense], progress: Progress
+    archive: files.DeterministicZip,
+    folder: str,
+    expenses: Sequence[files.ExportExpense],
+    progress: Progress,
 ) -> None:
     """In the worker thread: every expense's receipt files, progress reported per expense."""
     for expense in expenses:
         for index, receipt in enumerate(expense.receipts, start=1):
             name = files.receipt_entry_name(expense, receipt, index)
             try:
-                archive.add_file(RECEIPT_FOLDER + name, receipt.path)
+                archive.add_file(folder + RECEIPT_FOLDER + name, receipt.path)
             except FileNotFoundError:
                 raise ExportFailed(
                     "RECEIPT_MISSING", f"the receipt file of expense {expense.id} is missing"

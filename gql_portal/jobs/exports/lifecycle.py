@@ -24,6 +24,7 @@ from gql_portal.jobs.exports import tmpfiles
 from gql_portal.jobs.exports.batch import write_batch
 from gql_portal.jobs.exports.common import ExportFailed, ExportWork, Written
 from gql_portal.jobs.exports.expenses import write_expenses
+from gql_portal.jobs.exports.expenses_batch import write_expenses_batch
 from gql_portal.jobs.exports.payroll import write_payroll_basis
 from gql_portal.jobs.exports.request import ExportRequest
 from gql_portal.runtime import Runtime
@@ -34,7 +35,9 @@ WRITERS: dict[ExportKind, Callable[[ExportWork], Awaitable[Written]]] = {
     ExportKind.PAYROLL_BASIS: write_payroll_basis,
     ExportKind.EXPENSES: write_expenses,
     ExportKind.PAYROLL_BATCH: write_batch,
+    ExportKind.EXPENSES_BATCH: write_expenses_batch,
 }
+EXPENSE_KINDS = (ExportKind.EXPENSES, ExportKind.EXPENSES_BATCH)
 
 
 class ExportJob:
@@ -94,6 +97,7 @@ class ExportJob:
             async with self.runtime.database.transaction() as session:
                 export = await session.get_one(Export, self.export_id)
                 await _mark_periods_exported(session, self.actor, export, written.periods, now)
+                _record_clients_expenses(session, self.actor, export, written.expense_clients, now)
                 export.state = ExportState.DONE
                 export.progress = 100
                 export.file_name = written.file_name
@@ -121,7 +125,7 @@ class ExportJob:
                 session,
                 self.actor,
                 AuditAction.EXPORT_FAILED
-                if export.kind is not ExportKind.EXPENSES
+                if export.kind not in EXPENSE_KINDS
                 else AuditAction.EXPENSES_EXPORT_FAILED,
                 at=now,
                 company_id=export.company_id,
@@ -157,6 +161,27 @@ async def _mark_periods_exported(
             )
 
 
+def _record_clients_expenses(
+    session: AsyncSession,
+    actor: AuditActor,
+    export: Export,
+    client_ids: Sequence[int],
+    now: datetime,
+) -> None:
+    """A firm's expenses batch is in each exported client's audit trail, as a payroll batch is."""
+    for client_id in client_ids:
+        record(
+            session,
+            actor,
+            AuditAction.EXPENSES_EXPORTED,
+            at=now,
+            company_id=client_id,
+            export_id=export.id,
+            batch=True,
+            format=export.format.value,
+        )
+
+
 async def _mark_exported(session: AsyncSession, period_id: int, now: datetime) -> bool:
     """Whether the period, still LOCKED (or EXPORTED before), is marked EXPORTED."""
     marked = await session.execute(
@@ -178,6 +203,7 @@ def _done_action(kind: ExportKind) -> AuditAction:
         ExportKind.PAYROLL_BASIS: AuditAction.PAYROLL_EXPORTED,
         ExportKind.EXPENSES: AuditAction.EXPENSES_EXPORTED,
         ExportKind.PAYROLL_BATCH: AuditAction.PAYROLL_BATCH_EXPORTED,
+        ExportKind.EXPENSES_BATCH: AuditAction.EXPENSES_BATCH_EXPORTED,
     }[kind]
 
 

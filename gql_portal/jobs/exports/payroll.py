@@ -45,5 +45,7 @@ async def write_payroll_basis(work: ExportWork) -> Written:
 
     totals = await write_streamed(write, stream_lines(work, material, progress))
     return Written(
-        basis_file_name(material, options), totals, periods=((period.company_id, period.id),)
+        basis_file_name(material, options, work.request.access),
+        totals,
+        periods=((period.company_id, period.id),),
     )

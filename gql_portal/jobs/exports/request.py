@@ -35,6 +35,22 @@ class BasisOptions:
 class ExpenseOptions:
     statuses: tuple[ExpenseStatus, ...]
     decimal_comma: bool
+    # ZIP: receipts and the summary CSV; SIE4I: besides them, the approved expenses as SIE 4i
+    # vouchers (a .SI file) whose `#GEN` is `export_date`.
+    file_format: ExportFormat = ExportFormat.ZIP
+    export_date: date | None = None
+
+    @property
+    def sie(self) -> bool:
+        return self.file_format is ExportFormat.SIE4I
+
+
+@dataclass(frozen=True, slots=True)
+class ExpenseBatchOptions:
+    """A firm's batch of its clients' expenses: each client's folder as `expenses` says."""
+
+    client_ids: tuple[int, ...]  # as asked (checked against the firm's clients then)
+    expenses: ExpenseOptions
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +59,7 @@ class BatchOptions:
     basis: BasisOptions  # each client's file
 
 
-ExportOptions = BasisOptions | ExpenseOptions | BatchOptions
+ExportOptions = BasisOptions | ExpenseOptions | BatchOptions | ExpenseBatchOptions
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,9 +117,10 @@ class ExportRequest:
 def _options(kind: ExportKind, file_format: ExportFormat, stored: dict[str, Any]) -> ExportOptions:
     """The typed options of a record's JSON `options` (as the export mutations write them)."""
     if kind is ExportKind.EXPENSES:
-        return ExpenseOptions(
-            statuses=tuple(ExpenseStatus(s) for s in stored["statuses"]),
-            decimal_comma=bool(stored["decimal_comma"]),
+        return _expenses(file_format, stored)
+    if kind is ExportKind.EXPENSES_BATCH:
+        return ExpenseBatchOptions(
+            client_ids=tuple(stored["client_ids"]), expenses=_expenses(file_format, stored)
         )
     if kind is ExportKind.PAYROLL_BATCH:
         return BatchOptions(
@@ -120,4 +137,14 @@ def _basis(file_format: ExportFormat, stored: dict[str, Any]) -> BasisOptions:
         decimal_comma=bool(stored["decimal_comma"]),
         export_date=date.fromisoformat(stored["export_date"]),
         employee_ids=frozenset(wanted) if wanted is not None else None,
+    )
+
+
+def _expenses(file_format: ExportFormat, stored: dict[str, Any]) -> ExpenseOptions:
+    export_date = stored.get("export_date")  # absent in exports made before SIE
+    return ExpenseOptions(
+        statuses=tuple(ExpenseStatus(s) for s in stored["statuses"]),
+        decimal_comma=bool(stored["decimal_comma"]),
+        file_format=file_format,
+        export_date=date.fromisoformat(export_date) if export_date else None,
     )
