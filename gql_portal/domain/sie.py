@@ -21,8 +21,8 @@ Decided here:
   (tabs, line breaks) become spaces. A backslash becomes `/`: the specification defines only
   `\\"`, and readers disagree about what `\\\\` means, so no text ever needs one.
 - `#ORGNR` is NNNNNN-NNNN. A sole trader's organisation number is the owner's personnummer,
-  stored with 12 digits: the file carries its 10-digit form, the way bookkeeping programs
-  register an enskild firma.
+  stored as its 10 digits (given 12, the century goes): the file carries YYMMDD-NNNN, the way
+  bookkeeping programs register an enskild firma.
 - Braces in a cost centre's or project's id become parentheses (see `sie_object_id`).
 - A voucher without a number (`number=None`) is written with an empty number, which the
   specification lets the receiving program fill in from its own series.
