@@ -267,6 +267,8 @@ async def test_bad_currency_input_is_refused_naming_the_field_and_writes_nothing
     assert await refused(
         api, me.token, {**BERLIN_LUNCH, "originalAmount": "100000.00", "exchangeRate": "11"}
     ) == ("amount", "OUT_OF_RANGE")
+    huge = {**BY_THE_STATEMENT, "originalAmount": "0.01", "amount": "100000000000000000000.00"}
+    assert await refused(api, me.token, huge) == ("amount", "OUT_OF_RANGE")
     # SEK has no original amount or rate but the identity.
     in_sek = {
         "date": "2026-04-15",

@@ -498,7 +498,9 @@ def _check_currency(
         return Conversion(values, None, foreign=True)
     usable = original is not None and _check_original_amount(problems, code, original)
     usable = (rate is None or _check_exchange_rate(problems, rate)) and usable
-    if not usable or (amount is not None and not (amount.is_finite() and amount > 0)):
+    if not usable or (
+        amount is not None and not (amount.is_finite() and 0 < amount <= MAX_EXPENSE_AMOUNT)
+    ):
         return Conversion(values, amount, foreign=True)  # the amount's problem: _check_expense
     assert original is not None
     if rate is None:
