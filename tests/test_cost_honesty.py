@@ -88,6 +88,7 @@ from gql_portal.clock import FrozenClock
 from gql_portal.config import Settings
 from gql_portal.db.absence import Absence
 from gql_portal.db.accounts import Company, Membership, User
+from gql_portal.db.audit import AuditEvent
 from gql_portal.db.collaborations import Collaboration
 from gql_portal.db.employees import Employee
 from gql_portal.db.engine import Database
@@ -221,6 +222,9 @@ NODE_MODELS: dict[str, Any] = {
     "Project": Project,
     "Activity": Activity,
     "Collaboration": Collaboration,
+    "AuditEvent": AuditEvent,
+    "CompanyUser": Membership,
+    "PortalClient": Collaboration,  # a client on the board: its collaboration's id
 }
 IDS_PER_TYPE = 40  # enough of each kind; the lists hold the rest
 

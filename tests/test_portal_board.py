@@ -250,3 +250,34 @@ async def test_the_payroll_status_costs_three_statements_per_page_whatever_the_m
     assert await statements(BOARD) == with_status
     assert await statements(BOARD, {"month": "2026-11"}) == with_status
     assert len(await board.statuses()) == 12
+
+
+NODE = """query($id: ID!) { node(id: $id) { id ... on PortalClient {
+  company { name } collaboration { state } payrollStatus { periodStart } } } }"""
+CLIENT_IDS = "{ clients(first: 100) { nodes { id company { name } } } }"
+
+
+async def test_a_client_of_the_board_is_a_node_in_the_firms_portal_only(
+    api: Api, factory: Factory, database: Database, clock: FrozenClock
+) -> None:
+    clock.set(DECEMBER)
+    board = await Board(api, factory, database).open()
+    client = await board.client("Alfa AB", {NOV: EXPORTED})
+    listed = (await api(CLIENT_IDS, token=board.token))["data"]["clients"]["nodes"]
+    (client_id,) = [node["id"] for node in listed]
+    body = await api(NODE, {"id": client_id}, token=board.token)
+    assert body["data"]["node"] == {
+        "id": client_id,
+        "company": {"name": "Alfa AB"},
+        "collaboration": {"state": "ACTIVE"},
+        "payrollStatus": {"periodStart": "2026-12-01"},
+    }
+    # Another firm in its portal, and the client's own admin: no such client on their board.
+    other = await Board(api, factory, database).open()
+    client_admin = await factory.admin(client)
+    for token in (other.token, client_admin.token):
+        refused = await api(
+            "query($id: ID!) { node(id: $id) { id } }", {"id": client_id}, token=token
+        )
+        assert refused["data"] == {"node": None}
+        assert [error["extensions"]["code"] for error in refused["errors"]] == ["NOT_FOUND"]

@@ -12,13 +12,16 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from graphql import GraphQLNonNull, GraphQLObjectType, get_named_type
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gql_portal.db.audit import AuditEvent
 from gql_portal.db.engine import Database
-from tests.conftest import Api, only_error
-from tests.factories import Actor, Factory
+from gql_portal.resolvers.node import NODE_LOADERS
+from gql_portal.schema.build import full_schema
+from tests.conftest import Api, error_codes, only_error
+from tests.factories import Actor, Factory, gid
 
 EMPLOYEES = """query($first: Int, $after: String, $last: Int, $before: String) {
   employees(first: $first, after: $after, last: $last, before: $before, active: null) {
@@ -276,3 +279,64 @@ async def test_against_the_paging_direction_page_info_tells_whether_the_cursor_i
     after_deletion = await page(api, admin.token, AUDIT, first=2, after=after)
     assert after_deletion["pageInfo"]["hasPreviousPage"] is False
     assert [edge["node"]["action"] for edge in after_deletion["edges"]] == ["TEST_EVENT"] * 2
+
+
+def test_every_connections_items_are_nodes_that_node_id_loads() -> None:
+    """Relay's `@connection` and `@refetchable` need the items to be `Node`s; `node(id:)` then
+    answers each of them through its by-id loader (row scoping and field rules as anywhere)."""
+    schema = full_schema()._schema
+    node_types = {
+        type_.name
+        for type_ in schema.type_map.values()
+        if isinstance(type_, GraphQLObjectType)
+        and any(interface.name == "Node" for interface in type_.interfaces)
+    }
+    connections = [name for name in schema.type_map if name.endswith("Connection")]
+    assert len(connections) >= 11
+    for name in connections:
+        connection = schema.type_map[name]
+        assert isinstance(connection, GraphQLObjectType)
+        item = get_named_type(connection.fields["nodes"].type)
+        assert isinstance(connection.fields["nodes"].type, GraphQLNonNull)
+        assert item.name in node_types, f"{name}: {item.name} is no Node"
+    assert node_types == set(NODE_LOADERS), "every Node type (and only those) has a loader"
+
+
+NODE = "query($id: ID!) { node(id: $id) { id ... on AuditEvent { action } } }"
+AUDIT_IDS = "{ auditEvents(first: 100) { nodes { id action } } }"
+
+
+async def test_an_audit_event_is_a_node_of_its_own_company_only(
+    api: Api, factory: Factory, database: Database
+) -> None:
+    mine = await factory.company("Min AB")
+    other = await factory.company("Annan AB")
+    admin = await factory.admin(mine)
+    stranger = await factory.admin(other)
+    staff = await factory.staff(mine)
+    async with database.transaction() as session:
+        for company_id, action in ((mine.id, "TEST_MINE"), (other.id, "TEST_THEIRS")):
+            session.add(
+                AuditEvent(at=factory.clock.now(), action=action, company_id=company_id, details={})
+            )
+        nobodys = AuditEvent(at=factory.clock.now(), action="TEST_NOBODYS", details={})
+        session.add(nobodys)
+        await session.flush()
+        nobodys_id = nobodys.id
+    listed = (await api(AUDIT_IDS, token=admin.token))["data"]["auditEvents"]["nodes"]
+    (my_event,) = [event for event in listed if event["action"] == "TEST_MINE"]
+    assert (await api(NODE, {"id": my_event["id"]}, token=admin.token))["data"] == {
+        "node": my_event
+    }
+    theirs = (await api(AUDIT_IDS, token=stranger.token))["data"]["auditEvents"]["nodes"]
+    (their_event,) = [event for event in theirs if event["action"] == "TEST_THEIRS"]
+    for refused_id, token in (
+        (their_event["id"], admin.token),  # another company's
+        (gid("AuditEvent", nobodys_id), admin.token),  # a company's none (a failed log-in)
+        (my_event["id"], staff.token),  # employees have no audit trail
+    ):
+        body = await api(
+            "query($id: ID!) { node(id: $id) { id } }", {"id": refused_id}, token=token
+        )
+        assert body["data"] == {"node": None}, (refused_id, body)
+        assert error_codes(body) == ["NOT_FOUND"]

@@ -325,3 +325,35 @@ async def test_employees_have_no_user_administration(api: Api, factory: Factory)
         assert set(error_codes(await api(query, variables, token=me.token))) == {
             "GRAPHQL_VALIDATION_FAILED"
         }
+
+
+NODE = "query($id: ID!) { node(id: $id) { id ... on CompanyUser { userId name isViewer } } }"
+
+
+async def test_a_company_user_is_a_node_of_its_own_company_only(api: Api, factory: Factory) -> None:
+    company = await factory.company("Min AB")
+    other = await factory.company("Annan AB")
+    admin = await factory.admin(company)
+    staff = await factory.staff(company)
+    stranger = await factory.admin(other)
+    body = await api("{ companyUsers { nodes { id userId } } }", token=admin.token)
+    listed = body["data"]["companyUsers"]["nodes"]
+    assert [user["userId"] for user in listed] == [
+        gid("User", admin.user_id),
+        gid("User", staff.user_id),
+    ]
+    for user in listed:  # the list's id is the node's
+        found = (await api(NODE, {"id": user["id"]}, token=admin.token))["data"]["node"]
+        assert (found["id"], found["userId"]) == (user["id"], user["userId"])
+    # The other company's admin's id, however spelled, is no user of this company.
+    theirs = (await api("{ companyUsers { nodes { id } } }", token=stranger.token))["data"]
+    (their_id,) = [user["id"] for user in theirs["companyUsers"]["nodes"]]
+    refused = await api(NODE, {"id": their_id}, token=admin.token)
+    assert refused["data"] == {"node": None}
+    assert error_codes(refused) == ["NOT_FOUND"]
+    # An employee reaches no user administration: not even their own membership.
+    mine = next(user["id"] for user in listed if user["userId"] == gid("User", staff.user_id))
+    assert error_codes(await api(NODE, {"id": mine}, token=staff.token)) in (
+        ["NOT_FOUND"],
+        ["GRAPHQL_VALIDATION_FAILED"],
+    )

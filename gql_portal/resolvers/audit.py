@@ -21,7 +21,7 @@ from gql_portal.domain.audit import AuditAction
 from gql_portal.permissions.matrix import Area
 from gql_portal.permissions.rules import AreaRule
 from gql_portal.resolvers.common import Ctx
-from gql_portal.resolvers.loading import paginate, reachable_values
+from gql_portal.resolvers.loading import by_id, paginate, reachable_values
 from gql_portal.schema import audit as gql
 from gql_portal.schema.fields import field
 from gql_portal.schema.id_filters import FirmIdFilter
@@ -100,6 +100,11 @@ async def _event_nodes(ctx: RequestContext, rows: list[AuditEvent]) -> list[gql.
         )
         for row in rows
     ]
+
+
+async def audit_event_by_id(ctx: RequestContext, event_id: int) -> gql.AuditEvent | None:
+    row = await by_id(ctx, AuditEvent).load(event_id)
+    return (await _event_nodes(ctx, [row]))[0] if row else None
 
 
 async def audit_events(

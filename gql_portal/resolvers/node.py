@@ -13,14 +13,17 @@ from gql_portal.db.accounts import User
 from gql_portal.permissions.rules import SignedIn
 from gql_portal.resolvers import (
     absence,
+    audit,
     collaborations,
     employees,
     expenses,
     exports,
     integrations,
     payroll,
+    portal,
     projects,
     time,
+    users,
 )
 from gql_portal.resolvers.common import MAX_ROW_ID, Ctx, not_found, row_id
 from gql_portal.schema import accounts as account_types
@@ -53,6 +56,9 @@ NODE_LOADERS: dict[str, Loader] = {
     "Collaboration": collaborations.collaborations_by_id,
     "PayrollIntegration": integrations.payroll_integration_by_id,
     "Export": exports.export_by_id,
+    "AuditEvent": audit.audit_event_by_id,
+    "CompanyUser": users.company_user_by_id,
+    "PortalClient": portal.portal_client_by_id,
 }
 
 

@@ -27,12 +27,12 @@ from gql_portal.db.time import TimeEntry, WeekAttestation
 from gql_portal.domain.collaborations import AccessLevel, CollaborationState
 from gql_portal.domain.expenses import ExpenseStatus
 from gql_portal.domain.payroll import PeriodState, month_period, parse_month
-from gql_portal.errors import bad_input
+from gql_portal.errors import AppError, bad_input
 from gql_portal.permissions.matrix import Area
 from gql_portal.permissions.rules import PartnerPortal
 from gql_portal.resolvers.collaborations import collaboration_nodes
 from gql_portal.resolvers.common import Ctx, like, like_escaped
-from gql_portal.resolvers.loading import paginate, request_loader
+from gql_portal.resolvers.loading import paginate, reading, request_loader
 from gql_portal.schema import portal as gql
 from gql_portal.schema.accounts import Company as CompanyType
 from gql_portal.schema.fields import field
@@ -258,9 +258,17 @@ def _shown_period_in(
 async def _fill_board_page(
     ctx: RequestContext, page: Connection[Any], board_month: date | None
 ) -> None:
-    """The page's collaboration rows turned into clients, with the parties' names (part of
-    the record, read unscoped) and the clients' companies."""
-    rows: list[Collaboration] = [edge.node for edge in page.edges]
+    """The page's collaboration rows turned into clients."""
+    clients = await _board_clients(ctx, [edge.node for edge in page.edges], board_month)
+    for edge, client in zip(page.edges, clients, strict=True):
+        edge.node = client
+
+
+async def _board_clients(
+    ctx: RequestContext, rows: list[Collaboration], board_month: date | None
+) -> list[gql.PortalClient]:
+    """Collaboration rows as the board's clients, with the parties' names (part of the record,
+    read unscoped) and the clients' companies."""
     company_ids = [row.company_id for row in rows]
     async with ctx.database.session() as session:
         collaborations = await collaboration_nodes(session, rows)
@@ -268,8 +276,9 @@ async def _fill_board_page(
             company.id: company
             for company in await session.scalars(select(Company).where(Company.id.in_(company_ids)))
         }
-    for edge, row, collaboration in zip(page.edges, rows, collaborations, strict=True):
-        edge.node = gql.PortalClient(
+    return [
+        gql.PortalClient(
+            id=row.id,
             company_id=row.company_id,
             firm_id=row.firm_id,
             company=CompanyType.from_row(companies[row.company_id]),
@@ -277,12 +286,36 @@ async def _fill_board_page(
             payroll_program=companies[row.company_id].payroll_program,
             board_month=board_month,
         )
+        for row, collaboration in zip(rows, collaborations, strict=True)
+    ]
+
+
+CLIENT_BOARD = PartnerPortal()
+
+
+async def portal_client_by_id(
+    ctx: RequestContext, collaboration_id: int
+) -> gql.PortalClient | None:
+    """A client of the board by its collaboration's id: as `clients` lists it (the portal only,
+    an ACTIVE collaboration), showing the month being prepared."""
+    try:
+        CLIENT_BOARD.check(ctx.access, None)  # the rule of `clients`, the one list it is in
+    except AppError:
+        return None
+    async with reading(ctx) as session:
+        row = await session.scalar(
+            select(Collaboration).where(
+                Collaboration.id == collaboration_id,
+                Collaboration.state == CollaborationState.ACTIVE,
+            )
+        )
+    return (await _board_clients(ctx, [row], None))[0] if row else None
 
 
 @strawberry.type
 class Queries:
     clients = field(
-        PartnerPortal(),
+        CLIENT_BOARD,
         clients,
         description="The firm's clients (ACTIVE collaborations) with where their payroll stands "
         "in the month being prepared: per client, its latest payroll period not yet EXPORTED "

@@ -32,7 +32,7 @@ from gql_portal.permissions.rules import AreaRule
 from gql_portal.resolvers.accounts import issue_link_token
 from gql_portal.resolvers.audit import audit
 from gql_portal.resolvers.common import Ctx, like, node_id, not_found, search_pattern
-from gql_portal.resolvers.loading import paginate
+from gql_portal.resolvers.loading import by_id, paginate
 from gql_portal.schema import users as gql
 from gql_portal.schema.fields import field, mutation
 from gql_portal.schema.relay import After, Before, Connection, First, Last
@@ -82,6 +82,15 @@ async def company_users(
         last=last,
         before=before,
     )
+
+
+async def company_user_by_id(ctx: RequestContext, membership_id: int) -> gql.CompanyUser | None:
+    """A user of a company the viewer reaches USERS of, by the membership's id."""
+    membership = await by_id(ctx, Membership).load(membership_id)
+    if membership is None:
+        return None
+    user = await by_id(ctx, User).load(membership.user_id)
+    return gql.CompanyUser.from_row(membership, user, ctx.access.user_id) if user else None
 
 
 # --- writing ------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ import datetime
 
 import orjson
 import strawberry
+from strawberry import relay
 
 from gql_portal.db import audit as db
 from gql_portal.permissions.matrix import Area
@@ -14,7 +15,8 @@ AUDIT = AreaRule(Area.AUDIT)
 
 
 @strawberry.type(description="One event of a company's audit trail.")
-class AuditEvent:
+class AuditEvent(relay.Node):
+    id: relay.NodeID[int]
     company_id: strawberry.Private[int]
     at: datetime.datetime = field(AUDIT)
     action: str = field(
@@ -32,6 +34,7 @@ class AuditEvent:
     @classmethod
     def from_row(cls, row: db.AuditEvent, actor: str | None, firm: str | None) -> "AuditEvent":
         return cls(
+            id=row.id,
             company_id=row.company_id or 0,
             at=row.at,
             action=row.action,

@@ -5,6 +5,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import strawberry
+from strawberry import relay
 
 from gql_portal.domain.payroll import PeriodState
 from gql_portal.permissions.matrix import Area
@@ -58,7 +59,8 @@ class ClientPayrollStatus:
 
 
 @strawberry.type(description="A client of the viewer's firm, as the partner portal shows it.")
-class PortalClient:
+class PortalClient(relay.Node):
+    id: relay.NodeID[int]  # the collaboration's
     company_id: strawberry.Private[int]
     firm_id: strawberry.Private[int]
     company: Company = field(AreaRule(Area.COMPANY_IDENTITY))

@@ -23,7 +23,8 @@ STRUCTURAL = Structural()
 
 
 @strawberry.type(description="A user of the company: a person who logs in, and their role.")
-class CompanyUser:
+class CompanyUser(relay.Node):
+    id: relay.NodeID[int]  # the membership's: one person in one company
     row_user_id: strawberry.Private[int]
     company_id: strawberry.Private[int]
     name: str = field(USERS)
@@ -58,6 +59,7 @@ class CompanyUser:
         cls, row: db.Membership, user: db.User, viewer_user_id: int | None
     ) -> "CompanyUser":
         return cls(
+            id=row.id,
             row_user_id=user.id,
             company_id=row.company_id,
             name=user.name,
