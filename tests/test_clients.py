@@ -8,14 +8,13 @@ the lock is unchanged) run by node, each script printing one JSON line this modu
   schema.graphql and against each role's golden schema;
 - Apollo Client (HttpLink and BatchHttpLink, both behind PersistedQueryLink), urql with its
   defaults (queries by GET) and graphql-request, with a bearer token: a query and a mutation,
-  and the requests they sent (GET or POST, batch, hash without document);
+  and the requests they sent (GET or POST, batch, hash without document); graphql-ws (the
+  graphql-transport-ws protocol on /graphql): a subscription's event;
 - graphql-codegen (client preset, typescript, typescript-operations) against the live endpoint
   with a bearer token, then `tsc --noEmit` on a typed usage (custom scalars as typed strings);
 - @graphql-eslint's schema and Relay rules over schema.graphql;
 - in Python, `gql` over httpx with the schema fetched from the server: with a bearer token, and
   with a cookie session that logs in and refetches the schema when the role changes.
-
-TODO(subscriptions): graphql-ws once the schema has a Subscription type (another change).
 """
 
 from __future__ import annotations
@@ -371,6 +370,19 @@ def test_a_dead_token_is_a_401_that_the_clients_see(installed: None, server: Ser
     )
     assert run.returncode != 0
     assert "UNAUTHENTICATED" in run.stderr and "401" in run.stderr, run.stderr
+
+
+@pytest.mark.skipif(
+    "type Subscription" not in (REPO / "schema.graphql").read_text(),
+    reason="the schema has no Subscription type yet (subscriptions are another change)",
+)
+def test_graphql_ws_delivers_a_subscription_event(
+    installed: None, server: Server, admin_token: str
+) -> None:
+    result = node("graphql-ws.mjs", server=server, token=admin_token)
+    approved = result["approved"]
+    assert approved["status"] == "APPROVED"
+    assert {"data": {"expenseChanged": approved}} in result["events"], result
 
 
 # --- graphql-codegen and tsc ----------------------------------------------------------------
