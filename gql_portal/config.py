@@ -70,6 +70,14 @@ class Settings:
     # Trusted-documents mode (http/trusted.py): the manifest of the only documents that run,
     # from the clients' builds. None: any document runs (and APQ registers documents).
     trusted_documents: Path | None = None
+    # Live updates (GraphQL subscriptions over WebSocket, gql_portal/http/live.py): at most this
+    # many subscriptions per connection and per session (all its connections, this worker);
+    # the server pings every `live_ping_seconds` and closes a socket silent for twice that;
+    # changes to one object within `live_coalesce_ms` are delivered once.
+    live_max_per_connection: int = 20
+    live_max_per_session: int = 50
+    live_ping_seconds: int = 30
+    live_coalesce_ms: int = 200
 
     @property
     def production(self) -> bool:
@@ -124,6 +132,10 @@ POSITIVE_INT_SETTINGS = (
     "max_batch",
     "max_response_bytes",
     "shutdown_grace_seconds",
+    "live_max_per_connection",
+    "live_max_per_session",
+    "live_ping_seconds",
+    "live_coalesce_ms",
 )
 
 

@@ -11,6 +11,7 @@ from gql_portal.budgets import CostBudgets
 from gql_portal.clock import Clock
 from gql_portal.config import Settings
 from gql_portal.db.engine import Database
+from gql_portal.live import Bus, bus_for
 from gql_portal.security import Passwords
 from gql_portal.storage import Storage
 
@@ -26,9 +27,12 @@ class Runtime:
     # Nudges the mail delivery worker after mail was queued (a no-op without SMTP).
     wake_mailer: Callable[[], None] = lambda: None
     budgets: CostBudgets = field(init=False)
+    # Live updates' events between workers (gql_portal/live): NOTIFY on PostgreSQL.
+    bus: Bus = field(init=False)
 
     def __post_init__(self) -> None:
         self.budgets = CostBudgets(self.database, self.clock, self.settings)
+        self.bus = bus_for(self.settings.database_url, self.settings.live_coalesce_ms / 1000)
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: object) -> Runtime:

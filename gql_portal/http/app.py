@@ -10,7 +10,7 @@ import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from gql_portal import graphiql, pages, tracing
 from gql_portal.execution import collect_when_idle
@@ -19,6 +19,7 @@ from gql_portal.http.errors import CodedErrors
 from gql_portal.http.graphql import graphql_endpoint
 from gql_portal.http.health import healthz, readyz
 from gql_portal.http.in_flight import CountRequests
+from gql_portal.http.live import LiveView, live_endpoint
 from gql_portal.http.persisted import PersistedQueries
 from gql_portal.http.responses import SecurityHeaders
 from gql_portal.http.trusted import load_manifest
@@ -60,6 +61,7 @@ def cors_middleware(runtime: Runtime) -> list[Middleware]:
 def routes() -> list[BaseRoute]:
     return [
         Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", live_endpoint),  # live updates (http/live.py)
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
@@ -107,6 +109,7 @@ def create_app(runtime: Runtime) -> Starlette:
             except Exception:
                 log.exception("could not add the last cost charges to the shared budgets")
             await runtime.jobs.stop()
+            await runtime.bus.stop()
             if worker is not None:
                 await worker.stop()
             await runtime.database.dispose()
@@ -131,4 +134,6 @@ def create_app(runtime: Runtime) -> Starlette:
     # Trusted documents (http/trusted.py): checked whole here, so a bad manifest stops start-up.
     manifest = runtime.settings.trusted_documents
     app.state.trusted_documents = load_manifest(manifest) if manifest is not None else None
+    # Live updates over WebSocket: the subscriptions of this worker's connections.
+    app.state.live = LiveView(runtime)
     return app

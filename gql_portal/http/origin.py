@@ -1,9 +1,10 @@
 """The Origin fence: a second line behind SameSite cookies and CORS preflights.
 
 A request authenticated by the session *cookie* (no bearer token) that can change state (every
-POST to /graphql, multipart uploads included) is refused when the browser says it comes from
-elsewhere: an `Origin` that is neither `PUBLIC_URL`'s origin nor one of `CORS_ORIGINS`
-(`Origin: null` included), or `Sec-Fetch-Site: cross-site` without such an Origin. A bearer
+POST to /graphql, multipart uploads included) or open a live updates' WebSocket (a cross-site
+one with the cookie would be CSWSH) is refused when the browser says it comes from elsewhere:
+an `Origin` that is neither `PUBLIC_URL`'s origin nor one of `CORS_ORIGINS` (`Origin: null`
+included), or `Sec-Fetch-Site: cross-site` without such an Origin. A bearer
 token cannot be sent by another site's page without a preflight, and a request without the
 cookie carries no session to abuse, so neither is affected; clients that send no Origin at all
 (curl, servers) are not either.
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from starlette.requests import Request
+from starlette.requests import HTTPConnection
 
 from gql_portal.auth import SESSION_COOKIE
 from gql_portal.config import Settings
@@ -46,13 +47,13 @@ def allowed_origins(settings: Settings) -> frozenset[str]:
     return frozenset(origin for origin in origins if origin is not None)
 
 
-def _authenticated_by_cookie(request: Request) -> bool:
+def _authenticated_by_cookie(request: HTTPConnection) -> bool:
     scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
     has_bearer = scheme.lower() == "bearer" and bool(credentials.strip())
     return not has_bearer and bool(request.cookies.get(SESSION_COOKIE))
 
 
-def cross_site_refusal(request: Request, settings: Settings) -> str | None:
+def cross_site_refusal(request: HTTPConnection, settings: Settings) -> str | None:
     """Why this state-changing request is refused (403 FORBIDDEN), or None when it may run."""
     if not _authenticated_by_cookie(request):
         return None

@@ -66,6 +66,7 @@ from gql_portal.domain.expenses import (
 from gql_portal.domain.heic import sniff_heif
 from gql_portal.domain.validation import clean_text
 from gql_portal.errors import Problems, bad_input
+from gql_portal.live import Topic, publish_change
 from gql_portal.permissions.matrix import Area, Op
 from gql_portal.permissions.rules import AreaRule
 from gql_portal.resolvers.audit import audit
@@ -679,6 +680,11 @@ def _mileage_line(values: dict[str, Any]) -> list[VatLine]:
     return [VatLine(rate=ZERO, net=values.get("amount", ZERO), vat=ZERO)]
 
 
+def _publish(session: AsyncSession, ctx: RequestContext, expense: Expense) -> None:
+    """`expenseChanged` subscribers hear of it once committed (resolvers/live.py)."""
+    publish_change(session, ctx.runtime.bus, Topic.EXPENSE, expense.company_id, expense.id)
+
+
 async def _submit(
     ctx: RequestContext,
     employee_id: relay.GlobalID | None,
@@ -713,6 +719,7 @@ async def _submit(
             employee_id=employee.id,
             **_audit_amounts(expense),
         )
+        _publish(session, ctx, expense)
     return gql.ExpensePayload(expense=gql.Expense.from_row(expense, rows))
 
 
@@ -931,6 +938,7 @@ async def update_expense(
             fields=sorted(changed),
             **_audit_amounts(expense),
         )
+        _publish(session, ctx, expense)
     return gql.ExpensePayload(expense=gql.Expense.from_row(expense, rows))
 
 
@@ -984,6 +992,7 @@ async def _decide(
             **_audit_amounts(expense),
             **details,
         )
+        _publish(session, ctx, expense)
     return gql.ExpensePayload(expense=gql.Expense.from_row(expense))
 
 
@@ -1055,6 +1064,7 @@ async def _add_receipt(
         size_bytes=stored.size_bytes,
         sha256=stored.sha256,
     )
+    _publish(session, ctx, expense)
     return receipt
 
 
@@ -1115,6 +1125,7 @@ async def remove_receipt(info: Ctx, id: relay.GlobalID) -> gql.RemoveReceiptPayl
             sha256=receipt.sha256,
         )
         await session.delete(receipt)
+        _publish(session, ctx, expense)
     return gql.RemoveReceiptPayload(
         removed_id=relay.GlobalID("Receipt", str(receipt_id)),
         expense=gql.Expense.from_row(expense),

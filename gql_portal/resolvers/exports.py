@@ -35,6 +35,7 @@ from gql_portal.domain.expenses import ExpenseStatus
 from gql_portal.domain.payroll import PeriodState, month_period, parse_month
 from gql_portal.errors import Problems, bad_input
 from gql_portal.jobs.exports import ExportJob, ExportRequest, employees_without_identity
+from gql_portal.jobs.exports.common import export_changed
 from gql_portal.permissions.access import Access
 from gql_portal.permissions.matrix import Area, Op
 from gql_portal.permissions.rules import (
@@ -414,6 +415,7 @@ async def _start(ctx: RequestContext, export: Export) -> gql.ExportPayload:
     request = ExportRequest.of(
         export, ctx.access, client_address=ctx.client_address, request_id=ctx.request_id
     )
+    ctx.runtime.bus.publish_soon(export_changed(export.company_id, export_id))  # QUEUED
     task = ctx.runtime.jobs.spawn(ExportJob(ctx.runtime, request).run(), name=f"export-{export_id}")
     await asyncio.wait({task}, timeout=ctx.settings.export_wait_seconds)
     async with ctx.database.scoped(ctx.access) as session:

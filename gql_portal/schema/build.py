@@ -16,7 +16,7 @@ from graphql import GraphQLList, GraphQLObjectType, get_named_type, get_nullable
 from strawberry.extensions import ParserCache
 from strawberry.permission import PermissionExtension
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types.base import StrawberryObjectDefinition
+from strawberry.types.base import StrawberryObjectDefinition, get_object_definition
 from strawberry.types.field import StrawberryField
 
 from gql_portal.execution import PortalExecutionContext
@@ -33,7 +33,7 @@ from gql_portal.schema.internals import (
     strawberry_definition,
 )
 from gql_portal.schema.limits import QueryLimits, RowsOverAllowance, allowances_of, path_key
-from gql_portal.schema.root import Mutation, Query
+from gql_portal.schema.root import Mutation, Query, Subscription
 from gql_portal.schema.scalars import SCALAR_MAP
 from gql_portal.schema.variables import CheckedInput
 from gql_portal.tracing import schema_extensions as tracing_extensions
@@ -281,11 +281,20 @@ def _build(
     # relay.node() fail to build).
     query = strawberry.type(type("Query", (Query,), {}), description="What can be read.")
     mutation = strawberry.type(type("Mutation", (Mutation,), {}), description="What can be done.")
+    subscription = (
+        strawberry.type(
+            type("Subscription", (Subscription,), {}),
+            description="What can be followed live, over WebSocket (graphql-transport-ws).",
+        )
+        if _has_subscriptions(role)
+        else None
+    )
     return RoleSchema(
         role,
         fast_path=fast_path,
         query=query,
         mutation=mutation,
+        subscription=subscription,
         # "Did you mean ...?" tells a prober about fields of other roles' schemas: development
         # mode only.
         config=StrawberryConfig(scalar_map=SCALAR_MAP, disable_field_suggestions=not suggestions),
@@ -302,6 +311,14 @@ def _build(
             CheckedInput,  # variables checked once the document is valid (schema/variables.py)
         ],
     )
+
+
+def _has_subscriptions(role: SchemaRole | None) -> bool:
+    """Whether `role` may follow anything live: a role without any has no `Subscription` root
+    (an empty root type is not a valid schema)."""
+    definition = get_object_definition(Subscription, strict=True)
+    rules = (rule_of(field.metadata) for field in definition.fields)
+    return role is None or any(rule is not None and rule.visible_in(role) for rule in rules)
 
 
 @cache

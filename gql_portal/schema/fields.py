@@ -122,6 +122,24 @@ def mutation(
     )
 
 
+def subscription(
+    rule: Rule,
+    resolver: Callable[..., Any],
+    *,
+    description: str | None = None,
+    name: str | None = None,
+) -> Any:
+    """A root field of `Subscription` (gql_portal/resolvers/live.py), with its rule like every
+    field: a role whose rule hides it has no such subscription."""
+    return strawberry.subscription(
+        resolver=resolver,
+        description=described(description, rule),
+        extensions=_extensions(rule),
+        metadata={RULE_KEY: rule},
+        name=name,
+    )
+
+
 def rule_of(field_metadata: Mapping[str, Any] | None) -> Rule | None:
     return (field_metadata or {}).get(RULE_KEY)
 

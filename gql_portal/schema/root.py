@@ -1,5 +1,6 @@
 """The root types, composed from every domain's `Queries` and `Mutations` (each field with its
-rule) in gql_portal/resolvers/<domain>.py, and the resolvers plugged into the types' fields that
+rule) in gql_portal/resolvers/<domain>.py and the live updates' `Subscriptions`
+(resolvers/live.py), and the resolvers plugged into the types' fields that
 the resolvers compute (schema/plugs.py)."""
 
 import strawberry
@@ -14,6 +15,7 @@ from gql_portal.resolvers import (
     expenses,
     exports,
     integrations,
+    live,
     node,
     ob,
     payroll,
@@ -72,6 +74,11 @@ class Mutation(
     projects.Mutations,
     integrations.Mutations,
 ):
+    pass
+
+
+@strawberry.type
+class Subscription(live.Subscriptions):
     pass
 
 

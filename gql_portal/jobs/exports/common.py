@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_portal.db.exports import Export
 from gql_portal.jobs.exports.request import ExportRequest
+from gql_portal.live import Event, Topic, publish_after_commit
 from gql_portal.permissions.matrix import Area
 from gql_portal.runtime import Runtime
 
@@ -42,7 +43,7 @@ class ExportWork:
             yield session
 
     def progress(self, total: int) -> Progress:
-        return Progress(self.runtime, self.request.export_id, total)
+        return Progress(self.runtime, self.request.export_id, total, self.request.company_id)
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,11 @@ class Written:
     expense_clients: tuple[int, ...] = ()
 
 
+def export_changed(company_id: int | None, export_id: int) -> Event:
+    """What subscribers of `exportUpdated`/`exportsUpdated` hear (resolvers/live.py)."""
+    return Event(Topic.EXPORT, company_id, (export_id,))
+
+
 @dataclass
 class Progress:
     """Writes the export's progress and heartbeat, at most about once a second."""
@@ -64,6 +70,7 @@ class Progress:
     runtime: Runtime
     export_id: int
     total: int
+    company_id: int | None = None
     done: int = 0
     last: datetime | None = None
 
@@ -80,3 +87,5 @@ class Progress:
                 .where(Export.id == self.export_id)
                 .values(progress=percent, heartbeat_at=now)
             )
+            event = export_changed(self.company_id, self.export_id)
+            publish_after_commit(session, self.runtime.bus, event)

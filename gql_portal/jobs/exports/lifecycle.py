@@ -22,11 +22,12 @@ from gql_portal.domain.audit import AuditAction
 from gql_portal.domain.payroll import PeriodState
 from gql_portal.jobs.exports import tmpfiles
 from gql_portal.jobs.exports.batch import write_batch
-from gql_portal.jobs.exports.common import ExportFailed, ExportWork, Written
+from gql_portal.jobs.exports.common import ExportFailed, ExportWork, Written, export_changed
 from gql_portal.jobs.exports.expenses import write_expenses
 from gql_portal.jobs.exports.expenses_batch import write_expenses_batch
 from gql_portal.jobs.exports.payroll import write_payroll_basis
 from gql_portal.jobs.exports.request import ExportRequest
+from gql_portal.live import publish_after_commit
 from gql_portal.runtime import Runtime
 
 log = logging.getLogger("gql_portal.exports")
@@ -53,6 +54,11 @@ class ExportJob:
     def export_id(self) -> int:
         return self.request.export_id
 
+    def _publish_after_commit(self, session: AsyncSession) -> None:
+        """Its subscribers hear of the new state once it is committed (resolvers/live.py)."""
+        event = export_changed(self.request.company_id, self.export_id)
+        publish_after_commit(session, self.runtime.bus, event)
+
     async def run(self) -> None:
         # The owner file is held from before RUNNING until DONE or FAILED is written; the
         # operating system lets go of it when the process dies (even by SIGKILL).
@@ -68,6 +74,7 @@ class ExportJob:
             export = await session.get_one(Export, self.export_id)
             export.state = ExportState.RUNNING
             export.heartbeat_at = self.runtime.clock.now()
+            self._publish_after_commit(session)
         tmp = tmpfiles.part_path(self.runtime, self.export_id)
         tmp.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -108,6 +115,7 @@ class ExportJob:
                 export.finished_at = now
                 export.heartbeat_at = now
                 _record_done(session, self.actor, export, now)
+                self._publish_after_commit(session)
         except BaseException:
             await anyio.to_thread.run_sync(tmpfiles.remove, final)
             raise
@@ -121,6 +129,7 @@ class ExportJob:
             export.state = ExportState.FAILED
             export.error = f"{code}: {message}"[:500]
             export.finished_at = now
+            self._publish_after_commit(session)
             record(
                 session,
                 self.actor,

@@ -1,0 +1,288 @@
+"""The `Subscription` root: live updates, each a stream of the objects that changed.
+
+An event names ids only (gql_portal/live); each subscription re-reads what it names under its
+own viewer's access, through the same loaders, types and field permissions as a query, and
+yields nothing for an object it can no longer see. Every delivery is charged to the cost
+budgets like a query of the subscription's cost. When the viewer's access changes (the
+connection reads it again, gql_portal/http/live.py) a subscription whose field or argument is
+no longer allowed completes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Sequence,
+)
+from contextlib import suppress
+from typing import TypeVar
+
+import strawberry
+from strawberry import relay
+
+from gql_portal.context import RequestContext
+from gql_portal.db.exports import ExportState
+from gql_portal.errors import AppError, Code
+from gql_portal.execution import TURNS_KEY
+from gql_portal.live import Inbox, Topic
+from gql_portal.live.bus import Key
+from gql_portal.permissions.access import Access
+from gql_portal.permissions.matrix import Area
+from gql_portal.permissions.rules import ExportRule, Rule
+from gql_portal.resolvers.audit import flush_partner_reads
+from gql_portal.resolvers.common import Ctx, node_id, not_found
+from gql_portal.resolvers.expenses import READ as EXPENSES
+from gql_portal.resolvers.expenses import expense_by_id
+from gql_portal.resolvers.exports import export_by_id
+from gql_portal.resolvers.loading import reachable_company
+from gql_portal.schema import expenses as expense_types
+from gql_portal.schema import exports as export_types
+from gql_portal.schema.fields import subscription
+from gql_portal.schema.id_filters import CompanyIdFilter
+from gql_portal.schema.limits import ALLOWANCES_KEY, COST_KEY, ListAllowances, Measure
+
+EXPORTS = ExportRule()
+# Kept from one delivery to the next: the subscription's cost, the executor's turns, its inbox.
+INBOX_KEY = "gql_portal.live.inbox"
+_KEPT = (COST_KEY, TURNS_KEY, INBOX_KEY)
+FINISHED = (ExportState.DONE, ExportState.FAILED)
+T = TypeVar("T")
+
+
+def inbox_of(ctx: RequestContext) -> Inbox | None:
+    """The subscription's inbox (the connection nudges it when the viewer's access changed)."""
+    inbox: Inbox | None = ctx.cache.get(INBOX_KEY)
+    return inbox
+
+
+def rule_allows(rule: Rule, access: Access) -> bool:
+    """Whether `access` may still use a root field of `rule`: it is in the viewer's role's
+    schema and its check passes (as when the subscription began)."""
+    if not rule.visible_in(access.role):
+        return False
+    try:
+        rule.check(access, None)
+    except AppError:
+        return False
+    return True
+
+
+class Changes:
+    """One subscription's changes: listening from its start (nothing between the first read and
+    the first event is missed), each batch read under the viewer's access as it is then."""
+
+    def __init__(
+        self, ctx: RequestContext, topics: Iterable[Topic], allowed: Callable[[Access], bool]
+    ) -> None:
+        self.ctx = ctx
+        self.allowed = allowed
+        self.inbox = ctx.runtime.bus.inbox(topics)
+        ctx.cache[INBOX_KEY] = self.inbox
+        measured = ctx.cache.get(ALLOWANCES_KEY)
+        self.measure = (
+            Measure(
+                allowances=measured.allowances,
+                by_field=measured.by_field,
+                reads=measured.reads.limit,
+            )
+            if isinstance(measured, ListAllowances)
+            else None
+        )
+
+    async def ready(self) -> None:
+        """Returns once a change made on any worker reaches this subscription."""
+        try:
+            await self.ctx.runtime.bus.ready()
+        except BaseException:
+            self.inbox.close()
+            raise
+
+    async def batches(self) -> AsyncIterator[set[Key]]:
+        """The keys changed, a batch per coalescing window; ends when the field is no longer
+        allowed to the viewer."""
+        try:
+            while True:
+                keys = await self.inbox.batch()
+                if not self.allowed(self.ctx.access):
+                    return
+                if keys:
+                    self._renew()
+                    yield keys
+        finally:
+            self.inbox.close()
+            with suppress(Exception):
+                await flush_partner_reads(self.ctx)
+
+    def _renew(self) -> None:
+        """A fresh request context for this batch: loaders read again, permissions decided again."""
+        ctx = self.ctx
+        ctx.cache = {key: ctx.cache[key] for key in _KEPT if key in ctx.cache}
+        ctx.granted = set()
+
+    async def delivered(self) -> None:
+        """After an object's event was sent: its audited reads written, a fresh allowance."""
+        await flush_partner_reads(self.ctx)
+        self.ctx.partner_reads = set()
+        self.ctx.granted = set()
+        if self.measure is not None:
+            self.ctx.cache[ALLOWANCES_KEY] = ListAllowances(self.measure)
+
+    def charge(self) -> None:
+        """Charge one delivery of the subscription's cost to the session's and the address's
+        budgets; RATE_LIMITED ends the subscription when one is spent."""
+        ctx = self.ctx
+        cost = ctx.cache.get(COST_KEY)
+        if cost is None:
+            return
+        refusal = ctx.runtime.budgets.charge(ctx.access.session_id, ctx.client_address, cost)
+        if refusal is not None:
+            raise AppError(
+                Code.RATE_LIMITED,
+                f"The {refusal.budget}'s query budget of {refusal.limit} cost points a minute "
+                "is spent: the subscription ended; subscribe again later.",
+                budget=refusal.budget,
+                limit=refusal.limit,
+                retryAfterSeconds=refusal.retry_after_seconds,
+            )
+
+
+def ids_of(keys: Iterable[Key], companies: Callable[[int | None], bool] | None = None) -> list[int]:
+    return sorted({key[2] for key in keys if companies is None or companies(key[1])})
+
+
+async def read_all(read: Callable[[int], Awaitable[T | None]], ids: Sequence[int]) -> list[T]:
+    """The objects still visible, in id order (one loader batch for all of them)."""
+    found = await asyncio.gather(*(read(i) for i in ids))
+    return [item for item in found if item is not None]
+
+
+# --- exports ---------------------------------------------------------------------------------
+
+
+async def export_updated(info: Ctx, id: relay.GlobalID) -> AsyncIterator[export_types.Export]:
+    ctx = info.context
+    export_id = node_id(id, "Export", "id")
+    changes = Changes(ctx, [Topic.EXPORT], lambda access: rule_allows(EXPORTS, access))
+    await changes.ready()
+    current = await export_by_id(ctx, export_id)
+    if current is None:
+        changes.inbox.close()
+        raise not_found("Export", "id")
+    return _export_states(changes, export_id, current)
+
+
+async def _export_states(
+    changes: Changes, export_id: int, current: export_types.Export
+) -> AsyncGenerator[export_types.Export, None]:
+    ctx = changes.ctx
+    try:
+        yield current
+        if current.state in FINISHED:
+            return
+        await changes.delivered()
+        async for keys in changes.batches():
+            if export_id not in ids_of(keys):
+                continue
+            changes.charge()
+            node = await export_by_id(ctx, export_id)
+            if node is None:  # out of the viewer's reach now: nothing more to tell
+                return
+            yield node
+            if node.state in FINISHED:
+                return
+            await changes.delivered()
+    finally:
+        changes.inbox.close()
+
+
+async def exports_updated(
+    info: Ctx, company_id: CompanyIdFilter = None
+) -> AsyncIterator[export_types.Export]:
+    ctx = info.context
+    company = reachable_company(ctx, company_id, "companyId") if company_id else None
+
+    def allowed(access: Access) -> bool:
+        return rule_allows(EXPORTS, access) and (company is None or access.reaches_company(company))
+
+    changes = Changes(ctx, [Topic.EXPORT], allowed)
+    await changes.ready()
+    return _changed_exports(changes, company)
+
+
+async def _changed_exports(
+    changes: Changes, company: int | None
+) -> AsyncGenerator[export_types.Export, None]:
+    ctx = changes.ctx
+    async for keys in changes.batches():
+        ids = ids_of(keys, None if company is None else lambda c: c == company)
+        for node in await read_all(lambda i: export_by_id(ctx, i), ids):
+            changes.charge()
+            yield node
+            await changes.delivered()
+
+
+# --- expenses --------------------------------------------------------------------------------
+
+
+async def expense_changed(
+    info: Ctx, company_id: CompanyIdFilter = None
+) -> AsyncIterator[expense_types.Expense]:
+    ctx = info.context
+    company = reachable_company(ctx, company_id, "companyId") if company_id else None
+
+    def allowed(access: Access) -> bool:
+        return rule_allows(EXPENSES, access) and (
+            company is None or access.reaches_company(company)
+        )
+
+    changes = Changes(ctx, [Topic.EXPENSE], allowed)
+    await changes.ready()
+    return _changed_expenses(changes, company)
+
+
+async def _changed_expenses(
+    changes: Changes, company: int | None
+) -> AsyncGenerator[expense_types.Expense, None]:
+    ctx = changes.ctx
+
+    def wanted(company_of_event: int | None) -> bool:
+        if company is not None:
+            return company_of_event == company
+        reached = ctx.access.row_scope(Area.EXPENSES_RECEIPTS).companies
+        return company_of_event in reached
+
+    async for keys in changes.batches():
+        ids = ids_of(keys, wanted)
+        for node in await read_all(lambda i: expense_by_id(ctx, i), ids):
+            changes.charge()
+            yield node
+            await changes.delivered()
+
+
+@strawberry.type
+class Subscriptions:
+    export_updated = subscription(
+        EXPORTS,
+        export_updated,
+        description="One export as it is written: its state now, then every change of state or "
+        "progress; DONE with its `downloadUrl` (for this session), and the subscription "
+        "completes when the export is DONE or FAILED.",
+    )
+    exports_updated = subscription(
+        EXPORTS,
+        exports_updated,
+        description="Every export the viewer reaches as it changes (queued, progress, done, "
+        "failed); in the portal `companyId` narrows it to one client.",
+    )
+    expense_changed = subscription(
+        EXPENSES,
+        expense_changed,
+        description="Expenses as they change (submitted, updated, approved, rejected, receipt "
+        "attached or removed), each as the viewer may read it now (employees: their own); "
+        "`companyId` narrows it to one company (in the portal: one client).",
+    )

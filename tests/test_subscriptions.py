@@ -1,0 +1,242 @@
+"""Live updates (issue 16): GraphQL subscriptions over graphql-transport-ws on /graphql, per
+role, delivered only to viewers who may read the object at that moment; through a real
+WebSocket client against a real uvicorn server (tests/live.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from typing import Any
+
+import pytest
+from websockets.exceptions import InvalidStatus
+
+from gql_portal.auth import SESSION_COOKIE
+from gql_portal.http.live import SESSION_ENDED
+from gql_portal.live import Event, Topic
+from gql_portal.permissions.roles import SchemaRole
+from gql_portal.runtime import Runtime
+from gql_portal.schema.build import role_schema
+from tests.conftest import PUBLIC_URL, Api
+from tests.factories import Factory, gid
+from tests.live import live, live_server
+from tests.test_expenses import APPROVE, submit
+
+EXPENSES = "subscription { expenseChanged { id status amount employee { id } } }"
+EXPENSES_OF = "subscription($c: ID) { expenseChanged(companyId: $c) { id status } }"
+EXPORTS = "subscription { exportsUpdated { id kind state progress downloadUrl } }"
+EXPORT = "subscription($id: ID!) { exportUpdated(id: $id) { id state downloadUrl } }"
+EXPORT_EXPENSES = """mutation($input: ExpenseExportInput!) {
+  exportExpenses(input: $input) { export { id state } } }"""
+
+
+@pytest.fixture
+async def url(runtime: Runtime) -> Any:
+    async with live_server(runtime) as address:
+        yield address
+
+
+def subscription_fields(role: SchemaRole) -> set[str]:
+    schema = role_schema(role)
+    root = schema._schema.subscription_type
+    return set(root.fields) if root is not None else set()
+
+
+def test_each_role_has_the_subscriptions_of_what_it_may_read() -> None:
+    assert subscription_fields(SchemaRole.PUBLIC) == set()
+    assert subscription_fields(SchemaRole.EMPLOYEE) == {"expenseChanged"}
+    everything = {"expenseChanged", "exportUpdated", "exportsUpdated"}
+    assert subscription_fields(SchemaRole.COMPANY_ADMIN) == everything
+    assert subscription_fields(SchemaRole.PARTNER_PORTAL) == everything
+
+
+async def test_an_expense_reaches_the_viewers_who_may_read_it_as_it_is_then(
+    url: str, api: Api, factory: Factory
+) -> None:
+    company = await factory.company()
+    admin = await factory.admin(company)
+    anna = await factory.staff(company)
+    bertil = await factory.staff(company)
+    other_admin = await factory.admin(await factory.company("Annan AB"))
+    async with (
+        live(url, token=admin.token) as admins,
+        live(url, token=anna.token) as annas,
+        live(url, token=bertil.token) as bertils,
+        live(url, token=other_admin.token) as others,
+    ):
+        for connection in (admins, annas, bertils, others):
+            await connection.subscribe("1", EXPENSES)
+        await asyncio.sleep(0.1)  # every subscription listening
+
+        expense = await submit(api, anna.token)
+        submitted = {
+            "expenseChanged": {
+                "id": expense["id"],
+                "status": "SUBMITTED",
+                "amount": "112.00",
+                "employee": {"id": gid("Employee", anna.employee_id or 0)},
+            }
+        }
+        assert await admins.next_of("1") == {"data": submitted}
+        assert await annas.next_of("1") == {"data": submitted}
+
+        body = await api(APPROVE, {"id": expense["id"]}, token=admin.token)
+        assert "errors" not in body, body
+        approved = (await admins.next_of("1"))["data"]["expenseChanged"]
+        assert (approved["id"], approved["status"]) == (expense["id"], "APPROVED")
+        assert (await annas.next_of("1"))["data"]["expenseChanged"]["status"] == "APPROVED"
+
+        # Another employee (own expenses only) and another company never hear of it.
+        await bertils.nothing_for(0.5)
+        await others.nothing_for(0.1)
+
+
+async def test_a_burst_of_changes_to_one_object_is_one_event(
+    url: str, api: Api, factory: Factory, runtime: Runtime
+) -> None:
+    company = await factory.company()
+    admin = await factory.admin(company)
+    anna = await factory.staff(company)
+    expense = await submit(api, anna.token)
+    expense_id = int(expense["id"] and _row_id(expense["id"]))
+    async with live(url, token=admin.token) as admins:
+        await admins.subscribe("1", EXPENSES)
+        await asyncio.sleep(0.1)
+        for _ in range(1000):
+            runtime.bus.publish_soon(Event(Topic.EXPENSE, company.id, (expense_id,)))
+        assert (await admins.next_of("1"))["data"]["expenseChanged"]["id"] == expense["id"]
+        await admins.nothing_for(0.6)
+
+
+async def test_an_export_is_followed_from_queued_to_done_with_its_download_link(
+    url: str, api: Api, factory: Factory
+) -> None:
+    company = await factory.company()
+    admin = await factory.admin(company)
+    anna = await factory.staff(company)
+    await submit(api, anna.token)
+    async with live(url, token=admin.token) as admins:
+        await admins.subscribe("all", EXPORTS)
+        await asyncio.sleep(0.1)
+        body = await api(
+            EXPORT_EXPENSES,
+            {"input": {"from": "2026-02-01", "to": "2026-02-28", "statuses": ["SUBMITTED"]}},
+            token=admin.token,
+        )
+        assert "errors" not in body, body
+        export_id = body["data"]["exportExpenses"]["export"]["id"]
+        states = []
+        while not states or states[-1]["state"] != "DONE":
+            states.append((await admins.next_of("all"))["data"]["exportsUpdated"])
+        assert {state["id"] for state in states} == {export_id}
+        assert states[-1]["progress"] == 100
+        assert states[-1]["downloadUrl"].startswith(f"{PUBLIC_URL}/files/exports/")
+
+        # One export: its state now, and DONE completes the subscription.
+        await admins.subscribe("one", EXPORT, {"id": export_id})
+        done = (await admins.next_of("one"))["data"]["exportUpdated"]
+        assert (done["id"], done["state"]) == (export_id, "DONE")
+        assert await admins.receive() == {"id": "one", "type": "complete"}
+
+
+def _row_id(global_id: str) -> int:
+    import base64
+
+    return int(base64.b64decode(global_id).decode().split(":")[1])
+
+
+# --- the connection: protocol and viewer ----------------------------------------------------
+
+
+async def test_a_token_in_connection_init_or_the_cookie_of_our_own_site_names_the_viewer(
+    url: str, api: Api, factory: Factory
+) -> None:
+    company = await factory.company()
+    admin = await factory.admin(company)
+    anna = await factory.staff(company)
+    cookie = {"cookie": f"{SESSION_COOKIE}={admin.token}", "origin": PUBLIC_URL}
+    async with live(url, headers=cookie) as admins, live(url, token=anna.token) as annas:
+        await admins.subscribe("1", EXPORTS)  # an administrator's subscription
+        await annas.subscribe("1", EXPORTS)  # not in an employee's schema
+        refused = await annas.receive()
+        assert refused["type"] == "error"
+        assert refused["payload"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+        await admins.nothing_for(0.2)
+
+
+async def test_the_cookie_from_another_site_is_refused_at_the_handshake(
+    url: str, factory: Factory
+) -> None:
+    admin = await factory.admin(await factory.company())
+    cookie = {"cookie": f"{SESSION_COOKIE}={admin.token}", "origin": "https://evil.example"}
+    with pytest.raises(InvalidStatus) as refused:
+        async with live(url, headers=cookie, init=False):
+            pass
+    assert refused.value.response.status_code == 403
+
+
+async def test_a_dead_session_is_closed_4401(url: str, api: Api, factory: Factory) -> None:
+    admin = await factory.admin(await factory.company())
+    for token in ("gqlp_s_not-a-session", admin.token):
+        if token == admin.token:
+            body = await api("mutation { logOut }", token=admin.token)
+            assert "errors" not in body, body
+        async with live(url, init=False) as connection:
+            payload = {"authorization": f"Bearer {token}"}
+            await connection.send({"type": "connection_init", "payload": payload})
+            assert await connection.closed() == (4401, SESSION_ENDED)
+
+
+async def test_the_legacy_graphql_ws_protocol_is_refused_4406(url: str) -> None:
+    async with live(url, subprotocols=["graphql-ws"], init=False) as connection:
+        assert await connection.closed() == (4406, "Subprotocol not acceptable")
+
+
+async def test_queries_and_mutations_go_over_http(url: str, factory: Factory) -> None:
+    admin = await factory.admin(await factory.company())
+    async with live(url, token=admin.token) as connection:
+        await connection.subscribe("1", "{ viewer { id } }")
+        refused = await connection.receive()
+        assert (refused["id"], refused["type"]) == ("1", "error")
+
+
+async def test_an_anonymous_viewer_has_nothing_to_follow(url: str) -> None:
+    async with live(url) as connection:
+        await connection.subscribe("1", EXPENSES)
+        refused = await connection.receive()
+        assert (refused["id"], refused["type"]) == ("1", "error")
+        assert refused["payload"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+async def test_an_unknown_export_is_not_found(url: str, factory: Factory) -> None:
+    admin = await factory.admin(await factory.company())
+    async with live(url, token=admin.token) as connection:
+        await connection.subscribe("1", EXPORT, {"id": gid("Export", 999)})
+        refused = await connection.receive()
+        assert refused["type"] == "error", refused
+        assert refused["payload"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+# --- limits ---------------------------------------------------------------------------------
+
+
+async def test_subscriptions_per_connection_are_limited(
+    runtime: Runtime, factory: Factory
+) -> None:
+    runtime.settings = dataclasses.replace(runtime.settings, live_max_per_connection=2)
+    admin = await factory.admin(await factory.company())
+    async with live_server(runtime) as url, live(url, token=admin.token) as connection:
+        for operation_id in ("1", "2", "3"):
+            await connection.subscribe(operation_id, EXPENSES)
+        refused = await connection.receive()
+        assert (refused["id"], refused["type"]) == ("3", "error")
+        extensions = refused["payload"][0]["extensions"]
+        assert (extensions["code"], extensions["reason"], extensions["limit"]) == (
+            "RATE_LIMITED",
+            "TOO_MANY_SUBSCRIPTIONS",
+            2,
+        )
+        await connection.send({"id": "1", "type": "complete"})
+        await asyncio.sleep(0.1)
+        await connection.subscribe("3", EXPENSES)
+        await connection.nothing_for(0.2)
