@@ -50,11 +50,11 @@ class Live:
     async def send(self, message: dict[str, Any]) -> None:
         await self.socket.send(json.dumps(message))
 
-    async def receive(self, timeout: float = WAIT_SECONDS) -> dict[str, Any]:
+    async def receive(self, seconds: float = WAIT_SECONDS) -> dict[str, Any]:
         """The next message, pings answered on the way."""
         while True:
             message: dict[str, Any] = json.loads(
-                await asyncio.wait_for(self.socket.recv(), timeout)
+                await asyncio.wait_for(self.socket.recv(), seconds)
             )
             if message["type"] == "ping":
                 await self.send({"type": "pong"})
@@ -71,10 +71,10 @@ class Live:
         payload = {"query": query, "variables": variables or {}}
         await self.send({"id": operation_id, "type": "subscribe", "payload": payload})
 
-    async def next_of(self, operation_id: str, timeout: float = WAIT_SECONDS) -> dict[str, Any]:
+    async def next_of(self, operation_id: str, seconds: float = WAIT_SECONDS) -> dict[str, Any]:
         """The next `next` payload of the operation (other operations' messages are skipped)."""
         while True:
-            message = await self.receive(timeout)
+            message = await self.receive(seconds)
             if message.get("id") != operation_id:
                 continue
             assert message["type"] == "next", message
@@ -89,11 +89,11 @@ class Live:
             return
         raise AssertionError(f"unexpected message {message}")
 
-    async def closed(self, timeout: float = WAIT_SECONDS) -> tuple[int, str]:
+    async def closed(self, seconds: float = WAIT_SECONDS) -> tuple[int, str]:
         """The close code and reason once the server closes the socket."""
         try:
             while True:
-                await asyncio.wait_for(self.socket.recv(), timeout)
+                await asyncio.wait_for(self.socket.recv(), seconds)
         except ConnectionClosed as closed:
             assert closed.rcvd is not None
             return closed.rcvd.code, closed.rcvd.reason
