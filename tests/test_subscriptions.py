@@ -220,9 +220,7 @@ async def test_an_unknown_export_is_not_found(url: str, factory: Factory) -> Non
 # --- limits ---------------------------------------------------------------------------------
 
 
-async def test_subscriptions_per_connection_are_limited(
-    runtime: Runtime, factory: Factory
-) -> None:
+async def test_subscriptions_per_connection_are_limited(runtime: Runtime, factory: Factory) -> None:
     runtime.settings = dataclasses.replace(runtime.settings, live_max_per_connection=2)
     admin = await factory.admin(await factory.company())
     async with live_server(runtime) as url, live(url, token=admin.token) as connection:
