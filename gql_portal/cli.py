@@ -66,6 +66,15 @@ def _check_trusted_documents(settings: Settings) -> None:
     print(f"Trusted documents: {count} from {settings.trusted_documents}", flush=True)
 
 
+def _check_tracing() -> None:
+    """Tracing configured with an exporter that is not installed stops `serve` in one line."""
+    from gql_portal.tracing import exporter_problem
+
+    if (problem := exporter_problem()) is not None:
+        print(f"gql-portal: configuration error: {problem}", file=sys.stderr)
+        raise SystemExit(2)
+
+
 METRICS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
 
@@ -106,6 +115,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = _settings()
     _check_trusted_documents(settings)
+    _check_tracing()
     asyncio.run(_prepare(settings, demo=not args.no_demo))
     print(f"GraphQL API and GraphiQL: http://{args.host}:{args.port}/graphql", flush=True)
     from gql_portal.asgi import configure_logging

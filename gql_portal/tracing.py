@@ -1,7 +1,8 @@
 """OpenTelemetry tracing, on only when an operator configures it (standard OTel environment).
 
 Tracing is on when OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set
-(spans go there over OTLP/HTTP), or when OTEL_TRACES_EXPORTER=console (spans printed on
+(spans go there over OTLP/HTTP: the optional extra `gql-portal[otlp]`, refused at start with a
+clear message when it is missing), or when OTEL_TRACES_EXPORTER=console (spans printed on
 stdout, for local debugging); OTEL_TRACES_EXPORTER=none turns it off. OTEL_SERVICE_NAME names
 the service ("gql-portal" by default); the SDK's own variables (OTEL_TRACES_SAMPLER,
 OTEL_BSP_*, OTEL_EXPORTER_OTLP_HEADERS, ...) apply as usual. Each uvicorn worker process sets
@@ -9,18 +10,25 @@ up its own provider (`create_app`) and flushes it when it stops (the app's lifes
 
 What a trace holds:
 
-- a SERVER span per HTTP request to /graphql (`TracingMiddleware`): method, route, status
-  code, request id; a W3C `traceparent` header from the caller is honoured;
+- a SERVER span per HTTP request to /graphql, made by OpenTelemetry's ASGI instrumentation
+  (`TracingMiddleware`): method, path, route, status code, request id; a W3C `traceparent`
+  header from the caller is honoured. The instrumentation is shown the request without its
+  query string (a GET's document and variables), its client address or any header but the
+  trace context, host and length;
 - below it the GraphQL operation (`GraphQLTracing`): operation type and name, the viewer's
   role, the error codes of the answer; and its parse, validate and execute steps;
 - below execute, one span per call of a field with an *async* resolver (the ones that read the
-  database or a loader): parent type, field, path, and the *names* of the arguments given.
+  database or a loader): parent type, field, path, and the *names* of the arguments given;
+- below those, a CLIENT span per SQL statement, made by OpenTelemetry's SQLAlchemy
+  instrumentation (`instrument_database`): the statement with its placeholders, never the
+  bound values.
 
 Never recorded: argument values, variables, the document (inline arguments are values too),
-error messages (they can quote input), user names, emails, tokens, ids of people. Plain
-attribute fields (schema/build.py's `_guarded_attribute`) and sync resolvers stay untraced.
-When tracing is not configured nothing of this is installed: no middleware, no schema
-extension, no resolver wrapper.
+SQL parameters, error messages (they can quote input: an error is recorded by its type or
+code), user names, emails, tokens, ids of people, client addresses. Plain attribute fields
+(schema/build.py's `_guarded_attribute`) and sync resolvers stay untraced. When tracing is not
+configured nothing of this is installed: no middleware, no schema extension, no resolver
+wrapper, no database listener.
 """
 
 from __future__ import annotations
@@ -31,31 +39,32 @@ import os
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from inspect import isawaitable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from graphql import GraphQLError, GraphQLObjectType
 from opentelemetry import context as otel_context
 from opentelemetry import trace
-from opentelemetry.trace import SpanKind, Status, StatusCode
-from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+from opentelemetry.trace import Status, StatusCode
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
 from strawberry.types.base import StrawberryObjectDefinition
 
+from gql_portal.config import ConfigError
 from gql_portal.errors import AppError, Code, coded_extensions
 from gql_portal.schema import internals
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
+    from sqlalchemy.engine import Engine
 
 log = logging.getLogger("gql_portal.tracing")
 
 SERVICE_NAME = "gql-portal"
 GRAPHQL_PATH = "/graphql"
 INSTRUMENTED = "_gql_portal_traced_resolvers"
+SEMCONV_OPT_IN = "OTEL_SEMCONV_STABILITY_OPT_IN"
 
-_propagator = TraceContextTextMapPropagator()  # W3C traceparent/tracestate only (no baggage)
 _configured = False  # the environment is read once per process
 _provider: TracerProvider | None = None
 _tracer: trace.Tracer | None = None
@@ -86,6 +95,30 @@ def exporter_from_env(environ: Mapping[str, str]) -> str | None:
     return None
 
 
+OTLP_EXTRA_MISSING = (
+    "{variable} is set, but the OTLP exporter is not installed: install the extra "
+    "(pip install 'gql-portal[otlp]', or uv sync --extra otlp), or set OTEL_TRACES_EXPORTER=none"
+)
+
+
+def exporter_problem(environ: Mapping[str, str] | None = None) -> str | None:
+    """Why the configured exporter cannot be used (the OTLP one is the optional extra `otlp`),
+    or None. `serve` asks before starting workers; configure() refuses the same way."""
+    environ = os.environ if environ is None else environ
+    if exporter_from_env(environ) != "otlp":
+        return None
+    try:
+        import opentelemetry.exporter.otlp.proto.http.trace_exporter  # noqa: F401
+    except ImportError:
+        variable = (
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
+            if environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+            else "OTEL_EXPORTER_OTLP_ENDPOINT"
+        )
+        return OTLP_EXTRA_MISSING.format(variable=variable)
+    return None
+
+
 def configure(environ: Mapping[str, str] | None = None) -> bool:
     """Sets up this process's tracer provider when the environment asks for tracing (once per
     process; later calls only answer). True when tracing is on."""
@@ -97,6 +130,9 @@ def configure(environ: Mapping[str, str] | None = None) -> bool:
     kind = exporter_from_env(environ)
     if kind is None:
         return False
+    if (problem := exporter_problem(environ)) is not None:
+        _configured = False  # asked again, it says so again
+        raise ConfigError(problem)
     from opentelemetry.sdk.resources import Resource
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import (
@@ -125,6 +161,9 @@ def enable(provider: TracerProvider) -> None:
     """Traces with `provider` (configure() does this; tests use it with an in-memory exporter).
     Apps and schemas built afterwards are traced."""
     global _provider, _tracer
+    # The stable HTTP attribute names (http.request.method, url.path, ...) from OpenTelemetry's
+    # ASGI middleware, unless the operator chose otherwise.
+    os.environ.setdefault(SEMCONV_OPT_IN, "http")
     _provider = provider
     _tracer = provider.get_tracer("gql_portal")
 
@@ -162,56 +201,156 @@ def schema_extensions() -> list[type[SchemaExtension]]:
 
 # -- the HTTP request ---------------------------------------------------------------------------
 
+# The request headers OpenTelemetry's ASGI middleware is shown (the caller's trace context, the
+# host, the body's size): never a token, a cookie, the user agent or any other header, even
+# when an operator sets OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SERVER_REQUEST.
+VISIBLE_HEADERS = frozenset({b"host", b"traceparent", b"tracestate", b"content-length"})
+_ORIGINAL_SCOPE = "gql_portal.tracing.original_scope"
+
 
 class TracingMiddleware:
-    """A SERVER span around each request to /graphql, continuing the caller's W3C trace."""
+    """A SERVER span around each request to /graphql, made by OpenTelemetry's ASGI middleware
+    (its span name, attributes and W3C trace context), shown only a reduced copy of the
+    request: no query string (a GET's document and variables), no client address, only
+    `VISIBLE_HEADERS`. The app below gets the request as it came (`_Unreduced`).
+
+    It sits outside CodedErrors, which answers an exception with a masked 500: the ASGI
+    middleware would record an exception's message (it can quote the input); one that still
+    comes through (an answer already started) arrives as its type only."""
 
     def __init__(self, app: ASGIApp, path: str = GRAPHQL_PATH) -> None:
+        from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
+
         self.app = app
         self.path = path
+        self.traced = OpenTelemetryMiddleware(
+            _Unreduced(app),
+            tracer_provider=_CURRENT_PROVIDER,
+            server_request_hook=self._route,
+            exclude_spans=["receive", "send"],  # one span per request, not one per message
+            http_capture_headers_sanitize_fields=[".*"],
+        )
+
+    def _route(self, span: trace.Span, scope: Scope) -> None:
+        span.set_attribute("http.route", self.path)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        tracer = _tracer
-        if tracer is None or scope["type"] != "http" or scope["path"] != self.path:
+        if _tracer is None or scope["type"] != "http" or scope["path"] != self.path:
             await self.app(scope, receive, send)
             return
-        carrier = {
-            name.decode("latin-1"): value.decode("latin-1")
-            for name, value in scope["headers"]
-            if name in (b"traceparent", b"tracestate")
+        reduced = {
+            **scope,
+            "query_string": b"",
+            "client": None,
+            "headers": [
+                (name, value) for name, value in scope["headers"] if name in VISIBLE_HEADERS
+            ],
+            _ORIGINAL_SCOPE: scope,
         }
-        parent = _propagator.extract(carrier) if carrier else None
-        method = scope["method"]
-        attributes = {
-            "http.request.method": method,
-            "http.route": self.path,
-            "url.path": self.path,
-            "url.scheme": scope.get("scheme", "http"),
-            "network.protocol.version": scope.get("http_version", "1.1"),
-        }
-        with tracer.start_as_current_span(
-            f"{method} {self.path}",
-            context=parent,
-            kind=SpanKind.SERVER,
-            attributes=attributes,
-            record_exception=False,
-            set_status_on_exception=False,
-        ) as span:
+        await self.traced(reduced, receive, send)
 
-            async def send_traced(message: Message) -> None:
-                if message["type"] == "http.response.start":
-                    status = message["status"]
-                    span.set_attribute("http.response.status_code", status)
-                    if status >= 500:
-                        span.set_status(Status(StatusCode.ERROR))
-                        span.set_attribute("error.type", str(status))
-                    for name, value in message.get("headers", ()):
-                        if name == b"x-request-id":
-                            span.set_attribute("gql_portal.request_id", value.decode("latin-1"))
-                await send(message)
 
-            with _marked_on_error(span):
-                await self.app(scope, receive, send_traced)
+class ExceptionTypeOnly(Exception):
+    """An exception that escaped the app, told by its type only (see TracingMiddleware)."""
+
+
+class _Unreduced:
+    """Below OpenTelemetry's middleware: the app gets the request as it came; the span gets the
+    answer's request id, and an exception's type, never its message."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        span = trace.get_current_span()
+
+        async def send_traced(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                for name, value in message.get("headers", ()):
+                    if name == b"x-request-id":
+                        span.set_attribute("gql_portal.request_id", value.decode("latin-1"))
+            await send(message)
+
+        try:
+            await self.app(scope[_ORIGINAL_SCOPE], receive, send_traced)
+        except Exception as error:
+            # CodedErrors has logged it (types and frames); only its type goes on.
+            raise ExceptionTypeOnly(type(error).__qualname__) from None
+
+
+class _CurrentTracer:
+    """Starts spans with the tracer tracing is on with now (`enable`), non-recording ones when
+    it is off: instrumentations set up once (the database engine outlives a test's provider)
+    follow enable() and disable()."""
+
+    def __init__(self, children_only: bool = False) -> None:
+        self.children_only = children_only
+
+    def start_span(self, *args: Any, **kwargs: Any) -> trace.Span:
+        tracer = _tracer
+        if tracer is None or (self.children_only and not _in_a_trace()):
+            return trace.INVALID_SPAN
+        return tracer.start_span(*args, **kwargs)
+
+    @contextmanager
+    def start_as_current_span(self, *args: Any, **kwargs: Any) -> Iterator[trace.Span]:
+        tracer = _tracer
+        if tracer is None:
+            yield trace.INVALID_SPAN
+            return
+        with tracer.start_as_current_span(*args, **kwargs) as span:
+            yield span
+
+
+class _CurrentProvider(trace.TracerProvider):
+    def get_tracer(self, *args: Any, **kwargs: Any) -> trace.Tracer:
+        return cast(trace.Tracer, _CURRENT_TRACER)  # the two methods instrumentations call
+
+
+def _in_a_trace() -> bool:
+    return trace.get_current_span().get_span_context().is_valid
+
+
+_CURRENT_TRACER = _CurrentTracer()
+_CURRENT_PROVIDER = _CurrentProvider()
+# SQL spans only within a trace (a request's): not a trace of their own for every statement
+# of the workers' periodic jobs (budget flushes every second, export sweeps).
+_STATEMENT_TRACER = _CurrentTracer(children_only=True)
+
+
+# -- the database -------------------------------------------------------------------------------
+
+
+def instrument_database(engine: Engine) -> None:
+    """A CLIENT span per SQL statement run within a trace (OpenTelemetry's SQLAlchemy
+    instrumentation): named by the statement's first word, with the statement as SQLAlchemy
+    sends it (placeholders, never the bound parameters). A failed statement's span records the
+    error's type, never its message (the database quotes values in it). Once per engine; a
+    no-op while tracing is off."""
+    if getattr(engine, INSTRUMENTED, False) or _tracer is None:
+        return
+    from opentelemetry.instrumentation.sqlalchemy import engine as sqlalchemy_tracing
+    from opentelemetry.metrics import NoOpMeter
+    from sqlalchemy import event
+
+    # The engine's tracer itself: SQLAlchemyInstrumentor().instrument(engine=...) would do the
+    # same, but only once per process (its instrumentor is a singleton); tests make engines.
+    connections = NoOpMeter("gql_portal").create_up_down_counter("db.client.connections.usage")
+    sqlalchemy_tracing.EngineTracer(_STATEMENT_TRACER, engine, connections, enable_commenter=False)
+    # Its error handler puts the database's message in the span's status: ours does not.
+    event.remove(engine, "handle_error", sqlalchemy_tracing._handle_error)
+    event.listen(engine, "handle_error", _statement_failed)
+    setattr(engine, INSTRUMENTED, True)
+
+
+def _statement_failed(context: Any) -> None:
+    span = getattr(context.execution_context, "_otel_span", None)
+    if span is None:
+        return
+    if span.is_recording():
+        span.set_status(Status(StatusCode.ERROR))
+        span.set_attribute("error.type", type(context.original_exception).__qualname__)
+    span.end()
 
 
 # -- the GraphQL operation ----------------------------------------------------------------------

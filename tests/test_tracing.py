@@ -4,6 +4,7 @@ client sent (passwords, personal identity numbers, emails, tokens, any argument)
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -13,8 +14,12 @@ from graphql import GraphQLObjectType
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind, StatusCode
+from sqlalchemy import text
 
 from gql_portal import tracing
+from gql_portal.cli import main
+from gql_portal.config import ConfigError
 from gql_portal.db.engine import Database
 from gql_portal.http.app import create_app
 from gql_portal.permissions.roles import SchemaRole
@@ -124,7 +129,8 @@ async def test_a_request_is_traced_below_the_callers_trace(
     assert http.attributes["gql_portal.request_id"] == "trace-test-1"
     assert {span.context.trace_id for span in finished if span.context} == {http.context.trace_id}
 
-    (operation,) = children(finished, http)
+    # Below the request: the session's look-up (SQL), then the operation.
+    (operation,) = [span for span in children(finished, http) if span.kind != SpanKind.CLIENT]
     assert operation.name == "query Staff"
     assert operation.attributes == {
         "gql_portal.viewer.role": "COMPANY_ADMIN",
@@ -143,8 +149,17 @@ async def test_a_request_is_traced_below_the_callers_trace(
     assert employees.attributes is not None
     assert employees.attributes["graphql.field.path"] == "employees"
     assert employees.attributes["graphql.field.arguments"] == ("first", "search")
+    # The resolver's statements (OpenTelemetry's SQLAlchemy instrumentation), named by their
+    # first word, with placeholders where the values went.
+    statements = [span for span in children(finished, employees) if span.kind == SpanKind.CLIENT]
+    (select,) = [span for span in statements if span.name.startswith("SELECT")]
+    assert select.attributes is not None
+    statement = str(select.attributes["db.statement"])
+    assert statement.startswith("SELECT employees.") and "?" in statement
+    assert "holmqvist" not in statement.lower()
     # Plain attribute fields (the fast path) and sync resolvers have no spans.
-    assert len(finished) == 6, [span.name for span in finished]
+    ours = [span for span in finished if span.kind != SpanKind.CLIENT]
+    assert len(ours) == 6, [span.name for span in ours]
 
 
 async def test_no_span_holds_a_password_identity_number_email_token_or_argument(
@@ -232,6 +247,75 @@ async def test_no_span_holds_a_password_identity_number_email_token_or_argument(
     assert not any(span.status.description for span in finished)
 
 
+async def test_the_request_span_sees_no_query_string_client_or_header_of_the_caller(
+    client: httpx.AsyncClient, factory: Factory, spans: InMemorySpanExporter
+) -> None:
+    admin = await factory.admin(await factory.company())
+    document = (
+        'query Staff($pnr: String) { employees(first: 5, search: "19900101-0017") { totalCount } }'
+    )
+    response = await client.get(
+        "/graphql",
+        params={"query": document, "variables": '{"pnr": "19900101-0017"}'},
+        headers={
+            "authorization": f"Bearer {admin.token}",
+            "cookie": "gql_portal_session=cookie-secret-1234",
+            "user-agent": "Agent-19900101-0017",
+        },
+    )
+    assert response.status_code == 200, response.text
+    (http,) = named(spans.get_finished_spans(), "GET /graphql")
+    assert http.kind == SpanKind.SERVER
+    assert http.attributes is not None
+    assert http.attributes["url.path"] == "/graphql"
+    assert http.attributes["http.request.method"] == "GET"
+    assert http.attributes["http.response.status_code"] == 200
+    everything = "\n".join(recorded_text(span) for span in spans.get_finished_spans())
+    for secret in ("19900101-0017", admin.token, "cookie-secret", "Agent-", "203.0.113.7"):
+        assert secret not in everything
+    assert not {"url.query", "url.full", "client.address", "user_agent.original"} & set(
+        http.attributes
+    )
+
+
+async def test_a_failed_statement_records_its_type_not_the_databases_message(
+    client: httpx.AsyncClient, database: Database, spans: InMemorySpanExporter
+) -> None:
+    # Outside a trace (a worker's periodic job): no span of its own for every statement.
+    async with database.session() as session:
+        await session.execute(text("SELECT 1"))
+    assert spans.get_finished_spans() == ()
+    tracer = tracing._tracer
+    assert tracer is not None
+    with (
+        tracer.start_as_current_span("a job"),
+        pytest.raises(Exception, match="no_such_table_19900101"),
+    ):
+        async with database.session() as session:
+            await session.execute(text("SELECT * FROM no_such_table_19900101"))
+    (failed,) = [span for span in spans.get_finished_spans() if span.status.is_ok is False]
+    assert failed.kind == SpanKind.CLIENT and failed.status.status_code == StatusCode.ERROR
+    assert failed.status.description is None and not failed.events
+    assert failed.attributes is not None and failed.attributes["error.type"] == "OperationalError"
+
+
+async def test_an_exception_out_of_the_app_is_a_500_span_without_its_message(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, spans: InMemorySpanExporter
+) -> None:
+    from gql_portal.http import graphql
+
+    async def broken(*arguments: Any) -> Any:
+        raise RuntimeError("secret 19900101-0017")
+
+    monkeypatch.setattr(graphql, "access_for_token", broken)
+    response = await client.post("/graphql", json={"query": "{ __typename }"})
+    assert response.status_code == 500
+    (http,) = named(spans.get_finished_spans(), "POST /graphql")
+    assert http.status.status_code == StatusCode.ERROR
+    assert http.attributes is not None and http.attributes["http.response.status_code"] == 500
+    assert "19900101" not in recorded_text(http) and not http.events
+
+
 async def test_a_plain_attribute_field_keeps_its_fast_resolver_when_traced(
     api: Api, client: httpx.AsyncClient, factory: Factory, spans: InMemorySpanExporter
 ) -> None:
@@ -275,3 +359,23 @@ def test_the_environment_decides(monkeypatch: pytest.MonkeyPatch) -> None:
     assert provider.resource.attributes["service.name"] == "gql-portal"
     assert tracing.configure({}) is True  # once per process: later calls only answer
     provider.shutdown()  # nothing was traced: nothing to send
+
+
+def test_otlp_without_its_extra_is_refused_with_a_clear_message(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # As if `gql-portal[otlp]` were not installed: the exporter's module cannot be imported.
+    monkeypatch.setitem(sys.modules, "opentelemetry.exporter.otlp.proto.http.trace_exporter", None)
+    monkeypatch.setattr(tracing, "_configured", False)
+    environ = {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"}
+    with pytest.raises(ConfigError, match=r"gql-portal\[otlp\]"):
+        tracing.configure(environ)
+    assert not tracing.active()
+    assert tracing.exporter_problem({"OTEL_TRACES_EXPORTER": "console"}) is None
+    assert tracing.exporter_problem({}) is None
+    # `serve` says so in one line before starting anything.
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://collector:4318/v1/traces")
+    with pytest.raises(SystemExit) as stopped:
+        main(["serve", "--no-demo"])
+    assert stopped.value.code == 2
+    assert "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set" in capsys.readouterr().err

@@ -123,10 +123,11 @@ def create_app(runtime: Runtime) -> Starlette:
     middleware = [
         Middleware(CountRequests),
         Middleware(SecurityHeaders),
+        *tracing.middleware(),  # outside CodedErrors: it sees a masked 500, not the exception
         Middleware(CodedErrors),
         *cors_middleware(runtime),
-        *tracing.middleware(),
     ]
+    tracing.instrument_database(runtime.database.sync_engine)  # SQL spans, when tracing is on
     app = Starlette(routes=routes(), middleware=middleware, lifespan=lifespan)
     app.state.runtime = runtime
     # Automatic persisted queries' documents, this worker's own (http/persisted.py).
