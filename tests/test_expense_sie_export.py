@@ -15,6 +15,10 @@ Bageri Åkesson AB's February 2026, approved and numbered in series U:
 - mileage 308.50 (approved): paid and booked through payroll, not in the file;
 - a submitted parking receipt: not approved, not in the file.
 So the file's liability to the employees (2820) is 1250 + 810 + 1120 + 1150 + 106 = 4436.00.
+
+A firm's batch over its clients, who may run it, and a sole trader (Nils Berg's enskild firma,
+850312-1231) whose number is in the files but masked in file names and manifests (the payroll
+basis' too) for anyone who does not see it in full.
 """
 
 from __future__ import annotations
@@ -46,14 +50,14 @@ from gql_portal.domain.expenses import (
     RepresentationKind,
     VehicleKind,
 )
-from gql_portal.domain.exports import ExportCompany
+from gql_portal.domain.exports import ExportCompany, organisation_number_in_names, unique_name
 from gql_portal.domain.identity import format_organisation_number
 from gql_portal.runtime import Runtime
 from tests.conftest import Api, error_codes, only_error
 from tests.factories import Actor, Factory, gid
 from tests.sie_reader import ReadFile, read_sie
 from tests.test_expenses import tiny_jpeg, tiny_pdf, tiny_png
-from tests.test_exports import EXPORT, download, exported
+from tests.test_exports import EXPORT, EXPORT_BASIS, download, exported, locked_february
 from tests.test_exports_access import partner_of
 from tests.test_exports_files import read_csv, until_finished
 
@@ -61,6 +65,9 @@ EXPORT_EXPENSES = f"""mutation($input: ExpenseExportInput!) {{
   exportExpenses(input: $input) {{ export {{ {EXPORT} }} }} }}"""
 EXPORT_BATCH = f"""mutation($input: ExpensesBatchExportInput!) {{
   exportExpensesBatch(input: $input) {{ export {{ {EXPORT}
+    manifest {{ organisationNumber companyName status reason fileName }} }} }} }}"""
+EXPORT_PAYROLL_BATCH = f"""mutation($input: PayrollBatchExportInput!) {{
+  exportPayrollBatch(input: $input) {{ export {{ {EXPORT}
     manifest {{ organisationNumber companyName status reason fileName }} }} }} }}"""
 FEBRUARY = {"from": "2026-02-01", "to": "2026-02-28"}
 SIE = {**FEBRUARY, "format": "SIE4I", "exportDate": "2026-03-02"}
@@ -484,6 +491,24 @@ def test_paxml_names_a_sole_trader_by_the_owners_number_as_a_company() -> None:
     assert b"<foretagorgnr>850312-1231</foretagorgnr>" in out.getvalue()
 
 
+def test_names_carry_a_sole_traders_number_masked_with_x_and_a_companys_as_it_is() -> None:
+    assert organisation_number_in_names(SOLE_TRADER, in_full=False) == "850312-XXXX"
+    assert organisation_number_in_names("850312-1231", in_full=False) == "850312-XXXX"
+    assert organisation_number_in_names(SOLE_TRADER, in_full=True) == "850312-1231"
+    assert organisation_number_in_names("5566778899", in_full=False) == "556677-8899"
+
+
+def test_a_taken_folder_name_gets_a_serial_as_windows_compares_names() -> None:
+    taken: set[str] = set()
+    names = ["850312-XXXX_Rör", "850312-xxxx_rör", "850312-XXXX_Rör", "556677-8899_AB"]
+    assert [unique_name(name, taken) for name in names] == [
+        "850312-XXXX_Rör",
+        "850312-xxxx_rör-2",
+        "850312-XXXX_Rör-3",
+        "556677-8899_AB",
+    ]
+
+
 # --- a firm's batch ---------------------------------------------------------------------------
 
 
@@ -653,3 +678,45 @@ async def test_a_limited_firm_exports_its_clients_expenses_in_one_batch(
     )
     assert (gone["code"], gone["field"]) == ("NOT_FOUND", "clientIds")
     assert (await download(api, made["downloadUrl"], token=token)).status_code in (403, 404)
+
+
+async def test_payroll_file_names_and_batch_manifest_mask_a_sole_traders_number_too(
+    api: Api, factory: Factory, database: Database
+) -> None:
+    admin, _, period = await locked_february(api, factory, database)
+    async with database.transaction() as session:
+        await session.execute(
+            update(Company)
+            .where(Company.id == admin.company_id)
+            .values(organisation_number=SOLE_TRADER)
+        )
+    partner = await partner_of(api, factory, admin.token, "LIMITED")
+    basis = {"input": {"periodId": period["id"], "format": "PAXML", "exportDate": "2026-03-02"}}
+
+    own = exported(await api(EXPORT_BASIS, basis, token=admin.token))
+    assert own["fileName"] == "lonunderlag_850312-1231_2026-02.xml"
+    theirs = exported(await api(EXPORT_BASIS, basis, token=partner.token))
+    assert theirs["fileName"] == "lonunderlag_850312-XXXX_2026-02.xml"
+    # The file itself names the employer as the payroll program registers it.
+    response = await download(api, theirs["downloadUrl"], token=partner.token)
+    assert b"<foretagorgnr>850312-1231</foretagorgnr>" in response.content
+
+    batch = exported(
+        await api(
+            EXPORT_PAYROLL_BATCH,
+            {"input": {"month": "2026-02", "exportDate": "2026-03-02"}},
+            token=partner.token,
+        ),
+        "exportPayrollBatch",
+    )
+    batch = await until_finished(api, partner.token, batch)
+    assert [(e["organisationNumber"], e["status"], e["fileName"]) for e in batch["manifest"]] == [
+        (
+            "850312-****",
+            "EXPORTED",
+            "850312-XXXX_Exportbolaget-AB/lonunderlag_850312-XXXX_2026-02.xml",
+        )
+    ]
+    archive = unzip((await download(api, batch["downloadUrl"], token=partner.token)).content)
+    assert "1231" not in "".join(archive.namelist())
+    assert "1231" not in archive.read("manifest.csv").decode("utf-8-sig")
