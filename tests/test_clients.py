@@ -71,8 +71,8 @@ ROLES = ("PUBLIC", "COMPANY_ADMIN", "EMPLOYEE", "PARTNER_PORTAL")
 # Which folders of tests/clients/relay/ each schema compiles: a role's app uses only what its
 # schema has; the full schema takes them all.
 RELAY_SETS = {
-    "schema.graphql": ("company", "portal", "public"),
-    "schema.COMPANY_ADMIN.graphql": ("company", "public"),
+    "schema.graphql": ("company", "admin", "portal", "public"),
+    "schema.COMPANY_ADMIN.graphql": ("company", "admin", "public"),
     "schema.EMPLOYEE.graphql": ("company", "public"),
     "schema.PARTNER_PORTAL.graphql": ("portal", "public"),
     "schema.PUBLIC.graphql": ("public",),
@@ -279,9 +279,16 @@ def test_relay_compiler_compiles_connections_and_refetchable_fragments(
             "ExpenseItemRefetchQuery.graphql.ts",
             "TimeSheetPaginationQuery.graphql.ts",
         }
+    if "admin" in folders:
+        expected |= {
+            "UserListPaginationQuery.graphql.ts",
+            "UserListUserRefetchQuery.graphql.ts",  # CompanyUser is a Node
+            "AuditLogPaginationQuery.graphql.ts",  # last/before
+        }
     if "portal" in folders:
         expected |= {
             "ClientBoardPaginationQuery.graphql.ts",
+            "ClientBoardClientRefetchQuery.graphql.ts",  # PortalClient is a Node
             "ClientBoardCompanyRefetchQuery.graphql.ts",
             "ClientEmployeesPaginationQuery.graphql.ts",
         }

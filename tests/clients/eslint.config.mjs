@@ -21,9 +21,10 @@ export default [
     rules: {
       // Relay: every *Connection type, its edges, PageInfo, and both directions of paging.
       '@graphql-eslint/relay-connection-types': 'error',
+      // Every edge's node is an entity, a Node (refetchable by id).
       '@graphql-eslint/relay-edge-types': [
         'error',
-        { withEdgeSuffix: true, shouldImplementNode: false, listTypeCanWrapOnlyEdgeType: false },
+        { withEdgeSuffix: true, shouldImplementNode: true, listTypeCanWrapOnlyEdgeType: false },
       ],
       '@graphql-eslint/relay-page-info': 'error',
       '@graphql-eslint/relay-arguments': ['error', { includeBoth: true }],

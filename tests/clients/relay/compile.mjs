@@ -1,4 +1,4 @@
-// relay-compiler against one schema: the given folders of operations (company/, portal/,
+// relay-compiler against one schema: the given folders of operations (company/, admin/, portal/,
 // public/) are copied into a scratch project with a relay.config.json, and compiled there (the
 // artifacts are thrown away: the question is whether Relay accepts the schema).
 // Usage: node relay/compile.mjs SCHEMA.graphql FOLDER...

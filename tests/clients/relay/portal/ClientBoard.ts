@@ -1,5 +1,5 @@
-// The partner portal's client board: the firm's clients as a connection, each client's company
-// a refetchable Node.
+// The partner portal's client board: the firm's clients as a connection; each row (a
+// PortalClient) and each client's company are refetchable Nodes.
 import { graphql } from 'relay-runtime';
 
 export const query = graphql`
@@ -21,14 +21,22 @@ export const board = graphql`
       totalCount
       edges {
         node {
-          company {
-            ...ClientBoard_company
-          }
-          payrollStatus {
-            periodState
-          }
+          ...ClientBoard_client
         }
       }
+    }
+  }
+`;
+
+export const client = graphql`
+  fragment ClientBoard_client on PortalClient
+  @refetchable(queryName: "ClientBoardClientRefetchQuery") {
+    id
+    company {
+      ...ClientBoard_company
+    }
+    payrollStatus {
+      periodState
     }
   }
 `;
