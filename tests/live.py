@@ -39,6 +39,7 @@ async def live_server(runtime: Runtime) -> AsyncIterator[str]:
     finally:
         server.should_exit = True
         await task
+        await runtime.bus.stop()  # PostgreSQL: its LISTEN connection
 
 
 class Live:
