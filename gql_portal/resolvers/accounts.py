@@ -244,7 +244,13 @@ async def _create_company(
     )
 
 
-async def sign_up(info: Ctx, input: gql.SignUpInput) -> gql.SignUpPayload:
+async def sign_up(
+    info: Ctx,
+    input: Annotated[
+        gql.SignUpInput,
+        strawberry.argument(description="The company, its first administrator and their password."),
+    ],
+) -> gql.SignUpPayload:
     ctx = info.context
     new, owner = await _checked_sign_up(ctx, input)
     # Hashed either way, so a taken address answers after the same time as a new one.
@@ -332,7 +338,16 @@ async def _use_token(
     return row
 
 
-async def verify_email(info: Ctx, token: str) -> gql.VerifyEmailPayload:
+async def verify_email(
+    info: Ctx,
+    token: Annotated[
+        str,
+        strawberry.argument(
+            description="The single-use token of the link in the sign-up or verification "
+            "email (its `token` query parameter)."
+        ),
+    ],
+) -> gql.VerifyEmailPayload:
     ctx = info.context
     async with ctx.database.transaction() as session:
         row = await _use_token(session, ctx, token, TokenPurpose.VERIFY_EMAIL)
@@ -437,7 +452,16 @@ def _any_account(user: User) -> bool:
     return True
 
 
-async def resend_verification_email(info: Ctx, email: str) -> bool:
+async def resend_verification_email(
+    info: Ctx,
+    email: Annotated[
+        str,
+        strawberry.argument(
+            description="The address of an account not yet confirmed; a new link is mailed "
+            "there if there is one."
+        ),
+    ],
+) -> bool:
     """Always true: whether an account exists (or is confirmed) is not revealed."""
     ctx = info.context
     await _mail_link(
@@ -568,7 +592,12 @@ async def _checked_credentials(ctx: RequestContext, email: str, password: str) -
     return user
 
 
-async def log_in(info: Ctx, input: gql.LogInInput) -> gql.LogInPayload:
+async def log_in(
+    info: Ctx,
+    input: Annotated[
+        gql.LogInInput, strawberry.argument(description="The account's email address and password.")
+    ],
+) -> gql.LogInPayload:
     ctx = info.context
     email = input.email.strip().lower()
     if not email:
@@ -658,7 +687,16 @@ async def log_out(
 # --- passwords ----------------------------------------------------------------------------
 
 
-async def request_password_reset(info: Ctx, email: str) -> bool:
+async def request_password_reset(
+    info: Ctx,
+    email: Annotated[
+        str,
+        strawberry.argument(
+            description="The account's email address; a single-use reset link is mailed "
+            "there if the account exists."
+        ),
+    ],
+) -> bool:
     """Always true: whether an account exists is not revealed."""
     ctx = info.context
     await _mail_link(
@@ -693,7 +731,23 @@ async def _set_password(
     )
 
 
-async def reset_password(info: Ctx, token: str, new_password: str) -> bool:
+async def reset_password(
+    info: Ctx,
+    token: Annotated[
+        str,
+        strawberry.argument(
+            description="The single-use token of the link in the reset (or invitation) "
+            "email (its `token` query parameter)."
+        ),
+    ],
+    new_password: Annotated[
+        str,
+        strawberry.argument(
+            description="The password to set: at least 10 characters, not a well-known "
+            "password nor the email address."
+        ),
+    ],
+) -> bool:
     ctx = info.context
     async with ctx.database.transaction() as session:
         row = await _use_token(session, ctx, token, TokenPurpose.RESET_PASSWORD)
@@ -717,7 +771,19 @@ async def reset_password(info: Ctx, token: str, new_password: str) -> bool:
     return True
 
 
-async def change_password(info: Ctx, current_password: str, new_password: str) -> bool:
+async def change_password(
+    info: Ctx,
+    current_password: Annotated[
+        str, strawberry.argument(description="The viewer's password now, to confirm it is them.")
+    ],
+    new_password: Annotated[
+        str,
+        strawberry.argument(
+            description="The password to set: at least 10 characters, not a well-known "
+            "password nor the email address."
+        ),
+    ],
+) -> bool:
     ctx = info.context
     async with ctx.database.session() as session:
         user = await session.get_one(User, ctx.access.user_id)

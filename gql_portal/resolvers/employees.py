@@ -97,8 +97,19 @@ async def employees(
     after: After = None,
     last: Last = None,
     before: Before = None,
-    active: bool | None = True,
-    search: str | None = None,
+    active: Annotated[
+        bool | None,
+        strawberry.argument(
+            description="True (default): current staff; false: former staff only; null: both."
+        ),
+    ] = True,
+    search: Annotated[
+        str | None,
+        strawberry.argument(
+            description="Text anywhere in the full name, the employee number or the email "
+            "address (case-insensitive; blank: no filter)."
+        ),
+    ] = None,
     company_id: CompanyIdFilter = None,
     order_by: Annotated[
         gql.EmployeeOrder | None,
@@ -269,7 +280,15 @@ def _values(input_object: object, names: tuple[str, ...]) -> dict[str, Any]:
 # --- writing ------------------------------------------------------------------------------
 
 
-async def create_employee(info: Ctx, input: gql.CreateEmployeeInput) -> gql.EmployeePayload:
+async def create_employee(
+    info: Ctx,
+    input: Annotated[
+        gql.CreateEmployeeInput,
+        strawberry.argument(
+            description="The new employee's contact details, and salary details if known."
+        ),
+    ],
+) -> gql.EmployeePayload:
     ctx = info.context
     problems = Problems()
     contact = _check_contact(problems, _values(input, CONTACT_FIELDS), creating=True)
@@ -346,7 +365,17 @@ async def _update(
 
 
 async def update_employee_contact(
-    info: Ctx, id: relay.GlobalID, input: gql.EmployeeContactInput
+    info: Ctx,
+    id: Annotated[
+        relay.GlobalID,
+        strawberry.argument(description="The employee to change (an `Employee` id)."),
+    ],
+    input: Annotated[
+        gql.EmployeeContactInput,
+        strawberry.argument(
+            description="The contact details to change; fields left out keep their value."
+        ),
+    ],
 ) -> gql.EmployeePayload:
     problems = Problems()
     values = _check_contact(problems, _values(input, CONTACT_FIELDS), creating=False)
@@ -355,7 +384,17 @@ async def update_employee_contact(
 
 
 async def update_employee_salary(
-    info: Ctx, id: relay.GlobalID, input: gql.EmployeeSalaryInput
+    info: Ctx,
+    id: Annotated[
+        relay.GlobalID,
+        strawberry.argument(description="The employee to change (an `Employee` id)."),
+    ],
+    input: Annotated[
+        gql.EmployeeSalaryInput,
+        strawberry.argument(
+            description="The salary details to change; fields left out keep their value."
+        ),
+    ],
 ) -> gql.EmployeePayload:
     problems = Problems()
     values = _check_salary(problems, _values(input, SALARY_FIELDS), info.context.clock.today())
@@ -397,11 +436,27 @@ async def _set_active(info: Ctx, id: relay.GlobalID, active: bool) -> gql.Employ
     return gql.EmployeePayload(employee=gql.Employee.from_row(employee))
 
 
-async def deactivate_employee(info: Ctx, id: relay.GlobalID) -> gql.EmployeePayload:
+async def deactivate_employee(
+    info: Ctx,
+    id: Annotated[
+        relay.GlobalID,
+        strawberry.argument(
+            description="The employee who has left (an `Employee` id); their history is kept."
+        ),
+    ],
+) -> gql.EmployeePayload:
     return await _set_active(info, id, False)
 
 
-async def reactivate_employee(info: Ctx, id: relay.GlobalID) -> gql.EmployeePayload:
+async def reactivate_employee(
+    info: Ctx,
+    id: Annotated[
+        relay.GlobalID,
+        strawberry.argument(
+            description="The former employee to make current again (an `Employee` id)."
+        ),
+    ],
+) -> gql.EmployeePayload:
     return await _set_active(info, id, True)
 
 

@@ -113,7 +113,16 @@ def check_range(start: date | None, end: date | None, *, end_field: str = "to") 
 # --- reading --------------------------------------------------------------------------------
 
 
-async def time_codes(info: Ctx, include_inactive: bool = False) -> list[gql.TimeCode]:
+async def time_codes(
+    info: Ctx,
+    include_inactive: Annotated[
+        bool,
+        strawberry.argument(
+            description="True: the deactivated codes too (default false: only those time "
+            "can be reported with)."
+        ),
+    ] = False,
+) -> list[gql.TimeCode]:
     """The company's time codes, by code."""
     statement = select(TimeCode).order_by(TimeCode.code, TimeCode.id)
     if not include_inactive:
@@ -444,7 +453,16 @@ def _audit_values(entry: TimeEntry) -> dict[str, Any]:
 # --- writing --------------------------------------------------------------------------------
 
 
-async def report_time(info: Ctx, input: gql.ReportTimeInput) -> gql.TimeEntryPayload:
+async def report_time(
+    info: Ctx,
+    input: Annotated[
+        gql.ReportTimeInput,
+        strawberry.argument(
+            description="The day, the hours (or clock times), the time code and optionally "
+            "project, activity and comment."
+        ),
+    ],
+) -> gql.TimeEntryPayload:
     ctx = info.context
     employee = await reachable_employee(ctx, input.employee_id)
     problems = Problems()
@@ -550,7 +568,17 @@ async def _reference_changes(
 
 
 async def update_time_entry(
-    info: Ctx, id: relay.GlobalID, input: gql.UpdateTimeEntryInput
+    info: Ctx,
+    id: Annotated[
+        relay.GlobalID,
+        strawberry.argument(
+            description="The time entry to change (a `TimeEntry` id), not in an attested week."
+        ),
+    ],
+    input: Annotated[
+        gql.UpdateTimeEntryInput,
+        strawberry.argument(description="What to change; fields left out keep their value."),
+    ],
 ) -> gql.TimeEntryPayload:
     ctx = info.context
     entry_id = node_id(id, "TimeEntry")
@@ -594,7 +622,15 @@ async def update_time_entry(
     return gql.TimeEntryPayload(time_entry=gql.TimeEntry.from_row(entry))
 
 
-async def delete_time_entry(info: Ctx, id: relay.GlobalID) -> gql.DeleteTimeEntryPayload:
+async def delete_time_entry(
+    info: Ctx,
+    id: Annotated[
+        relay.GlobalID,
+        strawberry.argument(
+            description="The time entry to remove (a `TimeEntry` id), not in an attested week."
+        ),
+    ],
+) -> gql.DeleteTimeEntryPayload:
     ctx = info.context
     entry_id = node_id(id, "TimeEntry")
     async with ctx.database.scoped(ctx.access, Op.WRITE) as session:
@@ -620,7 +656,13 @@ def _monday(problems: Problems, day: date) -> date:
 
 
 async def attest_week(
-    info: Ctx, employee_id: relay.GlobalID, week_start: date
+    info: Ctx,
+    employee_id: Annotated[
+        relay.GlobalID, strawberry.argument(description="Whose week (an `Employee` id).")
+    ],
+    week_start: Annotated[
+        date, strawberry.argument(description="The Monday the ISO week starts on, YYYY-MM-DD.")
+    ],
 ) -> gql.WeekAttestationPayload:
     """Attest one employee's ISO week: its time is locked. Attesting again changes nothing."""
     ctx = info.context
@@ -667,7 +709,13 @@ async def attest_week(
 
 
 async def unattest_week(
-    info: Ctx, employee_id: relay.GlobalID, week_start: date
+    info: Ctx,
+    employee_id: Annotated[
+        relay.GlobalID, strawberry.argument(description="Whose week (an `Employee` id).")
+    ],
+    week_start: Annotated[
+        date, strawberry.argument(description="The Monday the ISO week starts on, YYYY-MM-DD.")
+    ],
 ) -> gql.WeekAttestationPayload:
     """Open an attested week again for changes. A week that is not attested stays so."""
     ctx = info.context

@@ -21,7 +21,7 @@ from gql_portal.permissions.rules import (
     sees_owner_identity,
 )
 from gql_portal.schema.employees import Employee
-from gql_portal.schema.fields import field, resolver_field
+from gql_portal.schema.fields import describe_values, field, resolver_field
 
 ANYONE = Anyone()
 IDENTITY = AreaRule(Area.COMPANY_IDENTITY, viewer_company=True)
@@ -36,6 +36,62 @@ strawberry.enum(
 )
 strawberry.enum(domain.Role, description="A user's role in a company.")
 strawberry.enum(menus.Menu, description="A menu of the service that is open to the viewer.")
+describe_values(
+    domain.Industry,
+    {
+        "ACCOUNTING_PARTNER": "Byråpartner: an accounting firm, working on clients' data in the "
+        "partner portal.",
+        "CONSTRUCTION": "Bygg: construction.",
+        "CONSULTING": "Konsult: consulting.",
+        "HEALTHCARE": "Vård och omsorg: healthcare and care.",
+        "HOSPITALITY": "Hotell och restaurang: hotels and restaurants.",
+        "MANUFACTURING": "Tillverkning: manufacturing.",
+        "RETAIL": "Handel: retail and wholesale.",
+        "TRANSPORT": "Transport: transport and logistics.",
+        "CLEANING": "Städ: cleaning services.",
+        "IT": "IT: software and IT services.",
+        "OTHER": "Övrigt: any other industry.",
+    },
+)
+describe_values(
+    domain.PayrollProgram,
+    {
+        "VISMA_LON_SMART": "Visma Lön Smart (cloud): can be connected as an integration "
+        "(INTEGRATIONS) by the company or a FULL partner.",
+        "VISMA_LON_300": "Visma Lön 300 (desktop; also reads its own .tlu files).",
+        "VISMA_LON_600": "Visma Lön 600 (desktop; also reads its own .tlu files).",
+        "FORTNOX_LON": "Fortnox Lön (imports PAXml 2.0).",
+        "HOGIA": "Hogia Lön.",
+        "CRONA": "Crona Lön (imports PAXml 2.0).",
+        "KONTEK": "Kontek Lön (imports PAXml 2.0).",
+        "OTHER": "Another payroll program: exports as PAXml 2.0 or CSV.",
+    },
+)
+describe_values(
+    domain.Role,
+    {
+        "ADMIN": "Administers the company: every area of the matrix's admin column.",
+        "EMPLOYEE": "Reports their own time, absence and expenses; reads their own details.",
+    },
+)
+describe_values(
+    menus.Menu,
+    {
+        "EMPLOYEES": "Employees (EMPLOYEE_CONTACT).",
+        "TIME": "Time reporting and attestation (TIME).",
+        "ABSENCE": "Absence requests (ABSENCE).",
+        "PROJECTS": "Customers, projects and activities (PROJECTS).",
+        "SCHEDULES": "Work schedules (SCHEDULES).",
+        "PAYROLL": "Payroll periods, basis and exports (PAYROLL_BASIS).",
+        "EXPENSES": "Expenses, mileage and receipts (EXPENSES_RECEIPTS).",
+        "SETTINGS": "Company settings, time codes and pay types (SETTINGS).",
+        "USERS": "Users and roles (USERS).",
+        "INTEGRATIONS": "The payroll-program integration (INTEGRATIONS).",
+        "COLLABORATIONS": "Partner firms and their access (COLLABORATIONS).",
+        "AUDIT": "The audit trail (AUDIT).",
+        "PARTNER_PORTAL": "The partner portal: an accounting firm's clients (firms only).",
+    },
+)
 Industry = domain.Industry
 PayrollProgram = domain.PayrollProgram
 Role = domain.Role
@@ -47,6 +103,16 @@ class ViewerContext(StrEnum):
     PUBLIC = "PUBLIC"
     COMPANY = "COMPANY"
     PORTAL = "PORTAL"
+
+
+describe_values(
+    ViewerContext,
+    {
+        "PUBLIC": "Not logged in.",
+        "COMPANY": "Logged in to a company: the user's own, or a FULL client's (a firm's user).",
+        "PORTAL": "A firm's user in the partner portal, working on the firm's clients.",
+    },
+)
 
 
 @strawberry.type(description="A company: a client company or an accounting firm.")
@@ -148,17 +214,29 @@ class Viewer:
 
 @strawberry.input(description="Create a company, its first administrator and a 14-day trial.")
 class SignUpInput:
-    company_name: str
+    company_name: str = strawberry.field(description="The company's registered name.")
     organisation_number: str = strawberry.field(
         description="10 digits, e.g. 556677-8899; a sole trader (enskild firma) gives its owner's "
         "personnummer, 12 or 10 digits, e.g. 19850312-1231."
     )
-    industry: Industry
+    industry: Industry = strawberry.field(
+        description="The company's industry; ACCOUNTING_PARTNER signs up an accounting firm."
+    )
     name: str = strawberry.field(description="The administrator's full name.")
-    phone: str
-    email: str
+    phone: str = strawberry.field(
+        description="The administrator's phone number, Swedish (070-123 45 67) or "
+        "international (+46 70 123 45 67)."
+    )
+    email: str = strawberry.field(
+        description="The administrator's email address: the login, and where the login link "
+        "is sent."
+    )
     password: str = strawberry.field(description="At least 10 characters, not easy to guess.")
-    payroll_program: PayrollProgram | None = None
+    payroll_program: PayrollProgram | None = strawberry.field(
+        default=None,
+        description="The payroll program the company pays salaries with, if known (default: "
+        "none; it can be set later).",
+    )
 
 
 @strawberry.type(description="The new account: where the login link went, when the trial ends.")
@@ -170,8 +248,8 @@ class SignUpPayload:
 
 @strawberry.input(description="Email and password of an account whose address is confirmed.")
 class LogInInput:
-    email: str
-    password: str
+    email: str = strawberry.field(description="The account's email address (any case).")
+    password: str = strawberry.field(description="The account's password.")
 
 
 @strawberry.type(description="A new session: its token, when it expires, and who is logged in.")

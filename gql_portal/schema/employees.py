@@ -14,7 +14,7 @@ from gql_portal.domain.employees import EmploymentForm, SalaryForm
 from gql_portal.permissions.matrix import Area
 from gql_portal.permissions.rules import AreaRule, Structural
 from gql_portal.resolvers.common import Ctx
-from gql_portal.schema.fields import field, resolver_field
+from gql_portal.schema.fields import describe_values, field, resolver_field
 from gql_portal.schema.ordering import DIRECTION_DESCRIPTION, OrderDirection
 from gql_portal.schema.plugs import Plug
 from gql_portal.schema.scalars import Money
@@ -34,6 +34,22 @@ if TYPE_CHECKING:
 
 strawberry.enum(EmploymentForm, description="Form of employment.")
 strawberry.enum(SalaryForm, description="Monthly salary or hourly wage.")
+describe_values(
+    EmploymentForm,
+    {
+        "PERMANENT": "Tillsvidareanställning: employment until further notice.",
+        "FIXED_TERM": "Visstidsanställning: employment for a fixed term.",
+        "PROBATION": "Provanställning: probationary employment (at most six months).",
+        "ON_CALL": "Timanställd vid behov: called in when needed, paid by the hour.",
+    },
+)
+describe_values(
+    SalaryForm,
+    {
+        "MONTHLY": "A monthly salary, paid by schedule; the basis reports deviations.",
+        "HOURLY": "An hourly wage, paid for the hours reported.",
+    },
+)
 
 CONTACT = AreaRule(Area.EMPLOYEE_CONTACT)
 SALARY = AreaRule(Area.EMPLOYEE_SALARY)
@@ -92,8 +108,10 @@ class Employee(relay.Node):
         to: Annotated[
             datetime.date | None, strawberry.argument(description="On or before.")
         ] = None,
-        status: Annotated["ExpenseStatus", strawberry.lazy("gql_portal.schema.expenses")]
-        | None = None,
+        status: Annotated[
+            Annotated["ExpenseStatus", strawberry.lazy("gql_portal.schema.expenses")] | None,
+            strawberry.argument(description="Only expenses in this state (default: all)."),
+        ] = None,
     ) -> list[Annotated["Expense", strawberry.lazy("gql_portal.schema.expenses")]]:
         return await EXPENSES.resolver(info, self.id, from_, to, status)
 
@@ -170,42 +188,109 @@ class Employee(relay.Node):
 
 @strawberry.input(description="Contact details. Fields left out (null) are not changed.")
 class EmployeeContactInput:
-    employee_number: str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    street_address: str | None = None
-    postal_code: str | None = None
-    city: str | None = None
+    employee_number: str | None = strawberry.field(
+        default=None,
+        description="The employee number (anställningsnummer): at most 20 characters, unique among "
+        "the company's active employees.",
+    )
+    first_name: str | None = strawberry.field(
+        default=None, description="First name, at most 100 characters."
+    )
+    last_name: str | None = strawberry.field(
+        default=None, description="Last name (surname), at most 100 characters."
+    )
+    email: str | None = strawberry.field(
+        default=None, description="Email address; an empty string removes it."
+    )
+    phone: str | None = strawberry.field(
+        default=None, description="Phone number, e.g. 070-123 45 67; an empty string removes it."
+    )
+    street_address: str | None = strawberry.field(
+        default=None,
+        description="Street address, e.g. Storgatan 1; at most 200 characters, empty removes it.",
+    )
+    postal_code: str | None = strawberry.field(
+        default=None,
+        description="Postnummer: five digits, with or without the space (411 05); empty removes "
+        "it.",
+    )
+    city: str | None = strawberry.field(
+        default=None,
+        description="City (postort), at most 100 characters; an empty string removes it.",
+    )
 
 
 @strawberry.input(description="Salary details. Fields left out (null) are not changed.")
 class EmployeeSalaryInput:
-    personal_identity_number: str | None = None
-    employment_start: datetime.date | None = None
-    employment_end: datetime.date | None = None
-    employment_form: EmploymentForm | None = None
-    employment_extent: Decimal | None = None
-    salary_form: SalaryForm | None = None
-    salary_amount: Money | None = None
-    tax_table: int | None = None
-    tax_column: int | None = None
-    bank_clearing_number: str | None = None
-    bank_account_number: str | None = None
+    personal_identity_number: str | None = strawberry.field(
+        default=None,
+        description="Personnummer (or samordningsnummer): 12 or 10 digits with or without the "
+        "dash, e.g. 19850312-1231; stored as 12 digits, Luhn-checked.",
+    )
+    employment_start: datetime.date | None = strawberry.field(
+        default=None, description="First day of employment."
+    )
+    employment_end: datetime.date | None = strawberry.field(
+        default=None, description="Last day of employment, if it ends (not before the start)."
+    )
+    employment_form: EmploymentForm | None = strawberry.field(
+        default=None, description="Form of employment: permanent, fixed-term, probation or on call."
+    )
+    employment_extent: Decimal | None = strawberry.field(
+        default=None,
+        description="Employment extent (sysselsättningsgrad) in percent of full time: above 0, at "
+        "most 100, two decimals.",
+    )
+    salary_form: SalaryForm | None = strawberry.field(
+        default=None,
+        description="MONTHLY salary or HOURLY wage (decides what `salaryAmount` is per).",
+    )
+    salary_amount: Money | None = strawberry.field(
+        default=None,
+        description="Gross salary in SEK: per month (MONTHLY) or per hour (HOURLY); not negative.",
+    )
+    tax_table: int | None = strawberry.field(
+        default=None, description="Skatteverket's tax table (skattetabell), 29-42."
+    )
+    tax_column: int | None = strawberry.field(
+        default=None, description="The column of the tax table, 1-6."
+    )
+    bank_clearing_number: str | None = strawberry.field(
+        default=None,
+        description="The bank's clearing number: 4 or 5 digits (dashes and spaces are dropped).",
+    )
+    bank_account_number: str | None = strawberry.field(
+        default=None,
+        description="The bank account number without the clearing number: up to 15 digits.",
+    )
 
 
 @strawberry.input(description="A new employee: contact details required, salary details optional.")
 class CreateEmployeeInput:
-    employee_number: str
-    first_name: str
-    last_name: str
-    email: str | None = None
-    phone: str | None = None
-    street_address: str | None = None
-    postal_code: str | None = None
-    city: str | None = None
-    salary: EmployeeSalaryInput | None = None
+    employee_number: str = strawberry.field(
+        description="The employee number (anställningsnummer): at most 20 characters, unique among "
+        "the company's active employees."
+    )
+    first_name: str = strawberry.field(description="First name, at most 100 characters.")
+    last_name: str = strawberry.field(description="Last name (surname), at most 100 characters.")
+    email: str | None = strawberry.field(default=None, description="Email address.")
+    phone: str | None = strawberry.field(
+        default=None, description="Phone number, e.g. 070-123 45 67."
+    )
+    street_address: str | None = strawberry.field(
+        default=None, description="Street address, e.g. Storgatan 1; at most 200 characters."
+    )
+    postal_code: str | None = strawberry.field(
+        default=None, description="Postnummer: five digits, with or without the space (411 05)."
+    )
+    city: str | None = strawberry.field(
+        default=None, description="City (postort), at most 100 characters."
+    )
+    salary: EmployeeSalaryInput | None = strawberry.field(
+        default=None,
+        description="Salary and employment details, if known now (default: none; set them later "
+        "with updateEmployeeSalary).",
+    )
 
 
 @strawberry.type(description="The employee the mutation created or changed.")

@@ -7,6 +7,7 @@ into the field's permission class, and printed into its description.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from enum import Enum
 from typing import Any
 
 import strawberry
@@ -24,6 +25,43 @@ READS_KEY = "gql_portal.reads"
 # resolver module imports first: a resolver argument typed with an unregistered enum makes
 # Strawberry wrap it on its own, and the schema then holds two enums named Area.
 strawberry.enum(Area, description="An area of a company's data in the permission matrix.")
+
+
+def describe_values(enum_class: type[Enum], descriptions: Mapping[str, str]) -> None:
+    """Descriptions of the values of an enum registered with `strawberry.enum` (the domain's
+    enums know nothing of GraphQL), by member name. A name that is no member fails at import;
+    a member left out is what tests/test_descriptions.py finds."""
+    definition = getattr(enum_class, "__strawberry_definition__", None)
+    if definition is None:
+        raise TypeError(f"{enum_class.__name__} is not registered with strawberry.enum")
+    values = {value.name: value for value in definition.values}
+    unknown = set(descriptions) - set(values)
+    if unknown:
+        raise TypeError(f"{enum_class.__name__} has no members {sorted(unknown)}")
+    for name, description in descriptions.items():
+        values[name].description = description
+
+
+describe_values(
+    Area,
+    {
+        "COMPANY_IDENTITY": "The company's name, organisation number, address and industry.",
+        "EMPLOYEE_CONTACT": "Employees' names, employee numbers, email, phone and address.",
+        "EMPLOYEE_SALARY": "Employees' personnummer, employment, salary, tax table and bank "
+        "account.",
+        "PAYROLL_BASIS": "Payroll periods, their basis (löneunderlag) and payroll exports.",
+        "EXPENSES_RECEIPTS": "Expenses, mileage claims and their receipts.",
+        "TIME": "Reported time, time codes and week attestation.",
+        "ABSENCE": "Absence requests: sick leave, vacation, VAB, parental leave, leave.",
+        "PROJECTS": "Customers, projects, activities and who is assigned to them.",
+        "SCHEDULES": "Employees' weekly working hours.",
+        "SETTINGS": "The company's settings: payroll period, pay types, OB windows, BAS accounts.",
+        "USERS": "The company's users (who logs in) and their roles.",
+        "INTEGRATIONS": "The connection to a payroll program (Visma Lön Smart).",
+        "COLLABORATIONS": "Collaborations with partner firms, and their access level.",
+        "AUDIT": "The audit trail: who read or changed what, partner access in particular.",
+    },
+)
 
 
 def described(description: str | None, rule: Rule) -> str:

@@ -19,11 +19,33 @@ from gql_portal.permissions.rules import AreaRule, Structural
 from gql_portal.resolvers.common import Ctx
 from gql_portal.resolvers.loading import by_id, request_loader
 from gql_portal.schema.employees import Employee
-from gql_portal.schema.fields import field, resolver_field
+from gql_portal.schema.fields import describe_values, field, resolver_field
 from gql_portal.schema.projects import Activity, Project
 
 strawberry.enum(TimeCodeKind, description="Worked time, or a kind of absence.")
 strawberry.enum(Unit, description="What a time code's quantity counts.")
+describe_values(
+    TimeCodeKind,
+    {
+        "WORK": "Worked time (PAXml ARB/TID, or another presence code such as NV1): paid by the "
+        "salary form.",
+        "OVERTIME": "Övertid: paid overtime (ÖT1-ÖT5) or overtime as comp time (ÖK1-ÖK5).",
+        "ADDED_TIME": "Mertid: a part-timer's hours beyond their schedule (MER).",
+        "OB": "Obekväm arbetstid: a supplement on top of the hours worked (OB1-OB5).",
+        "ON_CALL": "Jour (JR1-JR3) or beredskap (BE1-BE3).",
+        "ABSENCE": "Absence: sick leave, vacation, VAB, parental leave, leave of absence.",
+    },
+)
+describe_values(
+    Unit,
+    {
+        "HOURS": "Hours, two decimals.",
+        "DAYS": "Whole or part days.",
+        "KILOMETRES": "Kilometres: only in payroll bases frozen before mileage was paid by mil.",
+        "MIL": "Swedish mil (10 km): what mileage is paid by.",
+        "PIECES": "Pieces (a count, e.g. meals or allowances).",
+    },
+)
 
 TIME = AreaRule(Area.TIME)
 PROJECTS = AreaRule(Area.PROJECTS)
@@ -193,7 +215,7 @@ class ReportTimeInput:
     employee_id: relay.GlobalID | None = strawberry.field(
         default=None, description="Whose time; defaults to the viewer's own employee record."
     )
-    date: datetime.date
+    date: datetime.date = strawberry.field(description="The day worked (Europe/Stockholm).")
     hours: Decimal | None = strawberry.field(
         default=None,
         description='Above 0, at most 24, two decimals: "7.5". With clock times it may be left '
@@ -209,12 +231,20 @@ class ReportTimeInput:
     break_minutes: int | None = strawberry.field(
         default=None, description="The unpaid break in minutes (with clock times only)."
     )
-    time_code_id: relay.GlobalID
-    project_id: relay.GlobalID | None = None
+    time_code_id: relay.GlobalID = strawberry.field(
+        description="What the time is: an active `TimeCode` of the company (see `timeCodes`)."
+    )
+    project_id: relay.GlobalID | None = strawberry.field(
+        default=None,
+        description="The `Project` worked on, if any: an employee may report only on projects "
+        "they are assigned to.",
+    )
     activity_id: relay.GlobalID | None = strawberry.field(
         default=None, description="An activity of the project."
     )
-    comment: str | None = None
+    comment: str | None = strawberry.field(
+        default=None, description="A note for the attester, at most 500 characters."
+    )
 
 
 @strawberry.input(
@@ -223,8 +253,14 @@ class ReportTimeInput:
     "them. With clock times the hours follow them: left out, they are computed again."
 )
 class UpdateTimeEntryInput:
-    date: datetime.date | None = None
-    hours: Decimal | None = None
+    date: datetime.date | None = strawberry.field(
+        default=None, description="Move the entry to this day (Europe/Stockholm)."
+    )
+    hours: Decimal | None = strawberry.field(
+        default=None,
+        description='The hours: above 0, at most 24, two decimals ("7.5"); with clock times, '
+        "exactly end - start - break.",
+    )
     start_time: datetime.time | None = strawberry.field(
         default=strawberry.UNSET, description=f"When the work started, {CLOCK_TIME}"
     )
@@ -235,10 +271,21 @@ class UpdateTimeEntryInput:
     break_minutes: int | None = strawberry.field(
         default=strawberry.UNSET, description="The unpaid break in minutes."
     )
-    time_code_id: relay.GlobalID | None = None
-    project_id: relay.GlobalID | None = strawberry.UNSET
-    activity_id: relay.GlobalID | None = strawberry.UNSET
-    comment: str | None = strawberry.UNSET
+    time_code_id: relay.GlobalID | None = strawberry.field(
+        default=None, description="Another active `TimeCode` of the company."
+    )
+    project_id: relay.GlobalID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Another `Project` (one the employee is assigned to); null removes it, and "
+        "the activity with it.",
+    )
+    activity_id: relay.GlobalID | None = strawberry.field(
+        default=strawberry.UNSET, description="An activity of the project; null removes it."
+    )
+    comment: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="A note for the attester, at most 500 characters; null removes it.",
+    )
 
 
 @strawberry.type(description="The time entry the mutation created or changed.")
