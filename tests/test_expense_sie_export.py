@@ -153,7 +153,7 @@ async def february(
                 1,
                 vat_rate=Decimal("25"),
                 supplier_name="Clas Ohlson AB",
-                supplier_org_number="556035-8672",
+                supplier_org_number="5560358672",  # stored as its 10 digits
                 cost_centre="100",
                 project_id=project.id,
             ),
@@ -187,6 +187,8 @@ async def february(
                 4,
                 vat_rate=Decimal("0"),
                 currency="EUR",
+                supplier_name="Hotel Nyhavn ApS",
+                supplier_org_number="DK12345678",  # a foreign VAT number, kept as it is
                 original_amount=Decimal("100.00"),
                 exchange_rate=Decimal("11.5"),
             ),
@@ -389,7 +391,10 @@ async def test_approved_expenses_become_balanced_sie_vouchers_with_their_receipt
     assert office.text.startswith(
         "Pärmar och pennor, Clas Ohlson AB (556035-8672), utlägg Åsa Öberg (kvitto: "
     )
-    assert hotel.text.startswith("Hotell Köpenhamn, utlägg Per Lind, 100.00 EUR à 11.5 (kvitto: ")
+    assert hotel.text.startswith(
+        "Hotell Köpenhamn, Hotel Nyhavn ApS (DK12345678), utlägg Per Lind, 100.00 EUR à 11.5 "
+        "(kvitto: "
+    )
     assert representation.text == "Kundlunch, utlägg Åsa Öberg"
     referenced = []
     for voucher in (office, lunch, hotel):

@@ -34,6 +34,7 @@ from gql_portal.db.projects import Project
 from gql_portal.domain import exports as files
 from gql_portal.domain.bas import account_name
 from gql_portal.domain.expenses import ExpenseCategory, ExpenseKind
+from gql_portal.domain.identity import format_organisation_number
 from gql_portal.domain.sie import (
     COST_CENTRE_DIMENSION,
     PROJECT_DIMENSION,
@@ -126,8 +127,9 @@ def voucher_text(expense: files.ExportExpense, facts: VoucherFacts) -> str:
     parts = [expense.description.strip()]
     if facts.supplier_name:
         supplier = facts.supplier_name.strip()
-        if facts.supplier_org_number:
-            supplier += f" ({facts.supplier_org_number})"
+        number = facts.supplier_org_number
+        if number:  # a Swedish one as receipts print it; a foreign VAT number as kept
+            supplier += f" ({format_organisation_number(number) if number.isdigit() else number})"
         parts.append(supplier)
     parts.append(f"utlägg {expense.employee_name}")
     if facts.currency != HOME_CURRENCY and facts.original_amount is not None:
