@@ -14,15 +14,18 @@ import pytest
 from websockets.exceptions import InvalidStatus
 
 from gql_portal.auth import SESSION_COOKIE
+from gql_portal.db.accounts import User
 from gql_portal.http.live import SESSION_ENDED
 from gql_portal.live import Event, Topic
 from gql_portal.permissions.roles import SchemaRole
 from gql_portal.runtime import Runtime
 from gql_portal.schema.build import role_schema
+from tests.accounts import PASSWORD
 from tests.conftest import PUBLIC_URL, Api
 from tests.factories import Factory, gid
 from tests.live import live, live_server
 from tests.test_expenses import APPROVE, submit
+from tests.test_exports_access import partner_of
 
 EXPENSES = "subscription { expenseChanged { id status amount employee { id } } }"
 EXPENSES_OF = "subscription($c: ID) { expenseChanged(companyId: $c) { id status } }"
@@ -248,3 +251,95 @@ async def test_subscriptions_per_connection_are_limited(runtime: Runtime, factor
         await asyncio.sleep(0.1)
         await connection.subscribe("3", EXPENSES)
         await connection.nothing_for(0.2)
+
+
+# --- revocation: access changes end streams at once -------------------------------------------
+
+ENTER = "mutation($id: ID!) { enterClientCompany(clientId: $id) { viewer { context } } }"
+CHANGE_LEVEL = """mutation($id: ID!, $l: AccessLevel!) {
+  changeCollaborationLevel(id: $id, level: $l) { collaboration { level } } }"""
+END = "mutation($id: ID!) { endCollaboration(id: $id) { collaboration { state } } }"
+NEW_PASSWORD = "ett alldeles nytt lösenord 2026"
+
+
+async def test_logging_out_closes_the_sessions_sockets_4401(
+    url: str, api: Api, factory: Factory
+) -> None:
+    admin = await factory.admin(await factory.company())
+    async with live(url, token=admin.token) as connection:
+        await connection.subscribe("1", EXPENSES)
+        await asyncio.sleep(0.1)
+        assert "errors" not in await api("mutation { logOut }", token=admin.token)
+        assert await connection.closed() == (4401, SESSION_ENDED)
+
+
+async def test_a_password_change_closes_the_other_sessions_sockets_4401(
+    url: str, api: Api, factory: Factory, runtime: Runtime
+) -> None:
+    company = await factory.company()
+    user = await factory.user(company)
+    async with runtime.database.transaction() as session:
+        stored = await session.get_one(User, user.id)
+        stored.password_hash = await runtime.passwords.hash(PASSWORD)
+    phone, laptop = await factory.log_in(user, company), await factory.log_in(user, company)
+    async with live(url, token=phone) as on_phone, live(url, token=laptop) as on_laptop:
+        for connection in (on_phone, on_laptop):
+            await connection.subscribe("1", EXPENSES)
+        await asyncio.sleep(0.1)
+        body = await api(
+            "mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, "
+            "newPassword: $n) }",
+            {"c": PASSWORD, "n": NEW_PASSWORD},
+            token=laptop,
+        )
+        assert "errors" not in body, body
+        assert await on_phone.closed() == (4401, SESSION_ENDED)
+        await on_laptop.nothing_for(0.3)  # the session that changed it keeps its stream
+
+
+async def test_a_downgrade_to_limited_completes_the_partners_subscriptions_inside_the_client(
+    url: str, api: Api, factory: Factory
+) -> None:
+    client = await factory.company()
+    admin = await factory.admin(client)
+    partner = await partner_of(api, factory, admin.token, "FULL")
+    body = await api(ENTER, {"id": gid("Company", client.id)}, token=partner.token)
+    assert body["data"]["enterClientCompany"]["viewer"]["context"] == "COMPANY", body
+    async with live(url, token=partner.token) as inside:
+        await inside.subscribe("expenses", EXPENSES)
+        await inside.subscribe("exports", EXPORTS)
+        await asyncio.sleep(0.1)
+        body = await api(
+            CHANGE_LEVEL, {"id": partner.collaboration_id, "l": "LIMITED"}, token=admin.token
+        )
+        assert "errors" not in body, body
+        completed = {(await inside.receive())["id"] for _ in range(2)}
+        assert completed == {"expenses", "exports"}
+        # The session continues in the firm's portal: subscribing there works.
+        await inside.subscribe("again", EXPENSES_OF, {"c": gid("Company", client.id)})
+        await inside.nothing_for(0.2)
+
+
+async def test_an_ended_collaboration_completes_the_firms_subscriptions_to_the_client(
+    url: str, api: Api, factory: Factory
+) -> None:
+    client = await factory.company()
+    admin = await factory.admin(client)
+    anna = await factory.staff(client)
+    partner = await partner_of(api, factory, admin.token, "LIMITED")
+    async with live(url, token=partner.token) as portal:
+        await portal.subscribe("client", EXPENSES_OF, {"c": gid("Company", client.id)})
+        await portal.subscribe("all", EXPENSES_OF)
+        await asyncio.sleep(0.1)
+        expense = await submit(api, anna.token)
+        seen = [await portal.receive() for _ in range(2)]
+        assert {(m["id"], m["payload"]["data"]["expenseChanged"]["id"]) for m in seen} == {
+            ("client", expense["id"]),
+            ("all", expense["id"]),
+        }
+        body = await api(END, {"id": partner.collaboration_id}, token=admin.token)
+        assert "errors" not in body, body
+        assert await portal.receive() == {"id": "client", "type": "complete"}
+        # Every client's expenses: the subscription goes on, without this client's.
+        await submit(api, anna.token)
+        await portal.nothing_for(0.6)

@@ -4,7 +4,14 @@ SQLite, PostgreSQL LISTEN/NOTIFY otherwise). Subscribers re-read what an event n
 their own access (gql_portal/resolvers/live.py); the WebSocket side is gql_portal/http/live.py."""
 
 from gql_portal.live.bus import Bus, Inbox, LocalBus, PostgresBus, bus_for
-from gql_portal.live.events import Event, Topic, publish_after_commit, publish_change
+from gql_portal.live.events import (
+    Event,
+    Topic,
+    company_access_changed,
+    publish_after_commit,
+    publish_change,
+    sessions_changed,
+)
 
 __all__ = [
     "Bus",
@@ -14,6 +21,8 @@ __all__ = [
     "PostgresBus",
     "Topic",
     "bus_for",
+    "company_access_changed",
     "publish_after_commit",
     "publish_change",
+    "sessions_changed",
 ]

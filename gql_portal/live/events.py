@@ -79,6 +79,20 @@ def publish_change(
     publish_after_commit(session, bus, Event(topic, company_id, (object_id,)))
 
 
+def sessions_changed(user_id: int) -> Event:
+    """A user's sessions changed (logged out, password changed, removed from a company): their
+    connections read their access again (gql_portal/http/live.py)."""
+    return Event(Topic.ACCESS, None, (user_id,))
+
+
+def company_access_changed(company_id: int) -> Event:
+    """What a company's users reach changed (a collaboration proposed, accepted, changed in
+    level or ended: published for the client and for the firm): the connections of its users,
+    and of a firm's partners inside a client, read their access again. (An ACCESS event of a
+    company names the company as its one id.)"""
+    return Event(Topic.ACCESS, company_id, (company_id,))
+
+
 @sa_event.listens_for(Session, "after_commit")
 def _publish_pending(session: Session) -> None:
     pending: list[tuple[Bus, Event]] | None = session.info.pop(_PENDING_KEY, None)

@@ -38,6 +38,7 @@ from gql_portal.domain.identity import InvalidNumber, normalize_organisation_num
 from gql_portal.domain.login_throttle import FailureCounts, ThrottleRules, seconds_to_wait
 from gql_portal.domain.validation import check_password, clean_email, clean_phone, clean_text
 from gql_portal.errors import AppError, Code, Problems, bad_input
+from gql_portal.live import publish_after_commit, sessions_changed
 from gql_portal.mailer import queue_mail, recently_mailed
 from gql_portal.permissions.access import ANONYMOUS, Access
 from gql_portal.permissions.menus import open_menus
@@ -655,6 +656,7 @@ async def _revoke_sessions(
     if keep is not None:
         statement = statement.where(AuthSession.id != keep)
     await session.execute(statement.values(revoked_at=ctx.clock.now()))
+    publish_after_commit(session, ctx.runtime.bus, sessions_changed(user_id))  # live updates
 
 
 async def log_out(
@@ -677,6 +679,8 @@ async def log_out(
                 .where(AuthSession.id == ctx.access.session_id, AuthSession.revoked_at.is_(None))
                 .values(revoked_at=ctx.clock.now())
             )
+            assert ctx.access.user_id is not None  # SignedIn
+            publish_after_commit(session, ctx.runtime.bus, sessions_changed(ctx.access.user_id))
         audit(session, ctx, AuditAction.LOGGED_OUT, everywhere=everywhere)
     ctx.cookie = CookieToSet(None)
     ctx.access = ANONYMOUS

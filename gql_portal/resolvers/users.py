@@ -25,6 +25,7 @@ from gql_portal.domain.accounts import Role, TokenPurpose
 from gql_portal.domain.audit import AuditAction
 from gql_portal.domain.validation import clean_email, clean_text
 from gql_portal.errors import Problems, bad_input
+from gql_portal.live import publish_after_commit, sessions_changed
 from gql_portal.mailer import queue_mail
 from gql_portal.pages import LOGIN_PATH, RESET_PASSWORD_PATH
 from gql_portal.permissions.matrix import Area, Op
@@ -304,6 +305,7 @@ async def remove_user(info: Ctx, user_id: relay.GlobalID) -> gql.RemoveUserPaylo
             .values(revoked_at=now)
             .execution_options(synchronize_session=False)
         )
+        publish_after_commit(session, ctx.runtime.bus, sessions_changed(target))  # live updates
         audit(
             session,
             ctx,
