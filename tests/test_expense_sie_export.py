@@ -418,6 +418,30 @@ async def test_approved_expenses_become_balanced_sie_vouchers_with_their_receipt
     assert again["sha256"] == made["sha256"]
 
 
+async def test_a_name_outside_code_page_437_names_the_receipts_as_the_voucher_does(
+    api: Api, factory: Factory, database: Database, runtime: Runtime
+) -> None:
+    books = await february(factory, database, runtime)
+    async with database.transaction() as session:
+        await session.execute(
+            update(Employee)
+            .where(Employee.company_id == books.company.id, Employee.employee_number == "23")
+            .values(first_name="Łukasz", last_name="Żak")
+        )
+    made = exported(
+        await api(EXPORT_EXPENSES, {"input": SIE}, token=books.admin.token), "exportExpenses"
+    )
+    made = await until_finished(api, books.admin.token, made)
+    archive = unzip((await download(api, made["downloadUrl"], token=books.admin.token)).content)
+    read = read_sie(the_sie_file(archive)[1])
+    lunch = read.vouchers[1]
+    assert lunch.text.startswith(
+        "Lunch på resa, utlägg Lukasz Zak (kvitto: 2026-02-05_23_Lukasz-Zak"
+    )
+    found = KVITTO.search(lunch.text)
+    assert found and f"kvitton/{found.group(1)}" in archive.namelist()
+
+
 async def test_sie_takes_approved_expenses_only_and_zip_stays_the_default(
     api: Api, factory: Factory, database: Database, runtime: Runtime
 ) -> None:

@@ -22,7 +22,7 @@ from gql_portal.db.employees import Employee
 from gql_portal.db.expenses import Expense, ExpenseVatLine, Receipt
 from gql_portal.domain import exports as files
 from gql_portal.domain.identity import shown_organisation_number
-from gql_portal.domain.sie import SieFile, sie4i_bytes
+from gql_portal.domain.sie import SieFile, sie4i_bytes, sie_text
 from gql_portal.jobs.exports import sie
 from gql_portal.jobs.exports.basis import export_company
 from gql_portal.jobs.exports.common import ExportFailed, ExportWork, Progress, Written
@@ -129,9 +129,15 @@ def _with_sie(
     options: ExpenseOptions,
     fallback_day: date,
 ) -> ClientExpenses:
-    """The client with its .SI file; its summary and receipts are the vouchers'."""
+    """The client with its .SI file; its summary and receipts are the vouchers'. The employee's
+    name is taken as the file can hold it (Łukasz as Lukasz), so the receipts' names in the ZIP
+    are the names the voucher texts give them."""
     vouchers = sorted(
-        (e for e in client.expenses if sie.is_voucher(e)),
+        (
+            replace(e, employee_name=sie_text(e.employee_name))
+            for e in client.expenses
+            if sie.is_voucher(e)
+        ),
         key=lambda e: sie.voucher_order(e, facts[e.id]),
     )
     generated = options.export_date or fallback_day
