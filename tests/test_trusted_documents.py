@@ -5,6 +5,7 @@ of the clients' builds, /graphql runs those documents and no other, asked for by
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import hashlib
 import os
@@ -21,8 +22,10 @@ from gql_portal.config import ConfigError, Settings
 from gql_portal.http.app import create_app
 from gql_portal.http.trusted import load_manifest
 from gql_portal.runtime import Runtime
-from tests.conftest import PUBLIC_URL, REPO, error_codes
+from tests.conftest import PUBLIC_URL, REPO, Api, error_codes
 from tests.factories import Actor, Factory
+from tests.live import live, live_server
+from tests.test_expenses import SUBMIT, submit
 
 COUNT = "query Count { employees(first: 1) { totalCount } }"
 CREATE = """mutation Create($number: String!) {
@@ -72,7 +75,7 @@ async def admin(factory: Factory) -> Actor:
     return await factory.admin(await factory.company())
 
 
-async def app_client(runtime: Runtime) -> httpx.AsyncClient:
+def app_client(runtime: Runtime) -> httpx.AsyncClient:
     transport = httpx.ASGITransport(app=create_app(runtime), client=("203.0.113.7", 50000))
     return httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL)
 
@@ -95,7 +98,7 @@ async def test_relays_doc_id_and_id_with_variables(
     # Relay's persisted_queries.json is keyed by the MD5 of the text (relay-compiler's default).
     relay = write(tmp_path / "persisted_queries.json", {md5(CREATE): CREATE, md5(COUNT): COUNT})
     runtime.settings = dataclasses.replace(runtime.settings, trusted_documents=relay)
-    async with await app_client(runtime) as relay_client:
+    async with app_client(runtime) as relay_client:
         for number, key in (("1", "doc_id"), ("2", "id")):
             created = await relay_client.post(
                 "/graphql",
@@ -254,7 +257,7 @@ async def test_without_a_manifest_document_ids_are_not_found_and_free_text_runs(
     runtime: Runtime, admin: Actor
 ) -> None:
     runtime.settings = dataclasses.replace(runtime.settings, trusted_documents=None)
-    async with await app_client(runtime) as open_client:
+    async with app_client(runtime) as open_client:
         by_id = await open_client.post(
             "/graphql", json={"documentId": f"sha256:{sha256(COUNT)}"}, headers=bearer(admin)
         )
@@ -322,3 +325,54 @@ def test_serve_stops_at_start_on_a_bad_manifest(tmp_path: Path) -> None:
         )
         assert result.returncode == 2, result.stderr
         assert "GQL_PORTAL_TRUSTED_DOCUMENTS" in result.stderr and complaint in result.stderr
+
+
+# --- subscriptions over WebSocket -------------------------------------------------------------
+
+EXPENSES = "subscription Expenses { expenseChanged { id status } }"
+OTHER_SUBSCRIPTION = "subscription { expenseChanged { id } }"
+
+
+async def test_a_subscription_runs_only_a_manifest_document(
+    runtime: Runtime, tmp_path: Path, factory: Factory
+) -> None:
+    company = await factory.company()
+    admin, anna = await factory.admin(company), await factory.staff(company)
+    manifest = write(
+        tmp_path / "with-subscription.json", {sha256(EXPENSES): EXPENSES, sha256(SUBMIT): SUBMIT}
+    )
+    runtime.settings = dataclasses.replace(runtime.settings, trusted_documents=manifest)
+    async with (
+        app_client(runtime) as http,
+        live_server(runtime) as url,
+        live(url, token=admin.token) as connection,
+    ):
+        await connection.subscribe("free", OTHER_SUBSCRIPTION)
+        refused = await connection.receive()
+        assert (refused["id"], refused["type"]) == ("free", "error")
+        assert refused["payload"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_ALLOWED"
+        await connection.send(
+            {"id": "unknown", "type": "subscribe", "payload": {"documentId": "sha256:" + "0" * 64}}
+        )
+        unknown = await connection.receive()
+        assert unknown["id"] == "unknown" and unknown["type"] == "error", unknown
+        assert unknown["payload"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+        named = ("by-id", "by-hash", "by-text")
+        for operation_id, payload in zip(
+            named,
+            (
+                {"documentId": f"sha256:{sha256(EXPENSES)}"},
+                {"extensions": apollo_hash(sha256(EXPENSES))},
+                {"query": EXPENSES},
+            ),
+            strict=True,
+        ):
+            await connection.send({"id": operation_id, "type": "subscribe", "payload": payload})
+        await asyncio.sleep(0.1)  # every subscription listening
+        expense = await submit(Api(http), anna.token)
+        delivered = {}
+        for _ in named:  # in any order
+            message = await connection.receive()
+            assert message["type"] == "next", message
+            delivered[message["id"]] = message["payload"]["data"]["expenseChanged"]
+        assert delivered == {key: {"id": expense["id"], "status": "SUBMITTED"} for key in named}

@@ -52,7 +52,7 @@ from strawberry.utils.aio import aclosing
 from gql_portal.auth import SESSION_COOKIE, access_for_token
 from gql_portal.context import RequestContext
 from gql_portal.errors import Code
-from gql_portal.http import origin
+from gql_portal.http import body, origin, persisted
 from gql_portal.http.graphql import format_error
 from gql_portal.live import Topic
 from gql_portal.permissions.access import ANONYMOUS, Access
@@ -207,7 +207,7 @@ class LiveHandler(BaseGraphQLTransportWSHandler[Connection, None]):
             reason = f"Subscriber for {message['id']} already exists"
             await self.websocket.close(code=4409, reason=reason)
             return
-        refusal = self._over_limit()
+        refusal = self._over_limit() or self._untrusted(message)
         if refusal is not None:
             await self.send_message(
                 cast("Message", {"id": message["id"], "type": "error", "payload": [refusal]})
@@ -220,6 +220,26 @@ class LiveHandler(BaseGraphQLTransportWSHandler[Connection, None]):
         operation.task.add_done_callback(self._task_done)
         operation.task.add_done_callback(lambda _: self.live_view.unsubscribed(session_id))
         self.operations[message["id"]] = operation
+
+    def _untrusted(self, message: SubscribeMessage) -> dict[str, Any] | None:
+        """In trusted-documents mode (http/trusted.py) a subscription runs a manifest document,
+        named (`documentId`, Apollo's hash) or sent as its exact text, as over HTTP: the
+        payload gets the manifest's text, or the refusal is returned."""
+        trusted = getattr(self.connection.websocket.app.state, "trusted_documents", None)
+        if trusted is None:
+            return None
+        payload: dict[str, Any] = cast("dict[str, Any]", message["payload"])
+        query = payload.get("query") or None
+        named = payload.get("documentId") if query is None else None
+        document_id = named if isinstance(named, str) else None
+        sent = body.Operation(query, None, None, 0, payload.get("extensions"), document_id)
+        try:
+            resolved = persisted.with_document(sent, persisted.PersistedQueries(0), trusted)
+            payload["query"] = resolved.query
+        except persisted.PersistedQueryProblem as problem:
+            extensions = {**problem.extensions, "requestId": self.connection.request_id}
+            return {"message": problem.message, "extensions": extensions}
+        return None
 
     def _over_limit(self) -> dict[str, Any] | None:
         settings = self.connection.runtime.settings
