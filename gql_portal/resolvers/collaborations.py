@@ -5,7 +5,7 @@ admins."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import select, update
@@ -76,7 +76,13 @@ async def collaborations_by_id(
 
 
 async def collaborations(
-    info: Ctx, states: list[CollaborationState] | None = None
+    info: Ctx,
+    states: Annotated[
+        list[CollaborationState] | None,
+        strawberry.argument(
+            description="Only collaborations in these states (default: every state)."
+        ),
+    ] = None,
 ) -> list[gql.Collaboration]:
     """The collaborations the viewer's company is part of: as the client, or as the firm."""
     ctx = info.context
@@ -188,7 +194,16 @@ def _other_side(ctx: RequestContext, row: Collaboration) -> int:
 
 
 async def invite_firm(
-    info: Ctx, organisation_number: str, level: AccessLevel
+    info: Ctx,
+    organisation_number: Annotated[
+        str,
+        strawberry.argument(
+            description="The accounting firm's organisation number, 10 digits (556677-8899)."
+        ),
+    ],
+    level: Annotated[
+        AccessLevel, strawberry.argument(description="The access the firm gets once it accepts.")
+    ],
 ) -> gql.CollaborationPayload:
     ctx = info.context
     now = ctx.clock.now()
@@ -230,7 +245,17 @@ async def invite_firm(
 
 
 async def change_collaboration_level(
-    info: Ctx, id: relay.GlobalID, level: AccessLevel
+    info: Ctx,
+    id: Annotated[
+        relay.GlobalID,
+        strawberry.argument(
+            description="The ACTIVE collaboration to change (a `Collaboration` id)."
+        ),
+    ],
+    level: Annotated[
+        AccessLevel,
+        strawberry.argument(description="The new level, in effect on the firm's next request."),
+    ],
 ) -> gql.CollaborationPayload:
     """The client admin sets the level, with effect on the firm's very next request."""
     ctx = info.context
@@ -283,7 +308,21 @@ async def _answer_level_request(
 
 
 async def accept_collaboration(
-    info: Ctx, id: relay.GlobalID, level: AccessLevel | None = None
+    info: Ctx,
+    id: Annotated[
+        relay.GlobalID,
+        strawberry.argument(
+            description="The PENDING proposal to accept, or the ACTIVE collaboration whose "
+            "level request to accept (a `Collaboration` id)."
+        ),
+    ],
+    level: Annotated[
+        AccessLevel | None,
+        strawberry.argument(
+            description="A client accepting a firm's request may set another level "
+            "(default: the one proposed)."
+        ),
+    ] = None,
 ) -> gql.CollaborationPayload:
     """The invited side accepts; a client accepting a firm's request may change the level. On
     an ACTIVE collaboration, the client admin accepts the firm's pending level request."""
@@ -320,7 +359,16 @@ async def accept_collaboration(
     return payload
 
 
-async def decline_collaboration(info: Ctx, id: relay.GlobalID) -> gql.CollaborationPayload:
+async def decline_collaboration(
+    info: Ctx,
+    id: Annotated[
+        relay.GlobalID,
+        strawberry.argument(
+            description="The PENDING proposal, or the ACTIVE collaboration whose level "
+            "request, to decline (a `Collaboration` id)."
+        ),
+    ],
+) -> gql.CollaborationPayload:
     """Either side declines a PENDING proposal. On an ACTIVE collaboration, the client admin
     declines the firm's pending level request: it stays ACTIVE at its level."""
     ctx = info.context
@@ -344,7 +392,15 @@ async def decline_collaboration(info: Ctx, id: relay.GlobalID) -> gql.Collaborat
     return payload
 
 
-async def end_collaboration(info: Ctx, id: relay.GlobalID) -> gql.CollaborationPayload:
+async def end_collaboration(
+    info: Ctx,
+    id: Annotated[
+        relay.GlobalID,
+        strawberry.argument(
+            description="The ACTIVE or PENDING collaboration to end at once (a `Collaboration` id)."
+        ),
+    ],
+) -> gql.CollaborationPayload:
     """Either side ends it at once: the firm's sessions lose the client on their next request."""
     ctx = info.context
     async with ctx.database.scoped(ctx.access, Op.WRITE) as session:
@@ -364,7 +420,20 @@ async def end_collaboration(info: Ctx, id: relay.GlobalID) -> gql.CollaborationP
 
 
 async def request_collaboration(
-    info: Ctx, organisation_number: str, level: AccessLevel
+    info: Ctx,
+    organisation_number: Annotated[
+        str,
+        strawberry.argument(
+            description="The client company's organisation number, 10 digits (556677-8899), "
+            "or a sole trader's personnummer."
+        ),
+    ],
+    level: Annotated[
+        AccessLevel,
+        strawberry.argument(
+            description="The access the firm asks for; the client may change it when accepting."
+        ),
+    ],
 ) -> gql.CollaborationPayload:
     ctx = info.context
     now = ctx.clock.now()
@@ -402,7 +471,14 @@ async def request_collaboration(
 
 
 async def request_level_change(
-    info: Ctx, id: relay.GlobalID, level: AccessLevel
+    info: Ctx,
+    id: Annotated[
+        relay.GlobalID,
+        strawberry.argument(description="The ACTIVE collaboration (a `Collaboration` id)."),
+    ],
+    level: Annotated[
+        AccessLevel, strawberry.argument(description="The level the firm asks the client for.")
+    ],
 ) -> gql.CollaborationPayload:
     ctx = info.context
     async with ctx.database.scoped(ctx.access, Op.WRITE) as session:
@@ -419,7 +495,16 @@ async def request_level_change(
     return payload
 
 
-async def enter_client_company(info: Ctx, client_id: relay.GlobalID) -> ViewerPayload:
+async def enter_client_company(
+    info: Ctx,
+    client_id: Annotated[
+        relay.GlobalID,
+        strawberry.argument(
+            description="The client company to log in to (a `Company` id), with an ACTIVE "
+            "FULL collaboration."
+        ),
+    ],
+) -> ViewerPayload:
     """Log in to a FULL client's company with its admin's rights (audited as the firm)."""
     ctx = info.context
     access = ctx.access

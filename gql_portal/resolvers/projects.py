@@ -6,7 +6,7 @@ which the row scope (`own_rows` in gql_portal.db.projects) decides, not these re
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import func, or_, select
@@ -43,7 +43,13 @@ async def customers(
     after: After = None,
     last: Last = None,
     before: Before = None,
-    search: str | None = None,
+    search: Annotated[
+        str | None,
+        strawberry.argument(
+            description="Text anywhere in the name, or digits of the organisation number "
+            "(case-insensitive; blank: no filter)."
+        ),
+    ] = None,
 ) -> Connection[gql.Customer]:
     """The company's customers by name (an employee: those of their assigned projects)."""
     statement = select(Customer)
@@ -74,8 +80,19 @@ async def projects(
     after: After = None,
     last: Last = None,
     before: Before = None,
-    active: bool | None = True,
-    search: str | None = None,
+    active: Annotated[
+        bool | None,
+        strawberry.argument(
+            description="True (default): active projects; false: inactive ones only; null: both."
+        ),
+    ] = True,
+    search: Annotated[
+        str | None,
+        strawberry.argument(
+            description="Text anywhere in the code, the name or the customer's name "
+            "(case-insensitive; blank: no filter)."
+        ),
+    ] = None,
 ) -> Connection[gql.Project]:
     """Projects by code; `active: null` lists inactive ones too."""
     statement = select(Project)
@@ -119,7 +136,12 @@ async def activity_by_id(ctx: RequestContext, activity_id: int) -> gql.Activity 
     return gql.Activity.from_row(row) if row else None
 
 
-async def project(info: Ctx, id: relay.GlobalID) -> gql.Project:
+async def project(
+    info: Ctx,
+    id: Annotated[
+        relay.GlobalID, strawberry.argument(description="The project to read (a `Project` id).")
+    ],
+) -> gql.Project:
     """One project, exactly as `node(id:)` finds it."""
     found = await project_by_id(info.context, node_id(id, "Project"))
     if found is None:
@@ -202,7 +224,15 @@ async def _activity_name_taken(
 # --- customers ------------------------------------------------------------------------------
 
 
-async def create_customer(info: Ctx, input: gql.CreateCustomerInput) -> gql.CustomerPayload:
+async def create_customer(
+    info: Ctx,
+    input: Annotated[
+        gql.CreateCustomerInput,
+        strawberry.argument(
+            description="The customer's name and, optionally, organisation number."
+        ),
+    ],
+) -> gql.CustomerPayload:
     ctx = info.context
     problems = Problems()
     values = _check_customer(problems, input.name, input.organisation_number)
@@ -220,7 +250,14 @@ async def create_customer(info: Ctx, input: gql.CreateCustomerInput) -> gql.Cust
 
 
 async def update_customer(
-    info: Ctx, id: relay.GlobalID, input: gql.UpdateCustomerInput
+    info: Ctx,
+    id: Annotated[
+        relay.GlobalID, strawberry.argument(description="The customer to change (a `Customer` id).")
+    ],
+    input: Annotated[
+        gql.UpdateCustomerInput,
+        strawberry.argument(description="What to change; fields left out keep their value."),
+    ],
 ) -> gql.CustomerPayload:
     ctx = info.context
     problems = Problems()
@@ -245,7 +282,13 @@ async def update_customer(
 # --- projects -------------------------------------------------------------------------------
 
 
-async def create_project(info: Ctx, input: gql.CreateProjectInput) -> gql.ProjectPayload:
+async def create_project(
+    info: Ctx,
+    input: Annotated[
+        gql.CreateProjectInput,
+        strawberry.argument(description="The project's code and name, and its customer if any."),
+    ],
+) -> gql.ProjectPayload:
     ctx = info.context
     problems = Problems()
     values = _check_project(problems, input.code, input.name)
@@ -275,7 +318,14 @@ async def create_project(info: Ctx, input: gql.CreateProjectInput) -> gql.Projec
 
 
 async def update_project(
-    info: Ctx, id: relay.GlobalID, input: gql.UpdateProjectInput
+    info: Ctx,
+    id: Annotated[
+        relay.GlobalID, strawberry.argument(description="The project to change (a `Project` id).")
+    ],
+    input: Annotated[
+        gql.UpdateProjectInput,
+        strawberry.argument(description="What to change; fields left out keep their value."),
+    ],
 ) -> gql.ProjectPayload:
     ctx = info.context
     problems = Problems()
@@ -326,18 +376,43 @@ async def _set_project_active(info: Ctx, id: relay.GlobalID, active: bool) -> gq
     return gql.ProjectPayload(project=gql.Project.from_row(row))
 
 
-async def deactivate_project(info: Ctx, id: relay.GlobalID) -> gql.ProjectPayload:
+async def deactivate_project(
+    info: Ctx,
+    id: Annotated[
+        relay.GlobalID,
+        strawberry.argument(
+            description="The project to close for reporting (a `Project` id); its time is kept."
+        ),
+    ],
+) -> gql.ProjectPayload:
     return await _set_project_active(info, id, False)
 
 
-async def reactivate_project(info: Ctx, id: relay.GlobalID) -> gql.ProjectPayload:
+async def reactivate_project(
+    info: Ctx,
+    id: Annotated[
+        relay.GlobalID,
+        strawberry.argument(
+            description="The inactive project to open for reporting again (a `Project` id)."
+        ),
+    ],
+) -> gql.ProjectPayload:
     return await _set_project_active(info, id, True)
 
 
 # --- activities -----------------------------------------------------------------------------
 
 
-async def create_activity(info: Ctx, project_id: relay.GlobalID, name: str) -> gql.ActivityPayload:
+async def create_activity(
+    info: Ctx,
+    project_id: Annotated[
+        relay.GlobalID,
+        strawberry.argument(description="The project the activity belongs to (a `Project` id)."),
+    ],
+    name: Annotated[
+        str, strawberry.argument(description="The activity's name, at most 200 characters.")
+    ],
+) -> gql.ActivityPayload:
     ctx = info.context
     problems = Problems()
     cleaned = clean_text(problems, "name", name, max_length=NAME_MAX)
@@ -363,7 +438,15 @@ async def create_activity(info: Ctx, project_id: relay.GlobalID, name: str) -> g
 
 
 async def update_activity(
-    info: Ctx, id: relay.GlobalID, input: gql.UpdateActivityInput
+    info: Ctx,
+    id: Annotated[
+        relay.GlobalID,
+        strawberry.argument(description="The activity to change (an `Activity` id)."),
+    ],
+    input: Annotated[
+        gql.UpdateActivityInput,
+        strawberry.argument(description="What to change; fields left out keep their value."),
+    ],
 ) -> gql.ActivityPayload:
     ctx = info.context
     problems = Problems()
@@ -411,7 +494,19 @@ async def _employee(session: AsyncSession, id: relay.GlobalID) -> Employee:
 
 
 async def assign_employee(
-    info: Ctx, project_id: relay.GlobalID, employee_id: relay.GlobalID
+    info: Ctx,
+    project_id: Annotated[
+        relay.GlobalID,
+        strawberry.argument(
+            description="The project the employee is assigned to (a `Project` id)."
+        ),
+    ],
+    employee_id: Annotated[
+        relay.GlobalID,
+        strawberry.argument(
+            description="The employee who may now report time on it (an `Employee` id)."
+        ),
+    ],
 ) -> gql.ProjectPayload:
     """Let an employee report time on a project (and see it). Assigning twice changes nothing."""
     ctx = info.context
@@ -447,7 +542,18 @@ async def assign_employee(
 
 
 async def unassign_employee(
-    info: Ctx, project_id: relay.GlobalID, employee_id: relay.GlobalID
+    info: Ctx,
+    project_id: Annotated[
+        relay.GlobalID,
+        strawberry.argument(description="The project the employee is taken off (a `Project` id)."),
+    ],
+    employee_id: Annotated[
+        relay.GlobalID,
+        strawberry.argument(
+            description="The employee who may no longer report on it (an `Employee` id); "
+            "their reported time stays."
+        ),
+    ],
 ) -> gql.ProjectPayload:
     """Take an employee off a project; their reported time stays. Unassigning twice is fine."""
     ctx = info.context

@@ -12,7 +12,7 @@ from gql_portal.domain.collaborations import AccessLevel, CollaborationState, In
 from gql_portal.domain.identity import shown_organisation_number
 from gql_portal.permissions.matrix import LIMITED_PARTNER_AREAS, Area
 from gql_portal.permissions.rules import CollaborationRule, Structural, sees_owner_identity
-from gql_portal.schema.fields import field, resolver_field
+from gql_portal.schema.fields import describe_values, field, resolver_field
 
 strawberry.enum(
     AccessLevel,
@@ -25,6 +25,31 @@ strawberry.enum(
     CollaborationState, description="PENDING until the other side answers; ACTIVE; DECLINED; ENDED."
 )
 strawberry.enum(Initiator, description="Which side proposed the collaboration.")
+describe_values(
+    AccessLevel,
+    {
+        "FULL": "The firm's users may log in to the client's company with its admin's rights "
+        "(`enterClientCompany`); in the portal they see what LIMITED sees.",
+        "LIMITED": "The firm sees and exports employees' contact and salary details, the "
+        "payroll basis, expenses and receipts; it edits contact and salary details.",
+    },
+)
+describe_values(
+    CollaborationState,
+    {
+        "PENDING": "Proposed by one side, waiting for the other to accept or decline.",
+        "ACTIVE": "Accepted: the firm reaches the client's data at the collaboration's level.",
+        "DECLINED": "The other side declined the proposal; the firm reaches nothing.",
+        "ENDED": "Ended by either side; the firm's sessions lost the client at once.",
+    },
+)
+describe_values(
+    Initiator,
+    {
+        "CLIENT": "The client's admin invited the firm (`inviteFirm`).",
+        "FIRM": "The firm asked the client (`requestCollaboration`).",
+    },
+)
 
 READ = CollaborationRule()
 MASKED = (

@@ -176,7 +176,7 @@ class Activity(relay.Node):
 
 @strawberry.input(description="A new customer.")
 class CreateCustomerInput:
-    name: str
+    name: str = strawberry.field(description="The customer's name, at most 200 characters.")
     organisation_number: str | None = strawberry.field(
         default=None, description="10 digits, e.g. 556677-8899."
     )
@@ -187,8 +187,14 @@ class CreateCustomerInput:
     "organisation number removes it."
 )
 class UpdateCustomerInput:
-    name: str | None = None
-    organisation_number: str | None = None
+    name: str | None = strawberry.field(
+        default=None, description="The customer's new name, at most 200 characters."
+    )
+    organisation_number: str | None = strawberry.field(
+        default=None,
+        description="The customer's organisation number, 10 digits (556677-8899); an empty "
+        "string removes it.",
+    )
 
 
 @strawberry.type(description="The customer the mutation created or changed.")
@@ -199,8 +205,10 @@ class CustomerPayload:
 @strawberry.input(description="A new project.")
 class CreateProjectInput:
     code: str = strawberry.field(description="1-20 characters without spaces, unique.")
-    name: str
-    customer_id: relay.GlobalID | None = None
+    name: str = strawberry.field(description="The project's name, at most 200 characters.")
+    customer_id: relay.GlobalID | None = strawberry.field(
+        default=None, description="The `Customer` the project is for, if any."
+    )
 
 
 @strawberry.input(
@@ -208,9 +216,15 @@ class CreateProjectInput:
     "removes the customer."
 )
 class UpdateProjectInput:
-    code: str | None = None
-    name: str | None = None
-    customer_id: relay.GlobalID | None = strawberry.UNSET
+    code: str | None = strawberry.field(
+        default=None, description="A new code: 1-20 characters without spaces, unique."
+    )
+    name: str | None = strawberry.field(
+        default=None, description="A new name, at most 200 characters."
+    )
+    customer_id: relay.GlobalID | None = strawberry.field(
+        default=strawberry.UNSET, description="Another `Customer`; null removes the customer."
+    )
 
 
 @strawberry.type(description="The project the mutation created or changed.")
@@ -220,8 +234,13 @@ class ProjectPayload:
 
 @strawberry.input(description="An activity's changes. Fields left out (null) are not changed.")
 class UpdateActivityInput:
-    name: str | None = None
-    active: bool | None = None
+    name: str | None = strawberry.field(
+        default=None, description="A new name, at most 200 characters."
+    )
+    active: bool | None = strawberry.field(
+        default=None,
+        description="False: no new time can be reported on the activity; true: it can again.",
+    )
 
 
 @strawberry.type(description="The activity the mutation created or changed.")
