@@ -7,7 +7,7 @@ while it is REQUESTED; an administrator may cancel any (the audit log keeps what
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import select
@@ -16,6 +16,7 @@ from strawberry import relay
 
 from gql_portal.context import RequestContext
 from gql_portal.db.absence import Absence
+from gql_portal.db.functions import in_byte_order
 from gql_portal.domain.absence import (
     BLOCKING_STATUSES,
     EXTENT_PLACES,
@@ -31,6 +32,7 @@ from gql_portal.permissions.rules import AreaRule
 from gql_portal.resolvers.audit import audit
 from gql_portal.resolvers.common import Ctx, node_id, not_found
 from gql_portal.resolvers.loading import by_id, children, employee_filter, paginate
+from gql_portal.resolvers.ordering import OrderChoice, SortKey, chosen_order, default_order
 from gql_portal.resolvers.time import (
     FromArgument,
     ToArgument,
@@ -65,6 +67,14 @@ def _overlapping(start: date | None, end: date | None) -> list[Any]:
     return where
 
 
+ABSENCES_BY_START = default_order([Absence.start_date, Absence.id])
+ABSENCE_ORDERS = {
+    gql.AbsenceOrderField.START_DATE: OrderChoice([SortKey(Absence.start_date)]),
+    gql.AbsenceOrderField.END_DATE: OrderChoice([SortKey(Absence.end_date)]),
+    gql.AbsenceOrderField.KIND: OrderChoice([SortKey(Absence.kind, in_byte_order)]),
+}
+
+
 async def absences(
     info: Ctx,
     first: First = None,
@@ -75,6 +85,10 @@ async def absences(
     status: AbsenceStatus | None = None,
     from_: FromArgument = None,
     to: ToArgument = None,
+    order_by: Annotated[
+        gql.AbsenceOrder | None,
+        strawberry.argument(description="The order (default: by first day, then id)."),
+    ] = None,
 ) -> Connection[gql.Absence]:
     """Absences by first day; those touching `from`-`to`; an employee sees only their own."""
     check_range(from_, to)
@@ -84,7 +98,9 @@ async def absences(
     )
     if status is not None:
         statement = statement.where(Absence.status == status)
-    order = [Absence.start_date, Absence.id]
+    order = chosen_order(
+        ctx, order_by, ABSENCE_ORDERS, Absence.id, ABSENCES_BY_START, listed=Area.ABSENCE
+    )
     return await paginate(
         ctx,
         statement,

@@ -6,7 +6,7 @@ partner reads of salary details collected during a request and written once at i
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import insert, select
@@ -17,11 +17,13 @@ from gql_portal.context import RequestContext
 from gql_portal.db.accounts import Company, User
 from gql_portal.db.audit import AuditEvent
 from gql_portal.db.collaborations import Collaboration
+from gql_portal.db.functions import in_byte_order
 from gql_portal.domain.audit import AuditAction
 from gql_portal.permissions.matrix import Area
 from gql_portal.permissions.rules import AreaRule
 from gql_portal.resolvers.common import Ctx
 from gql_portal.resolvers.loading import by_id, paginate, reachable_values
+from gql_portal.resolvers.ordering import OrderChoice, SortKey, chosen_order, default_order
 from gql_portal.schema import audit as gql
 from gql_portal.schema.fields import field
 from gql_portal.schema.id_filters import FirmIdFilter
@@ -107,6 +109,13 @@ async def audit_event_by_id(ctx: RequestContext, event_id: int) -> gql.AuditEven
     return (await _event_nodes(ctx, [row]))[0] if row else None
 
 
+NEWEST = default_order([AuditEvent.id], descending=True)
+AUDIT_ORDERS = {
+    gql.AuditEventOrderField.TIME: OrderChoice([SortKey(AuditEvent.at)]),
+    gql.AuditEventOrderField.ACTION: OrderChoice([SortKey(AuditEvent.action, in_byte_order)]),
+}
+
+
 async def audit_events(
     info: Ctx,
     first: First = None,
@@ -116,6 +125,10 @@ async def audit_events(
     firm_id: FirmIdFilter = None,
     area: Area | None = None,
     since: datetime | None = None,
+    order_by: Annotated[
+        gql.AuditEventOrder | None,
+        strawberry.argument(description="The order (default: newest first, by id)."),
+    ] = None,
 ) -> Connection[gql.AuditEvent]:
     """The company's audit trail, newest first; filter by partner firm and area."""
     ctx = info.context
@@ -129,16 +142,9 @@ async def audit_events(
         statement = statement.where(AuditEvent.area == area.value)
     if since is not None:
         statement = statement.where(AuditEvent.at >= since)
+    order = chosen_order(ctx, order_by, AUDIT_ORDERS, AuditEvent.id, NEWEST, listed=Area.AUDIT)
     page: Connection[Any] = await paginate(
-        ctx,
-        statement,
-        [AuditEvent.id],
-        lambda row: row,
-        first=first,
-        after=after,
-        last=last,
-        before=before,
-        descending=True,
+        ctx, statement, order, lambda row: row, first=first, after=after, last=last, before=before
     )
     nodes = await _event_nodes(ctx, [edge.node for edge in page.edges])
     for edge, node in zip(page.edges, nodes, strict=True):

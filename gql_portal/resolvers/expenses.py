@@ -24,6 +24,7 @@ from gql_portal.auth import own_employee
 from gql_portal.context import RequestContext
 from gql_portal.db.employees import Employee
 from gql_portal.db.expenses import Expense, ExpenseVatLine, Receipt
+from gql_portal.db.functions import in_byte_order
 from gql_portal.domain.audit import AuditAction
 from gql_portal.domain.currencies import (
     MAX_EXCHANGE_RATE,
@@ -72,6 +73,7 @@ from gql_portal.permissions.rules import AreaRule
 from gql_portal.resolvers.audit import audit
 from gql_portal.resolvers.common import Ctx, node_id, not_found
 from gql_portal.resolvers.loading import by_id, children, company_filter, employee_filter, paginate
+from gql_portal.resolvers.ordering import OrderChoice, SortKey, chosen_order, default_order
 from gql_portal.schema import expenses as gql
 from gql_portal.schema.employees import EMPLOYEE_EXPENSES_BOUND
 from gql_portal.schema.fields import field, mutation
@@ -91,6 +93,16 @@ To = Annotated[date | None, strawberry.argument(description="On or before.")]
 # --- reading ------------------------------------------------------------------------------
 
 
+EXPENSES_NEWEST = default_order([Expense.date, Expense.id], descending=True)
+EXPENSE_ORDERS = {
+    gql.ExpenseOrderField.DATE: OrderChoice([SortKey(Expense.date)]),
+    gql.ExpenseOrderField.AMOUNT: OrderChoice([SortKey(Expense.amount)]),
+    gql.ExpenseOrderField.STATUS: OrderChoice([SortKey(Expense.status, in_byte_order)]),
+    gql.ExpenseOrderField.CREATED: OrderChoice([SortKey(Expense.created_at)]),
+}
+AREA = Area.EXPENSES_RECEIPTS
+
+
 def check_period(from_: date | None, to: date | None) -> None:
     if from_ is not None and to is not None and to < from_:
         raise bad_input("to", "BEFORE_FROM", "must not be before `from`")
@@ -107,6 +119,10 @@ async def expenses(
     from_: From = None,
     to: To = None,
     company_id: CompanyIdFilter = None,
+    order_by: Annotated[
+        gql.ExpenseOrder | None,
+        strawberry.argument(description="The order (default: newest first, by date then id)."),
+    ] = None,
 ) -> Connection[gql.Expense]:
     """The expenses the viewer reaches, newest first; `companyId` picks one client's."""
     check_period(from_, to)
@@ -121,16 +137,16 @@ async def expenses(
         statement = statement.where(Expense.date >= from_)
     if to is not None:
         statement = statement.where(Expense.date <= to)
+    order = chosen_order(ctx, order_by, EXPENSE_ORDERS, Expense.id, EXPENSES_NEWEST, listed=AREA)
     return await paginate(
         ctx,
         statement,
-        [Expense.date, Expense.id],
+        order,
         gql.Expense.from_row,
         first=first,
         after=after,
         last=last,
         before=before,
-        descending=True,
     )
 
 

@@ -20,7 +20,7 @@ import asyncio
 import logging
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import strawberry
@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gql_portal.context import RequestContext
 from gql_portal.db.accounts import Company, User
 from gql_portal.db.exports import Export, ExportFormat, ExportKind, ExportState
+from gql_portal.db.functions import in_byte_order
 from gql_portal.db.payroll import PayrollPeriod
 from gql_portal.domain.expenses import ExpenseStatus
 from gql_portal.domain.payroll import PeriodState, month_period, parse_month
@@ -48,6 +49,7 @@ from gql_portal.permissions.rules import (
 from gql_portal.permissions.rules import batch_clients as firm_batch_clients
 from gql_portal.resolvers.common import Ctx, node_id, not_found
 from gql_portal.resolvers.loading import by_id, company_filter, paginate
+from gql_portal.resolvers.ordering import OrderChoice, SortKey, chosen_order, default_order
 from gql_portal.schema import exports as gql
 from gql_portal.schema.fields import field, mutation
 from gql_portal.schema.id_filters import CompanyIdFilter
@@ -98,6 +100,14 @@ async def export_by_id(ctx: RequestContext, export_id: int) -> gql.Export | None
     return node
 
 
+EXPORTS_NEWEST = default_order([Export.id], descending=True)
+EXPORT_ORDERS = {
+    gql.ExportOrderField.CREATED: OrderChoice([SortKey(Export.created_at)]),
+    gql.ExportOrderField.STATE: OrderChoice([SortKey(Export.state, in_byte_order)]),
+    gql.ExportOrderField.KIND: OrderChoice([SortKey(Export.kind, in_byte_order)]),
+}
+
+
 async def exports(
     info: Ctx,
     first: First = None,
@@ -106,22 +116,21 @@ async def exports(
     before: Before = None,
     kind: ExportKind | None = None,
     company_id: CompanyIdFilter = None,
+    order_by: Annotated[
+        gql.ExportOrder | None,
+        strawberry.argument(description="The order (default: newest first, by id)."),
+    ] = None,
 ) -> Connection[gql.Export]:
     """The exports the viewer reaches, newest first."""
     ctx = info.context
     statement = select(Export).where(*company_filter(ctx, Export.company_id, company_id))
     if kind is not None:
         statement = statement.where(Export.kind == kind)
+    order = chosen_order(
+        ctx, order_by, EXPORT_ORDERS, Export.id, EXPORTS_NEWEST, listed=Area.PAYROLL_BASIS
+    )
     rows = await paginate(
-        ctx,
-        statement,
-        [Export.id],
-        _row,
-        first=first,
-        after=after,
-        last=last,
-        before=before,
-        descending=True,
+        ctx, statement, order, _row, first=first, after=after, last=last, before=before
     )
     async with ctx.database.session() as session:
         nodes = await to_nodes(session, [edge.node for edge in rows.edges])

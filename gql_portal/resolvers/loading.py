@@ -306,7 +306,9 @@ async def paginate(
     end_values = _cursor_keys(keyset, end, "after" if window.backward else "before")
     page = statement
     # Key values that are not attributes of the row (a client's name) are read with it.
-    selected = [key.value for key in keyset.keys if key.attribute is None]
+    entity = statement.column_descriptions[0]["entity"]
+    attributes = [key.attribute_of(entity) for key in keyset.keys]
+    selected = [key.value for key, name in zip(keyset.keys, attributes, strict=True) if not name]
     if selected:
         page = page.add_columns(*selected)
     if start_values is not None:
@@ -328,10 +330,7 @@ async def paginate(
     edges = []
     for row in read:
         extra = iter(row[1:])
-        values = [
-            next(extra) if key.attribute is None else getattr(row[0], key.attribute)
-            for key in keyset.keys
-        ]
+        values = [getattr(row[0], name) if name else next(extra) for name in attributes]
         edges.append(
             Edge(cursor=encode_cursor(cursor_payload(keyset, values)), node=to_node(row[0]))
         )

@@ -50,11 +50,13 @@ class SortKey:
         literal_value = literal(value, type_=self.value.type)
         return self.compare(literal_value) if self.compare else literal_value
 
-    @property
-    def attribute(self) -> str | None:
-        """The name of the mapped attribute of the listed rows that `value` is: its cursor value
-        is read off the row (other values are selected with the page)."""
-        return self.value.key if isinstance(self.value, InstrumentedAttribute) else None
+    def attribute_of(self, entity: Any) -> str | None:
+        """The name of the attribute of the listed rows (`entity`) that `value` is: its cursor
+        value is read off the row. Other values (a joined row's) are selected with the page."""
+        value = self.value
+        if isinstance(value, InstrumentedAttribute) and value.class_ is entity:
+            return value.key
+        return None
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from gql_portal.context import RequestContext
 from gql_portal.db.accounts import Company
 from gql_portal.db.collaborations import Collaboration
 from gql_portal.db.expenses import Expense
+from gql_portal.db.functions import in_byte_order, swedish_sort_key
 from gql_portal.db.payroll import PayrollPeriod
 from gql_portal.db.time import TimeEntry, WeekAttestation
 from gql_portal.domain.collaborations import AccessLevel, CollaborationState
@@ -33,6 +34,7 @@ from gql_portal.permissions.rules import PartnerPortal
 from gql_portal.resolvers.collaborations import collaboration_nodes
 from gql_portal.resolvers.common import Ctx, like, like_escaped
 from gql_portal.resolvers.loading import paginate, reading, request_loader
+from gql_portal.resolvers.ordering import OrderChoice, SortKey, chosen_order, default_order
 from gql_portal.schema import portal as gql
 from gql_portal.schema.accounts import Company as CompanyType
 from gql_portal.schema.fields import field
@@ -177,6 +179,19 @@ async def client_payroll_status(
     return status
 
 
+CLIENTS_BY_ID = default_order([Collaboration.id])
+CLIENT_ORDERS = {
+    # The client's name, from Company joined for this order (a company name is no secret:
+    # every firm user sees the client's, `collaboration.clientName`). Not the organisation
+    # number: a sole trader's is its owner's personnummer, shown masked in the portal.
+    gql.ClientOrderField.NAME: OrderChoice([SortKey(Company.name, swedish_sort_key)]),
+    gql.ClientOrderField.LEVEL: OrderChoice([SortKey(Collaboration.level, in_byte_order)]),
+    gql.ClientOrderField.ACTIVATED_AT: OrderChoice(
+        [SortKey(Collaboration.activated_at, nullable=True)]
+    ),
+}
+
+
 async def clients(
     info: Ctx,
     first: First = None,
@@ -199,6 +214,12 @@ async def clients(
             "current month."
         ),
     ] = None,
+    order_by: Annotated[
+        gql.ClientOrder | None,
+        strawberry.argument(
+            description="The order (default: by id, the order the firm got them in)."
+        ),
+    ] = None,
 ) -> Connection[gql.PortalClient]:
     """The firm's clients with an ACTIVE collaboration; filter by level, name or number, and
     the state of the payroll period shown (`shown_period_start`)."""
@@ -215,10 +236,15 @@ async def clients(
         statement = statement.where(_client_matches(search))
     if period_state is not None:
         statement = statement.where(_shown_period_in(period_state, current, board_month))
+    if order_by is not None and order_by.field is gql.ClientOrderField.NAME:
+        statement = statement.join(Company, Company.id == Collaboration.company_id)
+    order = chosen_order(
+        ctx, order_by, CLIENT_ORDERS, Collaboration.id, CLIENTS_BY_ID, listed=Area.COLLABORATIONS
+    )
     page: Connection[Any] = await paginate(
         ctx,
         statement,
-        [Collaboration.id],
+        order,
         lambda row: row,
         first=first,
         after=after,

@@ -48,6 +48,7 @@ from gql_portal.resolvers.loading import (
     paginate,
     reachable_employees,
 )
+from gql_portal.resolvers.ordering import OrderChoice, SortKey, chosen_order, default_order
 from gql_portal.schema import time as gql
 from gql_portal.schema.employees import EMPLOYEE_TIME_ENTRIES_BOUND
 from gql_portal.schema.fields import field, mutation
@@ -133,6 +134,13 @@ async def time_codes(
     return [gql.TimeCode.from_row(row) for row in rows]
 
 
+TIME_ENTRIES_BY_DATE = default_order([TimeEntry.date, TimeEntry.id])
+TIME_ENTRY_ORDERS = {
+    gql.TimeEntryOrderField.DATE: OrderChoice([SortKey(TimeEntry.date)]),
+    gql.TimeEntryOrderField.HOURS: OrderChoice([SortKey(TimeEntry.hours)]),
+}
+
+
 async def time_entries(
     info: Ctx,
     first: First = None,
@@ -142,6 +150,10 @@ async def time_entries(
     employee_id: EmployeeIdFilter = None,
     from_: FromArgument = None,
     to: ToArgument = None,
+    order_by: Annotated[
+        gql.TimeEntryOrder | None,
+        strawberry.argument(description="The order (default: by date, then id)."),
+    ] = None,
 ) -> Connection[gql.TimeEntry]:
     """Reported time by date; an employee sees only their own."""
     check_range(from_, to)
@@ -153,7 +165,9 @@ async def time_entries(
         statement = statement.where(TimeEntry.date >= from_)
     if to is not None:
         statement = statement.where(TimeEntry.date <= to)
-    order = [TimeEntry.date, TimeEntry.id]
+    order = chosen_order(
+        ctx, order_by, TIME_ENTRY_ORDERS, TimeEntry.id, TIME_ENTRIES_BY_DATE, listed=Area.TIME
+    )
     return await paginate(
         ctx,
         statement,

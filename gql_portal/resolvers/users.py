@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from sqlalchemy import func, or_, select, update
@@ -21,6 +22,7 @@ from gql_portal import mailtexts
 from gql_portal.context import RequestContext
 from gql_portal.db.accounts import AuthSession, Company, Membership, User
 from gql_portal.db.employees import Employee
+from gql_portal.db.functions import in_byte_order, swedish_sort_key
 from gql_portal.domain.accounts import Role, TokenPurpose
 from gql_portal.domain.audit import AuditAction
 from gql_portal.domain.validation import clean_email, clean_text
@@ -34,6 +36,7 @@ from gql_portal.resolvers.accounts import issue_link_token
 from gql_portal.resolvers.audit import audit
 from gql_portal.resolvers.common import Ctx, like, node_id, not_found, search_pattern
 from gql_portal.resolvers.loading import by_id, paginate
+from gql_portal.resolvers.ordering import OrderChoice, SortKey, chosen_order, default_order
 from gql_portal.schema import users as gql
 from gql_portal.schema.fields import field, mutation
 from gql_portal.schema.relay import After, Before, Connection, First, Last
@@ -46,6 +49,16 @@ INVITATION_LINK_HOURS = 72
 # --- reading ------------------------------------------------------------------------------
 
 
+OLDEST_MEMBERSHIP = default_order([Membership.id])
+# The users' own columns come from the list's join of User.
+USER_ORDERS = {
+    gql.CompanyUserOrderField.NAME: OrderChoice([SortKey(User.name, swedish_sort_key)]),
+    gql.CompanyUserOrderField.EMAIL: OrderChoice([SortKey(User.email, in_byte_order)]),
+    gql.CompanyUserOrderField.ROLE: OrderChoice([SortKey(Membership.role, in_byte_order)]),
+    gql.CompanyUserOrderField.MEMBER_SINCE: OrderChoice([SortKey(Membership.created_at)]),
+}
+
+
 async def company_users(
     info: Ctx,
     first: First = None,
@@ -54,6 +67,10 @@ async def company_users(
     before: Before = None,
     role: Role | None = None,
     search: str | None = None,
+    order_by: Annotated[
+        gql.CompanyUserOrder | None,
+        strawberry.argument(description="The order (default: oldest membership first, by id)."),
+    ] = None,
 ) -> Connection[gql.CompanyUser]:
     """The users of the session's company, oldest membership first."""
     ctx = info.context
@@ -73,10 +90,13 @@ async def company_users(
     def to_node(row: Membership) -> gql.CompanyUser:
         return gql.CompanyUser.from_row(row, row.user, ctx.access.user_id)
 
+    order = chosen_order(
+        ctx, order_by, USER_ORDERS, Membership.id, OLDEST_MEMBERSHIP, listed=Area.USERS
+    )
     return await paginate(
         ctx,
         statement,
-        [Membership.id],
+        order,
         to_node,
         first=first,
         after=after,

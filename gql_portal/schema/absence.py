@@ -2,6 +2,7 @@
 
 import datetime
 from decimal import Decimal
+from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -13,6 +14,7 @@ from gql_portal.permissions.matrix import Area
 from gql_portal.permissions.rules import AreaRule, Structural
 from gql_portal.resolvers.common import Ctx
 from gql_portal.schema.fields import field, resolver_field
+from gql_portal.schema.ordering import DIRECTION_DESCRIPTION, OrderDirection
 from gql_portal.schema.time import load_employee
 
 if TYPE_CHECKING:
@@ -94,3 +96,20 @@ class AbsencePayload:
 @strawberry.type(description="What a cancelled absence leaves: its id.")
 class CancelAbsencePayload:
     cancelled_id: relay.GlobalID = field(STRUCTURAL, description="The id of the removed absence.")
+
+
+@strawberry.enum(description="What `absences` can be ordered by.")
+class AbsenceOrderField(Enum):
+    START_DATE = strawberry.enum_value("START_DATE", description="The first day.")
+    END_DATE = strawberry.enum_value("END_DATE", description="The last day.")
+    KIND = strawberry.enum_value(
+        "KIND", description="The kind, by its name (one kind after another)."
+    )
+
+
+@strawberry.input(description="An order for `absences`: a field and a direction.")
+class AbsenceOrder:
+    field: AbsenceOrderField = strawberry.field(description="What to order by.")
+    direction: OrderDirection = strawberry.field(
+        default=OrderDirection.ASC, description=DIRECTION_DESCRIPTION
+    )

@@ -1,6 +1,7 @@
 """GraphQL types of the audit trail (AUDIT)."""
 
 import datetime
+from enum import Enum
 
 import orjson
 import strawberry
@@ -10,6 +11,7 @@ from gql_portal.db import audit as db
 from gql_portal.permissions.matrix import Area
 from gql_portal.permissions.rules import AreaRule
 from gql_portal.schema.fields import field
+from gql_portal.schema.ordering import DIRECTION_DESCRIPTION, OrderDirection
 
 AUDIT = AreaRule(Area.AUDIT)
 
@@ -43,3 +45,19 @@ class AuditEvent(relay.Node):
             actor_firm_name=firm,
             details=orjson.dumps(row.details, option=orjson.OPT_SORT_KEYS).decode(),
         )
+
+
+@strawberry.enum(description="What `auditEvents` can be ordered by.")
+class AuditEventOrderField(Enum):
+    TIME = strawberry.enum_value("TIME", description="When it happened.")
+    ACTION = strawberry.enum_value(
+        "ACTION", description="The action's name, character by character."
+    )
+
+
+@strawberry.input(description="An order for `auditEvents`: a field and a direction.")
+class AuditEventOrder:
+    field: AuditEventOrderField = strawberry.field(description="What to order by.")
+    direction: OrderDirection = strawberry.field(
+        default=OrderDirection.ASC, description=DIRECTION_DESCRIPTION
+    )

@@ -3,6 +3,7 @@
 
 import datetime
 from decimal import Decimal
+from enum import Enum
 from typing import Annotated
 
 import strawberry
@@ -27,6 +28,7 @@ from gql_portal.resolvers import loading
 from gql_portal.resolvers.common import Ctx, not_found
 from gql_portal.schema.employees import Employee
 from gql_portal.schema.fields import field, resolver_field
+from gql_portal.schema.ordering import DIRECTION_DESCRIPTION, OrderDirection
 from gql_portal.schema.scalars import Money
 
 strawberry.enum(ExpenseKind, description="An expense paid by the employee, or a mileage claim.")
@@ -443,3 +445,24 @@ class ReceiptPayload:
 class RemoveReceiptPayload:
     removed_id: relay.GlobalID = field(STRUCTURAL, description="The id of the removed receipt.")
     expense: Expense = field(STRUCTURAL)
+
+
+@strawberry.enum(description="What `expenses` can be ordered by.")
+class ExpenseOrderField(Enum):
+    DATE = strawberry.enum_value(
+        "DATE", description="The expense's date (the receipt's, or the trip's)."
+    )
+    AMOUNT = strawberry.enum_value("AMOUNT", description="The amount in SEK, VAT included.")
+    STATUS = strawberry.enum_value(
+        "STATUS",
+        description="The status, by its name (APPROVED, REJECTED, SUBMITTED).",
+    )
+    CREATED = strawberry.enum_value("CREATED", description="When the expense was entered.")
+
+
+@strawberry.input(description="An order for `expenses`: a field and a direction.")
+class ExpenseOrder:
+    field: ExpenseOrderField = strawberry.field(description="What to order by.")
+    direction: OrderDirection = strawberry.field(
+        default=OrderDirection.ASC, description=DIRECTION_DESCRIPTION
+    )

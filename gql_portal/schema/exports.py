@@ -4,6 +4,7 @@ three export mutations."""
 import datetime
 from collections.abc import Callable
 from decimal import Decimal
+from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -19,6 +20,7 @@ from gql_portal.resolvers.loading import by_id
 # definition, whichever module is imported first.
 from gql_portal.schema import expenses as _expenses_schema  # noqa: F401
 from gql_portal.schema.fields import field, resolver_field
+from gql_portal.schema.ordering import DIRECTION_DESCRIPTION, OrderDirection
 from gql_portal.schema.payroll import PayrollPeriod
 from gql_portal.schema.plugs import Plug
 
@@ -286,3 +288,23 @@ class PayrollBatchExportInput:
 @strawberry.type(description="The export the mutation started (DONE if it finished at once).")
 class ExportPayload:
     export: Export = field(STRUCTURAL)
+
+
+@strawberry.enum(description="What `exports` can be ordered by.")
+class ExportOrderField(Enum):
+    CREATED = strawberry.enum_value("CREATED", description="When the export was started.")
+    STATE = strawberry.enum_value(
+        "STATE",
+        description="The state, by its name (DONE, FAILED, QUEUED, RUNNING).",
+    )
+    KIND = strawberry.enum_value(
+        "KIND", description="The kind, by its name (one kind after another)."
+    )
+
+
+@strawberry.input(description="An order for `exports`: a field and a direction.")
+class ExportOrder:
+    field: ExportOrderField = strawberry.field(description="What to order by.")
+    direction: OrderDirection = strawberry.field(
+        default=OrderDirection.ASC, description=DIRECTION_DESCRIPTION
+    )

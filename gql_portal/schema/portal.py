@@ -2,6 +2,7 @@
 
 import datetime
 from collections.abc import Awaitable, Callable
+from enum import Enum
 from typing import TYPE_CHECKING
 
 import strawberry
@@ -14,6 +15,7 @@ from gql_portal.schema.accounts import Company, PayrollProgram
 from gql_portal.schema.collaborations import Collaboration
 from gql_portal.schema.employees import Employee
 from gql_portal.schema.fields import field, resolver_field
+from gql_portal.schema.ordering import DIRECTION_DESCRIPTION, OrderDirection
 from gql_portal.schema.payroll import PayrollPeriod
 from gql_portal.schema.plugs import Plug
 
@@ -91,3 +93,25 @@ class PortalClient(relay.Node):
     )
     async def employees(self, info: strawberry.Info, active: bool | None = True) -> list[Employee]:
         return await EMPLOYEES.resolver(info.context, self.company_id, active)
+
+
+@strawberry.enum(description="What `clients` can be ordered by.")
+class ClientOrderField(Enum):
+    NAME = strawberry.enum_value(
+        "NAME",
+        description="The client company's name, as in Swedish (case aside; å, ä, ö after z).",
+    )
+    LEVEL = strawberry.enum_value(
+        "LEVEL", description="The collaboration's level, by its name (FULL, then LIMITED)."
+    )
+    ACTIVATED_AT = strawberry.enum_value(
+        "ACTIVATED_AT", description="When the collaboration became ACTIVE."
+    )
+
+
+@strawberry.input(description="An order for `clients`: a field and a direction.")
+class ClientOrder:
+    field: ClientOrderField = strawberry.field(description="What to order by.")
+    direction: OrderDirection = strawberry.field(
+        default=OrderDirection.ASC, description=DIRECTION_DESCRIPTION
+    )

@@ -2,6 +2,7 @@
 
 import datetime
 from decimal import Decimal
+from enum import Enum
 from typing import Annotated
 
 import strawberry
@@ -20,6 +21,7 @@ from gql_portal.resolvers.common import Ctx
 from gql_portal.resolvers.loading import by_id, request_loader
 from gql_portal.schema.employees import Employee
 from gql_portal.schema.fields import describe_values, field, resolver_field
+from gql_portal.schema.ordering import DIRECTION_DESCRIPTION, OrderDirection
 from gql_portal.schema.projects import Activity, Project
 
 strawberry.enum(TimeCodeKind, description="Worked time, or a kind of absence.")
@@ -303,4 +305,18 @@ class WeekAttestationPayload:
     week_start: datetime.date = field(STRUCTURAL)
     attestation: WeekAttestation | None = field(
         STRUCTURAL, description="The attestation; null once the week is no longer attested."
+    )
+
+
+@strawberry.enum(description="What `timeEntries` can be ordered by.")
+class TimeEntryOrderField(Enum):
+    DATE = strawberry.enum_value("DATE", description="The day worked.")
+    HOURS = strawberry.enum_value("HOURS", description="The hours reported.")
+
+
+@strawberry.input(description="An order for `timeEntries`: a field and a direction.")
+class TimeEntryOrder:
+    field: TimeEntryOrderField = strawberry.field(description="What to order by.")
+    direction: OrderDirection = strawberry.field(
+        default=OrderDirection.ASC, description=DIRECTION_DESCRIPTION
     )

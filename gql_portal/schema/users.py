@@ -1,6 +1,7 @@
 """GraphQL types of the company's users and their roles (USERS)."""
 
 import datetime
+from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -14,6 +15,7 @@ from gql_portal.resolvers.loading import children
 from gql_portal.schema.accounts import Role
 from gql_portal.schema.employees import Employee
 from gql_portal.schema.fields import field, resolver_field
+from gql_portal.schema.ordering import DIRECTION_DESCRIPTION, OrderDirection
 
 if TYPE_CHECKING:
     from gql_portal.context import RequestContext
@@ -89,3 +91,23 @@ class CompanyUserPayload:
 @strawberry.type(description="What a user removed from the company leaves: the user's id.")
 class RemoveUserPayload:
     removed_user_id: relay.GlobalID = field(STRUCTURAL)
+
+
+@strawberry.enum(description="What `companyUsers` can be ordered by.")
+class CompanyUserOrderField(Enum):
+    NAME = strawberry.enum_value(
+        "NAME", description="The user's name, as in Swedish (case aside; å, ä, ö after z)."
+    )
+    EMAIL = strawberry.enum_value("EMAIL", description="The email address, character by character.")
+    ROLE = strawberry.enum_value("ROLE", description="The role in the company, by its name.")
+    MEMBER_SINCE = strawberry.enum_value(
+        "MEMBER_SINCE", description="When the user joined the company."
+    )
+
+
+@strawberry.input(description="An order for `companyUsers`: a field and a direction.")
+class CompanyUserOrder:
+    field: CompanyUserOrderField = strawberry.field(description="What to order by.")
+    direction: OrderDirection = strawberry.field(
+        default=OrderDirection.ASC, description=DIRECTION_DESCRIPTION
+    )
