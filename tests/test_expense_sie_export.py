@@ -11,7 +11,7 @@ Bageri Åkesson AB's February 2026, approved and numbered in series U:
   300.00 a person), the other 48.00 a cost on 6072 of its own row;
 - U4 a hotel in Copenhagen, 100.00 EUR at 11.50: 1 150.00 SEK without Swedish VAT;
 - a train ticket 106.00 (VAT 6.00) approved before voucher numbers existed: a voucher without a
-  number, for the bookkeeping program to number;
+  number, for the bookkeeping program to number, on 5810 (the company's choice, unnamed);
 - mileage 308.50 (approved): paid and booked through payroll, not in the file;
 - a submitted parking receipt: not approved, not in the file.
 So the file's liability to the employees (2820) is 1250 + 810 + 1120 + 1150 + 106 = 4436.00.
@@ -137,6 +137,15 @@ async def february(
                 category=ExpenseCategory.OFFICE_SUPPLIES,
                 account=6110,
                 name="Kontorsmaterial och trycksaker",
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        session.add(  # an account the company chose without naming it
+            CompanyBasAccount(
+                company_id=company.id,
+                category=ExpenseCategory.TRAVEL,
+                account=5810,
                 created_at=now,
                 updated_at=now,
             )
@@ -339,7 +348,7 @@ async def test_approved_expenses_become_balanced_sie_vouchers_with_their_receipt
     assert read.accounts == {
         2641: "Debiterad ingående moms",
         2820: "Kortfristiga skulder till anställda",
-        5800: "Resekostnader",
+        5810: "Konto 5810",  # #KONTO needs a name; the program keeps its own
         5831: "Kost och logi i Sverige",
         6072: "Representation, ej avdragsgill",
         6110: "Kontorsmaterial och trycksaker",
@@ -384,7 +393,7 @@ async def test_approved_expenses_become_balanced_sie_vouchers_with_their_receipt
         (5831, [], Decimal("1150.00"), None),
         (2820, [], Decimal("-1150.00"), None),
     ]
-    assert [row[0] for row in booked(train)] == [5800, 2641, 2820]
+    assert [row[0] for row in booked(train)] == [5810, 2641, 2820]
 
     # The text: what was bought, from whom, whose utlägg, a foreign receipt's own amount, and
     # the receipts, each a file in kvitton/ beside the .SI file.

@@ -5,8 +5,10 @@ downloads it.
 - Payroll basis (PAXml 2.0 or CSV) of a LOCKED or EXPORTED period: read from the frozen lines,
   so exporting unchanged data again gives the same bytes (the header's date can be fixed).
   Success marks the period EXPORTED in the same transaction that marks the export DONE.
-- Expenses (ZIP): every receipt named after its expense, and a summary with the VAT split.
-- Batch (portal): one month of many clients, a ZIP of per-client files and a manifest.
+- Expenses (ZIP): every receipt named after its expense, and a summary with the VAT split; as
+  SIE4I also the approved utlägg as SIE 4i vouchers for the bookkeeping program.
+- Batch (portal): one month of many clients' payroll bases, or a range of their expenses, a ZIP
+  of per-client files and a manifest.
 
 The job reads with the rights of the viewer who asked (row scoping as in the request); the
 download checks the session's rights again. Files are written to a temporary name and renamed:

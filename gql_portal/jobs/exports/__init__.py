@@ -3,9 +3,10 @@
 A job is given an `ExportRequest` (request.py): who asked (their `Access`, as it was) and what,
 never the request's context; it opens its own database sessions and reads with the asker's
 rights (row scoping as in their request). Its kind writes the file: the payroll basis of one
-period as PAXml or CSV (payroll.py, with basis.py), expenses with receipts as a ZIP
-(expenses.py), a firm's batch of many clients as a ZIP (batch.py; which clients are skipped and
-why: `gql_portal.domain.export_rules`). Lines are streamed from the database into the file
+period as PAXml or CSV (payroll.py, with basis.py), expenses with receipts as a ZIP, with SIE 4i
+vouchers when asked (expenses.py, sie.py), a firm's batch of many clients' payroll bases as a ZIP
+(batch.py; which clients are skipped and why: `gql_portal.domain.export_rules`) or of their
+expenses (expenses_batch.py). Lines are streamed from the database into the file
 writer running in a worker thread (streaming.py): memory holds one chunk of lines, whatever the
 size. The file is written to a temporary name and renamed (lifecycle.py): an export is never
 DONE without its file.
