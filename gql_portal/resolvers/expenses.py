@@ -115,7 +115,10 @@ async def expenses(
     last: Last = None,
     before: Before = None,
     employee_id: EmployeeIdFilter = None,
-    status: ExpenseStatus | None = None,
+    status: Annotated[
+        ExpenseStatus | None,
+        strawberry.argument(description="Only expenses in this state (default: all)."),
+    ] = None,
     from_: From = None,
     to: To = None,
     company_id: CompanyIdFilter = None,
@@ -739,7 +742,16 @@ async def _submit(
     return gql.ExpensePayload(expense=gql.Expense.from_row(expense, rows))
 
 
-async def submit_expense(info: Ctx, input: gql.SubmitExpenseInput) -> gql.ExpensePayload:
+async def submit_expense(
+    info: Ctx,
+    input: Annotated[
+        gql.SubmitExpenseInput,
+        strawberry.argument(
+            description="The purchase: date, amount and VAT as on the receipt, category and "
+            "description; attach receipts afterwards with attachReceipt."
+        ),
+    ],
+) -> gql.ExpensePayload:
     ctx = info.context
     problems = Problems()
     values, lines = _check_expense(
@@ -764,7 +776,16 @@ async def submit_expense(info: Ctx, input: gql.SubmitExpenseInput) -> gql.Expens
     return await _submit(ctx, input.employee_id, values, lines, ExpenseKind.EXPENSE)
 
 
-async def submit_mileage(info: Ctx, input: gql.SubmitMileageInput) -> gql.ExpensePayload:
+async def submit_mileage(
+    info: Ctx,
+    input: Annotated[
+        gql.SubmitMileageInput,
+        strawberry.argument(
+            description="The trip: date, distance, car and description; the amount follows "
+            "from the rate per mil."
+        ),
+    ],
+) -> gql.ExpensePayload:
     ctx = info.context
     problems = Problems()
     values = _check_mileage(
@@ -913,7 +934,17 @@ def _updated_values(
 
 
 async def update_expense(
-    info: Ctx, id: relay.GlobalID, input: gql.UpdateExpenseInput
+    info: Ctx,
+    id: Annotated[
+        relay.GlobalID,
+        strawberry.argument(
+            description="The SUBMITTED expense or mileage claim to change (an `Expense` id)."
+        ),
+    ],
+    input: Annotated[
+        gql.UpdateExpenseInput,
+        strawberry.argument(description="What to change; fields left out keep their value."),
+    ],
 ) -> gql.ExpensePayload:
     ctx = info.context
     expense_id = node_id(id, "Expense")
@@ -958,7 +989,15 @@ async def update_expense(
     return gql.ExpensePayload(expense=gql.Expense.from_row(expense, rows))
 
 
-async def delete_expense(info: Ctx, id: relay.GlobalID) -> gql.DeleteExpensePayload:
+async def delete_expense(
+    info: Ctx,
+    id: Annotated[
+        relay.GlobalID,
+        strawberry.argument(
+            description="The SUBMITTED expense or mileage claim to delete (an `Expense` id)."
+        ),
+    ],
+) -> gql.DeleteExpensePayload:
     """Remove a submitted expense and its receipts (the stored files stay, see remove_receipt)."""
     ctx = info.context
     expense_id = node_id(id, "Expense")
@@ -1012,11 +1051,30 @@ async def _decide(
     return gql.ExpensePayload(expense=gql.Expense.from_row(expense))
 
 
-async def approve_expense(info: Ctx, id: relay.GlobalID) -> gql.ExpensePayload:
+async def approve_expense(
+    info: Ctx,
+    id: Annotated[
+        relay.GlobalID,
+        strawberry.argument(
+            description="The SUBMITTED expense or mileage claim to approve (an `Expense` id)."
+        ),
+    ],
+) -> gql.ExpensePayload:
     return await _decide(info.context, id, ExpenseStatus.APPROVED, None)
 
 
-async def reject_expense(info: Ctx, id: relay.GlobalID, reason: str) -> gql.ExpensePayload:
+async def reject_expense(
+    info: Ctx,
+    id: Annotated[
+        relay.GlobalID,
+        strawberry.argument(
+            description="The SUBMITTED expense or mileage claim to reject (an `Expense` id)."
+        ),
+    ],
+    reason: Annotated[
+        str, strawberry.argument(description="Why, for the employee: at most 500 characters.")
+    ],
+) -> gql.ExpensePayload:
     problems = Problems()
     cleaned = clean_text(problems, "reason", reason, max_length=500)
     problems.raise_if_any()
@@ -1084,7 +1142,22 @@ async def _add_receipt(
     return receipt
 
 
-async def attach_receipt(info: Ctx, expense_id: relay.GlobalID, file: Upload) -> gql.ReceiptPayload:
+async def attach_receipt(
+    info: Ctx,
+    expense_id: Annotated[
+        relay.GlobalID,
+        strawberry.argument(
+            description="The SUBMITTED expense the receipt belongs to (an `Expense` id)."
+        ),
+    ],
+    file: Annotated[
+        Upload,
+        strawberry.argument(
+            description="The receipt: a JPEG, PNG, HEIC/HEIF or PDF file of at most 10 MB, "
+            "sent as a GraphQL multipart request."
+        ),
+    ],
+) -> gql.ReceiptPayload:
     ctx = info.context
     upload: object = file
     if not isinstance(upload, UploadFile):
@@ -1119,7 +1192,15 @@ async def attach_receipt(info: Ctx, expense_id: relay.GlobalID, file: Upload) ->
     )
 
 
-async def remove_receipt(info: Ctx, id: relay.GlobalID) -> gql.RemoveReceiptPayload:
+async def remove_receipt(
+    info: Ctx,
+    id: Annotated[
+        relay.GlobalID,
+        strawberry.argument(
+            description="The receipt to detach from its SUBMITTED expense (a `Receipt` id)."
+        ),
+    ],
+) -> gql.RemoveReceiptPayload:
     """Detach a receipt from a submitted expense. The stored file stays: storage is shared by
     content (another receipt may hold the same file), and receipts are bookkeeping records."""
     ctx = info.context

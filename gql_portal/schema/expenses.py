@@ -27,7 +27,7 @@ from gql_portal.permissions.rules import AreaRule, Structural
 from gql_portal.resolvers import loading
 from gql_portal.resolvers.common import Ctx, not_found
 from gql_portal.schema.employees import Employee
-from gql_portal.schema.fields import field, resolver_field
+from gql_portal.schema.fields import describe_values, field, resolver_field
 from gql_portal.schema.ordering import DIRECTION_DESCRIPTION, OrderDirection
 from gql_portal.schema.scalars import Money
 
@@ -38,6 +38,57 @@ strawberry.enum(VehicleKind, description="The vehicle of a mileage claim (decide
 strawberry.enum(
     RepresentationKind,
     description="Representation with the company's own staff (INTERNAL) or with guests (EXTERNAL).",
+)
+describe_values(
+    ExpenseKind,
+    {
+        "EXPENSE": "Utlägg: something the employee paid for the company, with receipts.",
+        "MILEAGE": "Milersättning: a business trip by car, paid per Swedish mil (10 km).",
+    },
+)
+describe_values(
+    ExpenseStatus,
+    {
+        "SUBMITTED": "Waiting for an admin's decision; the employee may still change or delete it.",
+        "APPROVED": "Approved: goes into the payroll basis and the expenses export; locked.",
+        "REJECTED": "Rejected, with the admin's reason; not paid; locked.",
+    },
+)
+describe_values(
+    ExpenseCategory,
+    {
+        "FOOD": "Livsmedel: groceries (fika, breakfast for a workshop); 12 % VAT, 6 % from "
+        "2026-04-01 to 2027-12-31.",
+        "RESTAURANT": "Restaurang- och cateringtjänster: meals out, catering; 12 % VAT (drinks "
+        "with alcohol 25 %).",
+        "ACCOMMODATION": "Hotell: accommodation; usually 12 % VAT.",
+        "TRAVEL": "Resor: passenger transport by train, air, bus or taxi; usually 6 % VAT.",
+        "FUEL": "Fuel for a vehicle; usually 25 % VAT.",
+        "PARKING": "Parking fees; usually 25 % VAT.",
+        "OFFICE_SUPPLIES": "Office supplies and small equipment; usually 25 % VAT.",
+        "BOOKS_NEWSPAPERS": "Books, newspapers and magazines; 6 % VAT.",
+        "CULTURE": "Entrance to concerts, theatre, museums; 6 % VAT.",
+        "REPRESENTATION": "A meal with guests or staff: needs `representation` (kind, "
+        "participants, purpose); VAT deductible on a capped amount per person.",
+        "OTHER": "Anything else; any standard VAT rate (25, 12, 6 or 0 %).",
+    },
+)
+describe_values(
+    VehicleKind,
+    {
+        "OWN_CAR": "The employee's own car: 25 kr per mil tax-free (18.50 kr before 2023).",
+        "COMPANY_CAR_FOSSIL": "A company car (förmånsbil) on petrol or diesel: 12 kr per mil "
+        "(from 2023).",
+        "COMPANY_CAR_ELECTRIC": "A fully electric company car (förmånsbil): 9.50 kr per mil.",
+    },
+)
+describe_values(
+    RepresentationKind,
+    {
+        "INTERNAL": "Intern representation: with the company's own staff (a staff party, a "
+        "planning day).",
+        "EXTERNAL": "Extern representation: with customers, suppliers or other guests.",
+    },
 )
 
 EXPENSES = AreaRule(Area.EXPENSES_RECEIPTS)
@@ -305,7 +356,7 @@ class VatLineInput:
 
 @strawberry.input(description="Someone who took part in a representation meal.")
 class ParticipantInput:
-    name: str
+    name: str = strawberry.field(description="Their full name, at most 200 characters.")
     company: str | None = strawberry.field(
         default=None, description="Their company or organisation (external guests)."
     )
@@ -316,7 +367,9 @@ class ParticipantInput:
     "(the employee included) and its purpose."
 )
 class RepresentationInput:
-    kind: RepresentationKind
+    kind: RepresentationKind = strawberry.field(
+        description="INTERNAL (own staff only) or EXTERNAL (with guests)."
+    )
     participants: list[ParticipantInput] = strawberry.field(
         description="Everyone at the occasion, the employee included (at most 50)."
     )
@@ -325,7 +378,9 @@ class RepresentationInput:
 
 @strawberry.input(description="An expense paid by an employee, with VAT as on the receipt.")
 class SubmitExpenseInput:
-    date: datetime.date
+    date: datetime.date = strawberry.field(
+        description="The day of the purchase, as on the receipt (it decides the VAT rates)."
+    )
     amount: Money | None = strawberry.field(
         default=None,
         description="Gross amount in SEK, VAT included, above zero. Required for SEK; in another "
@@ -337,8 +392,12 @@ class SubmitExpenseInput:
         description="Percent; one of the rates valid for the category on the date. Give this "
         "or vatLines.",
     )
-    category: ExpenseCategory
-    description: str
+    category: ExpenseCategory = strawberry.field(
+        description="What the money was spent on; decides the VAT rates allowed."
+    )
+    description: str = strawberry.field(
+        description="What was bought and why, at most 500 characters (the voucher text)."
+    )
     employee_id: relay.GlobalID | None = strawberry.field(
         default=None,
         description="Whose expense; the viewer's own when left out (admins may name anyone).",
@@ -373,10 +432,14 @@ class SubmitExpenseInput:
 
 @strawberry.input(description="A trip with a private or company car, paid per Swedish mil.")
 class SubmitMileageInput:
-    date: datetime.date
+    date: datetime.date = strawberry.field(
+        description="The day of the trip (it decides the rate per mil)."
+    )
     distance_km: Decimal = strawberry.field(description="Kilometres, at most two decimals.")
-    vehicle: VehicleKind
-    description: str
+    vehicle: VehicleKind = strawberry.field(description="The car driven; decides the rate.")
+    description: str = strawberry.field(
+        description="Where to and why (e.g. Göteborg-Borås, kundbesök), at most 500 characters."
+    )
     employee_id: relay.GlobalID | None = strawberry.field(
         default=None,
         description="Whose claim; the viewer's own when left out (admins may name anyone).",
@@ -388,15 +451,25 @@ class SubmitMileageInput:
     "distanceKm and vehicle apply to mileage only, the others to expenses."
 )
 class UpdateExpenseInput:
-    date: datetime.date | None = None
-    description: str | None = None
-    category: ExpenseCategory | None = None
+    date: datetime.date | None = strawberry.field(
+        default=None, description="Another day of purchase or trip."
+    )
+    description: str | None = strawberry.field(
+        default=None, description="A new text, at most 500 characters."
+    )
+    category: ExpenseCategory | None = strawberry.field(
+        default=None, description="Another category (expenses only); the VAT must suit it."
+    )
     amount: Money | None = strawberry.field(
         default=None,
         description="A new gross amount in SEK, VAT included; in another currency the rate "
         "follows from it unless exchangeRate is given too.",
     )
-    vat_rate: Decimal | None = None
+    vat_rate: Decimal | None = strawberry.field(
+        default=None,
+        description="A new VAT rate in percent, one valid for the category on the date (one "
+        "line replaces the lines).",
+    )
     vat_amount: Money | None = strawberry.field(
         default=None,
         description="Recomputed from amount and rate when either changes and this is left out.",
@@ -421,8 +494,12 @@ class UpdateExpenseInput:
     representation: RepresentationInput | None = strawberry.field(
         default=None, description="Replace the representation details."
     )
-    distance_km: Decimal | None = None
-    vehicle: VehicleKind | None = None
+    distance_km: Decimal | None = strawberry.field(
+        default=None, description="A new distance in kilometres, two decimals (mileage only)."
+    )
+    vehicle: VehicleKind | None = strawberry.field(
+        default=None, description="Another car, and with it the rate (mileage only)."
+    )
 
 
 @strawberry.type(description="The expense or mileage claim the mutation created or changed.")
