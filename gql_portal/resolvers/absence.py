@@ -82,7 +82,10 @@ async def absences(
     last: Last = None,
     before: Before = None,
     employee_id: EmployeeIdFilter = None,
-    status: AbsenceStatus | None = None,
+    status: Annotated[
+        AbsenceStatus | None,
+        strawberry.argument(description="Only absences in this state (default: all)."),
+    ] = None,
     from_: FromArgument = None,
     to: ToArgument = None,
     order_by: Annotated[
@@ -193,7 +196,16 @@ async def _check_no_overlap(
         )
 
 
-async def request_absence(info: Ctx, input: gql.RequestAbsenceInput) -> gql.AbsencePayload:
+async def request_absence(
+    info: Ctx,
+    input: Annotated[
+        gql.RequestAbsenceInput,
+        strawberry.argument(
+            description="The kind, the days and the extent; an administrator may register "
+            "it approved."
+        ),
+    ],
+) -> gql.AbsencePayload:
     ctx = info.context
     if input.approved and not ctx.access.reaches_any(Area.ABSENCE, Op.MANAGE):
         raise AppError(
@@ -276,18 +288,39 @@ async def _decide(
     return gql.AbsencePayload(absence=gql.Absence.from_row(absence))
 
 
-async def approve_absence(info: Ctx, id: relay.GlobalID) -> gql.AbsencePayload:
+async def approve_absence(
+    info: Ctx,
+    id: Annotated[
+        relay.GlobalID,
+        strawberry.argument(description="The REQUESTED absence to approve (an `Absence` id)."),
+    ],
+) -> gql.AbsencePayload:
     return await _decide(info.context, id, AbsenceStatus.APPROVED)
 
 
-async def reject_absence(info: Ctx, id: relay.GlobalID, reason: str) -> gql.AbsencePayload:
+async def reject_absence(
+    info: Ctx,
+    id: Annotated[
+        relay.GlobalID,
+        strawberry.argument(description="The REQUESTED absence to reject (an `Absence` id)."),
+    ],
+    reason: Annotated[
+        str, strawberry.argument(description="Why, for the employee: at most 500 characters.")
+    ],
+) -> gql.AbsencePayload:
     problems = Problems()
     cleaned = clean_text(problems, "reason", reason, max_length=500)
     problems.raise_if_any()
     return await _decide(info.context, id, AbsenceStatus.REJECTED, cleaned)
 
 
-async def cancel_absence(info: Ctx, id: relay.GlobalID) -> gql.CancelAbsencePayload:
+async def cancel_absence(
+    info: Ctx,
+    id: Annotated[
+        relay.GlobalID,
+        strawberry.argument(description="The absence to withdraw (an `Absence` id)."),
+    ],
+) -> gql.CancelAbsencePayload:
     ctx = info.context
     absence_id = node_id(id, "Absence")
     async with ctx.database.scoped(ctx.access, Op.WRITE) as session:

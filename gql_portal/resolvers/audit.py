@@ -123,8 +123,16 @@ async def audit_events(
     last: Last = None,
     before: Before = None,
     firm_id: FirmIdFilter = None,
-    area: Area | None = None,
-    since: datetime | None = None,
+    area: Annotated[
+        Area | None,
+        strawberry.argument(description="Only events of this area of the matrix (default: all)."),
+    ] = None,
+    since: Annotated[
+        datetime | None,
+        strawberry.argument(
+            description="Only events at or after this moment (ISO 8601 with a time zone)."
+        ),
+    ] = None,
     order_by: Annotated[
         gql.AuditEventOrder | None,
         strawberry.argument(description="The order (default: newest first, by id)."),

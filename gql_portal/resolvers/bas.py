@@ -5,6 +5,7 @@ default (domain.bas)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
 import strawberry
 from sqlalchemy import select
@@ -184,7 +185,15 @@ def _audit_changes(
     )
 
 
-async def set_bas_accounts(info: Ctx, input: gql.SetBasAccountsInput) -> gql.BasAccountsPayload:
+async def set_bas_accounts(
+    info: Ctx,
+    input: Annotated[
+        gql.SetBasAccountsInput,
+        strawberry.argument(
+            description="The BAS account per expense category; categories left out keep theirs."
+        ),
+    ],
+) -> gql.BasAccountsPayload:
     ctx = info.context
     problems = Problems()
     wanted = _check_accounts(problems, input.accounts)

@@ -20,7 +20,7 @@ from collections.abc import (
     Sequence,
 )
 from contextlib import suppress
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
 import strawberry
 from strawberry import relay
@@ -164,7 +164,16 @@ async def read_all(read: Callable[[int], Awaitable[T | None]], ids: Sequence[int
 # --- exports ---------------------------------------------------------------------------------
 
 
-async def export_updated(info: Ctx, id: relay.GlobalID) -> AsyncIterator[export_types.Export]:
+async def export_updated(
+    info: Ctx,
+    id: Annotated[
+        relay.GlobalID,
+        strawberry.argument(
+            description="The export to follow (an `Export` id): its state and progress "
+            "until DONE or FAILED."
+        ),
+    ],
+) -> AsyncIterator[export_types.Export]:
     ctx = info.context
     export_id = node_id(id, "Export", "id")
     changes = Changes(ctx, [Topic.EXPORT], lambda access: rule_allows(EXPORTS, access))

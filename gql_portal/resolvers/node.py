@@ -4,6 +4,7 @@ field permissions as every other path. An id out of reach answers NOT_FOUND, lik
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
@@ -62,7 +63,15 @@ NODE_LOADERS: dict[str, Loader] = {
 }
 
 
-async def node(info: Ctx, id: relay.GlobalID) -> relay.Node | None:
+async def node(
+    info: Ctx,
+    id: Annotated[
+        relay.GlobalID,
+        strawberry.argument(
+            description="A global id from any object's `id` field (base64 of the type and the row)."
+        ),
+    ],
+) -> relay.Node | None:
     loader = NODE_LOADERS.get(id.type_name)
     key = row_id(id.node_id)
     if loader is None or key is None or not 1 <= key <= MAX_ROW_ID:

@@ -6,6 +6,7 @@ collective agreement), and `applyObPreset` writes a typical set to start from.""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Annotated
 
 import strawberry
 from sqlalchemy import delete, select
@@ -99,14 +100,28 @@ def _described(window: domain.ObWindow) -> str:
     )
 
 
-async def set_ob_windows(info: Ctx, input: gql.SetObWindowsInput) -> gql.ObWindowsPayload:
+async def set_ob_windows(
+    info: Ctx,
+    input: Annotated[
+        gql.SetObWindowsInput,
+        strawberry.argument(
+            description="Every OB window of the company: they replace the ones there are."
+        ),
+    ],
+) -> gql.ObWindowsPayload:
     problems = Problems()
     windows = _checked(problems, input.windows)
     problems.raise_if_any()
     return await _replace(info, windows, None)
 
 
-async def apply_ob_preset(info: Ctx, preset: domain.ObPreset) -> gql.ObWindowsPayload:
+async def apply_ob_preset(
+    info: Ctx,
+    preset: Annotated[
+        domain.ObPreset,
+        strawberry.argument(description="The ready set of windows to replace the company's with."),
+    ],
+) -> gql.ObWindowsPayload:
     return await _replace(info, domain.PRESETS[preset], preset)
 
 

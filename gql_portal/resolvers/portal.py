@@ -198,8 +198,19 @@ async def clients(
     after: After = None,
     last: Last = None,
     before: Before = None,
-    level: AccessLevel | None = None,
-    search: str | None = None,
+    level: Annotated[
+        AccessLevel | None,
+        strawberry.argument(
+            description="Only clients with a collaboration at this level (default: both)."
+        ),
+    ] = None,
+    search: Annotated[
+        str | None,
+        strawberry.argument(
+            description="Text anywhere in the client's name, or digits of its organisation "
+            "number (case-insensitive; blank: no filter)."
+        ),
+    ] = None,
     period_state: Annotated[
         PeriodState | None,
         strawberry.argument(

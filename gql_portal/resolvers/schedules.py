@@ -4,6 +4,7 @@ read their own."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Annotated
 
 import strawberry
 from sqlalchemy import select
@@ -53,7 +54,14 @@ async def employee_schedule(ctx: RequestContext, employee_id: int) -> gql.Schedu
 
 
 async def set_schedule(
-    info: Ctx, employee_id: relay.GlobalID, input: gql.ScheduleInput
+    info: Ctx,
+    employee_id: Annotated[
+        relay.GlobalID, strawberry.argument(description="Whose schedule (an `Employee` id).")
+    ],
+    input: Annotated[
+        gql.ScheduleInput,
+        strawberry.argument(description="The hours of all seven weekdays; a day left out is 0."),
+    ],
 ) -> gql.SchedulePayload:
     """Set all seven days of an employee's schedule at once."""
     ctx = info.context

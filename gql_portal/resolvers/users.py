@@ -65,8 +65,16 @@ async def company_users(
     after: After = None,
     last: Last = None,
     before: Before = None,
-    role: Role | None = None,
-    search: str | None = None,
+    role: Annotated[
+        Role | None, strawberry.argument(description="Only users with this role (default: all).")
+    ] = None,
+    search: Annotated[
+        str | None,
+        strawberry.argument(
+            description="Text anywhere in the name or the email address (case-insensitive; "
+            "blank: no filter)."
+        ),
+    ] = None,
     order_by: Annotated[
         gql.CompanyUserOrder | None,
         strawberry.argument(description="The order (default: oldest membership first, by id)."),
@@ -207,7 +215,16 @@ async def _mail_invitation(
     )
 
 
-async def invite_user(info: Ctx, input: gql.InviteUserInput) -> gql.CompanyUserPayload:
+async def invite_user(
+    info: Ctx,
+    input: Annotated[
+        gql.InviteUserInput,
+        strawberry.argument(
+            description="The person's email, name and role, and optionally the employee "
+            "record to link."
+        ),
+    ],
+) -> gql.CompanyUserPayload:
     """Add a person to the company, creating their account when they have none, and mail them."""
     ctx = info.context
     problems = Problems()
@@ -264,7 +281,19 @@ async def invite_user(info: Ctx, input: gql.InviteUserInput) -> gql.CompanyUserP
 
 
 async def change_user_role(
-    info: Ctx, user_id: relay.GlobalID, role: Role
+    info: Ctx,
+    user_id: Annotated[
+        relay.GlobalID,
+        strawberry.argument(
+            description="The user whose role to change (a `User` id, as `CompanyUser.userId`)."
+        ),
+    ],
+    role: Annotated[
+        Role,
+        strawberry.argument(
+            description="The new role; the company's last administrator keeps ADMIN."
+        ),
+    ],
 ) -> gql.CompanyUserPayload:
     ctx = info.context
     target = node_id(user_id, "User", "userId")
@@ -291,7 +320,16 @@ async def change_user_role(
     )
 
 
-async def remove_user(info: Ctx, user_id: relay.GlobalID) -> gql.RemoveUserPayload:
+async def remove_user(
+    info: Ctx,
+    user_id: Annotated[
+        relay.GlobalID,
+        strawberry.argument(
+            description="The user to remove from the company (a `User` id, as "
+            "`CompanyUser.userId`); not the last administrator."
+        ),
+    ],
+) -> gql.RemoveUserPayload:
     """End a user's membership: their sessions in the company end at once, their employee
     record stays (unlinked). The account itself remains for any other company it belongs to."""
     ctx = info.context

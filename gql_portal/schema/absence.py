@@ -13,7 +13,7 @@ from gql_portal.domain.absence import AbsenceKind, AbsenceStatus
 from gql_portal.permissions.matrix import Area
 from gql_portal.permissions.rules import AreaRule, Structural
 from gql_portal.resolvers.common import Ctx
-from gql_portal.schema.fields import field, resolver_field
+from gql_portal.schema.fields import describe_values, field, resolver_field
 from gql_portal.schema.ordering import DIRECTION_DESCRIPTION, OrderDirection
 from gql_portal.schema.time import load_employee
 
@@ -24,6 +24,25 @@ strawberry.enum(AbsenceKind, description="Sick leave, vacation, VAB, parental le
 strawberry.enum(
     AbsenceStatus,
     description="REQUESTED by the employee, then APPROVED or REJECTED by an administrator.",
+)
+describe_values(
+    AbsenceKind,
+    {
+        "SICK": "Sjukfrånvaro: sick leave (time code SJK; karensavdrag and sick pay by the "
+        "payroll program).",
+        "VACATION": "Semester: paid vacation, counted in vacation days (time code SEM).",
+        "VAB": "Vård av barn: care of a sick child, paid by Försäkringskassan (time code VAB).",
+        "PARENTAL_LEAVE": "Föräldraledighet: parental leave (time code FPE).",
+        "LEAVE_OF_ABSENCE": "Tjänstledighet: unpaid leave of absence (time code TJL).",
+    },
+)
+describe_values(
+    AbsenceStatus,
+    {
+        "REQUESTED": "Asked for by the employee, waiting for an administrator; may be cancelled.",
+        "APPROVED": "Approved (or registered) by an administrator: goes into the payroll basis.",
+        "REJECTED": "Rejected by an administrator, with a reason.",
+    },
 )
 
 ABSENCE = AreaRule(Area.ABSENCE)
@@ -73,15 +92,17 @@ class RequestAbsenceInput:
     employee_id: relay.GlobalID | None = strawberry.field(
         default=None, description="Whose absence; defaults to the viewer's own employee record."
     )
-    kind: AbsenceKind
-    start_date: datetime.date
+    kind: AbsenceKind = strawberry.field(description="What kind of absence.")
+    start_date: datetime.date = strawberry.field(description="The first day of the absence.")
     end_date: datetime.date = strawberry.field(
         description="The last day; at most a year after the first."
     )
     extent_percent: Decimal = strawberry.field(
         default=Decimal(100), description="Percent of each day, 1-100 (default 100)."
     )
-    comment: str | None = None
+    comment: str | None = strawberry.field(
+        default=None, description="A note for the administrator, at most 500 characters."
+    )
     approved: bool = strawberry.field(
         default=False,
         description="Register it as APPROVED at once (administrators only); otherwise REQUESTED.",

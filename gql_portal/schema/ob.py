@@ -9,7 +9,7 @@ from gql_portal.db import ob as db
 from gql_portal.domain import ob as domain
 from gql_portal.permissions.matrix import Area
 from gql_portal.permissions.rules import AreaRule, Structural
-from gql_portal.schema.fields import field
+from gql_portal.schema.fields import describe_values, field
 
 SETTINGS = AreaRule(Area.SETTINGS)
 STRUCTURAL = Structural()
@@ -32,6 +32,22 @@ class Weekday(Enum):
     FRIDAY = domain.FRIDAY
     SATURDAY = domain.SATURDAY
     SUNDAY = domain.SUNDAY
+
+
+describe_values(
+    domain.ObPreset,
+    {
+        "COMMON": "OB1 weekday evenings 18-22, OB2 weekday nights 22-06, OB3 Friday 18:00 to "
+        "Monday 06:00, OB4 public holidays and aftons all day.",
+    },
+)
+describe_values(
+    Weekday,
+    {
+        day.name: f"{day.name.capitalize()}, day {number} of the ISO week."
+        for number, day in enumerate(Weekday, start=1)
+    },
+)
 
 
 @strawberry.type(

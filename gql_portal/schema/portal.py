@@ -3,7 +3,7 @@
 import datetime
 from collections.abc import Awaitable, Callable
 from enum import Enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
@@ -91,7 +91,16 @@ class PortalClient(relay.Node):
         "loaded for every client of the page at once. Their fields say what each reveals.",
         bound=CLIENT_EMPLOYEES_BOUND,
     )
-    async def employees(self, info: strawberry.Info, active: bool | None = True) -> list[Employee]:
+    async def employees(
+        self,
+        info: strawberry.Info,
+        active: Annotated[
+            bool | None,
+            strawberry.argument(
+                description="True (default): current staff; false: former staff only; null: both."
+            ),
+        ] = True,
+    ) -> list[Employee]:
         return await EMPLOYEES.resolver(info.context, self.company_id, active)
 
 

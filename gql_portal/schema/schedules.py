@@ -60,13 +60,27 @@ class Schedule:
     description="Hours per weekday, each 0-24 with two decimals; a day left out (null) is 0."
 )
 class ScheduleInput:
-    monday: Decimal | None = None
-    tuesday: Decimal | None = None
-    wednesday: Decimal | None = None
-    thursday: Decimal | None = None
-    friday: Decimal | None = None
-    saturday: Decimal | None = None
-    sunday: Decimal | None = None
+    monday: Decimal | None = strawberry.field(
+        default=None, description="Hours scheduled on Mondays, 0-24 (default 0)."
+    )
+    tuesday: Decimal | None = strawberry.field(
+        default=None, description="Hours scheduled on Tuesdays, 0-24 (default 0)."
+    )
+    wednesday: Decimal | None = strawberry.field(
+        default=None, description="Hours scheduled on Wednesdays, 0-24 (default 0)."
+    )
+    thursday: Decimal | None = strawberry.field(
+        default=None, description="Hours scheduled on Thursdays, 0-24 (default 0)."
+    )
+    friday: Decimal | None = strawberry.field(
+        default=None, description="Hours scheduled on Fridays, 0-24 (default 0)."
+    )
+    saturday: Decimal | None = strawberry.field(
+        default=None, description="Hours scheduled on Saturdays, 0-24 (default 0)."
+    )
+    sunday: Decimal | None = strawberry.field(
+        default=None, description="Hours scheduled on Sundays, 0-24 (default 0)."
+    )
 
 
 @strawberry.type(description="The employee's work schedule after the change.")

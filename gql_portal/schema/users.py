@@ -75,9 +75,11 @@ class CompanyUser(relay.Node):
 
 @strawberry.input(description="Invite a person to the company.")
 class InviteUserInput:
-    email: str
-    name: str
-    role: Role
+    email: str = strawberry.field(
+        description="Their email address: the login, and where the invitation is sent."
+    )
+    name: str = strawberry.field(description="Their full name, at most 200 characters.")
+    role: Role = strawberry.field(description="Their role in the company.")
     employee_id: relay.GlobalID | None = strawberry.field(
         default=None, description="The employee record to link the user to (employees' own data)."
     )
