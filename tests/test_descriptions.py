@@ -1,13 +1,23 @@
 """GraphiQL's documentation explains the schema and its access rules to a frontend team: every
 type, enum, input and scalar of the full schema has a description, and every field's description
 ends with its access sentence (`gql_portal.schema.fields.field` appends "Access: ..." from the
-field's rule, the same rule that decides who may resolve it)."""
+field's rule, the same rule that decides who may resolve it). Every argument, enum value and
+input field has one too (`strawberry.argument(description=)`, `strawberry.field(description=)`
+on an input, `gql_portal.schema.fields.describe_values` for an enum), and says more than its
+name: what it is, its format or unit, its default, what its values mean."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from graphql import GraphQLInterfaceType, GraphQLNamedType, GraphQLObjectType
+from graphql import (
+    GraphQLEnumType,
+    GraphQLInputObjectType,
+    GraphQLInterfaceType,
+    GraphQLNamedType,
+    GraphQLObjectType,
+)
 from strawberry.types.base import StrawberryObjectDefinition
 
 from gql_portal.schema.build import field_is_structural, full_schema
@@ -87,3 +97,63 @@ def test_the_relay_ids_end_with_their_access_sentence() -> None:
         and not access_paragraph(type_.fields["id"].description).startswith("Access: ")
     ]
     assert not wrong, wrong
+
+
+def words(text: str) -> list[str]:
+    """The words of a name or a description, lower case (camelCase and SNAKE_CASE split)."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", text)
+    return re.findall(r"[a-z0-9]+", spaced.lower())
+
+
+def undescribed(where: str, name: str, description: str | None) -> str | None:
+    """Why `description` does not describe `name` (None when it does): missing, or the name's
+    words again ("The id.", "Name") with at most a word or two around them."""
+    if not (description or "").strip():
+        return f"{where}: no description"
+    said = words(description or "")
+    if len(said) <= len(words(name)) + 2 and set(said) <= set(words(name)) | {"the", "a", "an"}:
+        return f"{where}: {description!r} only repeats the name"
+    return None
+
+
+def test_every_argument_has_a_description() -> None:
+    wrong = [
+        problem
+        for type_ in object_types()
+        for field_name, graphql_field in type_.fields.items()
+        for name, argument in graphql_field.args.items()
+        if (
+            problem := undescribed(f"{type_.name}.{field_name}({name})", name, argument.description)
+        )
+    ]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_every_enum_value_has_a_description() -> None:
+    wrong = [
+        problem
+        for type_ in named_types()
+        if isinstance(type_, GraphQLEnumType)
+        for name, value in type_.values.items()
+        if (problem := undescribed(f"{type_.name}.{name}", name, value.description))
+    ]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_every_input_field_has_a_description() -> None:
+    wrong = [
+        problem
+        for type_ in named_types()
+        if isinstance(type_, GraphQLInputObjectType)
+        for name, input_field in type_.fields.items()
+        if (problem := undescribed(f"{type_.name}.{name}", name, input_field.description))
+    ]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_a_description_that_repeats_the_name_is_no_description() -> None:
+    assert undescribed("X.id", "id", "The id.") is not None
+    assert undescribed("X.firstName", "firstName", "First name") is not None
+    assert undescribed("X.id", "id", None) is not None
+    assert undescribed("X.id", "id", "The employee to deactivate (an `Employee` id).") is None
+    assert undescribed("Area.TIME", "TIME", "Reported time and week attestation.") is None

@@ -116,7 +116,10 @@ async def exports(
     after: After = None,
     last: Last = None,
     before: Before = None,
-    kind: ExportKind | None = None,
+    kind: Annotated[
+        ExportKind | None,
+        strawberry.argument(description="Only exports of this kind (default: all)."),
+    ] = None,
     company_id: CompanyIdFilter = None,
     order_by: Annotated[
         gql.ExportOrder | None,
@@ -208,7 +211,13 @@ def _new_export(ctx: RequestContext, **values: Any) -> Export:
     )
 
 
-async def export_payroll_basis(info: Ctx, input: gql.PayrollExportInput) -> gql.ExportPayload:
+async def export_payroll_basis(
+    info: Ctx,
+    input: Annotated[
+        gql.PayrollExportInput,
+        strawberry.argument(description="The period, the format and the options of the file."),
+    ],
+) -> gql.ExportPayload:
     ctx = info.context
     problems = Problems()
     if input.format not in (ExportFormat.PAXML, ExportFormat.CSV):
@@ -293,7 +302,16 @@ def _expense_options(
     }
 
 
-async def export_expenses(info: Ctx, input: gql.ExpenseExportInput) -> gql.ExportPayload:
+async def export_expenses(
+    info: Ctx,
+    input: Annotated[
+        gql.ExpenseExportInput,
+        strawberry.argument(
+            description="The company (in the portal), the period or date range, which "
+            "expenses, and the format."
+        ),
+    ],
+) -> gql.ExportPayload:
     ctx = info.context
     problems = Problems()
     company_id = ctx.access.company_id
@@ -334,7 +352,15 @@ async def export_expenses(info: Ctx, input: gql.ExpenseExportInput) -> gql.Expor
     return await _start(ctx, export)
 
 
-async def export_payroll_batch(info: Ctx, input: gql.PayrollBatchExportInput) -> gql.ExportPayload:
+async def export_payroll_batch(
+    info: Ctx,
+    input: Annotated[
+        gql.PayrollBatchExportInput,
+        strawberry.argument(
+            description="The month, the clients and the format of each client's file."
+        ),
+    ],
+) -> gql.ExportPayload:
     ctx = info.context
     access = ctx.access
     problems = Problems()
@@ -377,7 +403,14 @@ async def export_payroll_batch(info: Ctx, input: gql.PayrollBatchExportInput) ->
 
 
 async def export_expenses_batch(
-    info: Ctx, input: gql.ExpensesBatchExportInput
+    info: Ctx,
+    input: Annotated[
+        gql.ExpensesBatchExportInput,
+        strawberry.argument(
+            description="The clients, the period or date range, and the format of each "
+            "client's files."
+        ),
+    ],
 ) -> gql.ExportPayload:
     ctx = info.context
     access = ctx.access

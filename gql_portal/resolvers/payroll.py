@@ -705,8 +705,18 @@ async def payroll_period_by_id(ctx: RequestContext, period_id: int) -> gql.Payro
 
 async def payroll_periods(
     info: Ctx,
-    from_: Annotated[date | None, strawberry.argument(name="from")] = None,
-    to: date | None = None,
+    from_: Annotated[
+        date | None,
+        strawberry.argument(
+            name="from", description="Only periods ending on or after this day (default: all)."
+        ),
+    ] = None,
+    to: Annotated[
+        date | None,
+        strawberry.argument(
+            description="Only periods starting on or before this day, not before `from`."
+        ),
+    ] = None,
     first: First = None,
     after: After = None,
     last: Last = None,
@@ -737,7 +747,16 @@ async def payroll_periods(
     )
 
 
-async def open_payroll_period(info: Ctx, month: str) -> gql.PayrollPeriodPayload:
+async def open_payroll_period(
+    info: Ctx,
+    month: Annotated[
+        str,
+        strawberry.argument(
+            description="The month, YYYY-MM (e.g. 2026-03); its period is created OPEN if "
+            "it does not exist."
+        ),
+    ],
+) -> gql.PayrollPeriodPayload:
     """The session company's period of `month`, created OPEN when it does not exist yet."""
     ctx = info.context
     try:
@@ -858,7 +877,13 @@ async def freeze_basis(session: AsyncSession, period: PayrollPeriod) -> list[dom
     return bases
 
 
-async def lock_payroll_period(info: Ctx, id: relay.GlobalID) -> gql.PayrollPeriodPayload:
+async def lock_payroll_period(
+    info: Ctx,
+    id: Annotated[
+        relay.GlobalID,
+        strawberry.argument(description="The OPEN period to freeze (a `PayrollPeriod` id)."),
+    ],
+) -> gql.PayrollPeriodPayload:
     """Freeze the period's basis as computed now: its lines and employees are stored."""
     ctx = info.context
     period_id = node_id(id, TYPE_NAME)
@@ -893,7 +918,16 @@ async def lock_payroll_period(info: Ctx, id: relay.GlobalID) -> gql.PayrollPerio
     return gql.PayrollPeriodPayload(payroll_period=gql.PayrollPeriod.from_row(period))
 
 
-async def unlock_payroll_period(info: Ctx, id: relay.GlobalID) -> gql.PayrollPeriodPayload:
+async def unlock_payroll_period(
+    info: Ctx,
+    id: Annotated[
+        relay.GlobalID,
+        strawberry.argument(
+            description="The LOCKED period to open again (a `PayrollPeriod` id); its frozen "
+            "basis is discarded."
+        ),
+    ],
+) -> gql.PayrollPeriodPayload:
     """Open a locked period again: its frozen basis is discarded (the audit log keeps the
     fact). An exported period stays as it is."""
     ctx = info.context

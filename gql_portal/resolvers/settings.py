@@ -65,7 +65,13 @@ async def company_settings(info: Ctx) -> gql.CompanySettings:
 
 
 async def update_company_settings(
-    info: Ctx, input: gql.UpdateCompanySettingsInput
+    info: Ctx,
+    input: Annotated[
+        gql.UpdateCompanySettingsInput,
+        strawberry.argument(
+            description="The settings to change; fields left out keep their value."
+        ),
+    ],
 ) -> gql.CompanySettingsPayload:
     ctx = info.context
     problems = Problems()
@@ -168,7 +174,13 @@ def _code_taken_error() -> BadInput:
     return bad_input("code", "TAKEN", "the company already has a time code with this code")
 
 
-async def create_time_code(info: Ctx, input: gql.CreateTimeCodeInput) -> gql.TimeCodePayload:
+async def create_time_code(
+    info: Ctx,
+    input: Annotated[
+        gql.CreateTimeCodeInput,
+        strawberry.argument(description="The code, its name, kind, PAXml code, pay type and unit."),
+    ],
+) -> gql.TimeCodePayload:
     ctx = info.context
     problems = Problems()
     values = _check_time_code(problems, input)
@@ -197,7 +209,15 @@ async def _load_time_code(session: AsyncSession, id: relay.GlobalID) -> TimeCode
 
 
 async def update_time_code(
-    info: Ctx, id: relay.GlobalID, input: gql.UpdateTimeCodeInput
+    info: Ctx,
+    id: Annotated[
+        relay.GlobalID,
+        strawberry.argument(description="The time code to change (a `TimeCode` id)."),
+    ],
+    input: Annotated[
+        gql.UpdateTimeCodeInput,
+        strawberry.argument(description="What to change; fields left out keep their value."),
+    ],
 ) -> gql.TimeCodePayload:
     ctx = info.context
     problems = Problems()
@@ -255,11 +275,28 @@ async def _set_time_code_active(info: Ctx, id: relay.GlobalID, active: bool) -> 
     return _time_code_payload(row)
 
 
-async def deactivate_time_code(info: Ctx, id: relay.GlobalID) -> gql.TimeCodePayload:
+async def deactivate_time_code(
+    info: Ctx,
+    id: Annotated[
+        relay.GlobalID,
+        strawberry.argument(
+            description="The time code no one may report with any more (a `TimeCode` id); "
+            "reported time keeps it."
+        ),
+    ],
+) -> gql.TimeCodePayload:
     return await _set_time_code_active(info, id, False)
 
 
-async def reactivate_time_code(info: Ctx, id: relay.GlobalID) -> gql.TimeCodePayload:
+async def reactivate_time_code(
+    info: Ctx,
+    id: Annotated[
+        relay.GlobalID,
+        strawberry.argument(
+            description="The deactivated time code to allow again (a `TimeCode` id)."
+        ),
+    ],
+) -> gql.TimeCodePayload:
     return await _set_time_code_active(info, id, True)
 
 
@@ -397,7 +434,15 @@ async def _pay_types_payload(ctx: RequestContext, session: AsyncSession) -> gql.
     )
 
 
-async def set_pay_types(info: Ctx, input: gql.SetPayTypesInput) -> gql.PayTypesPayload:
+async def set_pay_types(
+    info: Ctx,
+    input: Annotated[
+        gql.SetPayTypesInput,
+        strawberry.argument(
+            description="The client's pay type (löneart) per standard PAXml code to set or clear."
+        ),
+    ],
+) -> gql.PayTypesPayload:
     ctx = info.context
     problems = Problems()
     wanted = _check_pay_types(problems, input.pay_types)
@@ -415,7 +460,16 @@ async def set_pay_types(info: Ctx, input: gql.SetPayTypesInput) -> gql.PayTypesP
         return await _pay_types_payload(ctx, session)
 
 
-async def apply_payroll_program_preset(info: Ctx, program: str) -> gql.PayTypesPayload:
+async def apply_payroll_program_preset(
+    info: Ctx,
+    program: Annotated[
+        str,
+        strawberry.argument(
+            description="The preset's key, as `payrollPrograms` lists it (e.g. FORTNOX_LON; "
+            "any case)."
+        ),
+    ],
+) -> gql.PayTypesPayload:
     """Replace the whole table with the program's preset and record the program."""
     ctx = info.context
     preset = PAYROLL_PROGRAMS_BY_KEY.get(program.strip().upper())

@@ -19,7 +19,7 @@ from gql_portal.resolvers.loading import by_id
 # The expenses domain registers the ExpenseStatus enum that the expenses export filters by: one
 # definition, whichever module is imported first.
 from gql_portal.schema import expenses as _expenses_schema  # noqa: F401
-from gql_portal.schema.fields import field, resolver_field
+from gql_portal.schema.fields import describe_values, field, resolver_field
 from gql_portal.schema.ordering import DIRECTION_DESCRIPTION, OrderDirection
 from gql_portal.schema.payroll import PayrollPeriod
 from gql_portal.schema.plugs import Plug
@@ -49,6 +49,34 @@ ExportState = strawberry.enum(
     db.ExportState,
     description="QUEUED and RUNNING while the file is written; DONE when it can be downloaded; "
     "FAILED with an `error`.",
+)
+describe_values(
+    db.ExportKind,
+    {
+        "PAYROLL_BASIS": "One company's payroll basis of one period (PAXML or CSV).",
+        "EXPENSES": "One company's expenses with their receipts (ZIP or SIE4I).",
+        "PAYROLL_BATCH": "A firm's batch: one month's payroll basis of many clients, in a ZIP.",
+        "EXPENSES_BATCH": "A firm's batch: many clients' expenses and receipts, in a ZIP.",
+    },
+)
+describe_values(
+    db.ExportFormat,
+    {
+        "PAXML": "PAXml 2.0 XML, which most Swedish payroll programs import.",
+        "CSV": "CSV, UTF-8 with BOM (Excel opens it), decimal comma and `;` by default.",
+        "ZIP": "A ZIP: receipts with a summary CSV, or a batch's per-client files and manifest.",
+        "SIE4I": "A ZIP with the approved utlägg as SIE 4i vouchers (a .SI file), the receipts "
+        "and the summary.",
+    },
+)
+describe_values(
+    db.ExportState,
+    {
+        "QUEUED": "Waiting for a worker to write the file.",
+        "RUNNING": "Being written; `progress` tells how far.",
+        "DONE": "Written: `downloadUrl` gives the file.",
+        "FAILED": "Not written: `error` says why.",
+    },
 )
 
 
@@ -191,7 +219,9 @@ class Export(relay.Node):
 
 @strawberry.input(description="Export a LOCKED (or already EXPORTED) period's payroll basis.")
 class PayrollExportInput:
-    period_id: relay.GlobalID
+    period_id: relay.GlobalID = strawberry.field(
+        description="The LOCKED or EXPORTED period to export (a `PayrollPeriod` id)."
+    )
     format: db.ExportFormat = strawberry.field(description="PAXML or CSV.")
     employee_ids: list[relay.GlobalID] | None = strawberry.field(
         default=None, description="Only these employees (default: all in the period)."
@@ -217,8 +247,12 @@ class ExpenseExportInput:
     period_id: relay.GlobalID | None = strawberry.field(
         default=None, description="The period's dates (instead of `from`/`to`)."
     )
-    from_: datetime.date | None = strawberry.field(default=None, name="from")
-    to: datetime.date | None = None
+    from_: datetime.date | None = strawberry.field(
+        default=None, name="from", description="The first day of the range (with `to`)."
+    )
+    to: datetime.date | None = strawberry.field(
+        default=None, description="The last day of the range, at most a year after `from`."
+    )
     statuses: list[ExpenseStatus] | None = strawberry.field(
         default=None, description="Which expenses (default: APPROVED; SIE4I: only APPROVED)."
     )
@@ -281,8 +315,12 @@ class PayrollBatchExportInput:
     format: db.ExportFormat = strawberry.field(
         default=db.ExportFormat.PAXML, description="Each client's file: PAXML or CSV."
     )
-    decimal_comma: bool = True
-    export_date: datetime.date | None = None
+    decimal_comma: bool = strawberry.field(
+        default=True, description="CSV: decimal comma and `;` (Swedish Excel), else point and `,`."
+    )
+    export_date: datetime.date | None = strawberry.field(
+        default=None, description="The date written in each PAXml header (default: today)."
+    )
 
 
 @strawberry.type(description="The export the mutation started (DONE if it finished at once).")

@@ -10,11 +10,18 @@ from gql_portal.db.integrations import IntegrationState
 from gql_portal.permissions.matrix import Area
 from gql_portal.permissions.rules import AreaRule, Structural
 from gql_portal.schema.accounts import PayrollProgram
-from gql_portal.schema.fields import field
+from gql_portal.schema.fields import describe_values, field
 
 strawberry.enum(
     IntegrationState,
     description="ACTIVE: the time service feeds the payroll program; INACTIVE: switched off.",
+)
+describe_values(
+    IntegrationState,
+    {
+        "ACTIVE": "Switched on: the time service feeds the payroll program.",
+        "INACTIVE": "Switched off; activating again reuses the integration.",
+    },
 )
 
 INTEGRATIONS = AreaRule(Area.INTEGRATIONS)

@@ -24,7 +24,7 @@ from gql_portal.resolvers.loading import by_id
 from gql_portal.schema import time as _time_schema  # noqa: F401
 from gql_portal.schema.accounts import company_by_id
 from gql_portal.schema.employees import Employee
-from gql_portal.schema.fields import field, resolver_field
+from gql_portal.schema.fields import describe_values, field, resolver_field
 from gql_portal.schema.id_filters import EmployeeIdsFilter
 from gql_portal.schema.plugs import Plug
 from gql_portal.schema.scalars import Money
@@ -54,6 +54,24 @@ strawberry.enum(
     "EXPORTED: handed to the payroll program.",
 )
 strawberry.enum(LineSource, name="PayrollLineSource", description="What a basis line comes from.")
+describe_values(
+    PeriodState,
+    {
+        "OPEN": "Being prepared: the basis is computed live from time, absence and expenses.",
+        "LOCKED": "Frozen by an admin, ready for payroll: the basis no longer changes.",
+        "EXPORTED": "Handed to the payroll program (exported at least once); exporting again "
+        "is allowed and logged.",
+    },
+)
+describe_values(
+    LineSource,
+    {
+        "TIME": "Attested reported time, by its time code.",
+        "ABSENCE": "Approved absence, by its kind's time code.",
+        "EXPENSE": "An approved expense (utlägg), paid back.",
+        "MILEAGE": "An approved mileage claim, paid per mil.",
+    },
+)
 
 BASIS = AreaRule(Area.PAYROLL_BASIS)
 STRUCTURAL = Structural()

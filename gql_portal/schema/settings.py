@@ -22,7 +22,7 @@ from gql_portal.domain.paytypes import (
 from gql_portal.domain.time import TimeCodeKind, Unit
 from gql_portal.permissions.matrix import Area
 from gql_portal.permissions.rules import AreaRule, Structural
-from gql_portal.schema.fields import field
+from gql_portal.schema.fields import describe_values, field
 
 if TYPE_CHECKING:
     from gql_portal.schema.time import TimeCode
@@ -54,6 +54,27 @@ class PayrollPeriodKind(StrEnum):
     CALENDAR_MONTH = "CALENDAR_MONTH"
 
 
+describe_values(
+    PayrollPeriodKind,
+    {"CALENDAR_MONTH": "One period per calendar month, the 1st to the last day."},
+)
+describe_values(
+    PaxmlEncoding,
+    {
+        "UTF_8": "UTF-8: what PAXml 2.0 files are by default.",
+        "ISO_8859_1": "ISO-8859-1 (Latin-1), for payroll programs that read only that.",
+    },
+)
+describe_values(
+    PayCodeKind,
+    {
+        "TIME": "A PAXml time code (tidkod): hours or days in a tidtrans; many are also pay codes.",
+        "MONEY": "A PAXml pay code only (lonkod): an amount, or a quantity at a price, in a "
+        "lonetrans.",
+    },
+)
+
+
 @strawberry.type(description="The company's payroll settings.")
 class CompanySettings:
     company_id: strawberry.Private[int]
@@ -83,7 +104,9 @@ class CompanySettings:
 
 @strawberry.input(description="Company settings. Fields left out (null) are not changed.")
 class UpdateCompanySettingsInput:
-    period_kind: PayrollPeriodKind | None = None
+    period_kind: PayrollPeriodKind | None = strawberry.field(
+        default=None, description="How payroll periods are cut (CALENDAR_MONTH only, for now)."
+    )
     pay_day: int | None = strawberry.field(default=None, description="1-28.")
     paxml_encoding: PaxmlEncoding | None = strawberry.field(
         default=None, description="How the company's PAXml files are encoded."
@@ -98,8 +121,12 @@ class CompanySettingsPayload:
 @strawberry.input(description="A new time code.")
 class CreateTimeCodeInput:
     code: str = strawberry.field(description="1-10 characters A-Z, 0-9, _; unique in the company.")
-    name: str
-    kind: TimeCodeKind
+    name: str = strawberry.field(
+        description="The code's name as the basis shows it (Benämning), at most 100 characters."
+    )
+    kind: TimeCodeKind = strawberry.field(
+        description="Worked time or a kind of absence: decides how the basis carries it."
+    )
     paxml_code: str = strawberry.field(description="A PAXml 2.0 time code, e.g. ARB, SJK, ÖT1.")
     pay_type: str = strawberry.field(description="The payroll program's pay type, 1-20 chars.")
     unit: Unit = strawberry.field(description="HOURS or DAYS.")
@@ -107,12 +134,22 @@ class CreateTimeCodeInput:
 
 @strawberry.input(description="A time code's changes. Fields left out (null) are not changed.")
 class UpdateTimeCodeInput:
-    code: str | None = None
-    name: str | None = None
-    kind: TimeCodeKind | None = None
-    paxml_code: str | None = None
-    pay_type: str | None = None
-    unit: Unit | None = None
+    code: str | None = strawberry.field(
+        default=None, description="A new code: 1-10 characters A-Z, 0-9, _; unique."
+    )
+    name: str | None = strawberry.field(
+        default=None, description="A new name (Benämning), at most 100 characters."
+    )
+    kind: TimeCodeKind | None = strawberry.field(
+        default=None, description="Another kind: worked time or a kind of absence."
+    )
+    paxml_code: str | None = strawberry.field(
+        default=None, description="Another PAXml 2.0 time code, e.g. ARB, SJK, ÖT1."
+    )
+    pay_type: str | None = strawberry.field(
+        default=None, description="The payroll program's pay type, 1-20 characters."
+    )
+    unit: Unit | None = strawberry.field(default=None, description="HOURS or DAYS.")
 
 
 @strawberry.type(description="The time code the mutation created or changed.")
