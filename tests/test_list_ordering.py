@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import itertools
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -183,7 +184,7 @@ def decoded(cursor: str) -> Any:
 
 
 def encoded(payload: Any) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps(payload)).decode()
+    return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode()
 
 
 # --- employees ----------------------------------------------------------------------------------
@@ -738,3 +739,37 @@ async def test_clients_by_name_cost_no_statement_more(
         await page(api, token, CLIENTS, first=2, after=after, orderBy=order)
         counts.append(sql_statements.count - before)
     assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize(
+    ("listed", "order", "payload"),
+    [
+        (EXPENSES, {"field": "CREATED"}, ["2024-03-04T08:00:00", 1]),  # no time zone
+        (EXPENSES, {"field": "CREATED"}, ["yesterday", 1]),
+        (EXPENSES, {"field": "AMOUNT"}, ["NaN", 1]),
+        (EXPENSES, {"field": "AMOUNT"}, ["1e400", 1]),
+        (EXPENSES, {"field": "AMOUNT"}, [12.5, 1]),  # written as a string
+        (EXPENSES, {"field": "STATUS"}, ["PAID", 1]),
+        (EXPENSES, None, ["2024-03-04", 2**70]),
+        (EXPENSES, None, ["2024-03-04", True]),
+        (EMPLOYEES, {"field": "NAME"}, ["Ek\u0000", "Bo", 1]),
+        (EMPLOYEES, {"field": "EMPLOYMENT_START"}, [None, None]),  # only the date may be NULL
+        (EMPLOYEES, {"field": "EMPLOYMENT_START"}, [{"a": 1}, 1]),
+    ],
+)
+async def test_a_tampered_cursor_is_invalid_never_a_failed_statement(
+    api: Api, factory: Factory, listed: Listed, order: Any, payload: list[Any]
+) -> None:
+    _, token, _ = await admin_of_new_company(factory)
+    if order is not None:
+        order_name = f"{order['field']} {order.get('direction', 'ASC')}"
+        payload = {"order": order_name, "keys": payload}  # type: ignore[assignment]
+    body = await api(
+        listed.query(), {"first": 5, "after": encoded(payload), "orderBy": order}, token=token
+    )
+    error = only_error(body)
+    assert (error["code"], error["field"], error["reason"]) == (
+        "BAD_USER_INPUT",
+        "after",
+        "INVALID_CURSOR",
+    )

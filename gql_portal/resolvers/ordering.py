@@ -170,26 +170,42 @@ def _python_type(column_type: TypeEngine[Any]) -> type:
         return object
 
 
+# A cursor is the client's to send back: whatever it holds, a value the database would refuse
+# (an integer beyond 64 bits, a time without its zone, NaN, a NUL character) is INVALID_CURSOR
+# here, never an error of the statement.
+LARGEST_INTEGER = 2**63 - 1
+
+
 def _typed(column_type: TypeEngine[Any], value: Any, argument: str) -> Any:
     python_type = _python_type(column_type)
     try:
-        if python_type is date and isinstance(value, str):
-            return date.fromisoformat(value)
-        if python_type is datetime and isinstance(value, str):
-            return datetime.fromisoformat(value)
-        if python_type is Decimal and isinstance(value, str | int):
-            return Decimal(str(value))
-        if isinstance(python_type, type) and issubclass(python_type, Enum):
-            return python_type(value)
-        if python_type is int and (not isinstance(value, int) or isinstance(value, bool)):
-            raise ValueError
-        if python_type is str and not isinstance(value, str):
-            raise ValueError
-        if python_type in (date, datetime, Decimal):
-            raise ValueError  # not the string these are written as
-    except (ValueError, ArithmeticError):
+        typed = _as_type(python_type, value)
+    except (ValueError, ArithmeticError, TypeError):
         raise _invalid(argument) from None
-    return value
+    return typed
+
+
+def _as_type(python_type: type, value: Any) -> Any:
+    if python_type is date:
+        return date.fromisoformat(value) if isinstance(value, str) else _refused()
+    if python_type is datetime:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else _refused()
+        return moment if moment.tzinfo is not None else _refused()
+    if python_type is Decimal:
+        number = Decimal(value) if isinstance(value, str) else _refused()
+        return number if number.is_finite() and abs(number) <= LARGEST_INTEGER else _refused()
+    if issubclass(python_type, Enum):
+        return python_type(value)
+    if python_type is int:
+        integer = isinstance(value, int) and not isinstance(value, bool)
+        return value if integer and abs(value) <= LARGEST_INTEGER else _refused()
+    if python_type is str:
+        return value if isinstance(value, str) and "\x00" not in value else _refused()
+    return _refused()  # a key of another type: none is ordered by yet
+
+
+def _refused() -> Any:
+    raise ValueError
 
 
 # --- SQL ---------------------------------------------------------------------------------------
