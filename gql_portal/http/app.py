@@ -22,6 +22,7 @@ from gql_portal.http.in_flight import CountRequests
 from gql_portal.http.live import LiveView, live_endpoint
 from gql_portal.http.persisted import PersistedQueries
 from gql_portal.http.responses import SecurityHeaders
+from gql_portal.http.schema_sdl import SCHEMA_SDL_PATH, schema_file
 from gql_portal.http.trusted import load_manifest
 from gql_portal.jobs.exports import recover_interrupted_exports
 from gql_portal.mailer import DeliveryWorker
@@ -62,6 +63,7 @@ def routes() -> list[BaseRoute]:
     return [
         Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", live_endpoint),  # live updates (http/live.py)
+        Route(SCHEMA_SDL_PATH, schema_file, methods=["GET"]),  # the caller's role SDL
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
