@@ -10,13 +10,14 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import ClassVar
 
-from sqlalchemy import String, UniqueConstraint, select
+from sqlalchemy import ColumnElement, String, UniqueConstraint, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gql_portal.db.base import Base, CompanyOwned, IdMixin, company_fk, enum_column
 from gql_portal.domain.bas import default_account
 from gql_portal.domain.expenses import ExpenseCategory
+from gql_portal.permissions.access import Access
 from gql_portal.permissions.matrix import Area
 
 MAX_BAS_ACCOUNT_NAME_LENGTH = 100
@@ -36,6 +37,10 @@ class CompanyBasAccount(IdMixin, CompanyOwned, Base):
     name: Mapped[str | None] = mapped_column(String(MAX_BAS_ACCOUNT_NAME_LENGTH))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+    @classmethod
+    def own_rows(cls, access: Access) -> ColumnElement[bool]:
+        return true()  # an employee's own expenses book on the company's accounts
 
 
 def default_account_table() -> dict[ExpenseCategory, int]:

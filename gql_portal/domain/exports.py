@@ -160,6 +160,13 @@ class ExportExpense:
     currency: str = "SEK"
     original_amount: Decimal | None = None
     exchange_rate: Decimal | None = None
+    # Voucher data: the number once approved, the counterparty, where it is booked.
+    voucher_number: int | None = None
+    supplier: str | None = None
+    supplier_org_number: str | None = None  # as shown: NNNNNN-NNNN, or a foreign VAT number
+    bas_account: int | None = None
+    cost_centre: str | None = None
+    project_code: str | None = None
 
     def lines(self) -> tuple[tuple[Decimal, Decimal, Decimal], ...]:
         if self.vat_lines:
@@ -388,6 +395,12 @@ EXPENSE_CSV_COLUMNS: tuple[tuple[str, str], ...] = (
     ("representation", "Representation: INTERNAL or EXTERNAL; empty otherwise."),
     ("participants", "Representation: who took part, 'name (company)' separated by ' | '."),
     ("purpose", "Representation: the business purpose."),
+    ("voucher_number", "The number in the company's expense voucher series (approved only)."),
+    ("supplier", "Who sold it, as on the receipt; empty when not given."),
+    ("supplier_org_number", "The supplier's organisation number (or foreign VAT number)."),
+    ("bas_account", "The BAS account the cost is booked on (the company's table)."),
+    ("cost_centre", "The cost centre (kostnadsställe); empty for none."),
+    ("project_code", "The project's code; empty for none."),
     ("receipt_files", "The expense's receipt files in this archive, separated by ' | '."),
 )
 VAT_SPLIT_COLUMNS = ("vat_rate", "expenses", "gross", "vat", "net")
@@ -493,6 +506,12 @@ def write_expense_summary_csv(
                     csv_text(expense.representation or ""),
                     csv_text(" | ".join(expense.participants)),
                     csv_text(expense.purpose or ""),
+                    "" if expense.voucher_number is None else str(expense.voucher_number),
+                    csv_text(expense.supplier or ""),
+                    csv_text(expense.supplier_org_number or ""),
+                    "" if expense.bas_account is None else str(expense.bas_account),
+                    csv_text(expense.cost_centre or ""),
+                    csv_text(expense.project_code or ""),
                     csv_text(receipts),
                 ]
             )

@@ -3,6 +3,12 @@
 Employees submit and change their own while SUBMITTED; admins do so for anyone and decide
 (approve/reject, Op.MANAGE); LIMITED partners only read (their schema has none of these
 mutations). Receipt files go to the storage folder, checked by their content, never by name.
+
+Approval gives the expense the next number of its company's voucher series in the approving
+transaction (`take_voucher_number`): a rolled-back approval takes none, so the series has no
+gaps. An approved expense is final: nothing changes, rejects or deletes it (every mutation but
+approval wants a SUBMITTED expense), so its number is never reused and never vanishes; a
+correction is a new voucher in the books (Bokföringslagen).
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from typing import Annotated, Any, NamedTuple
 import anyio.to_thread
 import strawberry
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
@@ -23,8 +30,9 @@ from strawberry.file_uploads import Upload
 from gql_portal.auth import own_employee
 from gql_portal.context import RequestContext
 from gql_portal.db.employees import Employee
-from gql_portal.db.expenses import Expense, ExpenseVatLine, Receipt
+from gql_portal.db.expenses import Expense, ExpenseVatLine, ExpenseVoucherSeries, Receipt
 from gql_portal.db.functions import in_byte_order
+from gql_portal.db.projects import Project
 from gql_portal.domain.audit import AuditAction
 from gql_portal.domain.currencies import (
     MAX_EXCHANGE_RATE,
@@ -65,7 +73,13 @@ from gql_portal.domain.expenses import (
     vat_rates_on,
 )
 from gql_portal.domain.heic import sniff_heif
+from gql_portal.domain.identity import InvalidNumber
 from gql_portal.domain.validation import clean_text
+from gql_portal.domain.vouchers import (
+    MAX_SUPPLIER_NAME_LENGTH,
+    cost_centre_problem,
+    normalize_supplier_number,
+)
 from gql_portal.errors import Problems, bad_input
 from gql_portal.live import Topic, publish_change
 from gql_portal.permissions.matrix import Area, Op
@@ -620,6 +634,80 @@ def _check_mileage(
     return values
 
 
+# --- voucher data: supplier, cost centre, project -------------------------------------------
+
+NO_SUPPLIER: dict[str, Any] = {"supplier_name": None, "supplier_org_number": None}
+
+
+def _check_supplier(
+    problems: Problems, given: gql.SupplierInput | None, today: date
+) -> dict[str, Any]:
+    """The supplier's columns: its name, and its number as domain.vouchers keeps it."""
+    if given is None:
+        return NO_SUPPLIER
+    name = clean_text(
+        problems, "input.supplier.name", given.name, max_length=MAX_SUPPLIER_NAME_LENGTH
+    )
+    number = None
+    if given.organisation_number and given.organisation_number.strip():
+        try:
+            number = normalize_supplier_number(given.organisation_number, today)
+        except InvalidNumber as error:
+            problems.add("input.supplier.organisationNumber", error.reason, str(error))
+    return {"supplier_name": name, "supplier_org_number": number}
+
+
+def _check_cost_centre(problems: Problems, given: str | None) -> str | None:
+    """The cost centre, trimmed; None for none (an empty text too)."""
+    text = " ".join((given or "").split())
+    if not text:
+        return None
+    problem = cost_centre_problem(text)
+    if problem is not None:
+        problems.add("input.costCentre", *problem)
+    return text
+
+
+async def _check_project(
+    ctx: RequestContext, problems: Problems, given: relay.GlobalID | None
+) -> Project | None:
+    """A project the viewer reaches (an employee: one they are assigned to), still active; its
+    company is compared with the expense's in the writing transaction (`_same_company`)."""
+    if given is None:
+        return None
+    row = await by_id(ctx, Project).load(node_id(given, "Project", "input.projectId"))
+    if row is None:
+        problems.add("input.projectId", "NOT_FOUND", "no such project")
+    elif not row.active:
+        problems.add("input.projectId", "INACTIVE", "the project is closed")
+    return row
+
+
+def _same_company(project: Project | None, company_id: int) -> None:
+    if project is not None and project.company_id != company_id:
+        raise bad_input(
+            "input.projectId", "OTHER_COMPANY", "must be a project of the expense's company"
+        )
+
+
+async def take_voucher_number(session: AsyncSession, company_id: int) -> int:
+    """The next number of the company's expense voucher series, in the caller's transaction.
+
+    One statement, which SQLite and PostgreSQL both serialise per company: the series' row is
+    created at 1 or raised by one (ON CONFLICT ... DO UPDATE waits for a concurrent approval's
+    row lock, then raises what it committed). The number is the transaction's until it commits:
+    a rolled-back approval gives it back, so the series has no gaps."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    upsert = dialect.insert(ExpenseVoucherSeries).values(company_id=company_id, last_number=1)
+    raised = upsert.on_conflict_do_update(
+        index_elements=[ExpenseVoucherSeries.company_id],
+        set_={"last_number": ExpenseVoucherSeries.last_number + 1},
+    ).returning(ExpenseVoucherSeries.last_number)
+    number = await session.scalar(raised)
+    assert number is not None  # an upsert with RETURNING returns its row
+    return number
+
+
 # --- loading for writes -------------------------------------------------------------------
 
 
@@ -710,10 +798,12 @@ async def _submit(
     values: dict[str, Any],
     lines: list[VatLine],
     kind: ExpenseKind,
+    project: Project | None,
 ) -> gql.ExpensePayload:
     now = ctx.clock.now()
     async with ctx.database.scoped(ctx.access, Op.WRITE) as session:
         employee = await _employee_for(session, ctx, employee_id)
+        _same_company(project, employee.company_id)
         expense = Expense(
             company_id=employee.company_id,
             employee_id=employee.id,
@@ -721,6 +811,7 @@ async def _submit(
             status=ExpenseStatus.SUBMITTED,
             created_at=now,
             updated_at=now,
+            project_id=project.id if project else None,
             **values,
         )
         session.add(expense)
@@ -772,8 +863,13 @@ async def submit_expense(
         description=input.description,
         representation=_check_representation(problems, input.category, input.representation),
     )
+    values.update(
+        _check_supplier(problems, input.supplier, ctx.clock.today()),
+        cost_centre=_check_cost_centre(problems, input.cost_centre),
+    )
+    project = await _check_project(ctx, problems, input.project_id)
     problems.raise_if_any()
-    return await _submit(ctx, input.employee_id, values, lines, ExpenseKind.EXPENSE)
+    return await _submit(ctx, input.employee_id, values, lines, ExpenseKind.EXPENSE, project)
 
 
 async def submit_mileage(
@@ -796,8 +892,12 @@ async def submit_mileage(
         vehicle=input.vehicle,
         description=input.description,
     )
+    values["cost_centre"] = _check_cost_centre(problems, input.cost_centre)
+    project = await _check_project(ctx, problems, input.project_id)
     problems.raise_if_any()
-    return await _submit(ctx, input.employee_id, values, _mileage_line(values), ExpenseKind.MILEAGE)
+    return await _submit(
+        ctx, input.employee_id, values, _mileage_line(values), ExpenseKind.MILEAGE, project
+    )
 
 
 EXPENSE_ONLY = (
@@ -933,6 +1033,20 @@ def _updated_values(
     )
 
 
+def _voucher_changes(
+    problems: Problems, expense: Expense, input: gql.UpdateExpenseInput, today: date
+) -> dict[str, Any]:
+    """The supplier and cost centre columns the input sets (left out: unchanged, null: none)."""
+    changes: dict[str, Any] = {}
+    if input.supplier is not strawberry.UNSET:
+        if input.supplier is not None and expense.kind is ExpenseKind.MILEAGE:
+            problems.add("input.supplier", "NOT_APPLICABLE", "applies to expenses only")
+        changes.update(_check_supplier(problems, input.supplier, today))
+    if input.cost_centre is not strawberry.UNSET:
+        changes["cost_centre"] = _check_cost_centre(problems, input.cost_centre)
+    return changes
+
+
 async def update_expense(
     info: Ctx,
     id: Annotated[
@@ -948,6 +1062,11 @@ async def update_expense(
 ) -> gql.ExpensePayload:
     ctx = info.context
     expense_id = node_id(id, "Expense")
+    project: Project | None = None
+    if input.project_id is not strawberry.UNSET and input.project_id is not None:
+        problems = Problems()
+        project = await _check_project(ctx, problems, input.project_id)
+        problems.raise_if_any()
     async with ctx.database.scoped(ctx.access, Op.WRITE) as session:
         expense = await _expense(session, expense_id)
         stored = list(
@@ -959,6 +1078,11 @@ async def update_expense(
         )
         problems = Problems()
         values, lines = _updated_values(problems, expense, stored, input, ctx.clock.today())
+        values.update(_voucher_changes(problems, expense, input, ctx.clock.today()))
+        if input.project_id is not strawberry.UNSET:
+            if project is not None and project.id != expense.project_id:
+                _same_company(project, expense.company_id)
+            values["project_id"] = project.id if project else None
         problems.raise_if_any()
         changed = sorted(
             _camel(name) for name, value in values.items() if getattr(expense, name) != value
@@ -1027,12 +1151,16 @@ async def _decide(
     async with ctx.database.scoped(ctx.access, Op.MANAGE) as session:
         expense = await _expense(session, expense_id)
         now = ctx.clock.now()
+        if status is ExpenseStatus.APPROVED:
+            expense.voucher_number = await take_voucher_number(session, expense.company_id)
         expense.status = status
         expense.rejection_reason = reason
         expense.decided_at = now
         expense.decided_by_user_id = ctx.access.user_id
         expense.updated_at = now
         details: dict[str, Any] = {"reason": reason} if reason else {}
+        if expense.voucher_number is not None:
+            details["voucher_number"] = expense.voucher_number
         audit(
             session,
             ctx,
@@ -1267,7 +1395,10 @@ class Mutations:
         WRITE, delete_expense, description="Delete an expense while it is still submitted."
     )
     approve_expense = mutation(
-        MANAGE, approve_expense, description="Approve a submitted expense (admin work)."
+        MANAGE,
+        approve_expense,
+        description="Approve a submitted expense (admin work): it gets the next number of the "
+        "company's expense voucher series (voucherNumber) and is final from then on.",
     )
     reject_expense = mutation(
         MANAGE,

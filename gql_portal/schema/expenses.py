@@ -12,6 +12,8 @@ from strawberry.dataloader import DataLoader
 
 from gql_portal.context import RequestContext
 from gql_portal.db import expenses as db
+from gql_portal.db import projects as project_rows
+from gql_portal.db.bas import bas_account_table
 from gql_portal.db.employees import Employee as EmployeeRow
 from gql_portal.domain.expenses import (
     MAX_PARTICIPANTS,
@@ -22,6 +24,7 @@ from gql_portal.domain.expenses import (
     VehicleKind,
     single_line,
 )
+from gql_portal.domain.vouchers import booking_account, shown_supplier_number
 from gql_portal.permissions.matrix import Area
 from gql_portal.permissions.rules import AreaRule, Structural
 from gql_portal.resolvers import loading
@@ -29,6 +32,7 @@ from gql_portal.resolvers.common import Ctx, not_found
 from gql_portal.schema.employees import Employee
 from gql_portal.schema.fields import describe_values, field, resolver_field
 from gql_portal.schema.ordering import DIRECTION_DESCRIPTION, OrderDirection
+from gql_portal.schema.projects import Project
 from gql_portal.schema.scalars import Money
 
 strawberry.enum(ExpenseKind, description="An expense paid by the employee, or a mileage claim.")
@@ -92,6 +96,7 @@ describe_values(
 )
 
 EXPENSES = AreaRule(Area.EXPENSES_RECEIPTS)
+PROJECTS = AreaRule(Area.PROJECTS)
 STRUCTURAL = Structural()
 RECEIPTS_BOUND = 10  # per expense (the query cost counts this many; more is an error)
 VAT_LINES_BOUND = 4  # per expense: one per rate (25, 12, 6 and 0 %)
@@ -151,6 +156,19 @@ class Participant:
     owner_employee_id: strawberry.Private[int]
     name: str = field(EXPENSES)
     company: str | None = field(EXPENSES, description="Their company or organisation, if any.")
+
+
+@strawberry.type(description="The counterparty of an expense: who sold what the receipt is for.")
+class Supplier:
+    company_id: strawberry.Private[int]
+    owner_employee_id: strawberry.Private[int]
+    name: str = field(EXPENSES, description="As on the receipt.")
+    organisation_number: str | None = field(
+        EXPENSES,
+        description="A Swedish organisation number as NNNNNN-NNNN (a sole trader's is the "
+        "owner's personnummer), or a foreign supplier's VAT number (DE123456789); null when "
+        "the receipt shows none.",
+    )
 
 
 @strawberry.type(description="An expense (utlägg) or a mileage claim (milersättning).")
@@ -221,6 +239,43 @@ class Expense(relay.Node):
     decided_at: datetime.datetime | None = field(
         EXPENSES, description="When it was approved or rejected."
     )
+    supplier: Supplier | None = field(
+        EXPENSES, description="Who sold it (the voucher's counterparty); null when not given."
+    )
+    cost_centre: str | None = field(
+        EXPENSES,
+        description="The cost centre (kostnadsställe) it is booked on, as the books name it "
+        "(the SIE file's dimension 1); null for none.",
+    )
+    voucher_number: int | None = field(
+        EXPENSES,
+        description="The number in the company's expense voucher series, given when the expense "
+        "is approved: 1, 2, 3... without gaps, never reused; null until approved.",
+    )
+    project_id: strawberry.Private[int | None]
+
+    @resolver_field(
+        PROJECTS,
+        description="The project the cost belongs to, if one was given (null where the viewer "
+        "does not reach it).",
+    )
+    async def project(
+        self, info: Ctx
+    ) -> Annotated["Project", strawberry.lazy("gql_portal.schema.projects")] | None:
+        if self.project_id is None:
+            return None
+        row = await loading.by_id(info.context, project_rows.Project).load(self.project_id)
+        return Project.from_row(row) if row else None
+
+    @resolver_field(
+        EXPENSES,
+        description="The BAS account the cost is booked on: the company's account for the "
+        "category (basAccounts), its BAS 2026 default where the company has set none; a "
+        "mileage claim's is 7331 (skattefria bilersättningar).",
+    )
+    async def bas_account(self, info: Ctx) -> int:
+        table = await bas_tables_loader(info.context).load(self.company_id)
+        return booking_account(self.kind, self.category, table)
 
     @resolver_field(EXPENSES, description="The employee the expense is paid back to.")
     async def employee(
@@ -314,6 +369,19 @@ class Expense(relay.Node):
             status=row.status,
             rejection_reason=row.rejection_reason,
             decided_at=row.decided_at,
+            supplier=None
+            if row.supplier_name is None
+            else Supplier(
+                company_id=row.company_id,
+                owner_employee_id=row.employee_id,
+                name=row.supplier_name,
+                organisation_number=shown_supplier_number(row.supplier_org_number)
+                if row.supplier_org_number
+                else None,
+            ),
+            cost_centre=row.cost_centre,
+            voucher_number=row.voucher_number,
+            project_id=row.project_id,
         )
 
 
@@ -333,6 +401,21 @@ def vat_lines_loader(ctx: RequestContext) -> DataLoader[int, list[db.ExpenseVatL
         order_by=[db.ExpenseVatLine.position],
         limit=VAT_LINES_BOUND,
     )
+
+
+def bas_tables_loader(
+    ctx: RequestContext,
+) -> DataLoader[int, dict[ExpenseCategory, int]]:
+    """Each company's BAS account per category: one statement for every company of a request.
+    Read as the expenses' area: whoever reads an expense reads the account it books on (the
+    table itself is SETTINGS, which employees and LIMITED partners do not reach)."""
+
+    async def load(company_ids: list[int]) -> list[dict[ExpenseCategory, int]]:
+        async with loading.reading(ctx, as_area=Area.EXPENSES_RECEIPTS) as session:
+            tables = await bas_account_table(session, company_ids)
+        return [tables[company_id] for company_id in company_ids]
+
+    return loading.request_loader(ctx, "bas_tables", lambda: DataLoader(load_fn=load))
 
 
 # --- inputs and payloads --------------------------------------------------------------------
@@ -374,6 +457,25 @@ class RepresentationInput:
         description="Everyone at the occasion, the employee included (at most 50)."
     )
     purpose: str = strawberry.field(description="The business purpose of the occasion.")
+
+
+@strawberry.input(description="Who sold what the receipt is for (the voucher's counterparty).")
+class SupplierInput:
+    name: str = strawberry.field(description="As on the receipt (at most 200 characters).")
+    organisation_number: str | None = strawberry.field(
+        default=None,
+        description="A Swedish organisation number (556677-8899), a sole trader's personnummer "
+        "or VAT number (SE556677889901), or a foreign supplier's VAT number (DE123456789); "
+        "leave it out when the receipt shows none.",
+    )
+
+
+SUPPLIER = "The counterparty, as on the receipt."
+COST_CENTRE = (
+    "The cost centre (kostnadsställe) as the books name it: at most 20 characters, no quotes, "
+    "braces or backslashes."
+)
+PROJECT = "A project of the expense's company (an employee: one they are assigned to)."
 
 
 @strawberry.input(description="An expense paid by an employee, with VAT as on the receipt.")
@@ -428,6 +530,9 @@ class SubmitExpenseInput:
     representation: RepresentationInput | None = strawberry.field(
         default=None, description="Required with category REPRESENTATION (only then)."
     )
+    supplier: SupplierInput | None = strawberry.field(default=None, description=SUPPLIER)
+    cost_centre: str | None = strawberry.field(default=None, description=COST_CENTRE)
+    project_id: relay.GlobalID | None = strawberry.field(default=None, description=PROJECT)
 
 
 @strawberry.input(description="A trip with a private or company car, paid per Swedish mil.")
@@ -444,11 +549,14 @@ class SubmitMileageInput:
         default=None,
         description="Whose claim; the viewer's own when left out (admins may name anyone).",
     )
+    cost_centre: str | None = strawberry.field(default=None, description=COST_CENTRE)
+    project_id: relay.GlobalID | None = strawberry.field(default=None, description=PROJECT)
 
 
 @strawberry.input(
-    description="Changes to a submitted expense. Fields left out (null) are not changed; "
-    "distanceKm and vehicle apply to mileage only, the others to expenses."
+    description="Changes to a submitted expense. Fields left out (null) are not changed, but "
+    "supplier, costCentre and projectId: left out they are not changed, null removes them; "
+    "distanceKm and vehicle apply to mileage only, supplier and the others to expenses."
 )
 class UpdateExpenseInput:
     date: datetime.date | None = strawberry.field(
@@ -499,6 +607,15 @@ class UpdateExpenseInput:
     )
     vehicle: VehicleKind | None = strawberry.field(
         default=None, description="Another car, and with it the rate (mileage only)."
+    )
+    supplier: SupplierInput | None = strawberry.field(
+        default=strawberry.UNSET, description=f"{SUPPLIER} Null removes it."
+    )
+    cost_centre: str | None = strawberry.field(
+        default=strawberry.UNSET, description=f"{COST_CENTRE} Null removes it."
+    )
+    project_id: relay.GlobalID | None = strawberry.field(
+        default=strawberry.UNSET, description=f"{PROJECT} Null removes it."
     )
 
 

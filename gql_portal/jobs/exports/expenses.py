@@ -18,11 +18,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_portal.db.accounts import Company
+from gql_portal.db.bas import bas_account_table
 from gql_portal.db.employees import Employee
 from gql_portal.db.expenses import Expense, ExpenseVatLine, Receipt
+from gql_portal.db.projects import Project
 from gql_portal.domain import exports as files
 from gql_portal.domain.identity import shown_organisation_number
 from gql_portal.domain.sie import SieFile, sie4i_bytes, sie_text
+from gql_portal.domain.vouchers import booking_account, shown_supplier_number
 from gql_portal.jobs.exports import sie
 from gql_portal.jobs.exports.basis import export_company
 from gql_portal.jobs.exports.common import ExportFailed, ExportWork, Progress, Written
@@ -189,11 +192,14 @@ async def _read_expenses(
     date_to: date,
 ) -> dict[int, list[files.ExportExpense]]:
     """The companies' expenses of the range in the asked statuses, by company, each company's in
-    the summary's order (date, employee number, id), each with its receipts."""
+    the summary's order (date, employee number, id), each with its receipts, project code and
+    BAS account (`session` scoped as EXPENSES_RECEIPTS: an expense's project and account are
+    part of it, though the projects and the BAS table are areas of their own)."""
     rows = (
         await session.execute(
-            select(Expense, Employee)
+            select(Expense, Employee, Project.code)
             .join(Employee, Employee.id == Expense.employee_id)
+            .outerjoin(Project, Project.id == Expense.project_id)
             .where(
                 Expense.company_id.in_(company_ids),
                 Expense.date >= date_from,
@@ -206,11 +212,12 @@ async def _read_expenses(
     receipts = (
         await session.scalars(
             select(Receipt)
-            .where(Receipt.expense_id.in_([expense.id for expense, _ in rows]))
+            .where(Receipt.expense_id.in_([expense.id for expense, _, _ in rows]))
             .order_by(Receipt.expense_id, Receipt.id)
         )
     ).all()
-    lines = await _read_vat_lines(session, [expense.id for expense, _ in rows])
+    lines = await _read_vat_lines(session, [expense.id for expense, _, _ in rows])
+    accounts = await bas_account_table(session, company_ids)
     by_expense: dict[int, list[files.ExportReceipt]] = {}
     for receipt in receipts:
         by_expense.setdefault(receipt.expense_id, []).append(
@@ -223,13 +230,19 @@ async def _read_expenses(
             )
         )
     by_company: dict[int, list[files.ExportExpense]] = {}
-    for expense, employee in rows:
+    for expense, employee, project_code in rows:
         by_company.setdefault(expense.company_id, []).append(
-            _export_expense(
-                expense,
-                employee,
-                tuple(by_expense.get(expense.id, ())),
-                tuple(lines.get(expense.id, ())),
+            replace(
+                _export_expense(
+                    expense,
+                    employee,
+                    tuple(by_expense.get(expense.id, ())),
+                    tuple(lines.get(expense.id, ())),
+                ),
+                bas_account=booking_account(
+                    expense.kind, expense.category, accounts[expense.company_id]
+                ),
+                project_code=project_code,
             )
         )
     return by_company
@@ -283,6 +296,12 @@ def _export_expense(
         currency=expense.currency,
         original_amount=expense.original_amount,
         exchange_rate=expense.exchange_rate,
+        voucher_number=expense.voucher_number,
+        supplier=expense.supplier_name,
+        supplier_org_number=shown_supplier_number(expense.supplier_org_number)
+        if expense.supplier_org_number
+        else None,
+        cost_centre=expense.cost_centre,
     )
 
 
