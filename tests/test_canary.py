@@ -121,7 +121,7 @@ from gql_portal.db.bas import CompanyBasAccount
 from gql_portal.db.collaborations import Collaboration
 from gql_portal.db.employees import Employee
 from gql_portal.db.engine import Database
-from gql_portal.db.expenses import Expense, ExpenseVatLine, Receipt
+from gql_portal.db.expenses import Expense, ExpenseVatLine, ExpenseVoucherSeries, Receipt
 from gql_portal.db.exports import Export, ExportFormat, ExportKind, ExportState
 from gql_portal.db.integrations import IntegrationState, PayrollIntegration
 from gql_portal.db.mail import MailStatus, OutboxMessage
@@ -515,6 +515,9 @@ class Seeder:
                 code,
             )
         )
+
+        # The expense voucher series (no Node, no field, no text): approvals raise its number.
+        await self.flush(ExpenseVoucherSeries(company_id=cid, last_number=1))
 
         # Projects: the first one's customer and activity are assigned to the first employee.
         first_owner = staff[0][0]
