@@ -10,9 +10,10 @@ the lock is unchanged) run by node, each script printing one JSON line this modu
   defaults (queries by GET) and graphql-request, with a bearer token: a query and a mutation,
   and the requests they sent (GET or POST, batch, hash without document); graphql-ws (the
   graphql-transport-ws protocol on /graphql): a subscription's event;
-- graphql-codegen (client preset, typescript, typescript-operations) against the live endpoint
-  with a bearer token, then `tsc --noEmit` on a typed usage (custom scalars as typed strings);
-- @graphql-eslint's schema and Relay rules over schema.graphql;
+- graphql-codegen (client preset, typescript, typescript-operations) from the live server's
+  role SDL (GET /graphql/schema.graphql) with a bearer token, then `tsc --noEmit` on a typed
+  usage (custom scalars as typed strings);
+- @graphql-eslint's Relay rules and descriptions on everything over schema.graphql;
 - in Python, `gql` over httpx with the schema fetched from the server: with a bearer token, and
   with a cookie session that logs in and refetches the schema when the role changes.
 """

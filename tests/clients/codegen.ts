@@ -1,9 +1,10 @@
 // graphql-codegen for a gql-portal frontend: copy this file (and tsconfig.json) into your app.
 //
-// The schema comes from the LIVE endpoint with the caller's bearer token, so the generated types
-// are those of that role's schema (a company admin's, an employee's, the partner portal's): use a
-// token of the role your app serves. GQL_PORTAL_URL and GQL_PORTAL_TOKEN are read from the
-// environment; the token comes from the logIn mutation.
+// The schema comes from the LIVE server with the caller's bearer token, as SDL from
+// GET /graphql/schema.graphql (no introspection, so it works with trusted documents on too); the
+// generated types are those of that role's schema (a company admin's, an employee's, the partner
+// portal's): use a token of the role your app serves. GQL_PORTAL_URL and GQL_PORTAL_TOKEN are read
+// from the environment; the token comes from the logIn mutation.
 //
 //   GQL_PORTAL_URL=http://127.0.0.1:8000 GQL_PORTAL_TOKEN=gqps_... npx graphql-codegen
 //
@@ -29,7 +30,7 @@ const scalars = {
 };
 
 const config: CodegenConfig = {
-  schema: [{ [`${url}/graphql`]: { headers: { Authorization: `Bearer ${token}` } } }],
+  schema: [{ [`${url}/graphql/schema.graphql`]: { headers: { Authorization: `Bearer ${token}` } } }],
   documents: ['codegen/src/**/*.ts'],
   ignoreNoDocuments: false,
   generates: {

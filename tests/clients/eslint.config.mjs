@@ -35,10 +35,8 @@ export default [
           types: true,
           rootField: true,
           FieldDefinition: true,
-          // Exceptions until every argument, input field and enum value has its description
-          // (issue 15, point 7; in progress): remove these two lines then.
-          InputValueDefinition: false,
-          EnumValueDefinition: false,
+          InputValueDefinition: true,
+          EnumValueDefinition: true,
           DirectiveDefinition: true,
         },
       ],
