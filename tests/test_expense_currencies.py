@@ -267,6 +267,13 @@ async def test_bad_currency_input_is_refused_naming_the_field_and_writes_nothing
     assert await refused(
         api, me.token, {**BERLIN_LUNCH, "originalAmount": "100000.00", "exchangeRate": "11"}
     ) == ("amount", "OUT_OF_RANGE")
+    # 100 SEK for 0.01 EUR would be 10,000 SEK per euro: a typing error, not a rate.
+    dear = {**BY_THE_STATEMENT, "originalAmount": "0.01", "amount": "100.00"}
+    assert await refused(api, me.token, dear) == ("amount", "EXCHANGE_RATE_OUT_OF_RANGE")
+    assert await refused(api, me.token, {**BERLIN_LUNCH, "exchangeRate": "1143.21"}) == (
+        "input.exchangeRate",
+        "OUT_OF_RANGE",
+    )
     huge = {**BY_THE_STATEMENT, "originalAmount": "0.01", "amount": "100000000000000000000.00"}
     assert await refused(api, me.token, huge) == ("amount", "OUT_OF_RANGE")
     # SEK has no original amount or rate but the identity.
