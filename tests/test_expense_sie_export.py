@@ -667,7 +667,12 @@ async def test_a_limited_firm_exports_its_clients_expenses_in_one_batch(
         )
     )
     assert (missing["code"], missing["field"]) == ("NOT_FOUND", "clientIds")
-    for values in ({"from": "2026-02-01"}, {"month": "2026-02", **FEBRUARY}):
+    for values in (
+        {"from": "2026-02-01"},
+        {"month": "2026-02", **FEBRUARY},
+        {"month": "2026-02", "to": "2026-02-28"},
+        {},
+    ):
         error = only_error(await api(EXPORT_BATCH, asked(values), token=token))
         assert (error["field"], error["problems"][0]["reason"]) == ("month", "REQUIRED")
     statuses = only_error(

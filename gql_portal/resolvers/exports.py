@@ -416,7 +416,9 @@ async def export_expenses_batch(
     access = ctx.access
     problems = Problems()
     start, end = input.from_, input.to
-    if (input.month is None) == (start is None or end is None):
+    # a month, or both days: never a month with a day, nor one day alone
+    one_way = start is None and end is None if input.month else None not in (start, end)
+    if not one_way:
         problems.add("month", "REQUIRED", "give either a month or both `from` and `to`")
     elif input.month is not None:
         try:
