@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from gql_portal.clock import Clock
 from gql_portal.db.accounts import Company
@@ -82,6 +82,7 @@ async def load_demo(
         # Added after the locks: all its periods stay OPEN (a live basis of every month).
         await _add_big_company(database, storage, builder, big_company)
         report(f"a company of {big_company} employees")
+    await _number_approved_expenses(database)
     rows = await finish(database)
     return DemoLogins(FIRM_USER, CLIENT_ADMIN, EMPLOYEE, DEMO_PASSWORD, rows)
 
@@ -129,6 +130,31 @@ async def _lock_oldest_months(database: Database, clock: Clock, limit: int) -> N
             period.state = PeriodState.LOCKED
             period.locked_at = clock.now()
             await freeze_basis(session, period)
+
+
+async def _number_approved_expenses(database: Database) -> None:
+    """Give the approved expenses the voucher numbers their approvals would have taken: each
+    company's series in the order they were decided, after any number already given."""
+    async with database.transaction() as session:
+        await session.execute(
+            text(
+                "UPDATE expenses SET voucher_number = numbered.number FROM ("
+                " SELECT e.id, COALESCE(s.last_number, 0) + ROW_NUMBER() OVER ("
+                "  PARTITION BY e.company_id ORDER BY e.decided_at, e.id) AS number"
+                " FROM expenses e LEFT JOIN expense_voucher_series s"
+                "  ON s.company_id = e.company_id"
+                " WHERE e.status = 'APPROVED' AND e.voucher_number IS NULL) AS numbered"
+                " WHERE expenses.id = numbered.id"
+            )
+        )
+        await session.execute(
+            text(
+                "INSERT INTO expense_voucher_series (company_id, last_number)"
+                " SELECT company_id, MAX(voucher_number) FROM expenses"
+                " WHERE voucher_number IS NOT NULL GROUP BY company_id"
+                " ON CONFLICT (company_id) DO UPDATE SET last_number = excluded.last_number"
+            )
+        )
 
 
 def describe(rows: Mapping[str, int]) -> Iterable[str]:
