@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -27,7 +28,8 @@ async def live_server(runtime: Runtime) -> AsyncIterator[str]:
         create_app(runtime), host="127.0.0.1", port=0, lifespan="off", log_level="warning"
     )
     server = uvicorn.Server(config)
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    # The test process keeps its own signal handling (a stopped test run must stop).
+    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
     task = asyncio.create_task(server.serve())
     while not server.started:
         await asyncio.sleep(0.01)
@@ -83,9 +85,10 @@ class Live:
             return payload
 
     async def nothing_for(self, seconds: float) -> None:
-        """No message (but pings) arrives within `seconds`."""
+        """No message (but pings, answered) arrives within `seconds`."""
         try:
-            message = await self.receive(seconds)
+            async with asyncio.timeout(seconds):
+                message = await self.receive(seconds + 1)
         except TimeoutError:
             return
         raise AssertionError(f"unexpected message {message}")

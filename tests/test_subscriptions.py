@@ -11,10 +11,11 @@ import time
 from typing import Any
 
 import pytest
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from gql_portal.auth import SESSION_COOKIE
 from gql_portal.db.accounts import User
+from gql_portal.domain.accounts import SessionContext
 from gql_portal.http.live import SESSION_ENDED
 from gql_portal.live import Event, Topic
 from gql_portal.permissions.roles import SchemaRole
@@ -23,7 +24,7 @@ from gql_portal.schema.build import role_schema
 from tests.accounts import PASSWORD
 from tests.conftest import PUBLIC_URL, Api
 from tests.factories import Factory, gid
-from tests.live import live, live_server
+from tests.live import Live, live, live_server
 from tests.test_expenses import APPROVE, submit
 from tests.test_exports_access import partner_of
 
@@ -49,10 +50,17 @@ def subscription_fields(role: SchemaRole) -> set[str]:
 
 def test_each_role_has_the_subscriptions_of_what_it_may_read() -> None:
     assert subscription_fields(SchemaRole.PUBLIC) == set()
-    assert subscription_fields(SchemaRole.EMPLOYEE) == {"expenseChanged"}
-    everything = {"expenseChanged", "exportUpdated", "exportsUpdated"}
-    assert subscription_fields(SchemaRole.COMPANY_ADMIN) == everything
-    assert subscription_fields(SchemaRole.PARTNER_PORTAL) == everything
+    # An employee: their own expenses and the periods (as the `payrollPeriods` query).
+    assert subscription_fields(SchemaRole.EMPLOYEE) == {"expenseChanged", "payrollPeriodChanged"}
+    company = {
+        "collaborationChanged",
+        "expenseChanged",
+        "exportUpdated",
+        "exportsUpdated",
+        "payrollPeriodChanged",
+    }
+    assert subscription_fields(SchemaRole.COMPANY_ADMIN) == company
+    assert subscription_fields(SchemaRole.PARTNER_PORTAL) == company | {"clientBoardChanged"}
 
 
 async def test_an_expense_reaches_the_viewers_who_may_read_it_as_it_is_then(
@@ -260,6 +268,7 @@ CHANGE_LEVEL = """mutation($id: ID!, $l: AccessLevel!) {
   changeCollaborationLevel(id: $id, level: $l) { collaboration { level } } }"""
 END = "mutation($id: ID!) { endCollaboration(id: $id) { collaboration { state } } }"
 NEW_PASSWORD = "ett alldeles nytt lösenord 2026"
+PORTAL = SessionContext.PORTAL
 
 
 async def test_logging_out_closes_the_sessions_sockets_4401(
@@ -342,4 +351,166 @@ async def test_an_ended_collaboration_completes_the_firms_subscriptions_to_the_c
         assert await portal.receive() == {"id": "client", "type": "complete"}
         # Every client's expenses: the subscription goes on, without this client's.
         await submit(api, anna.token)
+        await portal.nothing_for(0.6)
+
+
+# --- payroll periods, collaborations, the client board ----------------------------------------
+
+PERIODS = "subscription { payrollPeriodChanged { id state } }"
+OPEN_PERIOD = 'mutation { openPayrollPeriod(month: "2026-02") { payrollPeriod { id state } } }'
+LOCK = "mutation($id: ID!) { lockPayrollPeriod(id: $id) { payrollPeriod { state } } }"
+UNLOCK = "mutation($id: ID!) { unlockPayrollPeriod(id: $id) { payrollPeriod { state } } }"
+COLLABORATIONS = "subscription { collaborationChanged { id state level } }"
+BOARD = """subscription { clientBoardChanged { id company { name } collaboration { level }
+  payrollStatus { expensesAwaitingApproval } } }"""
+
+
+async def test_a_period_is_followed_as_it_is_opened_locked_and_unlocked(
+    url: str, api: Api, factory: Factory
+) -> None:
+    company = await factory.company()
+    admin = await factory.admin(company)
+    other_admin = await factory.admin(await factory.company("Annan AB"))
+    async with live(url, token=admin.token) as admins, live(url, token=other_admin.token) as others:
+        await admins.subscribe("1", PERIODS)
+        await others.subscribe("1", PERIODS)
+        await asyncio.sleep(0.1)
+        body = await api(OPEN_PERIOD, token=admin.token)
+        period = body["data"]["openPayrollPeriod"]["payrollPeriod"]
+        states = [(await admins.next_of("1"))["data"]["payrollPeriodChanged"]]
+        for mutation in (LOCK, UNLOCK):
+            assert "errors" not in await api(mutation, {"id": period["id"]}, token=admin.token)
+            states.append((await admins.next_of("1"))["data"]["payrollPeriodChanged"])
+        assert states == [
+            {"id": period["id"], "state": "OPEN"},
+            {"id": period["id"], "state": "LOCKED"},
+            {"id": period["id"], "state": "OPEN"},
+        ]
+        await others.nothing_for(0.3)
+
+
+async def states_until(
+    connection: Live, state: str, operation_id: str = "1"
+) -> list[dict[str, Any]]:
+    """The collaborationChanged events up to the first in `state`."""
+    seen = [(await connection.next_of(operation_id))["data"]["collaborationChanged"]]
+    while seen[-1]["state"] != state:
+        seen.append((await connection.next_of(operation_id))["data"]["collaborationChanged"])
+    return seen
+
+
+async def test_both_sides_follow_a_collaboration_and_the_firm_its_client_board(
+    url: str, api: Api, factory: Factory
+) -> None:
+    client = await factory.company("Kund AB")
+    admin = await factory.admin(client)
+    anna = await factory.staff(client)
+    other_firm = await factory.company("Annan byrå AB", firm=True)
+    stranger = await factory.log_in(await factory.user(other_firm), other_firm, PORTAL)
+    async with live(url, token=admin.token) as clients, live(url, token=stranger) as others:
+        await clients.subscribe("1", COLLABORATIONS)
+        await others.subscribe("1", COLLABORATIONS)
+        await others.subscribe("2", BOARD)
+        await asyncio.sleep(0.1)
+        partner = await partner_of(api, factory, admin.token, "LIMITED")  # invited, accepted
+        # The invitation (PENDING) and the answer (ACTIVE): in one window or two, each event
+        # read as the collaboration is when it is delivered.
+        seen = await states_until(clients, "ACTIVE")
+        assert seen[-1] == {"id": partner.collaboration_id, "state": "ACTIVE", "level": "LIMITED"}
+        assert {state["state"] for state in seen} <= {"PENDING", "ACTIVE"}
+
+        async with live(url, token=partner.token) as firm:
+            await firm.subscribe("collaborations", COLLABORATIONS)
+            await firm.subscribe("board", BOARD)
+            await asyncio.sleep(0.1)
+            for _ in range(20):  # a burst: one board row per window, not 20
+                await submit(api, anna.token)
+            rows = [(await firm.next_of("board"))["data"]["clientBoardChanged"]]
+            while rows[-1]["payrollStatus"]["expensesAwaitingApproval"] < 20:
+                rows.append((await firm.next_of("board"))["data"]["clientBoardChanged"])
+            assert len(rows) < 20
+            assert rows[-1] == {
+                "id": rows[-1]["id"],
+                "company": {"name": "Kund AB"},
+                "collaboration": {"level": "LIMITED"},
+                "payrollStatus": {"expensesAwaitingApproval": 20},
+            }
+
+            body = await api(END, {"id": partner.collaboration_id}, token=admin.token)
+            assert "errors" not in body, body
+            ended = {"id": partner.collaboration_id, "state": "ENDED", "level": "LIMITED"}
+            assert (await states_until(clients, "ENDED"))[-1] == ended
+            assert (await states_until(firm, "ENDED", "collaborations"))[-1] == ended
+        await others.nothing_for(0.3)
+
+
+async def test_subscriptions_per_session_are_limited_over_its_connections(
+    runtime: Runtime, factory: Factory
+) -> None:
+    runtime.settings = dataclasses.replace(runtime.settings, live_max_per_session=2)
+    admin = await factory.admin(await factory.company())
+    async with (
+        live_server(runtime) as url,
+        live(url, token=admin.token) as first,
+        live(url, token=admin.token) as second,
+    ):
+        await first.subscribe("1", EXPENSES)
+        await second.subscribe("1", EXPENSES)
+        await asyncio.sleep(0.1)
+        await first.subscribe("2", EXPENSES)
+        refused = await first.receive()
+        assert (refused["id"], refused["type"]) == ("2", "error")
+        assert (
+            refused["payload"][0]["message"]
+            == "At most 2 subscriptions per session: complete one first."
+        )
+
+
+async def test_a_socket_that_answers_no_ping_is_closed(runtime: Runtime, factory: Factory) -> None:
+    runtime.settings = dataclasses.replace(runtime.settings, live_ping_seconds=1)
+    admin = await factory.admin(await factory.company())
+    async with live_server(runtime) as url:
+        async with live(url, token=admin.token) as answering:
+            await answering.subscribe("1", EXPENSES)
+            await answering.nothing_for(3.5)  # pings answered (tests/live.py): still open
+        async with live(url, token=admin.token) as silent:
+            started = time.monotonic()
+            with pytest.raises(ConnectionClosed) as closed:
+                while True:  # reads, never answers
+                    await asyncio.wait_for(silent.socket.recv(), 10)
+            assert closed.value.rcvd is not None
+            assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (
+                1001,
+                "No answer to pings",
+            )
+            assert time.monotonic() - started < 5
+
+
+async def test_a_limited_partner_never_hears_of_what_is_outside_its_clients(
+    url: str, api: Api, factory: Factory
+) -> None:
+    """Issue 16, point 8: a company that is not a client, or an export of one, is NOT_FOUND
+    at subscribe time; no event of it ever arrives."""
+    client = await factory.company("Kund AB")
+    partner = await partner_of(api, factory, (await factory.admin(client)).token, "LIMITED")
+    outsider = await factory.company("Annan AB")
+    outsider_admin = await factory.admin(outsider)
+    outsider_staff = await factory.staff(outsider)
+    outside = {"c": gid("Company", outsider.id)}
+    async with live(url, token=partner.token) as portal:
+        for operation_id, query in (
+            ("expenses", EXPENSES_OF),
+            ("exports", "subscription($c: ID) { exportsUpdated(companyId: $c) { id } }"),
+            ("periods", "subscription($c: ID) { payrollPeriodChanged(companyId: $c) { id } }"),
+        ):
+            await portal.subscribe(operation_id, query, outside)
+            refused = await portal.receive()
+            assert (refused["id"], refused["type"]) == (operation_id, "error"), refused
+            assert refused["payload"][0]["extensions"]["code"] == "NOT_FOUND"
+        await portal.subscribe("all", EXPENSES_OF)
+        await portal.subscribe("board", BOARD)
+        await asyncio.sleep(0.1)
+        await submit(api, outsider_staff.token)
+        body = await api(OPEN_PERIOD, token=outsider_admin.token)
+        assert "errors" not in body, body
         await portal.nothing_for(0.6)

@@ -29,6 +29,10 @@ class Topic(StrEnum):
 
     EXPORT = "export"
     EXPENSE = "expense"
+    PAYROLL_PERIOD = "payroll_period"
+    COLLABORATION = "collaboration"
+    # An employee's time or its attestation changed (ids: employees): the client board's counts.
+    TIME = "time"
     # A session or a collaboration changed (logged out, password changed, level changed,
     # ended): the connections it may concern read their viewer's access again.
     ACCESS = "access"

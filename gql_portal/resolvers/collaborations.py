@@ -28,7 +28,7 @@ from gql_portal.domain.collaborations import (
 )
 from gql_portal.domain.identity import InvalidNumber, normalize_organisation_number
 from gql_portal.errors import bad_input
-from gql_portal.live import company_access_changed, publish_after_commit
+from gql_portal.live import Topic, company_access_changed, publish_after_commit, publish_change
 from gql_portal.mailer import queue_mail
 from gql_portal.permissions.matrix import Op
 from gql_portal.permissions.rules import (
@@ -147,8 +147,10 @@ async def _notify(
             kind=action.value,
             company_id=to_company,
         )
+    # Live updates once committed: both sides' connections read their access again, and
+    # `collaborationChanged` and the firm's client board hear of it.
+    publish_change(session, ctx.runtime.bus, Topic.COLLABORATION, row.company_id, row.id)
     for company_id in (row.company_id, row.firm_id):
-        # Live updates: both sides' connections read their access again once committed.
         publish_after_commit(session, ctx.runtime.bus, company_access_changed(company_id))
         audit(
             session,

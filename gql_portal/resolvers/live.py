@@ -33,20 +33,28 @@ from gql_portal.live import Inbox, Topic
 from gql_portal.live.bus import Key
 from gql_portal.permissions.access import Access
 from gql_portal.permissions.matrix import Area
-from gql_portal.permissions.rules import ExportRule, Rule
+from gql_portal.permissions.rules import CollaborationRule, ExportRule, Rule
 from gql_portal.resolvers.audit import flush_partner_reads
+from gql_portal.resolvers.collaborations import collaborations_by_id
 from gql_portal.resolvers.common import Ctx, node_id, not_found
 from gql_portal.resolvers.expenses import READ as EXPENSES
 from gql_portal.resolvers.expenses import expense_by_id
 from gql_portal.resolvers.exports import export_by_id
 from gql_portal.resolvers.loading import reachable_company
+from gql_portal.resolvers.payroll import BASIS_READ as PERIODS
+from gql_portal.resolvers.payroll import payroll_period_by_id
+from gql_portal.resolvers.portal import CLIENT_BOARD, board_collaborations, portal_client_by_id
+from gql_portal.schema import collaborations as collaboration_types
 from gql_portal.schema import expenses as expense_types
 from gql_portal.schema import exports as export_types
+from gql_portal.schema import payroll as payroll_types
+from gql_portal.schema import portal as portal_types
 from gql_portal.schema.fields import subscription
 from gql_portal.schema.id_filters import CompanyIdFilter
 from gql_portal.schema.limits import ALLOWANCES_KEY, COST_KEY, ListAllowances, Measure
 
 EXPORTS = ExportRule()
+COLLABORATIONS = CollaborationRule()
 # Kept from one delivery to the next: the subscription's cost, the executor's turns, its inbox.
 INBOX_KEY = "gql_portal.live.inbox"
 _KEPT = (COST_KEY, TURNS_KEY, INBOX_KEY)
@@ -235,41 +243,93 @@ async def _changed_exports(
             await changes.delivered()
 
 
-# --- expenses --------------------------------------------------------------------------------
+# --- a company's objects: expenses, payroll periods -------------------------------------------
+
+
+def company_changes(
+    ctx: RequestContext, topic: Topic, rule: Rule, area: Area, company_id: relay.GlobalID | None
+) -> tuple[Changes, Callable[[int | None], bool]]:
+    """Changes of `topic` in one reachable company (`companyId`) or every company the viewer
+    reaches in `area`; and which events' companies are wanted (as the access is then)."""
+    company = reachable_company(ctx, company_id, "companyId") if company_id else None
+
+    def allowed(access: Access) -> bool:
+        return rule_allows(rule, access) and (company is None or access.reaches_company(company))
+
+    def wanted(company_of_event: int | None) -> bool:
+        if company is not None:
+            return company_of_event == company
+        return company_of_event in ctx.access.row_scope(area).companies
+
+    return Changes(ctx, [topic], allowed), wanted
+
+
+async def changed_objects(
+    changes: Changes,
+    wanted: Callable[[int | None], bool],
+    read: Callable[[RequestContext, int], Awaitable[T | None]],
+) -> AsyncGenerator[T, None]:
+    """Each changed object of a wanted company, read again under the viewer's access."""
+    ctx = changes.ctx
+    async for keys in changes.batches():
+        for node in await read_all(lambda i: read(ctx, i), ids_of(keys, wanted)):
+            changes.charge()
+            yield node
+            await changes.delivered()
 
 
 async def expense_changed(
     info: Ctx, company_id: CompanyIdFilter = None
 ) -> AsyncIterator[expense_types.Expense]:
-    ctx = info.context
-    company = reachable_company(ctx, company_id, "companyId") if company_id else None
-
-    def allowed(access: Access) -> bool:
-        return rule_allows(EXPENSES, access) and (
-            company is None or access.reaches_company(company)
-        )
-
-    changes = Changes(ctx, [Topic.EXPENSE], allowed)
+    area = Area.EXPENSES_RECEIPTS
+    changes, wanted = company_changes(info.context, Topic.EXPENSE, EXPENSES, area, company_id)
     await changes.ready()
-    return _changed_expenses(changes, company)
+    return changed_objects(changes, wanted, expense_by_id)
 
 
-async def _changed_expenses(
-    changes: Changes, company: int | None
-) -> AsyncGenerator[expense_types.Expense, None]:
+async def payroll_period_changed(
+    info: Ctx, company_id: CompanyIdFilter = None
+) -> AsyncIterator[payroll_types.PayrollPeriod]:
+    area = Area.PAYROLL_BASIS
+    topic = Topic.PAYROLL_PERIOD
+    changes, wanted = company_changes(info.context, topic, PERIODS, area, company_id)
+    await changes.ready()
+    return changed_objects(changes, wanted, payroll_period_by_id)
+
+
+# --- collaborations and the client board ------------------------------------------------------
+
+
+async def collaboration_changed(info: Ctx) -> AsyncIterator[collaboration_types.Collaboration]:
+    changes = Changes(
+        info.context, [Topic.COLLABORATION], lambda access: rule_allows(COLLABORATIONS, access)
+    )
+    await changes.ready()
+    return changed_objects(changes, lambda _company: True, collaborations_by_id)
+
+
+BOARD_TOPICS = (Topic.COLLABORATION, Topic.PAYROLL_PERIOD, Topic.EXPENSE, Topic.TIME)
+
+
+async def client_board_changed(info: Ctx) -> AsyncIterator[portal_types.PortalClient]:
+    changes = Changes(info.context, BOARD_TOPICS, lambda access: rule_allows(CLIENT_BOARD, access))
+    await changes.ready()
+    return _changed_clients(changes)
+
+
+async def _changed_clients(changes: Changes) -> AsyncGenerator[portal_types.PortalClient, None]:
+    """A client's board row each time something on it may have changed: its collaboration, a
+    period, expenses or time of the client; one row per client per coalescing window, however
+    many changes (a burst of 1,000 time reports is one row)."""
     ctx = changes.ctx
-
-    def wanted(company_of_event: int | None) -> bool:
-        if company is not None:
-            return company_of_event == company
-        reached = ctx.access.row_scope(Area.EXPENSES_RECEIPTS).companies
-        return company_of_event in reached
-
     async for keys in changes.batches():
-        ids = ids_of(keys, wanted)
-        for node in await read_all(lambda i: expense_by_id(ctx, i), ids):
+        collaborations = {i for topic, _, i in keys if topic is Topic.COLLABORATION}
+        clients = {c for topic, c, _ in keys if topic is not Topic.COLLABORATION and c}
+        collaborations |= await board_collaborations(ctx, clients & ctx.access.client_ids)
+        rows = await read_all(lambda i: portal_client_by_id(ctx, i), sorted(collaborations))
+        for row in rows:
             changes.charge()
-            yield node
+            yield row
             await changes.delivered()
 
 
@@ -287,6 +347,26 @@ class Subscriptions:
         exports_updated,
         description="Every export the viewer reaches as it changes (queued, progress, done, "
         "failed); in the portal `companyId` narrows it to one client.",
+    )
+    payroll_period_changed = subscription(
+        PERIODS,
+        payroll_period_changed,
+        description="Payroll periods as they change: opened, locked, unlocked, exported; "
+        "`companyId` narrows it to one company (in the portal: one client).",
+    )
+    collaboration_changed = subscription(
+        COLLABORATIONS,
+        collaboration_changed,
+        description="The viewer's company's collaborations as they change, as client or as firm: "
+        "proposed, accepted, declined, level changed or requested, ended.",
+    )
+    client_board_changed = subscription(
+        CLIENT_BOARD,
+        client_board_changed,
+        description="For a firm: a client's row of the board (`clients`) whenever something on "
+        "it may have changed (its collaboration's level, the period shown, counts awaiting), at "
+        "most once per client per short window. A client whose collaboration ended leaves the "
+        "board: `collaborationChanged` tells it.",
     )
     expense_changed = subscription(
         EXPENSES,

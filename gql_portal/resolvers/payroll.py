@@ -60,6 +60,7 @@ from gql_portal.domain.payroll import PeriodState
 from gql_portal.domain.time import shift_bounds, week_start
 from gql_portal.errors import bad_input
 from gql_portal.execution import next_turn
+from gql_portal.live import Topic, publish_change
 from gql_portal.permissions.matrix import Area, Op
 from gql_portal.permissions.rules import AreaRule
 from gql_portal.resolvers.audit import audit
@@ -789,6 +790,7 @@ async def open_payroll_period(
                     payroll_period_id=row.id,
                     month=domain.month_label(start),
                 )
+                _publish(session, ctx, row)
     except IntegrityError:  # opened at the same moment by someone else: that one it is
         async with ctx.database.scoped(ctx.access) as session:
             row = await session.scalar(
@@ -799,6 +801,11 @@ async def open_payroll_period(
         if row is None:
             raise
     return gql.PayrollPeriodPayload(payroll_period=gql.PayrollPeriod.from_row(row))
+
+
+def _publish(session: AsyncSession, ctx: RequestContext, period: PayrollPeriod) -> None:
+    """`payrollPeriodChanged` and the client board hear of it once committed (resolvers/live)."""
+    publish_change(session, ctx.runtime.bus, Topic.PAYROLL_PERIOD, period.company_id, period.id)
 
 
 def _refuse(state: PeriodState, wanted: PeriodState) -> None:
@@ -915,6 +922,7 @@ async def lock_payroll_period(
             total_amount=str(sum((basis.total_amount for basis in bases), Decimal("0.00"))),
             preliminary_employee_ids=[basis.employee_id for basis in bases if basis.preliminary],
         )
+        _publish(session, ctx, period)
     return gql.PayrollPeriodPayload(payroll_period=gql.PayrollPeriod.from_row(period))
 
 
@@ -961,6 +969,7 @@ async def unlock_payroll_period(
             month=domain.month_label(period.start_date),
             lines_discarded=removed.rowcount,  # type: ignore[attr-defined]
         )
+        _publish(session, ctx, period)
     return gql.PayrollPeriodPayload(payroll_period=gql.PayrollPeriod.from_row(period))
 
 

@@ -349,6 +349,21 @@ async def portal_client_by_id(
     return (await _board_clients(ctx, [row], None))[0] if row else None
 
 
+async def board_collaborations(ctx: RequestContext, client_ids: set[int]) -> set[int]:
+    """The ids of the firm's ACTIVE collaborations with these clients (their board rows)."""
+    if not client_ids:
+        return set()
+    async with reading(ctx) as session:
+        found = await session.scalars(
+            select(Collaboration.id).where(
+                Collaboration.firm_id == ctx.access.company_id,
+                Collaboration.company_id.in_(client_ids),
+                Collaboration.state == CollaborationState.ACTIVE,
+            )
+        )
+        return set(found)
+
+
 @strawberry.type
 class Queries:
     clients = field(

@@ -37,6 +37,7 @@ from gql_portal.domain.time import (
 from gql_portal.domain.time import week_start as monday_of
 from gql_portal.domain.validation import clean_text
 from gql_portal.errors import Problems, bad_input
+from gql_portal.live import Topic, publish_change
 from gql_portal.permissions.matrix import Area, Op
 from gql_portal.permissions.rules import AreaRule
 from gql_portal.resolvers.audit import audit
@@ -516,6 +517,7 @@ async def report_time(
             company_id=entry.company_id,
             **_audit_values(entry),
         )
+        publish_change(session, ctx.runtime.bus, Topic.TIME, entry.company_id, entry.employee_id)
     # Checked in the transaction: the entry's week is not attested (no read for `attested`).
     attested_weeks_loader(info).prime((entry.employee_id, monday_of(entry.date)), False)
     return gql.TimeEntryPayload(time_entry=gql.TimeEntry.from_row(entry))
@@ -717,6 +719,7 @@ async def attest_week(
                 week_start=monday.isoformat(),
                 hours=str(hours or Decimal("0.00")),
             )
+            publish_change(session, ctx.runtime.bus, Topic.TIME, employee.company_id, employee.id)
     return gql.WeekAttestationPayload(
         week_start=monday, attestation=gql.WeekAttestation.from_row(attestation)
     )
@@ -755,6 +758,7 @@ async def unattest_week(
                 attested_at=attestation.attested_at.isoformat(),
             )
             await session.delete(attestation)
+            publish_change(session, ctx.runtime.bus, Topic.TIME, employee.company_id, employee.id)
     return gql.WeekAttestationPayload(week_start=monday, attestation=None)
 
 

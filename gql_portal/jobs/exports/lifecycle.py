@@ -27,7 +27,7 @@ from gql_portal.jobs.exports.expenses import write_expenses
 from gql_portal.jobs.exports.expenses_batch import write_expenses_batch
 from gql_portal.jobs.exports.payroll import write_payroll_basis
 from gql_portal.jobs.exports.request import ExportRequest
-from gql_portal.live import publish_after_commit
+from gql_portal.live import Topic, publish_after_commit, publish_change
 from gql_portal.runtime import Runtime
 
 log = logging.getLogger("gql_portal.exports")
@@ -104,6 +104,9 @@ class ExportJob:
             async with self.runtime.database.transaction() as session:
                 export = await session.get_one(Export, self.export_id)
                 await _mark_periods_exported(session, self.actor, export, written.periods, now)
+                for company_id, period_id in written.periods:  # EXPORTED: live updates
+                    bus = self.runtime.bus
+                    publish_change(session, bus, Topic.PAYROLL_PERIOD, company_id, period_id)
                 _record_clients_expenses(session, self.actor, export, written.expense_clients, now)
                 export.state = ExportState.DONE
                 export.progress = 100
