@@ -773,3 +773,42 @@ async def test_a_tampered_cursor_is_invalid_never_a_failed_statement(
         "after",
         "INVALID_CURSOR",
     )
+
+
+async def test_clients_by_name_with_the_boards_filters(
+    api: Api, factory: Factory, database: Database
+) -> None:
+    """The name's join and the filters' subqueries on the client's company stay apart."""
+    firm = await factory.company("Byrån AB", firm=True)
+    token = await factory.log_in(await factory.user(firm), firm, SessionContext.PORTAL)
+    for name in ("Ödla AB", "Åkeri AB", "Bygg AB", "Annat HB"):
+        client = await factory.company(name)
+        await added(
+            database,
+            [
+                Collaboration(
+                    company_id=client.id,
+                    firm_id=firm.id,
+                    level=AccessLevel.FULL,
+                    state=CollaborationState.ACTIVE,
+                    initiated_by=Initiator.FIRM,
+                    created_at=firm.created_at,
+                    updated_at=firm.created_at,
+                    activated_at=firm.created_at,
+                )
+            ],
+        )
+    query = """query($after: String, $order: ClientOrder) {
+      clients(first: 2, after: $after, search: "ab", periodState: OPEN, level: FULL,
+              orderBy: $order) {
+        pageInfo { hasNextPage endCursor } edges { node { company { name } } } } }"""
+    names: list[str] = []
+    after = None
+    while True:
+        body = await api(query, {"after": after, "order": {"field": "NAME"}}, token=token)
+        assert "errors" not in body, body
+        names += [edge["node"]["company"]["name"] for edge in body["data"]["clients"]["edges"]]
+        if not body["data"]["clients"]["pageInfo"]["hasNextPage"]:
+            break
+        after = body["data"]["clients"]["pageInfo"]["endCursor"]
+    assert names == ["Bygg AB", "Åkeri AB", "Ödla AB"]

@@ -4,9 +4,10 @@ every row has one place. A cursor carries the order's key values and, for an `or
 the order itself: a cursor of one order given with another is INVALID_CURSOR.
 
 Every key of an order runs in the order's direction (the id tie-break too), so a page's bounds
-are one row-value comparison; a key that may be NULL keeps its NULLs last in both directions,
-compared with a predicate spelled out key by key (a row-value comparison with a NULL in it is
-NULL, and would drop the rows)."""
+over plain columns are one row-value comparison (as the default orders always were). A key that
+may be NULL keeps its NULLs last in both directions, and a computed one (a name's sort key) is
+compared as computed: their bounds are spelled out key by key (a row-value comparison with a
+NULL in it is NULL, and would drop the rows)."""
 
 from __future__ import annotations
 

@@ -180,11 +180,13 @@ async def client_payroll_status(
 
 
 CLIENTS_BY_ID = default_order([Collaboration.id])
+# An alias: the filters' subqueries on Company stay correlated to the collaboration alone.
+CLIENT_COMPANY = aliased(Company, name="client_company")
 CLIENT_ORDERS = {
-    # The client's name, from Company joined for this order (a company name is no secret:
+    # The client's name, from its company joined for this order (a company name is no secret:
     # every firm user sees the client's, `collaboration.clientName`). Not the organisation
     # number: a sole trader's is its owner's personnummer, shown masked in the portal.
-    gql.ClientOrderField.NAME: OrderChoice([SortKey(Company.name, swedish_sort_key)]),
+    gql.ClientOrderField.NAME: OrderChoice([SortKey(CLIENT_COMPANY.name, swedish_sort_key)]),
     gql.ClientOrderField.LEVEL: OrderChoice([SortKey(Collaboration.level, in_byte_order)]),
     gql.ClientOrderField.ACTIVATED_AT: OrderChoice(
         [SortKey(Collaboration.activated_at, nullable=True)]
@@ -248,7 +250,7 @@ async def clients(
     if period_state is not None:
         statement = statement.where(_shown_period_in(period_state, current, board_month))
     if order_by is not None and order_by.field is gql.ClientOrderField.NAME:
-        statement = statement.join(Company, Company.id == Collaboration.company_id)
+        statement = statement.join(CLIENT_COMPANY, CLIENT_COMPANY.id == Collaboration.company_id)
     order = chosen_order(
         ctx, order_by, CLIENT_ORDERS, Collaboration.id, CLIENTS_BY_ID, listed=Area.COLLABORATIONS
     )
