@@ -18,6 +18,7 @@ from gql_portal.db.accounts import User
 from gql_portal.domain.accounts import SessionContext
 from gql_portal.http.live import SESSION_ENDED
 from gql_portal.live import Event, Topic
+from gql_portal.live.bus import merged
 from gql_portal.permissions.roles import SchemaRole
 from gql_portal.runtime import Runtime
 from gql_portal.schema.build import role_schema
@@ -127,6 +128,36 @@ async def test_a_burst_of_changes_to_one_object_is_one_event(
         # where the burst takes no time), each the expense as it is.
         assert len(events) <= 1 + int(burst / runtime.bus.window) + 1, (len(events), burst)
         assert {event["data"]["expenseChanged"]["id"] for event in events} == {expense["id"]}
+
+
+async def test_after_commit_hooks_of_a_burst_are_sent_together_and_merged(
+    url: str, api: Api, factory: Factory, runtime: Runtime
+) -> None:
+    """300 after-commit publications (`publish_soon`, as SQLAlchemy's hook calls it) of three
+    expenses: on PostgreSQL a few NOTIFY statements, their events merged per company; each
+    subscriber gets each expense about once."""
+    company = await factory.company()
+    admin = await factory.admin(company)
+    anna = await factory.staff(company)
+    expenses = [await submit(api, anna.token) for _ in range(3)]
+    ids = [_row_id(expense["id"]) for expense in expenses]
+    assert merged(
+        [Event(Topic.EXPENSE, company.id, (i,)) for i in ids * 2]
+        + [Event(Topic.EXPORT, company.id, (ids[0],))]
+    ) == [Event(Topic.EXPENSE, company.id, tuple(ids)), Event(Topic.EXPORT, company.id, (ids[0],))]
+    async with live(url, token=admin.token) as admins:
+        await admins.subscribe("1", EXPENSES)
+        await asyncio.sleep(0.1)
+        for _ in range(100):
+            for expense_id in ids:
+                runtime.bus.publish_soon(Event(Topic.EXPENSE, company.id, (expense_id,)))
+        events = [await admins.next_of("1")]
+        with contextlib.suppress(TimeoutError):
+            while True:
+                events.append(await admins.next_of("1", seconds=0.6))
+        delivered = [event["data"]["expenseChanged"]["id"] for event in events]
+        assert set(delivered) == {expense["id"] for expense in expenses}
+        assert len(delivered) <= 6, delivered
 
 
 async def test_an_export_is_followed_from_queued_to_done_with_its_download_link(

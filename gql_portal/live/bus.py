@@ -30,6 +30,15 @@ MOST_IDS_PER_NOTIFY = 500
 RECONNECT_SECONDS = (0.5, 1.0, 2.0, 5.0, 10.0)
 
 Key = tuple[Topic, int | None, int]
+NOTIFY_ALL = "SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload"
+
+
+def merged(events: Iterable[Event]) -> list[Event]:
+    """The events as one per topic and company, with all their ids (each once)."""
+    grouped: dict[tuple[Topic, int | None], dict[int, None]] = {}
+    for event in events:
+        grouped.setdefault((event.topic, event.company_id), {}).update(dict.fromkeys(event.ids))
+    return [Event(topic, company, tuple(ids)) for (topic, company), ids in grouped.items()]
 
 
 class Inbox:
@@ -134,6 +143,7 @@ class PostgresBus(Bus):
         self._connecting: asyncio.Task[Any] | None = None
         self._lock: asyncio.Lock | None = None
         self._stopped = False
+        self._outbox: list[Event] = []
 
     async def ready(self) -> None:
         await self._listening()
@@ -183,11 +193,22 @@ class PostgresBus(Bus):
         return None
 
     async def publish(self, event: Event) -> None:
+        """NOTIFY the event, with every other one waiting to be sent: a burst of changes (a
+        thousand commits' after-commit hooks) is one statement, its events merged per topic
+        and company."""
+        self._outbox.append(event)
         connection = await self._listening()
         assert self._lock is not None
         async with self._lock:  # one statement at a time on a connection
-            for part in event.split(MOST_IDS_PER_NOTIFY):
-                await connection.execute("SELECT pg_notify($1, $2)", CHANNEL, part.to_json())
+            if not self._outbox:
+                return  # sent by the publisher that held the lock before
+            events, self._outbox = self._outbox, []
+            payloads = [
+                part.to_json()
+                for merged_event in merged(events)
+                for part in merged_event.split(MOST_IDS_PER_NOTIFY)
+            ]
+            await connection.execute(NOTIFY_ALL, CHANNEL, payloads)
 
     async def stop(self) -> None:
         self._stopped = True
