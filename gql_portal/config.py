@@ -25,6 +25,10 @@ class Settings:
     mail_from: str = "gql-portal <no-reply@localhost>"
     public_url: str = "http://127.0.0.1:8000"
     storage_dir: Path = field(default_factory=lambda: Path("./storage"))
+    # Where receipts and export files are kept (gql_portal/storage): `file:///<folder>` (the
+    # storage folder above, the default) or `postgresql:` (the app's own PostgreSQL database).
+    # Running exports' temporary files stay in the storage folder whatever the backend.
+    storage_url: str = "file:"
     session_days: int = 30
     trial_days: int = 14
     verify_link_hours: int = 48
@@ -112,7 +116,7 @@ class Settings:
             mail_from=get("MAIL_FROM") or defaults.mail_from,
             public_url=public_url,
             cors_origins=cors_origins,
-            storage_dir=Path(get("STORAGE_DIR") or defaults.storage_dir),
+            **_storage(get("STORAGE_URL"), get("STORAGE_DIR"), get("DATABASE_URL")),
             trusted_documents=Path(manifest) if (manifest := get("TRUSTED_DOCUMENTS")) else None,
             **numbers,
         )
@@ -156,6 +160,25 @@ def _secret(secret: str | None, mode: str) -> str | None:
     if secret is not None and mode == "production" and len(secret) < 32:
         raise ConfigError(f"{ENV_PREFIX}SECRET_KEY must be at least 32 characters long")
     return secret
+
+
+def _storage(url: str | None, folder: str | None, database_url: str | None) -> dict[str, Any]:
+    """The storage backend's URL and the storage folder (a `file:` URL names the folder)."""
+    storage_dir = Path(folder) if folder else Settings().storage_dir
+    if url is None:
+        return {"storage_url": f"file://{storage_dir.resolve()}", "storage_dir": storage_dir}
+    if url.startswith("file://") and len(url) > len("file://"):
+        return {"storage_url": url, "storage_dir": Path(url.removeprefix("file://"))}
+    if url == "postgresql:":
+        if not (database_url or "").startswith("postgresql"):
+            raise ConfigError(
+                f"{ENV_PREFIX}STORAGE_URL=postgresql: keeps files in the app's own database, "
+                f"which must then be PostgreSQL ({ENV_PREFIX}DATABASE_URL=postgresql+asyncpg://...)"
+            )
+        return {"storage_url": url, "storage_dir": storage_dir}
+    raise ConfigError(
+        f"{ENV_PREFIX}STORAGE_URL must be file:///<folder> or postgresql:, not {url!r}"
+    )
 
 
 def _public_url(value: str, mode: str) -> str:

@@ -6,8 +6,9 @@ cookie): without one they answer 401 UNAUTHENTICATED. A receipt is loaded throug
 row scope: one out of reach or of another company answers 404, never 403 (its existence is not
 revealed). An export link is signed for the session that asked for it and works only when that
 very session presents it: any other session (even the same user's other one) gets 404, like a
-link whose signature does not match. The file is checked against its SHA-256 before a byte is
-sent and offered as an attachment that a browser neither sniffs nor renders in our origin.
+link whose signature does not match. The file is streamed from the storage backend, checked
+against its SHA-256 before a byte is sent, and offered as an attachment that a browser neither
+sniffs nor renders in our origin.
 
 An id that is not a row id (not digits, or outside the integer columns' range) answers 404
 before any SQL.
@@ -15,14 +16,11 @@ before any SQL.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any
 from urllib.parse import quote
 
-import anyio.to_thread
 from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
@@ -41,52 +39,18 @@ from gql_portal.resolvers.common import MAX_ROW_ID
 from gql_portal.resolvers.exports import batch_clients, downloadable
 from gql_portal.runtime import Runtime
 from gql_portal.security import link_signature_matches
+from gql_portal.storage import IntegrityFailure, check, verifying
 
 log = logging.getLogger("gql_portal.files")
 
 # Any segment reaches the endpoint, which answers 404 itself for one that is not a row id.
 RECEIPT_ROUTE = "/files/receipts/{receipt_id}"
 EXPORT_ROUTE = "/files/exports/{export_id}"
-CHUNK = 64 * 1024
 # A link's expiry is a Unix time: anything longer is not one of our links.
 MAX_EXPIRES_DIGITS = 12
 NOT_SIGNED_IN = (
     "Sign in first: a file is sent only with the session (cookie or Authorization: Bearer)."
 )
-
-
-class IntegrityFailure(Exception):
-    """A stored file is missing or no longer what was uploaded."""
-
-
-def _open_verified(path: str, sha256: str, size: int) -> BinaryIO:
-    """The file, opened and read once to check its digest, then rewound for sending (the
-    same open file is sent: storage replaces files by rename, never writes into them)."""
-    try:
-        handle: BinaryIO = open(path, "rb")  # noqa: SIM115 (closed by the caller's stream)
-    except OSError as error:
-        raise IntegrityFailure(f"cannot open: {error}") from None
-    try:
-        digest = hashlib.sha256()
-        length = 0
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
-            length += len(chunk)
-        if digest.hexdigest() != sha256 or length != size:
-            raise IntegrityFailure(f"sha256 {digest.hexdigest()}, {length} bytes")
-        handle.seek(0)
-    except BaseException:
-        handle.close()
-        raise
-    return handle
-
-
-def _chunks(handle: BinaryIO) -> Iterator[bytes]:
-    try:
-        while chunk := handle.read(CHUNK):
-            yield chunk
-    finally:
-        handle.close()
 
 
 def content_disposition(file_name: str) -> str:
@@ -121,14 +85,13 @@ class StoredDownload:
 async def send_stored_file(
     request: Request, access: Access, request_id: str, download: StoredDownload
 ) -> Response:
-    """Check the file against its SHA-256, audit the download (as `access`), then stream it as
-    an attachment that a browser neither sniffs nor renders in our origin."""
+    """Check the file against its SHA-256 (read once, in chunks), audit the download (as
+    `access`), then stream it from the storage backend as an attachment that a browser neither
+    sniffs nor renders in our origin. Chunks are checked again as they are sent: a file
+    corrupted meanwhile breaks the transfer instead of ending it as if complete."""
     runtime: Runtime = request.app.state.runtime
     try:
-        path = str(runtime.storage.path(download.storage_key))
-        handle = await anyio.to_thread.run_sync(
-            _open_verified, path, download.sha256, download.size_bytes
-        )
+        await check(runtime.files, download.storage_key, download.sha256, download.size_bytes)
     except (IntegrityFailure, ValueError) as error:
         log.error(
             "%s (company %s, %s) failed its integrity check: %s (request %s)",
@@ -146,22 +109,18 @@ async def send_stored_file(
         client_address=request.client.host if request.client else "unknown",
         request_id=request_id,
     )
-    try:
-        async with runtime.database.transaction() as session:
-            for company_id in (download.company_id, *download.also_company_ids):
-                record(
-                    session,
-                    who,
-                    download.action,
-                    at=runtime.clock.now(),
-                    company_id=company_id,
-                    **download.details,
-                )
-    except BaseException:
-        handle.close()
-        raise
+    async with runtime.database.transaction() as session:
+        for company_id in (download.company_id, *download.also_company_ids):
+            record(
+                session,
+                who,
+                download.action,
+                at=runtime.clock.now(),
+                company_id=company_id,
+                **download.details,
+            )
     return StreamingResponse(
-        _chunks(handle),
+        verifying(runtime.files.open(download.storage_key), download.sha256, download.size_bytes),
         media_type=download.media_type,
         headers={
             "content-length": str(download.size_bytes),

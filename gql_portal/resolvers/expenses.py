@@ -2,7 +2,7 @@
 
 Employees submit and change their own while SUBMITTED; admins do so for anyone and decide
 (approve/reject, Op.MANAGE); LIMITED partners only read (their schema has none of these
-mutations). Receipt files go to the storage folder, checked by their content, never by name.
+mutations). Receipt files go to the storage backend, checked by their content, never by name.
 
 Approval gives the expense the next number of its company's voucher series in the approving
 transaction (`take_voucher_number`): a rolled-back approval takes none, so the series has no
@@ -17,7 +17,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, NamedTuple
 
-import anyio.to_thread
 import strawberry
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -1305,9 +1304,7 @@ async def attach_receipt(
             )
         content_type, suffix = sniffed
         file_name = clean_file_name(upload.filename, suffix)
-        stored = await anyio.to_thread.run_sync(
-            ctx.runtime.storage.put, "receipts", company_id, data, suffix
-        )
+        stored = await ctx.runtime.files.put(f"receipts/{company_id}", data, suffix)
         async with ctx.database.scoped(ctx.access, Op.WRITE) as session:
             expense = await _expense(session, key, "expenseId")  # still open?
             receipt = await _add_receipt(session, ctx, expense, stored, file_name, content_type)

@@ -1,7 +1,7 @@
 """An export job from QUEUED to DONE or FAILED: it holds the export's owner file, marks it
-RUNNING, has its kind write the file to a temporary name, then stores the file under its final
-name and marks the export DONE (and its periods EXPORTED) in one transaction: an export is never
-DONE without its file. A failure marks it FAILED and removes what was written."""
+RUNNING, has its kind write the file to a temporary name, then puts the file into the storage
+backend and marks the export DONE (and its periods EXPORTED) in one transaction: an export is
+never DONE without its file. A failure marks it FAILED and removes what was written."""
 
 from __future__ import annotations
 
@@ -91,12 +91,14 @@ class ExportJob:
             raise
 
     async def _finish(self, tmp: Path, written: Written) -> None:
-        """Store the file under its final name, then mark the export DONE and its periods
+        """Store the file in the storage backend, then mark the export DONE and its periods
         EXPORTED in one transaction: an export is never DONE without its file."""
-        sha256, size = await anyio.to_thread.run_sync(tmpfiles.digest, tmp)
-        key = f"exports/{self.request.company_id}/{self.export_id}/{written.file_name}"
-        final = self.runtime.storage.path(key)
-        await anyio.to_thread.run_sync(tmpfiles.move, tmp, final)
+        # Streamed into the storage backend, in a folder of its own: removing it on failure
+        # never takes another export's file.
+        folder = f"exports/{self.request.company_id}/{self.export_id}"
+        stored = await self.runtime.files.put(folder, tmp, Path(written.file_name).suffix)
+        await anyio.to_thread.run_sync(tmpfiles.remove, tmp)
+        key, sha256, size = stored.storage_key, stored.sha256, stored.size_bytes
         now = self.runtime.clock.now()
         try:
             # System work after the scoped reads: the viewer's rights were applied to what went
@@ -120,7 +122,7 @@ class ExportJob:
                 _record_done(session, self.actor, export, now)
                 self._publish_after_commit(session)
         except BaseException:
-            await anyio.to_thread.run_sync(tmpfiles.remove, final)
+            await self.runtime.files.delete(key)
             raise
         self.ended = True
 

@@ -8,7 +8,6 @@ when the process dies, even by SIGKILL, so recovery knows at once that nobody ru
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -75,24 +74,8 @@ def leftovers(folder: Path) -> dict[int, list[Path]]:
     return found
 
 
-def move(source: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    source.replace(target)
-
-
 def remove(path: Path) -> None:
     if path.is_dir():
         shutil.rmtree(path, ignore_errors=True)
     else:
         path.unlink(missing_ok=True)
-
-
-def digest(path: Path) -> tuple[str, int]:
-    """The file's SHA-256 (hex) and size in bytes."""
-    sha256 = hashlib.sha256()
-    size = 0
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            sha256.update(chunk)
-            size += len(chunk)
-    return sha256.hexdigest(), size

@@ -1,0 +1,39 @@
+"""Files (receipts, exports): stored through one small interface, `FileStore`, by the backend
+`GQL_PORTAL_STORAGE_URL` names: the local storage folder (`file:///...`, the default) or the
+app's own PostgreSQL database (`postgresql:`)."""
+
+from __future__ import annotations
+
+from gql_portal.config import Settings
+from gql_portal.db.engine import Database
+from gql_portal.storage.database import DatabaseStore
+from gql_portal.storage.folder import PARTIAL_PREFIX, FolderStore, Storage
+from gql_portal.storage.interface import (
+    CHUNK_BYTES,
+    FileStore,
+    IntegrityFailure,
+    StoredFile,
+    check,
+    verifying,
+)
+
+__all__ = [
+    "CHUNK_BYTES",
+    "PARTIAL_PREFIX",
+    "DatabaseStore",
+    "FileStore",
+    "FolderStore",
+    "IntegrityFailure",
+    "Storage",
+    "StoredFile",
+    "check",
+    "store_for",
+    "verifying",
+]
+
+
+def store_for(settings: Settings, database: Database, folder: Storage) -> FileStore:
+    """The backend the settings name (config.py has checked the URL)."""
+    if settings.storage_url.startswith("postgresql:"):
+        return DatabaseStore(database)
+    return FolderStore(folder)
