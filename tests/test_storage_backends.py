@@ -4,8 +4,11 @@ behind one interface, each content-addressed, SHA-256 checked and committed only
 from __future__ import annotations
 
 import hashlib
+import io
 import os
+import shutil
 import tracemalloc
+import zipfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -29,8 +32,12 @@ from gql_portal.storage import (
 )
 from gql_portal.storage import database as database_backend
 from gql_portal.storage import folder as folder_backend
+from tests.conftest import Api
 from tests.factories import Factory
 from tests.test_expenses import attach, submit, tiny_png
+from tests.test_exports import download, exported
+from tests.test_exports_files import EXPORT_EXPENSES, expense_month
+from tests.test_payroll import open_period
 
 SMALL_CHUNKS = 1024  # several chunks for a few kilobytes
 
@@ -195,8 +202,6 @@ async def test_a_receipt_uploads_and_downloads_through_the_backend(
     runtime.file_store = store
     company = await factory.company()
     me = await factory.staff(company)
-    from tests.conftest import Api
-
     expense = await submit(Api(client), me.token)
     content = tiny_png() + os.urandom(3000)  # still a PNG by its signature
     receipt = (await attach(client, me.token, expense["id"], content, file_name="kvitto.png"))[
@@ -217,6 +222,41 @@ async def test_a_receipt_uploads_and_downloads_through_the_backend(
     broken = await client.get(receipt["url"], headers={"authorization": f"Bearer {me.token}"})
     assert broken.status_code == 500
     assert broken.json()["errors"][0]["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+
+
+async def test_an_expenses_export_is_stored_in_the_backend_with_its_receipts(
+    store: FileStore, runtime: Runtime, api: Api, factory: Factory, database: Database
+) -> None:
+    """The export's ZIP reads its receipts from the backend and is put there itself; copies of
+    receipts a job made (backends other than the folder) are gone when it ends."""
+    month = await expense_month(factory, database, runtime)  # receipts put in runtime.storage
+    async with database.session() as session:
+        receipts = (await session.scalars(select(Receipt))).all()
+    for receipt in receipts:
+        moved = await store.put(
+            receipt.storage_key.rsplit("/", 2)[0], runtime.storage.read(receipt.storage_key)
+        )
+        assert moved.storage_key == receipt.storage_key  # the same key in every backend
+    if isinstance(store, DatabaseStore):
+        shutil.rmtree(runtime.storage.path("receipts"))
+    runtime.file_store = store
+
+    period = await open_period(api, month.admin.token)
+    made = exported(
+        await api(EXPORT_EXPENSES, {"input": {"periodId": period["id"]}}, token=month.admin.token),
+        "exportExpenses",
+    )
+    assert made["state"] == "DONE", made
+    response = await download(api, made["downloadUrl"], token=month.admin.token)
+    assert response.status_code == 200, response.text
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    in_zip = sorted(archive.read(name) for name in archive.namelist() if name.startswith("kvitt"))
+    wanted = ("dinner", "dinner-2", "hotel", "train")
+    assert in_zip == sorted(month.files[key] for key in wanted)
+    tmp = runtime.storage.path("exports/tmp")
+    assert not tmp.exists() or [path.name for path in tmp.iterdir()] == []
+    if isinstance(store, DatabaseStore):
+        assert not runtime.storage.path(f"exports/{month.admin.company_id}").exists()
 
 
 def test_the_backend_is_chosen_by_url(tmp_path: Path) -> None:

@@ -29,10 +29,10 @@ from gql_portal.domain.vouchers import booking_account, shown_supplier_number
 from gql_portal.jobs.exports import sie
 from gql_portal.jobs.exports.basis import export_company
 from gql_portal.jobs.exports.common import ExportFailed, ExportWork, Progress, Written
+from gql_portal.jobs.exports.receipt_copies import copy_receipts, receipt_path
 from gql_portal.jobs.exports.request import ExpenseOptions
 from gql_portal.permissions.matrix import Area
 from gql_portal.permissions.rules import sees_owner_identity
-from gql_portal.runtime import Runtime
 
 RECEIPT_FOLDER = "kvitton/"
 SUMMARY_NAME = "utlagg.csv"
@@ -94,7 +94,7 @@ async def read_clients(
         for row in await session.scalars(select(Company).where(Company.id.in_(company_ids)))
     }
     found = await _read_expenses(
-        session, work.runtime, list(companies), options, request.date_from, request.date_to
+        session, work, list(companies), options, request.date_from, request.date_to
     )
     facts: dict[int, sie.VoucherFacts] = {}
     bookkeeping: dict[int, sie.Bookkeeping] = {}
@@ -185,7 +185,7 @@ def add_client(
 
 async def _read_expenses(
     session: AsyncSession,
-    runtime: Runtime,
+    work: ExportWork,
     company_ids: list[int],
     options: ExpenseOptions,
     date_from: date,
@@ -226,9 +226,10 @@ async def _read_expenses(
                 content_type=receipt.content_type,
                 size_bytes=receipt.size_bytes,
                 sha256=receipt.sha256,
-                path=runtime.storage.path(receipt.storage_key),
+                path=receipt_path(work.runtime, work.request.export_id, receipt),
             )
         )
+    await copy_receipts(work.runtime, work.request.export_id, receipts)
     by_company: dict[int, list[files.ExportExpense]] = {}
     for expense, employee, project_code in rows:
         by_company.setdefault(expense.company_id, []).append(

@@ -67,6 +67,8 @@ class ExportJob:
         try:
             await self._run()
         finally:
+            # Receipt copies (a backend other than the folder) served the writer only.
+            tmpfiles.remove(tmpfiles.receipts_path(self.runtime, self.export_id))
             tmpfiles.let_go(owner, remove=self.ended)
 
     async def _run(self) -> None:

@@ -17,6 +17,7 @@ from gql_portal.jobs.exports.tmpfiles import (
     leftovers,
     owner_path,
     part_path,
+    receipts_path,
     remove,
 )
 from gql_portal.runtime import Runtime
@@ -87,6 +88,7 @@ async def _fail_interrupted(runtime: Runtime, ownerless: list[int], now: datetim
             export.finished_at = now
             for leftover in (
                 part_path(runtime, export.id),
+                receipts_path(runtime, export.id),
                 runtime.storage.path(f"exports/{export.company_id}/{export.id}"),
                 owner_path(runtime, export.id),
             ):

@@ -1,5 +1,7 @@
 """The files of a running export in `exports/tmp` and the blocking file work of a job (run in a
-worker thread): `<export id>.part` is the file being written, `<export id>.lock` its owner file.
+worker thread): `<export id>.part` is the file being written, `<export id>.lock` its owner file,
+`<export id>.receipts/` the copies of its receipts when they are stored elsewhere than the
+storage folder (jobs/exports/receipt_copies.py).
 
 While a job runs it holds a lock (flock) on its owner file: the operating system lets go of it
 when the process dies, even by SIGKILL, so recovery knows at once that nobody runs the export.
@@ -15,11 +17,17 @@ from pathlib import Path
 from gql_portal.runtime import Runtime
 
 TMP_FOLDER = "exports/tmp"  # <export id>.part: the file being written; <export id>.lock: its owner
+LEFTOVER_SUFFIXES = (".part", ".lock", ".receipts")
 
 
 def part_path(runtime: Runtime, export_id: int) -> Path:
     """Where the export's file is written before it is renamed to its final name."""
     return runtime.storage.path(f"{TMP_FOLDER}/{export_id}.part")
+
+
+def receipts_path(runtime: Runtime, export_id: int) -> Path:
+    """The folder of the export's receipt copies (receipts stored outside the storage folder)."""
+    return runtime.storage.path(f"{TMP_FOLDER}/{export_id}.receipts")
 
 
 def owner_path(runtime: Runtime, export_id: int) -> Path:
@@ -69,7 +77,7 @@ def leftovers(folder: Path) -> dict[int, list[Path]]:
     found: dict[int, list[Path]] = {}
     if folder.is_dir():
         for path in folder.iterdir():
-            if path.suffix in (".part", ".lock") and path.stem.isdigit():
+            if path.suffix in LEFTOVER_SUFFIXES and path.stem.isdigit():
                 found.setdefault(int(path.stem), []).append(path)
     return found
 
