@@ -37,13 +37,14 @@ async def _prepare(settings: Settings, *, demo: bool) -> None:
     from gql_portal.db.engine import Database
     from gql_portal.db.migrate import upgrade
     from gql_portal.demo import database_is_empty, load_demo
-    from gql_portal.storage import Storage
+    from gql_portal.storage import Storage, store_for
 
     database = Database.from_url(settings.database_url)
     try:
         await upgrade(database)
         if demo and await database_is_empty(database):
-            logins = await load_demo(database, Clock(), Storage(settings.storage_dir))
+            store = store_for(settings, database, Storage(settings.storage_dir))
+            logins = await load_demo(database, Clock(), store)
             print(f"Demo data loaded. Log in with (password for all: {logins.password}):")
             print(f"  partner firm user: {logins.firm_user}")
             print(f"  client admin:      {logins.client_admin}")
@@ -154,7 +155,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from gql_portal.db.engine import Database
     from gql_portal.db.migrate import upgrade
     from gql_portal.demo import database_is_empty, describe, load_demo
-    from gql_portal.storage import Storage
+    from gql_portal.storage import Storage, store_for
 
     settings = _settings()
 
@@ -172,7 +173,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             logins = await load_demo(
                 database,
                 Clock(),
-                Storage(settings.storage_dir),
+                store_for(settings, database, Storage(settings.storage_dir)),
                 clients=args.clients,
                 employees=args.employees,
                 seed=args.seed,

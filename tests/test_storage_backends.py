@@ -16,11 +16,14 @@ import httpx
 import pytest
 from sqlalchemy import func, select, update
 
+from gql_portal.clock import FrozenClock
 from gql_portal.config import ConfigError, Settings
 from gql_portal.db.engine import Database
 from gql_portal.db.expenses import Receipt
 from gql_portal.db.files import StoredFileChunk, StoredFileRow
+from gql_portal.demo import load_demo
 from gql_portal.runtime import Runtime
+from gql_portal.security import Passwords
 from gql_portal.storage import (
     DatabaseStore,
     FileStore,
@@ -257,6 +260,17 @@ async def test_an_expenses_export_is_stored_in_the_backend_with_its_receipts(
     assert not tmp.exists() or [path.name for path in tmp.iterdir()] == []
     if isinstance(store, DatabaseStore):
         assert not runtime.storage.path(f"exports/{month.admin.company_id}").exists()
+
+
+async def test_the_demo_puts_its_receipts_in_the_backend(
+    store: FileStore, database: Database, clock: FrozenClock, passwords: Passwords
+) -> None:
+    await load_demo(database, clock, store, clients=1, employees=2, passwords=passwords)
+    async with database.session() as session:
+        receipts = (await session.scalars(select(Receipt))).all()
+    assert receipts
+    for receipt in receipts:
+        await check(store, receipt.storage_key, receipt.sha256, receipt.size_bytes)
 
 
 def test_the_backend_is_chosen_by_url(tmp_path: Path) -> None:

@@ -27,7 +27,7 @@ from gql_portal.demo.people import add_firms
 from gql_portal.demo.writing import finish, next_ids, write
 from gql_portal.domain.payroll import PeriodState
 from gql_portal.security import Passwords
-from gql_portal.storage import Storage
+from gql_portal.storage import FileStore, FolderStore, Storage
 
 CLIENTS_PER_TRANSACTION = 25
 PROGRESS_EVERY = 100  # clients
@@ -44,7 +44,7 @@ async def database_is_empty(database: Database) -> bool:
 async def load_demo(
     database: Database,
     clock: Clock,
-    storage: Storage,
+    storage: Storage | FileStore,
     *,
     clients: int = 3,
     employees: int = 5,
@@ -55,7 +55,9 @@ async def load_demo(
 ) -> DemoLogins:
     """Load the demo: firms, `clients` client companies with `employees` employees each and
     three months of their data up to the clock's today; with `big_company`, one more client
-    of that many employees (`BIG_COMPANY_ADMIN`). Receipt files go to `storage`."""
+    of that many employees (`BIG_COMPANY_ADMIN`). Receipt files go to `storage` (a storage
+    folder, or any storage backend)."""
+    store = FolderStore(storage) if isinstance(storage, Storage) else storage
     if clients < 1 or employees < 1:
         raise ValueError("the demo needs at least one client and one employee per client")
     if big_company < 0:
@@ -73,14 +75,14 @@ async def load_demo(
     for index in range(1, clients + 1):
         add_client(builder, batch, index, employees)
         if index % CLIENTS_PER_TRANSACTION == 0 or index == clients:
-            await write(database, storage, batch)
+            await write(database, store, batch)
             batch = Batch()
             if index % PROGRESS_EVERY == 0 or index == clients:
                 report(f"{index}/{clients} clients")
     await _lock_oldest_months(database, clock, LOCKED_CLIENTS)
     if big_company:
         # Added after the locks: all its periods stay OPEN (a live basis of every month).
-        await _add_big_company(database, storage, builder, big_company)
+        await _add_big_company(database, store, builder, big_company)
         report(f"a company of {big_company} employees")
     await _number_approved_expenses(database)
     rows = await finish(database)
@@ -88,7 +90,7 @@ async def load_demo(
 
 
 async def _add_big_company(
-    database: Database, storage: Storage, builder: Builder, employees: int
+    database: Database, storage: FileStore, builder: Builder, employees: int
 ) -> None:
     """One more client with `employees` employees and the demo's three months of data,
     collaborating with a firm other than the first (the firm user's board stays the same)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 import struct
 import zlib
@@ -9,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from gql_portal.storage import Storage, StoredFile
+from gql_portal.storage import FileStore, StoredFile
 
 MERCHANT_COLOURS = (
     (200, 30, 45),
@@ -105,8 +106,15 @@ def receipt_image(rng: random.Random, serial: int) -> ReceiptImage:
     )
 
 
-def store_receipts(storage: Storage, jobs: Sequence[tuple[int, ReceiptImage]]) -> list[StoredFile]:
-    return [storage.put("receipts", company_id, image.png(), ".png") for company_id, image in jobs]
+async def store_receipts(
+    store: FileStore, jobs: Sequence[tuple[int, ReceiptImage]]
+) -> list[StoredFile]:
+    """The images rendered (in a worker thread) and put in the storage backend, in order."""
+    stored = []
+    for company_id, image in jobs:
+        data = await asyncio.to_thread(image.png)
+        stored.append(await store.put(f"receipts/{company_id}", data, ".png"))
+    return stored
 
 
 @dataclass

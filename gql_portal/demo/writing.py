@@ -15,7 +15,7 @@ from gql_portal.db.engine import Database
 from gql_portal.db.settings import TimeCode, add_company_defaults
 from gql_portal.demo.builder import TABLES, Batch, Row
 from gql_portal.demo.receipts import store_receipts
-from gql_portal.storage import Storage, StoredFile
+from gql_portal.storage import FileStore, StoredFile
 
 CHUNK_ROWS = 5_000  # rows per executemany
 SQLITE_CACHE_KIB = 256 * 1024
@@ -49,11 +49,11 @@ async def insert_rows(connection: AsyncConnection, table: Table, rows: list[Row]
         await connection.execute(insert(table), rows[start : start + CHUNK_ROWS])
 
 
-async def write(database: Database, storage: Storage, batch: Batch) -> None:
+async def write(database: Database, storage: FileStore, batch: Batch) -> None:
     """The batch's rows in one transaction: the companies and their defaults (settings, time
     codes) first, then every other table in order; the receipts once their files are stored."""
     jobs = [(job.company_id, job.image) for job in batch.receipts]
-    files = asyncio.create_task(asyncio.to_thread(store_receipts, storage, jobs))
+    files = asyncio.create_task(store_receipts(storage, jobs))
     try:
         async with database.transaction() as session:
             connection = await session.connection()
