@@ -190,7 +190,7 @@ async def test_memory_stays_flat_for_a_big_file(store: FileStore, tmp_path: Path
     finally:
         tracemalloc.stop()
     assert (stored.sha256, length) == (digest.hexdigest(), size)
-    assert peak < 8 * 1024 * 1024, f"peak {peak / 2**20:.1f} MiB for a 50 MiB file"
+    assert peak < 12 * 1024 * 1024, f"peak {peak / 2**20:.1f} MiB for a 50 MiB file"
 
 
 async def test_a_receipt_uploads_and_downloads_through_the_backend(
