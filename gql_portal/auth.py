@@ -12,12 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_portal.db.accounts import AuthSession, Company, Membership, User
 from gql_portal.db.collaborations import Collaboration
 from gql_portal.db.employees import Employee
+from gql_portal.db.firm import reached_by_firm_user
 from gql_portal.db.scope import reaches
 from gql_portal.domain.accounts import Role, SessionContext
 from gql_portal.domain.collaborations import AccessLevel, CollaborationState
@@ -121,6 +122,14 @@ def _live_session(
                 Collaboration.company_id == AuthSession.company_id,
                 Collaboration.state == CollaborationState.ACTIVE,
                 Collaboration.level == AccessLevel.FULL,
+                # Inside the firm: its admins, or a user the client is assigned to (or every
+                # user, by the firm's setting). An unassignment counts from the next request.
+                or_(
+                    Membership.role == Role.ADMIN,
+                    reached_by_firm_user(
+                        AuthSession.acting_firm_id, AuthSession.user_id, AuthSession.company_id
+                    ),
+                ),
             ),
         )
         .where(
@@ -178,13 +187,18 @@ async def _portal_access(
     firm_actor: Actor,
     now: datetime,
 ) -> Access:
-    """A partner in the portal: the firm's clients with an ACTIVE collaboration, read per
-    request (nothing cached: a change of level or an end counts from the next request)."""
-    clients = await session.execute(
-        select(Collaboration.company_id, Collaboration.level).where(
-            Collaboration.firm_id == firm.id, Collaboration.state == CollaborationState.ACTIVE
-        )
+    """A partner in the portal: the firm's clients with an ACTIVE collaboration that the user
+    reaches inside the firm (its admins all; others by the firm's setting or their assignments),
+    read per request in one statement (nothing cached: a change of level, an end or an
+    unassignment counts from the next request)."""
+    statement = select(Collaboration.company_id, Collaboration.level).where(
+        Collaboration.firm_id == firm.id, Collaboration.state == CollaborationState.ACTIVE
     )
+    if firm_actor is not Actor.ADMIN:
+        statement = statement.where(
+            reached_by_firm_user(firm.id, user.id, Collaboration.company_id)
+        )
+    clients = await session.execute(statement)
     levels = {company_id: level for company_id, level in clients}
     return Access(
         role=SchemaRole.PARTNER_PORTAL,

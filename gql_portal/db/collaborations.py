@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
-from sqlalchemy import ColumnElement, ForeignKey, Index, false, text
+from sqlalchemy import ColumnElement, ForeignKey, Index, and_, false, or_, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gql_portal.db.base import Base, CompanyOwned, IdMixin, enum_column
@@ -55,5 +55,13 @@ class Collaboration(IdMixin, CompanyOwned, Base):
 
     @classmethod
     def firm_rows(cls, access: Access) -> ColumnElement[bool] | None:
-        # In the portal: every collaboration of the viewer's firm, in any state.
-        return cls.firm_id == access.company_id
+        # In the portal: every collaboration of the viewer's firm, in any state; an ACTIVE one
+        # only when the viewer reaches its client (inside the firm, the client may be assigned
+        # to others: gql_portal/db/firm.py).
+        return and_(
+            cls.firm_id == access.company_id,
+            or_(
+                cls.state != CollaborationState.ACTIVE,
+                cls.company_id.in_(sorted(access.client_ids)),
+            ),
+        )

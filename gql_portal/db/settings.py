@@ -31,6 +31,11 @@ class CompanySettings(IdMixin, CompanyOwned, Base):
     # program whose preset pay-type table was applied last (None: none applied).
     paxml_encoding: Mapped[str] = mapped_column(String(20), default=DEFAULT_PAXML_ENCODING.value)
     payroll_program: Mapped[str | None] = mapped_column(String(40))
+    # An accounting firm's: whether its users without an assignment reach every ACTIVE client
+    # (true, the default: small firms) or none (gql_portal/db/firm.py).
+    unassigned_users_see_all_clients: Mapped[bool] = mapped_column(
+        default=True, server_default=true()
+    )
     updated_at: Mapped[datetime]
 
 

@@ -119,6 +119,13 @@ class AuditAction(StrEnum):
     USER_INVITED = "USER_INVITED", Area.USERS
     USER_ROLE_CHANGED = "USER_ROLE_CHANGED", Area.USERS
     USER_REMOVED = "USER_REMOVED", Area.USERS
+    # Inside an accounting firm: who of its users works on which client (its USERS).
+    FIRM_CLIENTS_ASSIGNED = "FIRM_CLIENTS_ASSIGNED", Area.USERS
+    FIRM_CLIENTS_UNASSIGNED = "FIRM_CLIENTS_UNASSIGNED", Area.USERS
+    FIRM_TEAM_CREATED = "FIRM_TEAM_CREATED", Area.USERS
+    FIRM_TEAM_UPDATED = "FIRM_TEAM_UPDATED", Area.USERS
+    FIRM_TEAM_DELETED = "FIRM_TEAM_DELETED", Area.USERS
+    FIRM_ACCESS_POLICY_SET = "FIRM_ACCESS_POLICY_SET", Area.USERS
 
     # --- integrations -----------------------------------------------------------------------------
     PAYROLL_INTEGRATION_ACTIVATED = "PAYROLL_INTEGRATION_ACTIVATED", Area.INTEGRATIONS

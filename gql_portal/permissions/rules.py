@@ -399,3 +399,47 @@ class Allowed(BasePermission):
                 (source.company_id, self.audited_area, type(source).__name__, source.id)
             )
         return True
+
+
+# --- inside the firm: who works on which client (issue 20) ------------------------------------
+
+
+def managed_firm(access: Access) -> int:
+    """The firm whose assignments, teams and access policy the viewer manages: their own, in
+    the partner portal, as one of its admins (the firm's USERS, manage). Who works on which
+    client is the admins' business: the firm's other users neither read nor change it."""
+    require_signed_in(access)
+    if (
+        access.role is not SchemaRole.PARTNER_PORTAL
+        or access.company_id is None
+        or access.firm_reach(Area.USERS, Op.MANAGE) is not Reach.ALL
+    ):
+        raise AppError(
+            Code.FORBIDDEN,
+            "Only the firm's admins, in the partner portal, manage who works on which client.",
+            area=Area.USERS.value,
+        )
+    require_open(access, trial_exempt=False, company_id=None)
+    return access.company_id
+
+
+def require_firm_clients(access: Access, client_ids: Iterable[int], field: str) -> list[int]:
+    """Clients an assignment may name: the firm's clients with an ACTIVE collaboration (a firm
+    admin reaches all of them); any other company does not exist for the firm."""
+    wanted = sorted(set(client_ids))
+    if not set(wanted) <= access.client_ids:
+        raise AppError(Code.NOT_FOUND, "No such Company.", field=field)
+    return wanted
+
+
+class FirmAdmin(Rule):
+    """The firm's own management of its users' clients: its admins, in the partner portal."""
+
+    def visible_in(self, role: SchemaRole) -> bool:
+        return role is SchemaRole.PARTNER_PORTAL
+
+    def check(self, access: Access, source: Any) -> None:
+        managed_firm(access)
+
+    def describe(self) -> str:
+        return "The firm's admins, in the partner portal (the firm's USERS, manage)."

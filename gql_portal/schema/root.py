@@ -14,6 +14,7 @@ from gql_portal.resolvers import (
     employees,
     expenses,
     exports,
+    firm,
     integrations,
     live,
     node,
@@ -50,6 +51,7 @@ class Query(
     bas.Queries,
     ob.Queries,
     users.Queries,
+    firm.Queries,
     projects.Queries,
     integrations.Queries,
 ):
@@ -71,6 +73,7 @@ class Mutation(
     bas.Mutations,
     ob.Mutations,
     users.Mutations,
+    firm.Mutations,
     projects.Mutations,
     integrations.Mutations,
 ):

@@ -1,0 +1,185 @@
+"""Inside the firm (issue 20, point 1): the firm's admins assign its users to clients, directly
+or through teams; with the firm's `unassignedUsersSeeAllClients` false, a user who is not the
+firm's admin reaches only their assigned clients, everywhere (the board, node(id:), a client's
+employees, entering a FULL client), from their next request. Over HTTP, on a real database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from gql_portal.db.accounts import Company
+from gql_portal.db.collaborations import Collaboration
+from gql_portal.db.engine import Database
+from gql_portal.domain.accounts import Role, SessionContext
+from gql_portal.domain.collaborations import AccessLevel, CollaborationState, Initiator
+from tests.conftest import Api, error_codes, only_error
+from tests.factories import Factory, gid
+
+BOARD = "{ clients(first: 100) { edges { node { company { name } } } } }"
+EMPLOYEE = "query($id: ID!) { node(id: $id) { ... on Employee { firstName } } }"
+ENTER = "mutation($id: ID!) { enterClientCompany(clientId: $id) { viewer { role } } }"
+ASSIGN = """mutation($u: ID!, $c: [ID!]!) { assignClients(userId: $u, clientIds: $c) {
+  assignments { userName clientName } } }"""
+UNASSIGN = """mutation($u: ID!, $c: [ID!]!) { unassignClients(userId: $u, clientIds: $c) {
+  assignments { clientName } } }"""
+POLICY = """mutation($all: Boolean!) { setFirmAccessPolicy(unassignedUsersSeeAllClients: $all) {
+  unassignedUsersSeeAllClients } }"""
+CREATE_TEAM = """mutation($n: String!, $m: [ID!]!, $c: [ID!]!) {
+  createTeam(name: $n, memberIds: $m, clientIds: $c) {
+    team { id name members { name } clients { name } } } }"""
+DELETE_TEAM = "mutation($id: ID!) { deleteTeam(teamId: $id) { deletedTeamId } }"
+
+
+@dataclass
+class Firm:
+    firm: Company
+    admin: str  # the firm's admin's portal session
+    consultant: str  # a user of the firm who is not its admin, in the portal
+    consultant_id: int
+    clients: list[Company]
+    employees: list[int]  # one employee per client
+
+
+async def firm_with_clients(factory: Factory, database: Database, count: int = 2) -> Firm:
+    firm = await factory.company("Byrån AB", firm=True)
+    admin = await factory.user(firm, Role.ADMIN, name="Ada Admin")
+    consultant = await factory.user(firm, Role.EMPLOYEE, name="Kalle Konsult")
+    clients = [await factory.company(f"Kund {n} AB") for n in range(count)]
+    employees = [
+        (await factory.employee(client, first_name=f"Emp{n}")).id
+        for n, client in enumerate(clients)
+    ]
+    now = factory.clock.now()
+    async with database.transaction() as session:
+        session.add_all(
+            Collaboration(
+                company_id=client.id,
+                firm_id=firm.id,
+                level=AccessLevel.FULL,
+                state=CollaborationState.ACTIVE,
+                initiated_by=Initiator.CLIENT,
+                created_at=now,
+                activated_at=now,
+                updated_at=now,
+            )
+            for client in clients
+        )
+    return Firm(
+        firm,
+        await factory.log_in(admin, firm, SessionContext.PORTAL),
+        await factory.log_in(consultant, firm, SessionContext.PORTAL),
+        consultant.id,
+        clients,
+        employees,
+    )
+
+
+async def board(api: Api, token: str) -> list[str]:
+    body = await api(BOARD, token=token)
+    assert "errors" not in body, body
+    return sorted(edge["node"]["company"]["name"] for edge in body["data"]["clients"]["edges"])
+
+
+async def ok(api: Api, query: str, variables: dict[str, Any], token: str) -> dict[str, Any]:
+    body = await api(query, variables, token=token)
+    assert "errors" not in body, body
+    data: dict[str, Any] = body["data"]
+    return data
+
+
+async def test_by_default_every_user_of_the_firm_reaches_every_client(
+    api: Api, factory: Factory, database: Database
+) -> None:
+    f = await firm_with_clients(factory, database)
+    assert await board(api, f.consultant) == ["Kund 0 AB", "Kund 1 AB"]
+    employee = await ok(api, EMPLOYEE, {"id": gid("Employee", f.employees[1])}, f.consultant)
+    assert employee["node"] == {"firstName": "Emp1"}
+
+
+async def test_with_the_policy_off_an_unassigned_consultant_reaches_no_client(
+    api: Api, factory: Factory, database: Database
+) -> None:
+    f = await firm_with_clients(factory, database)
+    await ok(api, POLICY, {"all": False}, f.admin)
+
+    assert await board(api, f.consultant) == []
+    assert (await api(EMPLOYEE, {"id": gid("Employee", f.employees[0])}, token=f.consultant))[
+        "data"
+    ]["node"] is None
+    client = gid("Company", f.clients[0].id)
+    assert only_error(await api(ENTER, {"id": client}, token=f.consultant))["code"] == "NOT_FOUND"
+    # The firm's admin still reaches every client.
+    assert await board(api, f.admin) == ["Kund 0 AB", "Kund 1 AB"]
+
+    # Assigned directly: exactly that client, from the next request; unassigned: gone again.
+    consultant = gid("User", f.consultant_id)
+    assigned = await ok(api, ASSIGN, {"u": consultant, "c": [client]}, f.admin)
+    assert assigned["assignClients"]["assignments"] == [
+        {"userName": "Kalle Konsult", "clientName": "Kund 0 AB"}
+    ]
+    assert await board(api, f.consultant) == ["Kund 0 AB"]
+    reached = await ok(api, EMPLOYEE, {"id": gid("Employee", f.employees[0])}, f.consultant)
+    assert reached["node"] == {"firstName": "Emp0"}
+    assert (await api(EMPLOYEE, {"id": gid("Employee", f.employees[1])}, token=f.consultant))[
+        "data"
+    ]["node"] is None
+    entered = await ok(api, ENTER, {"id": client}, f.consultant)
+    assert entered["enterClientCompany"]["viewer"]["role"] == "ADMIN"
+
+    # The session inside the client's company loses it on its next request after unassigning.
+    await ok(api, UNASSIGN, {"u": consultant, "c": [client]}, f.admin)
+    inside = await api("{ viewer { context } }", token=f.consultant)
+    assert inside["data"]["viewer"]["context"] == "PORTAL"
+    assert await board(api, f.consultant) == []
+
+
+async def test_a_team_gives_its_members_its_clients(
+    api: Api, factory: Factory, database: Database
+) -> None:
+    f = await firm_with_clients(factory, database)
+    await ok(api, POLICY, {"all": False}, f.admin)
+    team = await ok(
+        api,
+        CREATE_TEAM,
+        {
+            "n": "Lön",
+            "m": [gid("User", f.consultant_id)],
+            "c": [gid("Company", f.clients[1].id)],
+        },
+        f.admin,
+    )
+    assert team["createTeam"]["team"]["members"] == [{"name": "Kalle Konsult"}]
+    assert await board(api, f.consultant) == ["Kund 1 AB"]
+    await ok(api, DELETE_TEAM, {"id": team["createTeam"]["team"]["id"]}, f.admin)
+    assert await board(api, f.consultant) == []
+
+
+async def test_only_the_firms_admins_manage_assignments(
+    api: Api, factory: Factory, database: Database
+) -> None:
+    f = await firm_with_clients(factory, database)
+    refused = await api(POLICY, {"all": False}, token=f.consultant)
+    assert error_codes(refused) == ["FORBIDDEN"]
+    other = await factory.company("Annan AB")
+    unknown = await api(
+        ASSIGN,
+        {"u": gid("User", f.consultant_id), "c": [gid("Company", other.id)]},
+        token=f.admin,
+    )
+    assert only_error(unknown)["code"] == "NOT_FOUND"
+
+
+async def test_the_reach_costs_the_same_statements_for_1_and_20_assignments(
+    api: Api, factory: Factory, database: Database, sql_statements: Any
+) -> None:
+    counts = []
+    for size in (1, 20):
+        f = await firm_with_clients(factory, database, size)
+        await ok(api, POLICY, {"all": False}, f.admin)
+        clients = [gid("Company", client.id) for client in f.clients]
+        await ok(api, ASSIGN, {"u": gid("User", f.consultant_id), "c": clients}, f.admin)
+        sql_statements.count = 0
+        assert len(await board(api, f.consultant)) == size
+        counts.append(sql_statements.count)
+    assert counts[0] == counts[1], counts
