@@ -75,6 +75,7 @@ AREA_BY_SUBJECT = (
     ("OB_WINDOWS", Area.SETTINGS),
     ("BAS_ACCOUNT", Area.SETTINGS),
     ("USER", Area.USERS),
+    ("FIRM", Area.USERS),  # inside a firm: who of its users works on which client
     ("COLLABORATION", Area.COLLABORATIONS),
     ("PARTNER", Area.COLLABORATIONS),
 )
@@ -85,7 +86,7 @@ def area_by_rule(action: AuditAction) -> Area | None:
 
 
 def test_every_action_keeps_its_stored_name() -> None:
-    assert len(AuditAction) == 85
+    assert len(AuditAction) == 91
     for action in AuditAction:
         assert action.value == action.name
         assert AuditAction(action.name) is action  # a stored row reads back as its member
@@ -241,6 +242,13 @@ MUTATION_ACTIONS: dict[str, set[AuditAction]] = {
     "inviteUser": {A.USER_INVITED},
     "changeUserRole": {A.USER_ROLE_CHANGED},
     "removeUser": {A.USER_REMOVED},
+    # inside a firm
+    "assignClients": {A.FIRM_CLIENTS_ASSIGNED},
+    "unassignClients": {A.FIRM_CLIENTS_UNASSIGNED},
+    "createTeam": {A.FIRM_TEAM_CREATED},
+    "updateTeam": {A.FIRM_TEAM_UPDATED},
+    "deleteTeam": {A.FIRM_TEAM_DELETED},
+    "setFirmAccessPolicy": {A.FIRM_ACCESS_POLICY_SET},
     # customers, projects, activities
     "createCustomer": {A.CUSTOMER_CREATED},
     "updateCustomer": {A.CUSTOMER_UPDATED},

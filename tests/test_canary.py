@@ -18,7 +18,11 @@ The viewers, and what the matrix (DESIGN.md, "Areas", "Contexts") lets each see:
   the companies it collaborates with in any state (P's, as a pending request), its own firm
   and its firm's users; never TIME, ABSENCE, PROJECTS, SCHEDULES, SETTINGS, USERS or AUDIT
   data of a client, nothing of P's data, nothing of FB's or B's.
-- firm_a_colleague: a user of FA who is not the firm's admin, in the portal: sees the same.
+- firm_a_colleague: a user of FA who is not the firm's admin, in the portal: sees the same (FA
+  lets only assigned users reach a client; the colleague has L and F through a team), but not
+  the firm's teams (its admins' business).
+- firm_a_unassigned: a user of FA who is not its admin and is assigned to no client: the firm,
+  its users, its batch export's record and P's name; nothing of L or F (issue 20).
 - firm_a_inside_f: another user of FA, logged in to client F's company (`enterClientCompany`):
   F's admin rights over F, its own firm's collaboration with F (not FB's declined one).
 - firm_b_portal: a user of FB in the portal: the LIMITED areas of B; F's name (the declined
@@ -108,7 +112,7 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from hypothesis_graphql import mutations, nodes, queries
-from sqlalchemy import Column, Enum, String, Text, func, select, update
+from sqlalchemy import Column, Enum, String, Text, delete, func, select, update
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 import gql_portal
@@ -123,6 +127,7 @@ from gql_portal.db.employees import Employee
 from gql_portal.db.engine import Database
 from gql_portal.db.expenses import Expense, ExpenseVatLine, ExpenseVoucherSeries, Receipt
 from gql_portal.db.exports import Export, ExportFormat, ExportKind, ExportState
+from gql_portal.db.firm import FirmAssignment, FirmTeam, FirmTeamClient, FirmTeamMember
 from gql_portal.db.integrations import IntegrationState, PayrollIntegration
 from gql_portal.db.mail import MailStatus, OutboxMessage
 from gql_portal.db.ob import ObWindow
@@ -308,6 +313,12 @@ class World:
     collaborations: dict[int, tuple[CollaborationState, AccessLevel]] = field(default_factory=dict)
     collaboration_firms: dict[int, str] = field(default_factory=dict)
     memberships: list[tuple[int, int, Role]] = field(default_factory=list)
+    # Inside the firms: each firm's setting (unassigned users see all clients) and its teams
+    # as seeded (firm, name, members, clients), put back after a mutation that changes them.
+    firm_policies: dict[int, bool] = field(default_factory=dict)
+    firm_teams: list[tuple[int, str, tuple[int, ...], tuple[int, ...]]] = field(
+        default_factory=list
+    )
     admin_tokens: dict[str, str] = field(default_factory=dict)
 
     def company_code(self, company_id: int) -> str:
@@ -360,6 +371,25 @@ class Seeder:
         code = self.world.company_code(company.id)
         self.obj("CompanyUser", membership.id, code, code, Area.USERS)
         return user
+
+    async def firm_team(
+        self, firm: Company, owner: str, members: Iterable[User], clients: Iterable[Company]
+    ) -> None:
+        """A team of `firm` (its name a canary of `owner`), its members and its clients."""
+        team = self.canary.fill(FirmTeam(firm_id=firm.id, created_at=NOW, updated_at=NOW), owner)
+        await self.flush(team)
+        member_ids = tuple(user.id for user in members)
+        client_ids = tuple(client.id for client in clients)
+        self.world.firm_teams.append((firm.id, team.name, member_ids, client_ids))
+        await put_team_back(self.session, team, member_ids, client_ids)
+
+    async def firm_policy(self, firm: Company, unassigned_users_see_all_clients: bool) -> None:
+        await self.session.execute(
+            update(CompanySettings)
+            .where(CompanySettings.company_id == firm.id)
+            .values(unassigned_users_see_all_clients=unassigned_users_see_all_clients)
+        )
+        self.world.firm_policies[firm.id] = unassigned_users_see_all_clients
 
     async def log_in(
         self,
@@ -781,6 +811,18 @@ class Seeder:
         self.obj("AuditEvent", audit.id, code, code, Area.AUDIT)
 
 
+async def put_team_back(
+    session: Any, team: FirmTeam, members: tuple[int, ...], clients: tuple[int, ...]
+) -> None:
+    session.add_all(
+        FirmTeamMember(team_id=team.id, user_id=user, created_at=NOW) for user in members
+    )
+    session.add_all(
+        FirmTeamClient(team_id=team.id, client_id=client, created_at=NOW) for client in clients
+    )
+    await session.flush()
+
+
 async def seed(database: Database, secret: str) -> World:
     world = World(Canaries())
     async with database.transaction() as session:
@@ -792,6 +834,8 @@ async def seed(database: Database, secret: str) -> World:
         fa_portal = await s.user(fa, "FA.portal", Role.ADMIN)
         fa_full = await s.user(fa, "FA.full", Role.ADMIN)
         fa_colleague = await s.user(fa, "FA.colleague", Role.EMPLOYEE)  # not the firm's admin
+        # Not the firm's admin, and assigned to no client (FA lets only assigned users in).
+        fa_unassigned = await s.user(fa, "FA.unassigned", Role.EMPLOYEE)
         fb_portal = await s.user(fb, "FB.portal", Role.ADMIN)
         fb_full = await s.user(fb, "FB.full", Role.ADMIN)
         admins = {code: await s.user(company, code, Role.ADMIN) for code, company in client.items()}
@@ -821,6 +865,14 @@ async def seed(database: Database, secret: str) -> World:
                 firm, code, [(code, None), (code, None), (code, None)], firm_admins[code]
             )
 
+        # Inside the firms: FA lets its users who are not its admins reach only their assigned
+        # clients; its colleague has L and F through a team, FA.unassigned none. FB keeps the
+        # default (every user reaches every client) and has a team of no one.
+        await s.firm_policy(fa, False)
+        await s.firm_policy(fb, True)
+        await s.firm_team(fa, "FA", [fa_colleague], [client["L"], client["F"]])
+        await s.firm_team(fb, "FB", [], [client["B"]])
+
         # Exports: each client's own, those its firm made, and a firm's batch.
         for code, company in client.items():
             await s.export(company, code, None, admins[code], code)
@@ -831,6 +883,7 @@ async def seed(database: Database, secret: str) -> World:
 
         await s.log_in("firm_a_portal", fa_portal, fa, SessionContext.PORTAL)
         await s.log_in("firm_a_colleague", fa_colleague, fa, SessionContext.PORTAL)
+        await s.log_in("firm_a_unassigned", fa_unassigned, fa, SessionContext.PORTAL)
         await s.log_in("firm_a_inside_f", fa_full, fa, SessionContext.PORTAL)
         await s.log_in("firm_b_portal", fb_portal, fb, SessionContext.PORTAL)
         await s.log_in("firm_b_inside_b", fb_full, fb, SessionContext.PORTAL)
@@ -924,17 +977,28 @@ def _pairs(owners: Iterable[str], tables: Iterable[str]) -> set[tuple[str, str]]
     return {(owner, table) for owner in owners for table in tables}
 
 
+FIRM_A_USERS = ("FA.portal", "FA.full", "FA.colleague", "FA.unassigned")
 FIRM_A_PORTAL = frozenset(
     _pairs(("FA", "L", "F", "P"), ["companies"])
-    | _pairs(("FA.portal", "FA.full", "FA.colleague"), ["users"])  # the firm's own users
+    | _pairs(FIRM_A_USERS, ["users"])  # the firm's own users
     | _pairs(("L", "L.self", "F", "F.self"), LIMITED_TABLES)
     | _pairs(("L.FA", "F.FA", "FA.batch"), ["exports"])  # the exports the firm made
 )
 VISIBLE: dict[str, frozenset[tuple[str, str]]] = {
-    "firm_a_portal": FIRM_A_PORTAL,
+    # The firm's admins alone see its teams (who works on which client).
+    "firm_a_portal": FIRM_A_PORTAL | {("FA", "firm_teams")},
     # The firm's role (admin or not) changes what it may do with its own users, not what it
-    # sees: every colleague sees the firm, its users and its clients alike.
+    # sees: a colleague assigned to every client (here through a team) sees the firm, its
+    # users and its clients alike.
     "firm_a_colleague": FIRM_A_PORTAL,
+    # A colleague assigned to no client, in a firm that lets only assigned users in: the
+    # firm, its users, the firm's own batch export (its file refused: not every client in it
+    # is theirs) and P's name (the firm's pending request); nothing of L or F.
+    "firm_a_unassigned": frozenset(
+        _pairs(("FA", "P"), ["companies"])
+        | _pairs(FIRM_A_USERS, ["users"])
+        | _pairs(("FA.batch",), ["exports"])
+    ),
     "firm_a_inside_f": frozenset(
         _pairs(("F", "FA"), ["companies"])  # FA: its own collaboration's firm
         | _pairs(("F", "F.self"), COMPANY_TABLES)
@@ -945,6 +1009,7 @@ VISIBLE: dict[str, frozenset[tuple[str, str]]] = {
     "firm_b_portal": frozenset(
         _pairs(("FB", "B", "F"), ["companies"])  # F: its own (declined) collaboration
         | _pairs(("FB.portal", "FB.full"), ["users"])
+        | _pairs(("FB",), ["firm_teams"])
         | _pairs(("B",), LIMITED_TABLES)
         | _pairs(("B.FB",), ["exports"])
     ),
@@ -1001,6 +1066,7 @@ ROLES: dict[str, SchemaRole] = {
     "anonymous": SchemaRole.PUBLIC,
     "firm_a_portal": SchemaRole.PARTNER_PORTAL,
     "firm_a_colleague": SchemaRole.PARTNER_PORTAL,
+    "firm_a_unassigned": SchemaRole.PARTNER_PORTAL,
     "firm_a_inside_f": SchemaRole.COMPANY_ADMIN,
     "firm_b_portal": SchemaRole.PARTNER_PORTAL,
     "firm_b_inside_b": SchemaRole.COMPANY_ADMIN,
@@ -1016,6 +1082,7 @@ LIMITED_AREAS = frozenset(LIMITED_PARTNER_AREAS)
 PORTAL_FIRMS = {
     "firm_a_portal": ("FA", {"L", "F"}),
     "firm_a_colleague": ("FA", {"L", "F"}),
+    "firm_a_unassigned": ("FA", set()),
     "firm_b_portal": ("FB", {"B"}),
 }
 INSIDE = {"firm_a_inside_f": ("FA", "F"), "firm_b_inside_b": ("FB", "B")}
@@ -1028,15 +1095,21 @@ def reachable(viewer: str, obj: Obj, world: World) -> bool:
     if obj.type_name == "User":
         return world.user_ids.get(viewer) == obj.id  # only their own account
     if obj.type_name == "Collaboration":
-        if viewer in PORTAL_FIRMS:
-            return _collaboration_firm(world, obj.id) == PORTAL_FIRMS[viewer][0]
+        if viewer in PORTAL_FIRMS:  # the firm's own; an ACTIVE one only of a client it reaches
+            home, clients = PORTAL_FIRMS[viewer]
+            state, _ = world.collaborations[obj.id]
+            return _collaboration_firm(world, obj.id) == home and (
+                state is not CollaborationState.ACTIVE or obj.company in clients
+            )
         if viewer in INSIDE:
             firm, client = INSIDE[viewer]
             return obj.company == client and _collaboration_firm(world, obj.id) == firm
         return obj.company == ADMINS.get(viewer)
     if obj.type_name == "PortalClient":  # a client on the firm's board, in its portal only
         return (
-            viewer in PORTAL_FIRMS and _collaboration_firm(world, obj.id) == PORTAL_FIRMS[viewer][0]
+            viewer in PORTAL_FIRMS
+            and _collaboration_firm(world, obj.id) == PORTAL_FIRMS[viewer][0]
+            and obj.company in PORTAL_FIRMS[viewer][1]
         )
     if viewer in PORTAL_FIRMS:
         home, clients = PORTAL_FIRMS[viewer]
@@ -1079,6 +1152,9 @@ COLLABORATION_CHANGING = re.compile(
     r"|requestLevelChange)\b"
 )
 MEMBERSHIP_CHANGING = re.compile(r"\b(removeUser|changeUserRole)\b")
+FIRM_CHANGING = re.compile(
+    r"\b(assignClients|unassignClients|createTeam|updateTeam|deleteTeam|setFirmAccessPolicy)\b"
+)
 
 
 @dataclass
@@ -1157,7 +1233,8 @@ class Probe:
         sessions = SESSION_CHANGING.search(operation)
         collaborations = COLLABORATION_CHANGING.search(operation)
         memberships = MEMBERSHIP_CHANGING.search(operation)
-        if not (sessions or collaborations or memberships):
+        firms = FIRM_CHANGING.search(operation)
+        if not (sessions or collaborations or memberships or firms):
             return
         viewer_users = set(self.world.user_ids.values())
         async with self.database.transaction() as session:
@@ -1180,6 +1257,22 @@ class Probe:
                         update(Collaboration)
                         .where(Collaboration.id == collaboration_id)
                         .values(state=state_, level=level, requested_level=None, ended_at=None)
+                    )
+            if firms:
+                await session.execute(delete(FirmAssignment))
+                await session.execute(delete(FirmTeamMember))
+                await session.execute(delete(FirmTeamClient))
+                await session.execute(delete(FirmTeam))
+                for firm_id, name, members, clients in self.world.firm_teams:
+                    team = FirmTeam(firm_id=firm_id, name=name, created_at=NOW, updated_at=NOW)
+                    session.add(team)
+                    await session.flush()
+                    await put_team_back(session, team, members, clients)
+                for firm_id, see_all in self.world.firm_policies.items():
+                    await session.execute(
+                        update(CompanySettings)
+                        .where(CompanySettings.company_id == firm_id)
+                        .values(unassigned_users_see_all_clients=see_all)
                     )
             if memberships:
                 for user_id, company_id, role in self.world.memberships:

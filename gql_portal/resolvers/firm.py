@@ -318,7 +318,9 @@ async def _team(session: AsyncSession, firm_id: int, team_id: relay.GlobalID) ->
 
 async def update_team(
     info: Ctx,
-    team_id: Annotated[relay.GlobalID, strawberry.argument(description="The team.")],
+    team_id: Annotated[
+        relay.GlobalID, strawberry.argument(description="The team to change (a `FirmTeam` id).")
+    ],
     name: Annotated[
         str | None, strawberry.argument(description="A new name (left out: kept).")
     ] = None,
