@@ -183,3 +183,38 @@ async def test_the_reach_costs_the_same_statements_for_1_and_20_assignments(
         assert len(await board(api, f.consultant)) == size
         counts.append(sql_statements.count)
     assert counts[0] == counts[1], counts
+
+
+ASSIGNED = """{ clients(first: 100) { edges { node { company { name }
+  assignedUsers { name since teams } } } } }"""
+
+
+async def test_the_board_shows_the_firms_admin_who_is_assigned_to_each_client(
+    api: Api, factory: Factory, database: Database, sql_statements: Any
+) -> None:
+    f = await firm_with_clients(factory, database)
+    consultant = gid("User", f.consultant_id)
+    first, second = (gid("Company", client.id) for client in f.clients)
+    await ok(api, ASSIGN, {"u": consultant, "c": [first]}, f.admin)
+    await ok(api, CREATE_TEAM, {"n": "Lön", "m": [consultant], "c": [first, second]}, f.admin)
+
+    sql_statements.count = 0
+    data = await ok(api, ASSIGNED, {}, f.admin)
+    board = {
+        edge["node"]["company"]["name"]: [
+            (user["name"], user["teams"]) for user in edge["node"]["assignedUsers"]
+        ]
+        for edge in data["clients"]["edges"]
+    }
+    assert board == {
+        "Kund 0 AB": [("Kalle Konsult", ["Lön"])],
+        "Kund 1 AB": [("Kalle Konsult", ["Lön"])],
+    }
+    # The board's page, and the assignments of all its clients in two statements.
+    with_assignments = sql_statements.count
+    sql_statements.count = 0
+    await board(api, f.admin)
+    assert with_assignments - sql_statements.count == 2
+
+    refused = await api(ASSIGNED, token=f.consultant)
+    assert "FORBIDDEN" in error_codes(refused)

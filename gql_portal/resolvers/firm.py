@@ -12,7 +12,8 @@ connections to read their access again.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Annotated
 
 import strawberry
@@ -20,6 +21,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
+from strawberry.dataloader import DataLoader
 
 from gql_portal.context import RequestContext
 from gql_portal.db.accounts import Company, Membership, User
@@ -34,7 +36,9 @@ from gql_portal.permissions.matrix import Op
 from gql_portal.permissions.rules import managed_firm, require_firm_clients
 from gql_portal.resolvers.audit import audit
 from gql_portal.resolvers.common import Ctx, node_id, not_found
+from gql_portal.resolvers.loading import request_loader
 from gql_portal.schema import firm as gql
+from gql_portal.schema import portal as portal_gql
 from gql_portal.schema.fields import field, mutation
 
 TEAM = "FirmTeam"
@@ -191,6 +195,63 @@ async def unassign_clients(
             )
             _changed(ctx, session, firm_id)
         return gql.FirmAssignmentsPayload(assignments=await _assignments(session, firm_id, user))
+
+
+async def client_assigned_users(
+    ctx: RequestContext, client_id: int
+) -> list[portal_gql.AssignedUser]:
+    """`PortalClient.assignedUsers`: for every client of the board's page at once, two
+    statements (direct assignments, team assignments)."""
+    firm_id = managed_firm(ctx.access)
+
+    async def load(client_ids: Sequence[int]) -> list[list[portal_gql.AssignedUser]]:
+        wanted = sorted(set(client_ids))
+        found: dict[tuple[int, int], tuple[str, datetime, list[str]]] = {}
+
+        def note(client: int, user: int, name: str, since: datetime, team: str | None) -> None:
+            _, earliest, teams = found.get((client, user), (name, since, []))
+            if team is not None:
+                teams.append(team)
+            found[(client, user)] = (name, min(earliest, since), teams)
+
+        async with ctx.database.scoped(ctx.access) as session:
+            for client, user, name, since in await session.execute(
+                select(FirmAssignment.client_id, User.id, User.name, FirmAssignment.created_at)
+                .join(User, User.id == FirmAssignment.user_id)
+                .where(FirmAssignment.firm_id == firm_id, FirmAssignment.client_id.in_(wanted))
+            ):
+                note(client, user, name, since, None)
+            # Through a team: since the later of the client joining the team and the user.
+            for client, user, name, client_since, member_since, team in await session.execute(
+                select(
+                    FirmTeamClient.client_id,
+                    User.id,
+                    User.name,
+                    FirmTeamClient.created_at,
+                    FirmTeamMember.created_at,
+                    FirmTeam.name,
+                )
+                .join(FirmTeam, FirmTeam.id == FirmTeamClient.team_id)
+                .join(FirmTeamMember, FirmTeamMember.team_id == FirmTeam.id)
+                .join(User, User.id == FirmTeamMember.user_id)
+                .where(FirmTeam.firm_id == firm_id, FirmTeamClient.client_id.in_(wanted))
+                .order_by(FirmTeam.name)
+            ):
+                note(client, user, name, max(client_since, member_since), team)
+        by_client: dict[int, list[portal_gql.AssignedUser]] = defaultdict(list)
+        for (client, user), (name, since, teams) in sorted(
+            found.items(), key=lambda item: (item[1][0].casefold(), item[0][1])
+        ):
+            by_client[client].append(
+                portal_gql.AssignedUser(
+                    user_id=_user_gid(user), name=name, since=since, teams=teams
+                )
+            )
+        return [by_client[client] for client in client_ids]
+
+    loader = request_loader(ctx, "client_assigned_users", lambda: DataLoader(load))
+    assigned: list[portal_gql.AssignedUser] = await loader.load(client_id)
+    return assigned
 
 
 # --- teams ------------------------------------------------------------------------------------

@@ -74,17 +74,3 @@ class FirmTeamPayload:
 @strawberry.type(description="The team removed.")
 class DeleteFirmTeamPayload:
     deleted_team_id: relay.GlobalID = field(FIRM_ADMIN, description="The removed team's id.")
-
-
-@strawberry.type(description="A user of the firm assigned to a client, as the firm shows it.")
-class AssignedUser:
-    user_id: relay.GlobalID = field(FIRM_ADMIN, description="The firm's user (a `User` id).")
-    name: str = field(FIRM_ADMIN, description="The user's name.")
-    since: datetime.datetime = field(
-        FIRM_ADMIN, description="When the client was first assigned to them (or their team)."
-    )
-    teams: list[str] = field(
-        FIRM_ADMIN,
-        description="The teams through which the client is assigned to them (empty: directly).",
-        bound=FIRM_LIST_BOUND,
-    )

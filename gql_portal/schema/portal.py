@@ -10,7 +10,7 @@ from strawberry import relay
 
 from gql_portal.domain.payroll import PeriodState
 from gql_portal.permissions.matrix import Area
-from gql_portal.permissions.rules import AreaRule, CollaborationRule
+from gql_portal.permissions.rules import AreaRule, CollaborationRule, FirmAdmin
 from gql_portal.schema.accounts import Company, PayrollProgram
 from gql_portal.schema.collaborations import Collaboration
 from gql_portal.schema.employees import Employee
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         [RequestContext, int, datetime.date | None], Awaitable["ClientPayrollStatus"]
     ]
     EmployeesOf = Callable[[RequestContext, int, bool | None], Awaitable[list[Employee]]]
+    AssignedOf = Callable[[RequestContext, int], Awaitable[list["AssignedUser"]]]
 
 PAYROLL = AreaRule(Area.PAYROLL_BASIS)
 # Per client: a page of 100 clients with theirs stays within the cost limit (larger clients are
@@ -34,6 +35,27 @@ CLIENT_EMPLOYEES_BOUND = 500
 # Read by the portal's and the employees' resolvers: schema/root.py plugs them in.
 PAYROLL_STATUS: "Plug[StatusOf]" = Plug("PortalClient.payrollStatus")
 EMPLOYEES: "Plug[EmployeesOf]" = Plug("PortalClient.employees")
+ASSIGNED_USERS: "Plug[AssignedOf]" = Plug("PortalClient.assignedUsers")
+FIRM_ADMIN = FirmAdmin()
+# The firm's users one client may be assigned to (the cost counts them).
+ASSIGNED_USERS_BOUND = 1000
+
+
+@strawberry.type(description="A user of the firm assigned to a client, as the firm shows it.")
+class AssignedUser:
+    user_id: relay.GlobalID = field(FIRM_ADMIN, description="The firm's user (a `User` id).")
+    name: str = field(FIRM_ADMIN, description="The user's name.")
+    since: datetime.datetime = field(
+        FIRM_ADMIN,
+        description="When the client was assigned to them, directly or to one of their teams "
+        "(the earliest).",
+    )
+    teams: list[str] = field(
+        FIRM_ADMIN,
+        description="The teams through which the client is assigned to them, by name (empty: "
+        "assigned directly only).",
+        bound=ASSIGNED_USERS_BOUND,
+    )
 
 
 @strawberry.type(
@@ -102,6 +124,16 @@ class PortalClient(relay.Node):
         ] = True,
     ) -> list[Employee]:
         return await EMPLOYEES.resolver(info.context, self.company_id, active)
+
+    @resolver_field(
+        FIRM_ADMIN,
+        description="The firm's users assigned to the client, directly or through a team, by "
+        "name (the firm's admins reach every client whatever this says; whether others without "
+        "an assignment do, `firmAccessPolicy` says). Loaded for every client of the page at once.",
+        bound=ASSIGNED_USERS_BOUND,
+    )
+    async def assigned_users(self, info: strawberry.Info) -> list[AssignedUser]:
+        return await ASSIGNED_USERS.resolver(info.context, self.company_id)
 
 
 @strawberry.enum(description="What `clients` can be ordered by.")

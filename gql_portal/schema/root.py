@@ -97,6 +97,7 @@ def _plug_resolvers_into_types() -> None:
     payroll_types.SICK_PERIODS.plug(payroll.employee_sick_periods)
     portal_types.PAYROLL_STATUS.plug(portal.client_payroll_status)
     portal_types.EMPLOYEES.plug(employees.company_employees)
+    portal_types.ASSIGNED_USERS.plug(firm.client_assigned_users)
     export_types.DOWNLOAD_LINK.plug(exports.download_link)
 
 
