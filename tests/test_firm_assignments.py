@@ -200,13 +200,13 @@ async def test_the_board_shows_the_firms_admin_who_is_assigned_to_each_client(
 
     sql_statements.count = 0
     data = await ok(api, ASSIGNED, {}, f.admin)
-    board = {
+    shown = {
         edge["node"]["company"]["name"]: [
             (user["name"], user["teams"]) for user in edge["node"]["assignedUsers"]
         ]
         for edge in data["clients"]["edges"]
     }
-    assert board == {
+    assert shown == {
         "Kund 0 AB": [("Kalle Konsult", ["Lön"])],
         "Kund 1 AB": [("Kalle Konsult", ["Lön"])],
     }
