@@ -28,6 +28,9 @@ from tests.factories import Factory, gid
 from tests.live import Live, live, live_server
 from tests.test_expenses import APPROVE, submit
 from tests.test_exports_access import partner_of
+from tests.test_time import DELETE as DELETE_ENTRY
+from tests.test_time import REPORT, code_id, report
+from tests.test_time import UPDATE as UPDATE_ENTRY
 
 EXPENSES = "subscription { expenseChanged { id status amount employee { id } } }"
 EXPENSES_OF = "subscription($c: ID) { expenseChanged(companyId: $c) { id status } }"
@@ -545,3 +548,27 @@ async def test_a_limited_partner_never_hears_of_what_is_outside_its_clients(
         body = await api(OPEN_PERIOD, token=outsider_admin.token)
         assert "errors" not in body, body
         await portal.nothing_for(0.6)
+
+
+async def test_the_firm_hears_of_each_time_report_change_on_its_client_board(
+    url: str, api: Api, factory: Factory
+) -> None:
+    client = await factory.company("Kund AB")
+    admin = await factory.admin(client)
+    anna = await factory.staff(client)
+    partner = await partner_of(api, factory, admin.token, "FULL")
+    arb = await code_id(factory.database, client, "ARB")
+    async with live(url, token=partner.token) as firm:
+        await firm.subscribe("board", BOARD)
+        await asyncio.sleep(0.1)
+        body = await api(REPORT, report(timeCodeId=arb), token=anna.token)
+        entry = body["data"]["reportTime"]["timeEntry"]["id"]
+        row = (await firm.next_of("board"))["data"]["clientBoardChanged"]
+        assert row["company"] == {"name": "Kund AB"}
+        body = await api(UPDATE_ENTRY, {"id": entry, "input": {"hours": "6"}}, token=anna.token)
+        assert "errors" not in body, body
+        assert (await firm.next_of("board"))["data"]["clientBoardChanged"] == row
+        body = await api(DELETE_ENTRY, {"id": entry}, token=anna.token)
+        assert "errors" not in body, body
+        assert (await firm.next_of("board"))["data"]["clientBoardChanged"] == row
+        await firm.nothing_for(0.3)

@@ -633,6 +633,7 @@ async def update_time_entry(
             fields=sorted(name for name in changes if before[name] != changes[name]),
             **_audit_values(entry),
         )
+        publish_change(session, ctx.runtime.bus, Topic.TIME, entry.company_id, entry.employee_id)
     # Checked in the transaction: the entry's week is not attested (no read for `attested`).
     attested_weeks_loader(info).prime((entry.employee_id, monday_of(entry.date)), False)
     return gql.TimeEntryPayload(time_entry=gql.TimeEntry.from_row(entry))
@@ -661,6 +662,7 @@ async def delete_time_entry(
             company_id=entry.company_id,
             **_audit_values(entry),
         )
+        publish_change(session, ctx.runtime.bus, Topic.TIME, entry.company_id, entry.employee_id)
         await session.delete(entry)
     return gql.DeleteTimeEntryPayload(deleted_id=relay.GlobalID("TimeEntry", str(entry_id)))
 
