@@ -28,8 +28,8 @@ from tests.factories import Factory, gid
 from tests.live import Live, live, live_server
 from tests.test_expenses import APPROVE, submit
 from tests.test_exports_access import partner_of
+from tests.test_time import ATTEST, REPORT, UNATTEST, code_id, report
 from tests.test_time import DELETE as DELETE_ENTRY
-from tests.test_time import REPORT, code_id, report
 from tests.test_time import UPDATE as UPDATE_ENTRY
 
 EXPENSES = "subscription { expenseChanged { id status amount employee { id } } }"
@@ -572,3 +572,34 @@ async def test_the_firm_hears_of_each_time_report_change_on_its_client_board(
         assert "errors" not in body, body
         assert (await firm.next_of("board"))["data"]["clientBoardChanged"] == row
         await firm.nothing_for(0.3)
+
+
+async def test_attesting_time_in_a_locked_period_is_a_late_difference_of_the_period(
+    url: str, api: Api, factory: Factory
+) -> None:
+    company = await factory.company()
+    admin = await factory.admin(company)
+    anna = await factory.staff(company)
+    other_admin = await factory.admin(await factory.company("Annan AB"))
+    body = await api(OPEN_PERIOD, token=admin.token)
+    period = body["data"]["openPayrollPeriod"]["payrollPeriod"]
+    assert "errors" not in await api(LOCK, {"id": period["id"]}, token=admin.token)
+    arb = await code_id(factory.database, company, "ARB")
+    week = {"employeeId": gid("Employee", anna.employee_id), "weekStart": "2026-02-23"}
+    async with live(url, token=admin.token) as admins, live(url, token=other_admin.token) as others:
+        await admins.subscribe("1", PERIODS)
+        await others.subscribe("1", PERIODS)
+        await asyncio.sleep(0.1)
+        # Unattested time does not count in the basis: no difference yet.
+        assert "errors" not in await api(REPORT, report(timeCodeId=arb), token=anna.token)
+        await admins.nothing_for(0.5)
+        for mutation in (ATTEST, UNATTEST):
+            body = await api(mutation, week, token=admin.token)
+            assert "errors" not in body, body
+            changed = (await admins.next_of("1"))["data"]["payrollPeriodChanged"]
+            assert changed == {"id": period["id"], "state": "LOCKED"}
+        # A week no locked period holds (2026-03): nothing.
+        body = await api(ATTEST, {**week, "weekStart": "2026-03-09"}, token=admin.token)
+        assert "errors" not in body, body
+        await admins.nothing_for(0.5)
+        await others.nothing_for(0.1)

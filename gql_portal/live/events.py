@@ -10,7 +10,9 @@ the change is committed further out.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +35,9 @@ class Topic(StrEnum):
     COLLABORATION = "collaboration"
     # An employee's time or its attestation changed (ids: employees): the client board's counts.
     TIME = "time"
+    # The sources of a company's payroll basis changed on these days (ids: the days' ordinals):
+    # a LOCKED period holding one of them has a new late difference (payrollPeriodChanged).
+    PAYROLL_SOURCE = "payroll_source"
     # A session or a collaboration changed (logged out, password changed, level changed,
     # ended): the connections it may concern read their viewer's access again.
     ACCESS = "access"
@@ -81,6 +86,16 @@ def publish_change(
 ) -> None:
     """One object of `company_id` changed in `session`: told once its transaction commits."""
     publish_after_commit(session, bus, Event(topic, company_id, (object_id,)))
+
+
+def payroll_sources_changed(
+    session: AsyncSession, bus: Bus, company_id: int, days: Iterable[date]
+) -> None:
+    """Time (or what else the basis is computed from) of `company_id` changed on `days`: told
+    once committed. The mutation names the days only (no read of the periods, no statement);
+    the subscribers find the LOCKED periods holding them."""
+    ordinals = tuple(sorted({day.toordinal() for day in days}))
+    publish_after_commit(session, bus, Event(Topic.PAYROLL_SOURCE, company_id, ordinals))
 
 
 def sessions_changed(user_id: int) -> Event:

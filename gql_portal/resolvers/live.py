@@ -20,6 +20,7 @@ from collections.abc import (
     Sequence,
 )
 from contextlib import suppress
+from datetime import date
 from typing import Annotated, TypeVar
 
 import strawberry
@@ -42,7 +43,7 @@ from gql_portal.resolvers.expenses import expense_by_id
 from gql_portal.resolvers.exports import export_by_id
 from gql_portal.resolvers.loading import reachable_company
 from gql_portal.resolvers.payroll import BASIS_READ as PERIODS
-from gql_portal.resolvers.payroll import payroll_period_by_id
+from gql_portal.resolvers.payroll import locked_periods_holding, payroll_period_by_id
 from gql_portal.resolvers.portal import CLIENT_BOARD, board_collaborations, portal_client_by_id
 from gql_portal.schema import collaborations as collaboration_types
 from gql_portal.schema import expenses as expense_types
@@ -247,9 +248,13 @@ async def _changed_exports(
 
 
 def company_changes(
-    ctx: RequestContext, topic: Topic, rule: Rule, area: Area, company_id: relay.GlobalID | None
+    ctx: RequestContext,
+    topics: Sequence[Topic],
+    rule: Rule,
+    area: Area,
+    company_id: relay.GlobalID | None,
 ) -> tuple[Changes, Callable[[int | None], bool]]:
-    """Changes of `topic` in one reachable company (`companyId`) or every company the viewer
+    """Changes of `topics` in one reachable company (`companyId`) or every company the viewer
     reaches in `area`; and which events' companies are wanted (as the access is then)."""
     company = reachable_company(ctx, company_id, "companyId") if company_id else None
 
@@ -261,7 +266,7 @@ def company_changes(
             return company_of_event == company
         return company_of_event in ctx.access.row_scope(area).companies
 
-    return Changes(ctx, [topic], allowed), wanted
+    return Changes(ctx, topics, allowed), wanted
 
 
 async def changed_objects(
@@ -282,7 +287,7 @@ async def expense_changed(
     info: Ctx, company_id: CompanyIdFilter = None
 ) -> AsyncIterator[expense_types.Expense]:
     area = Area.EXPENSES_RECEIPTS
-    changes, wanted = company_changes(info.context, Topic.EXPENSE, EXPENSES, area, company_id)
+    changes, wanted = company_changes(info.context, [Topic.EXPENSE], EXPENSES, area, company_id)
     await changes.ready()
     return changed_objects(changes, wanted, expense_by_id)
 
@@ -291,10 +296,29 @@ async def payroll_period_changed(
     info: Ctx, company_id: CompanyIdFilter = None
 ) -> AsyncIterator[payroll_types.PayrollPeriod]:
     area = Area.PAYROLL_BASIS
-    topic = Topic.PAYROLL_PERIOD
-    changes, wanted = company_changes(info.context, topic, PERIODS, area, company_id)
+    topics = [Topic.PAYROLL_PERIOD, Topic.PAYROLL_SOURCE]
+    changes, wanted = company_changes(info.context, topics, PERIODS, area, company_id)
     await changes.ready()
-    return changed_objects(changes, wanted, payroll_period_by_id)
+    return _changed_periods(changes, wanted)
+
+
+async def _changed_periods(
+    changes: Changes, wanted: Callable[[int | None], bool]
+) -> AsyncGenerator[payroll_types.PayrollPeriod, None]:
+    """Each changed period of a wanted company, and each LOCKED one whose sources changed (a
+    late difference: found here, once per batch, so the mutation reads no period)."""
+    ctx = changes.ctx
+    async for keys in changes.batches():
+        periods = {i for topic, c, i in keys if topic is Topic.PAYROLL_PERIOD and wanted(c)}
+        days: dict[int, set[date]] = {}
+        for topic, company, ordinal in keys:
+            if topic is Topic.PAYROLL_SOURCE and company is not None and wanted(company):
+                days.setdefault(company, set()).add(date.fromordinal(ordinal))
+        periods |= await locked_periods_holding(ctx, days)
+        for node in await read_all(lambda i: payroll_period_by_id(ctx, i), sorted(periods)):
+            changes.charge()
+            yield node
+            await changes.delivered()
 
 
 # --- collaborations and the client board ------------------------------------------------------
@@ -351,7 +375,8 @@ class Subscriptions:
     payroll_period_changed = subscription(
         PERIODS,
         payroll_period_changed,
-        description="Payroll periods as they change: opened, locked, unlocked, exported; "
+        description="Payroll periods as they change: opened, locked, unlocked, exported, and a "
+        "LOCKED one when a week in it is attested or opened again (a late difference); "
         "`companyId` narrows it to one company (in the portal: one client).",
     )
     collaboration_changed = subscription(

@@ -71,6 +71,7 @@ from gql_portal.resolvers.loading import (
     company_filter,
     paginate,
     reachable_employee_ids,
+    reading,
     request_loader,
 )
 from gql_portal.schema import payroll as gql
@@ -702,6 +703,36 @@ async def period_differences(
 async def payroll_period_by_id(ctx: RequestContext, period_id: int) -> gql.PayrollPeriod | None:
     row = await by_id(ctx, PayrollPeriod).load(period_id)
     return gql.PayrollPeriod.from_row(row) if row else None
+
+
+async def locked_periods_holding(
+    ctx: RequestContext, days_by_company: dict[int, set[date]]
+) -> set[int]:
+    """The ids of the LOCKED periods holding one of the days of their company (a source change
+    on such a day is a late difference), in the viewer's reach; one statement."""
+    wanted = [
+        (PayrollPeriod.company_id == company)
+        & (PayrollPeriod.start_date <= max(days))
+        & (PayrollPeriod.end_date >= min(days))
+        for company, days in days_by_company.items()
+        if days
+    ]
+    if not wanted:
+        return set()
+    async with reading(ctx) as session:
+        found = await session.execute(
+            select(
+                PayrollPeriod.id,
+                PayrollPeriod.company_id,
+                PayrollPeriod.start_date,
+                PayrollPeriod.end_date,
+            ).where(PayrollPeriod.state == PeriodState.LOCKED, or_(*wanted))
+        )
+        return {
+            period_id
+            for period_id, company, start, end in found
+            if any(start <= day <= end for day in days_by_company[company])
+        }
 
 
 async def payroll_periods(

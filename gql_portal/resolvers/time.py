@@ -9,7 +9,7 @@ limit and the week lock hold under concurrent requests too.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from datetime import time as ClockTime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -37,7 +37,7 @@ from gql_portal.domain.time import (
 from gql_portal.domain.time import week_start as monday_of
 from gql_portal.domain.validation import clean_text
 from gql_portal.errors import Problems, bad_input
-from gql_portal.live import Topic, publish_change
+from gql_portal.live import Topic, payroll_sources_changed, publish_change
 from gql_portal.permissions.matrix import Area, Op
 from gql_portal.permissions.rules import AreaRule
 from gql_portal.resolvers.audit import audit
@@ -667,6 +667,10 @@ async def delete_time_entry(
     return gql.DeleteTimeEntryPayload(deleted_id=relay.GlobalID("TimeEntry", str(entry_id)))
 
 
+def _days_of(monday: date) -> list[date]:
+    return [monday + timedelta(days=offset) for offset in range(7)]
+
+
 def _monday(problems: Problems, day: date) -> date:
     if not is_week_start(day):
         problems.add("weekStart", "NOT_A_MONDAY", "a week starts on a Monday")
@@ -722,6 +726,9 @@ async def attest_week(
                 hours=str(hours or Decimal("0.00")),
             )
             publish_change(session, ctx.runtime.bus, Topic.TIME, employee.company_id, employee.id)
+            # Only attested time counts in the basis: a LOCKED period with this week has a
+            # late difference now.
+            payroll_sources_changed(session, ctx.runtime.bus, employee.company_id, _days_of(monday))
     return gql.WeekAttestationPayload(
         week_start=monday, attestation=gql.WeekAttestation.from_row(attestation)
     )
@@ -761,6 +768,9 @@ async def unattest_week(
             )
             await session.delete(attestation)
             publish_change(session, ctx.runtime.bus, Topic.TIME, employee.company_id, employee.id)
+            # Only attested time counts in the basis: a LOCKED period with this week has a
+            # late difference now.
+            payroll_sources_changed(session, ctx.runtime.bus, employee.company_id, _days_of(monday))
     return gql.WeekAttestationPayload(week_start=monday, attestation=None)
 
 
