@@ -15,6 +15,8 @@ from gql_portal.domain.accounts import Role, SessionContext
 from gql_portal.domain.collaborations import AccessLevel, CollaborationState, Initiator
 from tests.conftest import Api, error_codes, only_error
 from tests.factories import Factory, gid
+from tests.test_exports import EXPORT_BASIS, download, exported, locked_february
+from tests.test_exports_access import PAXML_FEB, partner_of
 
 BOARD = "{ clients(first: 100) { edges { node { company { name } } } } }"
 EMPLOYEE = "query($id: ID!) { node(id: $id) { ... on Employee { firstName } } }"
@@ -218,3 +220,30 @@ async def test_the_board_shows_the_firms_admin_who_is_assigned_to_each_client(
 
     refused = await api(ASSIGNED, token=f.consultant)
     assert "FORBIDDEN" in error_codes(refused)
+
+
+async def test_an_unassigned_consultant_cannot_export_nor_download_a_clients_payroll(
+    api: Api, factory: Factory, database: Database
+) -> None:
+    """Exports and downloads follow the reach: a consultant exports while assigned; after the
+    unassignment their own export's link answers 404 and a new export NOT_FOUND."""
+    client_admin, _, period = await locked_february(api, factory, database)
+    partner = await partner_of(api, factory, client_admin.token, "LIMITED")
+    async with database.session() as session:
+        firm = await session.get_one(Company, partner.firm_id)
+    consultant = await factory.user(firm, Role.EMPLOYEE, name="Kalle Konsult")
+    token = await factory.log_in(consultant, firm, SessionContext.PORTAL)
+    await ok(api, POLICY, {"all": False}, partner.token)
+    export = {"input": {"periodId": period["id"], **PAXML_FEB}}
+
+    refused = await api(EXPORT_BASIS, export, token=token)
+    assert only_error(refused)["code"] == "NOT_FOUND"
+
+    assignment = {"u": gid("User", consultant.id), "c": [gid("Company", client_admin.company_id)]}
+    await ok(api, ASSIGN, assignment, partner.token)
+    made = exported(await api(EXPORT_BASIS, export, token=token))
+    assert (await download(api, made["downloadUrl"], token=token)).status_code == 200
+
+    await ok(api, UNASSIGN, assignment, partner.token)
+    assert (await download(api, made["downloadUrl"], token=token)).status_code == 404
+    assert only_error(await api(EXPORT_BASIS, export, token=token))["code"] == "NOT_FOUND"
