@@ -247,3 +247,23 @@ async def test_an_unassigned_consultant_cannot_export_nor_download_a_clients_pay
     await ok(api, UNASSIGN, assignment, partner.token)
     assert (await download(api, made["downloadUrl"], token=token)).status_code == 404
     assert only_error(await api(EXPORT_BASIS, export, token=token))["code"] == "NOT_FOUND"
+
+
+CLIENT_SIDE = "{ collaborations { firmName assignedFirmUsers { name since } } }"
+
+
+async def test_the_clients_admin_sees_who_of_the_firm_is_assigned(
+    api: Api, factory: Factory, database: Database
+) -> None:
+    f = await firm_with_clients(factory, database)
+    client_admin = await factory.admin(f.clients[0])
+    consultant = gid("User", f.consultant_id)
+    client = gid("Company", f.clients[0].id)
+    await ok(api, ASSIGN, {"u": consultant, "c": [client]}, f.admin)
+    await ok(api, CREATE_TEAM, {"n": "Lön", "m": [consultant], "c": [client]}, f.admin)
+
+    data = await ok(api, CLIENT_SIDE, {}, client_admin.token)
+    (collaboration,) = data["collaborations"]
+    assert collaboration["firmName"] == "Byrån AB"
+    (assignee,) = collaboration["assignedFirmUsers"]  # directly and through a team: once
+    assert assignee["name"] == "Kalle Konsult" and assignee["since"]

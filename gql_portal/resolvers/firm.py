@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
 import strawberry
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
@@ -37,6 +38,7 @@ from gql_portal.permissions.rules import managed_firm, require_firm_clients
 from gql_portal.resolvers.audit import audit
 from gql_portal.resolvers.common import Ctx, node_id, not_found
 from gql_portal.resolvers.loading import request_loader
+from gql_portal.schema import collaborations as collaboration_gql
 from gql_portal.schema import firm as gql
 from gql_portal.schema import portal as portal_gql
 from gql_portal.schema.fields import field, mutation
@@ -197,33 +199,45 @@ async def unassign_clients(
         return gql.FirmAssignmentsPayload(assignments=await _assignments(session, firm_id, user))
 
 
-async def client_assigned_users(
-    ctx: RequestContext, client_id: int
-) -> list[portal_gql.AssignedUser]:
-    """`PortalClient.assignedUsers`: for every client of the board's page at once, two
-    statements (direct assignments, team assignments)."""
-    firm_id = managed_firm(ctx.access)
+@dataclass(frozen=True)
+class Assignee:
+    user_id: int
+    name: str
+    since: datetime
+    teams: tuple[str, ...]
 
-    async def load(client_ids: Sequence[int]) -> list[list[portal_gql.AssignedUser]]:
-        wanted = sorted(set(client_ids))
-        found: dict[tuple[int, int], tuple[str, datetime, list[str]]] = {}
 
-        def note(client: int, user: int, name: str, since: datetime, team: str | None) -> None:
-            _, earliest, teams = found.get((client, user), (name, since, []))
+async def _assignees(ctx: RequestContext, firm_id: int, client_id: int) -> list[Assignee]:
+    """The firm's users assigned to the client, directly or through teams, by name: for every
+    (firm, client) asked for in the request at once, two statements."""
+
+    async def load(pairs: Sequence[tuple[int, int]]) -> list[list[Assignee]]:
+        wanted = sorted(set(pairs))
+        found: dict[tuple[int, int, int], tuple[str, datetime, list[str]]] = {}
+
+        def note(key: tuple[int, int, int], name: str, since: datetime, team: str | None) -> None:
+            _, earliest, teams = found.get(key, (name, since, []))
             if team is not None:
                 teams.append(team)
-            found[(client, user)] = (name, min(earliest, since), teams)
+            found[key] = (name, min(earliest, since), teams)
 
         async with ctx.database.scoped(ctx.access) as session:
-            for client, user, name, since in await session.execute(
-                select(FirmAssignment.client_id, User.id, User.name, FirmAssignment.created_at)
-                .join(User, User.id == FirmAssignment.user_id)
-                .where(FirmAssignment.firm_id == firm_id, FirmAssignment.client_id.in_(wanted))
-            ):
-                note(client, user, name, since, None)
-            # Through a team: since the later of the client joining the team and the user.
-            for client, user, name, client_since, member_since, team in await session.execute(
+            for firm, client, user, name, since in await session.execute(
                 select(
+                    FirmAssignment.firm_id,
+                    FirmAssignment.client_id,
+                    User.id,
+                    User.name,
+                    FirmAssignment.created_at,
+                )
+                .join(User, User.id == FirmAssignment.user_id)
+                .where(tuple_(FirmAssignment.firm_id, FirmAssignment.client_id).in_(wanted))
+            ):
+                note((firm, client, user), name, since, None)
+            # Through a team: since the later of the client joining the team and the user.
+            for firm, client, user, name, client_since, member_since, team in await session.execute(
+                select(
+                    FirmTeam.firm_id,
                     FirmTeamClient.client_id,
                     User.id,
                     User.name,
@@ -234,24 +248,50 @@ async def client_assigned_users(
                 .join(FirmTeam, FirmTeam.id == FirmTeamClient.team_id)
                 .join(FirmTeamMember, FirmTeamMember.team_id == FirmTeam.id)
                 .join(User, User.id == FirmTeamMember.user_id)
-                .where(FirmTeam.firm_id == firm_id, FirmTeamClient.client_id.in_(wanted))
+                .where(tuple_(FirmTeam.firm_id, FirmTeamClient.client_id).in_(wanted))
                 .order_by(FirmTeam.name)
             ):
-                note(client, user, name, max(client_since, member_since), team)
-        by_client: dict[int, list[portal_gql.AssignedUser]] = defaultdict(list)
-        for (client, user), (name, since, teams) in sorted(
-            found.items(), key=lambda item: (item[1][0].casefold(), item[0][1])
+                note((firm, client, user), name, max(client_since, member_since), team)
+        by_pair: dict[tuple[int, int], list[Assignee]] = defaultdict(list)
+        for (firm, client, user), (name, since, teams) in sorted(
+            found.items(), key=lambda item: (item[1][0].casefold(), item[0][2])
         ):
-            by_client[client].append(
-                portal_gql.AssignedUser(
-                    user_id=_user_gid(user), name=name, since=since, teams=teams
-                )
-            )
-        return [by_client[client] for client in client_ids]
+            by_pair[(firm, client)].append(Assignee(user, name, since, tuple(teams)))
+        return [by_pair[pair] for pair in pairs]
 
-    loader = request_loader(ctx, "client_assigned_users", lambda: DataLoader(load))
-    assigned: list[portal_gql.AssignedUser] = await loader.load(client_id)
-    return assigned
+    loader = request_loader(ctx, "firm_assignees", lambda: DataLoader(load))
+    assignees: list[Assignee] = await loader.load((firm_id, client_id))
+    return assignees
+
+
+async def client_assigned_users(
+    ctx: RequestContext, client_id: int
+) -> list[portal_gql.AssignedUser]:
+    """`PortalClient.assignedUsers`, for the firm's admins: with the teams."""
+    firm_id = managed_firm(ctx.access)
+    return [
+        portal_gql.AssignedUser(
+            user_id=_user_gid(assignee.user_id),
+            name=assignee.name,
+            since=assignee.since,
+            teams=list(assignee.teams),
+        )
+        for assignee in await _assignees(ctx, firm_id, client_id)
+    ]
+
+
+async def collaboration_assignees(
+    ctx: RequestContext, firm_id: int, client_id: int
+) -> list[collaboration_gql.FirmAssignee]:
+    """`Collaboration.assignedFirmUsers`, for the client's admins (the collaboration, already
+    in the viewer's reach, names the firm and the client): names and since when, not the
+    firm's teams."""
+    return [
+        collaboration_gql.FirmAssignee(
+            company_id=client_id, name=assignee.name, since=assignee.since
+        )
+        for assignee in await _assignees(ctx, firm_id, client_id)
+    ]
 
 
 # --- teams ------------------------------------------------------------------------------------

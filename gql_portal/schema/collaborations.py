@@ -1,6 +1,8 @@
 """GraphQL types of collaborations between accounting firms and their clients."""
 
 import datetime
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 import strawberry
 from strawberry import relay
@@ -10,9 +12,15 @@ from gql_portal.context import RequestContext
 from gql_portal.db import collaborations as db
 from gql_portal.domain.collaborations import AccessLevel, CollaborationState, Initiator
 from gql_portal.domain.identity import shown_organisation_number
-from gql_portal.permissions.matrix import LIMITED_PARTNER_AREAS, Area
-from gql_portal.permissions.rules import CollaborationRule, Structural, sees_owner_identity
+from gql_portal.permissions.matrix import LIMITED_PARTNER_AREAS, Area, Op
+from gql_portal.permissions.rules import (
+    AreaRule,
+    CollaborationRule,
+    Structural,
+    sees_owner_identity,
+)
 from gql_portal.schema.fields import describe_values, field, resolver_field
+from gql_portal.schema.plugs import Plug
 
 strawberry.enum(
     AccessLevel,
@@ -59,6 +67,27 @@ MASKED = (
 STRUCTURAL = Structural()
 
 
+# The client's admins (COLLABORATIONS, manage: the client's side of the collaboration) see who
+# of the firm's users work on the company; the firm's partners do not see it here.
+CLIENTS_SIDE = AreaRule(Area.COLLABORATIONS, Op.MANAGE)
+if TYPE_CHECKING:
+    AssigneesOf = Callable[[RequestContext, int, int], Awaitable[list["FirmAssignee"]]]
+# Read by the firm's resolvers: schema/root.py plugs them in.
+ASSIGNEES: "Plug[AssigneesOf]" = Plug("Collaboration.assignedFirmUsers")
+FIRM_ASSIGNEES_BOUND = 100
+
+
+@strawberry.type(description="A user of the firm assigned to work on the client company.")
+class FirmAssignee:
+    company_id: strawberry.Private[int]  # the client's
+    name: str = field(CLIENTS_SIDE, description="The firm's user's name.")
+    since: datetime.datetime = field(
+        CLIENTS_SIDE,
+        description="Since when they are assigned to the company (directly or through a team "
+        "of the firm).",
+    )
+
+
 @strawberry.type(description="A collaboration between an accounting firm and a client company.")
 class Collaboration(relay.Node):
     id: relay.NodeID[int]
@@ -85,6 +114,16 @@ class Collaboration(relay.Node):
     can_enter_company: bool = field(
         READ, description="The firm may log in to the client's company (ACTIVE and FULL)."
     )
+
+    @resolver_field(
+        CLIENTS_SIDE,
+        description="The firm's users assigned to work on the company, by name. (The firm's "
+        "admins reach the company whether assigned or not, and so do its other users unless "
+        "the firm lets only assigned users in.)",
+        bound=FIRM_ASSIGNEES_BOUND,
+    )
+    async def assigned_firm_users(self, info: Info[RequestContext, None]) -> list[FirmAssignee]:
+        return await ASSIGNEES.resolver(info.context, self.firm_id, self.company_id)
 
     @resolver_field(READ, description=MASKED)
     def client_organisation_number(self, info: Info[RequestContext, None]) -> str:

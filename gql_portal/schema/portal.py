@@ -38,7 +38,7 @@ EMPLOYEES: "Plug[EmployeesOf]" = Plug("PortalClient.employees")
 ASSIGNED_USERS: "Plug[AssignedOf]" = Plug("PortalClient.assignedUsers")
 FIRM_ADMIN = FirmAdmin()
 # The firm's users one client may be assigned to (the cost counts them).
-ASSIGNED_USERS_BOUND = 1000
+ASSIGNED_USERS_BOUND = 200
 
 
 @strawberry.type(description="A user of the firm assigned to a client, as the firm shows it.")

@@ -27,6 +27,7 @@ from gql_portal.resolvers import (
     time,
     users,
 )
+from gql_portal.schema import collaborations as collaboration_types
 from gql_portal.schema import employees as employee_types
 from gql_portal.schema import exports as export_types
 from gql_portal.schema import payroll as payroll_types
@@ -98,6 +99,7 @@ def _plug_resolvers_into_types() -> None:
     portal_types.PAYROLL_STATUS.plug(portal.client_payroll_status)
     portal_types.EMPLOYEES.plug(employees.company_employees)
     portal_types.ASSIGNED_USERS.plug(firm.client_assigned_users)
+    collaboration_types.ASSIGNEES.plug(firm.collaboration_assignees)
     export_types.DOWNLOAD_LINK.plug(exports.download_link)
 
 
