@@ -6,11 +6,17 @@ employees, entering a FULL client), from their next request. Over HTTP, on a rea
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+from alembic import command
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
 
 from gql_portal.db.accounts import Company
 from gql_portal.db.collaborations import Collaboration
 from gql_portal.db.engine import Database
+from gql_portal.db.migrate import alembic_config
 from gql_portal.domain.accounts import Role, SessionContext
 from gql_portal.domain.collaborations import AccessLevel, CollaborationState, Initiator
 from tests.conftest import Api, error_codes, only_error
@@ -267,3 +273,49 @@ async def test_the_clients_admin_sees_who_of_the_firm_is_assigned(
     assert collaboration["firmName"] == "Byrån AB"
     (assignee,) = collaboration["assignedFirmUsers"]  # directly and through a team: once
     assert assignee["name"] == "Kalle Konsult" and assignee["since"]
+
+
+async def test_the_migration_keeps_existing_firms_behaviour_and_goes_back(tmp_path: Path) -> None:
+    """0013 on a database with a firm: its setting reads true (every user sees every client, as
+    before); downgrading removes the tables and the column again. (SQLite here; the PostgreSQL
+    leg migrates its own database to head through the same revision.)"""
+    database = Database.from_url(f"sqlite+aiosqlite:///{tmp_path}/before.db")
+
+    def migrate(connection: Connection, to: str, down: bool = False) -> None:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        (command.downgrade if down else command.upgrade)(config, to)
+
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(migrate, "0012_expense_currency_vouchers")
+            await connection.execute(
+                text(
+                    "INSERT INTO companies (id, name, organisation_number, industry, created_at,"
+                    " trial_ends_at) VALUES (1, 'Byrån AB', '5560000001', 'ACCOUNTING_PARTNER',"
+                    " '2026-01-01 00:00:00', '2026-01-15 00:00:00')"
+                )
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO company_settings (company_id, period_kind, pay_day,"
+                    " paxml_encoding, updated_at) VALUES (1, 'CALENDAR_MONTH', 25, 'UTF-8',"
+                    " '2026-01-01 00:00:00')"
+                )
+            )
+            await connection.run_sync(migrate, "0013_firm_assignments")
+            kept = await connection.scalar(
+                text("SELECT unassigned_users_see_all_clients FROM company_settings")
+            )
+            assert kept in (True, 1)
+            await connection.run_sync(migrate, "0012_expense_currency_vouchers", True)
+            tables = set(
+                (
+                    await connection.execute(
+                        text("SELECT name FROM sqlite_master WHERE type = 'table'")
+                    )
+                ).scalars()
+            )
+            assert not {name for name in tables if name.startswith("firm_")}
+    finally:
+        await database.dispose()
