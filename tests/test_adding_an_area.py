@@ -366,6 +366,8 @@ def resolvers(copy: Copy) -> None:
 
         from __future__ import annotations
 
+        from typing import Annotated
+
         import strawberry
         from sqlalchemy import select
         from strawberry import relay
@@ -384,13 +386,15 @@ def resolvers(copy: Copy) -> None:
         from gql_portal.schema import notes as gql
         from gql_portal.schema.fields import field, mutation
         from gql_portal.schema.id_filters import EmployeeIdFilter
-        from gql_portal.schema.relay import Connection
+        from gql_portal.schema.relay import After, Before, Connection, First, Last
 
 
         async def notes(
             info: Ctx,
-            first: int | None = None,
-            after: str | None = None,
+            first: First = None,
+            after: After = None,
+            last: Last = None,
+            before: Before = None,
             employee_id: EmployeeIdFilter = None,
         ) -> Connection[gql.Note]:
             """The notes the viewer reaches, oldest first."""
@@ -398,7 +402,14 @@ def resolvers(copy: Copy) -> None:
             where = await employee_filter(ctx, Note.employee_id, employee_id)
             statement = select(Note).where(*where)
             return await paginate(
-                ctx, statement, [Note.id], gql.Note.from_row, first=first, after=after
+                ctx,
+                statement,
+                [Note.id],
+                gql.Note.from_row,
+                first=first,
+                after=after,
+                last=last,
+                before=before,
             )
 
 
@@ -407,7 +418,15 @@ def resolvers(copy: Copy) -> None:
             return gql.Note.from_row(row) if row else None
 
 
-        async def write_note(info: Ctx, employee_id: relay.GlobalID, text: str) -> gql.Note:
+        async def write_note(
+            info: Ctx,
+            employee_id: Annotated[
+                relay.GlobalID, strawberry.argument(description="The employee the note is about.")
+            ],
+            text: Annotated[
+                str, strawberry.argument(description="What the note says (1-500 characters).")
+            ],
+        ) -> gql.Note:
             """A new note about the employee."""
             ctx = info.context
             problem = note_problem(text)

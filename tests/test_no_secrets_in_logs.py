@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from gql_portal.db.engine import Database
-from gql_portal.http.graphql import format_error
+from gql_portal.http.responses import format_error
 from gql_portal.observability import JsonFormatter, exception_summary
 from tests.accounts import SIGN_UP, signup_input
 from tests.conftest import (

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.schema.exceptions import InvalidOperationTypeError
@@ -31,7 +30,7 @@ from gql_portal.auth import access_for_token
 from gql_portal.budgets import Refusal
 from gql_portal.config import Settings
 from gql_portal.context import CookieToSet, RequestContext
-from gql_portal.errors import TOKEN_LIMIT_MESSAGE, Code, client_message, coded_extensions
+from gql_portal.errors import Code
 from gql_portal.http import origin
 from gql_portal.http.body import (
     DOCUMENT_ID_NAMES,
@@ -48,15 +47,15 @@ from gql_portal.http.persisted import (
     remember,
     with_document,
 )
-from gql_portal.http.responses import json_response, request_error, request_id_of
+from gql_portal.http.responses import format_error, json_response, request_error, request_id_of
 from gql_portal.http.session import apply_cookie_change, session_ended, session_token
 from gql_portal.http.trusted import TrustedDocuments
-from gql_portal.observability import exception_summary, observe_request
+from gql_portal.observability import observe_request
 from gql_portal.permissions.access import Access
 from gql_portal.resolvers.audit import flush_partner_reads
 from gql_portal.runtime import Runtime
 from gql_portal.schema.build import role_schema
-from gql_portal.schema.limits import COST_KEY, MAX_COST, MAX_TOKENS, REFUSAL_KEY
+from gql_portal.schema.limits import COST_KEY, MAX_COST, REFUSAL_KEY
 
 log = logging.getLogger("gql_portal.http")
 
@@ -321,30 +320,3 @@ def _etag(payload: Any, status: int, media_type: str) -> str | None:
 
 def _tags(if_none_match: str | None) -> set[str]:
     return {tag.strip() for tag in (if_none_match or "").split(",") if tag.strip()}
-
-
-def format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
-    """Coded errors pass through; anything unexpected is masked (no stack, SQL or paths)."""
-    extensions = coded_extensions(error)
-    if extensions is not None:
-        if error.message.startswith(TOKEN_LIMIT_MESSAGE):
-            extensions["limit"] = MAX_TOKENS
-        formatted = error.formatted
-        formatted["message"] = client_message(error)  # never quoting a refused value
-        formatted["extensions"] = {**extensions, "requestId": request_id}
-        return dict(formatted)
-    # The exception's types and frames only: its message can quote the input (SQL parameters,
-    # values sent), and nothing a client sends may reach the log.
-    log.error(
-        "unexpected error in %s (request %s)\n%s",
-        error.path,
-        request_id,
-        exception_summary(error.original_error),
-    )
-    masked: dict[str, Any] = {
-        "message": "Internal server error",
-        "extensions": {"code": Code.INTERNAL_SERVER_ERROR.value, "requestId": request_id},
-    }
-    if error.path:
-        masked["path"] = error.path
-    return masked

@@ -53,7 +53,7 @@ from gql_portal.auth import SESSION_COOKIE, access_for_token
 from gql_portal.context import RequestContext
 from gql_portal.errors import Code
 from gql_portal.http import body, origin, persisted
-from gql_portal.http.graphql import format_error
+from gql_portal.http.responses import format_error
 from gql_portal.live import Topic
 from gql_portal.permissions.access import ANONYMOUS, Access
 from gql_portal.permissions.roles import SchemaRole

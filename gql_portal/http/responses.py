@@ -9,16 +9,22 @@ the answer's `x-request-id` header agree. An HTTP-level error (anything that is 
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from typing import Any
 
 import orjson
+from graphql import GraphQLError
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gql_portal.errors import Code
+from gql_portal.errors import TOKEN_LIMIT_MESSAGE, Code, client_message, coded_extensions
+from gql_portal.observability import exception_summary
+from gql_portal.schema.limits import MAX_TOKENS
+
+log = logging.getLogger("gql_portal.http")
 
 # A caller's request id is kept only when it is a plain token (it goes into logs and headers).
 _REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
@@ -104,3 +110,30 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
+    """Coded errors pass through; anything unexpected is masked (no stack, SQL or paths)."""
+    extensions = coded_extensions(error)
+    if extensions is not None:
+        if error.message.startswith(TOKEN_LIMIT_MESSAGE):
+            extensions["limit"] = MAX_TOKENS
+        formatted = error.formatted
+        formatted["message"] = client_message(error)  # never quoting a refused value
+        formatted["extensions"] = {**extensions, "requestId": request_id}
+        return dict(formatted)
+    # The exception's types and frames only: its message can quote the input (SQL parameters,
+    # values sent), and nothing a client sends may reach the log.
+    log.error(
+        "unexpected error in %s (request %s)\n%s",
+        error.path,
+        request_id,
+        exception_summary(error.original_error),
+    )
+    masked: dict[str, Any] = {
+        "message": "Internal server error",
+        "extensions": {"code": Code.INTERNAL_SERVER_ERROR.value, "requestId": request_id},
+    }
+    if error.path:
+        masked["path"] = error.path
+    return masked

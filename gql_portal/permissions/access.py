@@ -112,6 +112,11 @@ class Access:
         row scope decides): e.g. may they use an administrator's option of a write at all."""
         return bool(self.row_scope(area, op))
 
+    def reaches_rows_in(self, area: Area, company_id: int | None, op: Op = Op.READ) -> bool:
+        """Whether some rows of `area` in `company_id` may be in this viewer's `op` scope (which
+        ones, the row filter decides): e.g. whether a change there concerns them at all."""
+        return company_id is not None and company_id in self.row_scope(area, op).companies
+
     def reaches_company(self, company_id: int) -> bool:
         """Whether a company exists for this viewer as a company (`node(id:)`, a `companyId`
         argument): the session's own, or one whose identity the row scope reaches (in the

@@ -36,6 +36,13 @@ COVERS: dict[Area, str] = {
     Area.AUDIT: "who read or changed what (partner access in particular)",
 }
 
+
+def area_sentence(area: Area) -> str:
+    """What `area` covers as a sentence: the description of its GraphQL enum value."""
+    covers = COVERS[area]
+    return f"{covers[0].upper()}{covers[1:]}."
+
+
 ACTOR_HEADINGS: dict[Actor, str] = {
     Actor.ADMIN: "company admin",
     Actor.FULL_PARTNER: "FULL partner (inside the company)",

@@ -264,7 +264,7 @@ def company_changes(
     def wanted(company_of_event: int | None) -> bool:
         if company is not None:
             return company_of_event == company
-        return company_of_event in ctx.access.row_scope(area).companies
+        return ctx.access.reaches_rows_in(area, company_of_event)
 
     return Changes(ctx, topics, allowed), wanted
 

@@ -357,8 +357,8 @@ async def board_collaborations(ctx: RequestContext, client_ids: set[int]) -> set
         return set()
     async with reading(ctx) as session:
         found = await session.scalars(
+            # The row scope keeps the firm's own collaborations (Collaboration.firm_rows).
             select(Collaboration.id).where(
-                Collaboration.firm_id == ctx.access.company_id,
                 Collaboration.company_id.in_(client_ids),
                 Collaboration.state == CollaborationState.ACTIVE,
             )

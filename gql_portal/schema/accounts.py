@@ -12,6 +12,7 @@ from gql_portal.db import accounts as db
 from gql_portal.domain import accounts as domain
 from gql_portal.domain.identity import is_sole_trader, shown_organisation_number
 from gql_portal.permissions import menus
+from gql_portal.permissions.document import area_sentence
 from gql_portal.permissions.matrix import Area
 from gql_portal.permissions.rules import (
     Anyone,
@@ -77,18 +78,10 @@ describe_values(
 describe_values(
     menus.Menu,
     {
-        "EMPLOYEES": "Employees (EMPLOYEE_CONTACT).",
-        "TIME": "Time reporting and attestation (TIME).",
-        "ABSENCE": "Absence requests (ABSENCE).",
-        "PROJECTS": "Customers, projects and activities (PROJECTS).",
-        "SCHEDULES": "Work schedules (SCHEDULES).",
-        "PAYROLL": "Payroll periods, basis and exports (PAYROLL_BASIS).",
-        "EXPENSES": "Expenses, mileage and receipts (EXPENSES_RECEIPTS).",
-        "SETTINGS": "Company settings, time codes and pay types (SETTINGS).",
-        "USERS": "Users and roles (USERS).",
-        "INTEGRATIONS": "The payroll-program integration (INTEGRATIONS).",
-        "COLLABORATIONS": "Partner firms and their access (COLLABORATIONS).",
-        "AUDIT": "The audit trail (AUDIT).",
+        **{
+            menu.name: f"{area_sentence(area)[:-1]} ({area.value})."
+            for menu, area in menus.MENU_AREA.items()
+        },
         "PARTNER_PORTAL": "The partner portal: an accounting firm's clients (firms only).",
     },
 )

@@ -14,6 +14,7 @@ import strawberry
 from strawberry.permission import PermissionExtension
 
 from gql_portal.errors import AppError, Code
+from gql_portal.permissions.document import area_sentence
 from gql_portal.permissions.matrix import Area
 from gql_portal.permissions.rules import Allowed, Rule
 
@@ -42,26 +43,7 @@ def describe_values(enum_class: type[Enum], descriptions: Mapping[str, str]) -> 
         values[name].description = description
 
 
-describe_values(
-    Area,
-    {
-        "COMPANY_IDENTITY": "The company's name, organisation number, address and industry.",
-        "EMPLOYEE_CONTACT": "Employees' names, employee numbers, email, phone and address.",
-        "EMPLOYEE_SALARY": "Employees' personnummer, employment, salary, tax table and bank "
-        "account.",
-        "PAYROLL_BASIS": "Payroll periods, their basis (löneunderlag) and payroll exports.",
-        "EXPENSES_RECEIPTS": "Expenses, mileage claims and their receipts.",
-        "TIME": "Reported time, time codes and week attestation.",
-        "ABSENCE": "Absence requests: sick leave, vacation, VAB, parental leave, leave.",
-        "PROJECTS": "Customers, projects, activities and who is assigned to them.",
-        "SCHEDULES": "Employees' weekly working hours.",
-        "SETTINGS": "The company's settings: payroll period, pay types, OB windows, BAS accounts.",
-        "USERS": "The company's users (who logs in) and their roles.",
-        "INTEGRATIONS": "The connection to a payroll program (Visma Lön Smart).",
-        "COLLABORATIONS": "Collaborations with partner firms, and their access level.",
-        "AUDIT": "The audit trail: who read or changed what, partner access in particular.",
-    },
-)
+describe_values(Area, {area.name: area_sentence(area) for area in Area})
 
 
 def described(description: str | None, rule: Rule) -> str:
