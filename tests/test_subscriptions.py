@@ -603,3 +603,24 @@ async def test_attesting_time_in_a_locked_period_is_a_late_difference_of_the_per
         assert "errors" not in body, body
         await admins.nothing_for(0.5)
         await others.nothing_for(0.1)
+
+
+async def test_approving_an_expense_in_a_locked_period_is_a_late_difference_of_the_period(
+    url: str, api: Api, factory: Factory
+) -> None:
+    company = await factory.company()
+    admin = await factory.admin(company)
+    anna = await factory.staff(company)
+    body = await api(OPEN_PERIOD, token=admin.token)
+    period = body["data"]["openPayrollPeriod"]["payrollPeriod"]
+    assert "errors" not in await api(LOCK, {"id": period["id"]}, token=admin.token)
+    in_period = await submit(api, anna.token, date="2026-02-10")
+    after = await submit(api, anna.token, date="2026-03-01")
+    async with live(url, token=admin.token) as admins:
+        await admins.subscribe("1", PERIODS)
+        await asyncio.sleep(0.1)
+        assert "errors" not in await api(APPROVE, {"id": in_period["id"]}, token=admin.token)
+        changed = (await admins.next_of("1"))["data"]["payrollPeriodChanged"]
+        assert changed == {"id": period["id"], "state": "LOCKED"}
+        assert "errors" not in await api(APPROVE, {"id": after["id"]}, token=admin.token)
+        await admins.nothing_for(0.5)

@@ -80,7 +80,7 @@ from gql_portal.domain.vouchers import (
     normalize_supplier_number,
 )
 from gql_portal.errors import Problems, bad_input
-from gql_portal.live import Topic, publish_change
+from gql_portal.live import Topic, payroll_sources_changed, publish_change
 from gql_portal.permissions.matrix import Area, Op
 from gql_portal.permissions.rules import AreaRule
 from gql_portal.resolvers.audit import audit
@@ -1175,6 +1175,8 @@ async def _decide(
             **details,
         )
         _publish(session, ctx, expense)
+        if status is ExpenseStatus.APPROVED:  # approved expenses count in the payroll basis
+            payroll_sources_changed(session, ctx.runtime.bus, expense.company_id, [expense.date])
     return gql.ExpensePayload(expense=gql.Expense.from_row(expense))
 
 
