@@ -224,8 +224,13 @@ async def test_the_board_shows_the_firms_admin_who_is_assigned_to_each_client(
     await board(api, f.admin)
     assert with_assignments - sql_statements.count == 2
 
+    # The firm's other users: the field alone is refused, the clients still answer.
     refused = await api(ASSIGNED, token=f.consultant)
-    assert "FORBIDDEN" in error_codes(refused)
+    assert set(error_codes(refused)) == {"FORBIDDEN"}
+    assert [edge["node"]["assignedUsers"] for edge in refused["data"]["clients"]["edges"]] == [
+        None,
+        None,
+    ]
 
 
 async def test_an_unassigned_consultant_cannot_export_nor_download_a_clients_payroll(

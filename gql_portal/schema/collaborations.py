@@ -119,10 +119,13 @@ class Collaboration(relay.Node):
         CLIENTS_SIDE,
         description="The firm's users assigned to work on the company, by name. (The firm's "
         "admins reach the company whether assigned or not, and so do its other users unless "
-        "the firm lets only assigned users in.)",
+        "the firm lets only assigned users in.) Null, with a FORBIDDEN error, for the firm's "
+        "partners inside the company: the rest of the collaboration still answers.",
         bound=FIRM_ASSIGNEES_BOUND,
     )
-    async def assigned_firm_users(self, info: Info[RequestContext, None]) -> list[FirmAssignee]:
+    async def assigned_firm_users(
+        self, info: Info[RequestContext, None]
+    ) -> list[FirmAssignee] | None:
         return await ASSIGNEES.resolver(info.context, self.firm_id, self.company_id)
 
     @resolver_field(READ, description=MASKED)

@@ -129,10 +129,11 @@ class PortalClient(relay.Node):
         FIRM_ADMIN,
         description="The firm's users assigned to the client, directly or through a team, by "
         "name (the firm's admins reach every client whatever this says; whether others without "
-        "an assignment do, `firmAccessPolicy` says). Loaded for every client of the page at once.",
+        "an assignment do, `firmAccessPolicy` says). Loaded for every client of the page at once. "
+        "Null, with a FORBIDDEN error, for the firm's other users: the client still answers.",
         bound=ASSIGNED_USERS_BOUND,
     )
-    async def assigned_users(self, info: strawberry.Info) -> list[AssignedUser]:
+    async def assigned_users(self, info: strawberry.Info) -> list[AssignedUser] | None:
         return await ASSIGNED_USERS.resolver(info.context, self.company_id)
 
 
