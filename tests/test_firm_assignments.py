@@ -324,3 +324,22 @@ async def test_the_migration_keeps_existing_firms_behaviour_and_goes_back(tmp_pa
             assert not {name for name in tables if name.startswith("firm_")}
     finally:
         await database.dispose()
+
+
+async def test_a_users_assignments_are_read_only_for_users_of_the_admins_own_firm(
+    api: Api, factory: Factory, database: Database
+) -> None:
+    f = await firm_with_clients(factory, database)
+    client = gid("Company", f.clients[0].id)
+    consultant = gid("User", f.consultant_id)
+    await ok(api, ASSIGN, {"u": consultant, "c": [client]}, f.admin)
+    read = "query($u: ID!) { firmAssignments(userId: $u) { clientName } }"
+    assert (await ok(api, read, {"u": consultant}, f.admin))["firmAssignments"] == [
+        {"clientName": "Kund 0 AB"}
+    ]
+    # A user of another firm, and a client's user, do not exist for this firm's admin.
+    other = await factory.user(await factory.company("Annan Byrå AB", firm=True))
+    client_user = await factory.user(f.clients[0])
+    for user in (other, client_user):
+        answer = await api(read, {"u": gid("User", user.id)}, token=f.admin)
+        assert only_error(answer)["code"] == "NOT_FOUND", answer

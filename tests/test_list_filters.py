@@ -187,8 +187,14 @@ FILTERS = [
     ),
 ]
 
-# ID arguments that are not filters: `node(id:)` and `project(id:)` fetch one object.
-NOT_FILTERS = {("Query", "node", "id"), ("Query", "project", "id")}
+# ID arguments that are not filters: `node(id:)` and `project(id:)` fetch one object, and
+# `firmAssignments(userId:)` one firm user's assignments (NOT_FOUND outside the firm:
+# tests/test_firm_assignments.py).
+NOT_FILTERS = {
+    ("Query", "node", "id"),
+    ("Query", "project", "id"),
+    ("Query", "firmAssignments", "userId"),
+}
 
 
 def test_the_table_has_every_id_argument_of_the_schema() -> None:

@@ -125,8 +125,9 @@ async def firm_assignments(
 ) -> list[gql.FirmAssignment]:
     ctx = info.context
     firm_id = managed_firm(ctx.access)
-    user = node_id(user_id, "User", "userId") if user_id is not None else None
     async with ctx.database.scoped(ctx.access) as session:
+        # A user outside the firm does not exist here (NOT_FOUND), as for the mutations.
+        user = (await _firm_users(ctx, session, [user_id], "userId"))[0] if user_id else None
         return await _assignments(session, firm_id, user)
 
 
