@@ -90,20 +90,24 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture
-def runtime(
+async def runtime(
     settings: Settings,
     database: Database,
     clock: FrozenClock,
     passwords: Passwords,
     tmp_path: Path,
-) -> Runtime:
-    return Runtime(
+) -> AsyncIterator[Runtime]:
+    runtime = Runtime(
         settings=settings,
         database=database,
         clock=clock,
         passwords=passwords,
         storage=Storage(tmp_path / "storage"),
     )
+    yield runtime
+    # The app's lifespan stops the bus; httpx's ASGI transport runs none, so a test's
+    # PostgreSQL LISTEN connection would stay open for the rest of the suite.
+    await runtime.bus.stop()
 
 
 @pytest.fixture
