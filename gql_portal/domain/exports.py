@@ -167,6 +167,7 @@ class ExportExpense:
     bas_account: int | None = None
     cost_centre: str | None = None
     project_code: str | None = None
+    project_name: str | None = None
 
     def lines(self) -> tuple[tuple[Decimal, Decimal, Decimal], ...]:
         if self.vat_lines:

@@ -6,7 +6,7 @@ receipts and summary are those of the vouchers. A firm's batch writes one such f
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -96,13 +96,9 @@ async def read_clients(
     found = await _read_expenses(
         session, work, list(companies), options, request.date_from, request.date_to
     )
-    facts: dict[int, sie.VoucherFacts] = {}
-    bookkeeping: dict[int, sie.Bookkeeping] = {}
+    account_names: dict[int, dict[int, str]] = {}
     if options.sie:
-        facts = await sie.read_voucher_facts(
-            session, [e.id for expenses in found.values() for e in expenses]
-        )
-        bookkeeping = await sie.read_bookkeeping(session, list(companies))
+        account_names = await sie.read_account_names(session, list(companies))
     clients = []
     for company_id in company_ids:
         row = companies.get(company_id)
@@ -120,15 +116,14 @@ async def read_clients(
             expenses=found.get(company_id, []),
         )
         if options.sie:
-            client = _with_sie(client, facts, bookkeeping[company_id], options, request.date_to)
+            client = _with_sie(client, account_names[company_id], options, request.date_to)
         clients.append(client)
     return clients
 
 
 def _with_sie(
     client: ClientExpenses,
-    facts: dict[int, sie.VoucherFacts],
-    bookkeeping: sie.Bookkeeping,
+    account_names: Mapping[int, str],
     options: ExpenseOptions,
     fallback_day: date,
 ) -> ClientExpenses:
@@ -141,13 +136,13 @@ def _with_sie(
             for e in client.expenses
             if sie.is_voucher(e)
         ),
-        key=lambda e: sie.voucher_order(e, facts[e.id]),
+        key=sie.voucher_order,
     )
     generated = options.export_date or fallback_day
     return replace(
         client,
         expenses=vouchers,
-        sie=sie.sie_file(client.company, vouchers, facts, bookkeeping, generated),
+        sie=sie.sie_file(client.company, vouchers, account_names, generated),
         mileage_left_out=len(client.expenses) - len(vouchers),
     )
 
@@ -197,7 +192,7 @@ async def _read_expenses(
     part of it, though the projects and the BAS table are areas of their own)."""
     rows = (
         await session.execute(
-            select(Expense, Employee, Project.code)
+            select(Expense, Employee, Project.code, Project.name)
             .join(Employee, Employee.id == Expense.employee_id)
             .outerjoin(Project, Project.id == Expense.project_id)
             .where(
@@ -212,11 +207,11 @@ async def _read_expenses(
     receipts = (
         await session.scalars(
             select(Receipt)
-            .where(Receipt.expense_id.in_([expense.id for expense, _, _ in rows]))
+            .where(Receipt.expense_id.in_([expense.id for expense, *_ in rows]))
             .order_by(Receipt.expense_id, Receipt.id)
         )
     ).all()
-    lines = await _read_vat_lines(session, [expense.id for expense, _, _ in rows])
+    lines = await _read_vat_lines(session, [expense.id for expense, *_ in rows])
     accounts = await bas_account_table(session, company_ids)
     by_expense: dict[int, list[files.ExportReceipt]] = {}
     for receipt in receipts:
@@ -231,7 +226,7 @@ async def _read_expenses(
         )
     await copy_receipts(work.runtime, work.request.export_id, receipts)
     by_company: dict[int, list[files.ExportExpense]] = {}
-    for expense, employee, project_code in rows:
+    for expense, employee, project_code, project_name in rows:
         by_company.setdefault(expense.company_id, []).append(
             replace(
                 _export_expense(
@@ -244,6 +239,7 @@ async def _read_expenses(
                     expense.kind, expense.category, accounts[expense.company_id]
                 ),
                 project_code=project_code,
+                project_name=project_name,
             )
         )
     return by_company

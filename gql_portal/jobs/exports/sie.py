@@ -1,6 +1,7 @@
 """A company's approved expenses as SIE 4i vouchers (a .SI file; the writer is domain/sie.py):
-what a voucher needs beyond the expenses summary (voucher number, supplier, cost centre,
-project, currency, the company's BAS accounts) read in one go, and the file put together.
+the vouchers from what the expenses summary already read (voucher number, supplier, cost
+centre, project, currency, BAS account), the company's own account names, and the file put
+together.
 
 Decided here:
 - One voucher per approved utlägg (kind EXPENSE), in series `EXPENSE_VOUCHER_SERIES` ("U" for
@@ -21,20 +22,15 @@ Decided here:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gql_portal.db.bas import CompanyBasAccount, bas_account_table
-from gql_portal.db.expenses import Expense
-from gql_portal.db.projects import Project
+from gql_portal.db.bas import CompanyBasAccount
 from gql_portal.domain import exports as files
 from gql_portal.domain.bas import account_name
-from gql_portal.domain.expenses import ExpenseCategory, ExpenseKind
-from gql_portal.domain.identity import format_organisation_number
+from gql_portal.domain.expenses import ExpenseKind
 from gql_portal.domain.sie import (
     COST_CENTRE_DIMENSION,
     PROJECT_DIMENSION,
@@ -49,66 +45,17 @@ EXPENSE_VOUCHER_SERIES = "U"  # utlägg
 HOME_CURRENCY = "SEK"
 
 
-@dataclass(frozen=True, slots=True)
-class VoucherFacts:
-    """What an expense's voucher needs beyond the summary's columns."""
-
-    category: ExpenseCategory
-    voucher_number: int | None
-    supplier_name: str | None
-    supplier_org_number: str | None
-    cost_centre: str | None
-    project_code: str | None
-    project_name: str | None
-    currency: str
-    original_amount: Decimal | None
-    exchange_rate: Decimal | None
-
-
-@dataclass(frozen=True, slots=True)
-class Bookkeeping:
-    """The company's BAS account per category and its own names of accounts."""
-
-    accounts: Mapping[ExpenseCategory, int]
-    names: Mapping[int, str]
-
-
 def is_voucher(expense: files.ExportExpense) -> bool:
     """Whether an expense becomes a voucher: an utlägg; mileage is booked by payroll."""
     return expense.kind == ExpenseKind.EXPENSE.value
 
 
-async def read_voucher_facts(
-    session: AsyncSession, expense_ids: Sequence[int]
-) -> dict[int, VoucherFacts]:
-    """The voucher data of the expenses, with their projects' codes (one statement). Read as the
-    expenses are (a session scoped as EXPENSES_RECEIPTS): a project on an expense is part of it."""
-    rows = await session.execute(
-        select(
-            Expense.id,
-            Expense.category,
-            Expense.voucher_number,
-            Expense.supplier_name,
-            Expense.supplier_org_number,
-            Expense.cost_centre,
-            Project.code,
-            Project.name,
-            Expense.currency,
-            Expense.original_amount,
-            Expense.exchange_rate,
-        )
-        .outerjoin(Project, Project.id == Expense.project_id)
-        .where(Expense.id.in_(expense_ids))
-    )
-    return {row[0]: VoucherFacts(*row[1:]) for row in rows.all()}
-
-
-async def read_bookkeeping(
+async def read_account_names(
     session: AsyncSession, company_ids: Iterable[int]
-) -> dict[int, Bookkeeping]:
-    """Each company's BAS account per category and its names (two statements for any number)."""
+) -> dict[int, dict[int, str]]:
+    """Each company's own names of BAS accounts, where it named them (one statement for any
+    number). Which account an expense books to came with the expense (`bas_account`)."""
     companies = sorted(set(company_ids))
-    tables = await bas_account_table(session, companies)
     names: dict[int, dict[int, str]] = {company_id: {} for company_id in companies}
     named = await session.execute(
         select(CompanyBasAccount.company_id, CompanyBasAccount.account, CompanyBasAccount.name)
@@ -118,64 +65,58 @@ async def read_bookkeeping(
     for company_id, account, name in named.all():
         if name:
             names[company_id][account] = name
-    return {key: Bookkeeping(tables[key], names[key]) for key in companies}
+    return names
 
 
-def voucher_text(expense: files.ExportExpense, facts: VoucherFacts) -> str:
+def voucher_text(expense: files.ExportExpense) -> str:
     """What was bought, from whom, whose utlägg, and a foreign receipt's own amount:
     "Hotell två nätter, Scandic Hotels AB (556112-3456), utlägg Åsa Öberg, 120.00 EUR à 11.45"."""
     parts = [expense.description.strip()]
-    if facts.supplier_name:
-        supplier = facts.supplier_name.strip()
-        number = facts.supplier_org_number
-        if number:  # a Swedish one as receipts print it; a foreign VAT number as kept
-            supplier += f" ({format_organisation_number(number) if number.isdigit() else number})"
+    if expense.supplier:
+        supplier = expense.supplier.strip()
+        if expense.supplier_org_number:  # as shown: NNNNNN-NNNN, or a foreign VAT number
+            supplier += f" ({expense.supplier_org_number})"
         parts.append(supplier)
     parts.append(f"utlägg {expense.employee_name}")
-    if facts.currency != HOME_CURRENCY and facts.original_amount is not None:
-        foreign = f"{facts.original_amount:f} {facts.currency}"
-        if facts.exchange_rate is not None:
-            foreign += f" à {facts.exchange_rate.normalize():f}"
+    if expense.currency != HOME_CURRENCY and expense.original_amount is not None:
+        foreign = f"{expense.original_amount:f} {expense.currency}"
+        if expense.exchange_rate is not None:
+            foreign += f" à {expense.exchange_rate.normalize():f}"
         parts.append(foreign)
     return ", ".join(part for part in parts if part)
 
 
-def _voucher(
-    expense: files.ExportExpense,
-    facts: VoucherFacts,
-    bookkeeping: Bookkeeping,
-    receipt_names: Sequence[str],
-) -> SieVoucher:
+def _voucher(expense: files.ExportExpense, receipt_names: Sequence[str]) -> SieVoucher:
     dimensions: list[tuple[int, str]] = []
-    if facts.cost_centre:
-        dimensions.append((COST_CENTRE_DIMENSION, facts.cost_centre))
-    if facts.project_code:
-        dimensions.append((PROJECT_DIMENSION, facts.project_code))
+    if expense.cost_centre:
+        dimensions.append((COST_CENTRE_DIMENSION, expense.cost_centre))
+    if expense.project_code:
+        dimensions.append((PROJECT_DIMENSION, expense.project_code))
+    assert expense.bas_account is not None  # an utlägg always books to its category's account
     return expense_voucher(
         series=EXPENSE_VOUCHER_SERIES,
-        number=facts.voucher_number,
+        number=expense.voucher_number,
         day=expense.date,
-        text=voucher_text(expense, facts),
+        text=voucher_text(expense),
         gross=expense.amount,
         vat=expense.vat_amount,
         deductible_vat=expense.deductible_vat,
-        cost_account=bookkeeping.accounts[facts.category],
+        cost_account=expense.bas_account,
         dimensions=tuple(dimensions),
         receipt_names=receipt_names,
     )
 
 
-def voucher_order(expense: files.ExportExpense, facts: VoucherFacts) -> tuple[bool, int, date, int]:
+def voucher_order(expense: files.ExportExpense) -> tuple[bool, int, date, int]:
     """Vouchers by number; those without one last, by date."""
-    number = facts.voucher_number
+    number = expense.voucher_number
     return (number is None, number or 0, expense.date, expense.id)
 
 
 def sie_file(
     company: files.ExportCompany,
     expenses: Sequence[files.ExportExpense],
-    facts: Mapping[int, VoucherFacts],
-    bookkeeping: Bookkeeping,
+    account_names: Mapping[int, str],
     generated: date,
 ) -> SieFile:
     """The .SI file of `expenses` (utlägg only, in voucher order), or ExportFailed naming the
@@ -183,20 +124,19 @@ def sie_file(
     vouchers: list[SieVoucher] = []
     objects: dict[tuple[int, str], str] = {}
     for expense in expenses:
-        fact = facts[expense.id]
         names = [
             files.receipt_entry_name(expense, receipt, index)
             for index, receipt in enumerate(expense.receipts, start=1)
         ]
         try:
-            vouchers.append(_voucher(expense, fact, bookkeeping, names))
+            vouchers.append(_voucher(expense, names))
         except SieError as error:
             raise ExportFailed(error.code, f"expense {expense.id}: {error}") from None
-        if fact.project_code and fact.project_name:
-            objects[(PROJECT_DIMENSION, fact.project_code)] = fact.project_name
+        if expense.project_code and expense.project_name:
+            objects[(PROJECT_DIMENSION, expense.project_code)] = expense.project_name
     used = {row.account for voucher in vouchers for row in voucher.transactions}
     accounts = {
-        number: bookkeeping.names.get(number) or account_name(number) or f"Konto {number}"
+        number: account_names.get(number) or account_name(number) or f"Konto {number}"
         for number in used
     }
     return SieFile(
