@@ -142,6 +142,22 @@ class Api:
         assert response.status_code == expected, response.text
         return body
 
+    async def ok(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        token: str | None = None,
+        path: str,
+    ) -> dict[str, Any]:
+        """The answer at `path` ("submitExpense.expense") of an operation that must succeed."""
+        body = await self(query, variables, token=token)
+        assert "errors" not in body, body
+        answer: dict[str, Any] = body["data"]
+        for key in path.split("."):
+            answer = answer[key]
+        return answer
+
 
 @pytest.fixture
 def api(client: httpx.AsyncClient) -> Api:

@@ -82,17 +82,13 @@ ZERO_LINE = [{"rate": "0.00", "net": "570.46", "vat": "0.00"}]
 
 
 async def submit(api: Api, token: str, values: dict[str, Any]) -> dict[str, Any]:
-    body = await api(SUBMIT, {"input": values}, token=token)
-    assert "errors" not in body, body
-    expense: dict[str, Any] = body["data"]["submitExpense"]["expense"]
-    return expense
+    return await api.ok(SUBMIT, {"input": values}, token=token, path="submitExpense.expense")
 
 
 async def update(api: Api, token: str, id: str, values: dict[str, Any]) -> dict[str, Any]:
-    body = await api(UPDATE, {"id": id, "input": values}, token=token)
-    assert "errors" not in body, body
-    expense: dict[str, Any] = body["data"]["updateExpense"]["expense"]
-    return expense
+    return await api.ok(
+        UPDATE, {"id": id, "input": values}, token=token, path="updateExpense.expense"
+    )
 
 
 async def refused(api: Api, token: str, values: dict[str, Any]) -> tuple[str, str]:

@@ -90,10 +90,7 @@ LUNCH_FOR_FOUR = {
 
 
 async def submit(api: Api, token: str, values: dict[str, Any]) -> dict[str, Any]:
-    body = await api(SUBMIT, {"input": values}, token=token)
-    assert "errors" not in body, body
-    expense: dict[str, Any] = body["data"]["submitExpense"]["expense"]
-    return expense
+    return await api.ok(SUBMIT, {"input": values}, token=token, path="submitExpense.expense")
 
 
 async def refused(api: Api, token: str, values: dict[str, Any]) -> tuple[str, str, str]:

@@ -79,17 +79,11 @@ FIKA = {
 
 
 async def submit(api: Api, token: str, values: dict[str, Any]) -> dict[str, Any]:
-    body = await api(SUBMIT, {"input": values}, token=token)
-    assert "errors" not in body, body
-    expense: dict[str, Any] = body["data"]["submitExpense"]["expense"]
-    return expense
+    return await api.ok(SUBMIT, {"input": values}, token=token, path="submitExpense.expense")
 
 
 async def approve(api: Api, token: str, expense_id: str) -> dict[str, Any]:
-    body = await api(APPROVE, {"id": expense_id}, token=token)
-    assert "errors" not in body, body
-    expense: dict[str, Any] = body["data"]["approveExpense"]["expense"]
-    return expense
+    return await api.ok(APPROVE, {"id": expense_id}, token=token, path="approveExpense.expense")
 
 
 def refusal(body: dict[str, Any]) -> tuple[str, str, str]:

@@ -481,9 +481,7 @@ async def test_worker_survives_errors(
     try:
         with caplog.at_level(logging.ERROR, logger="gql_portal.mail"):
             worker.start()
-            await wait_until(
-                lambda: any(r.name == "gql_portal.mail" for r in caplog.records)
-            )
+            await wait_until(lambda: any(r.name == "gql_portal.mail" for r in caplog.records))
         assert worker.running
         await upgrade(database)
         await queue(database, clock)
