@@ -15,7 +15,9 @@ the lock is unchanged) run by node, each script printing one JSON line this modu
   usage (custom scalars as typed strings);
 - @graphql-eslint's Relay rules and descriptions on everything over schema.graphql;
 - in Python, `gql` over httpx with the schema fetched from the server: with a bearer token, and
-  with a cookie session that logs in and refetches the schema when the role changes.
+  with a cookie session that logs in and refetches the schema when the role changes; and `gql`'s
+  websockets transport (graphql-transport-ws, the token in connection_init): the event of a
+  mutation made over HTTP, a subscription outside the role's schema refused, a dead token 4401.
 """
 
 from __future__ import annotations
@@ -513,3 +515,103 @@ def test_python_gql_with_a_cookie_session_refetches_the_schema_when_the_role_cha
         assert query_fields() == {"viewer"}
         with pytest.raises(GraphQLError, match="Cannot query field 'employees'"):
             session.execute(employees)
+
+
+# --- Python gql over WebSocket (graphql-transport-ws) -----------------------------------------
+
+EXPENSE_CHANGED = "subscription { expenseChanged { id status description } }"
+SUBMIT_EXPENSE = (
+    "mutation($input: SubmitExpenseInput!) { submitExpense(input: $input) "
+    "{ expense { id status description } } }"
+)
+EVENT_SECONDS = 10.0
+
+
+def websockets_client(server: Server, token: str) -> Any:
+    """gql's websockets transport on /graphql (graphql-transport-ws), the token in
+    connection_init's payload, as a script or backend team would connect."""
+    gql = pytest.importorskip("gql", reason="gql is a dev dependency: run make install")
+    from gql.transport.websockets import WebsocketsTransport
+
+    transport = WebsocketsTransport(
+        url=server.graphql.replace("http://", "ws://"),
+        init_payload={"authorization": f"Bearer {token}"},
+        subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL],
+    )
+    return gql.Client(transport=transport)
+
+
+async def test_python_gql_over_websockets_receives_the_event_of_a_mutation_over_http(
+    server: Server, admin_token: str
+) -> None:
+    gql = pytest.importorskip("gql", reason="gql is a dev dependency: run make install")
+    employee_token = server.log_in(EMPLOYEE)
+    description = "gql websockets"
+    async with websockets_client(server, admin_token) as session:
+        events = session.subscribe(gql.gql(EXPENSE_CHANGED))
+        first = asyncio.ensure_future(anext(events))
+        await asyncio.sleep(0.5)  # subscribed (the protocol acknowledges no subscribe)
+        async with httpx.AsyncClient() as http:
+            answer = await http.post(
+                server.graphql,
+                json={"query": SUBMIT_EXPENSE, "variables": {"input": _expense(description)}},
+                headers={"Authorization": f"Bearer {employee_token}"},
+            )
+        body = answer.json()
+        assert "errors" not in body, body
+        expense = body["data"]["submitExpense"]["expense"]
+        event = await asyncio.wait_for(first, EVENT_SECONDS)
+        await events.aclose()
+    assert event == {"expenseChanged": expense}
+    assert expense["status"] == "SUBMITTED" and expense["description"] == description
+
+
+async def test_python_gql_over_websockets_is_refused_what_the_role_may_not_follow(
+    server: Server,
+) -> None:
+    """An employee's schema has no `exportsUpdated`: the subscription is answered with an error
+    (a TransportQueryError naming the field), the connection stays usable; a dead token is
+    refused at connection_init (the socket closed with 4401)."""
+    gql = pytest.importorskip("gql", reason="gql is a dev dependency: run make install")
+    from gql.transport.exceptions import TransportConnectionFailed, TransportQueryError
+    from websockets.exceptions import ConnectionClosed
+
+    employee_token = server.log_in(EMPLOYEE)
+    async with websockets_client(server, employee_token) as session:
+        with pytest.raises(TransportQueryError) as refused:
+            async for _ in session.subscribe(gql.gql("subscription { exportsUpdated { id } }")):
+                pass
+        assert refused.value.errors is not None
+        error = refused.value.errors[0]
+        assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED", error
+        assert "exportsUpdated" in error["message"], error
+        # Its own expenses it may follow, on the same connection.
+        events = session.subscribe(gql.gql(EXPENSE_CHANGED))
+        first = asyncio.ensure_future(anext(events))
+        await asyncio.sleep(0.5)
+        async with httpx.AsyncClient() as http:
+            answer = await http.post(
+                server.graphql,
+                json={"query": SUBMIT_EXPENSE, "variables": {"input": _expense("own")}},
+                headers={"Authorization": f"Bearer {employee_token}"},
+            )
+        expense = answer.json()["data"]["submitExpense"]["expense"]
+        assert await asyncio.wait_for(first, EVENT_SECONDS) == {"expenseChanged": expense}
+        await events.aclose()
+
+    with pytest.raises(TransportConnectionFailed) as failed:
+        async with websockets_client(server, "gqlp_s_not-a-session"):
+            pass
+    closed = failed.value.__cause__
+    assert isinstance(closed, ConnectionClosed) and closed.rcvd is not None, failed.value
+    assert closed.rcvd.code == 4401, closed
+
+
+def _expense(description: str) -> dict[str, Any]:
+    return {
+        "date": "2026-02-20",
+        "amount": "112.00",
+        "vatRate": "12",
+        "category": "FOOD",
+        "description": description,
+    }
