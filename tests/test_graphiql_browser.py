@@ -2,7 +2,8 @@
 the system browser, no downloaded build) loads `/graphql` from a real server, logs in through the
 cookie flow and shows a query's result, follows the session's role with its schema (docs explorer)
 after `logIn` and `logOut` without a reload, and loads without a single failed request (no
-/favicon.ico 404). On failure the assertion names a screenshot, the page's console log and the
+/favicon.ico 404); and runs a subscription over the WebSocket of its own path (the cookie with
+the handshake) that shows an event caused elsewhere. On failure the assertion names a screenshot, the page's console log and the
 server's log."""
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -261,10 +263,10 @@ def assert_docs_show_public_query(page: Any) -> None:
     playwright_sync.expect(doc_field(page, ADMIN_ONLY_FIELD)).to_have_count(0)
 
 
-def test_graphiql_logs_in_with_the_cookie_and_shows_the_viewer(
-    server: Server, tmp_path: Path
-) -> None:
-    sign_up_admin(server)
+@contextmanager
+def graphiql_page(server: Server, tmp_path: Path) -> Iterator[tuple[Any, Console]]:
+    """A headless Chromium page with what it printed watched; on failure the assertion names a
+    screenshot, the page's console log and the server's log."""
     console = Console()
     screenshot = tmp_path / "graphiql-failure.png"
     console_log = tmp_path / "graphiql-console.log"
@@ -274,66 +276,7 @@ def test_graphiql_logs_in_with_the_cookie_and_shows_the_viewer(
             page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
             console.watch(page)
             try:
-                response = page.goto(f"{server.url}/graphql", wait_until="load")
-                assert response is not None and response.ok, response
-                assert response.headers["content-type"].startswith("text/html")
-                assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
-                playwright_sync.expect(page.locator(QUERY_EDITOR)).to_be_visible(
-                    timeout=UI_TIMEOUT_MS
-                )
-                # Signed out, GraphiQL shows the PUBLIC schema: its Query has only `viewer`.
-                wait_for_schema_load(page, 1)
-                page.locator(DOCS_BUTTON).click()
-                page.locator(DOC_TYPE, has_text=re.compile("^Query$")).first.click()
-                assert_docs_show_public_query(page)
-
-                set_query(page, LOG_IN)
-                logged_in = run_and_wait(page, '"expiresAt"')
-                assert "errors" not in logged_in, logged_in
-                assert logged_in["data"]["logIn"]["viewer"]["context"] == "COMPANY"
-                cookies = {c["name"]: c for c in page.context.cookies(server.url)}
-                assert cookies[SESSION_COOKIE]["httpOnly"], cookies
-
-                # Without a reload, GraphiQL introspects again and the docs explorer (still on
-                # Query) shows the admin's schema; the editor keeps what was typed.
-                wait_for_schema_load(page, 2)
-                playwright_sync.expect(doc_field(page, ADMIN_ONLY_FIELD)).to_be_visible(
-                    timeout=UI_TIMEOUT_MS
-                )
-                fields = page.locator("#graphiql").get_attribute("data-schema-query-fields")
-                assert ADMIN_ONLY_FIELD in (fields or "").split(), fields
-                assert editor_text(page) == LOG_IN
-
-                # GraphiQL sends no Authorization header: only the cookie can sign this in.
-                set_query(page, VIEWER)
-                shown = run_and_wait(page, EMAIL)
-                assert shown == {
-                    "data": {
-                        "viewer": {
-                            "context": "COMPANY",
-                            "role": "ADMIN",
-                            "user": {"email": EMAIL},
-                            "company": {"name": COMPANY},
-                        }
-                    },
-                    "extensions": shown.get("extensions"),
-                }, shown
-                pane = page.locator(RESULT_PANE).inner_text().replace("\xa0", " ")
-                for expected in (EMAIL, COMPANY, '"COMPANY"'):
-                    assert expected in pane, f"{expected!r} not shown in the result pane:\n{pane}"
-
-                # logOut: back to the PUBLIC schema, again without a reload.
-                set_query(page, LOG_OUT)
-                logged_out = run_and_wait(page, '"logOut"')
-                assert logged_out["data"] == {"logOut": True}, logged_out
-                wait_for_schema_load(page, 3)
-                assert_docs_show_public_query(page)
-                assert editor_text(page) == LOG_OUT
-
-                # A resource blocked by the CSP, or any script error, is a console error.
-                assert not console.errors, "console errors:\n" + "\n".join(console.errors)
-                # Nothing failed to load: no 404 for /favicon.ico (the page links its icon).
-                assert not console.failed, "failed requests:\n" + "\n".join(console.failed)
+                yield page, console
             except Exception as error:
                 console_log.write_text("\n".join(console.lines) + "\n")
                 try:
@@ -347,3 +290,127 @@ def test_graphiql_logs_in_with_the_cookie_and_shows_the_viewer(
                 ) from error
         finally:
             browser.close()
+
+
+def test_graphiql_logs_in_with_the_cookie_and_shows_the_viewer(
+    server: Server, tmp_path: Path
+) -> None:
+    sign_up_admin(server)
+    with graphiql_page(server, tmp_path) as (page, console):
+        response = page.goto(f"{server.url}/graphql", wait_until="load")
+        assert response is not None and response.ok, response
+        assert response.headers["content-type"].startswith("text/html")
+        assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+        playwright_sync.expect(page.locator(QUERY_EDITOR)).to_be_visible(timeout=UI_TIMEOUT_MS)
+        # Signed out, GraphiQL shows the PUBLIC schema: its Query has only `viewer`.
+        wait_for_schema_load(page, 1)
+        page.locator(DOCS_BUTTON).click()
+        page.locator(DOC_TYPE, has_text=re.compile("^Query$")).first.click()
+        assert_docs_show_public_query(page)
+
+        set_query(page, LOG_IN)
+        logged_in = run_and_wait(page, '"expiresAt"')
+        assert "errors" not in logged_in, logged_in
+        assert logged_in["data"]["logIn"]["viewer"]["context"] == "COMPANY"
+        cookies = {c["name"]: c for c in page.context.cookies(server.url)}
+        assert cookies[SESSION_COOKIE]["httpOnly"], cookies
+
+        # Without a reload, GraphiQL introspects again and the docs explorer (still on
+        # Query) shows the admin's schema; the editor keeps what was typed.
+        wait_for_schema_load(page, 2)
+        playwright_sync.expect(doc_field(page, ADMIN_ONLY_FIELD)).to_be_visible(
+            timeout=UI_TIMEOUT_MS
+        )
+        fields = page.locator("#graphiql").get_attribute("data-schema-query-fields")
+        assert ADMIN_ONLY_FIELD in (fields or "").split(), fields
+        assert editor_text(page) == LOG_IN
+
+        # GraphiQL sends no Authorization header: only the cookie can sign this in.
+        set_query(page, VIEWER)
+        shown = run_and_wait(page, EMAIL)
+        assert shown == {
+            "data": {
+                "viewer": {
+                    "context": "COMPANY",
+                    "role": "ADMIN",
+                    "user": {"email": EMAIL},
+                    "company": {"name": COMPANY},
+                }
+            },
+            "extensions": shown.get("extensions"),
+        }, shown
+        pane = page.locator(RESULT_PANE).inner_text().replace("\xa0", " ")
+        for expected in (EMAIL, COMPANY, '"COMPANY"'):
+            assert expected in pane, f"{expected!r} not shown in the result pane:\n{pane}"
+
+        # logOut: back to the PUBLIC schema, again without a reload.
+        set_query(page, LOG_OUT)
+        logged_out = run_and_wait(page, '"logOut"')
+        assert logged_out["data"] == {"logOut": True}, logged_out
+        wait_for_schema_load(page, 3)
+        assert_docs_show_public_query(page)
+        assert editor_text(page) == LOG_OUT
+
+        # A resource blocked by the CSP, or any script error, is a console error.
+        assert not console.errors, "console errors:\n" + "\n".join(console.errors)
+        # Nothing failed to load: no 404 for /favicon.ico (the page links its icon).
+        assert not console.failed, "failed requests:\n" + "\n".join(console.failed)
+
+
+PERIODS = "subscription { payrollPeriodChanged { id state } }"
+OPEN_PERIOD = 'mutation { openPayrollPeriod(month: "2026-02") { payrollPeriod { id state } } }'
+TOKEN_LOG_IN = (
+    f'mutation {{ logIn(input: {{email: "{EMAIL}", password: "{PASSWORD}"}}) {{ token }} }}'
+)
+
+
+def post_with_token(server: Server, query: str, token: str | None = None) -> dict[str, Any]:
+    headers = {"authorization": f"Bearer {token}"} if token else {}
+    response = httpx.post(
+        f"{server.url}/graphql", json={"query": query}, headers=headers, timeout=10
+    )
+    body: dict[str, Any] = response.json()
+    assert response.status_code == 200 and "errors" not in body, response.text
+    data: dict[str, Any] = body["data"]
+    return data
+
+
+def test_graphiql_runs_a_subscription_over_the_websocket_of_its_own_path(
+    server: Server, tmp_path: Path
+) -> None:
+    """Signed in with the cookie, GraphiQL runs a subscription over ws://host/graphql (its
+    fetcher's ws URL, from the page's location; the cookie goes with the handshake) and shows
+    the event of a change made elsewhere (another client, over HTTP)."""
+    sign_up_admin(server)
+    token = post_with_token(server, TOKEN_LOG_IN)["logIn"]["token"]
+    with graphiql_page(server, tmp_path) as (page, console):
+        page.goto(f"{server.url}/graphql", wait_until="load")
+        wait_for_schema_load(page, 1)
+        ws_url = server.url.replace("http://", "ws://") + "/graphql"
+        assert page.locator("#graphiql").get_attribute("data-subscription-url") == ws_url
+        set_query(page, LOG_IN)
+        assert "errors" not in run_and_wait(page, '"expiresAt"')
+        wait_for_schema_load(page, 2)
+
+        set_query(page, PERIODS)
+        with page.expect_websocket(timeout=UI_TIMEOUT_MS) as opened:
+            page.locator(EXECUTE).click()
+        socket = opened.value
+        assert socket.url == ws_url
+        socket.wait_for_event(
+            "framesent",
+            predicate=lambda payload: '"subscribe"' in str(payload),
+            timeout=UI_TIMEOUT_MS,
+        )
+        time.sleep(0.5)  # subscribed (the protocol acknowledges no subscribe)
+
+        period = post_with_token(server, OPEN_PERIOD, token)["openPayrollPeriod"]["payrollPeriod"]
+        playwright_sync.expect(page.locator(RESULT_PANE)).to_contain_text(
+            period["id"], timeout=UI_TIMEOUT_MS
+        )
+        text = page.locator(f"{RESULT_PANE} .CodeMirror").evaluate(
+            "element => element.CodeMirror.getValue()"
+        )
+        assert json.loads(text) == {"data": {"payrollPeriodChanged": period}}, text
+        assert not console.errors, "console errors:\n" + "\n".join(console.errors)
+        assert not console.failed, "failed requests:\n" + "\n".join(console.failed)

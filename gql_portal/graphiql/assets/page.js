@@ -13,6 +13,12 @@
  * the page renders GraphiQL again with a new fetcher function: the schema (docs
  * explorer, autocompletion, validation) follows the new role, and the editors,
  * tabs and results stay as they are (same component, no re-mount).
+ *
+ * Subscriptions run over WebSocket on the same path (graphql-transport-ws,
+ * ws(s)://host/graphql, derived from the page's location), through GraphiQL's
+ * own fetcher and its bundled graphql-ws client: the browser sends the session
+ * cookie with the handshake; a token typed in the Headers tab
+ * (`{"Authorization": "Bearer ..."}`) goes in connection_init's payload.
  */
 (function () {
   'use strict';
@@ -52,42 +58,65 @@
   var root = document.getElementById('graphiql');
   var endpoint = (root && root.dataset.endpoint) || '/graphql';
   var graphql = GraphiQL.GraphQL; // the graphql-js bundled with GraphiQL
+  var subscriptionUrl =
+    (window.location.protocol === 'https:' ? 'wss://' : 'ws://') + window.location.host + endpoint;
+  // GraphiQL's fetcher, used for subscriptions only (queries and mutations go
+  // through `fetcher` below, which follows the session).
+  var subscriptionFetcher =
+    typeof GraphiQL.createFetcher === 'function'
+      ? GraphiQL.createFetcher({ url: endpoint, subscriptionUrl: subscriptionUrl })
+      : null;
+  if (root) {
+    root.dataset.subscriptionUrl = subscriptionUrl;
+  }
 
   function errorResult(message) {
     return { errors: [{ message: message }] };
   }
 
+  function parsed(graphQLParams) {
+    if (!graphql || typeof graphql.parse !== 'function' || !graphQLParams) {
+      return null;
+    }
+    try {
+      return graphql.parse(String(graphQLParams.query || ''));
+    } catch (_err) {
+      return null;
+    }
+  }
+
+  // The operation a request runs (its operationName, else its only one), or null.
+  function chosenOperation(documentNode, graphQLParams) {
+    if (!documentNode) {
+      return null;
+    }
+    var operations = documentNode.definitions.filter(function (definition) {
+      return definition.kind === 'OperationDefinition';
+    });
+    var wanted = graphQLParams.operationName;
+    if (!wanted) {
+      return operations.length === 1 ? operations[0] : null;
+    }
+    var named = operations.filter(function (candidate) {
+      return candidate.name && candidate.name.value === wanted;
+    });
+    return named.length > 0 ? named[0] : null;
+  }
+
   // The response keys of the session fields a request's mutation selects at its
   // root (through fragments too). None for anything else, or if it doesn't parse.
   function sessionResponseKeys(graphQLParams) {
-    if (!graphql || typeof graphql.parse !== 'function' || !graphQLParams) {
-      return [];
-    }
-    var documentNode;
-    try {
-      documentNode = graphql.parse(String(graphQLParams.query || ''));
-    } catch (_err) {
-      return [];
-    }
-    var operations = [];
-    var fragments = {};
-    documentNode.definitions.forEach(function (definition) {
-      if (definition.kind === 'OperationDefinition') {
-        operations.push(definition);
-      } else if (definition.kind === 'FragmentDefinition') {
-        fragments[definition.name.value] = definition;
-      }
-    });
-    var wanted = graphQLParams.operationName;
-    var operation = operations.length === 1 && !wanted ? operations[0] : null;
-    operations.forEach(function (candidate) {
-      if (wanted && candidate.name && candidate.name.value === wanted) {
-        operation = candidate;
-      }
-    });
+    var documentNode = parsed(graphQLParams);
+    var operation = chosenOperation(documentNode, graphQLParams);
     if (!operation || operation.operation !== 'mutation') {
       return [];
     }
+    var fragments = {};
+    documentNode.definitions.forEach(function (definition) {
+      if (definition.kind === 'FragmentDefinition') {
+        fragments[definition.name.value] = definition;
+      }
+    });
     var keys = [];
     var seen = {};
     (function collect(selectionSet) {
@@ -122,8 +151,17 @@
   }
 
   // POST JSON to our own endpoint. `credentials: 'same-origin'` sends the
-  // HttpOnly session cookie that the `logIn` mutation sets.
+  // HttpOnly session cookie that the `logIn` mutation sets. A subscription
+  // goes over WebSocket instead: its events, as they come, are the result.
   async function fetcher(graphQLParams, opts) {
+    var documentNode = parsed(graphQLParams);
+    var operation = chosenOperation(documentNode, graphQLParams || {});
+    if (operation && operation.operation === 'subscription' && subscriptionFetcher) {
+      return subscriptionFetcher(
+        graphQLParams,
+        Object.assign({}, opts || {}, { documentAST: documentNode })
+      );
+    }
     var headers = Object.assign({}, (opts && opts.headers) || {}, {
       'Content-Type': 'application/json',
       Accept: 'application/json',
