@@ -12,17 +12,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_portal.db.accounts import AuthSession, Company, Membership, User
 from gql_portal.db.collaborations import Collaboration
 from gql_portal.db.employees import Employee
-from gql_portal.db.firm import reached_by_firm_user
+from gql_portal.db.firm import client_facts, read_client_facts
 from gql_portal.db.scope import reaches
 from gql_portal.domain.accounts import Role, SessionContext
 from gql_portal.domain.collaborations import AccessLevel, CollaborationState
 from gql_portal.permissions.access import ANONYMOUS, Access, Gate
+from gql_portal.permissions.firm_reach import reaches_client, reaches_every_client
 from gql_portal.permissions.matrix import Actor, Op
 from gql_portal.permissions.roles import SchemaRole
 from gql_portal.runtime import Runtime
@@ -92,14 +93,23 @@ async def access_for_session_id(runtime: Runtime, session_id: int) -> Access:
 
 def _live_session(
     which: ColumnElement[bool], now: datetime
-) -> Select[AuthSession, Company, User, Role, Employee, int]:
+) -> Select[AuthSession, Company, User, Role, Employee, int, bool, bool]:
     """The session `which` names, if live, with all that decides its access in one row: the
     company, the user, their role, their employee record, and (for a firm's user acting in a
-    client's company) the ACTIVE FULL collaboration that lets them."""
+    client's company) the ACTIVE FULL collaboration that lets them, with the facts that decide
+    whether the user reaches that client inside the firm (permissions/firm_reach.py)."""
     # The membership that lets the user in: the firm's while acting in a client's company.
     member_of = func.coalesce(AuthSession.acting_firm_id, AuthSession.company_id)
     return (
-        select(AuthSession, Company, User, Membership.role, Employee, Collaboration.id)
+        select(
+            AuthSession,
+            Company,
+            User,
+            Membership.role,
+            Employee,
+            Collaboration.id,
+            *client_facts(AuthSession.acting_firm_id, AuthSession.user_id, AuthSession.company_id),
+        )
         .join(Company, Company.id == AuthSession.company_id)
         .join(User, User.id == AuthSession.user_id)
         .join(
@@ -122,14 +132,6 @@ def _live_session(
                 Collaboration.company_id == AuthSession.company_id,
                 Collaboration.state == CollaborationState.ACTIVE,
                 Collaboration.level == AccessLevel.FULL,
-                # Inside the firm: its admins, or a user the client is assigned to (or every
-                # user, by the firm's setting). An unassignment counts from the next request.
-                or_(
-                    Membership.role == Role.ADMIN,
-                    reached_by_firm_user(
-                        AuthSession.acting_firm_id, AuthSession.user_id, AuthSession.company_id
-                    ),
-                ),
             ),
         )
         .where(
@@ -146,9 +148,13 @@ async def _access_where(runtime: Runtime, which: ColumnElement[bool]) -> Access:
         row = (await session.execute(_live_session(which, now))).first()
         if row is None:
             return ANONYMOUS
-        auth_session, company, user, role, employee, full_collaboration = row
+        auth_session, company, user, role, employee, full_collaboration, *facts = row
         if auth_session.acting_firm_id is not None:
-            if full_collaboration is not None:
+            # Inside the firm, the client may be another user's: an unassignment (or a change
+            # of the firm's policy) counts from the next request.
+            if full_collaboration is not None and reaches_client(
+                _ACTOR_OF[role], read_client_facts(facts)
+            ):
                 return Access(
                     role=SchemaRole.COMPANY_ADMIN,
                     user_id=auth_session.user_id,
@@ -188,18 +194,19 @@ async def _portal_access(
     now: datetime,
 ) -> Access:
     """A partner in the portal: the firm's clients with an ACTIVE collaboration that the user
-    reaches inside the firm (its admins all; others by the firm's setting or their assignments),
-    read per request in one statement (nothing cached: a change of level, an end or an
-    unassignment counts from the next request)."""
+    reaches inside the firm (permissions/firm_reach.py: its admins all; others by the firm's
+    setting or their assignments), read per request in one statement (nothing cached: a change
+    of level, an end or an unassignment counts from the next request)."""
     statement = select(Collaboration.company_id, Collaboration.level).where(
         Collaboration.firm_id == firm.id, Collaboration.state == CollaborationState.ACTIVE
     )
-    if firm_actor is not Actor.ADMIN:
-        statement = statement.where(
-            reached_by_firm_user(firm.id, user.id, Collaboration.company_id)
-        )
-    clients = await session.execute(statement)
-    levels = {company_id: level for company_id, level in clients}
+    every_client = reaches_every_client(firm_actor)
+    if not every_client:
+        statement = statement.add_columns(*client_facts(firm.id, user.id, Collaboration.company_id))
+    levels: dict[int, AccessLevel] = {}
+    for row in await session.execute(statement):
+        if every_client or reaches_client(firm_actor, read_client_facts(row[2:])):
+            levels[row[0]] = row[1]
     return Access(
         role=SchemaRole.PARTNER_PORTAL,
         user_id=auth_session.user_id,

@@ -5,6 +5,7 @@ employees, entering a FULL client), from their next request. Over HTTP, on a rea
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -333,8 +334,8 @@ async def test_a_users_assignments_are_read_only_for_users_of_the_admins_own_fir
     client = gid("Company", f.clients[0].id)
     consultant = gid("User", f.consultant_id)
     await ok(api, ASSIGN, {"u": consultant, "c": [client]}, f.admin)
-    read = "query($u: ID!) { firmAssignments(userId: $u) { clientName } }"
-    assert (await ok(api, read, {"u": consultant}, f.admin))["firmAssignments"] == [
+    read = "query($u: ID!) { firmAssignments(userId: $u) { nodes { clientName } } }"
+    assert (await ok(api, read, {"u": consultant}, f.admin))["firmAssignments"]["nodes"] == [
         {"clientName": "Kund 0 AB"}
     ]
     # A user of another firm, and a client's user, do not exist for this firm's admin.
@@ -343,3 +344,69 @@ async def test_a_users_assignments_are_read_only_for_users_of_the_admins_own_fir
     for user in (other, client_user):
         answer = await api(read, {"u": gid("User", user.id)}, token=f.admin)
         assert only_error(answer)["code"] == "NOT_FOUND", answer
+
+
+PAGE = """query($after: String, $u: ID) { firmAssignments(first: 2, after: $after, userId: $u) {
+  edges { cursor node { userName clientName since } } pageInfo { hasNextPage endCursor }
+  totalCount } }"""
+
+
+async def test_the_firms_assignments_are_a_connection_by_user_then_client_name(
+    api: Api, factory: Factory, database: Database
+) -> None:
+    f = await firm_with_clients(factory, database, 3)
+    other = await factory.user(f.firm, Role.EMPLOYEE, name="Berit Bokförare")
+    clients = [gid("Company", client.id) for client in f.clients]
+    await ok(api, ASSIGN, {"u": gid("User", f.consultant_id), "c": clients[:2]}, f.admin)
+    await ok(api, ASSIGN, {"u": gid("User", other.id), "c": clients[2:]}, f.admin)
+
+    first = (await ok(api, PAGE, {}, f.admin))["firmAssignments"]
+    assert [(e["node"]["userName"], e["node"]["clientName"]) for e in first["edges"]] == [
+        ("Berit Bokförare", "Kund 2 AB"),
+        ("Kalle Konsult", "Kund 0 AB"),
+    ]
+    assert first["pageInfo"]["hasNextPage"] and first["totalCount"] == 3
+    rest = (await ok(api, PAGE, {"after": first["pageInfo"]["endCursor"]}, f.admin))[
+        "firmAssignments"
+    ]
+    assert [(e["node"]["userName"], e["node"]["clientName"]) for e in rest["edges"]] == [
+        ("Kalle Konsult", "Kund 1 AB")
+    ]
+    assert not rest["pageInfo"]["hasNextPage"]
+    # One user's: the same order, the same paging.
+    own = await ok(api, PAGE, {"u": gid("User", other.id)}, f.admin)
+    assert own["firmAssignments"]["totalCount"] == 1
+
+
+REMOVE = "mutation($u: ID!) { removeUser(userId: $u) { removedUserId } }"
+REMOVED_EVENTS = "SELECT details FROM audit_events WHERE action = 'USER_REMOVED'"
+
+
+async def test_a_user_removed_from_the_firm_loses_assignments_and_team_memberships(
+    api: Api, factory: Factory, database: Database
+) -> None:
+    f = await firm_with_clients(factory, database)
+    consultant = gid("User", f.consultant_id)
+    first, second = (gid("Company", client.id) for client in f.clients)
+    await ok(api, ASSIGN, {"u": consultant, "c": [first]}, f.admin)
+    team = await ok(api, CREATE_TEAM, {"n": "Lön", "m": [consultant], "c": [second]}, f.admin)
+    await ok(api, REMOVE, {"u": consultant}, f.admin)
+
+    async with database.session() as session:
+        left = {
+            table: await session.scalar(
+                text(f"SELECT count(*) FROM {table} WHERE user_id = :u"), {"u": f.consultant_id}
+            )
+            for table in ("firm_assignments", "firm_team_members")
+        }
+        (details,) = (await session.execute(text(REMOVED_EVENTS))).scalars()
+    assert left == {"firm_assignments": 0, "firm_team_members": 0}
+    # The team stays, with its clients; the removal's audit event names what ended.
+    async with database.session() as session:
+        team_clients = await session.scalar(text("SELECT count(*) FROM firm_team_clients"))
+    assert team_clients == 1
+    if isinstance(details, str):
+        details = json.loads(details)
+    assert details["assigned_clients"] == [f.clients[0].id]
+    assert details["teams"] == {"Lön": [f.clients[1].id]}
+    assert team["createTeam"]["team"]["members"] == [{"name": "Kalle Konsult"}]

@@ -9,12 +9,15 @@ reaches only the clients assigned to them or to one of their teams.
 These are the firm's own rows, not a client's data: they are not `CompanyOwned` (no client's
 row scope applies); only the firm's admins read or change them, decided in
 `gql_portal.permissions.rules.managed_firm`, and every function here takes that firm's id.
-`reached_by_firm_user` is the condition the session lookup (gql_portal/auth.py) puts in its one
-query of the viewer's clients, so the reach costs no statement per assignment.
+`client_facts` are the columns the session lookup (gql_portal/auth.py) reads with each client in
+its one query of the viewer's clients; gql_portal/permissions/firm_reach.py decides from them,
+so the reach costs no statement per assignment.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -23,16 +26,19 @@ from sqlalchemy import (
     ForeignKey,
     String,
     UniqueConstraint,
+    delete,
     exists,
     func,
     or_,
     select,
     true,
 )
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gql_portal.db.base import Base, IdMixin
 from gql_portal.db.settings import CompanySettings
+from gql_portal.permissions.firm_reach import ClientFacts
 
 # An id, or a column or expression holding one.
 SqlInt = ColumnElement[Any] | Any
@@ -118,13 +124,75 @@ def assigned_to(
     return or_(direct, through_team)
 
 
-def reached_by_firm_user(
+def client_facts(
     firm_id: SqlInt,
     user_id: SqlInt,
     client_id: SqlInt,
-) -> ColumnElement[bool]:
-    """Whether a user of the firm who is not its admin reaches the client (of an ACTIVE
-    collaboration): when the firm lets unassigned users see all clients, or when it is assigned
-    to them. (The firm's admins reach every client: the caller leaves them out.) One condition
-    inside the caller's statement, whatever the number of assignments."""
-    return or_(unassigned_users_see_all(firm_id), assigned_to(firm_id, user_id, client_id))
+) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """The columns that decide whether a user of the firm reaches a client (ClientFacts, in
+    its order), to select with the client's collaboration: one statement, whatever the number
+    of assignments."""
+    return (
+        unassigned_users_see_all(firm_id).label("unassigned_users_see_all"),
+        assigned_to(firm_id, user_id, client_id).label("assigned"),
+    )
+
+
+def read_client_facts(values: Sequence[Any]) -> ClientFacts:
+    """`client_facts`' values as read (SQLite answers 0 and 1)."""
+    see_all, assigned = values
+    return ClientFacts(unassigned_users_see_all=bool(see_all), assigned=bool(assigned))
+
+
+@dataclass(frozen=True)
+class FormerAssignments:
+    """What a user who left the firm was assigned to: the clients assigned to them directly,
+    and the teams they were a member of, each with its clients then."""
+
+    clients: list[int]
+    teams: dict[str, list[int]]
+
+    def as_details(self) -> dict[str, Any]:
+        """For the audit event of the removal (the leaver report reads it back)."""
+        return {"assigned_clients": self.clients, "teams": self.teams}
+
+    @classmethod
+    def from_details(cls, details: dict[str, Any]) -> FormerAssignments:
+        return cls(
+            clients=[int(client) for client in details.get("assigned_clients", [])],
+            teams={
+                str(team): [int(client) for client in clients]
+                for team, clients in details.get("teams", {}).items()
+            },
+        )
+
+
+async def end_assignments(session: AsyncSession, firm_id: int, user_id: int) -> FormerAssignments:
+    """A user left the firm: delete their assignments and team memberships (the teams stay,
+    with their other members), answering what they were. Three statements."""
+    teams: dict[str, list[int]] = {}
+    for name, client in await session.execute(
+        select(FirmTeam.name, FirmTeamClient.client_id)
+        .join(FirmTeamMember, FirmTeamMember.team_id == FirmTeam.id)
+        .outerjoin(FirmTeamClient, FirmTeamClient.team_id == FirmTeam.id)
+        .where(FirmTeam.firm_id == firm_id, FirmTeamMember.user_id == user_id)
+        .order_by(FirmTeam.name, FirmTeamClient.client_id)
+    ):
+        clients = teams.setdefault(name, [])
+        if client is not None:
+            clients.append(client)
+    await session.execute(
+        delete(FirmTeamMember)
+        .where(
+            FirmTeamMember.user_id == user_id,
+            FirmTeamMember.team_id.in_(select(FirmTeam.id).where(FirmTeam.firm_id == firm_id)),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    removed = await session.execute(
+        delete(FirmAssignment)
+        .where(FirmAssignment.firm_id == firm_id, FirmAssignment.user_id == user_id)
+        .returning(FirmAssignment.client_id)
+        .execution_options(synchronize_session=False)
+    )
+    return FormerAssignments(clients=sorted(removed.scalars()), teams=teams)

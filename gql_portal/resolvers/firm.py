@@ -15,10 +15,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import Select, delete, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
@@ -37,11 +37,13 @@ from gql_portal.permissions.matrix import Op
 from gql_portal.permissions.rules import managed_firm, require_firm_clients
 from gql_portal.resolvers.audit import audit
 from gql_portal.resolvers.common import Ctx, node_id, not_found
-from gql_portal.resolvers.loading import request_loader
+from gql_portal.resolvers.loading import paginate, request_loader
+from gql_portal.resolvers.ordering import Keyset, SortKey
 from gql_portal.schema import collaborations as collaboration_gql
 from gql_portal.schema import firm as gql
 from gql_portal.schema import portal as portal_gql
 from gql_portal.schema.fields import field, mutation
+from gql_portal.schema.relay import After, Before, Connection, First, Last
 
 TEAM = "FirmTeam"
 UserIds = Annotated[
@@ -92,43 +94,94 @@ def _changed(ctx: RequestContext, session: AsyncSession, firm_id: int) -> None:
 # --- assignments ------------------------------------------------------------------------------
 
 
-async def _assignments(
-    session: AsyncSession, firm_id: int, user_id: int | None = None
-) -> list[gql.FirmAssignment]:
-    statement = (
+def _assignment_rows(firm_id: int) -> Select[FirmAssignment, str, str]:
+    """The firm's direct assignments with the user's and the client's names."""
+    return (
         select(FirmAssignment, User.name, Company.name)
         .join(User, User.id == FirmAssignment.user_id)
         .join(Company, Company.id == FirmAssignment.client_id)
         .where(FirmAssignment.firm_id == firm_id)
-        .order_by(swedish_sort_key(User.name), swedish_sort_key(Company.name), FirmAssignment.id)
     )
-    if user_id is not None:
-        statement = statement.where(FirmAssignment.user_id == user_id)
+
+
+def _assignment_node(row: FirmAssignment, user_name: str, client_name: str) -> gql.FirmAssignment:
+    return gql.FirmAssignment(
+        user_id=_user_gid(row.user_id),
+        user_name=user_name,
+        client_id=_company_gid(row.client_id),
+        client_name=client_name,
+        since=row.created_at,
+    )
+
+
+async def _assignments(
+    session: AsyncSession, firm_id: int, user_id: int
+) -> list[gql.FirmAssignment]:
+    """One user's assignments, by client name (a user's list is bounded by the firm's clients)."""
+    statement = (
+        _assignment_rows(firm_id)
+        .where(FirmAssignment.user_id == user_id)
+        .order_by(swedish_sort_key(Company.name), FirmAssignment.id)
+    )
     return [
-        gql.FirmAssignment(
-            user_id=_user_gid(row.user_id),
-            user_name=user_name,
-            client_id=_company_gid(row.client_id),
-            client_name=client_name,
-            since=row.created_at,
-        )
-        for row, user_name, client_name in await session.execute(statement)
+        _assignment_node(row, user, client)
+        for row, user, client in await session.execute(statement)
     ]
+
+
+# By user name, then client name: the order the firm's admins read them in.
+BY_USER_AND_CLIENT = Keyset(
+    [
+        SortKey(User.name, swedish_sort_key),
+        SortKey(Company.name, swedish_sort_key),
+        SortKey(FirmAssignment.id),
+    ]
+)
 
 
 async def firm_assignments(
     info: Ctx,
+    first: First = None,
+    after: After = None,
+    last: Last = None,
+    before: Before = None,
     user_id: Annotated[
         relay.GlobalID | None,
         strawberry.argument(description="Only this user's assignments (a `User` id)."),
     ] = None,
-) -> list[gql.FirmAssignment]:
+) -> Connection[gql.FirmAssignment]:
     ctx = info.context
     firm_id = managed_firm(ctx.access)
-    async with ctx.database.scoped(ctx.access) as session:
-        # A user outside the firm does not exist here (NOT_FOUND), as for the mutations.
-        user = (await _firm_users(ctx, session, [user_id], "userId"))[0] if user_id else None
-        return await _assignments(session, firm_id, user)
+    statement = select(FirmAssignment).where(FirmAssignment.firm_id == firm_id)
+    statement = statement.join(User, User.id == FirmAssignment.user_id).join(
+        Company, Company.id == FirmAssignment.client_id
+    )
+    if user_id is not None:
+        async with ctx.database.scoped(ctx.access) as session:
+            # A user outside the firm does not exist here (NOT_FOUND), as for the mutations.
+            (user,) = await _firm_users(ctx, session, [user_id], "userId")
+        statement = statement.where(FirmAssignment.user_id == user)
+    page: Connection[Any] = await paginate(
+        ctx,
+        statement,
+        BY_USER_AND_CLIENT,
+        lambda row: row,
+        first=first,
+        after=after,
+        last=last,
+        before=before,
+    )
+    # The page's names in one more statement (the keyset read them only as cursor values).
+    ids = [edge.node.id for edge in page.edges]
+    if ids:
+        async with ctx.database.scoped(ctx.access) as session:
+            rows = await session.execute(
+                _assignment_rows(firm_id).where(FirmAssignment.id.in_(ids))
+            )
+            nodes = {row.id: _assignment_node(row, user, client) for row, user, client in rows}
+        for edge in page.edges:
+            edge.node = nodes[edge.node.id]
+    return page
 
 
 async def assign_clients(
@@ -539,8 +592,8 @@ class Queries:
     firm_assignments = field(
         gql.FIRM_ADMIN,
         firm_assignments,
-        description="The firm's users' direct assignments to clients (teams: `teams`).",
-        bound=100_000,
+        description="The firm's users' direct assignments to clients (teams: `teams`), by "
+        "user name, then client name.",
     )
     teams = field(
         gql.FIRM_ADMIN,

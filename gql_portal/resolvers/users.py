@@ -22,6 +22,7 @@ from gql_portal import mailtexts
 from gql_portal.context import RequestContext
 from gql_portal.db.accounts import AuthSession, Company, Membership, User
 from gql_portal.db.employees import Employee
+from gql_portal.db.firm import end_assignments
 from gql_portal.db.functions import in_byte_order, swedish_sort_key
 from gql_portal.domain.accounts import Role, TokenPurpose
 from gql_portal.domain.audit import AuditAction
@@ -364,6 +365,13 @@ async def remove_user(
             .execution_options(synchronize_session=False)
         )
         publish_after_commit(session, ctx.runtime.bus, sessions_changed(target))  # live updates
+        # A firm's user: their assignments and team memberships end with them. The event keeps
+        # what they were: the firm's leaver report reads it back (resolvers/firm.py).
+        former = (
+            await end_assignments(session, company_id, target)
+            if ctx.access.company_is_firm and company_id is not None
+            else None
+        )
         audit(
             session,
             ctx,
@@ -373,6 +381,7 @@ async def remove_user(
             role=role.value,
             employees_unlinked=unlinked.rowcount,  # type: ignore[attr-defined]
             sessions_revoked=revoked.rowcount,  # type: ignore[attr-defined]
+            **(former.as_details() if former is not None else {}),
         )
     return gql.RemoveUserPayload(removed_user_id=relay.GlobalID("User", str(target)))
 
@@ -408,5 +417,7 @@ class Mutations:
         AreaRule(Area.USERS, Op.MANAGE),
         remove_user,
         description="Remove a user from the company and end their sessions in it. Not "
-        "yourself, and not the last administrator.",
+        "yourself, and not the last administrator. In an accounting firm their client "
+        "assignments and team memberships end too (the removal's audit event keeps them for "
+        "`firmLeaverReport`).",
     )

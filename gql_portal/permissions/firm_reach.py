@@ -1,0 +1,38 @@
+"""Inside an accounting firm: which of its ACTIVE clients one of its users reaches (issue 20).
+
+The collaboration is firm-to-client; who inside the firm works on which client is the firm's
+own decision (its assignments, teams and policy), within what the client requires. The session
+lookup (gql_portal/auth.py) reads the facts below for every ACTIVE client of the viewer's firm in
+its one statement (gql_portal/db/firm.py says how, in SQL); this module decides from them, so
+the reach costs no statement per assignment and is decided here, beside the matrix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gql_portal.permissions.matrix import Actor
+
+
+@dataclass(frozen=True)
+class ClientFacts:
+    """What decides whether a user of the firm reaches one ACTIVE client, as of this request."""
+
+    # The firm's policy: its users without an assignment reach every client (the default).
+    unassigned_users_see_all: bool
+    # The client is assigned to the user, directly or through one of their teams.
+    assigned: bool
+
+
+def reaches_every_client(firm_actor: Actor) -> bool:
+    """The firm's admins reach every ACTIVE client, assigned or not (they assign the others)."""
+    return firm_actor is Actor.ADMIN
+
+
+def reaches_client(firm_actor: Actor, facts: ClientFacts) -> bool:
+    """Whether a user of the firm (as `firm_actor` in it) reaches an ACTIVE client: the firm's
+    admins always; its other users when it is assigned to them, or when the firm lets
+    unassigned users see every client."""
+    if reaches_every_client(firm_actor):
+        return True
+    return facts.assigned or facts.unassigned_users_see_all
