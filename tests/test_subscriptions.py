@@ -26,6 +26,10 @@ from tests.accounts import PASSWORD
 from tests.conftest import PUBLIC_URL, Api
 from tests.factories import Factory, gid
 from tests.live import Live, live, live_server
+from tests.test_absence import APPROVE as ABSENCE_APPROVE
+from tests.test_absence import CANCEL as ABSENCE_CANCEL
+from tests.test_absence import REJECT as ABSENCE_REJECT
+from tests.test_absence import REQUEST as ABSENCE_REQUEST
 from tests.test_expenses import APPROVE, submit
 from tests.test_exports_access import partner_of
 from tests.test_time import ATTEST, REPORT, UNATTEST, code_id, report
@@ -624,3 +628,55 @@ async def test_approving_an_expense_in_a_locked_period_is_a_late_difference_of_t
         assert changed == {"id": period["id"], "state": "LOCKED"}
         assert "errors" not in await api(APPROVE, {"id": after["id"]}, token=admin.token)
         await admins.nothing_for(0.5)
+
+
+async def test_an_absence_approved_or_withdrawn_in_a_locked_period_is_a_late_difference(
+    url: str, api: Api, factory: Factory
+) -> None:
+    """The basis counts approved absence: approving, registering approved or cancelling an
+    approved absence on a day of a LOCKED period tells the period; a request, a rejection and
+    an absence outside every locked period tell nothing."""
+    company = await factory.company()
+    admin = await factory.admin(company)
+    anna = await factory.staff(company)
+    other_admin = await factory.admin(await factory.company("Annan AB"))
+    body = await api(OPEN_PERIOD, token=admin.token)
+    period = body["data"]["openPayrollPeriod"]["payrollPeriod"]
+    assert "errors" not in await api(LOCK, {"id": period["id"]}, token=admin.token)
+    locked = {"id": period["id"], "state": "LOCKED"}
+    employee = gid("Employee", anna.employee_id or 0)
+
+    async def absence(token: str, start: str, end: str, **more: Any) -> str:
+        values = {"kind": "SICK", "startDate": start, "endDate": end, **more}
+        body = await api(ABSENCE_REQUEST, {"input": values}, token=token)
+        assert "errors" not in body, body
+        absence_id: str = body["data"]["requestAbsence"]["absence"]["id"]
+        return absence_id
+
+    async with live(url, token=admin.token) as admins, live(url, token=other_admin.token) as others:
+        await admins.subscribe("1", PERIODS)
+        await others.subscribe("1", PERIODS)
+        await asyncio.sleep(0.1)
+        requested = await absence(anna.token, "2026-02-09", "2026-02-10")
+        rejected = await absence(anna.token, "2026-02-16", "2026-02-16")
+        body = await api(ABSENCE_REJECT, {"id": rejected, "reason": "Nej"}, token=admin.token)
+        assert "errors" not in body, body
+        await admins.nothing_for(0.5)  # not approved: not in the basis
+
+        body = await api(ABSENCE_APPROVE, {"id": requested}, token=admin.token)
+        assert "errors" not in body, body
+        assert (await admins.next_of("1"))["data"]["payrollPeriodChanged"] == locked
+        assert "errors" not in await api(ABSENCE_CANCEL, {"id": requested}, token=admin.token)
+        assert (await admins.next_of("1"))["data"]["payrollPeriodChanged"] == locked
+        # Registered approved from January to March: neither end is in the period, its days are.
+        spanning = await absence(
+            admin.token, "2026-01-26", "2026-03-06", employeeId=employee, approved=True
+        )
+        assert (await admins.next_of("1"))["data"]["payrollPeriodChanged"] == locked
+        assert "errors" not in await api(ABSENCE_CANCEL, {"id": spanning}, token=admin.token)
+        assert (await admins.next_of("1"))["data"]["payrollPeriodChanged"] == locked
+
+        # Days no locked period holds: nothing.
+        await absence(admin.token, "2026-03-16", "2026-03-17", employeeId=employee, approved=True)
+        await admins.nothing_for(0.5)
+        await others.nothing_for(0.1)

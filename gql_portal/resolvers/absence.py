@@ -6,7 +6,7 @@ while it is REQUESTED; an administrator may cancel any (the audit log keeps what
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 import strawberry
@@ -27,6 +27,7 @@ from gql_portal.domain.absence import (
 from gql_portal.domain.audit import AuditAction
 from gql_portal.domain.validation import clean_text
 from gql_portal.errors import AppError, Code, Problems, bad_input
+from gql_portal.live import payroll_sources_changed
 from gql_portal.permissions.matrix import Area, Op
 from gql_portal.permissions.rules import AreaRule
 from gql_portal.resolvers.audit import audit
@@ -153,6 +154,19 @@ def _audit_values(absence: Absence) -> dict[str, Any]:
     }
 
 
+def _basis_changed(ctx: RequestContext, session: AsyncSession, absence: Absence) -> None:
+    """An APPROVED absence came or went: the payroll basis counts approved absence, so a
+    LOCKED period holding one of its days has a late difference (told once committed; no
+    statement)."""
+    days = (absence.end_date - absence.start_date).days + 1
+    payroll_sources_changed(
+        session,
+        ctx.runtime.bus,
+        absence.company_id,
+        (absence.start_date + timedelta(days=n) for n in range(days)),
+    )
+
+
 def _checked_request(input: gql.RequestAbsenceInput, problems: Problems) -> tuple[bool, str | None]:
     """Whether the request's dates are valid (then its overlaps can be looked for), and its
     cleaned comment; the problems of its fields are added."""
@@ -244,6 +258,8 @@ async def request_absence(
             raise not_found("Employee", "employeeId")  # the scope filters no INSERT
         action = AuditAction.ABSENCE_REGISTERED if input.approved else AuditAction.ABSENCE_REQUESTED
         audit(session, ctx, action, company_id=absence.company_id, **_audit_values(absence))
+        if input.approved:
+            _basis_changed(ctx, session, absence)
     return gql.AbsencePayload(absence=gql.Absence.from_row(absence))
 
 
@@ -285,6 +301,8 @@ async def _decide(
             if reason is not None:
                 details["reason"] = reason
             audit(session, ctx, action, company_id=absence.company_id, **details)
+            if status is AbsenceStatus.APPROVED:
+                _basis_changed(ctx, session, absence)
     return gql.AbsencePayload(absence=gql.Absence.from_row(absence))
 
 
@@ -341,6 +359,8 @@ async def cancel_absence(
             **_audit_values(absence),
         )
         await session.delete(absence)
+        if absence.status is AbsenceStatus.APPROVED:
+            _basis_changed(ctx, session, absence)
     return gql.CancelAbsencePayload(cancelled_id=relay.GlobalID("Absence", str(absence_id)))
 
 

@@ -376,8 +376,9 @@ class Subscriptions:
         PERIODS,
         payroll_period_changed,
         description="Payroll periods as they change: opened, locked, unlocked, exported, and a "
-        "LOCKED one when a week in it is attested or opened again or an expense dated in it "
-        "is approved (a late difference); "
+        "LOCKED one when a week in it is attested or opened again, an expense dated in it "
+        "is approved, or an absence on its days is approved or an approved one withdrawn (a "
+        "late difference); "
         "`companyId` narrows it to one company (in the portal: one client).",
     )
     collaboration_changed = subscription(
