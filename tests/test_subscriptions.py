@@ -19,6 +19,8 @@ from gql_portal.domain.accounts import SessionContext
 from gql_portal.http.live import SESSION_ENDED
 from gql_portal.live import Event, Topic
 from gql_portal.live.bus import merged
+from gql_portal.permissions.access import Access
+from gql_portal.permissions.matrix import Actor
 from gql_portal.permissions.roles import SchemaRole
 from gql_portal.runtime import Runtime
 from gql_portal.schema.build import role_schema
@@ -307,6 +309,29 @@ CHANGE_LEVEL = """mutation($id: ID!, $l: AccessLevel!) {
 END = "mutation($id: ID!) { endCollaboration(id: $id) { collaboration { state } } }"
 NEW_PASSWORD = "ett alldeles nytt lösenord 2026"
 PORTAL = SessionContext.PORTAL
+
+
+def test_an_access_depends_on_its_company_the_firm_it_acts_for_and_its_clients() -> None:
+    """Which companies' collaboration or member changes make a connection read its viewer's
+    access again (http/live.py; the decision is the Access's)."""
+    admin = Access(role=SchemaRole.COMPANY_ADMIN, user_id=1, company_id=10, actor=Actor.ADMIN)
+    portal = Access(
+        role=SchemaRole.PARTNER_PORTAL,
+        user_id=2,
+        company_id=20,
+        company_is_firm=True,
+        client_ids=frozenset({10, 11}),
+    )
+    inside = Access(
+        role=SchemaRole.COMPANY_ADMIN,
+        user_id=2,
+        company_id=10,
+        actor=Actor.FULL_PARTNER,
+        acting_firm_id=20,
+    )
+    assert [c for c in (10, 11, 20, 30) if admin.depends_on_company(c)] == [10]
+    assert [c for c in (10, 11, 20, 30) if portal.depends_on_company(c)] == [10, 11, 20]
+    assert [c for c in (10, 11, 20, 30) if inside.depends_on_company(c)] == [10, 20]
 
 
 async def test_logging_out_closes_the_sessions_sockets_4401(

@@ -302,9 +302,7 @@ class LiveHandler(BaseGraphQLTransportWSHandler[Connection, None]):
         access = self.connection.access
         if company_id is None:  # a user's sessions
             return subject == access.user_id
-        return company_id in (access.company_id, access.acting_firm_id) or (
-            company_id in access.client_ids
-        )
+        return access.depends_on_company(company_id)
 
     async def check_access(self) -> None:
         connection = self.connection

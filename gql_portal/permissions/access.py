@@ -126,6 +126,17 @@ class Access:
             or company_id in self.row_scope(Area.COMPANY_IDENTITY).companies
         )
 
+    def depends_on_company(self, company_id: int) -> bool:
+        """Whether this access was derived from `company_id`'s standing, so that a change to
+        what its users reach (a collaboration proposed, accepted, changed in level or ended, a
+        member removed) may change it: the session's own company, the firm it acts for inside
+        a client, or one of its clients."""
+        return (
+            company_id == self.company_id
+            or company_id == self.acting_firm_id
+            or company_id in self.client_ids
+        )
+
 
 @dataclass(frozen=True)
 class RowScope:
