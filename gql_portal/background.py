@@ -1,12 +1,16 @@
-"""A worker process's background jobs (exports): started by a request, kept until done, and
-awaited (or cancelled) when the service stops. What a job has done lives in the database, so a
-job cut short by a crash is found and marked by the next start (see gql_portal.jobs.exports).
-Below the runtime, which holds the keeper; the jobs themselves (gql_portal/jobs/) sit above it."""
+"""A worker process's background tasks: started by a request or taken from the database's job
+queue, kept until done, and awaited (or cancelled) when the service stops. What a job has done
+lives in the database (gql_portal/jobs/queue.py: a job is leased to one worker, `owner` here),
+so a job cut short by a crash is taken over or marked by another worker. Below the runtime,
+which holds the keeper; the jobs themselves (gql_portal/jobs/) sit above it."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import secrets
+import socket
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
@@ -16,6 +20,12 @@ log = logging.getLogger("gql_portal.jobs")
 class Jobs:
     def __init__(self) -> None:
         self._tasks: set[asyncio.Task[Any]] = set()
+        # The lease owner this process writes on the jobs it claims: new for every process, so
+        # a restarted worker never mistakes a dead predecessor's lease for its own.
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        # The queued jobs (by job id) this process runs now: at most `job_concurrency`.
+        self.leased: dict[int, asyncio.Task[Any]] = {}
+        self.stopping = False  # no new job is claimed once the service stops
 
     def spawn(self, work: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
         task = asyncio.get_running_loop().create_task(work, name=name)
@@ -49,6 +59,7 @@ class Jobs:
 
     async def stop(self, grace_seconds: float = 30.0) -> None:
         """Let running jobs finish within the grace period, then cancel the rest."""
+        self.stopping = True
         if not self._tasks:
             return
         _, pending = await asyncio.wait(set(self._tasks), timeout=grace_seconds)

@@ -82,6 +82,18 @@ class Settings:
     live_max_per_session: int = 50
     live_ping_seconds: int = 30
     live_coalesce_ms: int = 200
+    # Background jobs in the database (gql_portal/jobs/queue.py): a worker holds a job by a
+    # lease of `job_lease_seconds`, renewed while it runs; a job whose lease ran out (its
+    # worker died) is taken over by another worker, or FAILED after `job_max_attempts` claims.
+    # Workers look for queued jobs every `job_poll_seconds` (on PostgreSQL a NOTIFY wakes them
+    # at once) and run at most `job_concurrency` at a time each.
+    job_lease_seconds: int = 60
+    job_poll_seconds: int = 5
+    job_max_attempts: int = 3
+    job_concurrency: int = 4
+    # Test-only: an export job waits this long after it starts (so that a test can kill it
+    # while it runs); ignored in production mode.
+    export_test_delay_ms: int = 0
 
     @property
     def production(self) -> bool:
@@ -118,6 +130,7 @@ class Settings:
             cors_origins=cors_origins,
             **_storage(get("STORAGE_URL"), get("STORAGE_DIR"), get("DATABASE_URL")),
             trusted_documents=Path(manifest) if (manifest := get("TRUSTED_DOCUMENTS")) else None,
+            export_test_delay_ms=_test_delay(get("EXPORT_TEST_DELAY_MS"), mode),
             **numbers,
         )
 
@@ -140,6 +153,10 @@ POSITIVE_INT_SETTINGS = (
     "live_max_per_session",
     "live_ping_seconds",
     "live_coalesce_ms",
+    "job_lease_seconds",
+    "job_poll_seconds",
+    "job_max_attempts",
+    "job_concurrency",
 )
 
 
@@ -179,6 +196,15 @@ def _storage(url: str | None, folder: str | None, database_url: str | None) -> d
     raise ConfigError(
         f"{ENV_PREFIX}STORAGE_URL must be file:///<folder> or postgresql:, not {url!r}"
     )
+
+
+def _test_delay(value: str | None, mode: str) -> int:
+    """A test's delay in milliseconds (0 or more); never in production."""
+    if value is None or mode == "production":
+        return 0
+    if not value.isdigit():
+        raise ConfigError(f"{ENV_PREFIX}EXPORT_TEST_DELAY_MS must be a whole number, not {value!r}")
+    return int(value)
 
 
 def _public_url(value: str, mode: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -25,6 +26,7 @@ from gql_portal.http.responses import SecurityHeaders
 from gql_portal.http.schema_sdl import SCHEMA_SDL_PATH, schema_file
 from gql_portal.http.trusted import load_manifest
 from gql_portal.jobs.exports import recover_interrupted_exports
+from gql_portal.jobs.runner import serve_jobs
 from gql_portal.mailer import DeliveryWorker
 from gql_portal.observability import SAMPLE_SECONDS, metrics, sample_worker, worker_stopped
 from gql_portal.runtime import Runtime
@@ -89,6 +91,8 @@ def create_app(runtime: Runtime) -> Starlette:
         # Upload temp files a killed worker left (a walk of the storage folder, off the loop).
         runtime.jobs.spawn(anyio.to_thread.run_sync(runtime.storage.sweep_partials), "sweep")
         sweeper = runtime.jobs.every(60.0, lambda: recover_interrupted_exports(runtime), "sweep")
+        # Queued jobs (exports) from any worker on any machine, and those whose worker died.
+        job_runner = asyncio.get_running_loop().create_task(serve_jobs(runtime), name="jobs")
         # What this worker charged to the cost budgets, shared with the other workers.
         budget_flusher = runtime.jobs.every(1.0, runtime.budgets.flush, "budgets")
         # Full garbage collections at idle moments (execution.settle_worker).
@@ -103,6 +107,7 @@ def create_app(runtime: Runtime) -> Starlette:
             yield
         finally:
             sweeper.cancel()
+            job_runner.cancel()
             budget_flusher.cancel()
             collector.cancel()
             sampler.cancel()

@@ -81,8 +81,9 @@ class Bus:
         self._inboxes: dict[Topic, set[Inbox]] = defaultdict(set)
         self._sending: set[asyncio.Task[Any]] = set()
 
-    def inbox(self, topics: Iterable[Topic]) -> Inbox:
-        inbox = Inbox(self, frozenset(topics), self.window)
+    def inbox(self, topics: Iterable[Topic], window: float | None = None) -> Inbox:
+        """An inbox for `topics`; `window`: its coalescing window (the bus's by default)."""
+        inbox = Inbox(self, frozenset(topics), self.window if window is None else window)
         for topic in inbox.topics:
             self._inboxes[topic].add(inbox)
         return inbox

@@ -41,6 +41,9 @@ class Topic(StrEnum):
     # A session or a collaboration changed (logged out, password changed, level changed,
     # ended): the connections it may concern read their viewer's access again.
     ACCESS = "access"
+    # Jobs were queued in the database (ids: jobs): idle workers on every node claim them now
+    # instead of at their next poll (gql_portal/jobs/runner.py). No subscription hears it.
+    JOB = "job"
 
 
 @dataclass(frozen=True)

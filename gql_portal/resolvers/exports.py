@@ -33,12 +33,15 @@ from gql_portal.context import RequestContext
 from gql_portal.db.accounts import Company, User
 from gql_portal.db.exports import Export, ExportFormat, ExportKind, ExportState
 from gql_portal.db.functions import in_byte_order
+from gql_portal.db.jobs import Job, JobKind
 from gql_portal.db.payroll import PayrollPeriod
 from gql_portal.domain.expenses import ExpenseStatus
 from gql_portal.domain.payroll import PeriodState, month_period, parse_month
 from gql_portal.errors import Problems, bad_input
-from gql_portal.jobs.exports import ExportJob, ExportRequest, employees_without_identity
+from gql_portal.jobs.exports import employees_without_identity, job_payload
 from gql_portal.jobs.exports.common import export_changed
+from gql_portal.jobs.queue import enqueue
+from gql_portal.jobs.runner import start_now
 from gql_portal.permissions.access import Access
 from gql_portal.permissions.matrix import Area, Op
 from gql_portal.permissions.rules import (
@@ -261,8 +264,8 @@ async def export_payroll_basis(
                 "export_date": (input.export_date or ctx.clock.today()).isoformat(),
             },
         )
-        session.add(export)
-    return await _start(ctx, export)
+        job = await _queue(ctx, session, export)
+    return await _start(ctx, export, job)
 
 
 def _check_range(problems: Problems, start: date | None, end: date | None) -> None:
@@ -348,8 +351,8 @@ async def export_expenses(
             date_to=end,
             options=_expense_options(ctx, input),
         )
-        session.add(export)
-    return await _start(ctx, export)
+        job = await _queue(ctx, session, export)
+    return await _start(ctx, export, job)
 
 
 async def export_payroll_batch(
@@ -398,8 +401,8 @@ async def export_payroll_batch(
                 "export_date": (input.export_date or ctx.clock.today()).isoformat(),
             },
         )
-        session.add(export)
-    return await _start(ctx, export)
+        job = await _queue(ctx, session, export)
+    return await _start(ctx, export, job)
 
 
 async def export_expenses_batch(
@@ -449,20 +452,26 @@ async def export_expenses_batch(
             date_to=end,
             options={"client_ids": clients, **_expense_options(ctx, input)},
         )
-        session.add(export)
-    return await _start(ctx, export)
+        job = await _queue(ctx, session, export)
+    return await _start(ctx, export, job)
 
 
-async def _start(ctx: RequestContext, export: Export) -> gql.ExportPayload:
-    """Run the export's job in the background; answer once it is done, or after a short wait
-    with its progress so far. The job is told who asked and what, and keeps nothing of the
-    request."""
+async def _queue(ctx: RequestContext, session: AsyncSession, export: Export) -> Job:
+    """Add the export's record and its job in the mutation's transaction: any worker on any
+    machine may run it (gql_portal/jobs/queue.py). The job keeps who asked, with their rights
+    as they were, and nothing else of the request."""
+    session.add(export)
+    await session.flush()  # the export's id, for its job
+    payload = job_payload(ctx.access, client_address=ctx.client_address, request_id=ctx.request_id)
+    return enqueue(session, ctx.runtime, JobKind.EXPORT, payload, export_id=export.id)
+
+
+async def _start(ctx: RequestContext, export: Export, job: Job) -> gql.ExportPayload:
+    """Start the export's job here when this worker has a free slot (else another worker
+    takes it); answer once it is done, or after a short wait with its progress so far."""
     export_id = export.id
-    request = ExportRequest.of(
-        export, ctx.access, client_address=ctx.client_address, request_id=ctx.request_id
-    )
     ctx.runtime.bus.publish_soon(export_changed(export.company_id, export_id))  # QUEUED
-    task = ctx.runtime.jobs.spawn(ExportJob(ctx.runtime, request).run(), name=f"export-{export_id}")
+    task = start_now(ctx.runtime, job.id)
     await asyncio.wait({task}, timeout=ctx.settings.export_wait_seconds)
     async with ctx.database.scoped(ctx.access) as session:
         row = await session.scalar(select(Export).where(Export.id == export_id))

@@ -11,18 +11,25 @@ writer running in a worker thread (streaming.py): memory holds one chunk of line
 size. The file is written to a temporary name and renamed (lifecycle.py): an export is never
 DONE without its file.
 
+An export is queued as a job in the database (gql_portal/jobs/queue.py) in the transaction that
+makes its record; any worker on any machine may run it (queued.py), under a lease renewed with
+its heartbeat, and takes it over from scratch when the worker running it died.
+
 While it runs, the job holds a lock on an owner file (`exports/tmp/<id>.lock`, flock: the
 operating system releases it when the process dies, even by SIGKILL; tmpfiles.py).
 `recover_interrupted_exports` (recovery.py; at start-up and every minute) marks FAILED the
 RUNNING exports whose owner file nobody holds, and those whose heartbeat stopped, and removes
-their partial files and any other file in exports/tmp that no running export owns.
+their partial files and any other file in exports/tmp that no running export owns. The owner
+file speaks only for this machine: the rule holds with the local-folder storage backend (one
+machine); with shared storage the job's lease decides (a dead worker's job is taken over).
 """
 
 from gql_portal.jobs.exports.basis import employees_without_identity
 from gql_portal.jobs.exports.common import ExportFailed
 from gql_portal.jobs.exports.lifecycle import ExportJob
+from gql_portal.jobs.exports.queued import run_queued_export
 from gql_portal.jobs.exports.recovery import recover_interrupted_exports
-from gql_portal.jobs.exports.request import ExportRequest
+from gql_portal.jobs.exports.request import ExportRequest, job_payload
 from gql_portal.jobs.exports.tmpfiles import owner_path
 
 __all__ = [
@@ -30,6 +37,8 @@ __all__ = [
     "ExportJob",
     "ExportRequest",
     "employees_without_identity",
+    "job_payload",
     "owner_path",
     "recover_interrupted_exports",
+    "run_queued_export",
 ]

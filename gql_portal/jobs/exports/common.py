@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_portal.db.exports import Export
 from gql_portal.jobs.exports.request import ExportRequest
+from gql_portal.jobs.queue import Lease
 from gql_portal.live import Event, Topic, publish_after_commit
 from gql_portal.permissions.matrix import Area
 from gql_portal.runtime import Runtime
@@ -35,6 +36,7 @@ class ExportWork:
     runtime: Runtime
     request: ExportRequest
     tmp: Path
+    lease: Lease | None = None  # its queued job's (None: run directly, as the bench does)
 
     @asynccontextmanager
     async def reading(self, as_area: Area | None = None) -> AsyncIterator[AsyncSession]:
@@ -43,7 +45,9 @@ class ExportWork:
             yield session
 
     def progress(self, total: int) -> Progress:
-        return Progress(self.runtime, self.request.export_id, total, self.request.company_id)
+        return Progress(
+            self.runtime, self.request.export_id, total, self.request.company_id, self.lease
+        )
 
 
 @dataclass(frozen=True)
@@ -65,12 +69,14 @@ def export_changed(company_id: int | None, export_id: int) -> Event:
 
 @dataclass
 class Progress:
-    """Writes the export's progress and heartbeat, at most about once a second."""
+    """Writes the export's progress and heartbeat, at most about once a second; the heartbeat
+    renews its job's lease (LeaseLost: another worker took the job over, this one stops)."""
 
     runtime: Runtime
     export_id: int
     total: int
     company_id: int | None = None
+    lease: Lease | None = None
     done: int = 0
     last: datetime | None = None
 
@@ -87,5 +93,7 @@ class Progress:
                 .where(Export.id == self.export_id)
                 .values(progress=percent, heartbeat_at=now)
             )
+            if self.lease is not None:
+                await self.lease.renew(session)
             event = export_changed(self.company_id, self.export_id)
             publish_after_commit(session, self.runtime.bus, event)

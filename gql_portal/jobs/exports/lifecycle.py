@@ -1,10 +1,15 @@
 """An export job from QUEUED to DONE or FAILED: it holds the export's owner file, marks it
 RUNNING, has its kind write the file to a temporary name, then puts the file into the storage
 backend and marks the export DONE (and its periods EXPORTED) in one transaction: an export is
-never DONE without its file. A failure marks it FAILED and removes what was written."""
+never DONE without its file. A failure marks it FAILED and removes what was written.
+
+Queued in the database (gql_portal/jobs/queue.py), it runs under its job's lease: the lease is
+renewed with every heartbeat and checked in the transactions that mark the export RUNNING, DONE
+and FAILED (which end the job too), so a worker whose job was taken over writes nothing more."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
@@ -17,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_portal.audit import AuditActor, record
 from gql_portal.db.exports import Export, ExportKind, ExportState
+from gql_portal.db.jobs import JobState
 from gql_portal.db.payroll import PayrollPeriod
 from gql_portal.domain.audit import AuditAction
 from gql_portal.domain.payroll import PeriodState
@@ -27,6 +33,7 @@ from gql_portal.jobs.exports.expenses import write_expenses
 from gql_portal.jobs.exports.expenses_batch import write_expenses_batch
 from gql_portal.jobs.exports.payroll import write_payroll_basis
 from gql_portal.jobs.exports.request import ExportRequest
+from gql_portal.jobs.queue import Lease, LeaseLost
 from gql_portal.live import Topic, publish_after_commit, publish_change
 from gql_portal.runtime import Runtime
 
@@ -44,9 +51,12 @@ EXPENSE_KINDS = (ExportKind.EXPENSES, ExportKind.EXPENSES_BATCH)
 class ExportJob:
     """Writes one export's file in the background, with the rights of the viewer who asked."""
 
-    def __init__(self, runtime: Runtime, request: ExportRequest) -> None:
+    def __init__(
+        self, runtime: Runtime, request: ExportRequest, lease: Lease | None = None
+    ) -> None:
         self.runtime = runtime
         self.request = request
+        self.lease = lease  # its queued job's; None: run directly (the bench)
         self.actor: AuditActor = request.actor  # the export's events are the asker's
         self.ended = False  # DONE or FAILED is written
 
@@ -73,15 +83,24 @@ class ExportJob:
 
     async def _run(self) -> None:
         async with self.runtime.database.transaction() as session:
+            if self.lease is not None:
+                await self.lease.renew(session)
             export = await session.get_one(Export, self.export_id)
             export.state = ExportState.RUNNING
+            export.progress = 0  # a job taken over starts again from scratch
             export.heartbeat_at = self.runtime.clock.now()
             self._publish_after_commit(session)
         tmp = tmpfiles.part_path(self.runtime, self.export_id)
         tmp.parent.mkdir(parents=True, exist_ok=True)
         try:
-            written = await WRITERS[self.request.kind](ExportWork(self.runtime, self.request, tmp))
+            if delay := self.runtime.settings.export_test_delay_ms:
+                await asyncio.sleep(delay / 1000)  # tests: a job that surely runs when killed
+            work = ExportWork(self.runtime, self.request, tmp, self.lease)
+            written = await WRITERS[self.request.kind](work)
             await self._finish(tmp, written)
+        except LeaseLost:  # taken over: the other worker writes its file and its end
+            await anyio.to_thread.run_sync(tmpfiles.remove, tmp)
+            raise
         except ExportFailed as failure:
             await self._fail(failure.code, str(failure), tmp)
         except Exception:
@@ -106,6 +125,8 @@ class ExportJob:
             # System work after the scoped reads: the viewer's rights were applied to what went
             # into the file, and every download checks them again.
             async with self.runtime.database.transaction() as session:
+                if self.lease is not None:
+                    await self.lease.end(session, JobState.DONE)
                 export = await session.get_one(Export, self.export_id)
                 await _mark_periods_exported(session, self.actor, export, written.periods, now)
                 for company_id, period_id in written.periods:  # EXPORTED: live updates
@@ -123,6 +144,8 @@ class ExportJob:
                 export.heartbeat_at = now
                 _record_done(session, self.actor, export, now)
                 self._publish_after_commit(session)
+        except LeaseLost:
+            raise  # the same bytes under the same key may be its successor's file: kept
         except BaseException:
             await self.runtime.files.delete(key)
             raise
@@ -132,6 +155,8 @@ class ExportJob:
         await anyio.to_thread.run_sync(tmpfiles.remove, tmp)
         now = self.runtime.clock.now()
         async with self.runtime.database.transaction() as session:
+            if self.lease is not None:
+                await self.lease.end(session, JobState.FAILED, f"{code}: {message}")
             export = await session.get_one(Export, self.export_id)
             export.state = ExportState.FAILED
             export.error = f"{code}: {message}"[:500]

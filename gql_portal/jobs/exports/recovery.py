@@ -1,5 +1,11 @@
 """After a crash: exports whose job is no more are marked FAILED and their files removed (at
-start-up and every minute), and whatever else a job that is no more left in exports/tmp."""
+start-up and every minute), and whatever else a job that is no more left in exports/tmp.
+
+An export queued as a job in the database is otherwise the queue's (gql_portal/jobs/queue.py):
+a job whose worker died is taken over once its lease runs out. The owner file (flock) speaks
+for this machine only, so its rule applies with the local-folder storage backend alone (one
+machine: its running exports' workers are all here); exports without a job (made before jobs
+were queued in the database) keep the heartbeat and QUEUED rules."""
 
 from __future__ import annotations
 
@@ -8,9 +14,10 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import anyio.to_thread
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select, update
 
 from gql_portal.db.exports import Export, ExportState
+from gql_portal.db.jobs import Job, JobState
 from gql_portal.jobs.exports.tmpfiles import (
     TMP_FOLDER,
     abandoned,
@@ -21,6 +28,7 @@ from gql_portal.jobs.exports.tmpfiles import (
     remove,
 )
 from gql_portal.runtime import Runtime
+from gql_portal.storage import FolderStore
 
 # A RUNNING export whose heartbeat is older than this was cut short (the job beats every chunk).
 STALE_AFTER = timedelta(minutes=10)
@@ -38,12 +46,14 @@ async def recover_interrupted_exports(runtime: Runtime) -> int:
     process ended, even by SIGKILL: found at once), or when its heartbeat (or its creation) is
     older than STALE_AFTER, or when it is still QUEUED after QUEUED_STALE_AFTER (its process
     died between the mutation's commit and the job's start). A starting worker thus leaves the
-    running exports of other workers alone."""
+    running exports of other workers alone. The owner-file rule holds with the local-folder
+    backend only; the other two for exports without a queued job only."""
     now = runtime.clock.now()
-    async with runtime.database.session() as session:
-        running = (
-            await session.scalars(select(Export.id).where(Export.state == ExportState.RUNNING))
-        ).all()
+    running: list[int] = []
+    if isinstance(runtime.files, FolderStore):  # the owner files are all on this machine
+        async with runtime.database.session() as session:
+            statement = select(Export.id).where(Export.state == ExportState.RUNNING)
+            running = list((await session.scalars(statement)).all())
     ownerless = await _ownerless(runtime, running)
     try:
         interrupted = await _fail_interrupted(runtime, list(ownerless), now)
@@ -72,11 +82,17 @@ async def _fail_interrupted(runtime: Runtime, ownerless: list[int], now: datetim
                 select(Export).where(
                     Export.state.in_([ExportState.QUEUED, ExportState.RUNNING]),
                     or_(
-                        func.coalesce(Export.heartbeat_at, Export.created_at) < now - STALE_AFTER,
                         Export.id.in_(ownerless),
                         and_(
-                            Export.state == ExportState.QUEUED,
-                            Export.created_at < now - QUEUED_STALE_AFTER,
+                            ~exists(select(Job.id).where(Job.export_id == Export.id)),
+                            or_(
+                                func.coalesce(Export.heartbeat_at, Export.created_at)
+                                < now - STALE_AFTER,
+                                and_(
+                                    Export.state == ExportState.QUEUED,
+                                    Export.created_at < now - QUEUED_STALE_AFTER,
+                                ),
+                            ),
                         ),
                     ),
                 )
@@ -93,6 +109,16 @@ async def _fail_interrupted(runtime: Runtime, ownerless: list[int], now: datetim
                 owner_path(runtime, export.id),
             ):
                 await anyio.to_thread.run_sync(remove, leftover)
+        if interrupted:  # their jobs end with them (a live lease included: nobody runs it)
+            await session.execute(
+                update(Job)
+                .where(
+                    Job.export_id.in_([export.id for export in interrupted]),
+                    Job.state.in_([JobState.QUEUED, JobState.RUNNING]),
+                )
+                .values(state=JobState.FAILED, error=INTERRUPTED, finished_at=now)
+                .execution_options(synchronize_session=False)
+            )
     return len(interrupted)
 
 

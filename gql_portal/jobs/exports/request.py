@@ -14,7 +14,9 @@ from typing import Any
 from gql_portal.audit import AuditActor
 from gql_portal.db.exports import Export, ExportFormat, ExportKind
 from gql_portal.domain.expenses import ExpenseStatus
-from gql_portal.permissions.access import Access
+from gql_portal.permissions.access import Access, Gate
+from gql_portal.permissions.matrix import Actor
+from gql_portal.permissions.roles import SchemaRole
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +114,62 @@ class ExportRequest:
         return AuditActor.acting(
             self.access, client_address=self.client_address, request_id=self.request_id
         )
+
+
+def job_payload(access: Access, *, client_address: str, request_id: str) -> dict[str, Any]:
+    """What an export's queued job keeps of the request (db/jobs.py): who asked, with their
+    rights as they were, so that any worker on any machine runs it as they would have seen it."""
+    return {
+        "access": access_payload(access),
+        "client_address": client_address,
+        "request_id": request_id,
+    }
+
+
+def request_of(export: Export, payload: dict[str, Any]) -> ExportRequest:
+    """The request of a queued export job, from its export's record and the job's payload."""
+    return ExportRequest.of(
+        export,
+        access_of(payload["access"]),
+        client_address=payload["client_address"],
+        request_id=payload["request_id"],
+    )
+
+
+def access_payload(access: Access) -> dict[str, Any]:
+    """A viewer's `Access` as JSON (every field but the session's rows)."""
+    return {
+        "role": access.role.value,
+        "user_id": access.user_id,
+        "session_id": access.session_id,
+        "company_id": access.company_id,
+        "actor": access.actor.value if access.actor else None,
+        "acting_firm_id": access.acting_firm_id,
+        "gate": access.gate.value,
+        "company_is_firm": access.company_is_firm,
+        "employee_id": access.employee_id,
+        "client_ids": sorted(access.client_ids),
+        "full_client_ids": sorted(access.full_client_ids),
+        "firm_actor": access.firm_actor.value if access.firm_actor else None,
+    }
+
+
+def access_of(stored: dict[str, Any]) -> Access:
+    """The `Access` that `access_payload` wrote."""
+    return Access(
+        role=SchemaRole(stored["role"]),
+        user_id=stored["user_id"],
+        session_id=stored["session_id"],
+        company_id=stored["company_id"],
+        actor=Actor(stored["actor"]) if stored["actor"] else None,
+        acting_firm_id=stored["acting_firm_id"],
+        gate=Gate(stored["gate"]),
+        company_is_firm=bool(stored["company_is_firm"]),
+        employee_id=stored["employee_id"],
+        client_ids=frozenset(stored["client_ids"]),
+        full_client_ids=frozenset(stored["full_client_ids"]),
+        firm_actor=Actor(stored["firm_actor"]) if stored["firm_actor"] else None,
+    )
 
 
 def _options(kind: ExportKind, file_format: ExportFormat, stored: dict[str, Any]) -> ExportOptions:
