@@ -93,7 +93,7 @@ async def access_for_session_id(runtime: Runtime, session_id: int) -> Access:
 
 def _live_session(
     which: ColumnElement[bool], now: datetime
-) -> Select[AuthSession, Company, User, Role, Employee, int, bool, bool]:
+) -> Select[AuthSession, Company, User, Role, Employee, int, bool, bool, bool]:
     """The session `which` names, if live, with all that decides its access in one row: the
     company, the user, their role, their employee record, and (for a firm's user acting in a
     client's company) the ACTIVE FULL collaboration that lets them, with the facts that decide

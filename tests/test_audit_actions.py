@@ -86,7 +86,7 @@ def area_by_rule(action: AuditAction) -> Area | None:
 
 
 def test_every_action_keeps_its_stored_name() -> None:
-    assert len(AuditAction) == 91
+    assert len(AuditAction) == 92
     for action in AuditAction:
         assert action.value == action.name
         assert AuditAction(action.name) is action  # a stored row reads back as its member
@@ -249,6 +249,7 @@ MUTATION_ACTIONS: dict[str, set[AuditAction]] = {
     "updateTeam": {A.FIRM_TEAM_UPDATED},
     "deleteTeam": {A.FIRM_TEAM_DELETED},
     "setFirmAccessPolicy": {A.FIRM_ACCESS_POLICY_SET},
+    "setRequireNamedAssignment": {A.COLLABORATION_NAMED_ASSIGNMENT_SET},
     # customers, projects, activities
     "createCustomer": {A.CUSTOMER_CREATED},
     "updateCustomer": {A.CUSTOMER_UPDATED},

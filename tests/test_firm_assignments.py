@@ -410,3 +410,156 @@ async def test_a_user_removed_from_the_firm_loses_assignments_and_team_membershi
     assert details["assigned_clients"] == [f.clients[0].id]
     assert details["teams"] == {"Lön": [f.clients[1].id]}
     assert team["createTeam"]["team"]["members"] == [{"name": "Kalle Konsult"}]
+
+
+REQUIRE = """mutation($r: Boolean!) { setRequireNamedAssignment(required: $r) {
+  settings { requireNamedAssignment } } }"""
+FIRM_SIDE = "{ collaborations { clientName namedAssignmentRequired } }"
+CLIENT_TRAIL = """{ auditEvents(first: 50) { edges { node { action actorName actorFirmName
+  details } } } }"""
+
+
+async def test_a_client_requiring_named_assignment_is_reached_only_by_assigned_users(
+    api: Api, factory: Factory, database: Database
+) -> None:
+    """The firm lets unassigned users see every client (the default), but a client that
+    requires named assignment is reached only by the users assigned to it (and the firm's
+    admins), from their next request, in the portal and inside the company alike."""
+    f = await firm_with_clients(factory, database)
+    client_admin = await factory.admin(f.clients[0])
+    client = gid("Company", f.clients[0].id)
+    consultant = gid("User", f.consultant_id)
+    inside = await factory.log_in(
+        await factory.user(f.firm, Role.EMPLOYEE, name="Inne Konsult"),
+        f.firm,
+        SessionContext.PORTAL,
+    )
+    await ok(api, ENTER, {"id": client}, inside)
+    assert await board(api, f.consultant) == ["Kund 0 AB", "Kund 1 AB"]
+
+    required = await ok(api, REQUIRE, {"r": True}, client_admin.token)
+    assert required["setRequireNamedAssignment"]["settings"] == {"requireNamedAssignment": True}
+
+    assert await board(api, f.consultant) == ["Kund 1 AB"]
+    assert (await api(EMPLOYEE, {"id": gid("Employee", f.employees[0])}, token=f.consultant))[
+        "data"
+    ]["node"] is None
+    assert only_error(await api(ENTER, {"id": client}, token=f.consultant))["code"] == "NOT_FOUND"
+    # The session inside the company is back in the portal on its next request.
+    assert (await ok(api, "{ viewer { context } }", {}, inside))["viewer"]["context"] == "PORTAL"
+    # The firm's admins still reach it, and the firm sees the client's condition.
+    assert await board(api, f.admin) == ["Kund 0 AB", "Kund 1 AB"]
+    shown = {
+        c["clientName"]: c["namedAssignmentRequired"]
+        for c in (await ok(api, FIRM_SIDE, {}, f.admin))["collaborations"]
+    }
+    assert shown == {"Kund 0 AB": True, "Kund 1 AB": False}
+
+    # Assigned by name (or through a team), the consultant reaches it again.
+    await ok(api, ASSIGN, {"u": consultant, "c": [client]}, f.admin)
+    assert await board(api, f.consultant) == ["Kund 0 AB", "Kund 1 AB"]
+    await ok(api, UNASSIGN, {"u": consultant, "c": [client]}, f.admin)
+    await ok(api, CREATE_TEAM, {"n": "Lön", "m": [consultant], "c": [client]}, f.admin)
+    assert await board(api, f.consultant) == ["Kund 0 AB", "Kund 1 AB"]
+
+    # Lifted again: every user of the firm, by the firm's policy (the session that was inside
+    # the company, and never left it, is there again).
+    await ok(api, REQUIRE, {"r": False}, client_admin.token)
+    assert (await ok(api, "{ viewer { context } }", {}, inside))["viewer"]["context"] == "COMPANY"
+    trail = (await ok(api, CLIENT_TRAIL, {}, client_admin.token))["auditEvents"]["edges"]
+    set_events = [
+        json.loads(e["node"]["details"])
+        for e in trail
+        if e["node"]["action"] == "COLLABORATION_NAMED_ASSIGNMENT_SET"
+    ]
+    assert set_events == [{"require_named_assignment": False}, {"require_named_assignment": True}]
+
+
+async def test_only_the_clients_admins_set_named_assignment(
+    api: Api, factory: Factory, database: Database
+) -> None:
+    """A FULL partner inside the company writes its settings, but the condition on the firm is
+    the client's: FORBIDDEN. An employee of the client, or the firm in its portal, neither."""
+    f = await firm_with_clients(factory, database)
+    await ok(api, ENTER, {"id": gid("Company", f.clients[0].id)}, f.admin)
+    assert error_codes(await api(REQUIRE, {"r": True}, token=f.admin)) == ["FORBIDDEN"]
+    # Not in an employee's schema, nor in the portal's.
+    staff = await factory.staff(f.clients[0])
+    for token in (staff.token, f.consultant):
+        refused = await api(REQUIRE, {"r": True}, token=token)
+        assert error_codes(refused) == ["GRAPHQL_VALIDATION_FAILED"]
+
+
+async def test_the_clients_trail_names_the_firms_user_who_acted(
+    api: Api, factory: Factory, database: Database
+) -> None:
+    """Two users of the same firm act inside the client's company: the client's audit trail
+    names each of them, with the firm; the client sees who is assigned, by name or team."""
+    f = await firm_with_clients(factory, database)
+    client_admin = await factory.admin(f.clients[0])
+    client = gid("Company", f.clients[0].id)
+    settings = "mutation { updateCompanySettings(input: {payDay: 20}) { settings { payDay } } }"
+    for token in (f.admin, f.consultant):
+        await ok(api, ENTER, {"id": client}, token)
+        await ok(api, settings, {}, token)
+    trail = (await ok(api, CLIENT_TRAIL, {}, client_admin.token))["auditEvents"]["edges"]
+    entered = sorted(
+        (e["node"]["actorName"], e["node"]["actorFirmName"])
+        for e in trail
+        if e["node"]["action"] == "PARTNER_ENTERED_COMPANY"
+    )
+    assert entered == [("Ada Admin", "Byrån AB"), ("Kalle Konsult", "Byrån AB")]
+    changed = [
+        (e["node"]["actorName"], e["node"]["actorFirmName"])
+        for e in trail
+        if e["node"]["action"] == "COMPANY_SETTINGS_UPDATED"
+    ]
+    assert changed == [("Ada Admin", "Byrån AB")]  # the second set the same day: no change
+
+    consultant = gid("User", f.consultant_id)
+    admin_portal = await factory.log_in(
+        await factory.user(f.firm, Role.ADMIN, name="Bo Byråchef"), f.firm, SessionContext.PORTAL
+    )
+    await ok(api, CREATE_TEAM, {"n": "Lön", "m": [consultant], "c": [client]}, admin_portal)
+    who = "{ collaborations { assignedFirmUsers { name byName } } }"
+    (collaboration,) = (await ok(api, who, {}, client_admin.token))["collaborations"]
+    assert collaboration["assignedFirmUsers"] == [{"name": "Kalle Konsult", "byName": False}]
+
+
+async def test_migration_0017_requires_no_named_assignment_of_existing_clients(
+    tmp_path: Path,
+) -> None:
+    database = Database.from_url(f"sqlite+aiosqlite:///{tmp_path}/before.db")
+
+    def migrate(connection: Connection, to: str, down: bool = False) -> None:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        (command.downgrade if down else command.upgrade)(config, to)
+
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(migrate, "0016_firm_assistant")
+            await connection.execute(
+                text(
+                    "INSERT INTO companies (id, name, organisation_number, industry, created_at,"
+                    " trial_ends_at) VALUES (1, 'Kund AB', '5560000001', 'OTHER',"
+                    " '2026-01-01 00:00:00', '2026-01-15 00:00:00')"
+                )
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO company_settings (company_id, period_kind, pay_day,"
+                    " paxml_encoding, updated_at) VALUES (1, 'CALENDAR_MONTH', 25, 'UTF-8',"
+                    " '2026-01-01 00:00:00')"
+                )
+            )
+            await connection.run_sync(migrate, "0017_named_assignment")
+            kept = await connection.scalar(
+                text("SELECT require_named_assignment FROM company_settings")
+            )
+            assert kept in (False, 0)
+            await connection.run_sync(migrate, "0016_firm_assistant", True)
+            columns = (await connection.execute(text("PRAGMA table_info(company_settings)"))).all()
+            assert "require_named_assignment" not in {column[1] for column in columns}
+    finally:
+        await database.dispose()

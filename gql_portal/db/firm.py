@@ -28,6 +28,7 @@ from sqlalchemy import (
     UniqueConstraint,
     delete,
     exists,
+    false,
     func,
     or_,
     select,
@@ -124,24 +125,42 @@ def assigned_to(
     return or_(direct, through_team)
 
 
+def named_assignment_required(client_id: SqlInt) -> ColumnElement[bool]:
+    """The client's condition, as SQL (a client without a settings row: not required). A term
+    of the collaboration, which both sides read with it: read from the table itself, so that
+    a viewer's SETTINGS row scope (the firm has none of the client's) does not hide it."""
+    settings = CompanySettings.__table__.c
+    setting = (
+        select(settings.require_named_assignment)
+        .where(settings.company_id == client_id)
+        .scalar_subquery()
+    )
+    return func.coalesce(setting, false()).is_(True)
+
+
 def client_facts(
     firm_id: SqlInt,
     user_id: SqlInt,
     client_id: SqlInt,
-) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+) -> tuple[ColumnElement[bool], ColumnElement[bool], ColumnElement[bool]]:
     """The columns that decide whether a user of the firm reaches a client (ClientFacts, in
     its order), to select with the client's collaboration: one statement, whatever the number
     of assignments."""
     return (
         unassigned_users_see_all(firm_id).label("unassigned_users_see_all"),
         assigned_to(firm_id, user_id, client_id).label("assigned"),
+        named_assignment_required(client_id).label("named_assignment_required"),
     )
 
 
 def read_client_facts(values: Sequence[Any]) -> ClientFacts:
     """`client_facts`' values as read (SQLite answers 0 and 1)."""
-    see_all, assigned = values
-    return ClientFacts(unassigned_users_see_all=bool(see_all), assigned=bool(assigned))
+    see_all, assigned, named = values
+    return ClientFacts(
+        unassigned_users_see_all=bool(see_all),
+        assigned=bool(assigned),
+        named_assignment_required=bool(named),
+    )
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,15 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import ClassVar
 
-from sqlalchemy import ColumnElement, ForeignKey, String, UniqueConstraint, select, true
+from sqlalchemy import (
+    ColumnElement,
+    ForeignKey,
+    String,
+    UniqueConstraint,
+    false,
+    select,
+    true,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -36,6 +44,9 @@ class CompanySettings(IdMixin, CompanyOwned, Base):
     unassigned_users_see_all_clients: Mapped[bool] = mapped_column(
         default=True, server_default=true()
     )
+    # A client's condition on its collaborations: only the firm's users assigned to it (and the
+    # firm's admins) reach it, whatever the firm's policy (gql_portal/permissions/firm_reach.py).
+    require_named_assignment: Mapped[bool] = mapped_column(default=False, server_default=false())
     updated_at: Mapped[datetime]
 
 

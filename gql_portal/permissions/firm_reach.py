@@ -22,6 +22,9 @@ class ClientFacts:
     unassigned_users_see_all: bool
     # The client is assigned to the user, directly or through one of their teams.
     assigned: bool
+    # The client's condition: only the firm's users assigned to it reach it (no "everyone in
+    # the firm", whatever the firm's policy).
+    named_assignment_required: bool = False
 
 
 def reaches_every_client(firm_actor: Actor) -> bool:
@@ -32,7 +35,7 @@ def reaches_every_client(firm_actor: Actor) -> bool:
 def reaches_client(firm_actor: Actor, facts: ClientFacts) -> bool:
     """Whether a user of the firm (as `firm_actor` in it) reaches an ACTIVE client: the firm's
     admins always; its other users when it is assigned to them, or when the firm lets
-    unassigned users see every client."""
-    if reaches_every_client(firm_actor):
+    unassigned users see every client and the client does not require named assignment."""
+    if reaches_every_client(firm_actor) or facts.assigned:
         return True
-    return facts.assigned or facts.unassigned_users_see_all
+    return facts.unassigned_users_see_all and not facts.named_assignment_required

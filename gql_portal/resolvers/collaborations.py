@@ -18,6 +18,7 @@ from gql_portal.auth import access_for_token
 from gql_portal.context import RequestContext
 from gql_portal.db.accounts import AuthSession, Company, Membership, User
 from gql_portal.db.collaborations import Collaboration
+from gql_portal.db.firm import named_assignment_required
 from gql_portal.domain.accounts import Role, SessionContext
 from gql_portal.domain.audit import AuditAction
 from gql_portal.domain.collaborations import (
@@ -54,14 +55,28 @@ async def collaboration_nodes(
     session: AsyncSession, rows: list[Collaboration]
 ) -> list[gql.Collaboration]:
     ids = {row.company_id for row in rows} | {row.firm_id for row in rows}
-    names = {
-        company_id: (name, number)
-        for company_id, name, number in await session.execute(
-            select(Company.id, Company.name, Company.organisation_number).where(Company.id.in_(ids))
-        )
-    }
+    names: dict[int, tuple[str, str]] = {}
+    named_required: set[int] = set()  # the clients that require named assignment
+    for company_id, name, number, required in await session.execute(
+        # The companies' names, and the clients' condition on their collaborations.
+        select(
+            Company.id,
+            Company.name,
+            Company.organisation_number,
+            named_assignment_required(Company.id),
+        ).where(Company.id.in_(ids))
+    ):
+        names[company_id] = (name, number)
+        if required:
+            named_required.add(company_id)
     return [
-        gql.Collaboration.from_row(row, names[row.company_id], names[row.firm_id]) for row in rows
+        gql.Collaboration.from_row(
+            row,
+            names[row.company_id],
+            names[row.firm_id],
+            named_assignment_required=row.company_id in named_required,
+        )
+        for row in rows
     ]
 
 

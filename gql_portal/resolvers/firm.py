@@ -259,6 +259,7 @@ class Assignee:
     name: str
     since: datetime
     teams: tuple[str, ...]
+    direct: bool  # assigned by name, not (only) through a team
 
 
 async def _assignees(ctx: RequestContext, firm_id: int, client_id: int) -> list[Assignee]:
@@ -267,13 +268,13 @@ async def _assignees(ctx: RequestContext, firm_id: int, client_id: int) -> list[
 
     async def load(pairs: Sequence[tuple[int, int]]) -> list[list[Assignee]]:
         wanted = sorted(set(pairs))
-        found: dict[tuple[int, int, int], tuple[str, datetime, list[str]]] = {}
+        found: dict[tuple[int, int, int], tuple[str, datetime, list[str], bool]] = {}
 
         def note(key: tuple[int, int, int], name: str, since: datetime, team: str | None) -> None:
-            _, earliest, teams = found.get(key, (name, since, []))
+            _, earliest, teams, direct = found.get(key, (name, since, [], False))
             if team is not None:
                 teams.append(team)
-            found[key] = (name, min(earliest, since), teams)
+            found[key] = (name, min(earliest, since), teams, direct or team is None)
 
         async with ctx.database.scoped(ctx.access) as session:
             for firm, client, user, name, since in await session.execute(
@@ -307,10 +308,10 @@ async def _assignees(ctx: RequestContext, firm_id: int, client_id: int) -> list[
             ):
                 note((firm, client, user), name, max(client_since, member_since), team)
         by_pair: dict[tuple[int, int], list[Assignee]] = defaultdict(list)
-        for (firm, client, user), (name, since, teams) in sorted(
+        for (firm, client, user), (name, since, teams, direct) in sorted(
             found.items(), key=lambda item: (item[1][0].casefold(), item[0][2])
         ):
-            by_pair[(firm, client)].append(Assignee(user, name, since, tuple(teams)))
+            by_pair[(firm, client)].append(Assignee(user, name, since, tuple(teams), direct))
         return [by_pair[pair] for pair in pairs]
 
     loader = request_loader(ctx, "firm_assignees", lambda: DataLoader(load))
@@ -342,7 +343,10 @@ async def collaboration_assignees(
     firm's teams."""
     return [
         collaboration_gql.FirmAssignee(
-            company_id=client_id, name=assignee.name, since=assignee.since
+            company_id=client_id,
+            name=assignee.name,
+            since=assignee.since,
+            by_name=assignee.direct,
         )
         for assignee in await _assignees(ctx, firm_id, client_id)
     ]

@@ -12,9 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 
 from gql_portal.context import RequestContext
+from gql_portal.db.collaborations import Collaboration
 from gql_portal.db.settings import CompanySettings, PayType, TimeCode
 from gql_portal.db.time import TimeEntry
 from gql_portal.domain.audit import AuditAction
+from gql_portal.domain.collaborations import CollaborationState
 from gql_portal.domain.paytypes import (
     DEFAULT_CODES,
     DEFAULT_PAXML_ENCODING,
@@ -29,6 +31,7 @@ from gql_portal.domain.paytypes import (
 from gql_portal.domain.time import PAXML_TIME_CODES, Unit
 from gql_portal.domain.validation import clean_text
 from gql_portal.errors import BadInput, Problems, bad_input
+from gql_portal.live import company_access_changed, publish_after_commit
 from gql_portal.permissions.matrix import Area, Op
 from gql_portal.permissions.rules import AreaRule
 from gql_portal.resolvers.audit import audit
@@ -59,6 +62,7 @@ async def company_settings(info: Ctx) -> gql.CompanySettings:
             pay_day=DEFAULT_PAY_DAY,
             paxml_encoding=DEFAULT_PAXML_ENCODING,
             payroll_program=None,
+            require_named_assignment=False,
             updated_at=None,
         )
     return gql.CompanySettings.from_row(row)
@@ -98,6 +102,41 @@ async def update_company_settings(
         if changes:
             row.updated_at = now
             audit(session, ctx, AuditAction.COMPANY_SETTINGS_UPDATED, fields=sorted(changes))
+    return gql.CompanySettingsPayload(settings=gql.CompanySettings.from_row(row))
+
+
+async def set_require_named_assignment(
+    info: Ctx,
+    required: Annotated[
+        bool,
+        strawberry.argument(
+            description="True: only the firm's users assigned to the company reach it; false: "
+            "each firm's own policy decides."
+        ),
+    ],
+) -> gql.CompanySettingsPayload:
+    """The client's condition on its collaborations, from every firm's users' next request."""
+    ctx = info.context
+    now = ctx.clock.now()
+    async with ctx.database.scoped(ctx.access, Op.WRITE) as session:
+        row = await _settings_row(ctx, session)
+        if row.require_named_assignment is not required:
+            row.require_named_assignment = required
+            row.updated_at = now
+            audit(
+                session,
+                ctx,
+                AuditAction.COLLABORATION_NAMED_ASSIGNMENT_SET,
+                require_named_assignment=required,
+            )
+            # The firms' users' reach changed: their live connections read their access again.
+            firms = await session.scalars(
+                select(Collaboration.firm_id).where(
+                    Collaboration.state == CollaborationState.ACTIVE
+                )
+            )
+            for firm_id in sorted(set(firms)):
+                publish_after_commit(session, ctx.runtime.bus, company_access_changed(firm_id))
     return gql.CompanySettingsPayload(settings=gql.CompanySettings.from_row(row))
 
 
@@ -541,6 +580,15 @@ class Mutations:
         apply_payroll_program_preset,
         description="Replace the pay-type table with a payroll program's preset (a "
         "`payrollPrograms` key) and record the program; adjust it afterwards with setPayTypes.",
+    )
+    set_require_named_assignment = mutation(
+        # The client's side of its collaborations (its admins): a FULL partner inside the
+        # company, who may write its settings, may not lift the client's condition on the firm.
+        AreaRule(Area.COLLABORATIONS, Op.MANAGE),
+        set_require_named_assignment,
+        description="Require named assignment of every partner firm (`CompanySettings."
+        "requireNamedAssignment`): only the firm's users assigned to the company reach it. "
+        "Counts from the firms' users' next request; audited.",
     )
     create_time_code = mutation(
         AreaRule(Area.SETTINGS, Op.MANAGE),

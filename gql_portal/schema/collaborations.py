@@ -86,6 +86,11 @@ class FirmAssignee:
         description="Since when they are assigned to the company (directly or through a team "
         "of the firm).",
     )
+    by_name: bool = field(
+        CLIENTS_SIDE,
+        description="Assigned to the company by name; false: only through a team of the firm "
+        "(the team's members are listed by name all the same).",
+    )
 
 
 @strawberry.type(description="A collaboration between an accounting firm and a client company.")
@@ -114,6 +119,12 @@ class Collaboration(relay.Node):
     can_enter_company: bool = field(
         READ, description="The firm may log in to the client's company (ACTIVE and FULL)."
     )
+    named_assignment_required: bool = field(
+        READ,
+        description="The client requires named assignment (`CompanySettings."
+        "requireNamedAssignment`): only the firm's users assigned to the client, by name or "
+        "through a team, reach it (and the firm's admins), whatever the firm's policy.",
+    )
 
     @resolver_field(
         CLIENTS_SIDE,
@@ -140,7 +151,12 @@ class Collaboration(relay.Node):
 
     @classmethod
     def from_row(
-        cls, row: db.Collaboration, client: tuple[str, str], firm: tuple[str, str]
+        cls,
+        row: db.Collaboration,
+        client: tuple[str, str],
+        firm: tuple[str, str],
+        *,
+        named_assignment_required: bool,
     ) -> "Collaboration":
         active = row.state is CollaborationState.ACTIVE
         full = row.level is AccessLevel.FULL
@@ -161,6 +177,7 @@ class Collaboration(relay.Node):
             ended_at=row.ended_at,
             allows=(list(Area) if full else list(LIMITED_PARTNER_AREAS)) if active else [],
             can_enter_company=active and full,
+            named_assignment_required=named_assignment_required,
         )
 
 

@@ -88,6 +88,14 @@ class CompanySettings:
         description="The payroll program whose preset pay-type table was applied last (a "
         "`payrollPrograms` key); null when none was.",
     )
+    require_named_assignment: bool = field(
+        SETTINGS,
+        description="A condition on the company's collaborations: only the users of a partner "
+        "firm assigned to the company (by name or through a team of the firm, "
+        "`Collaboration.assignedFirmUsers`) reach it, never the firm's other users, whatever "
+        "the firm's policy (the firm's admins, who make the assignments, reach it too). Set by "
+        "the company's admins with `setRequireNamedAssignment`.",
+    )
     updated_at: datetime.datetime | None = field(SETTINGS)
 
     @classmethod
@@ -98,6 +106,7 @@ class CompanySettings:
             pay_day=row.pay_day,
             paxml_encoding=PaxmlEncoding(row.paxml_encoding),
             payroll_program=row.payroll_program,
+            require_named_assignment=row.require_named_assignment,
             updated_at=row.updated_at,
         )
 
