@@ -19,7 +19,7 @@ endif
 	.tools/bin/pip install --quiet --disable-pip-version-check 'uv==0.13.9'
 
 install: $(UV_DEP)
-	$(UV) sync --frozen --extra otlp --python $(PYTHON) --quiet
+	$(UV) sync --frozen --extra otlp --extra s3 --python $(PYTHON) --quiet
 	bash web/graphiql/install.sh
 
 run: install

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 ENV_PREFIX = "GQL_PORTAL_"
 DEV_SECRET = "dev-only-insecure-secret-change-me"
@@ -26,9 +28,16 @@ class Settings:
     public_url: str = "http://127.0.0.1:8000"
     storage_dir: Path = field(default_factory=lambda: Path("./storage"))
     # Where receipts and export files are kept (gql_portal/storage): `file:///<folder>` (the
-    # storage folder above, the default) or `postgresql:` (the app's own PostgreSQL database).
-    # Running exports' temporary files stay in the storage folder whatever the backend.
+    # storage folder above, the default), `postgresql:` (the app's own PostgreSQL database) or
+    # `s3://bucket/prefix?endpoint=...&region=...` (S3-compatible object storage; credentials
+    # from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY). Running exports' temporary files stay in
+    # the storage folder whatever the backend.
     storage_url: str = "file:"
+    # Retention (jobs/retention.py): export files are deleted this many days after they were
+    # written (the export row and its periods' EXPORTED state stay); stored files no row names
+    # (a replaced receipt, a crashed job's file) this many hours after they were last stored.
+    export_retention_days: int = 30
+    orphan_retention_hours: int = 24
     session_days: int = 30
     trial_days: int = 14
     verify_link_hours: int = 48
@@ -138,6 +147,8 @@ class Settings:
 # Settings read from GQL_PORTAL_<the name in capitals>, each a whole number above zero.
 POSITIVE_INT_SETTINGS = (
     "export_link_minutes",
+    "export_retention_days",
+    "orphan_retention_hours",
     "login_free_failures_per_pair",
     "login_slowdown_failures_per_account",
     "login_free_failures_per_address",
@@ -193,8 +204,55 @@ def _storage(url: str | None, folder: str | None, database_url: str | None) -> d
                 f"which must then be PostgreSQL ({ENV_PREFIX}DATABASE_URL=postgresql+asyncpg://...)"
             )
         return {"storage_url": url, "storage_dir": storage_dir}
+    if url.startswith("s3://"):
+        _check_s3_url(url)
+        return {"storage_url": url, "storage_dir": storage_dir}
     raise ConfigError(
-        f"{ENV_PREFIX}STORAGE_URL must be file:///<folder> or postgresql:, not {url!r}"
+        f"{ENV_PREFIX}STORAGE_URL must be file:///<folder>, postgresql: or "
+        f"s3://bucket[/prefix][?endpoint=...&region=...], not {url!r}"
+    )
+
+
+def _check_s3_url(url: str) -> None:
+    """An s3:// URL must parse, and its client (the `s3` extra) be installed."""
+    try:
+        parse_s3_url(url)
+    except ValueError as error:
+        raise ConfigError(f"{ENV_PREFIX}STORAGE_URL: {error}") from None
+    if importlib.util.find_spec("obstore") is None:
+        raise ConfigError(
+            f"{ENV_PREFIX}STORAGE_URL=s3://... needs the S3 client: "
+            "pip install 'gql-portal[s3]' (obstore)"
+        )
+
+
+@dataclass(frozen=True)
+class S3Location:
+    """What an `s3://` storage URL names (gql_portal/storage/s3.py connects to it)."""
+
+    bucket: str
+    prefix: str
+    endpoint: str | None
+    region: str | None
+
+
+def parse_s3_url(url: str) -> S3Location:
+    """`s3://bucket/prefix?endpoint=https://...&region=...` (ValueError when malformed)."""
+    parts = urlsplit(url)
+    if parts.scheme != "s3" or not parts.netloc:
+        raise ValueError("an S3 storage URL is s3://bucket[/prefix][?endpoint=...&region=...]")
+    query = parse_qs(parts.query)
+    unknown = set(query) - {"endpoint", "region"}
+    if unknown:
+        raise ValueError(f"unknown S3 URL parameter(s): {', '.join(sorted(unknown))}")
+    endpoint = query.get("endpoint", [None])[-1]
+    if endpoint is not None and not endpoint.startswith(("http://", "https://")):
+        raise ValueError("the S3 endpoint must be an http:// or https:// address")
+    return S3Location(
+        bucket=parts.netloc,
+        prefix=parts.path.strip("/"),
+        endpoint=endpoint,
+        region=query.get("region", [None])[-1],
     )
 
 

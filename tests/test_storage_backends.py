@@ -1,5 +1,6 @@
-"""Storage backends (gql_portal/storage): the local folder and the app's PostgreSQL database
-behind one interface, each content-addressed, SHA-256 checked and committed only when whole."""
+"""Storage backends (gql_portal/storage): the local folder, the app's PostgreSQL database and
+S3-compatible object storage (against moto's server, started here) behind one interface, each
+content-addressed, SHA-256 checked and committed only when whole."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import hashlib
 import io
 import os
 import shutil
+import sys
 import tracemalloc
 import zipfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
@@ -35,6 +37,7 @@ from gql_portal.storage import (
 )
 from gql_portal.storage import database as database_backend
 from gql_portal.storage import folder as folder_backend
+from tests import s3server
 from tests.conftest import Api
 from tests.factories import Factory
 from tests.test_expenses import attach, submit, tiny_png
@@ -49,13 +52,45 @@ def on_postgresql(database: Database) -> bool:
     return database.engine.dialect.name == "postgresql"
 
 
-@pytest.fixture(params=["folder", "postgresql"])
-async def store(request: pytest.FixtureRequest, database: Database, tmp_path: Path) -> FileStore:
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """One moto S3 server for the session (each test makes its own bucket)."""
+    if (reason := s3server.why_no_s3_server()) is not None:
+        pytest.skip(reason)
+    with s3server.s3_server() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture(params=["folder", "postgresql", "s3"])
+async def store(
+    request: pytest.FixtureRequest,
+    database: Database,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> FileStore:
     if request.param == "folder":
         return FolderStore(Storage(tmp_path / "storage"))
+    if request.param == "s3":
+        endpoint = request.getfixturevalue("s3_endpoint")
+        s3server.set_credentials(monkeypatch)
+        url = s3server.storage_url(endpoint, s3server.new_bucket(endpoint))
+        settings = Settings.from_env({"GQL_PORTAL_MODE": "test", "GQL_PORTAL_STORAGE_URL": url})
+        return Runtime.from_settings(settings).files  # as `serve` would choose it
     if not on_postgresql(database):
         pytest.skip("the postgresql: backend needs GQL_PORTAL_TEST_DATABASE_URL=postgresql+...")
     return DatabaseStore(database, chunk_bytes=SMALL_CHUNKS)
+
+
+def is_s3(store: FileStore) -> bool:
+    return type(store).__name__ == "S3Store"
+
+
+async def s3_keys(store: FileStore) -> list[str]:
+    """Every object in the store's bucket under its prefix, temporary uploads included."""
+    import obstore
+
+    client = store.client  # type: ignore[attr-defined]
+    return sorted([meta["path"] async for batch in obstore.list(client) for meta in batch])
 
 
 async def read_all(chunks: AsyncIterator[bytes]) -> bytes:
@@ -100,6 +135,8 @@ async def test_the_same_bytes_are_one_stored_file(
     if isinstance(store, FolderStore):
         folder = store.storage.path(first.storage_key).parent
         assert [path.name for path in folder.iterdir()] == [Path(first.storage_key).name]
+    elif is_s3(store):
+        assert await s3_keys(store) == sorted([first.storage_key, other_company.storage_key])
     else:
         async with database.session() as session:
             files = await session.scalar(select(func.count()).select_from(StoredFileRow))
@@ -117,6 +154,14 @@ async def corrupt(store: FileStore, database: Database, storage_key: str) -> Non
         data = bytearray(path.read_bytes())
         data[SMALL_CHUNKS + 5] ^= 0xFF
         path.write_bytes(bytes(data))
+        return
+    if is_s3(store):
+        import obstore
+
+        client = store.client  # type: ignore[attr-defined]
+        data = bytearray(await read_all(store.open(storage_key)))
+        data[SMALL_CHUNKS + 5] ^= 0xFF
+        await obstore.put_async(client, storage_key, bytes(data))
         return
     async with database.transaction() as session:
         chunk = await session.scalar(
@@ -156,11 +201,15 @@ async def test_a_write_that_fails_before_its_commit_leaves_nothing(
 
     monkeypatch.setattr(folder_backend, "file_digest", stale_digest)
     monkeypatch.setattr(database_backend, "file_digest", stale_digest)
+    if is_s3(store):
+        monkeypatch.setattr(sys.modules["gql_portal.storage.s3"], "file_digest", stale_digest)
     with pytest.raises(IntegrityFailure):
         await store.put("exports/1/9", source, ".xml")
     assert not await store.exists(f"exports/1/9/00/{wrong}.xml")
     if isinstance(store, FolderStore):
         assert [path for path in store.storage.root.rglob("*") if path.is_file()] == []
+    elif is_s3(store):
+        assert await s3_keys(store) == []  # nor the temporary upload
     else:
         async with database.session() as session:
             for table in (StoredFileRow, StoredFileChunk):
@@ -169,9 +218,14 @@ async def test_a_write_that_fails_before_its_commit_leaves_nothing(
 
 async def test_memory_stays_flat_for_a_big_file(store: FileStore, tmp_path: Path) -> None:
     """A 50 MB file goes in from disk and comes out in chunks: the peak of Python's memory stays
-    a small fraction of its size in every backend."""
+    a small fraction of its size in every backend (S3: plus the multipart parts in flight)."""
     if isinstance(store, DatabaseStore):
         store.chunk_bytes = 1 << 20
+    limit = 12 * 1024 * 1024
+    if is_s3(store):
+        from gql_portal.storage.s3 import PART_BYTES, PARTS_IN_FLIGHT
+
+        limit += PART_BYTES * PARTS_IN_FLIGHT
     size = 50 * 1024 * 1024
     source = tmp_path / "big.zip"
     digest = hashlib.sha256()
@@ -190,7 +244,7 @@ async def test_memory_stays_flat_for_a_big_file(store: FileStore, tmp_path: Path
     finally:
         tracemalloc.stop()
     assert (stored.sha256, length) == (digest.hexdigest(), size)
-    assert peak < 12 * 1024 * 1024, f"peak {peak / 2**20:.1f} MiB for a 50 MiB file"
+    assert peak < limit, f"peak {peak / 2**20:.1f} MiB for a 50 MiB file"
 
 
 async def test_a_receipt_uploads_and_downloads_through_the_backend(
@@ -217,7 +271,7 @@ async def test_a_receipt_uploads_and_downloads_through_the_backend(
     async with database.session() as session:
         row = await session.scalar(select(Receipt))
     assert row is not None and await store.exists(row.storage_key)
-    if isinstance(store, DatabaseStore):
+    if not isinstance(store, FolderStore):
         assert not (tmp_path / "scratch" / "receipts").exists()
 
     # A corrupted file is never sent: 500, not a byte of it.
@@ -240,7 +294,7 @@ async def test_an_expenses_export_is_stored_in_the_backend_with_its_receipts(
             receipt.storage_key.rsplit("/", 2)[0], runtime.storage.read(receipt.storage_key)
         )
         assert moved.storage_key == receipt.storage_key  # the same key in every backend
-    if isinstance(store, DatabaseStore):
+    if not isinstance(store, FolderStore):
         shutil.rmtree(runtime.storage.path("receipts"))
     runtime.file_store = store
 
@@ -258,7 +312,7 @@ async def test_an_expenses_export_is_stored_in_the_backend_with_its_receipts(
     assert in_zip == sorted(month.files[key] for key in wanted)
     tmp = runtime.storage.path("exports/tmp")
     assert not tmp.exists() or [path.name for path in tmp.iterdir()] == []
-    if isinstance(store, DatabaseStore):
+    if not isinstance(store, FolderStore):
         assert not runtime.storage.path(f"exports/{month.admin.company_id}").exists()
 
 
@@ -292,3 +346,26 @@ def test_the_backend_is_chosen_by_url(tmp_path: Path) -> None:
         Settings.from_env(base | {"GQL_PORTAL_STORAGE_URL": "postgresql:"})
     with pytest.raises(ConfigError, match="STORAGE_URL must be"):
         Settings.from_env(base | {"GQL_PORTAL_STORAGE_URL": "ftp://files"})
+    for bad, why in [
+        ("s3:///prefix", "s3://bucket"),
+        ("s3://bucket?endpont=http://x", "unknown S3 URL parameter"),
+        ("s3://bucket?endpoint=minio:9000", "http:// or https://"),
+    ]:
+        with pytest.raises(ConfigError, match=why):
+            Settings.from_env(base | {"GQL_PORTAL_STORAGE_URL": bad})
+
+
+def test_an_s3_url_names_bucket_prefix_endpoint_and_region(monkeypatch: pytest.MonkeyPatch) -> None:
+    if (reason := s3server.why_no_s3_server()) is not None:
+        pytest.skip(reason)
+    from gql_portal.storage.s3 import S3Store
+
+    s3server.set_credentials(monkeypatch)
+    url = "s3://portal-files/eu/prod?endpoint=https://s3.example.se&region=eu-north-1"
+    settings = Settings.from_env({"GQL_PORTAL_MODE": "test", "GQL_PORTAL_STORAGE_URL": url})
+    store = Runtime.from_settings(settings).files
+    assert isinstance(store, S3Store)
+    assert store.client.config["bucket"] == "portal-files"
+    assert str(store.client.prefix) == "eu/prod"
+    assert store.client.config["endpoint"] == "https://s3.example.se"
+    assert store.client.config["region"] == "eu-north-1"

@@ -79,6 +79,9 @@ class Export(IdMixin, CompanyOwned, Base):
     # Written as the job makes progress: a RUNNING export whose heartbeat stopped was interrupted.
     heartbeat_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    # When the retention job deleted the file (GQL_PORTAL_EXPORT_RETENTION_DAYS after it was
+    # written); its storage_key is cleared then, the rest of the row stays.
+    file_deleted_at: Mapped[datetime | None]
 
     @classmethod
     def firm_rows(cls, access: Access) -> ColumnElement[bool] | None:

@@ -3,10 +3,12 @@ a file's row and its bytes in numbered chunks, so that no whole file is ever one
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gql_portal.db.base import Base
+from gql_portal.db.base import Base, UTCDateTime
 
 
 class StoredFileRow(Base):
@@ -19,6 +21,9 @@ class StoredFileRow(Base):
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))
     committed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When it was stored, or stored again (the wall clock, as a folder's mtime or an S3 object's
+    # LastModified): the orphan sweep measures its age by it. Null before migration 0019: old.
+    created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class StoredFileChunk(Base):

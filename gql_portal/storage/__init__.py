@@ -1,6 +1,7 @@
 """Files (receipts, exports): stored through one small interface, `FileStore`, by the backend
-`GQL_PORTAL_STORAGE_URL` names: the local storage folder (`file:///...`, the default) or the
-app's own PostgreSQL database (`postgresql:`)."""
+`GQL_PORTAL_STORAGE_URL` names: the local storage folder (`file:///...`, the default), the
+app's own PostgreSQL database (`postgresql:`) or S3-compatible object storage (`s3://...`, the
+`s3` extra: imported only when named)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from gql_portal.storage.interface import (
     CHUNK_BYTES,
     FileStore,
     IntegrityFailure,
+    StoredEntry,
     StoredFile,
     check,
     verifying,
@@ -25,6 +27,7 @@ __all__ = [
     "FolderStore",
     "IntegrityFailure",
     "Storage",
+    "StoredEntry",
     "StoredFile",
     "check",
     "store_for",
@@ -36,4 +39,8 @@ def store_for(settings: Settings, database: Database, folder: Storage) -> FileSt
     """The backend the settings name (config.py has checked the URL)."""
     if settings.storage_url.startswith("postgresql:"):
         return DatabaseStore(database)
+    if settings.storage_url.startswith("s3://"):
+        from gql_portal.storage.s3 import S3Store  # the optional `s3` extra
+
+        return S3Store.from_url(settings.storage_url)
     return FolderStore(folder)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import anyio.to_thread
@@ -20,6 +21,7 @@ from gql_portal.storage.interface import (
     CHUNK_BYTES,
     IntegrityFailure,
     Source,
+    StoredEntry,
     StoredFile,
     content_key,
     file_digest,
@@ -38,6 +40,7 @@ class DatabaseStore:
             sha256, size = await anyio.to_thread.run_sync(file_digest, source)
         stored = StoredFile(content_key(folder, sha256, suffix), sha256, size)
         if await self.exists(stored.storage_key):
+            await self._renew(stored.storage_key)
             return stored
         try:
             await self._write(stored, source)
@@ -56,6 +59,7 @@ class DatabaseStore:
                     size_bytes=stored.size_bytes,
                     sha256=stored.sha256,
                     committed=False,
+                    created_at=datetime.now(UTC),
                 )
             )
             digest = hashlib.sha256()
@@ -70,6 +74,16 @@ class DatabaseStore:
                 raise IntegrityFailure(f"{source!r:.80} changed while it was stored")
             await session.execute(
                 update(StoredFileRow).where(StoredFileRow.storage_key == key).values(committed=True)
+            )
+
+    async def _renew(self, storage_key: str) -> None:
+        """Stored again: the orphan sweep measures age from now (a new row is about to name
+        it)."""
+        async with self.database.transaction() as session:
+            await session.execute(
+                update(StoredFileRow)
+                .where(StoredFileRow.storage_key == storage_key)
+                .values(created_at=datetime.now(UTC))
             )
 
     async def _chunks(self, source: Source) -> AsyncIterator[bytes]:
@@ -115,6 +129,23 @@ class DatabaseStore:
                 select(StoredFileRow.committed).where(StoredFileRow.storage_key == storage_key)
             )
         return bool(committed)
+
+    async def listing(self, folder: str) -> AsyncIterator[StoredEntry]:
+        async with self.database.session() as session:
+            rows = (
+                await session.execute(
+                    select(StoredFileRow.storage_key, StoredFileRow.created_at).where(
+                        StoredFileRow.storage_key.startswith(folder + "/", autoescape=True),
+                        StoredFileRow.committed,
+                    )
+                )
+            ).all()
+        for storage_key, created_at in rows:
+            yield StoredEntry(storage_key, created_at or EPOCH)
+
+
+# The age of a file stored before its time was kept: as old as can be.
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 async def _numbered(chunks: AsyncIterator[bytes]) -> AsyncIterator[tuple[int, bytes]]:

@@ -14,6 +14,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, BinaryIO
 
@@ -23,6 +24,7 @@ from gql_portal.storage.interface import (
     CHUNK_BYTES,
     IntegrityFailure,
     Source,
+    StoredEntry,
     StoredFile,
     content_key,
     file_digest,
@@ -68,6 +70,9 @@ class Storage:
                     os.unlink(handle.name)
                     raise
             os.replace(handle.name, target)
+        else:
+            # Renewed: the orphan sweep measures age by it, and a new row is about to name it.
+            os.utime(target)
         return StoredFile(key, digest, size)
 
     def sweep_partials(self, older_than: float = PARTIAL_MAX_AGE_SECONDS) -> int:
@@ -92,6 +97,23 @@ class Storage:
 
     def read(self, storage_key: str) -> bytes:
         return self.path(storage_key).read_bytes()
+
+    def entries(self, folder: str) -> list[StoredEntry]:
+        """The stored files under `folder` (temporary files left out), blocking."""
+        top = self.path(folder)
+        found: list[StoredEntry] = []
+        for directory, _, names in os.walk(top):
+            for name in names:
+                if name.startswith(PARTIAL_PREFIX):
+                    continue
+                path = Path(directory) / name
+                try:
+                    modified = path.stat().st_mtime
+                except FileNotFoundError:
+                    continue  # deleted meanwhile
+                key = path.relative_to(self.root.resolve()).as_posix()
+                found.append(StoredEntry(key, datetime.fromtimestamp(modified, UTC)))
+        return found
 
 
 def _write(handle: IO[bytes], source: Source, sha256: str, size: int) -> None:
@@ -136,6 +158,10 @@ class FolderStore:
 
     async def exists(self, storage_key: str) -> bool:
         return await anyio.to_thread.run_sync(self.storage.path(storage_key).is_file)
+
+    async def listing(self, folder: str) -> AsyncIterator[StoredEntry]:
+        for entry in await anyio.to_thread.run_sync(self.storage.entries, folder):
+            yield entry
 
 
 def _open(path: Path) -> BinaryIO:

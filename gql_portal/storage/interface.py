@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -23,6 +24,15 @@ class StoredFile:
     storage_key: str  # `folder/ab/abcdef...suffix`, the same in every backend
     sha256: str
     size_bytes: int
+
+
+@dataclass(frozen=True)
+class StoredEntry:
+    """A stored file as a listing sees it: its key, and when it was last written (UTC, the
+    backend's own clock), which is what the orphan sweep measures its age by."""
+
+    storage_key: str
+    modified_at: datetime
 
 
 class IntegrityFailure(Exception):
@@ -47,6 +57,11 @@ class FileStore(Protocol):
         ...
 
     async def exists(self, storage_key: str) -> bool: ...
+
+    def listing(self, folder: str) -> AsyncIterator[StoredEntry]:
+        """Every committed file under `folder/` (any depth), in no particular order. A `put` of
+        bytes already stored renews the file's `modified_at`."""
+        ...
 
 
 def content_key(folder: str, sha256: str, suffix: str) -> str:
