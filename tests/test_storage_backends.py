@@ -8,7 +8,6 @@ import hashlib
 import io
 import os
 import shutil
-import sys
 import tracemalloc
 import zipfile
 from collections.abc import AsyncIterator, Iterator
@@ -31,12 +30,14 @@ from gql_portal.storage import (
     FileStore,
     FolderStore,
     IntegrityFailure,
+    S3Store,
     Storage,
     check,
     verifying,
 )
 from gql_portal.storage import database as database_backend
 from gql_portal.storage import folder as folder_backend
+from gql_portal.storage import s3 as s3_backend
 from tests import s3server
 from tests.conftest import Api
 from tests.factories import Factory
@@ -82,15 +83,15 @@ async def store(
 
 
 def is_s3(store: FileStore) -> bool:
-    return type(store).__name__ == "S3Store"
+    return isinstance(store, S3Store)
 
 
 async def s3_keys(store: FileStore) -> list[str]:
     """Every object in the store's bucket under its prefix, temporary uploads included."""
     import obstore
 
-    client = store.client  # type: ignore[attr-defined]
-    return sorted([meta["path"] async for batch in obstore.list(client) for meta in batch])
+    assert isinstance(store, S3Store)
+    return sorted([meta["path"] async for batch in obstore.list(store.client) for meta in batch])
 
 
 async def read_all(chunks: AsyncIterator[bytes]) -> bytes:
@@ -158,10 +159,10 @@ async def corrupt(store: FileStore, database: Database, storage_key: str) -> Non
     if is_s3(store):
         import obstore
 
-        client = store.client  # type: ignore[attr-defined]
+        assert isinstance(store, S3Store)
         data = bytearray(await read_all(store.open(storage_key)))
         data[SMALL_CHUNKS + 5] ^= 0xFF
-        await obstore.put_async(client, storage_key, bytes(data))
+        await obstore.put_async(store.client, storage_key, bytes(data))
         return
     async with database.transaction() as session:
         chunk = await session.scalar(
@@ -202,7 +203,7 @@ async def test_a_write_that_fails_before_its_commit_leaves_nothing(
     monkeypatch.setattr(folder_backend, "file_digest", stale_digest)
     monkeypatch.setattr(database_backend, "file_digest", stale_digest)
     if is_s3(store):
-        monkeypatch.setattr(sys.modules["gql_portal.storage.s3"], "file_digest", stale_digest)
+        monkeypatch.setattr(s3_backend, "file_digest", stale_digest)
     with pytest.raises(IntegrityFailure):
         await store.put("exports/1/9", source, ".xml")
     assert not await store.exists(f"exports/1/9/00/{wrong}.xml")
@@ -223,9 +224,7 @@ async def test_memory_stays_flat_for_a_big_file(store: FileStore, tmp_path: Path
         store.chunk_bytes = 1 << 20
     limit = 12 * 1024 * 1024
     if is_s3(store):
-        from gql_portal.storage.s3 import PART_BYTES, PARTS_IN_FLIGHT
-
-        limit += PART_BYTES * PARTS_IN_FLIGHT
+        limit += s3_backend.PART_BYTES * s3_backend.PARTS_IN_FLIGHT
     size = 50 * 1024 * 1024
     source = tmp_path / "big.zip"
     digest = hashlib.sha256()
@@ -358,8 +357,6 @@ def test_the_backend_is_chosen_by_url(tmp_path: Path) -> None:
 def test_an_s3_url_names_bucket_prefix_endpoint_and_region(monkeypatch: pytest.MonkeyPatch) -> None:
     if (reason := s3server.why_no_s3_server()) is not None:
         pytest.skip(reason)
-    from gql_portal.storage.s3 import S3Store
-
     s3server.set_credentials(monkeypatch)
     url = "s3://portal-files/eu/prod?endpoint=https://s3.example.se&region=eu-north-1"
     settings = Settings.from_env({"GQL_PORTAL_MODE": "test", "GQL_PORTAL_STORAGE_URL": url})

@@ -1,7 +1,7 @@
 """Files (receipts, exports): stored through one small interface, `FileStore`, by the backend
 `GQL_PORTAL_STORAGE_URL` names: the local storage folder (`file:///...`, the default), the
 app's own PostgreSQL database (`postgresql:`) or S3-compatible object storage (`s3://...`, the
-`s3` extra: imported only when named)."""
+`s3` extra)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from gql_portal.storage.interface import (
     check,
     verifying,
 )
+from gql_portal.storage.s3 import S3Store
 
 __all__ = [
     "CHUNK_BYTES",
@@ -26,6 +27,7 @@ __all__ = [
     "FileStore",
     "FolderStore",
     "IntegrityFailure",
+    "S3Store",
     "Storage",
     "StoredEntry",
     "StoredFile",
@@ -40,7 +42,5 @@ def store_for(settings: Settings, database: Database, folder: Storage) -> FileSt
     if settings.storage_url.startswith("postgresql:"):
         return DatabaseStore(database)
     if settings.storage_url.startswith("s3://"):
-        from gql_portal.storage.s3 import S3Store  # the optional `s3` extra
-
         return S3Store.from_url(settings.storage_url)
     return FolderStore(folder)

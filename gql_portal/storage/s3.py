@@ -1,9 +1,10 @@
 """The S3 backend (`GQL_PORTAL_STORAGE_URL=s3://bucket/prefix?endpoint=...&region=...`): files
 in an S3-compatible object store (AWS S3, MinIO, Ceph, Garage...), shared by every machine.
 
-The client is obstore (the `s3` extra): async, streaming both ways, one small compiled wheel,
-custom endpoints. Credentials come from the standard variables (AWS_ACCESS_KEY_ID,
-AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN...), never from the URL.
+The client is obstore (the `s3` extra, imported where it is used so that this module loads
+without it): async, streaming both ways, one small compiled wheel, custom endpoints.
+Credentials come from the standard variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+AWS_SESSION_TOKEN...), never from the URL.
 
 A file is streamed (a multipart upload in parts of `PART_BYTES`) under a temporary key in
 `.partial/`, hashed on the way; only when its SHA-256 and size are those expected is it copied
@@ -18,10 +19,9 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import anyio.to_thread
-import obstore
-from obstore.store import S3Store as ObstoreS3
 
 from gql_portal.config import S3Location, parse_s3_url
 from gql_portal.storage.interface import (
@@ -34,6 +34,9 @@ from gql_portal.storage.interface import (
     file_digest,
 )
 
+if TYPE_CHECKING:
+    from obstore.store import S3Store as ObstoreS3
+
 PARTIAL_FOLDER = ".partial"
 PARTIAL_MAX_AGE = timedelta(hours=1)
 # Multipart parts: S3's smallest (5 MiB; at most 10,000 parts, so files up to 50 GB). An upload
@@ -44,6 +47,8 @@ PARTS_IN_FLIGHT = 2
 
 def client_for(location: S3Location) -> ObstoreS3:
     """An obstore client for the location; credentials from the AWS_* environment variables."""
+    from obstore.store import S3Store as ObstoreS3  # the optional `s3` extra, checked by config
+
     return ObstoreS3(
         location.bucket,
         prefix=location.prefix or None,
@@ -63,6 +68,8 @@ class S3Store:
         return cls(client_for(parse_s3_url(url)))
 
     async def put(self, folder: str, source: Source, suffix: str = "") -> StoredFile:
+        import obstore
+
         if isinstance(source, bytes):
             sha256, size = hashlib.sha256(source).hexdigest(), len(source)
         else:
@@ -89,6 +96,8 @@ class S3Store:
         return stored
 
     async def open(self, storage_key: str) -> AsyncIterator[bytes]:
+        import obstore
+
         try:
             result = await obstore.get_async(self.client, storage_key)
         except FileNotFoundError:
@@ -97,9 +106,13 @@ class S3Store:
             yield bytes(chunk)
 
     async def delete(self, storage_key: str) -> None:
+        import obstore
+
         await obstore.delete_async(self.client, storage_key)
 
     async def exists(self, storage_key: str) -> bool:
+        import obstore
+
         try:
             await obstore.head_async(self.client, storage_key)
         except FileNotFoundError:
@@ -107,6 +120,8 @@ class S3Store:
         return True
 
     async def listing(self, folder: str) -> AsyncIterator[StoredEntry]:
+        import obstore
+
         async for batch in obstore.list(self.client, prefix=folder + "/"):
             for meta in batch:
                 yield StoredEntry(meta["path"], meta["last_modified"])
