@@ -91,8 +91,9 @@ def _number(value: float | None, places: int = 1) -> str:
 
 
 def summarize(measurements: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Medians per (scenario, workers, target) over the repeats, and the ratio to the limit:
-    the median over repeats of limit req/s ÷ product req/s, measured side by side."""
+    """Medians per (scenario, workers, target) over the repeats, the ratio to the limit (the
+    median over repeats of limit req/s ÷ product req/s, measured side by side) and, where the
+    resolver path was measured, how many times faster the product (compiled) is than it."""
     rows: list[dict[str, Any]] = []
     keys = sorted(
         {(m["scenario"], m["workers"]) for m in measurements},
@@ -100,12 +101,14 @@ def summarize(measurements: list[dict[str, Any]]) -> list[dict[str, Any]]:
     )
     for scenario, workers in keys:
         row: dict[str, Any] = {"scenario": scenario, "workers": workers}
-        for target in ("product", "limit"):
+        for target in ("product", "resolver", "limit"):
             runs = [
                 m
                 for m in measurements
                 if m["scenario"] == scenario and m["workers"] == workers and m["target"] == target
             ]
+            if not runs and target == "resolver":
+                continue
             row[target] = {
                 "repeats": len(runs),
                 "rps": median([m["rps"] for m in runs]),
@@ -118,20 +121,29 @@ def summarize(measurements: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "connections": runs[0]["connections"] if runs else 0,
                 "errors": sum(m["errors"] for m in runs),
             }
-        pairs = [
-            limit["rps"] / product["rps"]
-            for product in measurements
-            for limit in measurements
-            if product["scenario"] == limit["scenario"] == scenario
-            and product["workers"] == limit["workers"] == workers
-            and product["repeat"] == limit["repeat"]
-            and product["target"] == "product"
-            and limit["target"] == "limit"
-            and product["rps"] > 0
-        ]
-        row["ratio"] = median(pairs)
+        row["ratio"] = _paired(measurements, scenario, workers, "limit", "product")
+        if "resolver" in row:
+            row["speed_up"] = _paired(measurements, scenario, workers, "product", "resolver")
         rows.append(row)
     return rows
+
+
+def _paired(
+    measurements: list[dict[str, Any]], scenario: str, workers: int, over: str, under: str
+) -> float:
+    """The median over repeats of `over`'s req/s ÷ `under`'s, measured side by side."""
+    pairs = [
+        a["rps"] / b["rps"]
+        for a in measurements
+        for b in measurements
+        if a["scenario"] == b["scenario"] == scenario
+        and a["workers"] == b["workers"] == workers
+        and a["repeat"] == b["repeat"]
+        and a["target"] == over
+        and b["target"] == under
+        and b["rps"] > 0
+    ]
+    return median(pairs)
 
 
 def markdown(results: dict[str, Any]) -> str:
@@ -148,21 +160,28 @@ def markdown(results: dict[str, Any]) -> str:
         f"({results['database']['describe']}). Load: {results['settings']['load']}.",
         "",
         "Ratio: the limit's req/s ÷ the product's, median of side-by-side pairs (1.0 = as fast "
-        "as the hand-written limit). Latencies include queueing at the given connections. "
-        "Peak RSS: the sum of VmHWM over the server's process tree.",
+        "as the hand-written limit). The product runs queries the compiler handles compiled "
+        "(gql_portal/compiled); the resolver path is the same server with "
+        "`GQL_PORTAL_COMPILED=off`; 'compiled speed-up' is the product's req/s ÷ the resolver "
+        "path's, median of side-by-side pairs. Latencies include queueing at the given "
+        "connections. Peak RSS: the sum of VmHWM over the server's process tree.",
         "",
         "| scenario | workers | req/s | p50 ms | p99 ms | peak RSS MB | statements/request "
-        "| ratio to the limit | limit req/s | limit p50 ms | limit statements |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| ratio to the limit | resolver path req/s | compiled speed-up | limit req/s "
+        "| limit p50 ms | limit statements |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in results["summary"]:
         product, limit = row["product"], row["limit"]
+        resolver = row.get("resolver")
         counted = statements.get(row["scenario"], {})
         lines.append(
             f"| {titles[row['scenario']]} | {row['workers']} | {_number(product['rps'])} "
             f"| {_number(product['p50_ms'])} | {_number(product['p99_ms'])} "
             f"| {_number(product['peak_rss_mib'], 0)} "
             f"| {_number(counted.get('product'), 1)} | {_number(row['ratio'], 1)}× "
+            f"| {_number(resolver['rps']) if resolver else '–'} "
+            f"| {_number(row['speed_up'], 1) + '×' if resolver else '–'} "
             f"| {_number(limit['rps'])} | {_number(limit['p50_ms'])} "
             f"| {_number(counted.get('limit'), 1)} |"
         )

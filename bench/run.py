@@ -150,34 +150,39 @@ async def fixture_from(url: str, clients: int) -> Fixture:
 
 
 async def same_json(
-    product: Server, limit: Server, scenarios: list[Scenario], fixture: Fixture
+    product: Server, limit: Server, scenarios: list[Scenario], fixture: Fixture, *others: Server
 ) -> tuple[dict[str, bool], dict[str, dict[str, float]]]:
-    """One request of each scenario to both servers: is the answer the same, and how long does
-    one request take alone (seconds; it sizes the load, see `plan`)."""
+    """One request of each scenario to every server: is the answer the same as the product's,
+    and how long does one request take alone (seconds; it sizes the load, see `plan`)."""
     found: dict[str, bool] = {}
     latency: dict[str, dict[str, float]] = {}
-    async with (
-        httpx.AsyncClient(base_url=product.url, timeout=600) as one,
-        httpx.AsyncClient(base_url=limit.url, timeout=600) as other,
-    ):
+    servers = (product, limit, *others)
+    clients = [httpx.AsyncClient(base_url=server.url, timeout=600) for server in servers]
+    try:
         for scenario in scenarios:
             request = scenario.requests(fixture)[-1]
             headers = {"authorization": f"Bearer {request.token}"}
             answers = []
             latency[scenario.name] = {}
-            for server, client in ((product, one), (limit, other)):
+            for server, client in zip(servers, clients, strict=True):
                 began = time.perf_counter()
                 answers.append(
                     (await client.post("/graphql", json=request.body, headers=headers)).json()
                 )
                 latency[scenario.name][server.name] = time.perf_counter() - began
-            a, b = answers
-            if scenario.writes:
-                found[scenario.name] = _keys(a.get("data")) == _keys(b.get("data"))
-            else:
-                found[scenario.name] = a.get("data") == b.get("data") and not a.get("errors")
-            if not found[scenario.name]:
-                log(f"  ! {scenario.name}: the limit's answer differs from the product's")
+            first, *rest = answers
+            found[scenario.name] = True
+            for server, other in zip(servers[1:], rest, strict=True):
+                if scenario.writes:
+                    same = _keys(first.get("data")) == _keys(other.get("data"))
+                else:
+                    same = first.get("data") == other.get("data") and not first.get("errors")
+                if not same:
+                    log(f"  ! {scenario.name}: {server.name}: not the product's answer")
+                found[scenario.name] &= same
+    finally:
+        for client in clients:
+            await client.aclose()
     return found, latency
 
 
@@ -259,11 +264,14 @@ def http_phase(
     fixture: Fixture | None = None
     for workers in args.worker_counts:
         product = product_server(url, built.storage_dir, workers, log_dir)
+        resolver = product_server(url, built.storage_dir, workers, log_dir, compiled=False)
         limit = limit_server(url, workers, log_dir)
+        servers = (product, resolver, limit)
         try:
-            product.start()
-            limit.start()
+            for server in servers:
+                server.start()
             start_times[f"product-w{workers}"] = product.start_seconds
+            start_times[f"resolver-w{workers}"] = resolver.start_seconds
             start_times[f"limit-w{workers}"] = limit.start_seconds
             log(
                 f"Workers {workers}: product on :{product.port} "
@@ -271,22 +279,24 @@ def http_phase(
             )
             if fixture is None:
                 fixture = run_async(partial(fixture_from, product.url, args.clients))
-                checks, alone = run_async(partial(same_json, product, limit, scenarios, fixture))
+                checks, alone = run_async(
+                    partial(same_json, product, limit, scenarios, fixture, resolver)
+                )
             encoded = {
                 scenario.name: {
                     server.name: [
                         encode("127.0.0.1", server.port, request)
                         for request in scenario.requests(fixture)
                     ]
-                    for server in (product, limit)
+                    for server in servers
                 }
                 for scenario in scenarios
             }
             for repeat in range(args.repeat):
                 for scenario in scenarios:
                     plan = Plan.of(alone[scenario.name]["product"], args.connections)
-                    # Alternate which goes first, so that drift in the machine's load evens out.
-                    order = (product, limit) if repeat % 2 == 0 else (limit, product)
+                    # Rotate which goes first, so that drift in the machine's load evens out.
+                    order = servers[repeat % 3 :] + servers[: repeat % 3]
                     for server in order:
                         requests = encoded[scenario.name][server.name]
                         measured = run_async(
@@ -316,8 +326,8 @@ def http_phase(
                             f"{measured['connections']} conn.)"
                         )
         finally:
-            product.stop()
-            limit.stop()
+            for server in servers:
+                server.stop()
     assert fixture is not None
     return fixture, measurements, checks, {"server_start_seconds": start_times, "alone": alone}
 

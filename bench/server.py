@@ -177,15 +177,18 @@ def product_server(
     log_dir: Path,
     *,
     refusing_budgets: bool = False,
+    compiled: bool = True,
 ) -> Server:
     """The product; with `refusing_budgets`, with the cost budgets it is configured with (by
-    default the product's own), as `bench attack` measures them."""
+    default the product's own), as `bench attack` measures them; without `compiled`, every
+    query on the resolver path (`GQL_PORTAL_COMPILED=off`), named "resolver"."""
     port = free_port()
     env = {
         **os.environ,
         "GQL_PORTAL_DATABASE_URL": database_url,
         "GQL_PORTAL_STORAGE_DIR": storage_dir,
         "GQL_PORTAL_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "GQL_PORTAL_COMPILED": "on" if compiled else "off",
     }
     if not refusing_budgets:
         # Benchmarks measure throughput from one address and a few sessions: the per-minute
@@ -205,8 +208,9 @@ def product_server(
         "--log-level",
         "warning",
     ]
-    name = "product-budgets" if refusing_budgets else "product"
-    return Server("product", command, env, port, workers, log_dir / f"{name}-w{workers}.log")
+    target = "product" if compiled else "resolver"
+    name = f"{target}-budgets" if refusing_budgets else target
+    return Server(target, command, env, port, workers, log_dir / f"{name}-w{workers}.log")
 
 
 def limit_server(database_url: str, workers: int, log_dir: Path) -> Server:

@@ -103,6 +103,9 @@ class Settings:
     # Test-only: an export job waits this long after it starts (so that a test can kill it
     # while it runs); ignored in production mode.
     export_test_delay_ms: int = 0
+    # Queries the compiler handles run as a plan of a few SQL statements (gql_portal/compiled);
+    # off: every query takes the resolver path (graphql-core), the reference.
+    compiled: bool = False
 
     @property
     def production(self) -> bool:
@@ -140,6 +143,7 @@ class Settings:
             **_storage(get("STORAGE_URL"), get("STORAGE_DIR"), get("DATABASE_URL")),
             trusted_documents=Path(manifest) if (manifest := get("TRUSTED_DOCUMENTS")) else None,
             export_test_delay_ms=_test_delay(get("EXPORT_TEST_DELAY_MS"), mode),
+            compiled=_on_off(get("COMPILED"), defaults.compiled, "COMPILED"),
             **numbers,
         )
 
@@ -286,6 +290,14 @@ def _positive_int(value: str | None, default: int, name: str) -> int:
     if number < 1:
         raise ConfigError(f"{ENV_PREFIX}{name} must be a whole number of at least 1, not {value!r}")
     return number
+
+
+def _on_off(value: str | None, default: bool, name: str) -> bool:
+    if value is None:
+        return default
+    if value.lower() not in ("on", "off"):
+        raise ConfigError(f"{ENV_PREFIX}{name} is on or off, not {value!r}")
+    return value.lower() == "on"
 
 
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")

@@ -70,6 +70,13 @@ ERRORS = Counter(
     ["code"],
     registry=REGISTRY,
 )
+COMPILED_FALLBACKS = Counter(
+    "gql_portal_compiled_fallbacks",
+    "Queries the compiled path left to the resolver path, by operation name and reason "
+    "(document: it does not compile; execution: its run left the fast path; variables).",
+    ["operation", "reason"],
+    registry=REGISTRY,
+)
 # multiprocess_mode: how the workers' values add up in multiprocess mode (ignored otherwise).
 POOL_IN_USE = Gauge(
     "gql_portal_db_connections_in_use",
@@ -127,6 +134,12 @@ def operation_label(operation_name: str | None, document: str | None) -> str | N
     if len(operation_name) > MAX_OPERATION_NAME:
         return operation_name[:MAX_OPERATION_NAME] + "..."
     return operation_name
+
+
+def observe_compiled_fallback(
+    operation_name: str | None, document: str | None, reason: str
+) -> None:
+    COMPILED_FALLBACKS.labels(operation_label(operation_name, document) or "", reason).inc()
 
 
 def code_label(code: str) -> str:

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 import strawberry
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
@@ -30,7 +30,7 @@ from gql_portal.resolvers.common import (
     not_found,
     search_pattern,
 )
-from gql_portal.resolvers.loading import by_id, children, company_filter, paginate
+from gql_portal.resolvers.loading import ChildRows, by_id, company_filter, paginate
 from gql_portal.resolvers.ordering import OrderChoice, SortKey, chosen_order, default_order
 from gql_portal.schema import employees as gql
 from gql_portal.schema.fields import field, mutation
@@ -147,21 +147,29 @@ async def employees(
     )
 
 
+def _employed(active: bool | None) -> list[ColumnElement[bool]]:
+    """`active`: true current staff, false former staff, null both."""
+    return [] if active is None else [Employee.active.is_(active)]
+
+
+# `PortalClient.employees`: a client's employees by name, one statement for a page of clients
+# (read by the resolver below and by the compiled path, gql_portal/compiled).
+CLIENT_EMPLOYEES = ChildRows(
+    Employee,
+    Employee.company_id,
+    parent_key="company_id",
+    order_by=(Employee.last_name, Employee.first_name, Employee.id),
+    narrowing=_employed,
+    limit=CLIENT_EMPLOYEES_BOUND,
+)
+
+
 async def company_employees(
     ctx: RequestContext, company_id: int, active: bool | None
 ) -> list[gql.Employee]:
     """A company's employees by name, for a list under each client: one statement for every
     client of the page (a DataLoader by company), within the viewer's row scope."""
-    where = [] if active is None else [Employee.active.is_(active)]
-    rows = await children(
-        ctx,
-        Employee,
-        Employee.company_id,
-        order_by=[Employee.last_name, Employee.first_name, Employee.id],
-        where=where,
-        variant=("active", active),
-        limit=CLIENT_EMPLOYEES_BOUND,
-    ).load(company_id)
+    rows = await CLIENT_EMPLOYEES.loader(ctx, active=active).load(company_id)
     return [gql.Employee.from_row(row) for row in rows]
 
 

@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Collection, Hashable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, func, select
@@ -231,6 +232,48 @@ def by_id(ctx: RequestContext, model: type[ModelT]) -> DataLoader[int, ModelT | 
     return request_loader(ctx, ("by_id", model), lambda: DataLoader(load_fn=load))
 
 
+def child_statement(
+    model: type[Base],
+    parent: InstrumentedAttribute[Any],
+    parent_ids: Sequence[int],
+    order_by: Sequence[ColumnElement[Any] | InstrumentedAttribute[Any]],
+    where: Sequence[ColumnElement[bool]],
+    columns: Sequence[Any] = (),
+) -> Select[Any]:
+    """The child rows of `parent_ids` in list order (whole rows, or only `columns`): what
+    `children` loads and the compiled path (gql_portal/compiled) reads, one statement."""
+    ordering = [*order_by, model.id]  # type: ignore[attr-defined]
+    selected = select(*columns) if columns else select(model)
+    return selected.where(parent.in_(parent_ids), *where).order_by(*ordering)
+
+
+@dataclass(frozen=True)
+class ChildRows:
+    """A list field whose items are child rows of its parent object, declared once for both
+    paths: the resolver path loads whole rows through `children` (a DataLoader by parent), the
+    compiled path reads only the asked columns with the same `child_statement`. `narrowing`
+    turns the field's arguments into WHERE conditions; `parent_key` is the parent object's
+    attribute holding the parent id; `limit` the list field's bound."""
+
+    model: type[Base]
+    parent: InstrumentedAttribute[int]
+    parent_key: str
+    order_by: tuple[ColumnElement[Any] | InstrumentedAttribute[Any], ...]
+    narrowing: Callable[..., list[ColumnElement[bool]]]
+    limit: int
+
+    def loader(self, ctx: RequestContext, **arguments: Any) -> DataLoader[int, list[Any]]:
+        return children(
+            ctx,
+            self.model,
+            self.parent,
+            order_by=self.order_by,
+            where=self.narrowing(**arguments),
+            variant=tuple(sorted(arguments.items())),
+            limit=self.limit,
+        )
+
+
 def children(
     ctx: RequestContext,
     model: type[ModelT],
@@ -252,8 +295,7 @@ def children(
     """
 
     async def load(parent_ids: Sequence[int]) -> list[list[ModelT]]:
-        ordering = [*order_by, model.id]  # type: ignore[attr-defined]
-        statement = select(model).where(parent.in_(parent_ids), *where).order_by(*ordering)
+        statement = child_statement(model, parent, parent_ids, order_by, where)
         allowances = allowances_of(ctx) if limit is not None else None
         most: int | None = None
         if limit is not None:

@@ -19,6 +19,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types.base import StrawberryObjectDefinition, get_object_definition
 from strawberry.types.field import StrawberryField
 
+from gql_portal.compiled.hook import CompiledExecution
 from gql_portal.execution import PortalExecutionContext
 from gql_portal.permissions.roles import SchemaRole
 from gql_portal.permissions.rules import Allowed, Structural
@@ -309,6 +310,9 @@ def _build(
             QueryLimits,
             lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
             CheckedInput,  # variables checked once the document is valid (schema/variables.py)
+            # Last: a valid query the compiler handles is answered from its plan
+            # (gql_portal/compiled); the resolver path stays the reference.
+            *([CompiledExecution] if fast_path else []),
         ],
     )
 

@@ -1,0 +1,255 @@
+"""Running a plan: the answer's dicts built straight from objects and rows, without
+graphql-core's per-field execution.
+
+Values come from the declared resolvers (called as the resolver path calls them: Strawberry's
+argument conversion, the same functions, awaited together so that their DataLoaders batch),
+from attributes, and from child rows read one statement per list level for every parent of the
+level (`IN` their keys), only the asked columns, through a scoped session: the row scope is the
+one db/scope.py adds to every statement of the viewer's sessions. Field rules are decided per
+object kind, company and owner with the fields' own `Rule` objects, as `Allowed` decides them
+(and the same partner reads are audited); leaves are serialised by their scalar's own function.
+
+This is the fast path: anything off it (a refused field, a null in a non-null position, an
+error of a resolver, a list over its allowance, an answer over the size cap) raises `Fallback`,
+and the resolver path answers the whole request instead (and says exactly what went wrong).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Hashable
+from inspect import isawaitable
+from typing import Any
+
+import strawberry
+from graphql.execution.values import get_argument_values
+from graphql.pyutils import Undefined
+from strawberry import relay
+
+from gql_portal.compiled.plan import Plan, PlanField, Selection, Shape
+from gql_portal.compiled.sources import PARENT_LABEL, Attribute, Children, NodeId, Resolver
+from gql_portal.context import RequestContext
+from gql_portal.execution import DEFAULT_MAX_RESPONSE_BYTES, LEAF_BYTES
+from gql_portal.resolvers.loading import child_statement, reading
+from gql_portal.schema.fields import list_too_long
+from gql_portal.schema.internals import argument_converter
+from gql_portal.schema.limits import allowances_of
+
+
+class Fallback(Exception):
+    """The fast path stops: the resolver path answers the request."""
+
+
+class RawInfo:
+    """What a declared resolver reads of graphql-core's resolve info: the request's context."""
+
+    __slots__ = ("context",)
+
+    def __init__(self, context: RequestContext) -> None:
+        self.context = context
+
+
+_converters: dict[tuple[int, Any], Any] = {}
+
+
+def _converter(schema: strawberry.Schema, field: Any) -> Any:
+    key = (id(schema), field)
+    converter = _converters.get(key)
+    if converter is None:
+        converter = _converters[key] = argument_converter(schema, field)
+    return converter
+
+
+class Run:
+    """One request's run of a plan."""
+
+    def __init__(
+        self,
+        schema: strawberry.Schema,
+        plan: Plan,
+        context: RequestContext,
+        variables: Any,  # graphql-core's VariableValues
+    ) -> None:
+        self.schema = schema
+        self.plan = plan
+        self.context = context
+        self.access = context.access
+        self.variables = variables
+        self.info = RawInfo(context)
+        self.awaiting: list[tuple[PlanField, Any, dict[str, Any]]] = []
+        self.below: dict[PlanField, list[tuple[Any, dict[str, Any]]]] = {}
+        self.partner_reads: set[tuple[int, str, str, int]] = set()
+        settings = getattr(getattr(context, "runtime", None), "settings", None)
+        self.max_bytes: int = getattr(settings, "max_response_bytes", DEFAULT_MAX_RESPONSE_BYTES)
+        self.answer_bytes = 0
+        self.partner = self.access.partner_firm_id is not None
+
+    async def answer(self) -> dict[str, Any]:
+        try:
+            data = self.build(self.plan.root, None)
+            while self.awaiting or self.below:
+                if self.awaiting:
+                    await self._settle_awaiting()
+                else:
+                    below, self.below = self.below, {}
+                    for planned, parents in below.items():
+                        await self._read_children(planned, parents)
+        except Fallback:
+            raise
+        except Exception as error:  # a refusal, a resolver's error, a failing scalar
+            raise Fallback(type(error).__name__) from error
+        finally:
+            for _, awaitable, _ in self.awaiting:
+                if asyncio.iscoroutine(awaitable):
+                    awaitable.close()
+        if self.answer_bytes > self.max_bytes:
+            raise Fallback("too large")
+        self.context.partner_reads |= self.partner_reads
+        return data
+
+    # --- objects ----------------------------------------------------------------------------
+
+    def build(self, selection: Selection, source: Any) -> dict[str, Any]:
+        self._permit(selection, source)
+        out: dict[str, Any] = {}
+        for planned in selection.fields:
+            kind = type(planned.source)
+            if kind is Attribute:
+                value = getattr(source, planned.source.python_name)  # type: ignore[attr-defined]
+                if planned.source.bound is not None:
+                    self._admit(planned, value)
+                out[planned.key] = self.complete(planned, planned.shape, value)
+            elif kind is NodeId:
+                node_id = getattr(source, planned.source.id_attribute)  # type: ignore[attr-defined]
+                global_id = str(relay.GlobalID(selection.object_type.name, str(node_id)))
+                out[planned.key] = self.leaf(planned.shape, global_id)
+            elif kind is Resolver:
+                value = self._call(planned, source)
+                if isawaitable(value):
+                    out[planned.key] = None  # its place in the answer's order
+                    self.awaiting.append((planned, value, out))
+                else:
+                    if planned.source.bound is not None:
+                        self._admit(planned, value)
+                    out[planned.key] = self.complete(planned, planned.shape, value)
+            elif kind is Children:
+                out[planned.key] = None
+                self.below.setdefault(planned, []).append((source, out))
+            else:  # __typename
+                out[planned.key] = self.leaf(planned.shape, selection.object_type.name)
+        return out
+
+    def complete(self, planned: PlanField, shape: Shape, value: Any) -> Any:
+        if value is None:
+            if shape.non_null:
+                raise Fallback("null in a non-null field")
+            return None
+        if shape.leaf is not None:
+            return self.leaf(shape, value)
+        if shape.object_type is not None:
+            assert planned.selection is not None
+            return self.build(planned.selection, value)
+        item = shape.item
+        assert item is not None
+        return [self.complete(planned, item, each) for each in value]
+
+    def leaf(self, shape: Shape, value: Any) -> Any:
+        serialized = shape.leaf.serialize(value)  # type: ignore[union-attr]
+        if serialized is None or serialized is Undefined:
+            raise Fallback("a scalar that did not serialise")
+        self.answer_bytes += LEAF_BYTES + (len(serialized) if type(serialized) is str else 0)
+        return serialized
+
+    # --- permissions --------------------------------------------------------------------------
+
+    def _permit(self, selection: Selection, source: Any) -> None:
+        """Each distinct rule of the selection's fields, decided for this object as `Allowed`
+        decides it: once per request and decision key (company, owner), else every time."""
+        access = self.access
+        granted = self.context.granted
+        for rule, audited_area in selection.rules:
+            key: Hashable | None = rule.decision_key(source)
+            if key is None:
+                rule.check(access, source)
+            elif (rule, key) not in granted:
+                rule.check(access, source)
+                granted.add((rule, key))
+            if audited_area is not None and source is not None and self.partner:
+                self.partner_reads.add(
+                    (source.company_id, audited_area, selection.type_name, source.id)
+                )
+
+    def _admit(self, planned: PlanField, items: Any) -> None:
+        """A bounded list's items, counted against its path's allowance as the resolver path
+        counts them (schema/build.py `_bounded`)."""
+        if items is None:
+            return
+        bound = planned.source.bound
+        assert bound is not None
+        allowances = allowances_of(self.context)
+        if allowances is None:
+            if len(items) > bound:
+                raise list_too_long(planned.name, bound)
+        else:
+            allowances.admit(planned.path, planned.name, len(items), bound)
+
+    # --- resolvers and rows -------------------------------------------------------------------
+
+    def _call(self, planned: PlanField, source: Any) -> Any:
+        resolver = planned.source
+        assert isinstance(resolver, Resolver) and planned.definition is not None
+        raw = get_argument_values(planned.definition, planned.node, self.variables)
+        args, kwargs = _converter(self.schema, resolver.field)(source, self.info, raw)
+        return resolver.function(*args, **kwargs)
+
+    async def _settle_awaiting(self) -> None:
+        batch, self.awaiting = self.awaiting, []
+        # Together, as graphql-core awaits a level's fields: their DataLoaders batch.
+        results = await asyncio.gather(
+            *(awaitable for _, awaitable, _ in batch), return_exceptions=True
+        )
+        for (planned, _, out), result in zip(batch, results, strict=True):
+            if isinstance(result, BaseException):
+                raise Fallback(type(result).__name__) from result
+            if planned.source.bound is not None:
+                self._admit(planned, result)
+            out[planned.key] = self.complete(planned, planned.shape, result)
+
+    async def _read_children(
+        self, planned: PlanField, parents: list[tuple[Any, dict[str, Any]]]
+    ) -> None:
+        """One statement for the list under every parent of this level."""
+        source = planned.source
+        assert isinstance(source, Children) and planned.definition is not None
+        assert planned.selection is not None
+        declared = source.rows
+        raw = get_argument_values(planned.definition, planned.node, self.variables)
+        _, kwargs = _converter(self.schema, source.field)(parents[0][0], self.info, raw)
+        arguments = {name: value for name, value in kwargs.items() if name in source.argument_names}
+        parent_ids = list(
+            dict.fromkeys(getattr(parent, declared.parent_key) for parent, _ in parents)
+        )
+        allowances = allowances_of(self.context)
+        most = allowances.rows_left if allowances is not None else declared.limit * len(parent_ids)
+        statement = child_statement(
+            declared.model,
+            declared.parent,
+            parent_ids,
+            declared.order_by,
+            declared.narrowing(**arguments),
+            source.columns(planned, planned.selection.private),
+        ).limit(most + 1)
+        async with reading(self.context) as session:
+            rows = (await session.execute(statement)).all()
+        if len(rows) > most:
+            raise Fallback("rows over the allowance")
+        if allowances is not None:
+            allowances.rows_left -= len(rows)
+        grouped: dict[Any, list[Any]] = defaultdict(list)
+        for row in rows:
+            grouped[getattr(row, PARENT_LABEL)].append(row)
+        for parent, out in parents:
+            items = grouped.get(getattr(parent, declared.parent_key), [])
+            self._admit(planned, items)
+            out[planned.key] = self.complete(planned, planned.shape, items)
