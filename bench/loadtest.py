@@ -479,6 +479,25 @@ class Options:
     database_url: str | None = None
     prepared_url: str | None = None  # an already loaded demo (the test's database)
     storage_dir: str | None = None
+    # Servers already running on `prepared_url`'s database, reached at this address (e.g. a
+    # load balancer before several machines, tests/test_two_nodes.py): none is started, and
+    # their logs are the caller's to read.
+    target_url: str | None = None
+
+
+@dataclass
+class RunningElsewhere:
+    """Servers the caller started (Options.target_url), in the place of `product_server`."""
+
+    url: str
+    log_path: Path | None = None
+    start_seconds: float = 0.0
+
+    def start(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
 
 
 def _kind_table(tally: Tally) -> list[dict[str, Any]]:
@@ -508,8 +527,12 @@ def run(options: Options) -> dict[str, Any]:
         prepared = prepare(options.database_url, size)
     log_dir = data.DATA / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
-    server = product_server(prepared.url, prepared.storage_dir, workers, log_dir)
-    server.log_path = log_dir / f"loadtest-{os.getpid()}-w{workers}.log"
+    server: Any
+    if options.target_url:
+        server = RunningElsewhere(options.target_url)
+    else:
+        server = product_server(prepared.url, prepared.storage_dir, workers, log_dir)
+        server.log_path = log_dir / f"loadtest-{os.getpid()}-w{workers}.log"
     from gql_portal.clock import Clock
 
     today = Clock().today()
@@ -531,7 +554,7 @@ def run(options: Options) -> dict[str, Any]:
         server.stop()
     try:
         found = asyncio.run(stored(prepared.url, before))
-        server_log = server.log_path.read_text(errors="replace")
+        server_log = server.log_path.read_text(errors="replace") if server.log_path else ""
     finally:
         prepared.cleanup()
     tables = compare(tally.acknowledged, found)

@@ -710,8 +710,9 @@ async def test_recovery_fails_running_exports_nobody_owns_and_clears_what_no_job
 async def test_an_export_still_queued_minutes_after_its_mutation_is_failed(
     factory: Factory, database: Database, runtime: Runtime, clock: FrozenClock
 ) -> None:
-    """The process died between the mutation's commit and the job's start: nothing will ever
-    run it, and the client should be told to export again."""
+    """An export without a job in the queue (made before jobs were queued in the database,
+    whose process died before its job started): nothing will ever run it, and the client should
+    be told to export again. (An export's queued job is taken over instead: tests/test_jobs.py.)"""
     company = await factory.company()
     async with database.transaction() as session:
         stuck = Export(

@@ -1,6 +1,7 @@
-"""Exports: a mutation makes an export record (QUEUED), a background job (gql_portal.jobs.exports)
-writes its file (RUNNING, with progress) and marks it DONE, and a short-lived signed link
-downloads it.
+"""Exports: a mutation makes an export record (QUEUED) and its job in the database's queue, a
+background job (gql_portal.jobs.exports; started at once by this worker when it has a free slot,
+else by any other worker on any machine) writes its file (RUNNING, with progress) and marks it
+DONE, and a short-lived signed link downloads it.
 
 - Payroll basis (PAXml 2.0 or CSV) of a LOCKED or EXPORTED period: read from the frozen lines,
   so exporting unchanged data again gives the same bytes (the header's date can be fixed).
@@ -12,8 +13,9 @@ downloads it.
 
 The job reads with the rights of the viewer who asked (row scoping as in the request); the
 download checks the session's rights again. Files are written to a temporary name and renamed:
-an export is never DONE without its file, and one cut short by a crash is marked FAILED (and its
-files removed) by the next start (`recover_interrupted_exports`).
+an export is never DONE without its file, and one cut short by a crash is taken over by another
+worker once its job's lease ran out, or (one machine, local-folder storage) marked FAILED and its
+files removed by the next start (`recover_interrupted_exports`).
 """
 
 from __future__ import annotations
