@@ -19,6 +19,7 @@ from gql_portal.domain.accounts import SessionContext
 from gql_portal.http.live import SESSION_ENDED
 from gql_portal.live import Event, Topic
 from gql_portal.live.bus import merged
+from gql_portal.live.shared import SharedReads
 from gql_portal.permissions.access import Access
 from gql_portal.permissions.matrix import Actor
 from gql_portal.permissions.roles import SchemaRole
@@ -705,3 +706,103 @@ async def test_an_absence_approved_or_withdrawn_in_a_locked_period_is_a_late_dif
         await absence(admin.token, "2026-03-16", "2026-03-17", employeeId=employee, approved=True)
         await admins.nothing_for(0.5)
         await others.nothing_for(0.1)
+
+
+# --- one read per viewer and object: shared between a viewer's subscriptions -----------------
+
+SHARED = "subscription { expenseChanged { id status amount } }"
+
+
+async def test_the_subscriptions_of_one_viewer_share_a_read_other_viewers_read_their_own(
+    url: str, api: Api, factory: Factory, runtime: Runtime, sql_statements: Any
+) -> None:
+    """One event, twelve subscriptions: ten of one session (on two connections) are one read;
+    another session of the same admin, the employee who owns the expense and a colleague who
+    may not see it each read under their own access (a read is never shared across
+    viewers: the colleague hears nothing)."""
+    company = await factory.company()
+    admin = await factory.admin(company)
+    anna = await factory.staff(company)
+    bertil = await factory.staff(company)
+    expense = await submit(api, anna.token)
+    async with runtime.database.transaction() as session:
+        admin_user = await session.get_one(User, admin.user_id)
+    admin_elsewhere = await factory.log_in(admin_user, company)
+    async with (
+        live(url, token=admin.token) as first,
+        live(url, token=admin.token) as second,
+        live(url, token=admin_elsewhere) as elsewhere,
+        live(url, token=anna.token) as annas,
+        live(url, token=bertil.token) as bertils,
+    ):
+        for number in range(5):
+            await first.subscribe(f"{number}", SHARED)
+            await second.subscribe(f"{number}", SHARED)
+        for connection in (elsewhere, annas, bertils):
+            await connection.subscribe("1", SHARED)
+        await asyncio.sleep(0.2)
+        reads = runtime.bus.reads.made
+        before = sql_statements.count
+        await runtime.bus.publish(Event(Topic.EXPENSE, company.id, (_row_id(expense["id"]),)))
+        seen = {"id": expense["id"], "status": "SUBMITTED", "amount": "112.00"}
+        for connection in (first, second):
+            messages = [await connection.receive() for _ in range(5)]
+            assert {message["id"] for message in messages} == {f"{n}" for n in range(5)}
+            for message in messages:
+                assert message["payload"] == {"data": {"expenseChanged": seen}}, message
+        for connection in (elsewhere, annas):
+            assert await connection.next_of("1") == {"data": {"expenseChanged": seen}}
+        await bertils.nothing_for(0.5)
+        # One read (one statement) per viewer: the session of ten, the other session, Anna,
+        # Bertil (who may not see it).
+        assert (runtime.bus.reads.made - reads, sql_statements.count - before) == (4, 4)
+
+
+async def test_a_shared_read_is_used_only_by_batches_taken_before_it_began() -> None:
+    """SharedReads (gql_portal/live/shared.py): a read begun at delivered count N serves the
+    batches taken at N or before (their events were committed before it looked); a batch taken
+    after a newer event reads again, and a failed read is never shared."""
+    reads = SharedReads()
+    made: list[str] = []
+
+    def reading(value: str) -> Any:
+        async def read() -> str:
+            made.append(value)
+            await asyncio.sleep(0)
+            return value
+
+        return read
+
+    assert await reads.read("k", taken_at=3, now=3, read=reading("first")) == "first"
+    assert await reads.read("k", taken_at=3, now=4, read=reading("unused")) == "first"
+    assert await reads.read("k", taken_at=2, now=4, read=reading("unused")) == "first"
+    # A batch with an event delivered after the read began (4 > 3): its own read, then shared.
+    assert await reads.read("k", taken_at=4, now=4, read=reading("second")) == "second"
+    assert await reads.read("k", taken_at=3, now=5, read=reading("unused")) == "second"
+    assert await reads.read("other", taken_at=3, now=5, read=reading("other")) == "other"
+    assert made == ["first", "second", "other"]
+
+    # In flight: the second subscriber waits for the first's read, even when the first ends.
+    started = asyncio.Event()
+    release = asyncio.Event()
+
+    async def slow() -> str:
+        started.set()
+        await release.wait()
+        return "slow"
+
+    owner = asyncio.create_task(reads.read("late", taken_at=6, now=6, read=slow))
+    await started.wait()
+    joiner = asyncio.create_task(reads.read("late", taken_at=6, now=6, read=reading("unused")))
+    await asyncio.sleep(0)
+    owner.cancel()
+    release.set()
+    assert await joiner == "slow"
+    assert made == ["first", "second", "other"]
+
+    async def failing() -> str:
+        raise RuntimeError("the database went away")
+
+    with pytest.raises(RuntimeError):
+        await reads.read("broken", taken_at=7, now=7, read=failing)
+    assert await reads.read("broken", taken_at=7, now=7, read=reading("again")) == "again"

@@ -7,7 +7,9 @@
 
 A subscriber holds an `Inbox`: the keys (topic, company, id) of the objects changed since it
 last looked, a set, so a burst of changes to one object within the coalescing window is one
-delivery however many events named it.
+delivery however many events named it. The bus counts the events it delivered; an inbox notes
+the count when its batch is taken, which says which reads of other subscribers are recent
+enough to share (`reads`, gql_portal/live/shared.py).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 from sqlalchemy.engine import make_url
 
 from gql_portal.live.events import Event, Topic
+from gql_portal.live.shared import SharedReads
 
 log = logging.getLogger("gql_portal.live")
 
@@ -50,6 +53,7 @@ class Inbox:
         self.topics = topics
         self.window = window
         self.pending: set[Key] = set()
+        self.taken_at = 0  # the bus's delivered count when the last batch was taken
         self._wake = asyncio.Event()
 
     def offer(self, event: Event) -> None:
@@ -67,6 +71,7 @@ class Inbox:
             await asyncio.sleep(self.window)  # a burst to one object: one delivery
         self._wake.clear()
         taken, self.pending = self.pending, set()
+        self.taken_at = self.bus.delivered
         return taken
 
     def close(self) -> None:
@@ -80,6 +85,8 @@ class Bus:
         self.window = window
         self._inboxes: dict[Topic, set[Inbox]] = defaultdict(set)
         self._sending: set[asyncio.Task[Any]] = set()
+        self.delivered = 0  # events delivered to this process's inboxes so far
+        self.reads = SharedReads()
 
     def inbox(self, topics: Iterable[Topic], window: float | None = None) -> Inbox:
         """An inbox for `topics`; `window`: its coalescing window (the bus's by default)."""
@@ -97,6 +104,7 @@ class Bus:
         return len({inbox for inboxes in self._inboxes.values() for inbox in inboxes})
 
     def deliver(self, event: Event) -> None:
+        self.delivered += 1
         for inbox in tuple(self._inboxes.get(event.topic, ())):
             inbox.offer(event)
 

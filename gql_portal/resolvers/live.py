@@ -2,7 +2,9 @@
 
 An event names ids only (gql_portal/live); each subscription re-reads what it names under its
 own viewer's access, through the same loaders, types and field permissions as a query, and
-yields nothing for an object it can no longer see. Every delivery is charged to the cost
+yields nothing for an object it can no longer see. Subscriptions of the same access share that
+read (`Changes.shared`: one read per viewer and object per event, however many of its
+subscriptions follow the object). Every delivery is charged to the cost
 budgets like a query of the subscription's cost. When the viewer's access changes (the
 connection reads it again, gql_portal/http/live.py) a subscription whose field or argument is
 no longer allowed completes.
@@ -16,6 +18,7 @@ from collections.abc import (
     AsyncIterator,
     Awaitable,
     Callable,
+    Hashable,
     Iterable,
     Sequence,
 )
@@ -61,6 +64,7 @@ INBOX_KEY = "gql_portal.live.inbox"
 _KEPT = (COST_KEY, TURNS_KEY, INBOX_KEY)
 FINISHED = (ExportState.DONE, ExportState.FAILED)
 T = TypeVar("T")
+A = TypeVar("A")
 
 
 def inbox_of(ctx: RequestContext) -> Inbox | None:
@@ -127,6 +131,19 @@ class Changes:
             with suppress(Exception):
                 await flush_partner_reads(self.ctx)
 
+    async def shared(
+        self, read: Callable[[RequestContext, A], Awaitable[T]], argument: A, key: Hashable
+    ) -> T:
+        """`read(ctx, argument)` under this subscription's context, or the same read (`key`
+        names the argument) that another subscription of the same access began since this
+        batch was taken (gql_portal/live/shared.py): the viewer's access is part of the key, so
+        different viewers never share."""
+        ctx = self.ctx
+        bus = ctx.runtime.bus
+        return await bus.reads.read(
+            (ctx.access, read, key), self.inbox.taken_at, bus.delivered, lambda: read(ctx, argument)
+        )
+
     def _renew(self) -> None:
         """A fresh request context for this batch: loaders read again, permissions decided again."""
         ctx = self.ctx
@@ -164,9 +181,15 @@ def ids_of(keys: Iterable[Key], companies: Callable[[int | None], bool] | None =
     return sorted({key[2] for key in keys if companies is None or companies(key[1])})
 
 
-async def read_all(read: Callable[[int], Awaitable[T | None]], ids: Sequence[int]) -> list[T]:
-    """The objects still visible, in id order (one loader batch for all of them)."""
-    found = await asyncio.gather(*(read(i) for i in ids))
+async def read_all(
+    changes: Changes,
+    read: Callable[[RequestContext, int], Awaitable[T | None]],
+    ids: Sequence[int],
+) -> list[T]:
+    """The objects still visible, in id order (one loader batch for all of them), each read
+    once per viewer however many of its subscriptions follow it (`Changes.shared`)."""
+
+    found = await asyncio.gather(*(changes.shared(read, i, key=i) for i in ids))
     return [item for item in found if item is not None]
 
 
@@ -235,10 +258,9 @@ async def exports_updated(
 async def _changed_exports(
     changes: Changes, company: int | None
 ) -> AsyncGenerator[export_types.Export, None]:
-    ctx = changes.ctx
     async for keys in changes.batches():
         ids = ids_of(keys, None if company is None else lambda c: c == company)
-        for node in await read_all(lambda i: export_by_id(ctx, i), ids):
+        for node in await read_all(changes, export_by_id, ids):
             changes.charge()
             yield node
             await changes.delivered()
@@ -275,9 +297,8 @@ async def changed_objects(
     read: Callable[[RequestContext, int], Awaitable[T | None]],
 ) -> AsyncGenerator[T, None]:
     """Each changed object of a wanted company, read again under the viewer's access."""
-    ctx = changes.ctx
     async for keys in changes.batches():
-        for node in await read_all(lambda i: read(ctx, i), ids_of(keys, wanted)):
+        for node in await read_all(changes, read, ids_of(keys, wanted)):
             changes.charge()
             yield node
             await changes.delivered()
@@ -307,15 +328,16 @@ async def _changed_periods(
 ) -> AsyncGenerator[payroll_types.PayrollPeriod, None]:
     """Each changed period of a wanted company, and each LOCKED one whose sources changed (a
     late difference: found here, once per batch, so the mutation reads no period)."""
-    ctx = changes.ctx
     async for keys in changes.batches():
         periods = {i for topic, c, i in keys if topic is Topic.PAYROLL_PERIOD and wanted(c)}
         days: dict[int, set[date]] = {}
         for topic, company, ordinal in keys:
             if topic is Topic.PAYROLL_SOURCE and company is not None and wanted(company):
                 days.setdefault(company, set()).add(date.fromordinal(ordinal))
-        periods |= await locked_periods_holding(ctx, days)
-        for node in await read_all(lambda i: payroll_period_by_id(ctx, i), sorted(periods)):
+        if days:
+            held = frozenset((company, frozenset(on)) for company, on in days.items())
+            periods |= await changes.shared(locked_periods_holding, days, key=held)
+        for node in await read_all(changes, payroll_period_by_id, sorted(periods)):
             changes.charge()
             yield node
             await changes.delivered()
@@ -349,8 +371,12 @@ async def _changed_clients(changes: Changes) -> AsyncGenerator[portal_types.Port
     async for keys in changes.batches():
         collaborations = {i for topic, _, i in keys if topic is Topic.COLLABORATION}
         clients = {c for topic, c, _ in keys if topic is not Topic.COLLABORATION and c}
-        collaborations |= await board_collaborations(ctx, clients & ctx.access.client_ids)
-        rows = await read_all(lambda i: portal_client_by_id(ctx, i), sorted(collaborations))
+        board_clients = frozenset(clients & ctx.access.client_ids)
+        if board_clients:
+            collaborations |= await changes.shared(
+                board_collaborations, set(board_clients), key=board_clients
+            )
+        rows = await read_all(changes, portal_client_by_id, sorted(collaborations))
         for row in rows:
             changes.charge()
             yield row
