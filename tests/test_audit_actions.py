@@ -20,6 +20,7 @@ import pytest
 from gql_portal import accounts_admin
 from gql_portal.domain.audit import AuditAction, area_of
 from gql_portal.http import files
+from gql_portal.jobs import retention
 from gql_portal.permissions.matrix import Area, Op
 from gql_portal.permissions.rules import Allowed, AreaRule
 from gql_portal.resolvers import audit as resolver_audit
@@ -46,6 +47,9 @@ ACCOUNT_EVENTS = {
     A.TRIAL_EXTENDED,
     A.TRIAL_ENDED,
 }
+
+# Events of the service itself, about no company's data: no area either.
+SERVICE_EVENTS = {A.ORPHANED_FILES_DELETED}
 
 # The naming rule every other action follows (the prefix table the areas used to be derived
 # from, unchanged): the first subject its name starts with gives its area. More specific subjects
@@ -86,7 +90,7 @@ def area_by_rule(action: AuditAction) -> Area | None:
 
 
 def test_every_action_keeps_its_stored_name() -> None:
-    assert len(AuditAction) == 92
+    assert len(AuditAction) == 95
     for action in AuditAction:
         assert action.value == action.name
         assert AuditAction(action.name) is action  # a stored row reads back as its member
@@ -94,7 +98,7 @@ def test_every_action_keeps_its_stored_name() -> None:
 
 @pytest.mark.parametrize("action", list(AuditAction), ids=str)
 def test_every_action_has_the_area_its_name_says(action: AuditAction) -> None:
-    if action in ACCOUNT_EVENTS:
+    if action in ACCOUNT_EVENTS | SERVICE_EVENTS:
         assert action.area is None
     elif action is A.PARTNER_READ:
         # Its rows carry the area that was read: the salary details, the only reads audited.
@@ -277,6 +281,10 @@ RECORDED_ELSEWHERE: dict[AuditAction, Any] = {
     A.PAYROLL_EXPORT_DOWNLOADED: files.export_file,
     A.TRIAL_EXTENDED: accounts_admin.extend_trial,  # gql-portal accounts trial --extend
     A.TRIAL_ENDED: accounts_admin.end_trial,  # gql-portal accounts trial --end
+    # The retention job (every worker, hourly).
+    A.EXPENSES_EXPORT_FILE_DELETED: retention.delete_expired_export_files,
+    A.PAYROLL_EXPORT_FILE_DELETED: retention.delete_expired_export_files,
+    A.ORPHANED_FILES_DELETED: retention.delete_orphans,
 }
 
 

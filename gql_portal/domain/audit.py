@@ -42,6 +42,10 @@ class AuditAction(StrEnum):
     TRIAL_EXTENDED = "TRIAL_EXTENDED", None
     TRIAL_ENDED = "TRIAL_ENDED", None
 
+    # --- the service itself (no company, no user) -------------------------------------------------
+    # The retention job's orphan sweep: how many stored files no row named it deleted.
+    ORPHANED_FILES_DELETED = "ORPHANED_FILES_DELETED", None
+
     # --- employees --------------------------------------------------------------------------------
     EMPLOYEE_CREATED = "EMPLOYEE_CREATED", Area.EMPLOYEE_CONTACT
     EMPLOYEE_CONTACT_UPDATED = "EMPLOYEE_CONTACT_UPDATED", Area.EMPLOYEE_CONTACT
@@ -80,6 +84,8 @@ class AuditAction(StrEnum):
     EXPENSES_EXPORTED = "EXPENSES_EXPORTED", Area.EXPENSES_RECEIPTS
     EXPENSES_EXPORT_FAILED = "EXPENSES_EXPORT_FAILED", Area.EXPENSES_RECEIPTS
     EXPENSES_EXPORT_DOWNLOADED = "EXPENSES_EXPORT_DOWNLOADED", Area.EXPENSES_RECEIPTS
+    # The retention job deleted the export's file (GQL_PORTAL_EXPORT_RETENTION_DAYS), no user.
+    EXPENSES_EXPORT_FILE_DELETED = "EXPENSES_EXPORT_FILE_DELETED", Area.EXPENSES_RECEIPTS
     # A firm's batch of its clients' expenses (the firm's trail; each client's: EXPENSES_EXPORTED).
     EXPENSES_BATCH_EXPORTED = "EXPENSES_BATCH_EXPORTED", Area.EXPENSES_RECEIPTS
 
@@ -91,6 +97,7 @@ class AuditAction(StrEnum):
     PAYROLL_BATCH_EXPORTED = "PAYROLL_BATCH_EXPORTED", Area.PAYROLL_BASIS
     EXPORT_FAILED = "EXPORT_FAILED", Area.PAYROLL_BASIS  # a payroll basis or batch export
     PAYROLL_EXPORT_DOWNLOADED = "PAYROLL_EXPORT_DOWNLOADED", Area.PAYROLL_BASIS
+    PAYROLL_EXPORT_FILE_DELETED = "PAYROLL_EXPORT_FILE_DELETED", Area.PAYROLL_BASIS
 
     # --- customers, projects, activities and who works on them ------------------------------------
     CUSTOMER_CREATED = "CUSTOMER_CREATED", Area.PROJECTS

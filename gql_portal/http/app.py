@@ -26,6 +26,7 @@ from gql_portal.http.responses import SecurityHeaders
 from gql_portal.http.schema_sdl import SCHEMA_SDL_PATH, schema_file
 from gql_portal.http.trusted import load_manifest
 from gql_portal.jobs.exports import recover_interrupted_exports
+from gql_portal.jobs.retention import RETENTION_INTERVAL_SECONDS, run_retention
 from gql_portal.jobs.runner import serve_jobs
 from gql_portal.mailer import DeliveryWorker
 from gql_portal.observability import SAMPLE_SECONDS, metrics, sample_worker, worker_stopped
@@ -91,6 +92,10 @@ def create_app(runtime: Runtime) -> Starlette:
         # Upload temp files a killed worker left (a walk of the storage folder, off the loop).
         runtime.jobs.spawn(anyio.to_thread.run_sync(runtime.storage.sweep_partials), "sweep")
         sweeper = runtime.jobs.every(60.0, lambda: recover_interrupted_exports(runtime), "sweep")
+        # Export files past their retention, and stored files no row names (jobs/retention.py).
+        retainer = runtime.jobs.every(
+            RETENTION_INTERVAL_SECONDS, lambda: run_retention(runtime), "retention"
+        )
         # Queued jobs (exports) from any worker on any machine, and those whose worker died.
         job_runner = asyncio.get_running_loop().create_task(serve_jobs(runtime), name="jobs")
         # What this worker charged to the cost budgets, shared with the other workers.
@@ -107,6 +112,7 @@ def create_app(runtime: Runtime) -> Starlette:
             yield
         finally:
             sweeper.cancel()
+            retainer.cancel()
             job_runner.cancel()
             budget_flusher.cancel()
             collector.cancel()

@@ -216,18 +216,21 @@ async def export_file(request: Request) -> Response:
     access, export_id = checked
     async with runtime.database.scoped(access) as session:
         export = await session.scalar(select(Export).where(Export.id == export_id))
-    if (
-        export is None
-        or export.state is not ExportState.DONE
-        or export.storage_key is None
-        or export.sha256 is None
-        or export.size_bytes is None
-    ):
+    if export is None or export.state is not ExportState.DONE:
         return request_error(404, Code.NOT_FOUND, "No such export.", request_id)
     if not downloadable(access, export):
         return request_error(
             403, Code.FORBIDDEN, "No export access to this data any more.", request_id
         )
+    if export.file_deleted_at is not None:
+        return request_error(
+            410,
+            Code.EXPORT_FILE_EXPIRED,
+            "The export's file was deleted after the retention time: make the export again.",
+            request_id,
+        )
+    if export.storage_key is None or export.sha256 is None or export.size_bytes is None:
+        return request_error(404, Code.NOT_FOUND, "No such export.", request_id)
     return await send_stored_file(request, access, request_id, _export_download(export))
 
 

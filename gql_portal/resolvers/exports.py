@@ -170,7 +170,7 @@ def a_year_after(day: date) -> date:
 def download_link(ctx: RequestContext, export: gql.Export) -> tuple[str, datetime] | None:
     """A signed link for this session to download a DONE export; one per request and export."""
     session_id = ctx.access.session_id
-    if export.state is not ExportState.DONE or session_id is None:
+    if export.state is not ExportState.DONE or export.file_deleted_at or session_id is None:
         return None
     links: dict[int, tuple[str, datetime]] = ctx.cache.setdefault("export_links", {})
     if export.id not in links:

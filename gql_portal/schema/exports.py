@@ -125,6 +125,12 @@ class Export(relay.Node):
     error: str | None = field(EXPORTS, description="Why the export FAILED.")
     created_at: datetime.datetime = field(EXPORTS)
     finished_at: datetime.datetime | None = field(EXPORTS)
+    file_deleted_at: datetime.datetime | None = field(
+        EXPORTS,
+        description="When the file was deleted, `GQL_PORTAL_EXPORT_RETENTION_DAYS` (30) days "
+        "after it was written: `downloadUrl` is null from then on (an older link answers 410 "
+        "EXPORT_FILE_EXPIRED); the export, its summary and its periods' EXPORTED state stay.",
+    )
     created_by_name: str | None = field(EXPORTS, description="Who asked for the export.")
     firm_name: str | None = field(
         EXPORTS, description="The partner firm that made the export, if a firm did."
@@ -175,7 +181,7 @@ class Export(relay.Node):
 
     @resolver_field(
         EXPORTS,
-        description="A link that downloads the file (DONE only): it works until "
+        description="A link that downloads the file (DONE, until `fileDeletedAt`): it works until "
         "`downloadUrlExpiresAt` (then 410 LINK_EXPIRED) and only when the session that asked for "
         "it presents itself with the download (its cookie or `Authorization: Bearer`): without a "
         "session 401 UNAUTHENTICATED, with any other session (even the same user's) 404 "
@@ -212,6 +218,7 @@ class Export(relay.Node):
             error=row.error,
             created_at=row.created_at,
             finished_at=row.finished_at,
+            file_deleted_at=row.file_deleted_at,
             created_by_name=created_by_name,
             firm_name=firm_name,
         )
