@@ -23,16 +23,20 @@ from gql_portal.db.scope import reaches
 from gql_portal.domain.accounts import Role, SessionContext
 from gql_portal.domain.collaborations import AccessLevel, CollaborationState
 from gql_portal.permissions.access import ANONYMOUS, Access, Gate
-from gql_portal.permissions.firm_reach import reaches_client, reaches_every_client
+from gql_portal.permissions.firm_reach import enters_clients, reaches_client, reaches_every_client
 from gql_portal.permissions.matrix import Actor, Op
-from gql_portal.permissions.roles import SchemaRole
+from gql_portal.permissions.roles import SchemaRole, portal_role
 from gql_portal.runtime import Runtime
 from gql_portal.security import token_hash
 
 SESSION_COOKIE = "gql_portal_session"
 
 _ROLE_OF = {Role.ADMIN: SchemaRole.COMPANY_ADMIN, Role.EMPLOYEE: SchemaRole.EMPLOYEE}
-_ACTOR_OF = {Role.ADMIN: Actor.ADMIN, Role.EMPLOYEE: Actor.EMPLOYEE}
+_ACTOR_OF = {
+    Role.ADMIN: Actor.ADMIN,
+    Role.EMPLOYEE: Actor.EMPLOYEE,
+    Role.ASSISTANT: Actor.ASSISTANT,
+}
 
 
 @dataclass(frozen=True)
@@ -152,8 +156,10 @@ async def _access_where(runtime: Runtime, which: ColumnElement[bool]) -> Access:
         if auth_session.acting_firm_id is not None:
             # Inside the firm, the client may be another user's: an unassignment (or a change
             # of the firm's policy) counts from the next request.
-            if full_collaboration is not None and reaches_client(
-                _ACTOR_OF[role], read_client_facts(facts)
+            if (
+                full_collaboration is not None
+                and enters_clients(_ACTOR_OF[role])
+                and reaches_client(_ACTOR_OF[role], read_client_facts(facts))
             ):
                 return Access(
                     role=SchemaRole.COMPANY_ADMIN,
@@ -168,7 +174,8 @@ async def _access_where(runtime: Runtime, which: ColumnElement[bool]) -> Access:
             # The collaboration ended or is no longer FULL: back in the firm's portal.
             firm = await session.get_one(Company, auth_session.acting_firm_id)
             return await _portal_access(session, auth_session, firm, user, _ACTOR_OF[role], now)
-        if auth_session.context is SessionContext.PORTAL:
+        # A firm's assistant has only the portal, whatever the session's context.
+        if auth_session.context is SessionContext.PORTAL or role is Role.ASSISTANT:
             if not company.is_accounting_firm:
                 return ANONYMOUS
             return await _portal_access(session, auth_session, company, user, _ACTOR_OF[role], now)
@@ -208,7 +215,7 @@ async def _portal_access(
         if every_client or reaches_client(firm_actor, read_client_facts(row[2:])):
             levels[row[0]] = row[1]
     return Access(
-        role=SchemaRole.PARTNER_PORTAL,
+        role=portal_role(firm_actor),
         user_id=auth_session.user_id,
         session_id=auth_session.id,
         company_id=firm.id,

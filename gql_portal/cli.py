@@ -421,10 +421,12 @@ def _add_demo(commands: Commands) -> None:
 
 
 def _add_export_schema(commands: Commands) -> None:
+    from gql_portal.permissions.roles import SchemaRole
+
     export = commands.add_parser("export-schema", help="print the GraphQL SDL to stdout")
     export.add_argument(
         "--role",
-        choices=["PUBLIC", "COMPANY_ADMIN", "EMPLOYEE", "PARTNER_PORTAL"],
+        choices=[role.value for role in SchemaRole],
         help="print one role's projection instead of the full schema",
     )
     export.set_defaults(run=cmd_export_schema)

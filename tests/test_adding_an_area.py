@@ -214,7 +214,9 @@ def matrix_row(copy: Copy) -> None:
     matrix = "gql_portal/permissions/matrix.py"
     copy.add_member(matrix, "class Area(", '    NOTES = "NOTES"')
     copy.add_entry(
-        matrix, "MATRIX: dict", "    Area.NOTES: {A: ALL, F: ALL, L: READ, E: OWN_READ_WRITE},"
+        matrix,
+        "MATRIX: dict",
+        "    Area.NOTES: {A: ALL, F: ALL, L: READ, E: OWN_READ_WRITE, S: READ},",
     )
 
 
@@ -664,12 +666,13 @@ from gql_portal.schema.internals import graphql_schema
 from tests import test_audit_actions, test_canary, test_list_filters
 
 # (reads, writes) by the row the throwaway gave the matrix: ADMIN all, LIMITED read, EMPLOYEE
-# own read and write.
+# own read and write, ASSISTANT read.
 EXPECTED = {
     SchemaRole.PUBLIC: (False, False),
     SchemaRole.COMPANY_ADMIN: (True, True),
     SchemaRole.EMPLOYEE: (True, True),
     SchemaRole.PARTNER_PORTAL: (True, False),
+    SchemaRole.PORTAL_ASSISTANT: (True, False),
 }
 # Modules that do something when imported (the ASGI app reads its settings).
 NOT_IMPORTED = ("gql_portal.asgi", "gql_portal.db.migrations")

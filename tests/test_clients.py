@@ -70,7 +70,7 @@ LOG_IN = (
     "mutation($email: String!, $password: String!) "
     "{ logIn(input: {email: $email, password: $password}) { token viewer { context role } } }"
 )
-ROLES = ("PUBLIC", "COMPANY_ADMIN", "EMPLOYEE", "PARTNER_PORTAL")
+ROLES = ("PUBLIC", "COMPANY_ADMIN", "EMPLOYEE", "PARTNER_PORTAL", "PORTAL_ASSISTANT")
 # Which folders of tests/clients/relay/ each schema compiles: a role's app uses only what its
 # schema has; the full schema takes them all.
 RELAY_SETS = {
@@ -78,6 +78,7 @@ RELAY_SETS = {
     "schema.COMPANY_ADMIN.graphql": ("company", "admin", "public"),
     "schema.EMPLOYEE.graphql": ("company", "public"),
     "schema.PARTNER_PORTAL.graphql": ("portal", "public"),
+    "schema.PORTAL_ASSISTANT.graphql": ("portal", "public"),  # the firm's read-only assistant
     "schema.PUBLIC.graphql": ("public",),
 }
 GRAPHQL_RESPONSE = "application/graphql-response+json"

@@ -98,7 +98,7 @@ from gql_portal.db.projects import Activity, Customer, Project
 from gql_portal.db.settings import TimeCode
 from gql_portal.db.time import TimeEntry
 from gql_portal.demo import CLIENT_ADMIN, EMPLOYEE, FIRM_USER, load_demo
-from gql_portal.domain.accounts import SessionContext
+from gql_portal.domain.accounts import Role, SessionContext
 from gql_portal.domain.payroll import PeriodState
 from gql_portal.permissions.roles import SchemaRole
 from gql_portal.runtime import Runtime
@@ -289,6 +289,10 @@ async def seed_world(runtime: Runtime, factory: Factory, passwords: Passwords) -
         SchemaRole.COMPANY_ADMIN: await factory.log_in(admin, admin_company),
         SchemaRole.EMPLOYEE: await factory.log_in(employee, employee_company),
         SchemaRole.PARTNER_PORTAL: await factory.log_in(firm_user, firm, SessionContext.PORTAL),
+        # The firm's assistant (a user of its own: the demo has none).
+        SchemaRole.PORTAL_ASSISTANT: await factory.log_in(
+            await factory.user(firm, Role.ASSISTANT), firm, SessionContext.PORTAL
+        ),
     }
     return World(tokens, ids, periods)
 
@@ -453,6 +457,8 @@ EXPLICIT: dict[SchemaRole, list[tuple[str, dict[str, Any]]]] = {
         (PORTAL_CLIENTS_NESTED, {}),
     ],
 }
+# The firm's assistant reads what the firm's consultants read (it only lacks the mutations).
+EXPLICIT[SchemaRole.PORTAL_ASSISTANT] = EXPLICIT[SchemaRole.PARTNER_PORTAL]
 
 
 def with_periods(variables: dict[str, Any], world: World) -> dict[str, Any]:

@@ -13,12 +13,12 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, ColumnElement, ForeignKey, Index, String, and_, or_
+from sqlalchemy import JSON, ColumnElement, ForeignKey, Index, String, and_, false, or_
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gql_portal.db.base import Base, CompanyOwned, IdMixin, company_fk, enum_column
 from gql_portal.permissions.access import Access
-from gql_portal.permissions.matrix import Area
+from gql_portal.permissions.matrix import Area, Op
 
 
 class ExportKind(StrEnum):
@@ -85,7 +85,10 @@ class Export(IdMixin, CompanyOwned, Base):
 
     @classmethod
     def firm_rows(cls, access: Access) -> ColumnElement[bool] | None:
-        # In the portal: what the firm made, of its current clients, and its own batches.
+        # In the portal: what the firm made, of its current clients, and its own batches; to a
+        # viewer who exports (the firm's assistants see no exports).
+        if not access.column_reaches(Area.PAYROLL_BASIS, Op.EXPORT):
+            return false()
         made_here = cls.firm_id == access.company_id
         of_reach = or_(
             cls.company_id == access.company_id, cls.company_id.in_(sorted(access.client_ids))

@@ -18,7 +18,6 @@ from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from gql_portal.db.base import Base, CompanyOwned
 from gql_portal.permissions.access import Access
 from gql_portal.permissions.matrix import Area, Op
-from gql_portal.permissions.roles import SchemaRole
 
 ACCESS_KEY = "gql_portal.access"
 OP_KEY = "gql_portal.op"
@@ -36,7 +35,7 @@ def company_owned_models() -> tuple[type[CompanyOwned], ...]:
 def row_criteria(
     model: type[CompanyOwned], access: Access, op: Op, as_area: Area | None = None
 ) -> ColumnElement[bool]:
-    if access.role is SchemaRole.PARTNER_PORTAL and as_area is None:
+    if access.in_portal and as_area is None:
         firm_rows = model.firm_rows(access)
         if firm_rows is not None:
             return firm_rows
@@ -56,7 +55,7 @@ def reaches(access: Access, model: type[CompanyOwned], op: Op, company_id: int, 
     only SQL can decide (a firm's own rows in the portal): the caller reads, or refuses.
     For code below the resolvers (auth); resolvers ask `Access.admits` (permissions/), and
     tests/test_reach_in_permissions.py fails on a resolver that calls this."""
-    if access.role is SchemaRole.PARTNER_PORTAL and model.firm_rows(access) is not None:
+    if access.in_portal and model.firm_rows(access) is not None:
         return False
     return access.row_scope(model.__area__, op).admits(company_id, own)
 

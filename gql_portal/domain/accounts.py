@@ -52,10 +52,12 @@ class PayrollProgram(StrEnum):
 
 
 class Role(StrEnum):
-    """A user's role in one company (a membership)."""
+    """A user's role in one company (a membership). In an accounting firm, EMPLOYEE is a
+    consultant; ASSISTANT exists only there: the partner portal, read-only."""
 
     ADMIN = "ADMIN"
     EMPLOYEE = "EMPLOYEE"
+    ASSISTANT = "ASSISTANT"
 
 
 class SessionContext(StrEnum):

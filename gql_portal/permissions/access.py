@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from gql_portal.permissions.matrix import Actor, Area, Op, Reach, firm_reach, reach
-from gql_portal.permissions.roles import ROLE_ACTOR, SchemaRole
+from gql_portal.permissions.roles import PORTAL_ROLES, ROLE_ACTOR, SchemaRole
 
 
 class Gate(StrEnum):
@@ -37,7 +37,8 @@ class Access:
     client_ids: frozenset[int] = field(default_factory=frozenset)
     # Portal: the clients whose collaboration is FULL (their company can be entered).
     full_client_ids: frozenset[int] = field(default_factory=frozenset)
-    # Portal: the viewer's role in their own firm (ADMIN or EMPLOYEE), for the firm's own data.
+    # Portal: the viewer's role in their own firm (ADMIN, EMPLOYEE or ASSISTANT), for the firm's
+    # own data.
     firm_actor: Actor | None = None
     # What the session lookup read on the way (gql_portal.auth.SessionRows: the user, the
     # company, the employee row), for the viewer and own writes. Not part of the value: two
@@ -49,17 +50,22 @@ class Access:
         return self.user_id is not None
 
     @property
+    def in_portal(self) -> bool:
+        """Whether the viewer is a firm's user in its partner portal (any role in the firm)."""
+        return self.role in PORTAL_ROLES
+
+    @property
     def partner_firm_id(self) -> int | None:
         """The partner firm behind the viewer's acts: in the portal, or inside a client."""
         if self.acting_firm_id is not None:
             return self.acting_firm_id
-        return self.company_id if self.role is SchemaRole.PARTNER_PORTAL else None
+        return self.company_id if self.in_portal else None
 
     def reach(self, area: Area, op: Op, company_id: int) -> Reach:
         """How far this viewer reaches `area` of `company_id` (rows beyond it do not exist)."""
-        if self.role is SchemaRole.PARTNER_PORTAL:
+        if self.in_portal:
             if company_id in self.client_ids:
-                return reach(area, Actor.LIMITED_PARTNER, op)
+                return reach(area, self._portal_actor, op)
             if company_id == self.company_id:
                 return self.firm_reach(area, op)
             return Reach.NONE
@@ -69,16 +75,22 @@ class Access:
 
     def firm_reach(self, area: Area, op: Op) -> Reach:
         """In the portal: how far the viewer reaches their own firm's `area`."""
-        if self.role is not SchemaRole.PARTNER_PORTAL or self.firm_actor is None:
+        if not self.in_portal or self.firm_actor is None:
             return Reach.NONE
         return firm_reach(area, self.firm_actor, op)
 
+    @property
+    def _portal_actor(self) -> Actor:
+        """The matrix column the portal's clients are reached with: LIMITED for the firm's
+        admins and consultants, ASSISTANT for its assistants."""
+        actor = ROLE_ACTOR[self.role]
+        assert actor is not None
+        return actor
+
     def row_scope(self, area: Area, op: Op = Op.READ) -> RowScope:
         """The rows of `area` this viewer reaches for `op`: the row filter of every query."""
-        if self.role is SchemaRole.PARTNER_PORTAL:
-            actor = ROLE_ACTOR[self.role]
-            assert actor is not None
-            granted = reach(area, actor, op)
+        if self.in_portal:
+            granted = reach(area, self._portal_actor, op)
             companies = self.client_ids if granted > Reach.NONE else frozenset()
             if self.firm_reach(area, op) is Reach.ALL and self.company_id is not None:
                 companies = companies | {self.company_id}
@@ -106,6 +118,13 @@ class Access:
         not read through it (a new one before it is written, one read in another area's
         scope). Without an owner only ALL reach admits it (an administrator's)."""
         return self.row_scope(area, op).admits(company_id, self.owns(owner_employee_id))
+
+    def column_reaches(self, area: Area, op: Op) -> bool:
+        """Whether the viewer's matrix column (inside a company: their actor; in the portal:
+        their role's) reaches `area` for `op` in some company, whether or not any company is
+        in reach now (which rows, the row scope decides): e.g. whether they export at all."""
+        actor = self.actor or ROLE_ACTOR[self.role]
+        return actor is not None and reach(area, actor, op) > Reach.NONE
 
     def reaches_any(self, area: Area, op: Op) -> bool:
         """Whether this viewer reaches rows of `area` for `op` in any company (which rows, the

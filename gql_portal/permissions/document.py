@@ -48,11 +48,13 @@ ACTOR_HEADINGS: dict[Actor, str] = {
     Actor.FULL_PARTNER: "FULL partner (inside the company)",
     Actor.LIMITED_PARTNER: "LIMITED partner (and every client in the portal)",
     Actor.EMPLOYEE: "employee",
+    Actor.ASSISTANT: "the firm's assistant (in the portal, read-only)",
 }
 
 FIRM_HEADINGS: dict[Actor, str] = {
     Actor.ADMIN: "the firm's admins",
-    Actor.EMPLOYEE: "the firm's other users",
+    Actor.EMPLOYEE: "the firm's consultants",
+    Actor.ASSISTANT: "the firm's assistants",
 }
 
 
@@ -108,8 +110,13 @@ def render() -> str:
         "",
         "A partner reaches a client only through an ACTIVE collaboration; without one the",
         "client does not exist for it (`NOT_FOUND`, never `FORBIDDEN`). In the partner portal",
-        "every client is reached as the LIMITED column says, whatever the level; a FULL partner",
-        "who enters the client's company acts there with the FULL column, audited as the firm.",
+        "the firm's admins and consultants reach every client as the LIMITED column says,",
+        "whatever the level; a FULL partner who enters the client's company acts there with the",
+        "FULL column, audited as the firm.",
+        "A firm's assistant (a user whose role in the firm is ASSISTANT) has the portal only and",
+        "reaches its clients as the assistant's column says: it reads, and never exports, changes",
+        "anything or enters a client's company. Inside the firm, the clients a consultant or an",
+        "assistant reaches follow the firm's assignments (its admins reach every client).",
         "",
         "## The firm's own data in the partner portal",
         "",

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gql_portal.permissions.matrix import Actor
+from gql_portal.permissions.matrix import Actor, Area, Op, Reach, reach
+from gql_portal.permissions.roles import ROLE_ACTOR, portal_role
 
 
 @dataclass(frozen=True)
@@ -39,3 +40,12 @@ def reaches_client(firm_actor: Actor, facts: ClientFacts) -> bool:
     if reaches_every_client(firm_actor) or facts.assigned:
         return True
     return facts.unassigned_users_see_all and not facts.named_assignment_required
+
+
+def enters_clients(firm_actor: Actor) -> bool:
+    """Whether a user of the firm may act inside a FULL client's company, as the rule of
+    `enterClientCompany` says (COLLABORATIONS, write, in the column of the user's portal role):
+    never the firm's assistants (one made assistant while inside a client is back in the
+    portal from the next request)."""
+    column = ROLE_ACTOR[portal_role(firm_actor)]
+    return column is not None and reach(Area.COLLABORATIONS, column, Op.WRITE) > Reach.NONE

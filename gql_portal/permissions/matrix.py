@@ -29,12 +29,15 @@ class Area(StrEnum):
 
 
 class Actor(StrEnum):
-    """Who acts on a company's data. A FULL partner acts only after logging in to the company."""
+    """Who acts on a company's data. A FULL partner acts only after logging in to the company.
+    A firm's assistant works in the partner portal only, reading what the firm's other users
+    read there of the clients it reaches and changing nothing (issue 20)."""
 
     ADMIN = "ADMIN"
     FULL_PARTNER = "FULL_PARTNER"
     LIMITED_PARTNER = "LIMITED_PARTNER"
     EMPLOYEE = "EMPLOYEE"
+    ASSISTANT = "ASSISTANT"
 
 
 class Reach(IntEnum):
@@ -80,38 +83,48 @@ OWN_READ_WRITE = Grant(read=Reach.OWN, write=Reach.OWN)
 OWN_COLLABORATION = Grant(read=Reach.OWN, write=Reach.OWN)  # read it, end it
 
 A, F, L, E = Actor.ADMIN, Actor.FULL_PARTNER, Actor.LIMITED_PARTNER, Actor.EMPLOYEE
+S = Actor.ASSISTANT
 
 MATRIX: dict[Area, dict[Actor, Grant]] = {
     # Write: the identity's keepers, who alone see a sole trader's organisation number (its
     # owner's personnummer) in full; everyone else sees it masked (permissions/rules.py).
-    Area.COMPANY_IDENTITY: {A: READ_WRITE, F: READ_WRITE, L: READ, E: READ},
+    Area.COMPANY_IDENTITY: {A: READ_WRITE, F: READ_WRITE, L: READ, E: READ, S: READ},
     Area.EMPLOYEE_CONTACT: {
         A: READ_WRITE_MANAGE,
         F: READ_WRITE_MANAGE,
         L: READ_WRITE,
         E: OWN_READ_WRITE,
+        S: READ,
     },
-    Area.EMPLOYEE_SALARY: {A: READ_WRITE, F: READ_WRITE, L: READ_WRITE, E: OWN_READ},
-    Area.PAYROLL_BASIS: {A: ALL, F: ALL, L: READ_EXPORT, E: OWN_READ},
-    Area.EXPENSES_RECEIPTS: {A: ALL, F: ALL, L: READ_EXPORT, E: OWN_READ_WRITE},
-    Area.TIME: {A: ALL, F: ALL, L: NO, E: OWN_READ_WRITE},
-    Area.ABSENCE: {A: ALL, F: ALL, L: NO, E: OWN_READ_WRITE},
-    Area.PROJECTS: {A: ALL, F: ALL, L: NO, E: OWN_READ},  # own = assigned projects
-    Area.SCHEDULES: {A: ALL, F: ALL, L: NO, E: OWN_READ},
-    Area.SETTINGS: {A: ALL, F: ALL, L: NO, E: NO},
-    Area.USERS: {A: ALL, F: ALL, L: NO, E: NO},
-    Area.INTEGRATIONS: {A: ALL, F: ALL, L: NO, E: NO},
-    Area.COLLABORATIONS: {A: ALL, F: OWN_COLLABORATION, L: OWN_COLLABORATION, E: NO},
-    Area.AUDIT: {A: READ, F: READ, L: NO, E: NO},
+    Area.EMPLOYEE_SALARY: {A: READ_WRITE, F: READ_WRITE, L: READ_WRITE, E: OWN_READ, S: READ},
+    Area.PAYROLL_BASIS: {A: ALL, F: ALL, L: READ_EXPORT, E: OWN_READ, S: READ},
+    Area.EXPENSES_RECEIPTS: {A: ALL, F: ALL, L: READ_EXPORT, E: OWN_READ_WRITE, S: READ},
+    Area.TIME: {A: ALL, F: ALL, L: NO, E: OWN_READ_WRITE, S: NO},
+    Area.ABSENCE: {A: ALL, F: ALL, L: NO, E: OWN_READ_WRITE, S: NO},
+    Area.PROJECTS: {A: ALL, F: ALL, L: NO, E: OWN_READ, S: NO},  # own = assigned projects
+    Area.SCHEDULES: {A: ALL, F: ALL, L: NO, E: OWN_READ, S: NO},
+    Area.SETTINGS: {A: ALL, F: ALL, L: NO, E: NO, S: NO},
+    Area.USERS: {A: ALL, F: ALL, L: NO, E: NO, S: NO},
+    Area.INTEGRATIONS: {A: ALL, F: ALL, L: NO, E: NO, S: NO},
+    # The assistant sees its firm's collaborations but neither ends nor answers one.
+    Area.COLLABORATIONS: {
+        A: ALL,
+        F: OWN_COLLABORATION,
+        L: OWN_COLLABORATION,
+        E: NO,
+        S: OWN_READ,
+    },
+    Area.AUDIT: {A: READ, F: READ, L: NO, E: NO, S: NO},
 }
 
 
-# The firm's own data in the partner portal, by the user's role in the firm: every colleague
-# sees the firm and its users; the firm's admins invite and remove colleagues. (The firm's other
-# company areas are closed once it is activated: only the portal is open.)
+# The firm's own data in the partner portal, by the user's role in the firm (ADMIN, EMPLOYEE:
+# a consultant, ASSISTANT): every colleague sees the firm and its users; the firm's admins
+# invite and remove colleagues. (The firm's other company areas are closed once it is
+# activated: only the portal is open.)
 FIRM_MATRIX: dict[Area, dict[Actor, Grant]] = {
-    Area.COMPANY_IDENTITY: {A: READ_WRITE, E: READ},
-    Area.USERS: {A: ALL, E: READ},
+    Area.COMPANY_IDENTITY: {A: READ_WRITE, E: READ, S: READ},
+    Area.USERS: {A: ALL, E: READ, S: READ},
 }
 
 # What a LIMITED collaboration (and every client in the portal) reaches.
@@ -129,6 +142,6 @@ def reach(area: Area, actor: Actor, op: Op) -> Reach:
 
 
 def firm_reach(area: Area, actor: Actor, op: Op) -> Reach:
-    """How far a firm's user (ADMIN or EMPLOYEE of the firm) reaches the firm's own `area`."""
+    """How far a firm's user (its ADMIN, EMPLOYEE or ASSISTANT) reaches the firm's own `area`."""
     grants = FIRM_MATRIX.get(area)
     return grants[actor].reach(op) if grants and actor in grants else Reach.NONE

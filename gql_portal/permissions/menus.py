@@ -6,7 +6,6 @@ from enum import StrEnum
 
 from gql_portal.permissions.access import Access, Gate
 from gql_portal.permissions.matrix import Area, Op, Reach, reach
-from gql_portal.permissions.roles import SchemaRole
 
 
 class Menu(StrEnum):
@@ -46,7 +45,7 @@ def open_menus(access: Access) -> list[Menu]:
     is_firm = access.company_is_firm
     if not access.signed_in or access.gate is Gate.TRIAL_EXPIRED:
         return []
-    if access.role is SchemaRole.PARTNER_PORTAL or access.gate is Gate.FEATURE_DISABLED:
+    if access.in_portal or access.gate is Gate.FEATURE_DISABLED:
         return [Menu.PARTNER_PORTAL] if is_firm else []
     assert access.actor is not None
     menus = [m for m, area in MENU_AREA.items() if reach(area, access.actor, Op.READ) > Reach.NONE]

@@ -16,7 +16,7 @@ from strawberry.types import Info
 from gql_portal.errors import AppError, Code
 from gql_portal.permissions.access import Access, Gate
 from gql_portal.permissions.matrix import FIRM_MATRIX, Actor, Area, Op, Reach, firm_reach, reach
-from gql_portal.permissions.roles import ROLE_ACTOR, SchemaRole
+from gql_portal.permissions.roles import PORTAL_FIRM_ACTORS, ROLE_ACTOR, SchemaRole
 
 _NO_OWNER = object()  # shared rows (no owner_employee_id attribute)
 
@@ -148,10 +148,9 @@ class AreaRule(Rule):
     def visible_in(self, role: SchemaRole) -> bool:
         if self.viewer_company:
             return True
-        if role is SchemaRole.PARTNER_PORTAL and firm_reach(self.area, Actor.ADMIN, self.op):
-            return True  # the firm's own data (its users)
-        actor = ROLE_ACTOR[role]
-        return actor is not None and reach(self.area, actor, self.op) > Reach.NONE
+        if any(firm_reach(self.area, a, self.op) for a in PORTAL_FIRM_ACTORS.get(role, ())):
+            return True  # the firm's own data (its users), for one of the role's firm users
+        return column_reaches(role, self.area, self.op)
 
     def check(self, access: Access, source: Any) -> None:
         require_signed_in(access)
@@ -159,9 +158,8 @@ class AreaRule(Rule):
             # A root field: the viewer must reach the area somewhere; which rows, the data
             # layer's row scoping decides.
             require_open(access, trial_exempt=False, company_id=access.company_id)
-            actor = access.actor or ROLE_ACTOR[access.role]
-            if access.firm_reach(self.area, self.op) is Reach.NONE and (
-                actor is None or reach(self.area, actor, self.op) is Reach.NONE
+            if access.firm_reach(self.area, self.op) is Reach.NONE and not access.column_reaches(
+                self.area, self.op
             ):
                 raise forbidden(self.area, self.op)
             return None
@@ -196,31 +194,66 @@ class AreaRule(Rule):
         firm = FIRM_MATRIX.get(self.area, {})
         if self.area is Area.COMPANY_IDENTITY or not firm:
             return sentence
-        who = [
-            actor
-            for actor in (Actor.ADMIN, Actor.EMPLOYEE)
-            if firm_reach(self.area, actor, self.op)
-        ]
+        who = [actor for actor in FIRM_USERS if firm_reach(self.area, actor, self.op)]
         if not who:
             return sentence
-        whom = "all the firm's users" if len(who) == 2 else "the firm's admins"
+        whom = "all the firm's users" if len(who) == len(FIRM_USERS) else firm_users(who)
         return f"{sentence} In the partner portal, for the firm's own {self.area.value}: {whom}."
 
 
 class PartnerPortal(Rule):
-    """The firm's own work in the partner portal (asking clients, entering a FULL client)."""
+    """The firm's own work in the partner portal, across its clients: the client board (
+    COLLABORATIONS, read), asking clients and entering a FULL client (COLLABORATIONS, write),
+    batch exports (the area's export). Open to the portal's roles whose matrix column reaches
+    `area` for `op` (the firm's assistants only read)."""
+
+    def __init__(self, area: Area, op: Op) -> None:
+        self.area = area
+        self.op = op
 
     def visible_in(self, role: SchemaRole) -> bool:
-        return role is SchemaRole.PARTNER_PORTAL
+        return role in PORTAL_FIRM_ACTORS and column_reaches(role, self.area, self.op)
 
     def check(self, access: Access, source: Any) -> None:
         require_signed_in(access)
-        if access.role is not SchemaRole.PARTNER_PORTAL:
+        if not access.in_portal:
             raise AppError(Code.FORBIDDEN, "Only in the partner portal.", area="COLLABORATIONS")
+        if not access.column_reaches(self.area, self.op):
+            raise forbidden(self.area, self.op)
         require_open(access, trial_exempt=False, company_id=None)
 
     def describe(self) -> str:
-        return "Partner firm users, in the partner portal."
+        who = [
+            actor
+            for role, actors in PORTAL_FIRM_ACTORS.items()
+            if column_reaches(role, self.area, self.op)
+            for actor in actors
+        ]
+        return (
+            f"Partner firm users, in the partner portal: {firm_users(who)} (Area "
+            f"{self.area.value}, {self.op.value.lower()}, across the firm's clients)."
+        )
+
+
+# The firm's users by their role in the firm, as the descriptions name them.
+FIRM_USERS: dict[Actor, str] = {
+    Actor.ADMIN: "admins",
+    Actor.EMPLOYEE: "consultants",
+    Actor.ASSISTANT: "assistants",
+}
+
+
+def firm_users(actors: Iterable[Actor]) -> str:
+    """ "the firm's admins", "the firm's admins and consultants", ..."""
+    names = [FIRM_USERS[actor] for actor in actors]
+    listed = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else "".join(names)
+    return f"the firm's {listed}"
+
+
+def column_reaches(role: SchemaRole, area: Area, op: Op) -> bool:
+    """Whether the matrix column `role` follows reaches `area` for `op` anywhere."""
+    actor = ROLE_ACTOR[role]
+    return actor is not None and reach(area, actor, op) > Reach.NONE
 
 
 def sees_owner_identity(access: Access, company_id: int) -> bool:
@@ -293,8 +326,10 @@ class CollaborationRule(AreaRule):
         super().__init__(Area.COLLABORATIONS, op)
 
     def check(self, access: Access, source: Any) -> None:
-        if access.role is SchemaRole.PARTNER_PORTAL and (
-            source is None or getattr(source, "firm_id", None) == access.company_id
+        if (
+            access.in_portal
+            and access.column_reaches(self.area, self.op)
+            and (source is None or getattr(source, "firm_id", None) == access.company_id)
         ):
             require_open(access, trial_exempt=False, company_id=None)
             return None
@@ -338,11 +373,13 @@ def may_download_export(
 
 
 def _firms_own_batch(access: Access, company_id: int, firm_id: int | None) -> bool:
-    """In the portal: an export the viewer's firm made that belongs to the firm (a batch)."""
+    """In the portal: an export the viewer's firm made that belongs to the firm (a batch), to
+    a viewer whose column exports (the firm's assistants neither export nor see exports)."""
     return (
-        access.role is SchemaRole.PARTNER_PORTAL
+        access.in_portal
         and company_id == access.company_id
         and firm_id == access.company_id
+        and access.column_reaches(Area.PAYROLL_BASIS, Op.EXPORT)
     )
 
 
@@ -410,7 +447,7 @@ def managed_firm(access: Access) -> int:
     client is the admins' business: the firm's other users neither read nor change it."""
     require_signed_in(access)
     if (
-        access.role is not SchemaRole.PARTNER_PORTAL
+        not access.in_portal
         or access.company_id is None
         or access.firm_reach(Area.USERS, Op.MANAGE) is not Reach.ALL
     ):
@@ -436,7 +473,8 @@ class FirmAdmin(Rule):
     """The firm's own management of its users' clients: its admins, in the partner portal."""
 
     def visible_in(self, role: SchemaRole) -> bool:
-        return role is SchemaRole.PARTNER_PORTAL
+        actors = PORTAL_FIRM_ACTORS.get(role, ())
+        return any(firm_reach(Area.USERS, actor, Op.MANAGE) is Reach.ALL for actor in actors)
 
     def check(self, access: Access, source: Any) -> None:
         managed_firm(access)

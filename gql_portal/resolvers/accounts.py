@@ -93,7 +93,7 @@ async def build_viewer(ctx: RequestContext, access: Access) -> gql.Viewer:
                 await session.get(Employee, access.employee_id) if access.employee_id else None
             )
     assert user is not None and company is not None
-    portal = access.role is SchemaRole.PARTNER_PORTAL
+    portal = access.in_portal
     role = {SchemaRole.COMPANY_ADMIN: Role.ADMIN, SchemaRole.EMPLOYEE: Role.EMPLOYEE}.get(
         access.role
     )

@@ -31,7 +31,7 @@ from gql_portal.domain.identity import InvalidNumber, normalize_organisation_num
 from gql_portal.errors import bad_input
 from gql_portal.live import Topic, company_access_changed, publish_after_commit, publish_change
 from gql_portal.mailer import queue_mail
-from gql_portal.permissions.matrix import Op
+from gql_portal.permissions.matrix import Area, Op
 from gql_portal.permissions.rules import (
     CollaborationRule,
     PartnerPortal,
@@ -621,12 +621,12 @@ class Mutations:
         description="End the collaboration at once (either side).",
     )
     request_collaboration = mutation(
-        PartnerPortal(),
+        PartnerPortal(Area.COLLABORATIONS, Op.WRITE),
         request_collaboration,
         description="As a firm: ask a client, by organisation number, to collaborate.",
     )
     request_level_change = mutation(
-        PartnerPortal(),
+        PartnerPortal(Area.COLLABORATIONS, Op.WRITE),
         request_level_change,
         description="As a firm: ask the client for another level (shown as `requestedLevel`). "
         "The client admin answers with `acceptCollaboration` (the level applies) or "
@@ -634,7 +634,7 @@ class Mutations:
         "`changeCollaborationLevel`.",
     )
     enter_client_company = mutation(
-        PartnerPortal(),
+        PartnerPortal(Area.COLLABORATIONS, Op.WRITE),
         enter_client_company,
         description="Log in to a FULL client's company as its admin; audited as the firm.",
     )

@@ -514,7 +514,7 @@ class Mutations:
         "receipts in `kvitton/`.",
     )
     export_expenses_batch = mutation(
-        PartnerPortal(),
+        PartnerPortal(Area.EXPENSES_RECEIPTS, Op.EXPORT),
         export_expenses_batch,
         description="Export the approved expenses of many or all clients in a month or date "
         "range as one ZIP: a folder per client with its SIE 4i file (or, as ZIP, its summary), "
@@ -522,7 +522,7 @@ class Mutations:
         "(`manifest.csv` and the export's `manifest`).",
     )
     export_payroll_batch = mutation(
-        PartnerPortal(),
+        PartnerPortal(Area.PAYROLL_BASIS, Op.EXPORT),
         export_payroll_batch,
         description="Export one month's payroll basis of many or all clients as one ZIP of "
         "per-client files; clients without a locked period are skipped and listed in the "

@@ -29,7 +29,7 @@ from gql_portal.domain.collaborations import AccessLevel, CollaborationState
 from gql_portal.domain.expenses import ExpenseStatus
 from gql_portal.domain.payroll import PeriodState, month_period, parse_month
 from gql_portal.errors import AppError, bad_input
-from gql_portal.permissions.matrix import Area
+from gql_portal.permissions.matrix import Area, Op
 from gql_portal.permissions.rules import PartnerPortal
 from gql_portal.resolvers.collaborations import collaboration_nodes
 from gql_portal.resolvers.common import Ctx, like, like_escaped
@@ -329,7 +329,7 @@ async def _board_clients(
     ]
 
 
-CLIENT_BOARD = PartnerPortal()
+CLIENT_BOARD = PartnerPortal(Area.COLLABORATIONS, Op.READ)
 
 
 async def portal_client_by_id(

@@ -31,6 +31,7 @@ from gql_portal.errors import Problems, bad_input
 from gql_portal.live import publish_after_commit, sessions_changed
 from gql_portal.mailer import queue_mail
 from gql_portal.pages import LOGIN_PATH, RESET_PASSWORD_PATH
+from gql_portal.permissions.access import Access
 from gql_portal.permissions.matrix import Area, Op
 from gql_portal.permissions.rules import AreaRule
 from gql_portal.resolvers.accounts import issue_link_token
@@ -152,6 +153,12 @@ async def _is_last_admin(session: AsyncSession, membership: Membership) -> bool:
     return membership.role is Role.ADMIN and list(admins) == [membership.id]
 
 
+def _check_role_fits_company(problems: Problems, access: Access, role: Role) -> None:
+    """Only accounting firms have assistants (their portal is all an assistant has)."""
+    if role is Role.ASSISTANT and not access.company_is_firm:
+        problems.add("role", "NOT_A_FIRM", "only an accounting firm's users can be ASSISTANT")
+
+
 async def _linked_employee(
     session: AsyncSession, employee_id: int | None, user: User | None, problems: Problems
 ) -> Employee | None:
@@ -234,6 +241,7 @@ async def invite_user(
     employee_id = (
         node_id(input.employee_id, "Employee", "employeeId") if input.employee_id else None
     )
+    _check_role_fits_company(problems, ctx.access, input.role)
     problems.raise_if_any()
     company_id = ctx.access.company_id
     assert company_id is not None
@@ -298,6 +306,9 @@ async def change_user_role(
 ) -> gql.CompanyUserPayload:
     ctx = info.context
     target = node_id(user_id, "User", "userId")
+    problems = Problems()
+    _check_role_fits_company(problems, ctx.access, role)
+    problems.raise_if_any()
     async with ctx.database.scoped(ctx.access, Op.MANAGE) as session:
         membership = await _membership(session, target)
         previous = membership.role
@@ -405,13 +416,16 @@ class Mutations:
         AreaRule(Area.USERS, Op.MANAGE),
         invite_user,
         description="Invite a person as ADMIN or EMPLOYEE (optionally linked to their employee "
-        "record). A new account gets an email link for choosing a password; someone who "
-        "already has an account is added and told to log in.",
+        "record), or in an accounting firm as ASSISTANT (read-only, in the partner portal; "
+        "elsewhere BAD_USER_INPUT naming `role`, NOT_A_FIRM). A new account gets an email "
+        "link for choosing a password; someone who already has an account is added and told "
+        "to log in.",
     )
     change_user_role = mutation(
         AreaRule(Area.USERS, Op.MANAGE),
         change_user_role,
-        description="Change a user's role. The last administrator cannot be demoted.",
+        description="Change a user's role (ASSISTANT: accounting firms only, as in `inviteUser`; "
+        "it counts from the user's next request). The last administrator cannot be demoted.",
     )
     remove_user = mutation(
         AreaRule(Area.USERS, Op.MANAGE),

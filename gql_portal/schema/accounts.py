@@ -72,7 +72,12 @@ describe_values(
     domain.Role,
     {
         "ADMIN": "Administers the company: every area of the matrix's admin column.",
-        "EMPLOYEE": "Reports their own time, absence and expenses; reads their own details.",
+        "EMPLOYEE": "Reports their own time, absence and expenses; reads their own details. In "
+        "an accounting firm: a consultant, working on the clients it reaches in the partner "
+        "portal.",
+        "ASSISTANT": "Accounting firms only: reads the LIMITED areas of the clients it reaches "
+        "in the partner portal (assignments apply as for consultants); cannot export, change "
+        "anything, enter a client's company or administer the firm.",
     },
 )
 describe_values(
