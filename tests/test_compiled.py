@@ -21,6 +21,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from hypothesis_graphql import nodes, queries
 
+from gql_portal.clock import FrozenClock
 from gql_portal.config import ConfigError, Settings
 from gql_portal.db.engine import Database
 from gql_portal.domain.employees import EmploymentForm, SalaryForm
@@ -30,7 +31,7 @@ from gql_portal.runtime import Runtime
 from gql_portal.schema.build import role_schema
 from tests.conftest import Api, StatementCounter
 from tests.factories import Factory, gid
-from tests.test_portal_board import Board
+from tests.test_portal_board import Board, december_board
 
 EMPLOYEE_FIELDS = """id employeeNumber firstName lastName email phone streetAddress postalCode
   city personalIdentityNumber employmentStart employmentEnd employmentForm employmentExtent
@@ -70,7 +71,7 @@ class Differential:
         self.api, self.runtime = api, runtime
 
     async def compare(
-        self, query: str, variables: dict[str, Any] | None = None, *, token: str
+        self, query: str, variables: dict[str, Any] | None = None, *, token: str | None
     ) -> tuple[dict[str, Any], bool]:
         """Both answers, asserted equal; the answer, and whether it was compiled."""
         before = fallbacks()
@@ -331,3 +332,71 @@ def test_the_setting_turns_the_compiled_path_on_and_off() -> None:
     assert Settings.from_env({"GQL_PORTAL_COMPILED": "OFF"}).compiled is False
     with pytest.raises(ConfigError, match="GQL_PORTAL_COMPILED is on or off"):
         Settings.from_env({"GQL_PORTAL_COMPILED": "yes"})
+
+
+# -- the bench's documents: the client board and the viewer ------------------------------------
+
+CLIENT_BOARD = """query ClientBoard($first: Int!, $month: String) {
+  clients(first: $first, month: $month) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges {
+      cursor
+      node {
+        company { id name organisationNumber industry isSoleTrader }
+        collaboration { id level state activatedAt allows canEnterCompany }
+        payrollProgram
+        payrollStatus {
+          periodStart periodEnd periodState
+          payrollPeriod { id month state }
+          employeesWithUnattestedWeeks expensesAwaitingApproval
+        }
+      }
+    }
+  }
+}"""
+
+VIEWER = """query Viewer {
+  viewer {
+    context role openMenus
+    user { id name email }
+    company { id name organisationNumber }
+    employee { id firstName lastName }
+    trial { endsOn daysLeft expired activated }
+  }
+}"""
+
+
+async def test_the_client_board_compiles_and_answers_as_the_resolver_path(
+    api: Api,
+    factory: Factory,
+    database: Database,
+    clock: FrozenClock,
+    differential: Differential,
+) -> None:
+    board = await december_board(api, factory, database, clock)
+    await board.unattested_time("December öppen AB", date(2026, 12, 2))
+    for variables in ({"first": 100}, {"first": 2}, {"first": 100, "month": "2026-11"}):
+        body, compiled = await differential.compare(CLIENT_BOARD, variables, token=board.token)
+        assert compiled and "errors" not in body
+    statuses = [edge["node"]["payrollStatus"] for edge in body["data"]["clients"]["edges"]]
+    assert {status["periodStart"] for status in statuses} == {"2026-11-01"}
+
+
+async def test_the_viewer_compiles_for_every_kind_of_viewer(
+    api: Api, factory: Factory, database: Database, differential: Differential
+) -> None:
+    board = await portal_with_staff(api, factory, database, clients=1, staff=1)
+    company = next(iter(board.clients.values()))
+    admin = await factory.admin(company)
+    employee = await factory.staff(company)
+    in_the_company = VIEWER
+    elsewhere = VIEWER.replace("employee { id firstName lastName }", "")  # no such field there
+    for document, token in (
+        (elsewhere, board.token),
+        (in_the_company, admin.token),
+        (in_the_company, employee.token),
+        (elsewhere, None),
+    ):
+        body, compiled = await differential.compare(document, token=token)
+        assert compiled and "errors" not in body

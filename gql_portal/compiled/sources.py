@@ -29,6 +29,7 @@ from strawberry.types.field import StrawberryField
 
 from gql_portal.db.employees import Employee as EmployeeRow
 from gql_portal.permissions.rules import Allowed, Rule
+from gql_portal.resolvers import accounts as account_resolvers
 from gql_portal.resolvers import employees as employee_resolvers
 from gql_portal.resolvers import portal as portal_resolvers
 from gql_portal.resolvers.loading import ChildRows
@@ -59,6 +60,7 @@ def _resolver(cls: type, python_name: str) -> Callable[..., Any]:
 # Resolvers the compiled path may call itself (see the module's doc).
 RESOLVERS: frozenset[Callable[..., Any]] = frozenset(
     {
+        account_resolvers.viewer,
         employee_resolvers.employees,
         portal_resolvers.clients,
         _resolver(Connection, "total_count"),
