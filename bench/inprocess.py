@@ -46,7 +46,7 @@ class App:
 
 
 @asynccontextmanager
-async def product_app(url: str, storage_dir: str) -> AsyncIterator[App]:
+async def product_app(url: str, storage_dir: str, *, compiled: bool = True) -> AsyncIterator[App]:
     from gql_portal.config import Settings
     from gql_portal.http.app import create_app
     from gql_portal.runtime import Runtime
@@ -57,6 +57,7 @@ async def product_app(url: str, storage_dir: str) -> AsyncIterator[App]:
         storage_dir=Path(storage_dir),
         cost_budget_per_session=10**9,
         cost_budget_per_address=10**9,
+        compiled=compiled,  # the product as served (bench/server.py); off: the resolver path
     )
     runtime = Runtime.from_settings(settings)
     try:

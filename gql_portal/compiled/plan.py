@@ -84,6 +84,7 @@ class Selection:
     rules: list[tuple[Rule, str | None]] = field(default_factory=list)
     type_name: str = ""  # the Strawberry class's name (the audit names it)
     private: tuple[str, ...] = ()  # the type's private attributes (what rules read)
+    steps: list[Any] = field(default_factory=list)  # how run.py builds an object (run._steps)
 
     def prepare(self) -> None:
         seen: set[int] = set()
