@@ -45,7 +45,7 @@ from typing import Any, Final
 from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit
 
 import aiosmtplib
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -89,21 +89,54 @@ def queue_mail(
     With `send=False` the row is written as DROPPED and never delivered: a request about an
     address without an account writes it, so that it does the same work as one about an
     account, and counts for `recently_mailed` alike."""
-    now = clock.now()
     message = OutboxMessage(
-        company_id=company_id,
-        to_address=to,
-        subject=subject,
-        body_text=body,
-        links=list(links or []),
-        kind=kind,
-        status=MailStatus.QUEUED if send else MailStatus.DROPPED,
-        attempts=0,
-        next_attempt_at=now,
-        created_at=now,
+        **mail_values(
+            clock,
+            to=to,
+            subject=subject,
+            body=body,
+            kind=kind,
+            links=links,
+            company_id=company_id,
+            send=send,
+        )
     )
     session.add(message)
     return message
+
+
+def mail_values(
+    clock: Clock,
+    *,
+    to: str,
+    subject: str,
+    body: str,
+    kind: str,
+    links: list[str] | None = None,
+    company_id: int | None = None,
+    send: bool = True,
+) -> dict[str, Any]:
+    """The columns of the outbox row `queue_mail` adds, for `queue_mails`."""
+    now = clock.now()
+    return {
+        "company_id": company_id,
+        "to_address": to,
+        "subject": subject,
+        "body_text": body,
+        "links": list(links or []),
+        "kind": kind,
+        "status": MailStatus.QUEUED if send else MailStatus.DROPPED,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+
+
+async def queue_mails(session: AsyncSession, mails: list[dict[str, Any]]) -> None:
+    """Add many messages (`mail_values`) to the outbox in one statement, in the caller's
+    transaction, as `queue_mail` does one."""
+    if mails:
+        await session.execute(insert(OutboxMessage), mails)
 
 
 async def recently_mailed(session: AsyncSession, *, to: str, kind: str, since: datetime) -> bool:

@@ -90,7 +90,7 @@ def area_by_rule(action: AuditAction) -> Area | None:
 
 
 def test_every_action_keeps_its_stored_name() -> None:
-    assert len(AuditAction) == 95
+    assert len(AuditAction) == 96
     for action in AuditAction:
         assert action.value == action.name
         assert AuditAction(action.name) is action  # a stored row reads back as its member
@@ -190,6 +190,8 @@ MUTATION_ACTIONS: dict[str, set[AuditAction]] = {
     "endCollaboration": {A.COLLABORATION_ENDED},
     "requestCollaboration": {A.COLLABORATION_REQUESTED},
     "requestLevelChange": {A.COLLABORATION_LEVEL_REQUESTED},
+    "bulkRequestLevel": {A.COLLABORATION_LEVEL_REQUESTED},
+    "bulkEndCollaborations": {A.COLLABORATION_ENDED},
     "enterClientCompany": {A.PARTNER_ENTERED_COMPANY},
     "enterPartnerPortal": {A.PARTNER_LEFT_COMPANY},
     # employees
@@ -254,6 +256,7 @@ MUTATION_ACTIONS: dict[str, set[AuditAction]] = {
     "deleteTeam": {A.FIRM_TEAM_DELETED},
     "setFirmAccessPolicy": {A.FIRM_ACCESS_POLICY_SET},
     "setRequireNamedAssignment": {A.COLLABORATION_NAMED_ASSIGNMENT_SET},
+    "reassignClients": {A.FIRM_CLIENTS_REASSIGNED},
     # customers, projects, activities
     "createCustomer": {A.CUSTOMER_CREATED},
     "updateCustomer": {A.CUSTOMER_UPDATED},

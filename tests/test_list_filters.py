@@ -188,12 +188,14 @@ FILTERS = [
 ]
 
 # ID arguments that are not filters: `node(id:)` and `project(id:)` fetch one object, and
-# `firmAssignments(userId:)` one firm user's assignments (NOT_FOUND outside the firm:
+# `firmAssignments(userId:)` one firm user's assignments and `firmLeaverReport(userId:)` one
+# user's report (NOT_FOUND outside the firm:
 # tests/test_firm_assignments.py).
 NOT_FILTERS = {
     ("Query", "node", "id"),
     ("Query", "project", "id"),
     ("Query", "firmAssignments", "userId"),
+    ("Query", "firmLeaverReport", "userId"),
 }
 
 

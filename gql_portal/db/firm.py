@@ -164,19 +164,23 @@ def read_client_facts(values: Sequence[Any]) -> ClientFacts:
 
 
 @dataclass(frozen=True)
-class FormerAssignments:
-    """What a user who left the firm was assigned to: the clients assigned to them directly,
-    and the teams they were a member of, each with its clients then."""
+class UserAssignments:
+    """What a user of the firm is (or, having left it, was) assigned to: the clients assigned to
+    them directly, and the teams they are a member of, each with its clients."""
 
     clients: list[int]
     teams: dict[str, list[int]]
+
+    @property
+    def all_clients(self) -> set[int]:
+        return set(self.clients).union(*self.teams.values())
 
     def as_details(self) -> dict[str, Any]:
         """For the audit event of the removal (the leaver report reads it back)."""
         return {"assigned_clients": self.clients, "teams": self.teams}
 
     @classmethod
-    def from_details(cls, details: dict[str, Any]) -> FormerAssignments:
+    def from_details(cls, details: dict[str, Any]) -> UserAssignments:
         return cls(
             clients=[int(client) for client in details.get("assigned_clients", [])],
             teams={
@@ -186,9 +190,14 @@ class FormerAssignments:
         )
 
 
-async def end_assignments(session: AsyncSession, firm_id: int, user_id: int) -> FormerAssignments:
-    """A user left the firm: delete their assignments and team memberships (the teams stay,
-    with their other members), answering what they were. Three statements."""
+async def user_assignments(session: AsyncSession, firm_id: int, user_id: int) -> UserAssignments:
+    """A user's assignments in the firm, directly and through teams: two statements."""
+    direct = await session.scalars(
+        select(FirmAssignment.client_id)
+        .where(FirmAssignment.firm_id == firm_id, FirmAssignment.user_id == user_id)
+        .order_by(FirmAssignment.client_id)
+    )
+    clients = list(direct)
     teams: dict[str, list[int]] = {}
     for name, client in await session.execute(
         select(FirmTeam.name, FirmTeamClient.client_id)
@@ -197,9 +206,16 @@ async def end_assignments(session: AsyncSession, firm_id: int, user_id: int) -> 
         .where(FirmTeam.firm_id == firm_id, FirmTeamMember.user_id == user_id)
         .order_by(FirmTeam.name, FirmTeamClient.client_id)
     ):
-        clients = teams.setdefault(name, [])
+        team = teams.setdefault(name, [])
         if client is not None:
-            clients.append(client)
+            team.append(client)
+    return UserAssignments(clients=clients, teams=teams)
+
+
+async def end_assignments(session: AsyncSession, firm_id: int, user_id: int) -> UserAssignments:
+    """A user left the firm: delete their assignments and team memberships (the teams stay,
+    with their other members), answering what they were. Four statements."""
+    former = await user_assignments(session, firm_id, user_id)
     await session.execute(
         delete(FirmTeamMember)
         .where(
@@ -208,10 +224,9 @@ async def end_assignments(session: AsyncSession, firm_id: int, user_id: int) -> 
         )
         .execution_options(synchronize_session=False)
     )
-    removed = await session.execute(
+    await session.execute(
         delete(FirmAssignment)
         .where(FirmAssignment.firm_id == firm_id, FirmAssignment.user_id == user_id)
-        .returning(FirmAssignment.client_id)
         .execution_options(synchronize_session=False)
     )
-    return FormerAssignments(clients=sorted(removed.scalars()), teams=teams)
+    return former

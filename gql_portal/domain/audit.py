@@ -129,6 +129,8 @@ class AuditAction(StrEnum):
     # Inside an accounting firm: who of its users works on which client (its USERS).
     FIRM_CLIENTS_ASSIGNED = "FIRM_CLIENTS_ASSIGNED", Area.USERS
     FIRM_CLIENTS_UNASSIGNED = "FIRM_CLIENTS_UNASSIGNED", Area.USERS
+    # A client moved from one user of the firm to another (one event per client).
+    FIRM_CLIENTS_REASSIGNED = "FIRM_CLIENTS_REASSIGNED", Area.USERS
     FIRM_TEAM_CREATED = "FIRM_TEAM_CREATED", Area.USERS
     FIRM_TEAM_UPDATED = "FIRM_TEAM_UPDATED", Area.USERS
     FIRM_TEAM_DELETED = "FIRM_TEAM_DELETED", Area.USERS

@@ -469,6 +469,12 @@ def require_firm_clients(access: Access, client_ids: Iterable[int], field: str) 
     return wanted
 
 
+def firm_clients_among(access: Access, client_ids: Iterable[int]) -> list[int]:
+    """Of `client_ids`, the firm's clients with an ACTIVE collaboration that the viewer reaches
+    (an assignment's client may since have ended its collaboration: nothing to work on)."""
+    return sorted(set(client_ids) & access.client_ids)
+
+
 class FirmAdmin(Rule):
     """The firm's own management of its users' clients: its admins, in the partner portal."""
 

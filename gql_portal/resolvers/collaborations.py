@@ -5,6 +5,10 @@ admins."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 
 import strawberry
@@ -14,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 
 from gql_portal import mailtexts
+from gql_portal.audit import record_all
 from gql_portal.auth import access_for_token
 from gql_portal.context import RequestContext
 from gql_portal.db.accounts import AuthSession, Company, Membership, User
@@ -30,18 +35,20 @@ from gql_portal.domain.collaborations import (
 from gql_portal.domain.identity import InvalidNumber, normalize_organisation_number
 from gql_portal.errors import bad_input
 from gql_portal.live import Topic, company_access_changed, publish_after_commit, publish_change
-from gql_portal.mailer import queue_mail
+from gql_portal.mailer import mail_values, queue_mails
 from gql_portal.permissions.matrix import Area, Op
 from gql_portal.permissions.rules import (
     CollaborationRule,
+    FirmAdmin,
     PartnerPortal,
     SignedIn,
+    managed_firm,
     portal_firm,
     require_enterable_client,
     require_level_answerer,
 )
 from gql_portal.resolvers.accounts import build_viewer
-from gql_portal.resolvers.audit import audit
+from gql_portal.resolvers.audit import audit, audit_values
 from gql_portal.resolvers.common import Ctx, node_id, not_found
 from gql_portal.schema import collaborations as gql
 from gql_portal.schema.accounts import ViewerPayload
@@ -135,50 +142,82 @@ async def _notify(
     **details: Any,
 ) -> None:
     """Mail the admins of the other side, and audit the step for both companies."""
-    client = await session.get_one(Company, row.company_id)
-    firm = await session.get_one(Company, row.firm_id)
-    text = mailtexts.collaboration_event(
-        action.collaboration_event,
-        firm=firm.name,
-        client=client.name,
-        level=(row.requested_level or row.level).value,
-    )
+    await _notify_many(session, ctx, [(row, to_company)], action, **details)
+
+
+async def _notify_many(
+    session: AsyncSession,
+    ctx: RequestContext,
+    steps: Sequence[tuple[Collaboration, int]],
+    action: AuditAction,
+    **details: Any,
+) -> None:
+    """`_notify` for many collaborations at once (each with the company to mail): four
+    statements, whatever their number."""
+    ids = {row.company_id for row, _ in steps} | {row.firm_id for row, _ in steps}
+    names: dict[int, str] = {
+        company_id: name
+        for company_id, name in await session.execute(
+            select(Company.id, Company.name).where(Company.id.in_(ids))
+        )
+    }
     # The other side's admins are outside the viewer's row scope: a system read.
+    admins: dict[int, list[str]] = defaultdict(list)
     async with ctx.database.session() as system:
-        admins = list(
-            await system.scalars(
-                select(User.email)
-                .join(Membership, Membership.user_id == User.id)
-                .where(Membership.company_id == to_company, Membership.role == Role.ADMIN)
+        for company_id, email in await system.execute(
+            select(Membership.company_id, User.email)
+            .join(User, User.id == Membership.user_id)
+            .where(
+                Membership.company_id.in_({to_company for _, to_company in steps}),
+                Membership.role == Role.ADMIN,
             )
+            .order_by(Membership.id)
+        ):
+            admins[company_id].append(email)
+    changed_access: set[int] = set()
+    mails: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    for row, to_company in steps:
+        text = mailtexts.collaboration_event(
+            action.collaboration_event,
+            firm=names[row.firm_id],
+            client=names[row.company_id],
+            level=(row.requested_level or row.level).value,
         )
-    for email in admins:
-        queue_mail(
-            session,
-            ctx.clock,
-            to=email,
-            subject=text.subject,
-            body=text.body,
-            kind=action.value,
-            company_id=to_company,
+        mails.extend(
+            mail_values(
+                ctx.clock,
+                to=email,
+                subject=text.subject,
+                body=text.body,
+                kind=action.value,
+                company_id=to_company,
+            )
+            for email in admins[to_company]
         )
-    # Live updates once committed: both sides' connections read their access again, and
-    # `collaborationChanged` and the firm's client board hear of it.
-    publish_change(session, ctx.runtime.bus, Topic.COLLABORATION, row.company_id, row.id)
-    for company_id in (row.company_id, row.firm_id):
+        # Live updates once committed: both sides' connections read their access again, and
+        # `collaborationChanged` and the firm's client board hear of it.
+        publish_change(session, ctx.runtime.bus, Topic.COLLABORATION, row.company_id, row.id)
+        for company_id in (row.company_id, row.firm_id):
+            changed_access.add(company_id)
+            events.append(
+                audit_values(
+                    ctx,
+                    action,
+                    company_id=company_id,
+                    collaboration_id=row.id,
+                    firm_id=row.firm_id,
+                    client_id=row.company_id,
+                    level=row.level.value,
+                    state=row.state.value,
+                    **details,
+                )
+            )
+    # Each written in one statement, with the change (the mails are sent once it commits).
+    await queue_mails(session, mails)
+    await record_all(session, events)
+    for company_id in sorted(changed_access):
         publish_after_commit(session, ctx.runtime.bus, company_access_changed(company_id))
-        audit(
-            session,
-            ctx,
-            action,
-            company_id=company_id,
-            collaboration_id=row.id,
-            firm_id=row.firm_id,
-            client_id=row.company_id,
-            level=row.level.value,
-            state=row.state.value,
-            **details,
-        )
 
 
 async def _load(session: AsyncSession, id: relay.GlobalID) -> Collaboration:
@@ -569,6 +608,144 @@ async def enter_partner_portal(info: Ctx) -> ViewerPayload:
     return ViewerPayload(viewer=await build_viewer(ctx, ctx.access))
 
 
+# --- the firm's admins: many clients at once -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BulkStep:
+    """One kind of bulk change: why a collaboration is left as it is (an error code and a
+    message), what it becomes (its state and requested level), and how it is changed."""
+
+    refusal: Callable[[Collaboration], tuple[str, str] | None]
+    after: Callable[[Collaboration], tuple[CollaborationState, AccessLevel | None]]
+    apply: Callable[[Collaboration, datetime], None]
+    action: AuditAction
+
+
+BulkClientIds = Annotated[
+    list[relay.GlobalID],
+    strawberry.argument(
+        description=f"The clients (`Company` ids), at most {gql.BULK_BOUND}; each is answered "
+        "in this order."
+    ),
+]
+DryRun = Annotated[
+    bool,
+    strawberry.argument(
+        description="True: answer what would change, and change nothing (no mail, no event)."
+    ),
+]
+
+
+async def _bulk(
+    ctx: RequestContext, client_ids: list[relay.GlobalID], dry_run: bool, step: BulkStep
+) -> gql.BulkCollaborationsPayload:
+    """The firm's open collaborations with the clients named, each changed by `step` unless it
+    refuses; the same statements for one client as for a thousand."""
+    firm_id = managed_firm(ctx.access)
+    wanted = list(dict.fromkeys(node_id(i, "Company", "clientIds") for i in client_ids))
+    if len(wanted) > gql.BULK_BOUND:
+        raise bad_input("clientIds", "TOO_MANY", f"at most {gql.BULK_BOUND} clients at once")
+    now = ctx.clock.now()
+    async with ctx.database.scoped(ctx.access, Op.WRITE) as session:
+        statement = select(Collaboration).where(
+            Collaboration.firm_id == firm_id,
+            Collaboration.company_id.in_(wanted),
+            Collaboration.state.in_(OPEN_STATES),
+        )
+        if not dry_run:
+            statement = statement.with_for_update()
+        rows = {row.company_id: row for row in await session.scalars(statement)}
+        refusals = {
+            client: refused
+            for client, row in rows.items()
+            if (refused := step.refusal(row)) is not None
+        }
+        changing = [row for client, row in rows.items() if client not in refusals]
+        after = {row.company_id: step.after(row) for row in changing}
+        if not dry_run and changing:
+            for row in changing:
+                step.apply(row, now)
+            await _notify_many(
+                session, ctx, [(row, row.company_id) for row in changing], step.action
+            )
+        nodes = {
+            node.company_id: node
+            for node in await collaboration_nodes(session, list(rows.values()))
+        }
+    if not dry_run and changing:
+        ctx.runtime.wake_mailer()
+    results = []
+    for client in wanted:
+        code, message = refusals.get(client) or (
+            ("NOT_FOUND", "the firm has no ACTIVE or PENDING collaboration with this client")
+            if client not in rows
+            else (None, None)
+        )
+        state, requested = after.get(client, (None, None))
+        results.append(
+            gql.BulkCollaborationResult(
+                client_id=relay.GlobalID("Company", str(client)),
+                collaboration=nodes.get(client),
+                changes=client in after,
+                state=state,
+                requested_level=requested,
+                error_code=code,
+                message=message,
+            )
+        )
+    return gql.BulkCollaborationsPayload(dry_run=dry_run, results=results)
+
+
+def _level_request(level: AccessLevel) -> BulkStep:
+    def refusal(row: Collaboration) -> tuple[str, str] | None:
+        if row.state is not CollaborationState.ACTIVE:
+            return "NOT_ACTIVE", f"the collaboration is {row.state.value}"
+        if row.level is level:
+            return "UNCHANGED", "the collaboration already has this level"
+        if row.requested_level is level:
+            return "ALREADY_REQUESTED", "the client is already asked for this level"
+        return None
+
+    def apply(row: Collaboration, now: datetime) -> None:
+        row.requested_level, row.updated_at = level, now
+
+    return BulkStep(
+        refusal, lambda row: (row.state, level), apply, AuditAction.COLLABORATION_LEVEL_REQUESTED
+    )
+
+
+def _ending() -> BulkStep:
+    def apply(row: Collaboration, now: datetime) -> None:
+        row.state, row.ended_at, row.updated_at = CollaborationState.ENDED, now, now
+
+    return BulkStep(
+        lambda row: None,
+        lambda row: (CollaborationState.ENDED, row.requested_level),
+        apply,
+        AuditAction.COLLABORATION_ENDED,
+    )
+
+
+async def bulk_request_level(
+    info: Ctx,
+    client_ids: BulkClientIds,
+    level: Annotated[
+        AccessLevel, strawberry.argument(description="The level the firm asks each client for.")
+    ],
+    dry_run: DryRun,
+) -> gql.BulkCollaborationsPayload:
+    """`requestLevelChange` for many clients: each client's admins still answer their own."""
+    return await _bulk(info.context, client_ids, dry_run, _level_request(level))
+
+
+async def bulk_end_collaborations(
+    info: Ctx, client_ids: BulkClientIds, dry_run: DryRun
+) -> gql.BulkCollaborationsPayload:
+    """`endCollaboration` for many clients, from the firm's side."""
+    return await _bulk(info.context, client_ids, dry_run, _ending())
+
+
 # --- the domain's root fields -----------------------------------------------------------------
 
 
@@ -632,6 +809,22 @@ class Mutations:
         "The client admin answers with `acceptCollaboration` (the level applies) or "
         "`declineCollaboration` (the level stays), or sets a level with "
         "`changeCollaborationLevel`.",
+    )
+    bulk_request_level = mutation(
+        FirmAdmin(),
+        bulk_request_level,
+        description="As the firm's admin: ask many clients at once for another level, as "
+        "`requestLevelChange` does (each client's admins accept or decline their own). Answers "
+        "per client what changed, or with `dryRun` what would change, or why not (`errorCode`: "
+        "NOT_FOUND, NOT_ACTIVE, UNCHANGED, ALREADY_REQUESTED). Audited and mailed per client.",
+    )
+    bulk_end_collaborations = mutation(
+        FirmAdmin(),
+        bulk_end_collaborations,
+        description="As the firm's admin: end the ACTIVE or PENDING collaborations with many "
+        "clients at once, as `endCollaboration` does. Answers per client what changed, or with "
+        "`dryRun` what would change, or why not (`errorCode`: NOT_FOUND). Audited and mailed "
+        "per client.",
     )
     enter_client_company = mutation(
         PartnerPortal(Area.COLLABORATIONS, Op.WRITE),

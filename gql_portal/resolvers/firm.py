@@ -31,7 +31,7 @@ from gql_portal.db.functions import swedish_sort_key
 from gql_portal.db.settings import CompanySettings
 from gql_portal.domain.audit import AuditAction
 from gql_portal.domain.validation import clean_text
-from gql_portal.errors import Problems, bad_input
+from gql_portal.errors import AppError, Problems, bad_input
 from gql_portal.live import company_access_changed, publish_after_commit
 from gql_portal.permissions.matrix import Op
 from gql_portal.permissions.rules import managed_firm, require_firm_clients
@@ -56,11 +56,11 @@ ClientIds = Annotated[
 ]
 
 
-def _user_gid(user_id: int) -> relay.GlobalID:
+def user_gid(user_id: int) -> relay.GlobalID:
     return relay.GlobalID("User", str(user_id))
 
 
-def _company_gid(company_id: int) -> relay.GlobalID:
+def company_gid(company_id: int) -> relay.GlobalID:
     return relay.GlobalID("Company", str(company_id))
 
 
@@ -68,7 +68,7 @@ def _client_ids(ctx: RequestContext, ids: Iterable[relay.GlobalID], field: str) 
     return require_firm_clients(ctx.access, (node_id(i, "Company", field) for i in ids), field)
 
 
-async def _firm_users(
+async def firm_users(
     ctx: RequestContext, session: AsyncSession, ids: Iterable[relay.GlobalID], field: str
 ) -> list[int]:
     """The users named, each a member of the viewer's firm (the scoped session reaches only
@@ -86,7 +86,7 @@ async def _firm_users(
     return wanted
 
 
-def _changed(ctx: RequestContext, session: AsyncSession, firm_id: int) -> None:
+def firm_changed(ctx: RequestContext, session: AsyncSession, firm_id: int) -> None:
     """The firm's users' reach changed: its live connections read their access again."""
     publish_after_commit(session, ctx.runtime.bus, company_access_changed(firm_id))
 
@@ -106,15 +106,16 @@ def _assignment_rows(firm_id: int) -> Select[FirmAssignment, str, str]:
 
 def _assignment_node(row: FirmAssignment, user_name: str, client_name: str) -> gql.FirmAssignment:
     return gql.FirmAssignment(
-        user_id=_user_gid(row.user_id),
+        id=row.id,
+        user_id=user_gid(row.user_id),
         user_name=user_name,
-        client_id=_company_gid(row.client_id),
+        client_id=company_gid(row.client_id),
         client_name=client_name,
         since=row.created_at,
     )
 
 
-async def _assignments(
+async def assignments_of_user(
     session: AsyncSession, firm_id: int, user_id: int
 ) -> list[gql.FirmAssignment]:
     """One user's assignments, by client name (a user's list is bounded by the firm's clients)."""
@@ -127,6 +128,23 @@ async def _assignments(
         _assignment_node(row, user, client)
         for row, user, client in await session.execute(statement)
     ]
+
+
+async def firm_assignment_by_id(
+    ctx: RequestContext, assignment_id: int
+) -> gql.FirmAssignment | None:
+    """`node(id:)`: one of the firm's assignments, for the firm's admins (anyone else: none)."""
+    try:
+        firm_id = managed_firm(ctx.access)
+    except AppError:
+        return None
+    async with ctx.database.scoped(ctx.access) as session:
+        found = (
+            await session.execute(
+                _assignment_rows(firm_id).where(FirmAssignment.id == assignment_id)
+            )
+        ).first()
+    return _assignment_node(*found) if found else None
 
 
 # By user name, then client name: the order the firm's admins read them in.
@@ -159,7 +177,7 @@ async def firm_assignments(
     if user_id is not None:
         async with ctx.database.scoped(ctx.access) as session:
             # A user outside the firm does not exist here (NOT_FOUND), as for the mutations.
-            (user,) = await _firm_users(ctx, session, [user_id], "userId")
+            (user,) = await firm_users(ctx, session, [user_id], "userId")
         statement = statement.where(FirmAssignment.user_id == user)
     page: Connection[Any] = await paginate(
         ctx,
@@ -194,7 +212,7 @@ async def assign_clients(
     clients = _client_ids(ctx, client_ids, "clientIds")
     now = ctx.clock.now()
     async with ctx.database.scoped(ctx.access, Op.MANAGE) as session:
-        (user,) = await _firm_users(ctx, session, [user_id], "userId")
+        (user,) = await firm_users(ctx, session, [user_id], "userId")
         existing = set(
             (
                 await session.execute(
@@ -219,9 +237,11 @@ async def assign_clients(
             audit(
                 session, ctx, AuditAction.FIRM_CLIENTS_ASSIGNED, target_user_id=user, clients=added
             )
-            _changed(ctx, session, firm_id)
+            firm_changed(ctx, session, firm_id)
         await session.flush()
-        return gql.FirmAssignmentsPayload(assignments=await _assignments(session, firm_id, user))
+        return gql.FirmAssignmentsPayload(
+            assignments=await assignments_of_user(session, firm_id, user)
+        )
 
 
 async def unassign_clients(
@@ -234,7 +254,7 @@ async def unassign_clients(
     firm_id = managed_firm(ctx.access)
     clients = _client_ids(ctx, client_ids, "clientIds")
     async with ctx.database.scoped(ctx.access, Op.MANAGE) as session:
-        (user,) = await _firm_users(ctx, session, [user_id], "userId")
+        (user,) = await firm_users(ctx, session, [user_id], "userId")
         removed = await session.execute(
             delete(FirmAssignment)
             .where(
@@ -249,8 +269,10 @@ async def unassign_clients(
             audit(
                 session, ctx, AuditAction.FIRM_CLIENTS_UNASSIGNED, target_user_id=user, clients=gone
             )
-            _changed(ctx, session, firm_id)
-        return gql.FirmAssignmentsPayload(assignments=await _assignments(session, firm_id, user))
+            firm_changed(ctx, session, firm_id)
+        return gql.FirmAssignmentsPayload(
+            assignments=await assignments_of_user(session, firm_id, user)
+        )
 
 
 @dataclass(frozen=True)
@@ -262,7 +284,7 @@ class Assignee:
     direct: bool  # assigned by name, not (only) through a team
 
 
-async def _assignees(ctx: RequestContext, firm_id: int, client_id: int) -> list[Assignee]:
+async def assignees(ctx: RequestContext, firm_id: int, client_id: int) -> list[Assignee]:
     """The firm's users assigned to the client, directly or through teams, by name: for every
     (firm, client) asked for in the request at once, two statements."""
 
@@ -315,8 +337,8 @@ async def _assignees(ctx: RequestContext, firm_id: int, client_id: int) -> list[
         return [by_pair[pair] for pair in pairs]
 
     loader = request_loader(ctx, "firm_assignees", lambda: DataLoader(load))
-    assignees: list[Assignee] = await loader.load((firm_id, client_id))
-    return assignees
+    found: list[Assignee] = await loader.load((firm_id, client_id))
+    return found
 
 
 async def client_assigned_users(
@@ -326,12 +348,12 @@ async def client_assigned_users(
     firm_id = managed_firm(ctx.access)
     return [
         portal_gql.AssignedUser(
-            user_id=_user_gid(assignee.user_id),
+            user_id=user_gid(assignee.user_id),
             name=assignee.name,
             since=assignee.since,
             teams=list(assignee.teams),
         )
-        for assignee in await _assignees(ctx, firm_id, client_id)
+        for assignee in await assignees(ctx, firm_id, client_id)
     ]
 
 
@@ -348,7 +370,7 @@ async def collaboration_assignees(
             since=assignee.since,
             by_name=assignee.direct,
         )
-        for assignee in await _assignees(ctx, firm_id, client_id)
+        for assignee in await assignees(ctx, firm_id, client_id)
     ]
 
 
@@ -373,7 +395,7 @@ async def _teams(
         .where(FirmTeamMember.team_id.in_(ids))
         .order_by(swedish_sort_key(User.name), User.id)
     ):
-        members[team].append(gql.FirmTeamMember(user_id=_user_gid(user), name=name))
+        members[team].append(gql.FirmTeamMember(user_id=user_gid(user), name=name))
     clients: dict[int, list[gql.FirmTeamClient]] = defaultdict(list)
     for team, company, name in await session.execute(
         select(FirmTeamClient.team_id, Company.id, Company.name)
@@ -381,7 +403,7 @@ async def _teams(
         .where(FirmTeamClient.team_id.in_(ids))
         .order_by(swedish_sort_key(Company.name), Company.id)
     ):
-        clients[team].append(gql.FirmTeamClient(client_id=_company_gid(company), name=name))
+        clients[team].append(gql.FirmTeamClient(client_id=company_gid(company), name=name))
     return [
         gql.FirmTeam(
             id=relay.GlobalID(TEAM, str(team.id)),
@@ -446,7 +468,7 @@ async def create_team(
     clients = _client_ids(ctx, client_ids, "clientIds")
     now = ctx.clock.now()
     async with ctx.database.scoped(ctx.access, Op.MANAGE) as session:
-        users = await _firm_users(ctx, session, member_ids, "memberIds")
+        users = await firm_users(ctx, session, member_ids, "memberIds")
         team = FirmTeam(firm_id=firm_id, name=clean_name, created_at=now, updated_at=now)
         await _save_team(ctx, session, team)
         await _set_team(session, team, users, clients)
@@ -458,7 +480,7 @@ async def create_team(
             members=users,
             clients=clients,
         )
-        _changed(ctx, session, firm_id)
+        firm_changed(ctx, session, firm_id)
         (created,) = await _teams(session, firm_id, team.id)
     return gql.FirmTeamPayload(team=created)
 
@@ -498,7 +520,7 @@ async def update_team(
     async with ctx.database.scoped(ctx.access, Op.MANAGE) as session:
         team = await _team(session, firm_id, team_id)
         users = (
-            await _firm_users(ctx, session, member_ids, "memberIds")
+            await firm_users(ctx, session, member_ids, "memberIds")
             if member_ids is not None
             else None
         )
@@ -515,7 +537,7 @@ async def update_team(
             members=users,
             clients=clients,
         )
-        _changed(ctx, session, firm_id)
+        firm_changed(ctx, session, firm_id)
         (updated,) = await _teams(session, firm_id, team.id)
     return gql.FirmTeamPayload(team=updated)
 
@@ -530,7 +552,7 @@ async def delete_team(
         team = await _team(session, firm_id, team_id)
         await session.delete(team)
         audit(session, ctx, AuditAction.FIRM_TEAM_DELETED, team=team.name)
-        _changed(ctx, session, firm_id)
+        firm_changed(ctx, session, firm_id)
     return gql.DeleteFirmTeamPayload(deleted_team_id=relay.GlobalID(TEAM, str(team.id)))
 
 
@@ -584,7 +606,7 @@ async def set_firm_access_policy(
                 AuditAction.FIRM_ACCESS_POLICY_SET,
                 unassigned_users_see_all_clients=unassigned_users_see_all_clients,
             )
-            _changed(ctx, session, firm_id)
+            firm_changed(ctx, session, firm_id)
     return gql.FirmAccessPolicy(unassigned_users_see_all_clients=unassigned_users_see_all_clients)
 
 

@@ -19,6 +19,7 @@ from gql_portal.resolvers import (
     employees,
     expenses,
     exports,
+    firm,
     integrations,
     payroll,
     portal,
@@ -60,6 +61,7 @@ NODE_LOADERS: dict[str, Loader] = {
     "AuditEvent": audit.audit_event_by_id,
     "CompanyUser": users.company_user_by_id,
     "PortalClient": portal.portal_client_by_id,
+    "FirmAssignment": firm.firm_assignment_by_id,
 }
 
 

@@ -16,6 +16,7 @@ from gql_portal.permissions.matrix import LIMITED_PARTNER_AREAS, Area, Op
 from gql_portal.permissions.rules import (
     AreaRule,
     CollaborationRule,
+    FirmAdmin,
     Structural,
     sees_owner_identity,
 )
@@ -184,3 +185,49 @@ class Collaboration(relay.Node):
 @strawberry.type(description="The collaboration the mutation created or changed.")
 class CollaborationPayload:
     collaboration: Collaboration = field(STRUCTURAL)
+
+
+# The clients one bulk change may name (a firm's clients, as its lists hold them).
+BULK_BOUND = 1000
+FIRM_ADMIN = FirmAdmin()
+
+
+@strawberry.type(
+    description="One client of a bulk change of the firm's collaborations: what changed (on a "
+    "dry run: what would change), or why not."
+)
+class BulkCollaborationResult:
+    client_id: relay.GlobalID = field(FIRM_ADMIN, description="The client (a `Company` id).")
+    collaboration: Collaboration | None = field(
+        FIRM_ADMIN,
+        description="The firm's open collaboration with the client, after the change (on a dry "
+        "run: as it is); null when there is none (NOT_FOUND).",
+    )
+    changes: bool = field(
+        FIRM_ADMIN, description="The change was made (on a dry run: would be made)."
+    )
+    state: CollaborationState | None = field(
+        FIRM_ADMIN,
+        description="The collaboration's state after the change (on a dry run: would be); "
+        "null when it does not change.",
+    )
+    requested_level: AccessLevel | None = field(
+        FIRM_ADMIN,
+        description="The level asked of the client after the change (on a dry run: would be); "
+        "null when it does not change or none is asked.",
+    )
+    error_code: str | None = field(
+        FIRM_ADMIN,
+        description="Why not, when it does not change: NOT_FOUND (no ACTIVE or PENDING "
+        "collaboration of the firm with the client), NOT_ACTIVE (a level needs an ACTIVE one), "
+        "UNCHANGED (it has the level already), ALREADY_REQUESTED (the level is asked already).",
+    )
+    message: str | None = field(FIRM_ADMIN, description="Why not, in words.")
+
+
+@strawberry.type(description="Per client, in the order asked, what the bulk change did.")
+class BulkCollaborationsPayload:
+    dry_run: bool = field(FIRM_ADMIN, description="Nothing was changed: only answered.")
+    results: list[BulkCollaborationResult] = field(
+        FIRM_ADMIN, description="One per client named (once each).", bound=BULK_BOUND
+    )

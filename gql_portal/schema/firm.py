@@ -14,7 +14,8 @@ FIRM_LIST_BOUND = 1000
 
 
 @strawberry.type(description="A client of the firm assigned to one of the firm's users.")
-class FirmAssignment:
+class FirmAssignment(relay.Node):
+    id: relay.NodeID[int]
     user_id: relay.GlobalID = field(FIRM_ADMIN, description="The firm's user (a `User` id).")
     user_name: str = field(FIRM_ADMIN, description="The user's name.")
     client_id: relay.GlobalID = field(FIRM_ADMIN, description="The client (a `Company` id).")
@@ -74,3 +75,64 @@ class FirmTeamPayload:
 @strawberry.type(description="The team removed.")
 class DeleteFirmTeamPayload:
     deleted_team_id: relay.GlobalID = field(FIRM_ADMIN, description="The removed team's id.")
+
+
+# A user's teams through which one client is assigned: counted per client in the cost (one
+# client may hold more).
+LEAVER_TEAMS_BOUND = 10
+
+
+@strawberry.type(description="A client in a leaver report: how it is assigned to the user.")
+class FirmLeaverClient:
+    client_id: relay.GlobalID = field(FIRM_ADMIN, description="The client (a `Company` id).")
+    client_name: str = field(FIRM_ADMIN, description="The client company's name.")
+    by_name: bool = field(
+        FIRM_ADMIN, description="Assigned to the user directly (by name), not only through teams."
+    )
+    teams: list[str] = field(
+        FIRM_ADMIN,
+        description="The user's teams through which the client is assigned, by name.",
+        bound=LEAVER_TEAMS_BOUND,
+    )
+    other_assignees: int = field(
+        FIRM_ADMIN,
+        description="How many other users of the firm are assigned to the client now, directly "
+        "or through a team.",
+    )
+    only_assignee: bool = field(
+        FIRM_ADMIN,
+        description="The user is (or, removed, was) the client's only assignee: nobody else of "
+        "the firm is assigned to it now. Reassign it (`reassignClients`) before the client is "
+        "left to the firm's admins alone (or, with the firm's policy, to every user).",
+    )
+
+
+@strawberry.type(
+    description="The clients a user of the firm is assigned to (directly or through teams), or "
+    "was when removed from the firm, and where nobody else is."
+)
+class FirmLeaverReport:
+    user_id: relay.GlobalID = field(FIRM_ADMIN, description="The user (a `User` id).")
+    name: str = field(FIRM_ADMIN, description="The user's name.")
+    removed_at: datetime.datetime | None = field(
+        FIRM_ADMIN,
+        description="When the user was removed from the firm (the report is then what they "
+        "were assigned to at that moment); null while they are in the firm.",
+    )
+    clients: list[FirmLeaverClient] = field(
+        FIRM_ADMIN,
+        description="The clients, by name: only those still with an ACTIVE collaboration.",
+        bound=FIRM_LIST_BOUND,
+    )
+
+
+@strawberry.type(description="The clients moved from one user of the firm to another.")
+class ReassignClientsPayload:
+    assignments: list[FirmAssignment] = field(
+        FIRM_ADMIN,
+        description="The receiving user's assignments after the change, by client name.",
+        bound=FIRM_LIST_BOUND,
+    )
+    report: FirmLeaverReport = field(
+        FIRM_ADMIN, description="The leaver report of the user the clients were moved from."
+    )

@@ -15,6 +15,7 @@ from gql_portal.resolvers import (
     expenses,
     exports,
     firm,
+    firm_leaver,
     integrations,
     live,
     node,
@@ -53,6 +54,7 @@ class Query(
     ob.Queries,
     users.Queries,
     firm.Queries,
+    firm_leaver.Queries,
     projects.Queries,
     integrations.Queries,
 ):
@@ -75,6 +77,7 @@ class Mutation(
     ob.Mutations,
     users.Mutations,
     firm.Mutations,
+    firm_leaver.Mutations,
     projects.Mutations,
     integrations.Mutations,
 ):
