@@ -10,7 +10,9 @@ postgresql:`), as two machines behind a load balancer without sticky sessions:
   byte-identical to a clean export of the same data;
 - the load test (bench.loadtest) across both nodes through a round-robin HTTP proxy written
   here (every request to the next node, so one session's requests alternate between them):
-  no errors, no lost writes.
+  no errors, no lost writes;
+- machines starting at once on a new database (each `serve` upgrades first) migrate one after
+  the other instead of colliding.
 
 PostgreSQL only: the nodes share the database's LISTEN/NOTIFY and its file tables."""
 
@@ -33,7 +35,8 @@ from urllib.parse import urlparse
 
 import httpx
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench import loadtest
 from gql_portal.clock import Clock
@@ -41,6 +44,7 @@ from gql_portal.config import Settings
 from gql_portal.db.accounts import User
 from gql_portal.db.engine import Database
 from gql_portal.db.jobs import Job, JobState
+from gql_portal.db.migrate import pending_revisions, upgrade
 from gql_portal.demo import load_demo
 from gql_portal.security import Passwords
 from gql_portal.storage import DatabaseStore
@@ -399,3 +403,33 @@ async def test_the_load_test_across_both_nodes_loses_nothing(
     assert min(proxy.served[a.url], proxy.served[b.url]) >= results["requests"] // 3
     for node in nodes:
         assert "unexpected error" not in node.log.read_text(errors="replace"), node.log_tail()
+
+
+async def test_machines_migrating_at_once_take_turns(database_url: str) -> None:
+    """Three upgrades of a new database at the same moment (three machines starting): without
+    the advisory lock two of them failed creating the same tables; with it they take turns and
+    the later ones find the database at head. A new schema of the test database stands in for
+    the new database (the test's role may not create databases)."""
+    schema = "migrating_at_once"
+    admin = create_async_engine(database_url)
+    async with admin.begin() as connection:
+        await connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        await connection.execute(text(f"CREATE SCHEMA {schema}"))
+    machines = [
+        Database(
+            create_async_engine(
+                database_url, connect_args={"server_settings": {"search_path": schema}}
+            )
+        )
+        for _ in range(3)
+    ]
+    try:
+        # Without the lock they failed, or waited on each other for good: bounded here.
+        await asyncio.wait_for(asyncio.gather(*(upgrade(m) for m in machines)), timeout=120)
+        assert not await pending_revisions(machines[0])
+    finally:
+        for machine in machines:
+            await machine.dispose()
+        async with admin.begin() as connection:
+            await connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        await admin.dispose()

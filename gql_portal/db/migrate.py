@@ -8,11 +8,16 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from gql_portal.db.engine import Database
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+# PostgreSQL: an upgrade holds this advisory lock for its transaction, so that machines starting
+# at once (each `serve` upgrades first) migrate one after the other: the later ones find the
+# database at head and do nothing.
+MIGRATION_LOCK = 1_804_180_018
 
 
 def alembic_config(url: str | None = None) -> Config:
@@ -30,6 +35,8 @@ async def upgrade(database: Database) -> None:
         command.upgrade(config, "head")
 
     async with database.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            await connection.execute(text(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
         await connection.run_sync(run)
 
 
