@@ -106,6 +106,8 @@ class Settings:
     # Queries the compiler handles run as a plan of a few SQL statements (gql_portal/compiled);
     # off: every query takes the resolver path (graphql-core), the reference.
     compiled: bool = False
+    # Outbound deliveries (payroll integration, webhooks): seconds a POST may take in all.
+    delivery_timeout_seconds: int = 10
 
     @property
     def production(self) -> bool:
@@ -172,6 +174,7 @@ POSITIVE_INT_SETTINGS = (
     "job_poll_seconds",
     "job_max_attempts",
     "job_concurrency",
+    "delivery_timeout_seconds",
 )
 
 

@@ -30,6 +30,8 @@ class Runtime:
     jobs: Jobs = field(default_factory=Jobs)
     # Nudges the mail delivery worker after mail was queued (a no-op without SMTP).
     wake_mailer: Callable[[], None] = lambda: None
+    # Nudges this worker's deliverer (jobs/deliveries.py) after a delivery was queued.
+    wake_deliveries: Callable[[], None] = lambda: None
     budgets: CostBudgets = field(init=False)
     # Live updates' events between workers (gql_portal/live): NOTIFY on PostgreSQL.
     bus: Bus = field(init=False)

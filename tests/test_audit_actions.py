@@ -90,7 +90,7 @@ def area_by_rule(action: AuditAction) -> Area | None:
 
 
 def test_every_action_keeps_its_stored_name() -> None:
-    assert len(AuditAction) == 96
+    assert len(AuditAction) == 98
     for action in AuditAction:
         assert action.value == action.name
         assert AuditAction(action.name) is action  # a stored row reads back as its member
@@ -271,6 +271,8 @@ MUTATION_ACTIONS: dict[str, set[AuditAction]] = {
     # integrations
     "activatePayrollIntegration": {A.PAYROLL_INTEGRATION_ACTIVATED},
     "deactivatePayrollIntegration": {A.PAYROLL_INTEGRATION_DEACTIVATED},
+    "setPayrollIntegrationEndpoint": {A.PAYROLL_INTEGRATION_ENDPOINT_SET},
+    "redeliver": {A.PAYROLL_INTEGRATION_REDELIVERED},
 }
 
 # Mutations that record nothing, each with the reason. None today: every change is audited.

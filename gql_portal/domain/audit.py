@@ -139,6 +139,8 @@ class AuditAction(StrEnum):
     # --- integrations -----------------------------------------------------------------------------
     PAYROLL_INTEGRATION_ACTIVATED = "PAYROLL_INTEGRATION_ACTIVATED", Area.INTEGRATIONS
     PAYROLL_INTEGRATION_DEACTIVATED = "PAYROLL_INTEGRATION_DEACTIVATED", Area.INTEGRATIONS
+    PAYROLL_INTEGRATION_ENDPOINT_SET = "PAYROLL_INTEGRATION_ENDPOINT_SET", Area.INTEGRATIONS
+    PAYROLL_INTEGRATION_REDELIVERED = "PAYROLL_INTEGRATION_REDELIVERED", Area.INTEGRATIONS
 
     # --- collaborations and the partner portal ----------------------------------------------------
     # Each step is recorded for both companies, the client and the firm.

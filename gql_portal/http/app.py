@@ -25,6 +25,7 @@ from gql_portal.http.persisted import PersistedQueries
 from gql_portal.http.responses import SecurityHeaders
 from gql_portal.http.schema_sdl import SCHEMA_SDL_PATH, schema_file
 from gql_portal.http.trusted import load_manifest
+from gql_portal.jobs.deliveries import Deliverer
 from gql_portal.jobs.exports import recover_interrupted_exports
 from gql_portal.jobs.retention import RETENTION_INTERVAL_SECONDS, run_retention
 from gql_portal.jobs.runner import serve_jobs
@@ -108,6 +109,10 @@ def create_app(runtime: Runtime) -> Starlette:
             worker = DeliveryWorker(runtime.database, runtime.settings, runtime.clock)
             runtime.wake_mailer = worker.wake
             worker.start()
+        # The payroll integration's and webhooks' outbox: every worker takes its share.
+        deliverer = Deliverer(runtime)
+        runtime.wake_deliveries = deliverer.wake
+        deliverer.start()
         try:
             yield
         finally:
@@ -125,6 +130,7 @@ def create_app(runtime: Runtime) -> Starlette:
             await runtime.bus.stop()
             if worker is not None:
                 await worker.stop()
+            await deliverer.stop()
             await runtime.database.dispose()
             await tracing.shutdown()  # flushes this worker's last spans (when tracing is on)
             worker_stopped()  # its live gauges leave the workers' sums

@@ -1,29 +1,45 @@
-"""The payroll-program integration: read, activate, deactivate (INTEGRATIONS).
+"""The payroll-program integration: read, activate, deactivate, where it delivers, and its
+delivery log (INTEGRATIONS).
 
 Only the company context reaches INTEGRATIONS: the company's admins and FULL partners who logged
 in to the client's company (`enterClientCompany`). The portal and employees have none of these
-fields in their schemas. The external payroll service is not called here: the state, who changed
-it and when, is what this domain keeps."""
+fields in their schemas. Locking a period (resolvers/payroll.py) and re-exporting one
+(jobs/exports/lifecycle.py) queue a delivery in their own transaction; the deliverer
+(jobs/deliveries.py) sends it."""
 
 from __future__ import annotations
+
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry import relay
 
 from gql_portal.context import RequestContext
 from gql_portal.db.accounts import Company, User
-from gql_portal.db.integrations import IntegrationState, PayrollIntegration
+from gql_portal.db.integrations import (
+    DeliveryAttempt,
+    DeliveryEvent,
+    DeliveryStatus,
+    IntegrationDelivery,
+    IntegrationState,
+    PayrollIntegration,
+    queue_payroll_delivery,
+)
+from gql_portal.db.payroll import PayrollPeriod
+from gql_portal.domain import deliveries as rules
 from gql_portal.domain.audit import AuditAction
 from gql_portal.errors import bad_input
 from gql_portal.permissions.matrix import Area, Op
 from gql_portal.permissions.rules import AreaRule
 from gql_portal.resolvers.audit import audit
-from gql_portal.resolvers.common import Ctx, not_found
-from gql_portal.resolvers.loading import by_id
+from gql_portal.resolvers.common import Ctx, node_id, not_found
+from gql_portal.resolvers.loading import by_id, children, paginate
 from gql_portal.schema import integrations as gql
 from gql_portal.schema.fields import field, mutation
+from gql_portal.schema.relay import Connection
 
 TYPE = "PayrollIntegration"
 
@@ -133,6 +149,168 @@ async def deactivate_payroll_integration(info: Ctx) -> gql.PayrollIntegrationPay
     return payload
 
 
+# --- where it delivers ------------------------------------------------------------------------
+
+
+async def set_payroll_integration_endpoint(
+    info: Ctx, input: gql.PayrollIntegrationEndpointInput
+) -> gql.PayrollIntegrationPayload:
+    """Set the endpoint URL and (the first time: must) the signing secret."""
+    ctx = info.context
+    production = ctx.runtime.settings.production
+    url = rules.check_endpoint_url(input.endpoint_url, "input.endpointUrl", production=production)
+    secret = rules.check_secret(input.secret, "input.secret") if input.secret is not None else None
+    async with ctx.database.scoped(ctx.access, Op.MANAGE) as session:
+        row = await session.scalar(select(PayrollIntegration).with_for_update())
+        if row is None:
+            raise not_found(TYPE)
+        if secret is None and row.secret is None:
+            raise bad_input("input.secret", "REQUIRED", "give a secret: none is set yet")
+        row.endpoint_url = url
+        if secret is not None:
+            row.secret, row.secret_set_at = secret, ctx.clock.now()
+        audit(
+            session,
+            ctx,
+            AuditAction.PAYROLL_INTEGRATION_ENDPOINT_SET,
+            integration_id=row.id,
+            secret_changed=secret is not None,
+        )
+        payload = gql.PayrollIntegrationPayload(payroll_integration=await _to_node(session, row))
+    return payload
+
+
+# --- deliveries ----------------------------------------------------------------------------------
+
+
+async def deliver_locked_basis(
+    session: AsyncSession, ctx: RequestContext, period: PayrollPeriod
+) -> bool:
+    """Queue the delivery of a period just locked, in the lock's transaction, when the company's
+    integration delivers: pinned to this lock (its `locked_at`) and the lock day as the file's
+    export date. Whether one was queued (wake the deliverer once committed)."""
+    integration = await session.scalar(
+        select(PayrollIntegration).where(PayrollIntegration.company_id == period.company_id)
+    )
+    if integration is None or not integration.delivers:
+        return False
+    queue_payroll_delivery(
+        session,
+        integration,
+        DeliveryEvent.PERIOD_LOCKED,
+        now=ctx.clock.now(),
+        period_id=period.id,
+        basis_version=period.locked_at,
+        export_date=ctx.clock.today(),
+    )
+    return True
+
+
+async def integration_deliveries(
+    info: Ctx,
+    integration_id: int,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+    status: DeliveryStatus | None,
+) -> Connection[gql.IntegrationDelivery]:
+    """`PayrollIntegration.deliveries`: newest first."""
+    statement = select(IntegrationDelivery).where(
+        IntegrationDelivery.integration_id == integration_id
+    )
+    if status is not None:
+        statement = statement.where(IntegrationDelivery.status == status)
+    page: Connection[Any] = await paginate(
+        info.context,
+        statement,
+        [IntegrationDelivery.id],
+        gql.IntegrationDelivery.from_row,
+        first=first,
+        after=after,
+        last=last,
+        before=before,
+        descending=True,
+    )
+    return page
+
+
+async def delivery_attempts(info: Ctx, delivery_id: int) -> list[gql.DeliveryAttempt]:
+    """`IntegrationDelivery.attempts`: one statement for every delivery of a request."""
+    loader = children(
+        info.context,
+        DeliveryAttempt,
+        DeliveryAttempt.delivery_id,
+        order_by=[DeliveryAttempt.number],
+        limit=rules.MAX_ATTEMPTS + 1,
+    )
+    return [gql.DeliveryAttempt.from_row(row) for row in await loader.load(delivery_id)]
+
+
+async def integration_delivery_by_id(
+    ctx: RequestContext, delivery_id: int
+) -> gql.IntegrationDelivery | None:
+    row = await by_id(ctx, IntegrationDelivery).load(delivery_id)
+    return gql.IntegrationDelivery.from_row(row) if row else None
+
+
+async def redeliver(
+    info: Ctx,
+    delivery_id: Annotated[
+        relay.GlobalID,
+        strawberry.argument(
+            description="The delivery to send again (an `IntegrationDelivery` id)."
+        ),
+    ],
+) -> gql.RedeliverPayload:
+    """Send a delivery again: a new delivery (its own id) of the same bytes, queued now."""
+    ctx = info.context
+    original_id = node_id(delivery_id, "IntegrationDelivery", "deliveryId")
+    now = ctx.clock.now()
+    async with ctx.database.scoped(ctx.access, Op.MANAGE) as session:
+        original = await session.scalar(
+            select(IntegrationDelivery).where(IntegrationDelivery.id == original_id)
+        )
+        if original is None or original.integration_id is None:
+            raise not_found("IntegrationDelivery")
+        integration = await session.get_one(PayrollIntegration, original.integration_id)
+        if not integration.delivers:
+            raise bad_input(
+                "deliveryId",
+                "NOT_DELIVERING",
+                "the integration is inactive or has no endpoint and secret",
+            )
+        body = (
+            (original.body_key, original.body_sha256, original.body_size)
+            if original.body_key and original.body_sha256 and original.body_size is not None
+            else None
+        )
+        again = queue_payroll_delivery(
+            session,
+            integration,
+            original.event,
+            now=now,
+            period_id=original.period_id,
+            basis_version=original.basis_version,
+            export_date=original.export_date,
+            export_id=original.export_id,
+            body=body,
+        )
+        again.redelivery_of_id = original.id
+        await session.flush()
+        audit(
+            session,
+            ctx,
+            AuditAction.PAYROLL_INTEGRATION_REDELIVERED,
+            integration_id=integration.id,
+            delivery_id=again.id,
+            redelivery_of_id=original.id,
+        )
+        payload = gql.RedeliverPayload(delivery=gql.IntegrationDelivery.from_row(again))
+    ctx.runtime.wake_deliveries()
+    return payload
+
+
 # --- the domain's root fields ---------------------------------------------------------------
 
 MANAGE = AreaRule(Area.INTEGRATIONS, Op.MANAGE)
@@ -160,4 +338,20 @@ class Mutations:
         MANAGE,
         deactivate_payroll_integration,
         description="Deactivate the payroll integration; it can be activated again.",
+    )
+    set_payroll_integration_endpoint = mutation(
+        MANAGE,
+        set_payroll_integration_endpoint,
+        description="Where the integration delivers each locked or re-exported period's PAXml "
+        "basis, and the secret that signs it (write-only; required the first time). "
+        "BAD_USER_INPUT naming input.endpointUrl (INVALID_URL, HTTPS_REQUIRED, "
+        "CREDENTIALS_IN_URL) or input.secret (SECRET_LENGTH, SECRET_CHARACTERS, REQUIRED); "
+        "NOT_FOUND before the integration was activated.",
+    )
+    redeliver = mutation(
+        MANAGE,
+        redeliver,
+        description="Send a delivery again: a new delivery of the same bytes (its own delivery "
+        "id), queued now. BAD_USER_INPUT (deliveryId, NOT_DELIVERING) while the integration is "
+        "inactive or has no endpoint.",
     )

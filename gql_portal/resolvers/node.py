@@ -57,6 +57,7 @@ NODE_LOADERS: dict[str, Loader] = {
     "Activity": projects.activity_by_id,
     "Collaboration": collaborations.collaborations_by_id,
     "PayrollIntegration": integrations.payroll_integration_by_id,
+    "IntegrationDelivery": integrations.integration_delivery_by_id,
     "Export": exports.export_by_id,
     "AuditEvent": audit.audit_event_by_id,
     "CompanyUser": users.company_user_by_id,

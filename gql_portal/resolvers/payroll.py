@@ -65,6 +65,7 @@ from gql_portal.permissions.matrix import Area, Op
 from gql_portal.permissions.rules import AreaRule
 from gql_portal.resolvers.audit import audit
 from gql_portal.resolvers.common import Ctx, node_id, not_found
+from gql_portal.resolvers.integrations import deliver_locked_basis
 from gql_portal.resolvers.loading import (
     FETCH_PART_ROWS,
     by_id,
@@ -953,7 +954,11 @@ async def lock_payroll_period(
             total_amount=str(sum((basis.total_amount for basis in bases), Decimal("0.00"))),
             preliminary_employee_ids=[basis.employee_id for basis in bases if basis.preliminary],
         )
+        # The payroll integration gets the frozen basis: queued in this very transaction.
+        delivering = await deliver_locked_basis(session, ctx, period)
         _publish(session, ctx, period)
+    if delivering:
+        ctx.runtime.wake_deliveries()
     return gql.PayrollPeriodPayload(payroll_period=gql.PayrollPeriod.from_row(period))
 
 

@@ -31,6 +31,7 @@ from gql_portal.resolvers import (
 from gql_portal.schema import collaborations as collaboration_types
 from gql_portal.schema import employees as employee_types
 from gql_portal.schema import exports as export_types
+from gql_portal.schema import integrations as integration_types
 from gql_portal.schema import payroll as payroll_types
 from gql_portal.schema import portal as portal_types
 
@@ -104,6 +105,8 @@ def _plug_resolvers_into_types() -> None:
     portal_types.ASSIGNED_USERS.plug(firm.client_assigned_users)
     collaboration_types.ASSIGNEES.plug(firm.collaboration_assignees)
     export_types.DOWNLOAD_LINK.plug(exports.download_link)
+    integration_types.DELIVERIES.plug(integrations.integration_deliveries)
+    integration_types.ATTEMPTS.plug(integrations.delivery_attempts)
 
 
 _plug_resolvers_into_types()

@@ -200,6 +200,17 @@ async def stream_lines(
     work: ExportWork, material: PeriodMaterial, progress: Progress
 ) -> AsyncGenerator[list[files.ExportLine], None]:
     """The period's lines in file order, a chunk at a time, read with the asker's rights."""
+    async with work.reading(as_area=Area.PAYROLL_BASIS) as session:
+        async for chunk in lines_in(session, material):
+            yield chunk
+            await progress.add(len(chunk))
+
+
+async def lines_in(
+    session: AsyncSession, material: PeriodMaterial
+) -> AsyncGenerator[list[files.ExportLine], None]:
+    """The period's lines in file order, a chunk at a time, as `session` reads them (the
+    asker's rights for an export; the payroll integration's deliverer reads as the system)."""
     statement = (
         select(*LINE_COLUMNS)
         .where(_period_lines(material.period.id))
@@ -208,11 +219,9 @@ async def stream_lines(
     if material.employee_ids is not None:
         statement = statement.where(PayrollLine.employee_id.in_(material.employee_ids))
     numbers = {key: employee.employee_number for key, employee in material.employees.items()}
-    async with work.reading(as_area=Area.PAYROLL_BASIS) as session:
-        result = await session.stream(statement.execution_options(yield_per=CHUNK_ROWS))
-        async for rows in result.partitions():
-            yield [_export_line(row, numbers[row.employee_id]) for row in rows]
-            await progress.add(len(rows))
+    result = await session.stream(statement.execution_options(yield_per=CHUNK_ROWS))
+    async for rows in result.partitions():
+        yield [_export_line(row, numbers[row.employee_id]) for row in rows]
 
 
 BasisWriter = Callable[[BinaryIO, Iterator[files.ExportLine]], dict[str, Any]]

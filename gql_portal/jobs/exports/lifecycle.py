@@ -17,11 +17,12 @@ from pathlib import Path
 from typing import Any, cast
 
 import anyio.to_thread
-from sqlalchemy import CursorResult, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_portal.audit import AuditActor, record
-from gql_portal.db.exports import Export, ExportKind, ExportState
+from gql_portal.db.exports import Export, ExportFormat, ExportKind, ExportState
+from gql_portal.db.integrations import DeliveryEvent, PayrollIntegration, queue_payroll_delivery
 from gql_portal.db.jobs import JobState
 from gql_portal.db.payroll import PayrollPeriod
 from gql_portal.domain.audit import AuditAction
@@ -32,10 +33,11 @@ from gql_portal.jobs.exports.common import ExportFailed, ExportWork, Written, ex
 from gql_portal.jobs.exports.expenses import write_expenses
 from gql_portal.jobs.exports.expenses_batch import write_expenses_batch
 from gql_portal.jobs.exports.payroll import write_payroll_basis
-from gql_portal.jobs.exports.request import ExportRequest
+from gql_portal.jobs.exports.request import BasisOptions, ExportRequest
 from gql_portal.jobs.queue import Lease, LeaseLost
 from gql_portal.live import Topic, publish_after_commit, publish_change
 from gql_portal.runtime import Runtime
+from gql_portal.storage import StoredFile
 
 log = logging.getLogger("gql_portal.exports")
 
@@ -128,6 +130,8 @@ class ExportJob:
                 if self.lease is not None:
                     await self.lease.end(session, JobState.DONE)
                 export = await session.get_one(Export, self.export_id)
+                # Before the period is marked: whether it was EXPORTED already (a re-export).
+                delivering = await _deliver_reexport(session, self.request, stored, now)
                 await _mark_periods_exported(session, self.actor, export, written.periods, now)
                 for company_id, period_id in written.periods:  # EXPORTED: live updates
                     bus = self.runtime.bus
@@ -150,6 +154,8 @@ class ExportJob:
             await self.runtime.files.delete(key)
             raise
         self.ended = True
+        if delivering:
+            self.runtime.wake_deliveries()
 
     async def _fail(self, code: str, message: str, tmp: Path) -> None:
         await anyio.to_thread.run_sync(tmpfiles.remove, tmp)
@@ -235,6 +241,43 @@ async def _mark_exported(session: AsyncSession, period_id: int, now: datetime) -
         .execution_options(synchronize_session=False)
     )
     return cast("CursorResult[Any]", marked).rowcount == 1
+
+
+async def _deliver_reexport(
+    session: AsyncSession, request: ExportRequest, stored: StoredFile, now: datetime
+) -> bool:
+    """A re-export of a whole period's PAXml (the period was EXPORTED before) is delivered to
+    the company's payroll integration: this very file, queued in the transaction that makes the
+    export DONE. (A period's first export is not: its lock delivered the same lines.)"""
+    options = request.options
+    if (
+        request.kind is not ExportKind.PAYROLL_BASIS
+        or request.period_id is None
+        or not isinstance(options, BasisOptions)
+        or options.file_format is not ExportFormat.PAXML
+        or options.employee_ids is not None
+    ):
+        return False
+    integration = await session.scalar(
+        select(PayrollIntegration).where(PayrollIntegration.company_id == request.company_id)
+    )
+    if integration is None or not integration.delivers:
+        return False
+    state = await session.scalar(
+        select(PayrollPeriod.state).where(PayrollPeriod.id == request.period_id)
+    )
+    if state is not PeriodState.EXPORTED:
+        return False
+    queue_payroll_delivery(
+        session,
+        integration,
+        DeliveryEvent.PERIOD_REEXPORTED,
+        now=now,
+        period_id=request.period_id,
+        export_id=request.export_id,
+        body=(stored.storage_key, stored.sha256, stored.size_bytes),
+    )
+    return True
 
 
 def _done_action(kind: ExportKind) -> AuditAction:
