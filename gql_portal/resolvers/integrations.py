@@ -153,7 +153,11 @@ async def deactivate_payroll_integration(info: Ctx) -> gql.PayrollIntegrationPay
 
 
 async def set_payroll_integration_endpoint(
-    info: Ctx, input: gql.PayrollIntegrationEndpointInput
+    info: Ctx,
+    input: Annotated[
+        gql.PayrollIntegrationEndpointInput,
+        strawberry.argument(description="The endpoint URL, and the secret (required at first)."),
+    ],
 ) -> gql.PayrollIntegrationPayload:
     """Set the endpoint URL and (the first time: must) the signing secret."""
     ctx = info.context
