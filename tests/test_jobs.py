@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import select
 
 from gql_portal.clock import FrozenClock
+from gql_portal.config import ConfigError, Settings
 from gql_portal.db.engine import Database
 from gql_portal.db.exports import Export, ExportState
 from gql_portal.db.jobs import Job, JobKind, JobState
@@ -300,3 +301,36 @@ async def test_each_job_is_claimed_once_however_many_claim_at_the_same_time(
     for claimed in claims:
         if claimed is not None:
             assert owners[claimed.job_id] == claimed.lease.owner
+
+
+def test_the_job_settings_come_from_the_environment() -> None:
+    settings = Settings.from_env(
+        {
+            "GQL_PORTAL_JOB_LEASE_SECONDS": "2",
+            "GQL_PORTAL_JOB_POLL_SECONDS": "1",
+            "GQL_PORTAL_JOB_MAX_ATTEMPTS": "5",
+            "GQL_PORTAL_JOB_CONCURRENCY": "8",
+            "GQL_PORTAL_EXPORT_TEST_DELAY_MS": "6000",
+        }
+    )
+    assert (
+        settings.job_lease_seconds,
+        settings.job_poll_seconds,
+        settings.job_max_attempts,
+        settings.job_concurrency,
+        settings.export_test_delay_ms,
+    ) == (2, 1, 5, 8, 6000)
+    with pytest.raises(ConfigError, match="GQL_PORTAL_JOB_LEASE_SECONDS"):
+        Settings.from_env({"GQL_PORTAL_JOB_LEASE_SECONDS": "0"})
+    with pytest.raises(ConfigError, match="GQL_PORTAL_EXPORT_TEST_DELAY_MS"):
+        Settings.from_env({"GQL_PORTAL_EXPORT_TEST_DELAY_MS": "soon"})
+    # The test's delay never slows a production export.
+    production = Settings.from_env(
+        {
+            "GQL_PORTAL_MODE": "production",
+            "GQL_PORTAL_SECRET_KEY": "x" * 40,
+            "GQL_PORTAL_PUBLIC_URL": "https://portal.example.se",
+            "GQL_PORTAL_EXPORT_TEST_DELAY_MS": "6000",
+        }
+    )
+    assert production.export_test_delay_ms == 0
