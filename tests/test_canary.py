@@ -7,7 +7,8 @@ by F. Every company, the firms included, has data in every company-owned table, 
 column of every row holds a canary unique to its owner, table and column
 (`CANARY-<owner>-<table>-<column>~n~`; columns too short for that hold a short one, `Ж` and two
 characters). Owners are the companies (FA, FB, L, F, B, P), the viewers' own user rows
-(FA.portal, FA.full, FA.colleague, FB.portal, FB.full) and the employee viewers' own rows
+(FA.portal, FA.full, FA.colleague, FA.unassigned, FA.assistant, FB.portal, FB.full) and the
+employee viewers' own rows
 (L.self, F.self).
 
 The viewers, and what the matrix (DESIGN.md, "Areas", "Contexts") lets each see:
@@ -23,6 +24,10 @@ The viewers, and what the matrix (DESIGN.md, "Areas", "Contexts") lets each see:
   the firm's teams (its admins' business).
 - firm_a_unassigned: a user of FA who is not its admin and is assigned to no client: the firm,
   its users, its batch export's record and P's name; nothing of L or F (issue 20).
+- firm_a_assistant: FA's read-only assistant (its own schema, PORTAL_ASSISTANT), assigned to L
+  alone: the LIMITED areas of L, the firm, its users and P's name; nothing of F (FA's client,
+  not its), no export (not even the firm's own), no team; and not one mutation of the
+  consultants' schema succeeds for it, in the sweep (issue 20).
 - firm_a_inside_f: another user of FA, logged in to client F's company (`enterClientCompany`):
   F's admin rights over F, its own firm's collaboration with F (not FB's declined one).
 - firm_b_portal: a user of FB in the portal: the LIMITED areas of B; F's name (the declined
@@ -319,6 +324,8 @@ class World:
     firm_teams: list[tuple[int, str, tuple[int, ...], tuple[int, ...]]] = field(
         default_factory=list
     )
+    # (firm, user, client): the seeded direct assignments, put back like the teams.
+    firm_assignments: list[tuple[int, int, int]] = field(default_factory=list)
     admin_tokens: dict[str, str] = field(default_factory=dict)
 
     def company_code(self, company_id: int) -> str:
@@ -382,6 +389,12 @@ class Seeder:
         client_ids = tuple(client.id for client in clients)
         self.world.firm_teams.append((firm.id, team.name, member_ids, client_ids))
         await put_team_back(self.session, team, member_ids, client_ids)
+
+    async def firm_assignment(self, firm: Company, user: User, client: Company) -> None:
+        await self.flush(
+            FirmAssignment(firm_id=firm.id, user_id=user.id, client_id=client.id, created_at=NOW)
+        )
+        self.world.firm_assignments.append((firm.id, user.id, client.id))
 
     async def firm_policy(self, firm: Company, unassigned_users_see_all_clients: bool) -> None:
         await self.session.execute(
@@ -836,6 +849,7 @@ async def seed(database: Database, secret: str) -> World:
         fa_colleague = await s.user(fa, "FA.colleague", Role.EMPLOYEE)  # not the firm's admin
         # Not the firm's admin, and assigned to no client (FA lets only assigned users in).
         fa_unassigned = await s.user(fa, "FA.unassigned", Role.EMPLOYEE)
+        fa_assistant = await s.user(fa, "FA.assistant", Role.ASSISTANT)  # read-only, L alone
         fb_portal = await s.user(fb, "FB.portal", Role.ADMIN)
         fb_full = await s.user(fb, "FB.full", Role.ADMIN)
         admins = {code: await s.user(company, code, Role.ADMIN) for code, company in client.items()}
@@ -871,6 +885,7 @@ async def seed(database: Database, secret: str) -> World:
         await s.firm_policy(fa, False)
         await s.firm_policy(fb, True)
         await s.firm_team(fa, "FA", [fa_colleague], [client["L"], client["F"]])
+        await s.firm_assignment(fa, fa_assistant, client["L"])
         await s.firm_team(fb, "FB", [], [client["B"]])
 
         # Exports: each client's own, those its firm made, and a firm's batch.
@@ -884,6 +899,7 @@ async def seed(database: Database, secret: str) -> World:
         await s.log_in("firm_a_portal", fa_portal, fa, SessionContext.PORTAL)
         await s.log_in("firm_a_colleague", fa_colleague, fa, SessionContext.PORTAL)
         await s.log_in("firm_a_unassigned", fa_unassigned, fa, SessionContext.PORTAL)
+        await s.log_in("firm_a_assistant", fa_assistant, fa, SessionContext.PORTAL)
         await s.log_in("firm_a_inside_f", fa_full, fa, SessionContext.PORTAL)
         await s.log_in("firm_b_portal", fb_portal, fb, SessionContext.PORTAL)
         await s.log_in("firm_b_inside_b", fb_full, fb, SessionContext.PORTAL)
@@ -977,7 +993,7 @@ def _pairs(owners: Iterable[str], tables: Iterable[str]) -> set[tuple[str, str]]
     return {(owner, table) for owner in owners for table in tables}
 
 
-FIRM_A_USERS = ("FA.portal", "FA.full", "FA.colleague", "FA.unassigned")
+FIRM_A_USERS = ("FA.portal", "FA.full", "FA.colleague", "FA.unassigned", "FA.assistant")
 FIRM_A_PORTAL = frozenset(
     _pairs(("FA", "L", "F", "P"), ["companies"])
     | _pairs(FIRM_A_USERS, ["users"])  # the firm's own users
@@ -998,6 +1014,13 @@ VISIBLE: dict[str, frozenset[tuple[str, str]]] = {
         _pairs(("FA", "P"), ["companies"])
         | _pairs(FIRM_A_USERS, ["users"])
         | _pairs(("FA.batch",), ["exports"])
+    ),
+    # The firm's assistant, assigned to L alone: L's LIMITED areas (reads), the firm, its users
+    # and P's name; no export of any kind, no team.
+    "firm_a_assistant": frozenset(
+        _pairs(("FA", "L", "P"), ["companies"])
+        | _pairs(FIRM_A_USERS, ["users"])
+        | _pairs(("L", "L.self"), LIMITED_TABLES)
     ),
     "firm_a_inside_f": frozenset(
         _pairs(("F", "FA"), ["companies"])  # FA: its own collaboration's firm
@@ -1037,7 +1060,8 @@ VISIBLE: dict[str, frozenset[tuple[str, str]]] = {
         _pairs(("L", "FA"), ["companies"])
         | _pairs(("L", "L.self"), COMPANY_TABLES)
         | _pairs(("L", "L.FA"), ["exports"])
-        | _pairs(("FA.portal", "FA.full", "FA.colleague"), ["users"])  # L's audit trail
+        # L's audit trail and assignees (the assistant is assigned to L)
+        | _pairs(("FA.portal", "FA.full", "FA.colleague", "FA.assistant"), ["users"])
     ),
     "anonymous": frozenset(),
 }
@@ -1067,6 +1091,7 @@ ROLES: dict[str, SchemaRole] = {
     "firm_a_portal": SchemaRole.PARTNER_PORTAL,
     "firm_a_colleague": SchemaRole.PARTNER_PORTAL,
     "firm_a_unassigned": SchemaRole.PARTNER_PORTAL,
+    "firm_a_assistant": SchemaRole.PORTAL_ASSISTANT,
     "firm_a_inside_f": SchemaRole.COMPANY_ADMIN,
     "firm_b_portal": SchemaRole.PARTNER_PORTAL,
     "firm_b_inside_b": SchemaRole.COMPANY_ADMIN,
@@ -1083,8 +1108,28 @@ PORTAL_FIRMS = {
     "firm_a_portal": ("FA", {"L", "F"}),
     "firm_a_colleague": ("FA", {"L", "F"}),
     "firm_a_unassigned": ("FA", set()),
+    "firm_a_assistant": ("FA", {"L"}),
     "firm_b_portal": ("FB", {"B"}),
 }
+# Read-only viewers: they neither export (so see no export) nor change anything; in the sweep
+# they also send the consultants' mutations (PARTNER_PORTAL's), of which none may succeed.
+READ_ONLY = {"firm_a_assistant": SchemaRole.PARTNER_PORTAL}
+# What a read-only viewer's mutations may do: their own session and account (and what anyone
+# may, logged in or not).
+OWN_ACCOUNT_MUTATIONS = frozenset(
+    {
+        "signUp",
+        "verifyEmail",
+        "resendVerificationEmail",
+        "logIn",
+        "logOut",
+        "requestPasswordReset",
+        "resetPassword",
+        "changePassword",
+        "activate",
+        "enterPartnerPortal",
+    }
+)
 INSIDE = {"firm_a_inside_f": ("FA", "F"), "firm_b_inside_b": ("FB", "B")}
 ADMINS = {"client_b_admin": "B", "client_l_admin": "L"}
 EMPLOYEES = {"employee_l": "L", "employee_f": "F"}
@@ -1114,6 +1159,8 @@ def reachable(viewer: str, obj: Obj, world: World) -> bool:
     if viewer in PORTAL_FIRMS:
         home, clients = PORTAL_FIRMS[viewer]
         if obj.type_name == "Export":  # the firm's own: of its current clients, its batches
+            if viewer in READ_ONLY:
+                return False
             made_here = obj.owner in (f"{obj.company}.{home}", f"{home}.batch")
             return made_here and obj.company in clients | {home}
         if obj.type_name == "Company":
@@ -1221,6 +1268,14 @@ class Probe:
             problems.append(f"INTERNAL_SERVER_ERROR at {paths}")
         if not codes:
             codes = {"OK" if response.status_code == 200 else f"HTTP {response.status_code}"}
+        if viewer in READ_ONLY and operation.lstrip().startswith("mutation"):
+            done = sorted(
+                name
+                for name, value in (body.get("data") or {}).items()
+                if value is not None and name not in OWN_ACCOUNT_MUTATIONS
+            )
+            if done:
+                problems.append(f"a read-only viewer's mutation succeeded: {done}")
         self.outcomes[viewer].update(codes)
         self.findings.extend(Finding(viewer, operation, variables, p) for p in problems)
         if operation.lstrip().startswith("mutation"):
@@ -1268,6 +1323,12 @@ class Probe:
                     session.add(team)
                     await session.flush()
                     await put_team_back(session, team, members, clients)
+                session.add_all(
+                    FirmAssignment(
+                        firm_id=firm_id, user_id=user_id, client_id=client_id, created_at=NOW
+                    )
+                    for firm_id, user_id, client_id in self.world.firm_assignments
+                )
                 for firm_id, see_all in self.world.firm_policies.items():
                     await session.execute(
                         update(CompanySettings)
@@ -1919,6 +1980,19 @@ async def test_every_global_id_answers_null_or_an_error_to_whoever_must_not_reac
                 for id_ in ids if every_id else representatives:
                     if every_id or argument.type_name in (None, by_gid[id_].type_name):
                         await probe.send(viewer, argument.operation(schema, id_))
+    # The read-only viewers send the mutations of the schema they have none of (the firm's
+    # consultants'), with ids they reach and ids they do not: not one may succeed.
+    refused_outside_schema = Counter[str]()
+    for viewer, other_role in READ_ONLY.items():
+        schema = role_schema(other_role)._schema
+        for argument in id_arguments(schema):
+            if argument.kind != "mutation":
+                continue
+            for id_ in representatives:
+                if argument.type_name in (None, by_gid[id_].type_name):
+                    body = await probe.send(viewer, argument.operation(schema, id_))
+                    refused_outside_schema.update(_code_of(e) for e in body.get("errors") or [])
+    assert set(refused_outside_schema) == {"GRAPHQL_VALIDATION_FAILED"}, refused_outside_schema
 
     elapsed = time.perf_counter() - started
     record_property("operations", sum(probe.sent.values()))
