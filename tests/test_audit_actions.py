@@ -69,6 +69,7 @@ AREA_BY_SUBJECT = (
     ("MILEAGE", Area.EXPENSES_RECEIPTS),
     ("RECEIPT", Area.EXPENSES_RECEIPTS),
     ("PAYROLL_INTEGRATION", Area.INTEGRATIONS),
+    ("WEBHOOK", Area.INTEGRATIONS),
     ("PAYROLL", Area.PAYROLL_BASIS),
     ("EXPORT", Area.PAYROLL_BASIS),
     ("PROJECT", Area.PROJECTS),
@@ -90,7 +91,7 @@ def area_by_rule(action: AuditAction) -> Area | None:
 
 
 def test_every_action_keeps_its_stored_name() -> None:
-    assert len(AuditAction) == 98
+    assert len(AuditAction) == 100
     for action in AuditAction:
         assert action.value == action.name
         assert AuditAction(action.name) is action  # a stored row reads back as its member
@@ -273,6 +274,8 @@ MUTATION_ACTIONS: dict[str, set[AuditAction]] = {
     "deactivatePayrollIntegration": {A.PAYROLL_INTEGRATION_DEACTIVATED},
     "setPayrollIntegrationEndpoint": {A.PAYROLL_INTEGRATION_ENDPOINT_SET},
     "redeliver": {A.PAYROLL_INTEGRATION_REDELIVERED},
+    "setWebhook": {A.WEBHOOK_SET},
+    "removeWebhook": {A.WEBHOOK_REMOVED},
 }
 
 # Mutations that record nothing, each with the reason. None today: every change is audited.

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -30,10 +31,11 @@ from gql_portal.db.employees import Employee
 from gql_portal.db.engine import Database
 from gql_portal.db.integrations import IntegrationDelivery
 from gql_portal.domain.accounts import PayrollProgram
-from gql_portal.jobs.deliveries import RoundResult, deliver_due, http_client
+from gql_portal.jobs.deliveries import RoundResult, WebhookTap, deliver_due, http_client
 from gql_portal.runtime import Runtime
 from tests.conftest import Api, error_codes, only_error
 from tests.factories import Actor, Factory, gid
+from tests.test_expenses import submit
 from tests.test_exports import EXPORT_BASIS, download, exported
 from tests.test_integrations import (
     ACTIVATE,
@@ -559,3 +561,70 @@ async def test_a_full_partner_inside_the_company_reads_the_log_and_sends_again(
 async def _company(database: Database, actor: Actor) -> Company:
     async with database.session() as session:
         return await session.get_one(Company, actor.company_id)
+
+
+# --- generic webhooks ------------------------------------------------------------------------
+
+SET_WEBHOOK = """mutation($input: WebhookInput!) { setWebhook(input: $input) { webhook {
+  event url secretSetAt secretFingerprint } } }"""
+WEBHOOKS = "{ webhooks { event url secretFingerprint } }"
+REMOVE_WEBHOOK = "mutation($e: DeliveryEvent!) { removeWebhook(event: $e) { webhook { url } } }"
+HOOK_SECRET = "hook-secret-abcdefghijklmnopqrstuvwxyz"
+
+
+async def test_a_webhook_gets_each_expense_change_signed_with_its_own_secret(
+    api: Api,
+    factory: Factory,
+    database: Database,
+    runtime: Runtime,
+    receiver: Receiver,
+) -> None:
+    company, admin = await client_company(factory, database, PayrollProgram.FORTNOX_LON)
+    hook = {"input": {"event": "EXPENSE_CHANGED", "url": receiver.url, "secret": HOOK_SECRET}}
+    set_hook = data(await api(SET_WEBHOOK, hook, token=admin.token), "setWebhook")["webhook"]
+    assert HOOK_SECRET not in str(set_hook)
+    assert set_hook["secretFingerprint"] == hashlib.sha256(HOOK_SECRET.encode()).hexdigest()[:8]
+    assert data(await api(WEBHOOKS, token=admin.token), "webhooks") == [
+        {
+            "event": "EXPENSE_CHANGED",
+            "url": receiver.url,
+            "secretFingerprint": set_hook["secretFingerprint"],
+        }
+    ]
+    tap = WebhookTap(runtime).attach()
+    try:
+        staff = await factory.staff(company)
+        expense = await submit(api, staff.token)
+        # A period opened: no webhook of that kind, nothing queued for it.
+        await open_period(api, admin.token)
+        await tap.settled()
+    finally:
+        tap.detach()
+    assert (await deliver(runtime)).delivered == 1
+    [received] = receiver.received
+    assert verified(received, HOOK_SECRET) and not verified(received, SECRET)
+    assert received.headers["Content-Type"] == "application/json"
+    assert received.headers["X-GqlPortal-Event"] == "EXPENSE_CHANGED"
+    assert json.loads(received.body) == {
+        "event": "EXPENSE_CHANGED",
+        "companyId": gid("Company", company.id),
+        "ids": [expense["id"]],
+    }
+    # Removed: no more deliveries of that kind.
+    data(await api(REMOVE_WEBHOOK, {"e": "EXPENSE_CHANGED"}, token=admin.token), "removeWebhook")
+    assert data(await api(WEBHOOKS, token=admin.token), "webhooks") == []
+
+
+async def test_a_webhook_takes_live_event_kinds_only_and_needs_a_secret(
+    api: Api, factory: Factory, database: Database, receiver: Receiver
+) -> None:
+    _, admin = await client_company(factory, database, PayrollProgram.FORTNOX_LON)
+    wrong = {"input": {"event": "PERIOD_LOCKED", "url": receiver.url, "secret": HOOK_SECRET}}
+    refused = only_error(await api(SET_WEBHOOK, wrong, token=admin.token))
+    assert (refused["field"], refused["reason"]) == ("input.event", "NOT_A_WEBHOOK_EVENT")
+    bare = {"input": {"event": "EXPENSE_CHANGED", "url": receiver.url}}
+    refused = only_error(await api(SET_WEBHOOK, bare, token=admin.token))
+    assert (refused["field"], refused["reason"]) == ("input.secret", "REQUIRED")
+    staff = await factory.staff(await _company(database, admin))
+    hook = {"input": {"event": "EXPENSE_CHANGED", "url": receiver.url, "secret": HOOK_SECRET}}
+    assert set(error_codes(await api(SET_WEBHOOK, hook, token=staff.token))) == NOT_IN_SCHEMA

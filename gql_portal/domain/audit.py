@@ -141,6 +141,8 @@ class AuditAction(StrEnum):
     PAYROLL_INTEGRATION_DEACTIVATED = "PAYROLL_INTEGRATION_DEACTIVATED", Area.INTEGRATIONS
     PAYROLL_INTEGRATION_ENDPOINT_SET = "PAYROLL_INTEGRATION_ENDPOINT_SET", Area.INTEGRATIONS
     PAYROLL_INTEGRATION_REDELIVERED = "PAYROLL_INTEGRATION_REDELIVERED", Area.INTEGRATIONS
+    WEBHOOK_SET = "WEBHOOK_SET", Area.INTEGRATIONS
+    WEBHOOK_REMOVED = "WEBHOOK_REMOVED", Area.INTEGRATIONS
 
     # --- collaborations and the partner portal ----------------------------------------------------
     # Each step is recorded for both companies, the client and the firm.

@@ -25,7 +25,7 @@ from gql_portal.http.persisted import PersistedQueries
 from gql_portal.http.responses import SecurityHeaders
 from gql_portal.http.schema_sdl import SCHEMA_SDL_PATH, schema_file
 from gql_portal.http.trusted import load_manifest
-from gql_portal.jobs.deliveries import Deliverer
+from gql_portal.jobs.deliveries import Deliverer, WebhookTap
 from gql_portal.jobs.exports import recover_interrupted_exports
 from gql_portal.jobs.retention import RETENTION_INTERVAL_SECONDS, run_retention
 from gql_portal.jobs.runner import serve_jobs
@@ -113,6 +113,7 @@ def create_app(runtime: Runtime) -> Starlette:
         deliverer = Deliverer(runtime)
         runtime.wake_deliveries = deliverer.wake
         deliverer.start()
+        webhooks = WebhookTap(runtime).attach()  # the live events this worker publishes
         try:
             yield
         finally:
@@ -130,6 +131,8 @@ def create_app(runtime: Runtime) -> Starlette:
             await runtime.bus.stop()
             if worker is not None:
                 await worker.stop()
+            webhooks.detach()
+            await webhooks.settled()
             await deliverer.stop()
             await runtime.database.dispose()
             await tracing.shutdown()  # flushes this worker's last spans (when tracing is on)

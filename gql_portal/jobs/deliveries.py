@@ -45,6 +45,7 @@ from typing import Any, Final, cast
 
 import httpx
 from sqlalchemy import CursorResult, select, update
+from strawberry import relay
 
 from gql_portal.db.exports import ExportFormat
 from gql_portal.db.integrations import (
@@ -70,6 +71,7 @@ from gql_portal.jobs.exports.basis import (
 from gql_portal.jobs.exports.common import ExportFailed
 from gql_portal.jobs.exports.request import BasisOptions
 from gql_portal.jobs.exports.streaming import write_streamed
+from gql_portal.live import Event, Topic
 from gql_portal.runtime import Runtime
 from gql_portal.storage.interface import verifying
 
@@ -480,3 +482,102 @@ class Deliverer:
                     continue
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wakeup.wait(), self.poll_seconds)
+
+
+# --------------------------------------------------------------------------- generic webhooks
+
+WEBHOOK_TOPICS: Final = {
+    Topic.EXPENSE: (DeliveryEvent.EXPENSE_CHANGED, "Expense"),
+    Topic.PAYROLL_PERIOD: (DeliveryEvent.PAYROLL_PERIOD_CHANGED, "PayrollPeriod"),
+    Topic.COLLABORATION: (DeliveryEvent.COLLABORATION_CHANGED, "Collaboration"),
+}
+
+
+def webhook_payload(event: Event, kind: DeliveryEvent, type_name: str) -> dict[str, Any]:
+    """A webhook's body: the event kind, the company and the objects' global ids, as the live
+    bus carries them (ids only: the receiver reads the objects through the API)."""
+    assert event.company_id is not None
+    return {
+        "event": kind.value,
+        "companyId": relay.to_base64("Company", event.company_id),
+        "ids": [relay.to_base64(type_name, object_id) for object_id in event.ids],
+    }
+
+
+class WebhookTap:
+    """Queues the webhooks' deliveries of the live events this worker publishes: told of each
+    event after its commit (`Bus.taps`), it writes a delivery for each company's webhook of
+    that kind, in one transaction per burst, then wakes the deliverer. Only the publishing
+    worker is told, so each event is queued once. Unlike the payroll integration's, this
+    happens after the change's commit: a worker that dies in between loses those webhooks."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self._waiting: list[Event] = []
+        self._task: asyncio.Task[None] | None = None
+
+    def attach(self) -> WebhookTap:
+        self.runtime.bus.taps.append(self.offer)
+        return self
+
+    def detach(self) -> None:
+        with contextlib.suppress(ValueError):
+            self.runtime.bus.taps.remove(self.offer)
+
+    def offer(self, event: Event) -> None:
+        if event.topic not in WEBHOOK_TOPICS or event.company_id is None:
+            return
+        self._waiting.append(event)
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._queue(), name="webhooks")
+
+    async def settled(self) -> None:
+        """Returns once every event offered so far is queued (tests; shutdown)."""
+        while self._task is not None and not self._task.done():
+            await asyncio.wait({self._task})
+
+    async def _queue(self) -> None:
+        await asyncio.sleep(0)  # the rest of a burst of commits joins this transaction
+        while self._waiting:
+            events, self._waiting = self._waiting, []
+            try:
+                if await queue_webhooks(self.runtime, events):
+                    self.runtime.wake_deliveries()
+            except Exception:
+                log.exception("could not queue the webhooks of %d events", len(events))
+
+
+async def queue_webhooks(runtime: Runtime, events: list[Event]) -> int:
+    """Write the deliveries of `events` to their companies' webhooks (one per webhook and
+    event); how many."""
+    companies = {event.company_id for event in events}
+    kinds = {WEBHOOK_TOPICS[event.topic][0] for event in events}
+    now = runtime.clock.now()
+    async with runtime.database.transaction() as session:
+        hooks = (
+            await session.scalars(
+                select(Webhook).where(Webhook.company_id.in_(companies), Webhook.event.in_(kinds))
+            )
+        ).all()
+        by_key = {(hook.company_id, hook.event): hook for hook in hooks}
+        queued = 0
+        for event in events:
+            kind, type_name = WEBHOOK_TOPICS[event.topic]
+            assert event.company_id is not None
+            hook = by_key.get((event.company_id, kind))
+            if hook is None:
+                continue
+            session.add(
+                IntegrationDelivery(
+                    company_id=hook.company_id,
+                    webhook_id=hook.id,
+                    event=kind,
+                    payload=webhook_payload(event, kind, type_name),
+                    status=DeliveryStatus.QUEUED,
+                    attempts=0,
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+            )
+            queued += 1
+    return queued

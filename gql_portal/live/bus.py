@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy.engine import make_url
@@ -87,6 +87,9 @@ class Bus:
         self._sending: set[asyncio.Task[Any]] = set()
         self.delivered = 0  # events delivered to this process's inboxes so far
         self.reads = SharedReads()
+        # Told of each event this process publishes, once, after its commit (the webhooks'
+        # outbox, jobs/deliveries.py): never of events heard from other workers.
+        self.taps: list[Callable[[Event], None]] = []
 
     def inbox(self, topics: Iterable[Topic], window: float | None = None) -> Inbox:
         """An inbox for `topics`; `window`: its coalescing window (the bus's by default)."""
@@ -116,9 +119,17 @@ class Bus:
 
     def publish_soon(self, event: Event) -> None:
         """Publish from code that cannot wait (SQLAlchemy's after-commit hook)."""
+        self.tap(event)
         task = asyncio.get_running_loop().create_task(self.publish(event), name="live-publish")
         self._sending.add(task)
         task.add_done_callback(self._sent)
+
+    def tap(self, event: Event) -> None:
+        for listener in self.taps:
+            try:
+                listener(event)
+            except Exception:
+                log.exception("a tap of the live events failed")
 
     def _sent(self, task: asyncio.Task[Any]) -> None:
         self._sending.discard(task)
@@ -137,6 +148,7 @@ class LocalBus(Bus):
         self.deliver(event)
 
     def publish_soon(self, event: Event) -> None:
+        self.tap(event)
         self.deliver(event)
 
 

@@ -20,12 +20,14 @@ from strawberry import relay
 from gql_portal.context import RequestContext
 from gql_portal.db.accounts import Company, User
 from gql_portal.db.integrations import (
+    WEBHOOK_EVENTS,
     DeliveryAttempt,
     DeliveryEvent,
     DeliveryStatus,
     IntegrationDelivery,
     IntegrationState,
     PayrollIntegration,
+    Webhook,
     queue_payroll_delivery,
 )
 from gql_portal.db.payroll import PayrollPeriod
@@ -315,6 +317,68 @@ async def redeliver(
     return payload
 
 
+# --- generic webhooks ----------------------------------------------------------------------
+
+
+async def webhooks(info: Ctx) -> list[gql.Webhook]:
+    """The company's webhooks, one per event kind."""
+    ctx = info.context
+    async with ctx.database.scoped(ctx.access) as session:
+        rows = await session.scalars(select(Webhook).order_by(Webhook.event))
+        return [gql.Webhook.from_row(row) for row in rows]
+
+
+async def set_webhook(
+    info: Ctx,
+    input: Annotated[
+        gql.WebhookInput,
+        strawberry.argument(description="The kind of event, the URL and (at first) the secret."),
+    ],
+) -> gql.WebhookPayload:
+    """Create or change the company's webhook of one event kind."""
+    ctx = info.context
+    if input.event not in WEBHOOK_EVENTS:
+        raise bad_input("input.event", "NOT_A_WEBHOOK_EVENT", "a live event's kind")
+    production = ctx.runtime.settings.production
+    url = rules.check_endpoint_url(input.url, "input.url", production=production)
+    secret = rules.check_secret(input.secret, "input.secret") if input.secret is not None else None
+    company_id = ctx.access.company_id
+    assert company_id is not None
+    now = ctx.clock.now()
+    async with ctx.database.scoped(ctx.access, Op.MANAGE) as session:
+        row = await session.scalar(
+            select(Webhook).where(Webhook.event == input.event).with_for_update()
+        )
+        if row is None:
+            if secret is None:
+                raise bad_input("input.secret", "REQUIRED", "give a secret for a new webhook")
+            row = Webhook(company_id=company_id, event=input.event, created_at=now)
+            session.add(row)
+        row.url = url
+        if secret is not None:
+            row.secret, row.secret_set_at = secret, now
+        await session.flush()
+        audit(session, ctx, AuditAction.WEBHOOK_SET, event=input.event.value)
+        return gql.WebhookPayload(webhook=gql.Webhook.from_row(row))
+
+
+async def remove_webhook(
+    info: Ctx,
+    event: Annotated[
+        DeliveryEvent, strawberry.argument(description="The kind whose webhook goes.")
+    ],
+) -> gql.WebhookPayload:
+    """Remove the company's webhook of one event kind (its queued deliveries go with it)."""
+    ctx = info.context
+    async with ctx.database.scoped(ctx.access, Op.MANAGE) as session:
+        row = await session.scalar(select(Webhook).where(Webhook.event == event))
+        if row is None:
+            raise not_found("Webhook")
+        await session.delete(row)
+        audit(session, ctx, AuditAction.WEBHOOK_REMOVED, event=event.value)
+    return gql.WebhookPayload(webhook=None)
+
+
 # --- the domain's root fields ---------------------------------------------------------------
 
 MANAGE = AreaRule(Area.INTEGRATIONS, Op.MANAGE)
@@ -326,6 +390,12 @@ class Queries:
         AreaRule(Area.INTEGRATIONS),
         payroll_integration,
         description="The company's payroll-program integration; null if never activated.",
+    )
+    webhooks = field(
+        AreaRule(Area.INTEGRATIONS),
+        webhooks,
+        description="The company's generic webhooks, one per event kind.",
+        bound=len(WEBHOOK_EVENTS),
     )
 
 
@@ -351,6 +421,19 @@ class Mutations:
         "BAD_USER_INPUT naming input.endpointUrl (INVALID_URL, HTTPS_REQUIRED, "
         "CREDENTIALS_IN_URL) or input.secret (SECRET_LENGTH, SECRET_CHARACTERS, REQUIRED); "
         "NOT_FOUND before the integration was activated.",
+    )
+    set_webhook = mutation(
+        MANAGE,
+        set_webhook,
+        description="Create or change the webhook of one event kind: each such live event of "
+        "the company (its kind and the objects' ids) is POSTed to the URL as JSON, signed like "
+        "the payroll deliveries (X-GqlPortal-Signature). BAD_USER_INPUT naming input.event, "
+        "input.url or input.secret.",
+    )
+    remove_webhook = mutation(
+        MANAGE,
+        remove_webhook,
+        description="Remove the webhook of one event kind. NOT_FOUND when there is none.",
     )
     redeliver = mutation(
         MANAGE,

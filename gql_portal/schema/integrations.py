@@ -262,3 +262,51 @@ class PayrollIntegrationEndpointInput:
         description="The HMAC-SHA256 key of `X-GqlPortal-Signature`, 24-200 printable "
         "characters; write-only. Leave out to keep the one set.",
     )
+
+
+@strawberry.type(
+    description="A generic webhook of the company: each live event of its kind (ids only) is "
+    "POSTed as JSON to its URL, signed with its secret as the payroll deliveries are."
+)
+class Webhook:
+    company_id: strawberry.Private[int]
+    event: DeliveryEvent = field(INTEGRATIONS)
+    url: str = field(INTEGRATIONS)
+    secret_set_at: datetime.datetime = field(
+        INTEGRATIONS, description="When its secret was set; the secret itself is never shown."
+    )
+    secret_fingerprint: str = field(
+        INTEGRATIONS, description="The first 8 hex digits of the secret's SHA-256."
+    )
+    created_at: datetime.datetime = field(INTEGRATIONS)
+
+    @classmethod
+    def from_row(cls, row: db.Webhook) -> "Webhook":
+        return cls(
+            company_id=row.company_id,
+            event=row.event,
+            url=row.url,
+            secret_set_at=row.secret_set_at,
+            secret_fingerprint=fingerprint(row.secret),
+            created_at=row.created_at,
+        )
+
+
+@strawberry.type(description="The webhook after the change.")
+class WebhookPayload:
+    webhook: Webhook | None = field(STRUCTURAL, description="Null once removed.")
+
+
+@strawberry.input(description="A webhook for one kind of event.")
+class WebhookInput:
+    event: DeliveryEvent = strawberry.field(
+        description="EXPENSE_CHANGED, PAYROLL_PERIOD_CHANGED or COLLABORATION_CHANGED."
+    )
+    url: str = strawberry.field(
+        description="An https URL (plain http only to localhost, outside production)."
+    )
+    secret: str | None = strawberry.field(
+        default=None,
+        description="The HMAC-SHA256 key of its signature, 24-200 printable characters; "
+        "write-only. Leave out to keep the one set.",
+    )
