@@ -160,6 +160,11 @@ async def test_a_team_gives_its_members_its_clients(
     )
     assert team["createTeam"]["team"]["members"] == [{"name": "Kalle Konsult"}]
     assert await board(api, f.consultant) == ["Kund 1 AB"]
+    # The firm's teams with both their lists, within the cost limit.
+    listed = await ok(api, "{ teams { name members { name } clients { name } } }", {}, f.admin)
+    assert listed["teams"] == [
+        {"name": "Lön", "members": [{"name": "Kalle Konsult"}], "clients": [{"name": "Kund 1 AB"}]}
+    ]
     await ok(api, DELETE_TEAM, {"id": team["createTeam"]["team"]["id"]}, f.admin)
     assert await board(api, f.consultant) == []
 

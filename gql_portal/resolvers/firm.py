@@ -625,7 +625,7 @@ class Queries:
         gql.FIRM_ADMIN,
         teams,
         description="The firm's teams, by name, with their members and clients.",
-        bound=gql.FIRM_LIST_BOUND,
+        bound=gql.TEAMS_BOUND,
     )
     firm_access_policy = field(
         gql.FIRM_ADMIN,

@@ -11,6 +11,10 @@ from gql_portal.schema.fields import field
 FIRM_ADMIN = FirmAdmin()
 # A firm's clients and users a team or a user's list may hold (the cost counts them).
 FIRM_LIST_BOUND = 1000
+# The firm's teams, and a team's members and clients: `teams` with both lists stays within the
+# cost limit (100 + 100 × 2 × 500 nodes), and one team (a payload) may hold 500 of each.
+TEAMS_BOUND = 100
+TEAM_LIST_BOUND = 500
 
 
 @strawberry.type(description="A client of the firm assigned to one of the firm's users.")
@@ -42,10 +46,10 @@ class FirmTeam:
     id: relay.GlobalID = field(FIRM_ADMIN, description="The team's id (a `FirmTeam` id).")
     name: str = field(FIRM_ADMIN, description="The team's name, unique in the firm.")
     members: list[FirmTeamMember] = field(
-        FIRM_ADMIN, description="The team's members, by name.", bound=FIRM_LIST_BOUND
+        FIRM_ADMIN, description="The team's members, by name.", bound=TEAM_LIST_BOUND
     )
     clients: list[FirmTeamClient] = field(
-        FIRM_ADMIN, description="The team's clients, by name.", bound=FIRM_LIST_BOUND
+        FIRM_ADMIN, description="The team's clients, by name.", bound=TEAM_LIST_BOUND
     )
 
 
