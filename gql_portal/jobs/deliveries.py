@@ -127,11 +127,15 @@ async def claim_due(runtime: Runtime, now: datetime, limit: int) -> list[int]:
         select(IntegrationDelivery.id)
         .where(IntegrationDelivery.status.in_(DUE), IntegrationDelivery.next_attempt_at <= now)
         .order_by(IntegrationDelivery.next_attempt_at, IntegrationDelivery.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)  # PostgreSQL; SQLite's writers take turns instead
     )
+    # A read first: an idle outbox costs no write transaction (SQLite's file lock) per poll.
+    async with runtime.database.session() as session:
+        if (await session.scalars(due.limit(1))).first() is None:
+            return []
+    # PostgreSQL: rows another worker is claiming are skipped; SQLite's writers take turns.
+    locked = due.limit(limit).with_for_update(skip_locked=True)
     async with runtime.database.transaction() as session:
-        ids = list((await session.scalars(due)).all())
+        ids = list((await session.scalars(locked)).all())
         if not ids:
             return []
         claimed = await session.execute(
