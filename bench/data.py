@@ -43,7 +43,7 @@ SEED = 2026
 # Part of the cache key: 2 = time entries with week_start (migration 0005), the big company
 # built by `gql-portal demo --big-company`; 3 = time codes of kind OVERTIME/ADDED_TIME and the
 # frozen basis' codes (migration 0009); 4 = expenses' VAT lines and deductible VAT (0010).
-DATA_VERSION = 6
+DATA_VERSION = 7
 
 
 @dataclass(frozen=True)
