@@ -4,6 +4,7 @@ client sent (passwords, personal identity numbers, emails, tokens, any argument)
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -44,6 +45,8 @@ INLINE_CREATE = """mutation Hire { createEmployee(input: {
   employee { id firstName personalIdentityNumber salaryAmount } } }"""
 STAFF = """query Staff { employees(first: 10, search: "Holmqvist") {
   nodes { firstName lastName personalIdentityNumber salaryAmount } } }"""
+
+ON_POSTGRESQL = os.environ.get("GQL_PORTAL_TEST_DATABASE_URL", "").startswith("postgresql")
 
 
 @pytest.fixture
@@ -155,7 +158,8 @@ async def test_a_request_is_traced_below_the_callers_trace(
     (select,) = [span for span in statements if span.name.startswith("SELECT")]
     assert select.attributes is not None
     statement = str(select.attributes["db.statement"])
-    assert statement.startswith("SELECT employees.") and "?" in statement
+    placeholder = "$1" if ON_POSTGRESQL else "?"  # asyncpg numbers its placeholders
+    assert statement.startswith("SELECT employees.") and placeholder in statement
     assert "holmqvist" not in statement.lower()
     # Plain attribute fields (the fast path) and sync resolvers have no spans.
     ours = [span for span in finished if span.kind != SpanKind.CLIENT]
@@ -296,7 +300,9 @@ async def test_a_failed_statement_records_its_type_not_the_databases_message(
     (failed,) = [span for span in spans.get_finished_spans() if span.status.is_ok is False]
     assert failed.kind == SpanKind.CLIENT and failed.status.status_code == StatusCode.ERROR
     assert failed.status.description is None and not failed.events
-    assert failed.attributes is not None and failed.attributes["error.type"] == "OperationalError"
+    # The driver's class name: sqlite3's OperationalError, asyncpg's adapted ProgrammingError.
+    expected = "AsyncAdapt_asyncpg_dbapi.ProgrammingError" if ON_POSTGRESQL else "OperationalError"
+    assert failed.attributes is not None and failed.attributes["error.type"] == expected
 
 
 async def test_an_exception_out_of_the_app_is_a_500_span_without_its_message(
