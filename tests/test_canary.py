@@ -133,7 +133,16 @@ from gql_portal.db.engine import Database
 from gql_portal.db.expenses import Expense, ExpenseVatLine, ExpenseVoucherSeries, Receipt
 from gql_portal.db.exports import Export, ExportFormat, ExportKind, ExportState
 from gql_portal.db.firm import FirmAssignment, FirmTeam, FirmTeamClient, FirmTeamMember
-from gql_portal.db.integrations import IntegrationState, PayrollIntegration
+from gql_portal.db.integrations import (
+    AttemptOutcome,
+    DeliveryAttempt,
+    DeliveryEvent,
+    DeliveryStatus,
+    IntegrationDelivery,
+    IntegrationState,
+    PayrollIntegration,
+    Webhook,
+)
 from gql_portal.db.mail import MailStatus, OutboxMessage
 from gql_portal.db.ob import ObWindow
 from gql_portal.db.payroll import PayrollEmployee, PayrollLine, PayrollPeriod
@@ -803,9 +812,45 @@ class Seeder:
             state=IntegrationState.ACTIVE,
             activated_at=NOW,
             activated_by_user_id=admin.id,
+            secret_set_at=NOW,
         )
+        fill(integration, code)
         await self.flush(integration)
         self.obj("PayrollIntegration", integration.id, code, code, Area.INTEGRATIONS)
+        webhook = fill(
+            Webhook(
+                company_id=cid,
+                event=DeliveryEvent.EXPENSE_CHANGED,
+                secret_set_at=NOW,
+                created_at=NOW,
+            ),
+            code,
+        )
+        delivery = fill(
+            IntegrationDelivery(
+                company_id=cid,
+                integration_id=integration.id,
+                event=DeliveryEvent.PERIOD_LOCKED,
+                status=DeliveryStatus.FAILED,
+                attempts=1,
+                next_attempt_at=NOW,
+                created_at=NOW,
+                last_response_code=500,
+            ),
+            code,
+        )
+        await self.flush(webhook, delivery)
+        self.obj("IntegrationDelivery", delivery.id, code, code, Area.INTEGRATIONS)
+        attempt = DeliveryAttempt(
+            company_id=cid,
+            delivery_id=delivery.id,
+            number=1,
+            started_at=NOW,
+            duration_ms=12,
+            outcome=AttemptOutcome.REFUSED,
+            response_code=500,
+        )
+        await self.flush(fill(attempt, code))
 
         audit = AuditEvent(at=NOW, company_id=cid, actor_user_id=admin.id, details={})
         fill(audit, code)
