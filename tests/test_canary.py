@@ -815,6 +815,11 @@ class Seeder:
             secret_set_at=NOW,
         )
         fill(integration, code)
+        # The signing secrets are write-only: an owner no viewer may see, so any answer that
+        # shows one is a leak, also to the company's own admin.
+        integration.secret = self.canary.value(
+            f"{code}.secret", "payroll_integrations", "secret", 200
+        )
         await self.flush(integration)
         self.obj("PayrollIntegration", integration.id, code, code, Area.INTEGRATIONS)
         webhook = fill(
@@ -826,6 +831,7 @@ class Seeder:
             ),
             code,
         )
+        webhook.secret = self.canary.value(f"{code}.secret", "webhooks", "secret", 200)
         delivery = fill(
             IntegrationDelivery(
                 company_id=cid,
@@ -1015,6 +1021,11 @@ COMPANY_TABLES = (
     "bas_accounts",
     "payroll_lines",
     "audit_events",
+    # INTEGRATIONS (admins, FULL partners inside): the endpoint, the delivery log, webhooks.
+    "payroll_integrations",
+    "integration_deliveries",
+    "integration_delivery_attempts",
+    "webhooks",
 )
 # The LIMITED areas as tables: employees (contact and salary), expenses and receipts, and the
 # payroll basis (its frozen lines, and the time codes' names and pay types its computed lines
@@ -1775,7 +1786,7 @@ COLLECT = """{
   timeCodes(includeInactive: true) { id }
   companyUsers(first: 20) { nodes { id userId } }
   auditEvents(first: 20) { nodes { id } }
-  payrollIntegration { id }
+  payrollIntegration { id deliveries(first: 20) { nodes { id } } }
   exports(first: 20) { nodes { id } }
 }"""
 _ID_KEYS = frozenset({"id", "userId"})
