@@ -14,7 +14,10 @@ postgresql:`), as two machines behind a load balancer without sticky sessions:
 - machines starting at once on a new database (each `serve` upgrades first) migrate one after
   the other instead of colliding.
 
-PostgreSQL only: the nodes share the database's LISTEN/NOTIFY and its file tables."""
+The first two run twice: with the files in the database, and in S3-compatible object storage (a
+moto server this test starts; skipped with the reason where none can be installed).
+
+PostgreSQL only: the nodes share the database's LISTEN/NOTIFY (and its file tables)."""
 
 from __future__ import annotations
 
@@ -48,6 +51,7 @@ from gql_portal.db.migrate import pending_revisions, upgrade
 from gql_portal.demo import load_demo
 from gql_portal.security import Passwords
 from gql_portal.storage import DatabaseStore
+from tests import s3server
 from tests.conftest import Api, error_codes
 from tests.factories import Factory
 from tests.test_clients import free_port, gql_portal_command
@@ -82,6 +86,7 @@ class Node:
     name: str
     settings: Settings
     folder: Path
+    storage_url: str = "postgresql:"
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
 
@@ -103,7 +108,8 @@ class Node:
             GQL_PORTAL_MODE="development",
             GQL_PORTAL_DATABASE_URL=self.settings.database_url,
             GQL_PORTAL_SECRET_KEY=self.settings.secret_key,  # the factory's tokens' key
-            GQL_PORTAL_STORAGE_URL="postgresql:",
+            GQL_PORTAL_STORAGE_URL=self.storage_url,
+            **s3server.TEST_CREDENTIALS,  # read by the S3 backend only
             GQL_PORTAL_STORAGE_DIR=str(self.folder / f"storage-{self.name}"),
             GQL_PORTAL_PUBLIC_URL=self.url,
             GQL_PORTAL_JOB_LEASE_SECONDS=str(LEASE_SECONDS),
@@ -149,9 +155,29 @@ class Node:
                 self.kill()
 
 
+@pytest.fixture(scope="module")
+def s3_endpoint() -> Iterator[str]:
+    reason = s3server.why_no_s3_server()
+    if reason is not None:
+        pytest.skip(reason)
+    with s3server.s3_server() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture(params=["postgresql", "s3"])
+def storage_url(request: pytest.FixtureRequest) -> str:
+    """The storage both nodes share: the database's file tables, or an S3 bucket of its own."""
+    if request.param == "postgresql":
+        return "postgresql:"
+    endpoint: str = request.getfixturevalue("s3_endpoint")
+    return s3server.storage_url(endpoint, s3server.new_bucket(endpoint))
+
+
 @pytest.fixture
-def nodes(database: Database, settings: Settings, tmp_path: Path) -> Iterator[tuple[Node, Node]]:
-    a, b = Node("a", settings, tmp_path), Node("b", settings, tmp_path)
+def nodes(
+    database: Database, settings: Settings, tmp_path: Path, storage_url: str
+) -> Iterator[tuple[Node, Node]]:
+    a, b = Node("a", settings, tmp_path, storage_url), Node("b", settings, tmp_path, storage_url)
     try:
         with ThreadPoolExecutor(2) as starting:  # side by side: a start takes seconds
             for started in [starting.submit(a.start), starting.submit(b.start)]:
@@ -370,6 +396,7 @@ class RoundRobinProxy:
 HOP_HEADERS = {"host", "connection", "keep-alive", "content-length", "transfer-encoding"}
 
 
+@pytest.mark.parametrize("storage_url", ["postgresql:"])  # the demo is loaded into that store
 async def test_the_load_test_across_both_nodes_loses_nothing(
     nodes: tuple[Node, Node], database: Database, database_url: str, passwords: Passwords
 ) -> None:
