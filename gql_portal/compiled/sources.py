@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 
 from graphql import GraphQLField, GraphQLObjectType
 from strawberry import relay
-from strawberry.permission import PermissionExtension
 from strawberry.types.base import get_object_definition
 from strawberry.types.field import StrawberryField
 
@@ -34,7 +33,7 @@ from gql_portal.resolvers import employees as employee_resolvers
 from gql_portal.resolvers import portal as portal_resolvers
 from gql_portal.resolvers.loading import ChildRows
 from gql_portal.schema.accounts import Company
-from gql_portal.schema.fields import bound_of, rule_of
+from gql_portal.schema.fields import bound_of, only_permission, rule_of
 from gql_portal.schema.internals import strawberry_definition
 from gql_portal.schema.portal import PortalClient
 from gql_portal.schema.relay import Connection
@@ -91,7 +90,7 @@ class Source:
         self.field = field
         self.rule: Rule | None = rule_of(field.metadata) if field is not None else None
         self.allowed: Allowed | None = (
-            _only_permission(field) if field is not None and self.rule is not None else None
+            only_permission(field) if field is not None and self.rule is not None else None
         )
         self.bound: int | None = bound_of(field.metadata) if field is not None else None
         if self.rule is not None and self.allowed is None:
@@ -167,19 +166,6 @@ class Children(Source):
 
 
 PARENT_LABEL = "parent_key_"
-
-
-def _only_permission(field: StrawberryField) -> Allowed | None:
-    """The field's `Allowed` when its only extension is the rule's (as the resolver path's
-    fast path requires, schema/build.py)."""
-    if len(field.extensions) != 1:
-        return None
-    (extension,) = field.extensions
-    if not isinstance(extension, PermissionExtension) or extension.fail_silently:
-        return None
-    if len(extension.permissions) != 1 or not isinstance(extension.permissions[0], Allowed):
-        return None
-    return extension.permissions[0]
 
 
 def _node_id_attribute(parent_type: GraphQLObjectType) -> str | None:

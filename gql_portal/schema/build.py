@@ -14,7 +14,6 @@ from typing import Any, cast
 import strawberry
 from graphql import GraphQLList, GraphQLObjectType, get_named_type, get_nullable_type, is_leaf_type
 from strawberry.extensions import ParserCache
-from strawberry.permission import PermissionExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types.base import StrawberryObjectDefinition, get_object_definition
 from strawberry.types.field import StrawberryField
@@ -23,7 +22,13 @@ from gql_portal.compiled.hook import CompiledExecution
 from gql_portal.execution import PortalExecutionContext
 from gql_portal.permissions.roles import SchemaRole
 from gql_portal.permissions.rules import Allowed, Structural
-from gql_portal.schema.fields import bound_of, described, list_too_long, rule_of
+from gql_portal.schema.fields import (
+    bound_of,
+    described,
+    list_too_long,
+    only_permission,
+    rule_of,
+)
 from gql_portal.schema.internals import (
     argument_converter,
     graphql_schema,
@@ -93,7 +98,7 @@ class RoleSchema(strawberry.Schema):
                 field = strawberry_definition(graphql_field)
                 if not isinstance(field, StrawberryField) or field.is_subscription:
                     continue
-                allowed = _only_permission(field)
+                allowed = only_permission(field)
                 bound = _list_bound(graphql_type, graphql_field, field)
                 if rule_of(field.metadata) is not None and allowed is not None:
                     if field.base_resolver is None:
@@ -141,19 +146,6 @@ class RoleSchema(strawberry.Schema):
         described_field = copy.copy(field)
         described_field.description = NODE_ID_DESCRIPTION
         return described_field
-
-
-def _only_permission(field: StrawberryField) -> Allowed | None:
-    """The field's permission class when its only extension is the permission extension
-    `fields.field` gives it (one `Allowed`, failing loudly); None otherwise."""
-    if len(field.extensions) != 1:
-        return None
-    (extension,) = field.extensions
-    if not isinstance(extension, PermissionExtension) or extension.fail_silently:
-        return None
-    if len(extension.permissions) != 1 or not isinstance(extension.permissions[0], Allowed):
-        return None
-    return extension.permissions[0]
 
 
 def _list_bound(owner: GraphQLObjectType, graphql_field: Any, field: StrawberryField) -> int | None:

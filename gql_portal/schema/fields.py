@@ -12,6 +12,7 @@ from typing import Any
 
 import strawberry
 from strawberry.permission import PermissionExtension
+from strawberry.types.field import StrawberryField
 
 from gql_portal.errors import AppError, Code
 from gql_portal.permissions.document import area_sentence
@@ -158,6 +159,20 @@ def subscription(
         metadata={RULE_KEY: rule},
         name=name,
     )
+
+
+def only_permission(field: StrawberryField) -> Allowed | None:
+    """The field's permission class when its only extension is the permission extension
+    `field` gives it (one `Allowed`, failing loudly); None otherwise. Both execution paths
+    decide such a field themselves, once, instead of through the extension per value."""
+    if len(field.extensions) != 1:
+        return None
+    (extension,) = field.extensions
+    if not isinstance(extension, PermissionExtension) or extension.fail_silently:
+        return None
+    if len(extension.permissions) != 1 or not isinstance(extension.permissions[0], Allowed):
+        return None
+    return extension.permissions[0]
 
 
 def rule_of(field_metadata: Mapping[str, Any] | None) -> Rule | None:
