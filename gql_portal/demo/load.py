@@ -154,6 +154,9 @@ async def _number_approved_expenses(database: Database) -> None:
                 "INSERT INTO expense_voucher_series (company_id, last_number)"
                 " SELECT company_id, MAX(voucher_number) FROM expenses"
                 " WHERE voucher_number IS NOT NULL GROUP BY company_id"
+                # In company order, so that the rows' ids are the same on every database
+                # (PostgreSQL's grouping by hash gives the companies in another order).
+                " ORDER BY company_id"
                 " ON CONFLICT (company_id) DO UPDATE SET last_number = excluded.last_number"
             )
         )
