@@ -556,32 +556,38 @@ async def queue_webhooks(runtime: Runtime, events: list[Event]) -> int:
     event); how many."""
     companies = {event.company_id for event in events}
     kinds = {WEBHOOK_TOPICS[event.topic][0] for event in events}
-    now = runtime.clock.now()
-    async with runtime.database.transaction() as session:
+    # Looked up outside a write transaction: most companies have no webhook, and on SQLite a
+    # write transaction would take the file's write turn after every such mutation.
+    async with runtime.database.session() as session:
         hooks = (
-            await session.scalars(
-                select(Webhook).where(Webhook.company_id.in_(companies), Webhook.event.in_(kinds))
-            )
-        ).all()
-        by_key = {(hook.company_id, hook.event): hook for hook in hooks}
-        queued = 0
-        for event in events:
-            kind, type_name = WEBHOOK_TOPICS[event.topic]
-            assert event.company_id is not None
-            hook = by_key.get((event.company_id, kind))
-            if hook is None:
-                continue
-            session.add(
-                IntegrationDelivery(
-                    company_id=hook.company_id,
-                    webhook_id=hook.id,
-                    event=kind,
-                    payload=webhook_payload(event, kind, type_name),
-                    status=DeliveryStatus.QUEUED,
-                    attempts=0,
-                    next_attempt_at=now,
-                    created_at=now,
+            await session.execute(
+                select(Webhook.company_id, Webhook.event, Webhook.id).where(
+                    Webhook.company_id.in_(companies), Webhook.event.in_(kinds)
                 )
             )
-            queued += 1
-    return queued
+        ).all()
+    by_key = {(company_id, kind): hook_id for company_id, kind, hook_id in hooks}
+    deliveries = []
+    now = runtime.clock.now()
+    for event in events:
+        kind, type_name = WEBHOOK_TOPICS[event.topic]
+        assert event.company_id is not None
+        hook_id = by_key.get((event.company_id, kind))
+        if hook_id is None:
+            continue
+        deliveries.append(
+            IntegrationDelivery(
+                company_id=event.company_id,
+                webhook_id=hook_id,
+                event=kind,
+                payload=webhook_payload(event, kind, type_name),
+                status=DeliveryStatus.QUEUED,
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
+    if deliveries:
+        async with runtime.database.transaction() as session:
+            session.add_all(deliveries)
+    return len(deliveries)
