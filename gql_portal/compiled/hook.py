@@ -71,16 +71,20 @@ async def answer_compiled(execution: Any) -> ExecutionResult | None:
         return _fell_back(execution, "document")
     request = execution.context
     allowances = allowances_of(request)
-    saved = (allowances.rows_left, dict(allowances.totals)) if allowances is not None else None
+    saved = (
+        (allowances.rows_left, dict(allowances.totals), allowances.reads.left)
+        if allowances is not None
+        else None
+    )
     cached = set(request.cache)
     try:
         data = await Run(execution.schema, plan, request, variables).answer()
     except Fallback as stopped:
         log.debug("compiled run stopped: %r (%r)", stopped, stopped.__cause__)
-        # The resolver path starts afresh: the lists' allowances as measured, no loaders
-        # made for this run.
+        # The resolver path starts afresh: the lists' allowances and the rows computations
+        # may read (the payroll basis) as measured, no loaders made for this run.
         if allowances is not None and saved is not None:
-            allowances.rows_left, allowances.totals = saved[0], saved[1]
+            allowances.rows_left, allowances.totals, allowances.reads.left = saved
         for name in set(request.cache) - cached:
             del request.cache[name]
         return _fell_back(execution, "execution")

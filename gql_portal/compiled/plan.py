@@ -1,9 +1,11 @@
 """A validated operation as a plan: for every object of the answer, the fields it gets (collected
 as the GraphQL specification's CollectFields says: aliases, merged fields, named and inline
 fragments with type conditions, `__typename`, `@skip`/`@include`), each knowing where its value
-comes from (gql_portal/compiled/sources.py). A document with anything else (mutations,
-subscriptions, introspection, abstract types, other directives, a field without a declared
-source) is `NotCompilable`: the resolver path answers it.
+comes from (gql_portal/compiled/sources.py). A field of an abstract type (the `Node`
+interface: `node(id:)`) has one selection per concrete type, collected the first time an object
+of that type is met (`Variants`): a document reaching twenty kinds of node compiles only those
+it meets. A document with anything else (mutations, subscriptions, introspection, other
+directives, a field without a declared source) is `NotCompilable`: the resolver path answers it.
 
 Plans are kept in a bounded LRU cache keyed by (document, operation, role, the values of the
 variables `@skip`/`@include` read): argument values are read per request from the field's
@@ -23,14 +25,17 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLAbstractType,
     GraphQLField,
     GraphQLIncludeDirective,
+    GraphQLInterfaceType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLSchema,
     GraphQLSkipDirective,
+    GraphQLUnionType,
     InlineFragmentNode,
     OperationDefinitionNode,
     OperationType,
@@ -51,13 +56,14 @@ HANDLED_DIRECTIVES = frozenset({"skip", "include"})
 
 @dataclass(eq=False)
 class Shape:
-    """How a field's value is shaped in the answer: lists and non-nulls around a leaf or an
-    object type (abstract types are not compiled)."""
+    """How a field's value is shaped in the answer: lists and non-nulls around a leaf, an
+    object type or an abstract type (an interface or union: the object's own type decides)."""
 
     non_null: bool
     item: Shape | None  # a list's items
     leaf: Any | None  # a GraphQLLeafType
     object_type: GraphQLObjectType | None
+    abstract: GraphQLAbstractType | None = None
 
 
 @dataclass(eq=False)
@@ -71,6 +77,7 @@ class PlanField:
     shape: Shape
     source: Source
     selection: Selection | None = None  # the fields of the objects it returns
+    variants: Variants | None = None  # the same per concrete type, for an abstract type
 
 
 @dataclass(eq=False)
@@ -120,7 +127,9 @@ def _shape(type_: GraphQLOutputType) -> Shape:
         return Shape(non_null, None, inner, None)
     if isinstance(inner, GraphQLObjectType):
         return Shape(non_null, None, None, inner)
-    raise NotCompilable(f"abstract type {inner}")
+    if isinstance(inner, GraphQLInterfaceType | GraphQLUnionType):
+        return Shape(non_null, None, None, None, inner)
+    raise NotCompilable(f"type {inner}")
 
 
 def _innermost(shape: Shape) -> Shape:
@@ -222,11 +231,41 @@ class _Compiler:
         source = source_of(definition, parent_type, name)
         planned = PlanField(key, name, parent_type, definition, nodes[0], path, shape, source)
         inner = _innermost(shape)
+        sets = [node.selection_set for node in nodes if node.selection_set is not None]
         if inner.object_type is not None:
-            sets = [node.selection_set for node in nodes if node.selection_set is not None]
             planned.selection = self.selection(inner.object_type, sets, path)
+        elif inner.abstract is not None:
+            planned.variants = Variants(self, sets, path)
         source.check(planned)
         return planned
+
+
+class Variants:
+    """The selections of an abstract type's field, one per concrete type (fragments apply by
+    their type conditions), each compiled when the first object of its type is met: a
+    concrete type whose fields do not compile refuses (the run falls back) only when it is
+    met, and it is remembered either way."""
+
+    def __init__(
+        self, compiler: _Compiler, sets: list[SelectionSetNode], path: tuple[str, ...]
+    ) -> None:
+        self.compiler = compiler
+        self.sets = sets
+        self.path = path
+        self.by_type: dict[str, Selection | NotCompilable] = {}
+
+    def of(self, object_type: GraphQLObjectType) -> Selection:
+        """The selection of objects of `object_type` (NotCompilable if it does not compile)."""
+        selection = self.by_type.get(object_type.name)
+        if selection is None:
+            try:
+                selection = self.compiler.selection(object_type, self.sets, self.path)
+            except NotCompilable as refused:
+                selection = refused
+            self.by_type[object_type.name] = selection
+        if isinstance(selection, NotCompilable):
+            raise selection
+        return selection
 
 
 def operation_of(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:

@@ -23,17 +23,25 @@ from inspect import isawaitable
 from typing import Any
 
 import strawberry
+from graphql import GraphQLObjectType, GraphQLSchema
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Undefined
 from strawberry import relay
 
 from gql_portal.compiled.plan import Plan, PlanField, Selection, Shape
-from gql_portal.compiled.sources import PARENT_LABEL, Attribute, Children, NodeId, Resolver
+from gql_portal.compiled.sources import (
+    PARENT_LABEL,
+    Attribute,
+    Children,
+    NodeId,
+    NotCompilable,
+    Resolver,
+)
 from gql_portal.context import RequestContext
 from gql_portal.execution import DEFAULT_MAX_RESPONSE_BYTES, LEAF_BYTES, TURN_WORK, next_turn
 from gql_portal.resolvers.loading import child_statement, reading
 from gql_portal.schema.fields import list_too_long
-from gql_portal.schema.internals import argument_converter
+from gql_portal.schema.internals import argument_converter, graphql_schema
 from gql_portal.schema.limits import allowances_of
 
 # Leaves built per turn of the event loop: a compiled leaf costs about a tenth of one completed
@@ -44,6 +52,17 @@ COMPILED_TURN_WORK = 10 * TURN_WORK
 
 class Fallback(Exception):
     """The fast path stops: the resolver path answers the request."""
+
+
+class TypeInfo:
+    """What an abstract type's `resolve_type` reads of graphql-core's resolve info."""
+
+    __slots__ = ("context", "field_name", "schema")
+
+    def __init__(self, context: RequestContext, schema: GraphQLSchema, field_name: str) -> None:
+        self.context = context
+        self.schema = schema
+        self.field_name = field_name
 
 
 class RawInfo:
@@ -122,6 +141,7 @@ class Run:
         variables: Any,  # graphql-core's VariableValues
     ) -> None:
         self.schema = schema
+        self.plan_schema = graphql_schema(schema)
         self.plan = plan
         self.context = context
         self.access = context.access
@@ -219,6 +239,8 @@ class Run:
         if shape.object_type is not None:
             assert planned.selection is not None
             return self.build(planned.selection, value)
+        if shape.abstract is not None:
+            return self.build(self._variant(planned, shape.abstract, value), value)
         item = shape.item
         assert item is not None
         return [self.complete(planned, item, each) for each in value]
@@ -230,6 +252,23 @@ class Run:
         self.answer_bytes += LEAF_BYTES + (len(serialized) if type(serialized) is str else 0)
         self.turn_work += 1
         return serialized
+
+    def _variant(self, planned: PlanField, abstract: Any, value: Any) -> Selection:
+        """The selection of the value's concrete type, which the abstract type's own
+        `resolve_type` (Strawberry's) names, as graphql-core asks it."""
+        assert planned.variants is not None
+        schema = self.plan_schema
+        info = TypeInfo(self.context, schema, planned.name)
+        name = abstract.resolve_type(value, info, abstract) if abstract.resolve_type else None
+        object_type = schema.get_type(name) if isinstance(name, str) else None
+        if not isinstance(object_type, GraphQLObjectType) or not schema.is_sub_type(
+            abstract, object_type
+        ):
+            raise Fallback(f"no concrete type of {abstract.name} for the value")
+        try:
+            return planned.variants.of(object_type)
+        except NotCompilable as refused:
+            raise Fallback(str(refused)) from refused
 
     async def _take_turns(self) -> None:
         """A later turn of the loop once this one has done its work (see COMPILED_TURN_WORK)."""

@@ -30,11 +30,13 @@ from gql_portal.db.employees import Employee as EmployeeRow
 from gql_portal.permissions.rules import Allowed, Rule
 from gql_portal.resolvers import accounts as account_resolvers
 from gql_portal.resolvers import employees as employee_resolvers
+from gql_portal.resolvers import node as node_resolvers
 from gql_portal.resolvers import portal as portal_resolvers
 from gql_portal.resolvers.loading import ChildRows
 from gql_portal.schema.accounts import Company
 from gql_portal.schema.fields import bound_of, only_permission, rule_of
 from gql_portal.schema.internals import strawberry_definition
+from gql_portal.schema.payroll import EmployeeBasis, PayrollBasisLine, PayrollPeriod
 from gql_portal.schema.portal import PortalClient
 from gql_portal.schema.relay import Connection
 
@@ -66,6 +68,13 @@ RESOLVERS: frozenset[Callable[..., Any]] = frozenset(
         _resolver(Connection, "nodes"),
         _resolver(Company, "organisation_number"),
         _resolver(PortalClient, "payroll_status"),
+        # `node(id:)`: the resolver path's own loaders, scope and NOT_FOUND (resolvers/node.py).
+        node_resolvers.node,
+        _resolver(PayrollPeriod, "company"),
+        # The basis is computed in Python (domain/payroll.py) by the resolver path's plug.
+        _resolver(PayrollPeriod, "basis"),
+        _resolver(EmployeeBasis, "employee"),
+        _resolver(PayrollBasisLine, "source_id"),
     }
 )
 CHILD_LISTS: dict[Callable[..., Any], ChildRows] = {

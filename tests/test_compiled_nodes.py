@@ -1,0 +1,131 @@
+"""Compiled execution of abstract types (issue 17): `node(id:)` and fragments on the `Node`
+interface answer exactly what the resolver path answers, through the same loaders and checks
+(resolvers/node.py), and the bench's payroll basis document compiles, its basis computed by
+the resolver path's own resolver."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from typing import Any
+
+import pytest
+
+from bench.scenarios import PAYROLL_BASIS
+from gql_portal.config import Settings
+from gql_portal.db.engine import Database
+from gql_portal.runtime import Runtime
+from tests.conftest import Api
+from tests.factories import Factory, gid
+from tests.test_compiled import Differential
+from tests.test_payroll import February, open_period
+
+NODE = """query Node($id: ID!) {
+  node(id: $id) {
+    __typename
+    ... on Node { id }
+    ... on Employee { firstName lastName salaryAmount ...Named }
+    ... on Company { name organisationNumber }
+    ... on PayrollPeriod { month state startDate company { name } }
+  }
+}
+fragment Named on Employee { employeeNumber firstName }"""
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The compiled path on (whatever the default), as the answers to compare."""
+    return dataclasses.replace(settings, compiled=True)
+
+
+@pytest.fixture
+def differential(api: Api, runtime: Runtime) -> Differential:
+    return Differential(api, runtime)
+
+
+async def test_node_of_each_kind_answers_as_the_resolver_path_through_its_fragments(
+    api: Api, factory: Factory, database: Database, differential: Differential
+) -> None:
+    company = await factory.company("Bygg AB")
+    admin = await factory.admin(company)
+    month = await February.seed(database, factory, company)
+    period = await open_period(api, admin.token)
+    ids = [
+        gid("Employee", month.karin.employee_id or 0),
+        gid("Company", company.id),
+        period["id"],
+    ]
+    kinds = []
+    for node_id in ids:
+        for token in (admin.token, month.karin.token):
+            body, compiled = await differential.compare(NODE, {"id": node_id}, token=token)
+            if "errors" not in body:
+                assert compiled, body
+                kinds.append(body["data"]["node"]["__typename"])
+    assert set(kinds) == {"Employee", "Company", "PayrollPeriod"}
+
+
+async def test_a_node_out_of_reach_answers_as_the_resolver_path(
+    api: Api, factory: Factory, database: Database, differential: Differential
+) -> None:
+    """Another company's employee, an employee's colleague, a malformed id: NOT_FOUND (or the
+    id's own error) as on the resolver path, never a hint that the row exists."""
+    company = await factory.company("Bygg AB")
+    admin = await factory.admin(company)
+    month = await February.seed(database, factory, company)
+    other = await factory.company("Annat AB")
+    stranger = await factory.employee(other, first_name="Främling")
+    cases: list[tuple[str, str]] = [
+        (gid("Employee", stranger.id), admin.token),
+        (gid("Employee", month.olle.employee_id or 0), month.karin.token),
+        (gid("Nothing", 1), admin.token),
+        (gid("Employee", 10**12), admin.token),
+    ]
+    for node_id, token in cases:
+        body, _ = await differential.compare(NODE, {"id": node_id}, token=token)
+        assert body["data"] == {"node": None}
+        assert [error["extensions"]["code"] for error in body["errors"]] == ["NOT_FOUND"]
+
+
+async def test_a_kind_of_node_the_compiler_does_not_handle_falls_back_alone(
+    api: Api, factory: Factory, database: Database, differential: Differential
+) -> None:
+    """A fragment on a type whose fields do not compile refuses only when such a node is met:
+    the same document compiles for the other kinds."""
+    company = await factory.company("Bygg AB")
+    admin = await factory.admin(company)
+    employee = await factory.employee(company, first_name="Åsa")
+    query = """query Mixed($id: ID!) { node(id: $id) {
+      ... on Employee { firstName expenses { id } }
+      ... on Company { name }
+    } }"""
+    body, compiled = await differential.compare(
+        query, {"id": gid("Employee", employee.id)}, token=admin.token
+    )
+    assert not compiled and body["data"]["node"] == {"firstName": "Åsa", "expenses": []}
+    body, compiled = await differential.compare(
+        query, {"id": gid("Company", company.id)}, token=admin.token
+    )
+    assert compiled and body["data"]["node"] == {"name": "Bygg AB"}
+
+
+async def test_the_benchs_payroll_basis_compiles_and_answers_as_the_resolver_path(
+    api: Api, factory: Factory, database: Database, differential: Differential
+) -> None:
+    company = await factory.company("Bygg AB")
+    admin = await factory.admin(company)
+    month = await February.seed(database, factory, company)
+    period = await open_period(api, admin.token)
+    answers: dict[str, Any] = {}
+    for who, token in (("admin", admin.token), ("karin", month.karin.token)):
+        body, compiled = await differential.compare(
+            PAYROLL_BASIS, {"period": period["id"]}, token=token
+        )
+        assert compiled and "errors" not in body, body
+        answers[who] = body["data"]["node"]
+    assert [basis["employee"]["firstName"] for basis in answers["admin"]["basis"]] == [
+        "Karin",
+        "Olle",
+    ]
+    assert [basis["employee"]["firstName"] for basis in answers["karin"]["basis"]] == ["Karin"]
+    assert answers["admin"]["basis"][0]["lines"][0]["date"] >= date(2026, 2, 1).isoformat()
