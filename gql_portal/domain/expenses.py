@@ -36,7 +36,8 @@ class ExpenseCategory(StrEnum):
 
 class VehicleKind(StrEnum):
     OWN_CAR = "OWN_CAR"
-    COMPANY_CAR_FOSSIL = "COMPANY_CAR_FOSSIL"  # förmånsbil, bensin/diesel
+    COMPANY_CAR_FOSSIL = "COMPANY_CAR_FOSSIL"  # förmånsbil, bensin, etanol, gas, laddhybrid
+    COMPANY_CAR_DIESEL = "COMPANY_CAR_DIESEL"  # förmånsbil, diesel (its own rate until 2022)
     COMPANY_CAR_ELECTRIC = "COMPANY_CAR_ELECTRIC"  # förmånsbil, el
 
 
@@ -151,19 +152,20 @@ def deductible_vat(lines: Sequence[VatLine], persons: int) -> Decimal:
 # Skatteverket's tax-free mileage allowance (skattefri bilersättning) per Swedish mil (10 km),
 # by the date of the trip and the vehicle; each row holds from its date until the next row.
 # Source: inkomstskattelagen 12 kap. 5 § with Skatteverket's amounts ("Bilersättning",
-# skatteverket.se); the 2023 change: Finansdepartementet Fi2022/01470, in force 2023-01-01.
-# - until 2022: own car 18.50 kr; förmånsbil (company car) diesel 6.50 kr, other fuels
-#   (petrol, ethanol, gas, electricity) 9.50 kr. The portal does not know a fossil company
-#   car's fuel, so it counts the lower diesel amount as tax-free (never too much tax-free;
-#   a petrol car's 3 kr/mil difference shows as the taxable part, for the firm to correct).
-# - from 2023: own car 25 kr; förmånsbil 12 kr, fully electric förmånsbil 9.50 kr.
+# skatteverket.se, the amounts of each income year); the 2023 change was proposed in
+# Finansdepartementet's promemoria Fi2022/01470 and is in force from 2023-01-01 (the fully
+# electric company car kept its 9.50 kr; the promemoria's 6 kr for it was not enacted).
+# - until 2022: own car 18.50 kr; förmånsbil (company car) on diesel 6.50 kr, on any other
+#   fuel (petrol, ethanol, gas, electricity; a plug-in hybrid too, even a diesel one) 9.50 kr.
+# - from 2023: own car 25 kr; förmånsbil 12 kr (diesel or not), fully electric 9.50 kr.
 # A trip before the first row has no known rate: `mileage_rate` refuses (MileageRateUnknown).
 MILEAGE_RATES_FROM: tuple[tuple[date, dict[VehicleKind, Decimal]], ...] = (
     (
         date(2022, 1, 1),
         {
             VehicleKind.OWN_CAR: Decimal("18.50"),
-            VehicleKind.COMPANY_CAR_FOSSIL: Decimal("6.50"),
+            VehicleKind.COMPANY_CAR_FOSSIL: Decimal("9.50"),
+            VehicleKind.COMPANY_CAR_DIESEL: Decimal("6.50"),
             VehicleKind.COMPANY_CAR_ELECTRIC: Decimal("9.50"),
         },
     ),
@@ -172,6 +174,7 @@ MILEAGE_RATES_FROM: tuple[tuple[date, dict[VehicleKind, Decimal]], ...] = (
         {
             VehicleKind.OWN_CAR: Decimal("25.00"),
             VehicleKind.COMPANY_CAR_FOSSIL: Decimal("12.00"),
+            VehicleKind.COMPANY_CAR_DIESEL: Decimal("12.00"),
             VehicleKind.COMPANY_CAR_ELECTRIC: Decimal("9.50"),
         },
     ),

@@ -61,12 +61,13 @@ The rules, decided here once:
 - **Expenses.** An APPROVED expense dated in the period is one UTLÄGG line: quantity 1, unit
   price = amount = the expense's amount, moms = its VAT amount. APPROVED mileage is in mil
   (quantity = km / 10, exact, unit MIL) with the vehicle's lonkod (own car MILPRI, company car
-  MILFTG, electric company car MILEL): the tax-free part (…_FRI, apris = Skatteverket's rate on
-  the trip's date, `expenses.mileage_rate`) and, where the rate paid is above it, the excess as
-  a taxable line (…_SKT; MIL_SKT for the electric car, which PAXml has no code for). The amounts
-  add up to **the claim's stored amount** (the taxable line takes the öre of rounding; a single
-  line is the stored amount): what the employee is owed, so totals reconcile to the öre with the
-  approved claims. A trip before the rates the portal knows has no tax-free part.
+  MILFTG, diesel company car MILDIS, electric company car MILEL): the tax-free part (…_FRI,
+  apris = Skatteverket's rate on the trip's date, `expenses.mileage_rate`) and, where the rate
+  paid is above it, the excess as a taxable line (…_SKT; MIL_SKT for the electric car, which
+  PAXml has no code for). The amounts add up to **the claim's stored amount** (the taxable line
+  takes the öre of rounding; a single line is the stored amount): what the employee is owed, so
+  totals reconcile to the öre with the approved claims. A trip before the rates the portal
+  knows has no tax-free part.
 - **Amounts**: only expenses and mileage carry one (`total_amount`); time and absence are hours.
 - **Nothing outside the period**: time and expenses by their date, absence clipped to it.
 - **Who is in the basis**: every employee with a line, and every active employee whose
@@ -134,6 +135,7 @@ NORMAL_WORK_CODES = frozenset({CODE_WITHIN_SCHEDULE, CODE_OUTSIDE_SCHEDULE})
 MILEAGE_CODES: dict[VehicleKind, tuple[str, str]] = {
     VehicleKind.OWN_CAR: ("MILPRI_FRI", "MILPRI_SKT"),
     VehicleKind.COMPANY_CAR_FOSSIL: ("MILFTG_FRI", "MILFTG_SKT"),
+    VehicleKind.COMPANY_CAR_DIESEL: ("MILDIS_FRI", "MILDIS_SKT"),
     VehicleKind.COMPANY_CAR_ELECTRIC: ("MILEL_FRI", "MIL_SKT"),
 }
 # The codes a line may carry that no company time code names: the pay-type table entries the

@@ -81,8 +81,10 @@ describe_values(
     VehicleKind,
     {
         "OWN_CAR": "The employee's own car: 25 kr per mil tax-free (18.50 kr before 2023).",
-        "COMPANY_CAR_FOSSIL": "A company car (förmånsbil) on petrol or diesel: 12 kr per mil "
-        "(from 2023).",
+        "COMPANY_CAR_FOSSIL": "A company car (förmånsbil) on petrol, ethanol or gas, or a "
+        "plug-in hybrid: 12 kr per mil (9.50 kr before 2023).",
+        "COMPANY_CAR_DIESEL": "A company car (förmånsbil) on diesel only: 12 kr per mil "
+        "(6.50 kr before 2023).",
         "COMPANY_CAR_ELECTRIC": "A fully electric company car (förmånsbil): 9.50 kr per mil.",
     },
 )
