@@ -7,8 +7,9 @@ Bageri Åkesson AB's February 2026, approved and numbered in series U:
   project P17, booked on the company's own 6110 "Kontorsmaterial och trycksaker";
 - U2 a restaurant lunch on a trip 810.00: food 500.00 + 60.00 at 12 %, wine 200.00 + 50.00 at
   25 %: VAT 110.00 on 2641, the net 700.00 on 5831 (the RESTAURANT default);
-- U3 representation 1 120.00 with two guests: VAT 120.00 of which 72.00 deductible (12 % of
-  300.00 a person), the other 48.00 a cost on 6072 of its own row;
+- U3 representation 1 120.00 for two (Åsa and a guest): VAT 120.00 of which 72.00 deductible
+  (12 % of 300.00 a person), the other 48.00 a cost on 6072 of its own row; the voucher text
+  says it is external representation, for 2, and its purpose;
 - U4 a hotel in Copenhagen, 100.00 EUR at 11.50: 1 150.00 SEK without Swedish VAT;
 - a train ticket 106.00 (VAT 6.00) approved before voucher numbers existed: a voucher without a
   number, for the bookkeeping program to number, on 5810 (the company's choice, unnamed);
@@ -404,7 +405,11 @@ async def test_approved_expenses_become_balanced_sie_vouchers_with_their_receipt
         "Hotell Köpenhamn, Hotel Nyhavn ApS (DK12345678), utlägg Per Lind, 100.00 EUR à 11.5 "
         "(kvitto: "
     )
-    assert representation.text == "Kundlunch, utlägg Åsa Öberg"
+    # Representation: what Skatteverket asks of its voucher beside the receipt, the occasion's
+    # kind, how many took part and its purpose (the names: utlagg.csv's row of the voucher).
+    assert representation.text == (
+        "Kundlunch, extern representation, 2 deltagare, syfte: Avtal 2026, utlägg Åsa Öberg"
+    )
     referenced = []
     for voucher in (office, lunch, hotel):
         found = KVITTO.search(voucher.text)

@@ -12,8 +12,9 @@ Decided here:
   books it (7331/7332, with tax and fees on any taxable part) from the payroll basis. Booking it
   here as well would book it twice. The export's summary counts what was left out.
 - The cost rows carry the cost centre (dimension 1) and the project's code (dimension 6).
-- The voucher text says what was bought, from whom (supplier and its organisation number), whose
-  utlägg it is, a foreign receipt's own amount and rate, and the receipts' file names in the ZIP.
+- The voucher text says what was bought, from whom (supplier and its organisation number), a
+  representation's kind, number of participants and purpose, whose utlägg it is, a foreign
+  receipt's own amount and rate, and the receipts' file names in the ZIP.
 - Accounts are named by the company's own BAS table where it names them, else by BAS; an
   account the company chose without naming it, and that the portal has no BAS name for, is
   written "Konto NNNN" (#KONTO needs a name; the receiving program keeps its own).
@@ -68,15 +69,26 @@ async def read_account_names(
     return names
 
 
+REPRESENTATION_TEXT = {"INTERNAL": "intern representation", "EXTERNAL": "extern representation"}
+
+
 def voucher_text(expense: files.ExportExpense) -> str:
     """What was bought, from whom, whose utlägg, and a foreign receipt's own amount:
-    "Hotell två nätter, Scandic Hotels AB (556112-3456), utlägg Åsa Öberg, 120.00 EUR à 11.45"."""
+    "Hotell två nätter, Scandic Hotels AB (556112-3456), utlägg Åsa Öberg, 120.00 EUR à 11.45".
+    Representation also says what Skatteverket asks of its voucher: the kind, how many took part
+    and the purpose ("extern representation, 4 deltagare, syfte: Avtal 2027"); the names are in
+    the CSV beside the file, whose row carries the voucher number."""
     parts = [expense.description.strip()]
     if expense.supplier:
         supplier = expense.supplier.strip()
         if expense.supplier_org_number:  # as shown: NNNNNN-NNNN, or a foreign VAT number
             supplier += f" ({expense.supplier_org_number})"
         parts.append(supplier)
+    if expense.representation in REPRESENTATION_TEXT:
+        parts.append(REPRESENTATION_TEXT[expense.representation])
+        parts.append(f"{len(expense.participants)} deltagare")
+        if expense.purpose and expense.purpose.strip():
+            parts.append(f"syfte: {expense.purpose.strip()}")
     parts.append(f"utlägg {expense.employee_name}")
     if expense.currency != HOME_CURRENCY and expense.original_amount is not None:
         foreign = f"{expense.original_amount:f} {expense.currency}"
