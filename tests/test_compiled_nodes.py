@@ -10,15 +10,17 @@ from datetime import date
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
 from bench.scenarios import PAYROLL_BASIS
 from gql_portal.config import Settings
 from gql_portal.db.engine import Database
+from gql_portal.db.payroll import PayrollEmployee
 from gql_portal.runtime import Runtime
 from tests.conftest import Api
 from tests.factories import Factory, gid
 from tests.test_compiled import Differential
-from tests.test_payroll import February, open_period
+from tests.test_payroll import LOCK, February, open_period
 
 NODE = """query Node($id: ID!) {
   node(id: $id) {
@@ -68,8 +70,9 @@ async def test_node_of_each_kind_answers_as_the_resolver_path_through_its_fragme
 async def test_a_node_out_of_reach_answers_as_the_resolver_path(
     api: Api, factory: Factory, database: Database, differential: Differential
 ) -> None:
-    """Another company's employee, an employee's colleague, a malformed id: NOT_FOUND (or the
-    id's own error) as on the resolver path, never a hint that the row exists."""
+    """Another company's employee, an employee's colleague, an unknown kind, a row id out of
+    range: NOT_FOUND as on the resolver path (never a hint that the row exists), answered by
+    the compiled path itself."""
     company = await factory.company("Bygg AB")
     admin = await factory.admin(company)
     month = await February.seed(database, factory, company)
@@ -82,7 +85,8 @@ async def test_a_node_out_of_reach_answers_as_the_resolver_path(
         (gid("Employee", 10**12), admin.token),
     ]
     for node_id, token in cases:
-        body, _ = await differential.compare(NODE, {"id": node_id}, token=token)
+        body, compiled = await differential.compare(NODE, {"id": node_id}, token=token)
+        assert compiled, "the compiled path words the resolver's error itself"
         assert body["data"] == {"node": None}
         assert [error["extensions"]["code"] for error in body["errors"]] == ["NOT_FOUND"]
 
@@ -129,3 +133,36 @@ async def test_the_benchs_payroll_basis_compiles_and_answers_as_the_resolver_pat
     ]
     assert [basis["employee"]["firstName"] for basis in answers["karin"]["basis"]] == ["Karin"]
     assert answers["admin"]["basis"][0]["lines"][0]["date"] >= date(2026, 2, 1).isoformat()
+
+
+async def test_a_null_in_a_non_null_place_nulls_the_nearest_nullable_parent_with_its_error(
+    api: Api, factory: Factory, database: Database, differential: Differential
+) -> None:
+    """Dirty data: a frozen basis naming an employee of another company. The basis item's
+    `employee` (non-null) is NOT_FOUND; the item, the basis list and the period are non-null
+    too, so `node` (nullable) is null, with the one error at the employee's place."""
+    company = await factory.company("Bygg AB")
+    admin = await factory.admin(company)
+    month = await February.seed(database, factory, company)
+    period = await open_period(api, admin.token)
+    locked = await api(LOCK, {"id": period["id"]}, token=admin.token)
+    assert "errors" not in locked, locked
+    stranger = await factory.employee(await factory.company("Annat AB"), first_name="Främling")
+    async with database.transaction() as session:
+        await session.execute(
+            update(PayrollEmployee)
+            .where(PayrollEmployee.employee_id == month.olle.employee_id)
+            .values(employee_id=stranger.id)
+        )
+    body, compiled = await differential.compare(
+        PAYROLL_BASIS, {"period": period["id"]}, token=admin.token
+    )
+    assert compiled, "one error: the compiled path words it and nulls the answer itself"
+    assert body["data"] == {"node": None}
+    assert [(error["path"], error["extensions"]["code"]) for error in body["errors"]] == [
+        (["node", "basis", 2, "employee"], "NOT_FOUND")  # the basis is in employee id order
+    ]
+    # Without the employee, the rest of the basis answers.
+    query = PAYROLL_BASIS.replace("employee { id employeeNumber firstName lastName }", "")
+    body, compiled = await differential.compare(query, {"period": period["id"]}, token=admin.token)
+    assert compiled and "errors" not in body and len(body["data"]["node"]["basis"]) == 3

@@ -78,7 +78,8 @@ async def answer_compiled(execution: Any) -> ExecutionResult | None:
     )
     cached = set(request.cache)
     try:
-        data = await Run(execution.schema, plan, request, variables).answer()
+        run = Run(execution.schema, plan, request, variables)
+        data = await run.answer()
     except Fallback as stopped:
         log.debug("compiled run stopped: %r (%r)", stopped, stopped.__cause__)
         # The resolver path starts afresh: the lists' allowances and the rows computations
@@ -88,7 +89,7 @@ async def answer_compiled(execution: Any) -> ExecutionResult | None:
         for name in set(request.cache) - cached:
             del request.cache[name]
         return _fell_back(execution, "execution")
-    return ExecutionResult(data=data, errors=None)
+    return ExecutionResult(data=data, errors=run.located_errors())
 
 
 def _fell_back(execution: Any, reason: str) -> ExecutionResult | None:

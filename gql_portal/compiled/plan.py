@@ -78,6 +78,7 @@ class PlanField:
     source: Source
     selection: Selection | None = None  # the fields of the objects it returns
     variants: Variants | None = None  # the same per concrete type, for an abstract type
+    nodes: list[FieldNode] = field(default_factory=list)  # all merged: an error's locations
 
 
 @dataclass(eq=False)
@@ -221,7 +222,9 @@ class _Compiler:
         if name == "__typename":
             shape = Shape(True, None, self.schema.get_type("String"), None)
             source = source_of(None, parent_type, name)
-            return PlanField(key, name, parent_type, None, nodes[0], path, shape, source)
+            return PlanField(
+                key, name, parent_type, None, nodes[0], path, shape, source, nodes=nodes
+            )
         if name.startswith("__"):
             raise NotCompilable("introspection")
         definition = parent_type.fields.get(name)
@@ -229,7 +232,9 @@ class _Compiler:
             raise NotCompilable(f"unknown field {parent_type.name}.{name}")
         shape = _shape(definition.type)
         source = source_of(definition, parent_type, name)
-        planned = PlanField(key, name, parent_type, definition, nodes[0], path, shape, source)
+        planned = PlanField(
+            key, name, parent_type, definition, nodes[0], path, shape, source, nodes=nodes
+        )
         inner = _innermost(shape)
         sets = [node.selection_set for node in nodes if node.selection_set is not None]
         if inner.object_type is not None:

@@ -9,9 +9,15 @@ one db/scope.py adds to every statement of the viewer's sessions. Field rules ar
 object kind, company and owner with the fields' own `Rule` objects, as `Allowed` decides them
 (and the same partner reads are audited); leaves are serialised by their scalar's own function.
 
-This is the fast path: anything off it (a refused field, a null in a non-null position, an
-error of a resolver, a list over its allowance, an answer over the size cap) raises `Fallback`,
-and the resolver path answers the whole request instead (and says exactly what went wrong).
+A null in a non-null position, a coded error of a resolver (`AppError`, a malformed global id),
+a field its rule refuses for the object and a list over its bound leave a `Failed` mark in the
+answer where the value would be; once the run is done (only if it made one) a walk of the answer
+along the plan words each as graphql-core would (message, path with list indices, locations of
+the merged fields) and nulls the nearest nullable place above it. Errors whose nulled places
+overlap depend on which of graphql-core's tasks ran first, so those, and anything else off the
+fast path (an unexpected exception, a list over the rows' allowance, an answer over the size
+cap, a scalar that does not serialise), raise `Fallback`: the resolver path answers the whole
+request instead.
 """
 
 from __future__ import annotations
@@ -19,14 +25,15 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import Hashable
-from inspect import isawaitable
+from inspect import isawaitable, iscoroutinefunction
 from typing import Any
 
 import strawberry
-from graphql import GraphQLObjectType, GraphQLSchema
+from graphql import GraphQLError, GraphQLObjectType, GraphQLSchema, located_error
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Undefined
 from strawberry import relay
+from strawberry.relay import GlobalIDValueError
 
 from gql_portal.compiled.plan import Plan, PlanField, Selection, Shape
 from gql_portal.compiled.sources import (
@@ -38,7 +45,9 @@ from gql_portal.compiled.sources import (
     Resolver,
 )
 from gql_portal.context import RequestContext
+from gql_portal.errors import AppError
 from gql_portal.execution import DEFAULT_MAX_RESPONSE_BYTES, LEAF_BYTES, TURN_WORK, next_turn
+from gql_portal.permissions.rules import Rule
 from gql_portal.resolvers.loading import child_statement, reading
 from gql_portal.schema.fields import list_too_long
 from gql_portal.schema.internals import argument_converter, graphql_schema
@@ -52,6 +61,33 @@ COMPILED_TURN_WORK = 10 * TURN_WORK
 
 class Fallback(Exception):
     """The fast path stops: the resolver path answers the request."""
+
+
+# Errors the compiled path words itself (the resolver path's words: its field's error); any
+# other exception falls back.
+WORDED_ERRORS = (AppError, GlobalIDValueError)
+
+
+class Failed:
+    """The mark of a place whose value failed: the error (None: a null in a non-null place),
+    in the order it happened (graphql-core lists errors as they happen)."""
+
+    __slots__ = ("error", "order")
+
+    def __init__(self, error: Exception | None, order: int) -> None:
+        self.error = error
+        self.order = order
+
+
+class _Nulled:
+    """A place nulled by an error below it: its nearest nullable parent becomes null."""
+
+
+NULLED = _Nulled()
+
+
+async def _raise(error: Exception) -> Any:
+    raise error
 
 
 class TypeInfo:
@@ -155,8 +191,12 @@ class Run:
         self.answer_bytes = 0
         self.turn_work = 0
         self.partner = self.access.partner_firm_id is not None
+        self.failures = 0
+        self.errors: list[tuple[int, GraphQLError]] = []
+        self.variant_of: dict[int, Selection] = {}  # an abstract place's object: its selection
 
-    async def answer(self) -> dict[str, Any]:
+    async def answer(self) -> dict[str, Any] | None:
+        """The answer's data; its errors in `errors` (`located_errors`)."""
         try:
             data = self.build(self.plan.root, None)
             while self.awaiting or self.below:
@@ -176,24 +216,27 @@ class Run:
                     awaitable.close()
         if self.answer_bytes > self.max_bytes:
             raise Fallback("too large")
+        # Only now (it may fall back): a non-null root field that failed nulls the data.
+        nulled = self.failures > 0 and self._settle_object(self.plan.root, data, ()) is NULLED
         self.context.partner_reads |= self.partner_reads
-        return data
+        return None if nulled else data
 
     # --- objects ----------------------------------------------------------------------------
 
     def build(self, selection: Selection, source: Any) -> dict[str, Any]:
-        self._permit(selection, source)
+        refused = self._permit(selection, source)
         out: dict[str, Any] = {}
+        steps = _steps(selection)
+        if refused is not None:
+            steps = self._refuse(steps, refused, out)
         answer_bytes = 0
         leaves = 0
         type_name = selection.object_type.name
-        for kind, key, name, serialize, non_null, planned in _steps(selection):
+        for kind, key, name, serialize, non_null, planned in steps:
             if kind is LEAF:  # the common case, inline: a column or attribute, serialised
                 value = getattr(source, name)
                 if value is None:
-                    if non_null:
-                        raise Fallback("null in a non-null field")
-                    out[key] = None
+                    out[key] = self._failed(None) if non_null else None
                     continue
                 serialized = serialize(value)
                 if serialized is None or serialized is Undefined:
@@ -203,23 +246,23 @@ class Run:
                 leaves += 1
             elif kind is VALUE:  # an object, a list, a bounded list
                 value = getattr(source, name)
-                if planned.source.bound is not None:
-                    self._admit(planned, value)
-                out[key] = self.complete(planned, planned.shape, value)
+                out[key] = self._completed(planned, value)
             elif kind is NODE_ID:
                 global_id = str(
                     relay.GlobalID(selection.object_type.name, str(getattr(source, name)))
                 )
                 out[key] = self.leaf(planned.shape, global_id)
             elif kind is RESOLVED:
-                value = self._call(planned, source)
+                try:
+                    value = self._call(planned, source)
+                except WORDED_ERRORS as error:
+                    out[key] = self._failed(error)
+                    continue
                 if isawaitable(value):
                     out[key] = None  # its place in the answer's order
                     self.awaiting.append((planned, value, out))
                 else:
-                    if planned.source.bound is not None:
-                        self._admit(planned, value)
-                    out[key] = self.complete(planned, planned.shape, value)
+                    out[key] = self._completed(planned, value)
             elif kind is CHILD_ROWS:
                 out[key] = None
                 self.below.setdefault(planned, []).append((source, out))
@@ -229,18 +272,28 @@ class Run:
         self.turn_work += leaves
         return out
 
+    def _completed(self, planned: PlanField, value: Any) -> Any:
+        """A field's value completed, a bounded list admitted first (its error: the field's)."""
+        if planned.source.bound is not None:
+            try:
+                self._admit(planned, value)
+            except WORDED_ERRORS as error:
+                return self._failed(error)
+        return self.complete(planned, planned.shape, value)
+
     def complete(self, planned: PlanField, shape: Shape, value: Any) -> Any:
         if value is None:
-            if shape.non_null:
-                raise Fallback("null in a non-null field")
-            return None
+            return self._failed(None) if shape.non_null else None
         if shape.leaf is not None:
             return self.leaf(shape, value)
         if shape.object_type is not None:
             assert planned.selection is not None
             return self.build(planned.selection, value)
         if shape.abstract is not None:
-            return self.build(self._variant(planned, shape.abstract, value), value)
+            selection = self._variant(planned, shape.abstract, value)
+            built = self.build(selection, value)
+            self.variant_of[id(built)] = selection
+            return built
         item = shape.item
         assert item is not None
         return [self.complete(planned, item, each) for each in value]
@@ -278,22 +331,52 @@ class Run:
 
     # --- permissions --------------------------------------------------------------------------
 
-    def _permit(self, selection: Selection, source: Any) -> None:
+    def _permit(self, selection: Selection, source: Any) -> dict[Rule, Exception] | None:
         """Each distinct rule of the selection's fields, decided for this object as `Allowed`
-        decides it: once per request and decision key (company, owner), else every time."""
+        decides it: once per request and decision key (company, owner), else every time. The
+        refused rules with their errors (None: none refused)."""
         access = self.access
         granted = self.context.granted
+        refused: dict[Rule, Exception] | None = None
         for rule, audited_area in selection.rules:
             key: Hashable | None = rule.decision_key(source)
-            if key is None:
-                rule.check(access, source)
-            elif (rule, key) not in granted:
-                rule.check(access, source)
-                granted.add((rule, key))
+            try:
+                if key is None:
+                    rule.check(access, source)
+                elif (rule, key) not in granted:
+                    rule.check(access, source)
+                    granted.add((rule, key))
+            except WORDED_ERRORS as error:  # refusals are not kept: each field's own error
+                refused = refused or {}
+                refused[rule] = error
+                continue
             if audited_area is not None and source is not None and self.partner:
                 self.partner_reads.add(
                     (source.company_id, audited_area, selection.type_name, source.id)
                 )
+        return refused
+
+    def _refuse(
+        self, steps: list[Step], refused: dict[Rule, Exception], out: dict[str, Any]
+    ) -> list[Step]:
+        """The refused fields failed in their places (`out` gets every key, in order), the
+        steps of the others: a plain field's refusal happens at once, an async resolver's when
+        its awaitable is awaited, as on the resolver path (build.py `_guarded_resolver`)."""
+        kept: list[Step] = []
+        for step in steps:
+            planned = step[5]
+            error = refused.get(planned.source.rule) if planned.source.rule else None
+            if error is None:
+                out[planned.key] = None
+                kept.append(step)
+            elif isinstance(planned.source, Resolver | Children) and iscoroutinefunction(
+                planned.source.function
+            ):
+                out[planned.key] = None
+                self.awaiting.append((planned, _raise(error), out))
+            else:
+                out[planned.key] = self._failed(error)
+        return kept
 
     def _admit(self, planned: PlanField, items: Any) -> None:
         """A bounded list's items, counted against its path's allowance as the resolver path
@@ -325,11 +408,12 @@ class Run:
             *(awaitable for _, awaitable, _ in batch), return_exceptions=True
         )
         for (planned, _, out), result in zip(batch, results, strict=True):
-            if isinstance(result, BaseException):
+            if isinstance(result, WORDED_ERRORS):
+                out[planned.key] = self._failed(result)
+            elif isinstance(result, BaseException):
                 raise Fallback(type(result).__name__) from result
-            if planned.source.bound is not None:
-                self._admit(planned, result)
-            out[planned.key] = self.complete(planned, planned.shape, result)
+            else:
+                out[planned.key] = self._completed(planned, result)
             await self._take_turns()
 
     async def _read_children(
@@ -367,6 +451,67 @@ class Run:
             grouped[getattr(row, PARENT_LABEL)].append(row)
         for parent, out in parents:
             items = grouped.get(getattr(parent, declared.parent_key), [])
-            self._admit(planned, items)
-            out[planned.key] = self.complete(planned, planned.shape, items)
+            out[planned.key] = self._completed(planned, items)
             await self._take_turns()
+
+    # --- errors -------------------------------------------------------------------------------
+
+    def _failed(self, error: Exception | None) -> Failed:
+        self.failures += 1
+        return Failed(error, self.failures)
+
+    def located_errors(self) -> list[GraphQLError] | None:
+        """The answer's errors in the order they happened (None: there were none)."""
+        if not self.errors:
+            return None
+        return [error for _, error in sorted(self.errors, key=lambda each: each[0])]
+
+    def _settle_object(
+        self, selection: Selection, out: dict[str, Any], path: tuple[str | int, ...]
+    ) -> dict[str, Any] | _Nulled:
+        """`out` with its failed places worded and nulled: NULLED if a non-null one was."""
+        errors_before = len(self.errors)
+        nulled = False
+        for planned in selection.fields:
+            settled = self._settle(planned, planned.shape, out[planned.key], (*path, planned.key))
+            if settled is NULLED:
+                nulled = True
+            else:
+                out[planned.key] = settled
+        if nulled and len(self.errors) - errors_before > 1:
+            # graphql-core stops a nulled object's other fields as soon as it can: which of
+            # their errors it still reports depends on its tasks' order.
+            raise Fallback("errors in one nulled object")
+        return NULLED if nulled else out
+
+    def _settle(
+        self, planned: PlanField, shape: Shape, value: Any, path: tuple[str | int, ...]
+    ) -> Any:
+        if type(value) is Failed:
+            error = value.error or TypeError(
+                f"Cannot return null for non-nullable field {planned.parent_type.name}."
+                f"{planned.name}."
+            )
+            self.errors.append((value.order, located_error(error, planned.nodes, list(path))))
+            return NULLED if shape.non_null else None
+        if value is None or shape.leaf is not None:
+            return value
+        settled: Any
+        if shape.item is not None:
+            errors_before = len(self.errors)
+            nulled = False
+            for index, item in enumerate(value):
+                each = self._settle(planned, shape.item, item, (*path, index))
+                if each is NULLED:
+                    nulled = True
+                else:
+                    value[index] = each
+            if nulled and len(self.errors) - errors_before > 1:
+                raise Fallback("errors in one nulled list")
+            settled = NULLED if nulled else value
+        else:
+            selection = planned.selection or self.variant_of[id(value)]
+            settled = self._settle_object(selection, value, path)
+        if settled is NULLED:
+            return NULLED if shape.non_null else None
+        return settled

@@ -134,6 +134,7 @@ class Resolver(Source):
 class Children(Source):
     def __init__(self, field: StrawberryField, rows: ChildRows) -> None:
         super().__init__(field)
+        self.function = _function(field)
         self.rows = rows
         self.argument_names = {argument.python_name for argument in field.arguments}
 
