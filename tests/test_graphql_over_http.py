@@ -547,3 +547,75 @@ async def test_a_batch_is_answered_in_the_preferred_media_type(
     )
     assert response.headers["content-type"].startswith(GRAPHQL_RESPONSE_JSON)
     assert response.json()[0]["data"] == {"employees": {"totalCount": 0}}
+
+
+# --- which operation runs ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["POST", "GET"])
+async def test_a_document_of_several_operations_without_a_name_runs_none(
+    client: httpx.AsyncClient, admin: Actor, method: str
+) -> None:
+    """The GraphQL specification's GetOperation: without `operationName` a document must hold
+    exactly one operation; with several, which one to run is the client's to say."""
+    document = "query Count { employees(first: 1) { totalCount } } query Who { viewer { role } }"
+    headers = bearer(admin, accept=SPEC_ACCEPT)
+    if method == "GET":
+        response = await client.get("/graphql", params={"query": document}, headers=headers)
+    else:
+        response = await client.post("/graphql", json={"query": document}, headers=headers)
+    assert response.status_code == 400, response.text
+    assert "data" not in response.json()
+    error = response.json()["errors"][0]["extensions"]
+    assert (error["code"], error["field"]) == ("BAD_USER_INPUT", "operationName"), error
+
+
+# --- subscriptions over HTTP ------------------------------------------------------------------
+
+SUBSCRIPTION = "subscription { expenseChanged { id } }"
+
+
+@pytest.mark.parametrize("accept", [SPEC_ACCEPT, "application/json"])
+async def test_a_subscription_by_post_is_told_to_use_the_websocket(
+    client: httpx.AsyncClient, admin: Actor, accept: str
+) -> None:
+    """A subscription sent over HTTP (an Apollo HttpLink without its WebSocket split) runs
+    nothing and names where subscriptions go, under either media type: never an internal
+    error."""
+    response = await client.post(
+        "/graphql", json={"query": SUBSCRIPTION}, headers=bearer(admin, accept=accept)
+    )
+    assert response.status_code == 400, response.text
+    assert "data" not in response.json()
+    error = response.json()["errors"][0]
+    assert (error["extensions"]["code"], error["extensions"]["reason"]) == (
+        "BAD_USER_INPUT",
+        "SUBSCRIPTION_OVER_HTTP",
+    ), error
+    assert "WebSocket" in error["message"]
+
+
+async def test_a_subscription_by_get_is_405_and_says_where_subscriptions_go(
+    client: httpx.AsyncClient, admin: Actor
+) -> None:
+    response = await client.get("/graphql", params={"query": SUBSCRIPTION}, headers=bearer(admin))
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+    error = response.json()["errors"][0]
+    assert error["extensions"]["reason"] == "SUBSCRIPTION_OVER_HTTP", error
+    assert "WebSocket" in error["message"] and "Mutations" not in error["message"]
+
+
+async def test_a_subscription_in_a_batch_is_refused_alone(
+    client: httpx.AsyncClient, admin: Actor
+) -> None:
+    response = await client.post(
+        "/graphql",
+        json=[{"query": COUNT}, {"query": SUBSCRIPTION}, {"query": COUNT}],
+        headers=bearer(admin),
+    )
+    assert response.status_code == 200
+    first, refused, last = response.json()
+    assert first["data"] == last["data"] == {"employees": {"totalCount": 0}}
+    assert "data" not in refused
+    assert refused["errors"][0]["extensions"]["reason"] == "SUBSCRIPTION_OVER_HTTP"

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import strawberry
-from graphql import GraphQLObjectType, ValidationContext
+from graphql import GraphQLObjectType, ValidationContext, parse
 from packaging.specifiers import SpecifierSet
 from strawberry.schema.schema_converter import get_arguments
 from strawberry.types.execution import ExecutionContext
@@ -149,6 +149,25 @@ def test_the_extensions_execution_context_has_the_fields_set() -> None:
     fields = {f.name for f in ExecutionContext.__dataclass_fields__.values()}
     for name in ("parse_options", "pre_execution_errors", "validation_rules", "graphql_document"):
         assumption(name in fields, f"strawberry's ExecutionContext has `{name}`")
+
+
+def test_the_requested_operation_name_is_the_one_sent_not_the_first_operations() -> None:
+    def context(name: str | None) -> ExecutionContext:
+        made = ExecutionContext(
+            query=None, schema=full_schema(), allowed_operations=(), provided_operation_name=name
+        )
+        made.graphql_document = parse("query A { viewer { role } } query B { viewer { role } }")
+        return made
+
+    assumption(
+        context(None).operation_name == "A",
+        "ExecutionContext.operation_name falls back to the first operation's name",
+    )
+    assumption(
+        internals.requested_operation_name(context(None)) is None
+        and internals.requested_operation_name(context("B")) == "B",
+        "ExecutionContext keeps the name as sent in `_provided_operation_name`",
+    )
 
 
 def qualified(resolve: Callable[..., Any] | None) -> str:

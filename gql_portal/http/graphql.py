@@ -6,7 +6,8 @@ The endpoint reads top to bottom: the answer's media type (negotiation.py), the 
 upload, or a GET's URL), the viewer (session.py), the operations run in order under the request
 deadline, then the answer: errors coded or masked, the cost, 429 when a budget refused, the
 session cookie. Each operation of a batch is limited, costed and budgeted as if sent alone.
-A GET without an operation from a browser is GraphiQL; a mutation by GET is 405 (`Allow: POST`).
+A GET without an operation from a browser is GraphiQL; a mutation by GET is 405 (`Allow: POST`);
+a subscription runs over WebSocket only (http/live.py): by POST it is refused (400), by GET 405.
 """
 
 from __future__ import annotations
@@ -60,6 +61,12 @@ from gql_portal.schema.limits import COST_KEY, MAX_COST, REFUSAL_KEY
 log = logging.getLogger("gql_portal.http")
 
 QUERIES_ONLY = (OperationType.QUERY,)
+# Subscriptions run over WebSocket (http/live.py); over HTTP they are refused, never executed.
+QUERIES_AND_MUTATIONS = (OperationType.QUERY, OperationType.MUTATION)
+SUBSCRIPTIONS_BY_WEBSOCKET = (
+    "Subscriptions run over WebSocket (the graphql-transport-ws protocol on /graphql), not over "
+    "HTTP."
+)
 # Starlette answers HEAD wherever GET is routed: both read the operation from the URL and may
 # run queries only.
 SAFE_METHODS = ("GET", "HEAD")
@@ -67,8 +74,13 @@ SAFE_METHODS = ("GET", "HEAD")
 GET_VARY = "Accept, Authorization, Cookie"
 
 
-class MutationByGet(Exception):
-    """A GET asked for a mutation: answered 405 with `Allow: POST`, nothing run."""
+class NotAQueryByGet(Exception):
+    """A GET asked for a mutation or a subscription: answered 405 with `Allow: POST`, nothing
+    run."""
+
+    def __init__(self, operation_type: OperationType) -> None:
+        super().__init__(operation_type.value)
+        self.operation_type = operation_type
 
 
 @dataclass
@@ -119,14 +131,14 @@ async def graphql_endpoint(request: Request) -> Response:
         return request_error(
             503, Code.TIMEOUT, "The request took too long and was stopped.", request_id
         )
-    except MutationByGet:
+    except NotAQueryByGet as refused:
+        if refused.operation_type is OperationType.SUBSCRIPTION:
+            message, reason = SUBSCRIPTIONS_BY_WEBSOCKET, "SUBSCRIPTION_OVER_HTTP"
+        else:
+            message = "Mutations are sent with POST; GET runs queries only."
+            reason = "MUTATION_BY_GET"
         return request_error(
-            405,
-            Code.BAD_USER_INPUT,
-            "Mutations are sent with POST; GET runs queries only.",
-            request_id,
-            headers={"allow": "POST"},
-            reason="MUTATION_BY_GET",
+            405, Code.BAD_USER_INPUT, message, request_id, headers={"allow": "POST"}, reason=reason
         )
     return respond(outcomes, operations.batched, media_type, request)
 
@@ -159,7 +171,7 @@ async def run(
     operation: Operation, request: Request, access: Access, token: str | None, media_type: str
 ) -> Outcome:
     """One operation, as if it had been sent alone: its own context (cost, budget charge,
-    allowances), its persisted document looked up or remembered. Raises MutationByGet."""
+    allowances), its persisted document looked up or remembered. Raises NotAQueryByGet."""
     context = RequestContext(
         runtime=request.app.state.runtime,
         access=access,
@@ -175,11 +187,14 @@ async def run(
         operation = with_document(operation, store, trusted)
     except PersistedQueryProblem as problem:
         return problem_outcome(problem, operation, context, time.perf_counter() - started)
-    allowed = QUERIES_ONLY if request.method in SAFE_METHODS else None
+    by_get = request.method in SAFE_METHODS
+    allowed = QUERIES_ONLY if by_get else QUERIES_AND_MUTATIONS
     try:
         result = await execute(operation, context, allowed)
-    except InvalidOperationTypeError:
-        raise MutationByGet from None
+    except InvalidOperationTypeError as refused:
+        if by_get:
+            raise NotAQueryByGet(refused.operation_type) from None
+        return subscription_outcome(operation, context, time.perf_counter() - started)
     await flush_partner_reads(context)
     if not is_request_error(result):
         remember(operation, store, trusted)
@@ -270,6 +285,32 @@ def problem_outcome(
         "extensions": {"requestId": request_id},
     }
     return Outcome(body, problem.status)
+
+
+def subscription_outcome(operation: Operation, context: RequestContext, seconds: float) -> Outcome:
+    """A subscription sent by POST: nothing runs; 400 under either media type (the operation
+    is refused before execution, as a batch too long is), the error saying where to send it."""
+    request_id = context.request_id
+    extensions = {"code": Code.BAD_USER_INPUT.value, "reason": "SUBSCRIPTION_OVER_HTTP"}
+    observe_request(
+        request_id=request_id,
+        access=context.access,
+        operation_name=operation.operation_name,
+        document=operation.query,
+        seconds=seconds,
+        cost=None,
+        error_codes=[Code.BAD_USER_INPUT.value],
+    )
+    body = {
+        "errors": [
+            {
+                "message": SUBSCRIPTIONS_BY_WEBSOCKET,
+                "extensions": {**extensions, "requestId": request_id},
+            }
+        ],
+        "extensions": {"requestId": request_id},
+    }
+    return Outcome(body, 400)
 
 
 def respond(outcomes: list[Outcome], batched: bool, media_type: str, request: Request) -> Response:

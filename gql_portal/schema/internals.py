@@ -139,6 +139,16 @@ def set_pre_execution_errors(execution_context: Any, errors: list[GraphQLError])
     execution_context.pre_execution_errors = errors
 
 
+def requested_operation_name(execution_context: Any) -> str | None:
+    """The `operationName` the client sent (None: none). Strawberry 0.341's public
+    `ExecutionContext.operation_name` falls back to the document's first operation's name, so a
+    document of several operations sent without a name would run its first one (the GraphQL
+    specification requires the name then); the name as sent is the private
+    `_provided_operation_name` its `__post_init__` keeps."""
+    name: str | None = execution_context._provided_operation_name
+    return name
+
+
 # --- graphql-core: the executor (execution.py) --------------------------------------------------
 
 # Strawberry 0.341's subclass of graphql-core 3.3's executor (in `strawberry.schema.schema`, not

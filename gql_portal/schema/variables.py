@@ -62,6 +62,7 @@ from gql_portal.schema.internals import (
     graphql_schema,
     hides_suggestions,
     pre_execution_errors,
+    requested_operation_name,
     set_pre_execution_errors,
     strawberry_definition,
     unwrapped_type,
@@ -424,12 +425,12 @@ class CheckedInput(SchemaExtension):
     def on_parse(self) -> Iterator[None]:
         yield
         document = self.execution_context.graphql_document
-        if (
-            document is not None
-            and _operation(document.definitions, self.execution_context.operation_name) is None
-        ):
+        # The name as the client sent it: Strawberry's `operation_name` would name the first
+        # operation of a document of several sent without one (and run it).
+        name = requested_operation_name(self.execution_context)
+        if document is not None and _operation(document.definitions, name) is None:
             # Strawberry would raise (a 500, the client's name in the message): answered here.
-            raise _no_such_operation(document.definitions, self.execution_context.operation_name)
+            raise _no_such_operation(document.definitions, name)
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
