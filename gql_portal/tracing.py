@@ -19,6 +19,13 @@ What a trace holds:
   role, the error codes of the answer; and its parse, validate and execute steps;
 - below execute, one span per call of a field with an *async* resolver (the ones that read the
   database or a loader): parent type, field, path, and the *names* of the arguments given;
+- a query the compiled path answers (gql_portal/compiled) has no resolver spans: below
+  execute, one `GraphQL Compiled Plan` span per run of its plan, and below it one span per level
+  of the plan that does real work: `GraphQL Compiled Resolve` for the async resolvers of a level
+  awaited together, `GraphQL Compiled Rows` for the one statement of a child list under every
+  parent of its level; each names the fields (`Type.field`) and counts what it did. A run that
+  leaves the fast path says so on its plan span (`gql_portal.compiled.fallback`), and the
+  resolver spans of the resolver path follow;
 - below those, a CLIENT span per SQL statement, made by OpenTelemetry's SQLAlchemy
   instrumentation (`instrument_database`): the statement with its placeholders, never the
   bound values.
@@ -526,3 +533,42 @@ def _traced(resolve: Callable[..., Any], parent_type: str, field_name: str) -> C
         return result
 
     return traced
+
+
+# -- compiled execution -------------------------------------------------------------------------
+
+COMPILED_PLAN = "GraphQL Compiled Plan"
+COMPILED_RESOLVE = "GraphQL Compiled Resolve"
+COMPILED_ROWS = "GraphQL Compiled Rows"
+
+
+@contextmanager
+def compiled_span(name: str, fields: tuple[str, ...] = (), **counts: int) -> Iterator[trace.Span]:
+    """A span of the compiled path (see the module's doc): the fields it resolves, as
+    `Type.field`, and counts (`gql_portal.compiled.<name>`); never a value. An exception gives
+    it the code of its cause, failed only when unexpected (as a resolver's span)."""
+    tracer = _tracer
+    if tracer is None:
+        yield trace.INVALID_SPAN
+        return
+    attributes: dict[str, Any] = {f"gql_portal.compiled.{key}": n for key, n in counts.items()}
+    if fields:
+        attributes["graphql.compiled.fields"] = fields
+    with tracer.start_as_current_span(
+        name, attributes=attributes, record_exception=False, set_status_on_exception=False
+    ) as span:
+        try:
+            yield span
+        except BaseException as error:
+            compiled_error(span, error.__cause__ or error)
+            raise
+
+
+def compiled_error(span: trace.Span, error: BaseException) -> None:
+    """The error a compiled span's work met: its code; failed when the service did not mean it."""
+    if not span.is_recording():
+        return
+    code = error_code(error)
+    span.set_attribute("error.type", code)
+    if _unexpected(code):
+        span.set_status(Status(StatusCode.ERROR))

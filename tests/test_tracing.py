@@ -4,6 +4,7 @@ client sent (passwords, personal identity numbers, emails, tokens, any argument)
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -101,9 +102,16 @@ def recorded_text(span: ReadableSpan) -> str:
     return repr(parts)
 
 
+@pytest.mark.parametrize("compiled", [False, True], ids=["resolver path", "compiled path"])
 async def test_a_request_is_traced_below_the_callers_trace(
-    api: Api, client: httpx.AsyncClient, factory: Factory, spans: InMemorySpanExporter
+    api: Api,
+    client: httpx.AsyncClient,
+    factory: Factory,
+    runtime: Runtime,
+    spans: InMemorySpanExporter,
+    compiled: bool,
 ) -> None:
+    runtime.settings = dataclasses.replace(runtime.settings, compiled=compiled)
     admin = await factory.admin(await factory.company())
     assert "errors" not in await api(INLINE_CREATE, token=admin.token)
     spans.clear()
@@ -147,11 +155,24 @@ async def test_a_request_is_traced_below_the_callers_trace(
         "GraphQL Validate",
     ]
     (execute,) = named(finished, "GraphQL Execute")
-    (employees,) = children(finished, execute)
-    assert employees.name == "GraphQL Resolve Query.employees"
-    assert employees.attributes is not None
-    assert employees.attributes["graphql.field.path"] == "employees"
-    assert employees.attributes["graphql.field.arguments"] == ("first", "search")
+    if compiled:
+        # No resolver spans: the plan's run, and below it its one level that does real work
+        # (the root list's resolver), named by its fields and counted.
+        (plan,) = children(finished, execute)
+        assert plan.name == "GraphQL Compiled Plan"
+        assert "gql_portal.compiled.fallback" not in (plan.attributes or {})
+        (employees,) = children(finished, plan)
+        assert employees.name == "GraphQL Compiled Resolve"
+        assert employees.attributes == {
+            "graphql.compiled.fields": ("Query.employees",),
+            "gql_portal.compiled.calls": 1,
+        }
+    else:
+        (employees,) = children(finished, execute)
+        assert employees.name == "GraphQL Resolve Query.employees"
+        assert employees.attributes is not None
+        assert employees.attributes["graphql.field.path"] == "employees"
+        assert employees.attributes["graphql.field.arguments"] == ("first", "search")
     # The resolver's statements (OpenTelemetry's SQLAlchemy instrumentation), named by their
     # first word, with placeholders where the values went.
     statements = [span for span in children(finished, employees) if span.kind == SpanKind.CLIENT]
@@ -161,9 +182,46 @@ async def test_a_request_is_traced_below_the_callers_trace(
     placeholder = "$1" if ON_POSTGRESQL else "?"  # asyncpg numbers its placeholders
     assert statement.startswith("SELECT employees.") and placeholder in statement
     assert "holmqvist" not in statement.lower()
-    # Plain attribute fields (the fast path) and sync resolvers have no spans.
+    # Plain attribute fields (the fast path) and sync resolvers have no spans; the compiled
+    # path has its plan's span instead of the resolvers'.
     ours = [span for span in finished if span.kind != SpanKind.CLIENT]
-    assert len(ours) == 6, [span.name for span in ours]
+    assert len(ours) == 6 + compiled, [span.name for span in ours]
+
+
+async def test_a_compiled_error_is_on_its_level_and_a_fallback_says_why_before_the_resolvers(
+    api: Api, factory: Factory, runtime: Runtime, spans: InMemorySpanExporter
+) -> None:
+    runtime.settings = dataclasses.replace(runtime.settings, compiled=True)
+    company = await factory.company()
+    admin = await factory.admin(company)
+    await factory.employee(company)
+    spans.clear()
+    # A resolver's coded error: answered by the compiled path, the error on its level's span.
+    body = await api(
+        'query Bad { employees(after: "not a cursor") { totalCount } }', token=admin.token
+    )
+    assert error_codes(body) == ["BAD_USER_INPUT"]
+    finished = spans.get_finished_spans()
+    (execute,) = named(finished, "GraphQL Execute")
+    (plan,) = children(finished, execute)
+    assert plan.name == "GraphQL Compiled Plan" and not plan.attributes
+    (level,) = children(finished, plan)
+    assert level.attributes is not None and level.attributes["error.type"] == "BAD_USER_INPUT"
+    assert level.status.status_code is not StatusCode.ERROR  # an answer the service meant
+    assert not named(finished, "GraphQL Resolve Query.employees")
+
+    # An answer over the size cap leaves the fast path: the plan's span says why, then the
+    # resolver path answers (and refuses it, in its own words).
+    runtime.settings = dataclasses.replace(runtime.settings, max_response_bytes=10)
+    spans.clear()
+    body = await api("query Staff { employees { nodes { firstName } } }", token=admin.token)
+    assert error_codes(body) == ["RESPONSE_TOO_LARGE"]
+    finished = spans.get_finished_spans()
+    (execute,) = named(finished, "GraphQL Execute")
+    plan, resolved = sorted(children(finished, execute), key=lambda span: span.start_time or 0)
+    assert plan.name == "GraphQL Compiled Plan"
+    assert plan.attributes == {"gql_portal.compiled.fallback": "too large"}
+    assert resolved.name == "GraphQL Resolve Query.employees"
 
 
 async def test_no_span_holds_a_password_identity_number_email_token_or_argument(

@@ -22,6 +22,7 @@ from gql_portal.compiled.sources import NotCompilable
 from gql_portal.observability import observe_compiled_fallback
 from gql_portal.schema.internals import graphql_schema
 from gql_portal.schema.limits import allowances_of
+from gql_portal.tracing import COMPILED_PLAN, compiled_span, error_code
 
 PLANS = PlanCache()
 log = logging.getLogger(__name__)
@@ -77,18 +78,24 @@ async def answer_compiled(execution: Any) -> ExecutionResult | None:
         else None
     )
     cached = set(request.cache)
-    try:
-        run = Run(execution.schema, plan, request, variables)
-        data = await run.answer()
-    except Fallback as stopped:
-        log.debug("compiled run stopped: %r (%r)", stopped, stopped.__cause__)
-        # The resolver path starts afresh: the lists' allowances and the rows computations
-        # may read (the payroll basis) as measured, no loaders made for this run.
-        if allowances is not None and saved is not None:
-            allowances.rows_left, allowances.totals, allowances.reads.left = saved
-        for name in set(request.cache) - cached:
-            del request.cache[name]
-        return _fell_back(execution, "execution")
+    with compiled_span(COMPILED_PLAN) as span:
+        try:
+            run = Run(execution.schema, plan, request, variables)
+            data = await run.answer()
+        except Fallback as stopped:
+            log.debug("compiled run stopped: %r (%r)", stopped, stopped.__cause__)
+            cause = stopped.__cause__
+            # Why, as a code or our own words (never a message: it can quote the input).
+            span.set_attribute(
+                "gql_portal.compiled.fallback", error_code(cause) if cause else str(stopped)
+            )
+            # The resolver path starts afresh: the lists' allowances and the rows computations
+            # may read (the payroll basis) as measured, no loaders made for this run.
+            if allowances is not None and saved is not None:
+                allowances.rows_left, allowances.totals, allowances.reads.left = saved
+            for name in set(request.cache) - cached:
+                del request.cache[name]
+            return _fell_back(execution, "execution")
     return ExecutionResult(data=data, errors=run.located_errors())
 
 

@@ -52,11 +52,17 @@ from gql_portal.resolvers.loading import child_statement, reading
 from gql_portal.schema.fields import list_too_long
 from gql_portal.schema.internals import argument_converter, graphql_schema
 from gql_portal.schema.limits import allowances_of
+from gql_portal.tracing import COMPILED_RESOLVE, COMPILED_ROWS, compiled_error, compiled_span
 
 # Leaves built per turn of the event loop: a compiled leaf costs about a tenth of one completed
 # by graphql-core, so this is about the executor's turn (execution.py TURN_WORK) in time; other
 # requests (a poll, the deadline) get the loop between turns.
 COMPILED_TURN_WORK = 10 * TURN_WORK
+
+
+def _named(planned: PlanField) -> str:
+    """A field as its traces name it."""
+    return f"{planned.parent_type.name}.{planned.name}"
 
 
 class Fallback(Exception):
@@ -403,10 +409,15 @@ class Run:
 
     async def _settle_awaiting(self) -> None:
         batch, self.awaiting = self.awaiting, []
-        # Together, as graphql-core awaits a level's fields: their DataLoaders batch.
-        results = await asyncio.gather(
-            *(awaitable for _, awaitable, _ in batch), return_exceptions=True
-        )
+        fields = tuple(dict.fromkeys(_named(planned) for planned, _, _ in batch))
+        with compiled_span(COMPILED_RESOLVE, fields, calls=len(batch)) as span:
+            # Together, as graphql-core awaits a level's fields: their DataLoaders batch.
+            results = await asyncio.gather(
+                *(awaitable for _, awaitable, _ in batch), return_exceptions=True
+            )
+            failed = next((r for r in results if isinstance(r, BaseException)), None)
+            if failed is not None:
+                compiled_error(span, failed)
         for (planned, _, out), result in zip(batch, results, strict=True):
             if isinstance(result, WORDED_ERRORS):
                 out[planned.key] = self._failed(result)
@@ -440,8 +451,10 @@ class Run:
             declared.narrowing(**arguments),
             source.columns(planned, planned.selection.private),
         ).limit(most + 1)
-        async with reading(self.context) as session:
-            rows = (await session.execute(statement)).all()
+        with compiled_span(COMPILED_ROWS, (_named(planned),), parents=len(parent_ids)) as span:
+            async with reading(self.context) as session:
+                rows = (await session.execute(statement)).all()
+            span.set_attribute("gql_portal.compiled.rows", len(rows))
         if len(rows) > most:
             raise Fallback("rows over the allowance")
         if allowances is not None:
