@@ -16,10 +16,11 @@ from bench.scenarios import PAYROLL_BASIS
 from gql_portal.config import Settings
 from gql_portal.db.engine import Database
 from gql_portal.db.payroll import PayrollEmployee
+from gql_portal.permissions.roles import SchemaRole
 from gql_portal.runtime import Runtime
 from tests.conftest import Api
 from tests.factories import Factory, gid
-from tests.test_compiled import Differential
+from tests.test_compiled import GENERATED_PER_ROOT, Differential, generated, portal_with_staff
 from tests.test_payroll import LOCK, February, open_period
 
 NODE = """query Node($id: ID!) {
@@ -166,3 +167,38 @@ async def test_a_null_in_a_non_null_place_nulls_the_nearest_nullable_parent_with
     query = PAYROLL_BASIS.replace("employee { id employeeNumber firstName lastName }", "")
     body, compiled = await differential.compare(query, {"period": period["id"]}, token=admin.token)
     assert compiled and "errors" not in body and len(body["data"]["node"]["basis"]) == 3
+
+
+async def test_generated_node_queries_answer_as_the_resolver_path_for_every_role(
+    api: Api, factory: Factory, database: Database, differential: Differential
+) -> None:
+    """hypothesis-graphql's documents at `node` (fragments on any kind of node, `__typename`,
+    aliases) from each role's own schema, each asking for a company, an employee (the viewer's
+    own or another) or a payroll period, in and out of the viewer's reach."""
+    board = await portal_with_staff(api, factory, database, clients=2, staff=2)
+    client = next(iter(board.clients.values()))
+    admin = await factory.admin(client)
+    employee = await factory.staff(client, first_name="Egen")
+    period = await open_period(api, admin.token)
+    company_ids = [company.id for company in board.clients.values()]
+    kinds = [
+        gid("Company", company_ids[0]),
+        gid("Company", company_ids[1]),
+        gid("Employee", employee.employee_id or 0),
+        gid("Employee", (employee.employee_id or 0) - 1),
+        period["id"],
+    ]
+    viewers = [
+        (SchemaRole.PARTNER_PORTAL, board.token),
+        (SchemaRole.COMPANY_ADMIN, admin.token),
+        (SchemaRole.EMPLOYEE, employee.token),
+    ]
+    compiled_answers = 0
+    for role, token in viewers:
+        for number, query in enumerate(generated(role, "node", company_ids)):
+            for company_id in company_ids:  # the drawn id, as one of the kinds
+                query = query.replace(gid("Company", company_id), kinds[number % len(kinds)])
+            _, compiled = await differential.compare(query, token=token)
+            compiled_answers += compiled
+    print(f"compiled {compiled_answers} of {len(viewers) * GENERATED_PER_ROOT}")
+    assert compiled_answers > 0
