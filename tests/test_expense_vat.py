@@ -387,6 +387,34 @@ async def test_representation_needs_participants_and_purpose_and_caps_the_vat(
     assert changed["data"]["updateExpense"]["expense"]["deductibleVat"] == "216.00"
 
 
+PERIOD_LINES = """mutation($month: String!) { openPayrollPeriod(month: $month) {
+  payrollPeriod { basis { lines { code amount vat source } } } } }"""
+
+
+async def test_the_payroll_basis_carries_only_the_deductible_vat_as_moms(
+    api: Api, factory: Factory, clock: FrozenClock
+) -> None:
+    """A payroll program that books an UTLÄGG line's cost and VAT itself takes its moms to 2641:
+    for the lunch for four only the 144.00 deductible, the 113.14 above the cap being cost, as in
+    the SIE voucher. A restaurant receipt's moms is all of its VAT."""
+    clock.set(MAY_2026)
+    company = await factory.company()
+    admin = await factory.admin(company)
+    me = await factory.staff(company)
+    for values in (LUNCH_FOR_FOUR, RESTAURANT_RECEIPT):
+        expense = await submit(api, me.token, values)
+        await api.ok(APPROVE, {"id": expense["id"]}, token=admin.token, path="approveExpense")
+    period = await api.ok(
+        PERIOD_LINES, {"month": "2026-04"}, token=admin.token, path="openPayrollPeriod"
+    )
+    [basis] = period["payrollPeriod"]["basis"]
+    assert sorted(
+        (line["code"], line["amount"], line["vat"])
+        for line in basis["lines"]
+        if line["source"] == "EXPENSE"
+    ) == [("UTLÄGG", "1233.50", "163.50"), ("UTLÄGG", "2400.00", "144.00")]
+
+
 def test_the_expenses_csv_shows_the_lines_and_the_deductible_vat() -> None:
     lunch = ExportExpense(
         id=7,

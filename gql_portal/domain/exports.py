@@ -299,7 +299,7 @@ BASIS_CSV_COLUMNS: tuple[tuple[str, str], ...] = (
     ("unit", "HOURS, DAYS, MIL (10 km) or PIECES (KILOMETRES in old bases); empty when none."),
     ("unit_price", "Price per unit in SEK (à-pris); empty when the payroll program prices it."),
     ("amount", "Amount in SEK (belopp); empty when the payroll program values the line."),
-    ("vat", "Expense lines: the VAT part of the amount in SEK (moms)."),
+    ("vat", "Expense lines: the deductible VAT in the amount, SEK (moms; representation: capped)."),
     ("project", "The project's code (PAXml resenhet on dimension 6), when the line has one."),
     ("hours", "Time and absence lines: the hours behind the line (timmar)."),
     ("extent_percent", "Absence lines: the extent in percent (omfattning)."),

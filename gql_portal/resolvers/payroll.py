@@ -349,7 +349,9 @@ def _basis_expense(expense: Expense) -> domain.BasisExpense:
         distance_km=expense.distance_km,
         rate_per_mil=expense.rate_per_mil,
         vehicle=expense.vehicle,
-        vat_amount=expense.vat_amount,
+        # The UTLÄGG line's moms is what a payroll program booking it takes to 2641: the
+        # deductible VAT (representation: its capped part; the rest is cost, as in the SIE file).
+        vat_amount=expense.deductible_vat,
     )
 
 

@@ -163,7 +163,11 @@ class PayrollBasisLine:
         BASIS, description="Time and absence lines: the hours (timmar), also on a DAYS line."
     )
     extent_percent: Decimal | None = field(BASIS, description="Absence lines: the extent.")
-    vat: Money | None = field(BASIS, description="Expense lines: the VAT in the amount (moms).")
+    vat: Money | None = field(
+        BASIS,
+        description="Expense lines: the deductible VAT in the amount (moms; representation: the "
+        "capped part, the rest being cost).",
+    )
     project: str | None = field(
         BASIS,
         description="The project's code: the line's resenhet on dimension 6 (projekt) in PAXml.",
