@@ -72,7 +72,8 @@ VAT_RATES_FROM: dict[ExpenseCategory, tuple[tuple[date, tuple[Decimal, ...]], ..
     ),
     ExpenseCategory.RESTAURANT: ((_EARLIEST, (REDUCED, GENERAL, EXEMPT)),),
     ExpenseCategory.ACCOMMODATION: ((_EARLIEST, (REDUCED, LOW, GENERAL, EXEMPT)),),
-    ExpenseCategory.TRAVEL: ((_EARLIEST, (REDUCED, LOW, GENERAL, EXEMPT)),),
+    # 6 % the ticket; 12 % a meal on board on the same receipt; 25 % a rented car, a toll
+    ExpenseCategory.TRAVEL: ((_EARLIEST, (LOW, REDUCED, GENERAL, EXEMPT)),),
     ExpenseCategory.BOOKS_NEWSPAPERS: ((_EARLIEST, (LOW, GENERAL, EXEMPT)),),
     ExpenseCategory.CULTURE: ((_EARLIEST, (LOW, GENERAL, EXEMPT)),),
 }
