@@ -44,6 +44,7 @@ from gql_portal.clock import Clock
 from gql_portal.db.engine import Database
 from gql_portal.db.migrate import upgrade
 from gql_portal.demo import CLIENT_ADMIN, DEMO_PASSWORD, EMPLOYEE, FIRM_USER, load_demo
+from gql_portal.http.trusted import load_manifest
 from gql_portal.storage import Storage
 
 REPO = Path(__file__).resolve().parent.parent
@@ -216,11 +217,15 @@ def node(
 
 
 def run_tool(
-    command: list[str], *, server: Server | None = None, token: str | None = None
+    command: list[str],
+    *,
+    server: Server | None = None,
+    token: str | None = None,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run a command in tests/clients/ with the server's URL and the token in its environment;
-    fail with its output (and the server's log) if it fails."""
-    env = dict(os.environ, NO_COLOR="1")
+    """Run a command in tests/clients/ with the server's URL and the token (and `env`) in its
+    environment; fail with its output (and the server's log) if it fails."""
+    env = dict(os.environ, NO_COLOR="1", **(env or {}))
     if server is not None:
         env["GQL_PORTAL_URL"] = server.url
     if token is not None:
@@ -297,6 +302,33 @@ def test_relay_compiler_compiles_connections_and_refetchable_fragments(
             "ClientEmployeesPaginationQuery.graphql.ts",
         }
     assert expected <= artifacts, (sorted(expected - artifacts), result["output"])
+
+
+def test_relays_persisted_queries_are_a_manifest_the_server_loads(
+    installed: None, tmp_path: Path
+) -> None:
+    """relay-compiler's `persistConfig` (SHA-256) writes the manifest of trusted-documents
+    mode: it loads as the server loads it at start, and each id the network layer sends as
+    `doc_id` finds its operation."""
+    manifest = tmp_path / "persisted_queries.json"
+    run = run_tool(
+        [
+            NODE or "node",
+            "relay/compile.mjs",
+            str(REPO / "schema.graphql"),
+            *RELAY_SETS["schema.graphql"],
+        ],
+        env={"RELAY_PERSISTED_QUERIES": str(manifest)},
+    )
+    assert json.loads(run.stdout.strip().splitlines()[-1])["ok"], run.stdout
+    documents = load_manifest(manifest)
+    names = {
+        name for text in documents.documents.values() for name in re.findall(r"^query (\w+)", text)
+    }
+    assert {"EmployeeListPaginationQuery", "ExpenseListBackwardPaginationQuery"} <= names, names
+    assert {"ClientBoardClientRefetchQuery", "SessionQuery"} <= names, names
+    for doc_id, text in documents.documents.items():
+        assert documents.find(doc_id) == text
 
 
 # --- JavaScript clients with a bearer token -------------------------------------------------
@@ -410,6 +442,14 @@ def test_codegen_from_the_live_endpoint_types_check_with_tsc(
         token=admin_token,
     )
     operations = (generated / "operations.ts").read_text()
+    # The client preset's persisted documents are a manifest the server loads (trusted mode),
+    # keyed as the generated documents' `documentId`.
+    persisted = load_manifest(generated / "gql" / "persisted-documents.json")
+    assert len(persisted) == 1, persisted.documents
+    [(document_id, document)] = persisted.documents.items()
+    assert document_id.startswith("sha256:") and document.startswith("query RecentExpenses")
+    assert persisted.find(document_id) == document
+    assert document_id in (generated / "gql" / "graphql.ts").read_text()
     schema = (generated / "schema.ts").read_text()
     # The role's schema: a company admin's (no partner portal's client board).
     assert "export type EmployeeConnection" in schema and "PortalClient" not in schema

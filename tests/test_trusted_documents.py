@@ -290,6 +290,7 @@ def test_apollos_manifest_format_loads(tmp_path: Path) -> None:
     ("payload", "complaint"),
     [
         ({sha256(COUNT): VIEWER}, "is not the SHA256 of its document"),
+        ({f"sha256:{sha256(COUNT)}": VIEWER}, "is not the SHA256 of its document"),  # codegen's
         ({md5(COUNT): COUNT + "\n"}, "is not the MD5 of its document"),
         ({"opaque-1": "query Broken { employees( }"}, "does not parse"),
         ({"opaque-1": 42}, "is not a string"),

@@ -4,16 +4,17 @@ with it on (GQL_PORTAL_TRUSTED_DOCUMENTS), /graphql runs those documents and no 
 The manifest is a JSON file in one of the formats the client tools write:
 
 - graphql-codegen's client preset (`persistedDocuments: true`): `persisted-documents.json`,
-  `{"<sha256 of the document>": "<document>"}`;
+  `{"sha256:<sha256 of the document>": "<document>"}` (the prefix is optional here);
 - relay-compiler's local persistence (`persistConfig.file`): `persisted_queries.json`,
   `{"<id>": "<operation text>"}`, the id an MD5 (Relay's default), SHA-1 or SHA-256 of the text;
 - Apollo's `generate-persisted-query-manifest`: `{"format": "apollo-persisted-query-manifest",
   "version": 1, "operations": [{"id": "<sha256>", "body": "<document>", ...}]}`.
 
 It is checked whole at start (`load_manifest`, ConfigError naming the entry): every document
-must parse, and a key that has the length of an MD5, SHA-1 or SHA-256 hex digest must be that
-digest of its document (a stale or edited manifest is refused, not served). Other keys are
-opaque ids (a Relay remote persister's), kept as they are.
+must parse, and a key that has the length of an MD5, SHA-1 or SHA-256 hex digest (or is
+`sha256:` and a SHA-256 hex digest, as codegen writes it) must be that digest of its document
+(a stale or edited manifest is refused, not served). Other keys are opaque ids (a Relay remote
+persister's), kept as they are.
 
 A document is asked for by any of these, whatever the manifest's format (`find`):
 `documentId` (the GraphQL-over-HTTP persisted-documents appendix: `sha256:<hex>`, or a key as
@@ -116,10 +117,13 @@ def _documents_of(payload: Any, path: Path) -> dict[str, str]:
 
 
 def _check_entry(key: str, document: str, path: Path) -> None:
-    algorithm = _DIGESTS.get(len(key)) if _HEX.fullmatch(key) else None
+    digest_key = key.removeprefix(SHA256_PREFIX)
+    algorithm = _DIGESTS.get(len(digest_key)) if _HEX.fullmatch(digest_key) else None
+    if digest_key != key and algorithm != "sha256":
+        algorithm = None  # `sha256:` and something else: an opaque id
     if algorithm is not None:
         digest = hashlib.new(algorithm, document.encode()).hexdigest()
-        if digest != key:
+        if digest != digest_key:
             raise ConfigError(
                 f"{SETTING}: {path}: {key!r} is not the {algorithm.upper()} of its document "
                 "(regenerate the manifest with the client's build)"

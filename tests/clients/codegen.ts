@@ -37,7 +37,10 @@ const config: CodegenConfig = {
     'codegen/generated/gql/': {
       preset: 'client',
       config: { scalars, strictScalars: true, enumsAsTypes: true, useTypeImports: true },
-      presetConfig: { fragmentMasking: false },
+      // persisted-documents.json beside it ({"sha256:<hex>": document}): the manifest of the
+      // server's trusted-documents mode (GQL_PORTAL_TRUSTED_DOCUMENTS); each generated
+      // document carries its hash to send as `documentId`.
+      presetConfig: { fragmentMasking: false, persistedDocuments: true },
     },
     // Every type of the schema (inputs for forms, enums for pickers) ...
     'codegen/generated/schema.ts': {

@@ -2,6 +2,8 @@
 // public/) are copied into a scratch project with a relay.config.json, and compiled there (the
 // artifacts are thrown away: the question is whether Relay accepts the schema).
 // Usage: node relay/compile.mjs SCHEMA.graphql FOLDER...
+// With RELAY_PERSISTED_QUERIES=PATH, the compiler also persists the operations' text there
+// (`persistConfig`, SHA-256 ids): the manifest of the server's trusted-documents mode.
 // Prints {"schema", "ok", "artifacts": [file names], "output": the compiler's own report}.
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,6 +28,8 @@ const project = mkdtempSync(join(tmpdir(), 'relay-'));
 try {
   for (const folder of folders) cpSync(join(here, folder), join(project, 'src', folder), { recursive: true });
   cpSync(resolve(schemaPath), join(project, 'schema.graphql'));
+  const persisted = process.env.RELAY_PERSISTED_QUERIES;
+  if (persisted) writeFileSync(resolve(persisted), '{}'); // the compiler wants the file there
   writeFileSync(
     join(project, 'relay.config.json'),
     JSON.stringify({
@@ -34,6 +38,7 @@ try {
       language: 'typescript',
       // The API's custom scalars are JSON strings (see codegen.ts for their shapes).
       customScalarTypes: { Date: 'string', DateTime: 'string', Time: 'string', Decimal: 'string', Money: 'string', Upload: 'unknown' },
+      ...(persisted ? { persistConfig: { file: resolve(persisted), algorithm: 'SHA256' } } : {}),
     }),
   );
   const run = spawnSync(process.execPath, [compiler, join(project, 'relay.config.json')], {
