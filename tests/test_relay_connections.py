@@ -22,6 +22,7 @@ from gql_portal.resolvers.node import NODE_LOADERS
 from gql_portal.schema.build import full_schema
 from tests.conftest import Api, error_codes, only_error
 from tests.factories import Actor, Factory, gid
+from tests.test_firm_assignments import ASSIGN, firm_with_clients
 
 EMPLOYEES = """query($first: Int, $after: String, $last: Int, $before: String) {
   employees(first: $first, after: $after, last: $last, before: $before, active: null) {
@@ -340,3 +341,76 @@ async def test_an_audit_event_is_a_node_of_its_own_company_only(
         )
         assert body["data"] == {"node": None}, (refused_id, body)
         assert error_codes(body) == ["NOT_FOUND"]
+
+
+# --- the lists without `orderBy` (tests/test_list_ordering.py pages the others both ways) -----
+
+CREATE_CUSTOMER = "mutation($n: String!) { createCustomer(input: {name: $n}) { customer { id } } }"
+CREATE_PROJECT = """mutation($c: String!, $n: String!) {
+  createProject(input: {code: $c, name: $n}) { project { id } } }"""
+OPEN_PERIOD = "mutation($m: String!) { openPayrollPeriod(month: $m) { payrollPeriod { id } } }"
+
+
+def connection_query(field: str) -> str:
+    return (
+        "query($first: Int, $after: String, $last: Int, $before: String) { "
+        f"{field}(first: $first, after: $after, last: $last, before: $before) {{ totalCount "
+        "pageInfo { hasNextPage hasPreviousPage startCursor endCursor } "
+        "edges { cursor node { id } } } }"
+    )
+
+
+async def filled(api: Api, factory: Factory, database: Database, field: str) -> str:
+    """A token that sees five items in `field`, with ties where its order can tie (the same
+    names: the id decides)."""
+
+    async def ok(query: str, variables: dict[str, Any], token: str) -> None:
+        body = await api(query, variables, token=token)
+        assert "errors" not in body, body
+
+    if field == "firmAssignments":
+        firm = await firm_with_clients(factory, database, 5)
+        clients = [gid("Company", client.id) for client in firm.clients]
+        await ok(ASSIGN, {"u": gid("User", firm.consultant_id), "c": clients[:3]}, firm.admin)
+        staff = await factory.user(firm.firm, name="Kalle Konsult")  # the same name
+        await ok(ASSIGN, {"u": gid("User", staff.id), "c": clients[3:]}, firm.admin)
+        return firm.admin
+    admin = await factory.admin(await factory.company())
+    for n in range(5):
+        if field == "customers":
+            await ok(CREATE_CUSTOMER, {"n": "Kund AB" if n % 2 else "Annan AB"}, admin.token)
+        elif field == "projects":
+            await ok(CREATE_PROJECT, {"c": f"P{n}", "n": "Bygget"}, admin.token)
+        else:
+            await ok(OPEN_PERIOD, {"m": f"2026-0{n + 1}"}, admin.token)
+    return admin.token
+
+
+@pytest.mark.parametrize("field", ["customers", "projects", "payrollPeriods", "firmAssignments"])
+async def test_every_other_connection_pages_backward_as_forward(
+    api: Api, factory: Factory, database: Database, field: str
+) -> None:
+    token = await filled(api, factory, database, field)
+    query = connection_query(field)
+    whole = await page(api, token, query, first=100)
+    everything = items(whole)
+    assert len(everything) == whole["totalCount"] == 5, whole
+    for size in (1, 2, 3):
+        forward_items: list[tuple[str, str]] = []
+        after = None
+        while True:
+            current = await page(api, token, query, first=size, after=after)
+            forward_items += items(current)
+            if not current["pageInfo"]["hasNextPage"]:
+                break
+            after = current["pageInfo"]["endCursor"]
+        backward_items: list[tuple[str, str]] = []
+        before = None
+        while True:
+            current = await page(api, token, query, last=size, before=before)
+            assert len(current["edges"]) <= size
+            backward_items = items(current) + backward_items
+            if not current["pageInfo"]["hasPreviousPage"]:
+                break
+            before = current["pageInfo"]["startCursor"]
+        assert forward_items == backward_items == everything, (field, size)
