@@ -51,6 +51,30 @@ async def test_a_configured_frontend_may_call_the_api_with_its_cookie(runtime: R
         assert "x-request-id" in answer.headers["access-control-expose-headers"]
 
 
+@pytest.mark.parametrize(
+    "headers",
+    [
+        "authorization, content-type",  # a bearer token
+        "apollo-require-preflight, content-type",  # an upload (uploads.py)
+        # Apollo Client's `clientAwareness` (name, version), the W3C trace context a browser's
+        # OpenTelemetry instrumentation adds to its fetches, a request id of the frontend's.
+        "apollographql-client-name, apollographql-client-version, content-type",
+        "traceparent, tracestate, x-request-id",
+    ],
+)
+async def test_a_configured_frontend_may_send_the_headers_its_clients_send(
+    runtime: Runtime, headers: str
+) -> None:
+    runtime.settings = dataclasses.replace(runtime.settings, cors_origins=(FRONTEND,))
+    async with client_for(runtime) as http:
+        for method in ("POST", "GET"):
+            asked = {**preflight(FRONTEND), "access-control-request-method": method}
+            allowed = await http.options(
+                "/graphql", headers={**asked, "access-control-request-headers": headers}
+            )
+            assert allowed.status_code == 200, (method, headers, allowed.text)
+
+
 @pytest.mark.parametrize("origin", ["https://evil.example", "http://app.tidrapport.example"])
 async def test_any_other_origin_gets_no_cors_grant(runtime: Runtime, origin: str) -> None:
     runtime.settings = dataclasses.replace(runtime.settings, cors_origins=(FRONTEND,))

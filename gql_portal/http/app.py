@@ -35,14 +35,21 @@ from gql_portal.runtime import Runtime
 
 log = logging.getLogger("gql_portal.http")
 
-# What a configured frontend may send cross-origin: JSON, a bearer token, and the headers that
-# make multipart uploads preflighted (uploads.py).
+# What a configured frontend may send cross-origin: JSON, a bearer token, the headers that
+# make multipart uploads preflighted (uploads.py), and what its clients add on their own:
+# Apollo Client's `clientAwareness` name and version, and the W3C trace context a browser's
+# OpenTelemetry instrumentation sends (the request span continues the frontend's trace; the
+# tracing reads no other header, tracing.py `VISIBLE_HEADERS`).
 CORS_REQUEST_HEADERS = [
     "content-type",
     "authorization",
     "graphql-preflight",
     "apollo-require-preflight",
     "x-request-id",
+    "apollographql-client-name",
+    "apollographql-client-version",
+    "traceparent",
+    "tracestate",
 ]
 
 
