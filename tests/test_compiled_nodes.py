@@ -21,7 +21,16 @@ from gql_portal.runtime import Runtime
 from tests.conftest import Api
 from tests.factories import Factory, gid
 from tests.test_compiled import GENERATED_PER_ROOT, Differential, generated, portal_with_staff
-from tests.test_payroll import LOCK, February, open_period
+from tests.test_payroll import (
+    GET,
+    GET_SOME,
+    LIST,
+    LOCK,
+    TWO_PERIODS,
+    February,
+    Seeder,
+    open_period,
+)
 
 NODE = """query Node($id: ID!) {
   node(id: $id) {
@@ -202,3 +211,36 @@ async def test_generated_node_queries_answer_as_the_resolver_path_for_every_role
             compiled_answers += compiled
     print(f"compiled {compiled_answers} of {len(viewers) * GENERATED_PER_ROOT}")
     assert compiled_answers > 0
+
+
+async def test_periods_their_basis_and_late_differences_answer_as_the_resolver_path(
+    api: Api, factory: Factory, database: Database, differential: Differential
+) -> None:
+    """The payroll tests' documents (a period with its basis, sick periods and differences,
+    the periods' list with two bases, a basis of some employees, a bad `employeeIds`), on a
+    locked period with late edits, for the admin and an employee."""
+    company = await factory.company("Bygg AB")
+    admin = await factory.admin(company)
+    month = await February.seed(database, factory, company)
+    period = await open_period(api, admin.token)
+    await open_period(api, admin.token, "2026-03")
+    assert "errors" not in await api(LOCK, {"id": period["id"]}, token=admin.token)
+    seed = await Seeder(database, factory, company).load_codes()
+    karin = month.karin.employee_id or 0
+    await seed.add(seed.time(karin, date(2026, 2, 27), "1", "OT1"))
+    sick = "sickPeriods { start end firstDayNumber lastDayNumber medicalCertificateFrom }"
+    documents: list[tuple[str, dict[str, Any]]] = [
+        (GET, {"id": period["id"]}),
+        (GET.replace("preliminary", f"preliminary {sick}"), {"id": period["id"]}),
+        (LIST, {"first": 1}),
+        (TWO_PERIODS, {}),
+        (GET_SOME, {"id": period["id"], "employees": [gid("Employee", karin)]}),
+        (GET_SOME, {"id": period["id"], "employees": [period["id"]]}),
+    ]
+    compiled_answers = 0
+    for query, variables in documents:
+        for token in (admin.token, month.karin.token):
+            body, compiled = await differential.compare(query, variables, token=token)
+            compiled_answers += compiled
+    assert compiled_answers == 2 * len(documents)
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"

@@ -31,12 +31,18 @@ from gql_portal.permissions.rules import Allowed, Rule
 from gql_portal.resolvers import accounts as account_resolvers
 from gql_portal.resolvers import employees as employee_resolvers
 from gql_portal.resolvers import node as node_resolvers
+from gql_portal.resolvers import payroll as payroll_resolvers
 from gql_portal.resolvers import portal as portal_resolvers
 from gql_portal.resolvers.loading import ChildRows
 from gql_portal.schema.accounts import Company
 from gql_portal.schema.fields import bound_of, only_permission, rule_of
 from gql_portal.schema.internals import strawberry_definition
-from gql_portal.schema.payroll import EmployeeBasis, PayrollBasisLine, PayrollPeriod
+from gql_portal.schema.payroll import (
+    EmployeeBasis,
+    EmployeeBasisDifference,
+    PayrollBasisLine,
+    PayrollPeriod,
+)
 from gql_portal.schema.portal import PortalClient
 from gql_portal.schema.relay import Connection
 
@@ -73,7 +79,11 @@ RESOLVERS: frozenset[Callable[..., Any]] = frozenset(
         _resolver(PayrollPeriod, "company"),
         # The basis is computed in Python (domain/payroll.py) by the resolver path's plug.
         _resolver(PayrollPeriod, "basis"),
+        _resolver(PayrollPeriod, "differences"),
+        payroll_resolvers.payroll_periods,
         _resolver(EmployeeBasis, "employee"),
+        _resolver(EmployeeBasis, "sick_periods"),
+        _resolver(EmployeeBasisDifference, "employee"),
         _resolver(PayrollBasisLine, "source_id"),
     }
 )
