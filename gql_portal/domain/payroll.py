@@ -90,11 +90,12 @@ import re
 from calendar import monthrange
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import date as Day  # for annotations inside classes with a `date` field
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from functools import lru_cache
 
 from gql_portal.domain.absence import ABSENCE_TIME_CODE, AbsenceKind, AbsenceStatus
 from gql_portal.domain.calendar import SUNDAY, is_public_holiday, scheduled_hours
@@ -199,6 +200,33 @@ def _days(start: date, end: date) -> Iterable[date]:
 def _clip(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= DESCRIPTION_LENGTH else text[: DESCRIPTION_LENGTH - 1] + "…"
+
+
+@lru_cache(maxsize=1024)
+def _code_description(name: str) -> str:
+    """A time code's name as a line's description: the same few names on thousands of lines."""
+    return _clip(name)
+
+
+@dataclass(frozen=True)
+class _PeriodCalendar:
+    """A period's days, worked out once per period (not once per employee and day)."""
+
+    days: tuple[date, ...]
+    monday_of: dict[date, date]  # each day of the period -> the Monday of its ISO week
+    weeks: tuple[tuple[date, tuple[date, ...]], ...]  # each week's Monday, its days in the period
+
+
+@lru_cache(maxsize=64)
+def _period_calendar(start: date, end: date) -> _PeriodCalendar:
+    days = tuple(_days(start, end))
+    monday_of = {day: week_start(day) for day in days}
+    weeks: dict[date, list[date]] = defaultdict(list)
+    for day in days:
+        weeks[monday_of[day]].append(day)
+    return _PeriodCalendar(
+        days, monday_of, tuple((monday, tuple(week)) for monday, week in weeks.items())
+    )
 
 
 # --- the sources ----------------------------------------------------------------------------
@@ -431,37 +459,46 @@ def _project(project: str | None) -> tuple[tuple[int, str], ...]:
 
 def project_of(line: BasisLine) -> str | None:
     """The line's project (its resenhet on PROJECT_DIMENSION), if any."""
-    return next((id for dim, id in line.dimensions if dim == PROJECT_DIMENSION), None)
+    for dimension, unit_id in line.dimensions:
+        if dimension == PROJECT_DIMENSION:
+            return unit_id
+    return None
 
 
-def _time_line(
-    entry: BasisTimeEntry, code: BasisTimeCode, pay_types: Mapping[str, str]
+def _entry_line(
+    entry: BasisTimeEntry,
+    code: BasisTimeCode,
+    pay_types: Mapping[str, str],
+    as_code: str,
+    hours: Decimal,
+    *,
+    time_code: str | None,
+    unit_price: Decimal | None = None,
+    informational: bool = False,
 ) -> BasisLine:
-    """The entry as its own code with its hours (no price: the payroll program has the rates)."""
+    """A line of the entry of time code `code`, going out as the standard code `as_code` (its
+    own PAXml code, or TIMLÖN, TID, ARB) with `hours` of it: made once, with its final values
+    (no copies changed field by field; a big company's month is tens of thousands of lines).
+    No amount: the payroll program has the rates."""
     return BasisLine(
         employee_id=entry.employee_id,
         date=entry.date,
-        pay_type=_pay_type(code.paxml_code, pay_types, code.pay_type),
-        description=_clip(code.name),
-        time_code=code.paxml_code,
-        quantity=ONE if code.unit is Unit.DAYS else entry.hours,
+        pay_type=_pay_type(as_code, pay_types, code.pay_type),
+        description=_code_description(code.name),
+        time_code=time_code,
+        quantity=ONE if code.unit is Unit.DAYS else hours,
         unit=code.unit,
-        unit_price=None,
+        unit_price=unit_price,
         amount=None,
         source=LineSource.TIME,
         source_id=entry.id,
-        hours=entry.hours,
-        code=code.paxml_code,
+        hours=hours,
+        code=as_code,
         dimensions=_project(entry.project),
         start=entry.start,
         end=entry.end,
+        informational=informational,
     )
-
-
-def _as_code(
-    line: BasisLine, code: str, pay_types: Mapping[str, str], fallback: str | None
-) -> BasisLine:
-    return replace(line, time_code=code, code=code, pay_type=_pay_type(code, pay_types, fallback))
 
 
 def _time_lines(
@@ -477,37 +514,48 @@ def _time_lines(
     (kind WORK, code ARB or TID, in hours) follows the salary form: an hourly employee's is
     TIMLÖN hours at the hourly wage; a monthly employee's is TID within the day's schedule
     (informational: the monthly salary pays it) and ARB beyond it (arbetstid utanför schema)."""
-    line = _time_line(entry, code, pay_types)
     normal = (
         code.kind is TimeCodeKind.WORK
         and code.paxml_code in NORMAL_WORK_CODES
         and code.unit is Unit.HOURS
     )
     if not normal:
-        return [line]
+        own = code.paxml_code
+        return [_entry_line(entry, code, pay_types, own, entry.hours, time_code=own)]
     if employee.salary_form is SalaryForm.HOURLY:
-        hourly = _as_code(line, CODE_HOURLY_PAY, pay_types, code.pay_type)
-        return [replace(hourly, time_code=None, unit_price=employee.salary_amount)]
+        return [
+            _entry_line(
+                entry,
+                code,
+                pay_types,
+                CODE_HOURLY_PAY,
+                entry.hours,
+                time_code=None,  # a lonetrans: TIMLÖN is a lonkod
+                unit_price=employee.salary_amount,
+            )
+        ]
     if employee.salary_form is not SalaryForm.MONTHLY:
-        return [_as_code(line, CODE_OUTSIDE_SCHEDULE, pay_types, code.pay_type)]
+        beyond_code = CODE_OUTSIDE_SCHEDULE
+        return [_entry_line(entry, code, pay_types, beyond_code, entry.hours, time_code=beyond_code)]
     within = min(entry.hours, max(scheduled_left, Decimal(0)))
     beyond = entry.hours - within
     lines = []
     if within > 0:
         lines.append(
-            replace(
-                _as_code(line, CODE_WITHIN_SCHEDULE, pay_types, code.pay_type),
-                quantity=within,
-                hours=within,
+            _entry_line(
+                entry,
+                code,
+                pay_types,
+                CODE_WITHIN_SCHEDULE,
+                within,
+                time_code=CODE_WITHIN_SCHEDULE,
                 informational=True,
             )
         )
     if beyond > 0:
         lines.append(
-            replace(
-                _as_code(line, CODE_OUTSIDE_SCHEDULE, pay_types, code.pay_type),
-                quantity=beyond,
-                hours=beyond,
+            _entry_line(
+                entry, code, pay_types, CODE_OUTSIDE_SCHEDULE, beyond, time_code=CODE_OUTSIDE_SCHEDULE
             )
         )
     return lines
@@ -570,9 +618,17 @@ def _absence_lines(
     schedule: Sequence[Decimal] | None,
     period_start: date,
     period_end: date,
+    pay_types: Mapping[str, str],
 ) -> Iterable[BasisLine]:
     extent = absence.extent_percent
     vacation = absence.kind is AbsenceKind.VACATION
+    # The pay-type table before the code's own pay type.
+    pay_type = (
+        code.pay_type
+        if code.paxml_code is None
+        else _pay_type(code.paxml_code, pay_types, code.pay_type)
+    )
+    description = _code_description(code.name)
     for day in _days(max(absence.start_date, period_start), min(absence.end_date, period_end)):
         if not employee.employed_on(day) or (vacation and day.weekday() == SUNDAY):
             continue
@@ -584,8 +640,8 @@ def _absence_lines(
         yield BasisLine(
             employee_id=absence.employee_id,
             date=day,
-            pay_type=code.pay_type,
-            description=_clip(code.name),
+            pay_type=pay_type,
+            description=description,
             time_code=code.paxml_code,
             quantity=quantity,
             unit=code.unit,
@@ -707,24 +763,23 @@ def compute_basis(
     company = _Company.of(
         employees, time_codes, schedules, attested_weeks, pay_types or {}, tuple(ob_windows)
     )
+    calendar = _period_calendar(period_start, period_end)
     lines: dict[int, list[BasisLine]] = defaultdict(list)
     reported: dict[int, set[date]] = defaultdict(set)
-    _add_time_lines(lines, reported, time_entries, company, period_start, period_end)
+    _add_time_lines(lines, reported, time_entries, company, calendar)
     for absence in absences:
         employee = company.staff.get(absence.employee_id)
         if employee is None or absence.status is not AbsenceStatus.APPROVED:
             continue
         lines[employee.id].extend(
-            replace(line, pay_type=_pay_type(line.code, company.pay_types, line.pay_type))
-            if line.code is not None  # the pay-type table before the code's own
-            else line
-            for line in _absence_lines(
+            _absence_lines(
                 absence,
                 _absence_code(absence.kind, company.codes_by_code),
                 employee,
                 company.week_hours.get(employee.id),
                 period_start,
                 period_end,
+                company.pay_types,
             )
         )
     for expense in expenses:
@@ -735,9 +790,7 @@ def compute_basis(
         ):
             lines[expense.employee_id].extend(_expense_lines(expense, company.pay_types))
     bases = (
-        _employee_basis(
-            employee, lines[employee.id], reported[employee.id], company, period_start, period_end
-        )
+        _employee_basis(employee, lines[employee.id], reported[employee.id], company, calendar)
         for _, employee in sorted(company.staff.items())
     )
     return [basis for basis in bases if basis is not None]
@@ -788,18 +841,19 @@ def _add_time_lines(
     reported: dict[int, set[date]],
     time_entries: Iterable[BasisTimeEntry],
     company: _Company,
-    period_start: date,
-    period_end: date,
+    calendar: _PeriodCalendar,
 ) -> None:
     """Each attested entry's lines (and its derived OB), in date order: a day's schedule is
     used up by the entries of the day as they come (what is left of it decides TID or ARB)."""
     scheduled_left: dict[tuple[int, date], Decimal] = {}
+    monday_of = calendar.monday_of  # holds exactly the period's days
     for entry in sorted(time_entries, key=lambda entry: (entry.date, entry.id)):
         employee = company.staff.get(entry.employee_id)
-        if employee is None or not period_start <= entry.date <= period_end:
+        monday = monday_of.get(entry.date)
+        if employee is None or monday is None:  # not staff, or outside the period
             continue
         reported[employee.id].add(entry.date)
-        if (employee.id, week_start(entry.date)) not in company.attested:
+        if (employee.id, monday) not in company.attested:
             continue
         day = (employee.id, entry.date)
         if day not in scheduled_left:
@@ -826,21 +880,26 @@ def _employee_basis(
     lines: list[BasisLine],
     reported: set[date],
     company: _Company,
-    period_start: date,
-    period_end: date,
+    calendar: _PeriodCalendar,
 ) -> EmployeeBasis | None:
     """One employee's basis: None for someone with no line and not active in the period."""
-    schedule = company.week_hours.get(employee.id)
-    employed = [day for day in _days(period_start, period_end) if employee.employed_on(day)]
-    if not lines and not (employee.active and employed):
+    active = employee.active and any(employee.employed_on(day) for day in calendar.days)
+    if not lines and not active:
         return None
-    needs_attestation = {
-        week_start(day) for day in _days(period_start, period_end) if day in reported
-    } | {
-        week_start(day)
-        for day in employed
-        if employee.active and scheduled_hours(day, schedule, employee.employment_extent) > 0
-    }
+    # `reported` holds days of the period only (`_add_time_lines`).
+    needs_attestation = {calendar.monday_of[day] for day in reported}
+    if active:
+        schedule = company.week_hours.get(employee.id)
+        extent = employee.employment_extent
+        needs_attestation.update(
+            monday
+            for monday, days in calendar.weeks
+            if monday not in needs_attestation
+            and any(
+                employee.employed_on(day) and scheduled_hours(day, schedule, extent) > 0
+                for day in days
+            )
+        )
     return EmployeeBasis(
         employee_id=employee.id,
         unattested_weeks=tuple(
