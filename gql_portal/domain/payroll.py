@@ -472,20 +472,21 @@ def _entry_line(
     as_code: str,
     hours: Decimal,
     *,
-    time_code: str | None,
+    lonkod: bool = False,
     unit_price: Decimal | None = None,
     informational: bool = False,
 ) -> BasisLine:
     """A line of the entry of time code `code`, going out as the standard code `as_code` (its
-    own PAXml code, or TIMLÖN, TID, ARB) with `hours` of it: made once, with its final values
-    (no copies changed field by field; a big company's month is tens of thousands of lines).
-    No amount: the payroll program has the rates."""
+    own PAXml code, or TIMLÖN, TID, ARB) with `hours` of it: a tidkod (`time_code`), or with
+    `lonkod` a lonkod only. Made once, with its final values (no copies changed field by field:
+    a big company's month is tens of thousands of lines). No amount: the payroll program has
+    the rates."""
     return BasisLine(
         employee_id=entry.employee_id,
         date=entry.date,
         pay_type=_pay_type(as_code, pay_types, code.pay_type),
         description=_code_description(code.name),
-        time_code=time_code,
+        time_code=None if lonkod else as_code,
         quantity=ONE if code.unit is Unit.DAYS else hours,
         unit=code.unit,
         unit_price=unit_price,
@@ -520,8 +521,7 @@ def _time_lines(
         and code.unit is Unit.HOURS
     )
     if not normal:
-        own = code.paxml_code
-        return [_entry_line(entry, code, pay_types, own, entry.hours, time_code=own)]
+        return [_entry_line(entry, code, pay_types, code.paxml_code, entry.hours)]
     if employee.salary_form is SalaryForm.HOURLY:
         return [
             _entry_line(
@@ -530,34 +530,21 @@ def _time_lines(
                 pay_types,
                 CODE_HOURLY_PAY,
                 entry.hours,
-                time_code=None,  # a lonetrans: TIMLÖN is a lonkod
+                lonkod=True,  # a lonetrans (antal = the hours)
                 unit_price=employee.salary_amount,
             )
         ]
     if employee.salary_form is not SalaryForm.MONTHLY:
-        beyond_code = CODE_OUTSIDE_SCHEDULE
-        return [_entry_line(entry, code, pay_types, beyond_code, entry.hours, time_code=beyond_code)]
+        return [_entry_line(entry, code, pay_types, CODE_OUTSIDE_SCHEDULE, entry.hours)]
     within = min(entry.hours, max(scheduled_left, Decimal(0)))
     beyond = entry.hours - within
     lines = []
     if within > 0:
         lines.append(
-            _entry_line(
-                entry,
-                code,
-                pay_types,
-                CODE_WITHIN_SCHEDULE,
-                within,
-                time_code=CODE_WITHIN_SCHEDULE,
-                informational=True,
-            )
+            _entry_line(entry, code, pay_types, CODE_WITHIN_SCHEDULE, within, informational=True)
         )
     if beyond > 0:
-        lines.append(
-            _entry_line(
-                entry, code, pay_types, CODE_OUTSIDE_SCHEDULE, beyond, time_code=CODE_OUTSIDE_SCHEDULE
-            )
-        )
+        lines.append(_entry_line(entry, code, pay_types, CODE_OUTSIDE_SCHEDULE, beyond))
     return lines
 
 

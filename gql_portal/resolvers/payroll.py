@@ -176,16 +176,21 @@ def _by_employee(rows: Iterable[Any]) -> dict[int, list[Any]]:
 
 
 async def _in_parts(
-    session: AsyncSession, statement: Any, budget: ReadBudget | None = None
+    session: AsyncSession,
+    statement: Any,
+    budget: ReadBudget | None = None,
+    *,
+    columns: bool = False,
 ) -> AsyncIterator[Sequence[Any]]:
-    """A statement's rows as ORM objects, `FETCH_PART_ROWS` at a time: making a month's time
-    entries of a big company into objects at once held the event loop; between parts other
-    requests run. Still one statement. With a `budget` (what the query's cost counted for
-    reading the basis' rows, schema/limits.py), it reads at most what is left + 1 rows and
-    refuses (ReadsOverAllowance) once it got more than is left."""
+    """A statement's rows as ORM objects (`columns`: as tuples of the columns it selects),
+    `FETCH_PART_ROWS` at a time: making a month's time entries of a big company into objects at
+    once held the event loop; between parts other requests run. Still one statement. With a
+    `budget` (what the query's cost counted for reading the basis' rows, schema/limits.py), it
+    reads at most what is left + 1 rows and refuses (ReadsOverAllowance) once it got more than
+    is left."""
     if budget is not None:
         statement = statement.limit(budget.cap)
-    streamed = await session.stream_scalars(statement)
+    streamed = await (session.stream(statement) if columns else session.stream_scalars(statement))
     async for part in streamed.partitions(FETCH_PART_ROWS):
         if budget is not None:
             budget.spend(len(part))
@@ -209,6 +214,11 @@ async def load_sources(
     scope decides. `employee_ids` narrows to some employees (an argument, not access). With a
     `budget` (a query's), the statements read at most its rows in all (+ 1 to know it is
     over: ReadsOverAllowance), each what is left of it; without (locking), everything.
+
+    The sources are read as the columns the computation takes (tuples, made straight into its
+    dataclasses), not as ORM objects: a big company's month is tens of thousands of rows, and
+    making them objects cost more than the basis computed from them. The employees are the
+    exception: the `employee` field's loader is primed with their rows (`_prime_employees`).
     """
     companies = sorted(company_ids)
     sources: dict[int, Sources] = defaultdict(Sources)
@@ -216,8 +226,8 @@ async def load_sources(
     def narrowed(statement: Any, column: Any) -> Any:
         return statement if employee_ids is None else statement.where(column.in_(employee_ids))
 
-    async def each(statement: Any, add: Callable[[Any], None]) -> None:
-        async for part in _in_parts(session, statement, budget):
+    async def each(statement: Any, add: Callable[[Any], None], *, columns: bool = True) -> None:
+        async for part in _in_parts(session, statement, budget, columns=columns):
             for row in part:
                 add(row)
 
@@ -225,52 +235,121 @@ async def load_sources(
         sources[row.company_id].employee_rows.append(row)
         sources[row.company_id].employees.append(_basis_employee(row))
 
-    entry_projects: dict[int, int] = {}  # time entry id -> project id
+    def add_code(row: Any) -> None:
+        company_id, *code = row
+        sources[company_id].time_codes.append(domain.BasisTimeCode(*code))
 
-    def add_entry(entry: TimeEntry) -> None:
-        sources[entry.company_id].time_entries.append(_basis_entry(entry))
-        if entry.project_id is not None:
-            entry_projects[entry.id] = entry.project_id
+    def add_schedule(row: Any) -> None:
+        company_id, employee_id, *hours = row
+        sources[company_id].schedules.append(domain.BasisSchedule(employee_id, tuple(hours)))
 
     in_companies = Employee.company_id.in_(companies)
-    await each(narrowed(select(Employee).where(in_companies), Employee.id), add_employee)
     await each(
-        select(TimeCode).where(TimeCode.company_id.in_(companies)),
-        lambda code: sources[code.company_id].time_codes.append(_basis_code(code)),
+        narrowed(select(Employee).where(in_companies), Employee.id), add_employee, columns=False
     )
+    await each(select(*CODE_COLUMNS).where(TimeCode.company_id.in_(companies)), add_code)
     await _add_pay_types(session, sources, companies, budget)
     await each(
-        narrowed(select(Schedule).where(Schedule.company_id.in_(companies)), Schedule.employee_id),
-        lambda schedule: sources[schedule.company_id].schedules.append(_basis_schedule(schedule)),
+        narrowed(
+            select(*SCHEDULE_COLUMNS).where(Schedule.company_id.in_(companies)),
+            Schedule.employee_id,
+        ),
+        add_schedule,
     )
-    await each(narrowed(_entries_between(companies, start, end), TimeEntry.employee_id), add_entry)
-    await _add_projects(session, sources, companies, entry_projects, budget)
+    # The entries become the computation's once their projects' codes are known.
+    entries: list[Any] = []
+    await each(
+        narrowed(_entries_between(companies, start, end), TimeEntry.employee_id), entries.append
+    )
+    projects = await _project_codes(session, companies, entries, budget)
+    await _add_entries(sources, entries, projects)
     await _add_ob_windows(session, sources, budget)
     await each(
         narrowed(_attestations_between(companies, start, end), WeekAttestation.employee_id),
-        lambda week: sources[week.company_id].attested_weeks.add(
-            (week.employee_id, week.week_start)
-        ),
+        lambda row: sources[row[0]].attested_weeks.add((row[1], row[2])),
     )
     await each(
         narrowed(_approved_absences_between(companies, start, end), Absence.employee_id),
-        lambda absence: sources[absence.company_id].absences.append(_basis_absence(absence)),
+        lambda row: sources[row[0]].absences.append(domain.BasisAbsence(*row[1:])),
     )
     await each(
         narrowed(_approved_expenses_between(companies, start, end), Expense.employee_id),
-        lambda expense: sources[expense.company_id].expenses.append(_basis_expense(expense)),
+        lambda row: sources[row[0]].expenses.append(_basis_expense(row)),
     )
     return sources
 
 
+# The columns read of each source, the company's id first; then, where a source is made
+# straight from a row, in its dataclass' field order.
+CODE_COLUMNS = (
+    TimeCode.company_id,
+    TimeCode.id,
+    TimeCode.code,
+    TimeCode.name,
+    TimeCode.kind,
+    TimeCode.paxml_code,
+    TimeCode.pay_type,
+    TimeCode.unit,
+)
+SCHEDULE_COLUMNS = (
+    Schedule.company_id,
+    Schedule.employee_id,
+    Schedule.monday,
+    Schedule.tuesday,
+    Schedule.wednesday,
+    Schedule.thursday,
+    Schedule.friday,
+    Schedule.saturday,
+    Schedule.sunday,
+)
+ENTRY_COLUMNS = (
+    TimeEntry.company_id,
+    TimeEntry.id,
+    TimeEntry.employee_id,
+    TimeEntry.date,
+    TimeEntry.hours,
+    TimeEntry.time_code_id,
+    TimeEntry.project_id,
+    TimeEntry.start_time,
+    TimeEntry.end_time,
+    TimeEntry.break_minutes,
+)
+ABSENCE_COLUMNS = (
+    Absence.company_id,
+    Absence.id,
+    Absence.employee_id,
+    Absence.kind,
+    Absence.start_date,
+    Absence.end_date,
+    Absence.extent_percent,
+    Absence.status,
+)
+EXPENSE_COLUMNS = (
+    Expense.company_id,
+    Expense.id,
+    Expense.employee_id,
+    Expense.kind,
+    Expense.date,
+    Expense.description,
+    Expense.amount,
+    Expense.status,
+    Expense.distance_km,
+    Expense.rate_per_mil,
+    Expense.vehicle,
+    Expense.deductible_vat,
+)
+
+
 def _entries_between(companies: list[int], start: date, end: date) -> Any:
-    return select(TimeEntry).where(
+    return select(*ENTRY_COLUMNS).where(
         TimeEntry.company_id.in_(companies), TimeEntry.date >= start, TimeEntry.date <= end
     )
 
 
 def _attestations_between(companies: list[int], start: date, end: date) -> Any:
-    return select(WeekAttestation).where(
+    return select(
+        WeekAttestation.company_id, WeekAttestation.employee_id, WeekAttestation.week_start
+    ).where(
         WeekAttestation.company_id.in_(companies),
         WeekAttestation.week_start >= week_start(start),
         WeekAttestation.week_start <= end,
@@ -278,7 +357,7 @@ def _attestations_between(companies: list[int], start: date, end: date) -> Any:
 
 
 def _approved_absences_between(companies: list[int], start: date, end: date) -> Any:
-    return select(Absence).where(
+    return select(*ABSENCE_COLUMNS).where(
         Absence.company_id.in_(companies),
         Absence.status == AbsenceStatus.APPROVED,
         Absence.start_date <= end,
@@ -287,7 +366,7 @@ def _approved_absences_between(companies: list[int], start: date, end: date) -> 
 
 
 def _approved_expenses_between(companies: list[int], start: date, end: date) -> Any:
-    return select(Expense).where(
+    return select(*EXPENSE_COLUMNS).where(
         Expense.company_id.in_(companies),
         Expense.status == ExpenseStatus.APPROVED,
         Expense.date >= start,
@@ -307,70 +386,78 @@ def _basis_employee(row: Employee) -> domain.BasisEmployee:
     )
 
 
-def _basis_code(code: TimeCode) -> domain.BasisTimeCode:
-    return domain.BasisTimeCode(
-        id=code.id,
-        code=code.code,
-        name=code.name,
-        kind=code.kind,
-        paxml_code=code.paxml_code,
-        pay_type=code.pay_type,
-        unit=code.unit,
-    )
-
-
-def _basis_schedule(schedule: Schedule) -> domain.BasisSchedule:
-    return domain.BasisSchedule(
-        schedule.employee_id, tuple(schedule.hours_on(day) for day in range(7))
-    )
-
-
-def _basis_absence(absence: Absence) -> domain.BasisAbsence:
-    return domain.BasisAbsence(
-        id=absence.id,
-        employee_id=absence.employee_id,
-        kind=absence.kind,
-        start_date=absence.start_date,
-        end_date=absence.end_date,
-        extent_percent=absence.extent_percent,
-        status=absence.status,
-    )
-
-
-def _basis_expense(expense: Expense) -> domain.BasisExpense:
+def _basis_expense(row: Any) -> domain.BasisExpense:
+    """An expense of EXPENSE_COLUMNS."""
+    (
+        _,
+        expense_id,
+        employee_id,
+        kind,
+        day,
+        description,
+        amount,
+        status,
+        distance_km,
+        rate_per_mil,
+        vehicle,
+        deductible_vat,
+    ) = row
     return domain.BasisExpense(
-        id=expense.id,
-        employee_id=expense.employee_id,
-        kind=expense.kind,
-        date=expense.date,
-        description=expense.description,
-        amount=expense.amount,
-        status=expense.status,
-        distance_km=expense.distance_km,
-        rate_per_mil=expense.rate_per_mil,
-        vehicle=expense.vehicle,
+        id=expense_id,
+        employee_id=employee_id,
+        kind=kind,
+        date=day,
+        description=description,
+        amount=amount,
+        status=status,
+        distance_km=distance_km,
+        rate_per_mil=rate_per_mil,
+        vehicle=vehicle,
         # The UTLÄGG line's moms is what a payroll program booking it takes to 2641: the
         # deductible VAT (representation: its capped part; the rest is cost, as in the SIE file).
-        vat_amount=expense.deductible_vat,
+        vat_amount=deductible_vat,
     )
 
 
-def _basis_entry(entry: TimeEntry) -> domain.BasisTimeEntry:
-    shift = (
-        shift_bounds(entry.date, entry.start_time, entry.end_time)
-        if entry.start_time is not None and entry.end_time is not None
-        else (None, None)
-    )
-    return domain.BasisTimeEntry(
-        entry.id,
-        entry.employee_id,
-        entry.date,
-        entry.hours,
-        entry.time_code_id,
-        start=shift[0],
-        end=shift[1],
-        break_minutes=entry.break_minutes or 0,
-    )
+async def _add_entries(
+    sources: dict[int, Sources], entries: Sequence[Any], projects: dict[int, str]
+) -> None:
+    """The time entries (rows of ENTRY_COLUMNS) as the computation takes them, with their
+    projects' codes (`projects`: id -> code; a project not in it stays unnamed), made
+    FETCH_PART_ROWS at a time with a turn of the loop between parts."""
+    for first in range(0, len(entries), FETCH_PART_ROWS):
+        if first:
+            await next_turn()
+        for (
+            company_id,
+            entry_id,
+            employee_id,
+            day,
+            hours,
+            time_code_id,
+            project_id,
+            start_time,
+            end_time,
+            break_minutes,
+        ) in entries[first : first + FETCH_PART_ROWS]:
+            shift = (
+                shift_bounds(day, start_time, end_time)
+                if start_time is not None and end_time is not None
+                else (None, None)
+            )
+            sources[company_id].time_entries.append(
+                domain.BasisTimeEntry(
+                    entry_id,
+                    employee_id,
+                    day,
+                    hours,
+                    time_code_id,
+                    project=None if project_id is None else projects.get(project_id),
+                    start=shift[0],
+                    end=shift[1],
+                    break_minutes=break_minutes or 0,
+                )
+            )
 
 
 async def _add_ob_windows(
@@ -403,41 +490,35 @@ async def _add_pay_types(
     """The companies' pay-type tables, only the codes a line can carry (the basis' own and the
     time codes' PAXml codes): one statement, as many rows as the time codes at most + a few."""
     used = select(TimeCode.paxml_code).where(TimeCode.company_id.in_(companies))
-    pay_types = select(PayType).where(
+    pay_types = select(PayType.company_id, PayType.code, PayType.lonart).where(
         PayType.company_id.in_(companies),
         or_(PayType.code.in_(sorted(domain.BASIS_OWN_CODES)), PayType.code.in_(used)),
     )
-    async for part in _in_parts(session, pay_types, budget):
-        for row in part:
-            sources[row.company_id].pay_types[row.code] = row.lonart
+    async for part in _in_parts(session, pay_types, budget, columns=True):
+        for company_id, code, lonart in part:
+            sources[company_id].pay_types[code] = lonart
 
 
-async def _add_projects(
+async def _project_codes(
     session: AsyncSession,
-    sources: dict[int, Sources],
     companies: list[int],
-    entry_projects: dict[int, int],
+    entries: Sequence[Any],
     budget: ReadBudget | None,
-) -> None:
-    """The time entries' projects by code (the resenhet of their lines): one statement, when
-    an entry has a project. A project the viewer's reach does not read stays unnamed."""
-    if not entry_projects:
-        return
-    projects = select(Project).where(
-        Project.company_id.in_(companies), Project.id.in_(set(entry_projects.values()))
+) -> dict[int, str]:
+    """The codes of the time entries' projects (the resenhet of their lines) by id: one
+    statement, when an entry has a project. A project the viewer's reach does not read stays
+    unnamed."""
+    wanted = {entry.project_id for entry in entries if entry.project_id is not None}
+    if not wanted:
+        return {}
+    projects = select(Project.id, Project.code).where(
+        Project.company_id.in_(companies), Project.id.in_(sorted(wanted))
     )
-    codes = {
-        project.id: project.code
-        async for part in _in_parts(session, projects, budget)
-        for project in part
+    return {
+        project_id: code
+        async for part in _in_parts(session, projects, budget, columns=True)
+        for project_id, code in part
     }
-    for source in sources.values():
-        source.time_entries = [
-            dc.replace(entry, project=codes.get(entry_projects[entry.id]))
-            if entry.id in entry_projects
-            else entry
-            for entry in source.time_entries
-        ]
 
 
 # --- the live and the frozen basis ----------------------------------------------------------
