@@ -1,6 +1,7 @@
 // Apollo Client as a frontend team sets it up, against a live server with a bearer token:
 // - HttpLink behind PersistedQueryLink (automatic persisted queries, SHA-256 from node:crypto,
-//   hashed queries by GET so a CDN can cache them), for a query (twice) and a mutation;
+//   hashed queries by GET: short URLs the browser caches privately and revalidates, ETag and
+//   304), for a query (twice) and a mutation;
 // - BatchHttpLink behind PersistedQueryLink: two queries sent at once go as one JSON array.
 // Usage: GQL_PORTAL_URL=... GQL_PORTAL_TOKEN=... node apollo.mjs
 // Prints {"http": {...}, "batch": {...}} with the data and the requests each link sent.
