@@ -19,6 +19,7 @@ from gql_portal.auth import SESSION_COOKIE
 from gql_portal.db.engine import Database
 from gql_portal.http import health
 from gql_portal.runtime import Runtime
+from tests.accounts import LOG_OUT
 from tests.conftest import Api, StatementCounter
 from tests.factories import Factory
 from tests.test_expenses import attach, submit, tiny_pdf
@@ -436,3 +437,31 @@ async def test_a_refused_cors_preflight_is_coded_json(runtime: Runtime) -> None:
     error = assert_coded(refused, 400)
     assert error["message"] == "Disallowed CORS origin"
     assert "access-control-allow-origin" not in refused.headers
+
+
+async def test_a_dead_session_cookie_is_told_so_and_deleted_by_the_file_routes(
+    api: Api, factory: Factory, database: Database
+) -> None:
+    """As /graphql answers a dead session (http/session.py): 401 UNAUTHENTICATED with
+    `WWW-Authenticate`, and the dead cookie deleted, so that a browser following a receipt's
+    url or an export's link after logging out elsewhere is told to log in again."""
+    admin, _, period = await locked_february(api, factory, database)
+    made = exported(
+        await api(
+            EXPORT_BASIS,
+            {"input": {"periodId": period["id"], "format": "PAXML", "exportDate": "2026-03-02"}},
+            token=admin.token,
+        )
+    )
+    assert "errors" not in await api(LOG_OUT, token=admin.token)
+    link = urlparse(made["downloadUrl"])
+    for url in ("/files/receipts/1", f"{link.path}?{link.query}"):
+        api.http.cookies.set(SESSION_COOKIE, admin.token)
+        try:
+            response = await api.http.get(url)
+        finally:
+            api.http.cookies.clear()
+        assert assert_coded(response, 401)["extensions"]["code"] == "UNAUTHENTICATED", url
+        assert response.headers["www-authenticate"].startswith("Bearer"), url
+        deleted = response.headers.get("set-cookie", "")
+        assert deleted.startswith(f"{SESSION_COOKIE}=") and "Max-Age=0" in deleted, url

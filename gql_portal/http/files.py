@@ -33,7 +33,7 @@ from gql_portal.db.exports import Export, ExportFormat, ExportKind, ExportState
 from gql_portal.domain.audit import AuditAction
 from gql_portal.errors import Code
 from gql_portal.http.responses import request_error, request_id_of
-from gql_portal.http.session import session_token
+from gql_portal.http.session import session_ended, session_token
 from gql_portal.permissions.access import Access
 from gql_portal.resolvers.common import MAX_ROW_ID
 from gql_portal.resolvers.exports import batch_clients, downloadable
@@ -133,15 +133,27 @@ async def send_stored_file(
     )
 
 
+async def signed_in(request: Request, runtime: Runtime, request_id: str) -> Access | Response:
+    """The session the request presents, or its 401: none at all (sign in first), or a dead
+    one, answered as /graphql answers it (`session_ended`: the dead cookie deleted)."""
+    token = session_token(request)
+    access = await access_for_token(runtime, token)
+    if access.signed_in:
+        return access
+    if token:
+        return session_ended(request, token, request_id)
+    return request_error(401, Code.UNAUTHENTICATED, NOT_SIGNED_IN, request_id)
+
+
 async def receipt_file(request: Request) -> Response:
     runtime: Runtime = request.app.state.runtime
     request_id = request_id_of(request)
     receipt_id = parse_row_id(request.path_params["receipt_id"])
     if receipt_id is None:
         return request_error(404, Code.NOT_FOUND, "No such receipt.", request_id)
-    access = await access_for_token(runtime, session_token(request))
-    if not access.signed_in:
-        return request_error(401, Code.UNAUTHENTICATED, NOT_SIGNED_IN, request_id)
+    access = await signed_in(request, runtime, request_id)
+    if isinstance(access, Response):
+        return access
     async with runtime.database.scoped(access) as session:
         receipt = await session.scalar(select(Receipt).where(Receipt.id == receipt_id))
     if receipt is None:
@@ -255,9 +267,9 @@ async def _link_holder(
         )
     # The link alone is not enough: whoever holds it must also hold the session it was made
     # for (a forwarded or leaked link downloads nothing).
-    access = await access_for_token(runtime, session_token(request))
-    if not access.signed_in:
-        return request_error(401, Code.UNAUTHENTICATED, NOT_SIGNED_IN, request_id)
+    access = await signed_in(request, runtime, request_id)
+    if isinstance(access, Response):
+        return access
     if access.session_id != link.session_id:
         return request_error(
             404,
