@@ -184,6 +184,35 @@ async def test_bad_accounts_name_the_item_and_write_nothing(api: Api, factory: F
     assert (error["field"], error["reason"]) == ("input.accounts", "TOO_MANY")
 
 
+async def test_the_vouchers_own_vat_and_liability_accounts_are_no_cost_account(
+    api: Api, factory: Factory
+) -> None:
+    """Every voucher debits the deductible VAT to 2641 and credits the gross to 2820: a cost
+    booked on either would make a voucher that books the utlägg against itself (debit 2820
+    700.00, credit 2820 810.00), so neither is a category's account. 2645 (reverse charge VAT)
+    is the books' own entry, never a receipt's cost."""
+    company = await factory.company()
+    admin = await factory.admin(company)
+    wrong = set_input(
+        {"category": "OFFICE_SUPPLIES", "account": 2820},
+        {"category": "TRAVEL", "account": 2641},
+        {"category": "OTHER", "account": 2645},
+        {"category": "FOOD", "account": 1250},  # an asset (a computer bought as an utlägg): fine
+    )
+    error = only_error(await api(SET, wrong, token=admin.token))
+    assert (error["code"], error["field"], error["reason"]) == (
+        "BAD_USER_INPUT",
+        "input.accounts[0].account",
+        "BAS_ACCOUNT_RESERVED",
+    )
+    assert [(problem["field"], problem["reason"]) for problem in error["problems"]] == [
+        ("input.accounts[0].account", "BAS_ACCOUNT_RESERVED"),
+        ("input.accounts[1].account", "BAS_ACCOUNT_RESERVED"),
+        ("input.accounts[2].account", "BAS_ACCOUNT_RESERVED"),
+    ]
+    assert chosen(data(await api(LIST, token=admin.token), "basAccounts")) == {}
+
+
 # --- who reaches it -----------------------------------------------------------------------------
 
 

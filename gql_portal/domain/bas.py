@@ -97,6 +97,13 @@ EMPLOYEE_LIABILITY_ACCOUNT: Final = 2820  # what the company owes the employee f
 TAX_FREE_MILEAGE_ACCOUNT: Final = 7331
 TAXABLE_MILEAGE_ACCOUNT: Final = 7332
 FALLBACK_COST_ACCOUNT: Final = 6990  # a category without a default of its own
+# The accounts every expense voucher books itself (the deductible VAT, the liability to the
+# employee) and the reverse-charge VAT that is the books' own entry: a cost booked on one of
+# them would make a voucher that books the utlägg against itself, so no category takes them.
+BAS_ACCOUNT_RESERVED: Final = "BAS_ACCOUNT_RESERVED"
+NOT_A_COST_ACCOUNT: Final = frozenset(
+    {VAT_ACCOUNT, REVERSE_CHARGE_VAT_ACCOUNT, EMPLOYEE_LIABILITY_ACCOUNT}
+)
 
 # Where an expense of each category is booked unless the company says otherwise.
 DEFAULT_ACCOUNT_BY_CATEGORY: Final[dict[ExpenseCategory, int]] = {

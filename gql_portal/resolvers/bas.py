@@ -14,7 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gql_portal.context import RequestContext
 from gql_portal.db.bas import MAX_BAS_ACCOUNT_NAME_LENGTH, CompanyBasAccount
 from gql_portal.domain.audit import AuditAction
-from gql_portal.domain.bas import BAS_ACCOUNT_INVALID, is_bas_account_number
+from gql_portal.domain.bas import (
+    BAS_ACCOUNT_INVALID,
+    BAS_ACCOUNT_RESERVED,
+    NOT_A_COST_ACCOUNT,
+    is_bas_account_number,
+)
 from gql_portal.domain.expenses import ExpenseCategory
 from gql_portal.domain.validation import clean_text
 from gql_portal.errors import Problems
@@ -108,6 +113,12 @@ def _check_item(problems: Problems, index: int, item: gql.BasAccountInput) -> Wa
             _item_field(index, "account"),
             BAS_ACCOUNT_INVALID,
             "must be a BAS account number: four digits of class 1-8 (1000-8999)",
+        )
+    elif item.account in NOT_A_COST_ACCOUNT:
+        problems.add(
+            _item_field(index, "account"),
+            BAS_ACCOUNT_RESERVED,
+            f"{item.account} is the vouchers' own VAT or liability account, not a cost account",
         )
     return WantedAccount(item.account, _check_name(problems, index, item.name))
 

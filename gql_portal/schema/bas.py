@@ -67,8 +67,8 @@ class BasAccountInput:
     )
     account: int | None = strawberry.field(
         default=None,
-        description="A BAS account number, four digits of class 1-8 (1000-8999); null or "
-        "absent: back to the default.",
+        description="A BAS account number, four digits of class 1-8 (1000-8999), not the "
+        "vouchers' own 2641, 2645 or 2820; null or absent: back to the default.",
     )
     name: str | None = strawberry.field(
         default=None,
