@@ -51,7 +51,7 @@ from gql_portal.permissions.rules import Rule
 from gql_portal.resolvers.loading import child_statement, reading
 from gql_portal.schema.fields import list_too_long
 from gql_portal.schema.internals import argument_converter, graphql_schema
-from gql_portal.schema.limits import allowances_of
+from gql_portal.schema.limits import RowsOverAllowance, allowances_of
 from gql_portal.tracing import COMPILED_RESOLVE, COMPILED_ROWS, compiled_error, compiled_span
 
 # Leaves built per turn of the event loop: a compiled leaf costs about a tenth of one completed
@@ -419,6 +419,9 @@ class Run:
             if failed is not None:
                 compiled_error(span, failed)
         for (planned, _, out), result in zip(batch, results, strict=True):
+            if isinstance(result, RowsOverAllowance) and planned.source.bound is not None:
+                # A loader's refusal, named for the bounded field it serves (build.py `_bounded`)
+                result = list_too_long(planned.name, result.limit)
             if isinstance(result, WORDED_ERRORS):
                 out[planned.key] = self._failed(result)
             elif isinstance(result, BaseException):
