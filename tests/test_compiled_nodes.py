@@ -257,3 +257,39 @@ async def test_periods_their_basis_and_late_differences_answer_as_the_resolver_p
             compiled_answers += compiled
     assert compiled_answers == 2 * len(documents)
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_aliases_of_node_with_different_ids_answer_and_fail_each_in_its_place(
+    api: Api, factory: Factory, database: Database, differential: Differential
+) -> None:
+    """Aliases of the same field with different arguments: each `node` its own kind, two of
+    them NOT_FOUND (independent errors, in the order of the document)."""
+    company = await factory.company("Bygg AB")
+    admin = await factory.admin(company)
+    month = await February.seed(database, factory, company)
+    stranger = await factory.employee(await factory.company("Annat AB"))
+    query = """query Aliases($a: ID!, $b: ID!, $c: ID!, $d: ID!) {
+      first: node(id: $a) { ...Kind }
+      gone: node(id: $b) { ...Kind }
+      second: node(id: $c) { ... on Company { name } ...Kind }
+      alsoGone: node(id: $d) { id }
+    }
+    fragment Kind on Node { __typename ... on Employee { firstName } }"""
+    variables = {
+        "a": gid("Employee", month.olle.employee_id or 0),
+        "b": gid("Employee", stranger.id),
+        "c": gid("Company", company.id),
+        "d": gid("Absence", 10**6),
+    }
+    body, compiled = await differential.compare(query, variables, token=admin.token)
+    assert compiled
+    assert body["data"] == {
+        "first": {"__typename": "Employee", "firstName": "Olle"},
+        "gone": None,
+        "second": {"name": "Bygg AB", "__typename": "Company"},
+        "alsoGone": None,
+    }
+    assert [(error["path"], error["extensions"]["code"]) for error in body["errors"]] == [
+        (["gone"], "NOT_FOUND"),
+        (["alsoGone"], "NOT_FOUND"),
+    ]
