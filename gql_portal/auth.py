@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_portal.db.accounts import AuthSession, Company, Membership, User
@@ -86,18 +87,21 @@ async def access_for_token(runtime: Runtime, token: str | None) -> Access:
     if not token:
         return ANONYMOUS
     return await _access_where(
-        runtime, AuthSession.token_hash == token_hash(runtime.settings.secret_key, token)
+        runtime,
+        _SESSION_BY_TOKEN_HASH,
+        {"which": token_hash(runtime.settings.secret_key, token)},
     )
 
 
 async def access_for_session_id(runtime: Runtime, session_id: int) -> Access:
     """The viewer of a session named by a signed link: its rights as of now."""
-    return await _access_where(runtime, AuthSession.id == session_id)
+    return await _access_where(runtime, _SESSION_BY_ID, {"which": session_id})
 
 
-def _live_session(
-    which: ColumnElement[bool], now: datetime
-) -> Select[AuthSession, Company, User, Role, Employee, int, bool, bool, bool]:
+LiveSession = Select[AuthSession, Company, User, Role, Employee, int, bool, bool, bool]
+
+
+def _live_session(which: ColumnElement[bool], now: ColumnElement[datetime]) -> LiveSession:
     """The session `which` names, if live, with all that decides its access in one row: the
     company, the user, their role, their employee record, and (for a firm's user acting in a
     client's company) the ACTIVE FULL collaboration that lets them, with the facts that decide
@@ -146,10 +150,19 @@ def _live_session(
     )
 
 
-async def _access_where(runtime: Runtime, which: ColumnElement[bool]) -> Access:
+# The lookups, built once (with their firm-reach subqueries, building one took longer than
+# running it): the session and the time are parameters.
+_NOW: ColumnElement[datetime] = bindparam("now")
+_SESSION_BY_TOKEN_HASH = _live_session(AuthSession.token_hash == bindparam("which"), _NOW)
+_SESSION_BY_ID = _live_session(AuthSession.id == bindparam("which"), _NOW)
+
+
+async def _access_where(
+    runtime: Runtime, lookup: LiveSession, parameters: dict[str, Any]
+) -> Access:
     now = runtime.clock.now()
     async with runtime.database.session() as session:
-        row = (await session.execute(_live_session(which, now))).first()
+        row = (await session.execute(lookup, {**parameters, "now": now})).first()
         if row is None:
             return ANONYMOUS
         auth_session, company, user, role, employee, full_collaboration, *facts = row
