@@ -35,6 +35,7 @@ from graphql.pyutils import Undefined
 from strawberry import relay
 from strawberry.relay import GlobalIDValueError
 
+from gql_portal.compiled.leaves import serializer
 from gql_portal.compiled.plan import Plan, PlanField, Selection, Shape
 from gql_portal.compiled.sources import (
     PARENT_LABEL,
@@ -145,7 +146,7 @@ def _steps(selection: Selection) -> list[Step]:
                         LEAF,
                         planned.key,
                         source.python_name,
-                        shape.leaf.serialize,
+                        serializer(shape.leaf),
                         shape.non_null,
                         planned,
                     )
@@ -305,7 +306,7 @@ class Run:
         return [self.complete(planned, item, each) for each in value]
 
     def leaf(self, shape: Shape, value: Any) -> Any:
-        serialized = shape.leaf.serialize(value)  # type: ignore[union-attr]
+        serialized = serializer(shape.leaf)(value)  # type: ignore[arg-type]
         if serialized is None or serialized is Undefined:
             raise Fallback("a scalar that did not serialise")
         self.answer_bytes += LEAF_BYTES + (len(serialized) if type(serialized) is str else 0)
@@ -345,7 +346,7 @@ class Run:
         granted = self.context.granted
         refused: dict[Rule, Exception] | None = None
         for rule, audited_area in selection.rules:
-            key: Hashable | None = rule.decision_key(source)
+            key: Hashable | None = rule.decision_key(source, access)
             try:
                 if key is None:
                     rule.check(access, source)

@@ -63,12 +63,10 @@ class Grant:
     export: Reach = Reach.NONE
 
     def reach(self, op: Op) -> Reach:
-        return {
-            Op.READ: self.read,
-            Op.WRITE: self.write,
-            Op.MANAGE: self.manage,
-            Op.EXPORT: self.export,
-        }[op]
+        # The field named as the op (READ: `read`, ...): asked per object and field, so no dict
+        # of all four is built per call.
+        reached: Reach = getattr(self, op.lower())
+        return reached
 
 
 NO = Grant()

@@ -19,6 +19,7 @@ from gql_portal.permissions.matrix import FIRM_MATRIX, Actor, Area, Op, Reach, f
 from gql_portal.permissions.roles import PORTAL_FIRM_ACTORS, ROLE_ACTOR, SchemaRole
 
 _NO_OWNER = object()  # shared rows (no owner_employee_id attribute)
+_ANY_OWNER = object()  # personal rows whose owner the decision does not look at
 
 
 class Rule:
@@ -34,9 +35,9 @@ class Rule:
     def describe(self) -> str:
         raise NotImplementedError
 
-    def decision_key(self, source: Any) -> Hashable | None:
-        """What of `source` the decision depends on, when it can be reused within a request
-        (None: decide every time)."""
+    def decision_key(self, source: Any, access: Access | None = None) -> Hashable | None:
+        """What of `source` the decision for `access` depends on, when it can be reused within
+        a request (None: decide every time)."""
         return None
 
 
@@ -176,10 +177,20 @@ class AreaRule(Rule):
             )
         return None
 
-    def decision_key(self, source: Any) -> Hashable | None:
+    def decision_key(self, source: Any, access: Access | None = None) -> Hashable | None:
         if source is None or type(self).check is not AreaRule.check:
             return None  # root fields, and subclasses that look at more of the object
-        return (source.company_id, getattr(source, "owner_employee_id", _NO_OWNER))
+        company_id = source.company_id
+        owner = getattr(source, "owner_employee_id", _NO_OWNER)
+        if (
+            owner is not _NO_OWNER
+            and access is not None
+            and access.reach(self.area, self.op, company_id) is not Reach.OWN
+        ):
+            # Only OWN reach looks at the owner: a thousand employees of a client are decided
+            # once, not once each.
+            owner = _ANY_OWNER
+        return (company_id, owner)
 
     @staticmethod
     def _owned(access: Access, source: Any) -> bool:
@@ -423,7 +434,7 @@ class Allowed(BasePermission):
         access = context.access
         # An AreaRule's decision depends on the object only through its company and owner: the
         # twenty fields of a thousand employees are decided a handful of times a request.
-        key = self.rule.decision_key(source)
+        key = self.rule.decision_key(source, access)
         if key is None:
             self.rule.check(access, source)
         else:
