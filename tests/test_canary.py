@@ -162,6 +162,7 @@ from gql_portal.domain.payroll import LineSource, PeriodState
 from gql_portal.domain.time import DEFAULT_TIME_CODES, TimeCodeKind, Unit
 from gql_portal.permissions.matrix import LIMITED_PARTNER_AREAS, Area
 from gql_portal.permissions.roles import SchemaRole
+from gql_portal.runtime import Runtime
 from gql_portal.schema.build import role_schema
 from gql_portal.schema.fields import reads_of
 from gql_portal.security import SESSION_TOKEN_PREFIX, new_token, token_hash
@@ -174,6 +175,10 @@ ON_POSTGRESQL = os.environ.get("GQL_PORTAL_TEST_DATABASE_URL", "").startswith("p
 # one on PostgreSQL, so that the two legs together cover more.
 OPERATIONS = int(os.environ.get("GQL_PORTAL_CANARY_OPERATIONS", "10000"))
 SEED = int(os.environ.get("GQL_PORTAL_CANARY_SEED", "2" if ON_POSTGRESQL else "1"))
+# With the compiled path on, every this-many-th generated query is sent once more through the
+# resolver path (the reference and the fallback, which answers the mutations anyway): both
+# paths are judged in every run, at a fifth more queries.
+RESOLVER_PATH_EVERY = 5
 
 # --- canaries --------------------------------------------------------------------------------
 
@@ -1639,7 +1644,8 @@ def settings(settings: Settings) -> Settings:
         cost_budget_per_session=10**12,
         cost_budget_per_address=10**12,
         # The queries the compiler handles run compiled (gql_portal/compiled): the fuzz and the
-        # sweep judge that path; the resolver path answers the rest, and every other test.
+        # sweep judge that path; the resolver path answers the rest, and the fuzz sends every
+        # RESOLVER_PATH_EVERY-th query through it again.
         compiled=True,
     )
 
@@ -1654,14 +1660,15 @@ class Tally:
     def table(self) -> str:
         lines = [
             f"canary fuzz: seed {SEED}, {OPERATIONS} operations asked "
-            "(GQL_PORTAL_CANARY_SEED, GQL_PORTAL_CANARY_OPERATIONS)",
-            f"  {'viewer':<17} {'queries':>7} {'mut.':>5} {'leaks':>5} {'5xx':>4} "
+            "(GQL_PORTAL_CANARY_SEED, GQL_PORTAL_CANARY_OPERATIONS); res.: queries sent again "
+            "through the resolver path",
+            f"  {'viewer':<17} {'queries':>7} {'res.':>5} {'mut.':>5} {'leaks':>5} {'5xx':>4} "
             f"{'send s':>7} {'gen. s':>7} {'wait s':>7}  answers",
         ]
         for viewer, row in self.rows.items():
             answers = ", ".join(f"{code} {n}" for code, n in row["outcomes"].most_common(5))
             lines.append(
-                f"  {viewer:<17} {row['queries']:>7} {row['mutations']:>5} "
+                f"  {viewer:<17} {row['queries']:>7} {row['resolver_path']:>5} {row['mutations']:>5} "
                 f"{row['leaks']:>5} {row['5xx']:>4} {row['seconds']:>7.1f} "
                 f"{row['generation_seconds']:>7.1f} {row['waited']:>7.1f}  {answers}"
             )
@@ -2078,6 +2085,7 @@ async def test_generated_operations_reveal_no_canary_and_never_fail(
     api: Api,
     client: httpx.AsyncClient,
     database: Database,
+    runtime: Runtime,
     settings: Any,
     record_property: Any,
 ) -> None:
@@ -2087,8 +2095,22 @@ async def test_generated_operations_reveal_no_canary_and_never_fail(
     waited = time.perf_counter()
     operations, generation_seconds = await generator.operations(viewer)
     started = time.perf_counter()
-    for operation in operations:
+    compiled = runtime.settings
+    resolver_path = dataclasses.replace(compiled, compiled=False)
+    on_resolver_path = 0
+    for number, operation in enumerate(operations):
         await probe.send(viewer, with_ids(operation, ids))
+        if (
+            compiled.compiled
+            and number % RESOLVER_PATH_EVERY == 0
+            and not operation.startswith("mutation")
+        ):
+            runtime.settings = resolver_path
+            try:
+                await probe.send(viewer, with_ids(operation, ids))
+            finally:
+                runtime.settings = compiled
+            on_resolver_path += 1
     elapsed = time.perf_counter() - started
     # Hypothesis draws strings from the code's own constants too, so a generated password may
     # be "QUERY_TOO_COMPLEX": a word the service logs as its own, not the secret coming back.
@@ -2098,6 +2120,7 @@ async def test_generated_operations_reveal_no_canary_and_never_fail(
     tally.rows[viewer] = {
         "queries": len(operations) - mutations_sent,
         "mutations": mutations_sent,
+        "resolver_path": on_resolver_path,  # queries sent again through the resolver path
         "leaks": sum(1 for problem in problems if problem.startswith("LEAK")),
         "5xx": sum(1 for problem in problems if problem.startswith("HTTP 5")),
         "seconds": elapsed,
@@ -2107,6 +2130,7 @@ async def test_generated_operations_reveal_no_canary_and_never_fail(
     }
     record_property("operations", len(operations))
     record_property("mutations", mutations_sent)
+    record_property("resolver_path_queries", on_resolver_path)
     record_property("seconds", round(elapsed, 2))
     assert not probe.findings, probe.report()
     # The viewer's whole share, mutations among them; a spent cost budget would have kept the
