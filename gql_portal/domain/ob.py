@@ -199,14 +199,27 @@ def split_by_windows(
 
     The break is taken out proportionally (see the module's rules); their sum never exceeds the
     shift's worked hours (end - start - break, rounded as the time entry's hours are)."""
+    return hours_of_stretches(
+        start, end, break_minutes, stretches_by_code(start, end, windows, is_holiday)
+    )
+
+
+def hours_of_stretches(
+    start: datetime, end: datetime, break_minutes: int, stretches: dict[str, tuple[Stretch, ...]]
+) -> dict[str, Decimal]:
+    """`split_by_windows` of a shift whose `stretches_by_code` are known: a caller that needs
+    both (the payroll basis: an OB line's hours and clock times) cuts the shift by the windows
+    once."""
     _check_span(start, end)
     clocked = minutes_between(start, end)
     if not 0 <= break_minutes < clocked:
         raise ValueError("the break is 0 or more and shorter than the shift")
     worked_share = Fraction(clocked - break_minutes, clocked)
     exact = {
-        code: Fraction(minutes) * worked_share / MINUTES_PER_HOUR
-        for code, minutes in minutes_by_code(start, end, windows, is_holiday).items()
+        code: Fraction(sum(minutes_between(begins, ends) for begins, ends in parts))
+        * worked_share
+        / MINUTES_PER_HOUR
+        for code, parts in stretches.items()
     }
     return _rounded_hours(exact)
 

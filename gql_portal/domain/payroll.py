@@ -107,7 +107,7 @@ from gql_portal.domain.expenses import (
     VehicleKind,
     mileage_rate,
 )
-from gql_portal.domain.ob import OB_CODES, ObWindow, split_by_windows, stretches_by_code
+from gql_portal.domain.ob import OB_CODES, ObWindow, hours_of_stretches, stretches_by_code
 from gql_portal.domain.time import DEFAULT_TIME_CODES, TimeCodeKind, Unit, week_start
 
 
@@ -568,8 +568,8 @@ def _ob_lines(
     if entry.start is None or entry.end is None or not windows or not derives_ob(code):
         return []
     shift = (entry.start, entry.end)
-    hours = split_by_windows(*shift, entry.break_minutes, windows, is_public_holiday)
-    stretches = stretches_by_code(*shift, windows, is_public_holiday)
+    stretches = stretches_by_code(*shift, windows, is_public_holiday)  # cut once, used twice
+    hours = hours_of_stretches(*shift, entry.break_minutes, stretches)
     lines = []
     for ob_code, ob_hours in hours.items():
         own = ob_codes.get(ob_code)

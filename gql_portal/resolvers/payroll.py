@@ -30,7 +30,7 @@ import dataclasses as dc
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -140,6 +140,7 @@ class Sources:
         if len(self.employees) <= BASIS_PART_EMPLOYEES:
             return self.basis(period)
         entries = _by_employee(self.time_entries)
+        attested = frozenset(self.attested_weeks)  # once, not once per part
         absences = _by_employee(self.absences)
         expenses = _by_employee(self.expenses)
         schedules = _by_employee(self.schedules)
@@ -156,7 +157,7 @@ class Sources:
                     period.end,
                     part,
                     [entry for key in ids for entry in entries.get(key, ())],
-                    self.attested_weeks,
+                    attested,
                     [absence for key in ids for absence in absences.get(key, ())],
                     [expense for key in ids for expense in expenses.get(key, ())],
                     self.time_codes,
@@ -262,8 +263,8 @@ async def load_sources(
         narrowed(_entries_between(companies, start, end), TimeEntry.employee_id), entries.append
     )
     projects = await _project_codes(session, companies, entries, budget)
-    await _add_entries(sources, entries, projects)
-    await _add_ob_windows(session, sources, budget)
+    clocked = await _add_entries(sources, entries, projects)
+    await _add_ob_windows(session, sources, clocked, budget)
     await each(
         narrowed(_attestations_between(companies, start, end), WeekAttestation.employee_id),
         lambda row: sources[row[0]].attested_weeks.add((row[1], row[2])),
@@ -421,10 +422,12 @@ def _basis_expense(row: Any) -> domain.BasisExpense:
 
 async def _add_entries(
     sources: dict[int, Sources], entries: Sequence[Any], projects: dict[int, str]
-) -> None:
+) -> set[int]:
     """The time entries (rows of ENTRY_COLUMNS) as the computation takes them, with their
     projects' codes (`projects`: id -> code; a project not in it stays unnamed), made
-    FETCH_PART_ROWS at a time with a turn of the loop between parts."""
+    FETCH_PART_ROWS at a time with a turn of the loop between parts. Returns the companies
+    with a clock-timed entry (the ones whose OB windows count)."""
+    clocked: set[int] = set()
     for first in range(0, len(entries), FETCH_PART_ROWS):
         if first:
             await next_turn()
@@ -440,11 +443,10 @@ async def _add_entries(
             end_time,
             break_minutes,
         ) in entries[first : first + FETCH_PART_ROWS]:
-            shift = (
-                shift_bounds(day, start_time, end_time)
-                if start_time is not None and end_time is not None
-                else (None, None)
-            )
+            shift: tuple[datetime | None, datetime | None] = (None, None)
+            if start_time is not None and end_time is not None:
+                shift = shift_bounds(day, start_time, end_time)
+                clocked.add(company_id)
             sources[company_id].time_entries.append(
                 domain.BasisTimeEntry(
                     entry_id,
@@ -458,24 +460,21 @@ async def _add_entries(
                     break_minutes=break_minutes or 0,
                 )
             )
+    return clocked
 
 
 async def _add_ob_windows(
     session: AsyncSession,
     sources: dict[int, Sources],
+    clocked: set[int],
     budget: ReadBudget | None,
 ) -> None:
-    """The OB windows of the companies with a clock-timed entry (OB is derived from clock
-    times only): one statement, none when no entry has clock times; a company has at most
-    `ob.MAX_OB_WINDOWS`."""
-    clocked = sorted(
-        company_id
-        for company_id, source in sources.items()
-        if any(entry.start is not None for entry in source.time_entries)
-    )
+    """The OB windows of the companies with a clock-timed entry (`clocked`: OB is derived from
+    clock times only): one statement, none when no entry has clock times; a company has at
+    most `ob.MAX_OB_WINDOWS`."""
     if not clocked:
         return
-    windows = select(ObWindow).where(ObWindow.company_id.in_(clocked)).order_by(ObWindow.id)
+    windows = select(ObWindow).where(ObWindow.company_id.in_(sorted(clocked))).order_by(ObWindow.id)
     async for part in _in_parts(session, windows, budget):
         for row in part:
             sources[row.company_id].ob_windows.append(row.as_domain())
