@@ -571,7 +571,8 @@ def live_basis(ctx: RequestContext) -> DataLoader[BasisKey, list[domain.Employee
     return request_loader(ctx, "payroll_live_basis", lambda: DataLoader(load_fn=load))
 
 
-def line_from_row(row: PayrollLine) -> domain.BasisLine:
+def line_from_row(row: Any) -> domain.BasisLine:
+    """A stored line (a PayrollLine, or a row of its columns: `frozen_rows`) as the domain's."""
     return domain.BasisLine(
         employee_id=row.employee_id,
         date=row.date,
@@ -606,17 +607,21 @@ def frozen_rows(
     """Locked periods' stored rows (their lines, or their employees) by period: one statement
     for every period of the request, read with the viewer's own row scope and within the
     request's read budget (`_in_parts`): the lines are read whatever the query selects, so
-    they are what the cost counted for computing the basis, not the lines it returns."""
+    they are what the cost counted for computing the basis, not the lines it returns. Rows of
+    the model's columns, named as its attributes, not ORM objects (a big company's month is
+    thousands of lines)."""
+
+    columns = [getattr(model, column.key) for column in model.__mapper__.column_attrs]
 
     async def load(period_ids: Sequence[int]) -> list[list[Any]]:
         statement = (
-            select(model)
+            select(*columns)
             .where(model.period_id.in_(period_ids), *where)
             .order_by(*order_by, model.id)
         )
         rows: list[Any] = []
         async with ctx.database.scoped(ctx.access) as session:
-            async for part in _in_parts(session, statement, read_budget(ctx)):
+            async for part in _in_parts(session, statement, read_budget(ctx), columns=True):
                 rows.extend(part)
         grouped: dict[int, list[Any]] = defaultdict(list)
         for row in rows:
@@ -634,14 +639,14 @@ async def frozen_basis(
     where_lines = [] if employee_ids is None else [PayrollLine.employee_id.in_(employee_ids)]
     where_heads = [] if employee_ids is None else [PayrollEmployee.employee_id.in_(employee_ids)]
     variant = None if employee_ids is None else tuple(sorted(employee_ids))
-    lines: list[PayrollLine] = await frozen_rows(
+    lines: list[Any] = await frozen_rows(
         ctx,
         PayrollLine,
         order_by=[PayrollLine.employee_id, PayrollLine.position],
         where=where_lines,
         variant=variant,
     ).load(period_id)
-    heads: list[PayrollEmployee] = await frozen_rows(
+    heads: list[Any] = await frozen_rows(
         ctx,
         PayrollEmployee,
         order_by=[PayrollEmployee.employee_id],
