@@ -18,7 +18,7 @@ from gql_portal.db.engine import Database
 from gql_portal.db.payroll import PayrollEmployee
 from gql_portal.permissions.roles import SchemaRole
 from gql_portal.runtime import Runtime
-from tests.conftest import Api
+from tests.conftest import Api, StatementCounter
 from tests.factories import Factory, gid
 from tests.test_compiled import GENERATED_PER_ROOT, Differential, generated, portal_with_staff
 from tests.test_payroll import (
@@ -121,6 +121,30 @@ async def test_a_kind_of_node_the_compiler_does_not_handle_falls_back_alone(
         query, {"id": gid("Company", company.id)}, token=admin.token
     )
     assert compiled and body["data"]["node"] == {"name": "Bygg AB"}
+
+
+async def test_a_node_of_a_kind_that_does_not_compile_reads_no_more_than_the_resolver_path(
+    api: Api,
+    factory: Factory,
+    runtime: Runtime,
+    sql_statements: StatementCounter,
+) -> None:
+    """The id names the node's kind: a kind whose selection does not compile falls back before
+    its row is read, so the request runs the resolver path's statements and no more."""
+    company = await factory.company("Bygg AB")
+    admin = await factory.admin(company)
+    employee = await factory.employee(company, first_name="Åsa")
+    query = (
+        "query One($id: ID!) { node(id: $id) { ... on Employee { firstName expenses { id } } } }"
+    )
+    counts = []
+    for compiled in (True, False):
+        runtime.settings = dataclasses.replace(runtime.settings, compiled=compiled)
+        sql_statements.count = 0
+        body = await api(query, {"id": gid("Employee", employee.id)}, token=admin.token)
+        assert body["data"]["node"] == {"firstName": "Åsa", "expenses": []}
+        counts.append(sql_statements.count)
+    assert counts[0] == counts[1]
 
 
 async def test_the_benchs_payroll_basis_compiles_and_answers_as_the_resolver_path(

@@ -32,7 +32,7 @@ import strawberry
 from graphql import GraphQLError, GraphQLObjectType, GraphQLSchema, located_error
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Undefined
-from strawberry.relay import GlobalIDValueError
+from strawberry.relay import GlobalID, GlobalIDValueError
 from strawberry.relay.utils import to_base64
 
 from gql_portal.compiled.leaves import serializer
@@ -333,6 +333,10 @@ class Run:
             abstract, object_type
         ):
             raise Fallback(f"no concrete type of {abstract.name} for the value")
+        return self._variant_of_type(planned, object_type)
+
+    def _variant_of_type(self, planned: PlanField, object_type: GraphQLObjectType) -> Selection:
+        assert planned.variants is not None
         try:
             return planned.variants.of(object_type)
         except NotCompilable as refused:
@@ -414,7 +418,25 @@ class Run:
         assert isinstance(resolver, Resolver) and planned.definition is not None
         raw = get_argument_values(planned.definition, planned.node, self.variables)
         args, kwargs = _converter(self.schema, resolver.field)(source, self.info, raw)
+        if planned.variants is not None:
+            self._compiled_kind_or_fallback(planned, kwargs.get("id"))
         return resolver.function(*args, **kwargs)
+
+    def _compiled_kind_or_fallback(self, planned: PlanField, global_id: Any) -> None:
+        """`node(id:)` names the kind of object it answers: a kind whose selection does not
+        compile falls back before its row is read (the resolver path would read it again)."""
+        if not isinstance(global_id, GlobalID):
+            return
+        shape = planned.shape
+        while shape.item is not None:
+            shape = shape.item
+        object_type = self.plan_schema.get_type(global_id.type_name)
+        if (
+            shape.abstract is not None
+            and isinstance(object_type, GraphQLObjectType)
+            and self.plan_schema.is_sub_type(shape.abstract, object_type)
+        ):
+            self._variant_of_type(planned, object_type)
 
     async def _settle_awaiting(self) -> None:
         batch, self.awaiting = self.awaiting, []
