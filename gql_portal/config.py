@@ -104,8 +104,8 @@ class Settings:
     # while it runs); ignored in production mode.
     export_test_delay_ms: int = 0
     # Queries the compiler handles run as a plan of a few SQL statements (gql_portal/compiled);
-    # off: every query takes the resolver path (graphql-core), the reference.
-    compiled: bool = False
+    # off: every query takes the resolver path (graphql-core), the reference and the fallback.
+    compiled: bool = True
     # Outbound deliveries (payroll integration, webhooks): seconds a POST may take in all.
     delivery_timeout_seconds: int = 10
 

@@ -1636,17 +1636,14 @@ def generator() -> Iterator[Generator]:
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    """The suite's settings with compiled execution on and cost budgets the fuzz cannot spend:
-    thousands of operations in a frozen minute would otherwise be refused as RATE_LIMITED,
-    unjudged (the budgets have tests of their own, tests/test_budgets.py)."""
+    """The suite's settings (the compiled path as the suite runs: on by default; the fuzz sends
+    every RESOLVER_PATH_EVERY-th query through the resolver path again) with cost budgets the
+    fuzz cannot spend: thousands of operations in a frozen minute would otherwise be refused as
+    RATE_LIMITED, unjudged (the budgets have tests of their own, tests/test_budgets.py)."""
     return dataclasses.replace(
         settings,
         cost_budget_per_session=10**12,
         cost_budget_per_address=10**12,
-        # The queries the compiler handles run compiled (gql_portal/compiled): the fuzz and the
-        # sweep judge that path; the resolver path answers the rest, and the fuzz sends every
-        # RESOLVER_PATH_EVERY-th query through it again.
-        compiled=True,
     )
 
 

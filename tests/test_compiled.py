@@ -328,6 +328,7 @@ async def test_generated_queries_answer_as_the_resolver_path_for_every_role(
 
 
 def test_the_setting_turns_the_compiled_path_on_and_off() -> None:
+    assert Settings.from_env({}).compiled is True  # on by default
     assert Settings.from_env({"GQL_PORTAL_COMPILED": "on"}).compiled is True
     assert Settings.from_env({"GQL_PORTAL_COMPILED": "OFF"}).compiled is False
     with pytest.raises(ConfigError, match="GQL_PORTAL_COMPILED is on or off"):
