@@ -12,9 +12,10 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import strawberry
-from sqlalchemy import select, update
+from sqlalchemy import Row, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 from strawberry import relay
 
 from gql_portal import mailtexts
@@ -61,30 +62,45 @@ OPEN_STATES = (CollaborationState.PENDING, CollaborationState.ACTIVE)
 async def collaboration_nodes(
     session: AsyncSession, rows: list[Collaboration]
 ) -> list[gql.Collaboration]:
+    return nodes_of_parties(rows, await collaboration_parties(session, rows))
+
+
+async def collaboration_parties(
+    session: AsyncSession, rows: list[Collaboration], *also: InstrumentedAttribute[Any]
+) -> dict[int, Row[*tuple[Any, ...]]]:
+    """The collaborations' parties (clients and firms) by id, as columns: `name`,
+    `organisation_number`, `named_assignment_required` (the client's condition on its
+    collaborations) and the `also` columns of Company (one read for a caller that shows more
+    of the companies, the client board)."""
     ids = {row.company_id for row in rows} | {row.firm_id for row in rows}
-    names: dict[int, tuple[str, str]] = {}
-    named_required: set[int] = set()  # the clients that require named assignment
-    for company_id, name, number, required in await session.execute(
-        # The companies' names, and the clients' condition on their collaborations.
+    parties = await session.execute(
         select(
             Company.id,
             Company.name,
             Company.organisation_number,
-            named_assignment_required(Company.id),
+            named_assignment_required(Company.id).label("named_assignment_required"),
+            *also,
         ).where(Company.id.in_(ids))
-    ):
-        names[company_id] = (name, number)
-        if required:
-            named_required.add(company_id)
-    return [
-        gql.Collaboration.from_row(
-            row,
-            names[row.company_id],
-            names[row.firm_id],
-            named_assignment_required=row.company_id in named_required,
+    )
+    return {party.id: party for party in parties}
+
+
+def nodes_of_parties(
+    rows: list[Collaboration], parties: dict[int, Row[*tuple[Any, ...]]]
+) -> list[gql.Collaboration]:
+    """The collaborations with their parties' names (`collaboration_parties`)."""
+    nodes = []
+    for row in rows:
+        client, firm = parties[row.company_id], parties[row.firm_id]
+        nodes.append(
+            gql.Collaboration.from_row(
+                row,
+                (client.name, client.organisation_number),
+                (firm.name, firm.organisation_number),
+                named_assignment_required=bool(client.named_assignment_required),
+            )
         )
-        for row in rows
-    ]
+    return nodes
 
 
 async def collaborations_by_id(

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Annotated, Any
 
 import strawberry
-from sqlalchemy import ColumnElement, Date, and_, distinct, exists, func, literal, or_, select
+from sqlalchemy import ColumnElement, Date, Row, and_, distinct, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 from strawberry.dataloader import DataLoader
@@ -31,7 +31,7 @@ from gql_portal.domain.payroll import PeriodState, month_period, parse_month
 from gql_portal.errors import AppError, bad_input
 from gql_portal.permissions.matrix import Area, Op
 from gql_portal.permissions.rules import PartnerPortal
-from gql_portal.resolvers.collaborations import collaboration_nodes
+from gql_portal.resolvers.collaborations import collaboration_parties, nodes_of_parties
 from gql_portal.resolvers.common import Ctx, like, like_escaped
 from gql_portal.resolvers.loading import paginate, reading, request_loader
 from gql_portal.resolvers.ordering import OrderChoice, SortKey, chosen_order, default_order
@@ -98,14 +98,25 @@ async def payroll_statuses(
     return statuses
 
 
+PERIOD_COLUMNS = (
+    PayrollPeriod.id,
+    PayrollPeriod.company_id,
+    PayrollPeriod.start_date,
+    PayrollPeriod.end_date,
+    PayrollPeriod.state,
+    PayrollPeriod.locked_at,
+)
+
+
 async def _shown_periods(
     session: AsyncSession, company_ids: list[int], current: date, month: date | None
-) -> dict[int, PayrollPeriod]:
-    """The clients' periods the board shows (`shown_period_start`), of those that have one."""
+) -> dict[int, Row[*tuple[Any, ...]]]:
+    """The clients' periods the board shows (`shown_period_start`), of those that have one:
+    the columns the status shows (PayrollPeriodType.from_row), not the rows."""
     return {
         period.company_id: period
-        for period in await session.scalars(
-            select(PayrollPeriod).where(
+        for period in await session.execute(
+            select(*PERIOD_COLUMNS).where(
                 PayrollPeriod.company_id.in_(company_ids),
                 PayrollPeriod.start_date
                 == shown_period_start(PayrollPeriod.company_id, current, month),
@@ -307,26 +318,33 @@ async def _board_clients(
     ctx: RequestContext, rows: list[Collaboration], board_month: date | None
 ) -> list[gql.PortalClient]:
     """Collaboration rows as the board's clients, with the parties' names (part of the record,
-    read unscoped) and the clients' companies."""
-    company_ids = [row.company_id for row in rows]
+    read unscoped) and the clients' companies: one read of the companies for both."""
     async with ctx.database.session() as session:
-        collaborations = await collaboration_nodes(session, rows)
-        companies = {
-            company.id: company
-            for company in await session.scalars(select(Company).where(Company.id.in_(company_ids)))
-        }
-    return [
-        gql.PortalClient(
-            id=row.id,
-            company_id=row.company_id,
-            firm_id=row.firm_id,
-            company=CompanyType.from_row(companies[row.company_id]),
-            collaboration=collaboration,
-            payroll_program=companies[row.company_id].payroll_program,
-            board_month=board_month,
+        parties = await collaboration_parties(
+            session, rows, Company.industry, Company.payroll_program
         )
-        for row, collaboration in zip(rows, collaborations, strict=True)
-    ]
+    collaborations = nodes_of_parties(rows, parties)
+    clients = []
+    for row, collaboration in zip(rows, collaborations, strict=True):
+        company = parties[row.company_id]
+        clients.append(
+            gql.PortalClient(
+                id=row.id,
+                company_id=row.company_id,
+                firm_id=row.firm_id,
+                company=CompanyType.of(
+                    row.company_id,
+                    company.name,
+                    company.organisation_number,
+                    company.industry,
+                    company.payroll_program,
+                ),
+                collaboration=collaboration,
+                payroll_program=company.payroll_program,
+                board_month=board_month,
+            )
+        )
+    return clients
 
 
 CLIENT_BOARD = PartnerPortal(Area.COLLABORATIONS, Op.READ)

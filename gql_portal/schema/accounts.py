@@ -144,15 +144,27 @@ class Company(relay.Node):
 
     @classmethod
     def from_row(cls, row: db.Company) -> "Company":
+        return cls.of(row.id, row.name, row.organisation_number, row.industry, row.payroll_program)
+
+    @classmethod
+    def of(
+        cls,
+        company_id: int,
+        name: str,
+        organisation_number: str,
+        industry: Industry,
+        payroll_program: PayrollProgram | None,
+    ) -> "Company":
+        """The company from its columns (a reader that selects them, not the row)."""
         return cls(
-            id=row.id,
-            company_id=row.id,
-            organisation_digits=row.organisation_number,
-            name=row.name,
-            industry=row.industry,
-            is_accounting_firm=row.is_accounting_firm,
-            is_sole_trader=is_sole_trader(row.organisation_number),
-            payroll_program=row.payroll_program,
+            id=company_id,
+            company_id=company_id,
+            organisation_digits=organisation_number,
+            name=name,
+            industry=industry,
+            is_accounting_firm=industry is Industry.ACCOUNTING_PARTNER,
+            is_sole_trader=is_sole_trader(organisation_number),
+            payroll_program=payroll_program,
         )
 
 

@@ -3,7 +3,7 @@
 import datetime
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -30,6 +30,8 @@ from gql_portal.schema.plugs import Plug
 from gql_portal.schema.scalars import Money
 
 if TYPE_CHECKING:
+    from sqlalchemy import Row
+
     from gql_portal.context import RequestContext
     from gql_portal.schema.accounts import Company
 
@@ -424,7 +426,8 @@ class PayrollPeriod(relay.Node):
         return await PERIOD_DIFFERENCES.resolver(info.context, self, employee_ids)
 
     @classmethod
-    def from_row(cls, row: db.PayrollPeriod) -> "PayrollPeriod":
+    def from_row(cls, row: "db.PayrollPeriod | Row[*tuple[Any, ...]]") -> "PayrollPeriod":
+        """From the period's row, or a read of its columns of the same names."""
         return cls(
             id=row.id,
             company_id=row.company_id,
