@@ -98,7 +98,7 @@ def test_the_limit_answers_the_same(measured: dict[str, dict[str, Any]], scenari
 STATEMENTS = {
     "viewer": {"Viewer": 1},
     "client_board": {"ClientBoard": 8},
-    "client_employees": {"ClientEmployees": 7},
+    "client_employees": {"ClientEmployees": 6},
     "payroll_basis": {"PayrollBasis": 11},
     "write_mix": {"ReportTime": 5, "SubmitExpense": 4},
 }
