@@ -91,7 +91,7 @@ async def payroll_statuses(
             period_start=start,
             period_end=end,
             period_state=period.state if period else PeriodState.OPEN,
-            payroll_period=PayrollPeriodType.from_row(period) if period else None,
+            payroll_period=PayrollPeriodType.from_columns(period) if period else None,
             employees_with_unattested_weeks=unattested.get(company_id, 0),
             expenses_awaiting_approval=waiting.get(company_id, 0),
         )
@@ -112,7 +112,7 @@ async def _shown_periods(
     session: AsyncSession, company_ids: list[int], current: date, month: date | None
 ) -> dict[int, Row[*tuple[Any, ...]]]:
     """The clients' periods the board shows (`shown_period_start`), of those that have one:
-    the columns the status shows (PayrollPeriodType.from_row), not the rows."""
+    the columns the status shows (PayrollPeriodType.from_columns), not the rows."""
     return {
         period.company_id: period
         for period in await session.execute(

@@ -426,7 +426,11 @@ class PayrollPeriod(relay.Node):
         return await PERIOD_DIFFERENCES.resolver(info.context, self, employee_ids)
 
     @classmethod
-    def from_row(cls, row: "db.PayrollPeriod | Row[*tuple[Any, ...]]") -> "PayrollPeriod":
+    def from_row(cls, row: db.PayrollPeriod) -> "PayrollPeriod":
+        return cls.from_columns(row)
+
+    @classmethod
+    def from_columns(cls, row: "db.PayrollPeriod | Row[*tuple[Any, ...]]") -> "PayrollPeriod":
         """From the period's row, or a read of its columns of the same names."""
         return cls(
             id=row.id,
