@@ -5,6 +5,11 @@ read on the way (the user, the company, the viewer's employee row) rides along o
 (`Access.rows`, a `SessionRows`), so the viewer and an employee's own writes need not read
 them again. Everything is read per request: a revoked or expired session, a removed membership
 or an ended collaboration counts from the next request.
+
+It runs on every request, so it reads plain columns on a Core connection (no ORM session, no
+row scoping: it decides the scope) and makes the three rows it hands on into detached ORM
+objects itself, as a closed session would have left them: about half the CPU of an ORM
+session's read of the same statement.
 """
 
 from __future__ import annotations
@@ -13,10 +18,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, func, inspect, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.orm import InstrumentedAttribute, make_transient_to_detached
 
 from gql_portal.db.accounts import AuthSession, Company, Membership, User
+from gql_portal.db.base import Base
 from gql_portal.db.collaborations import Collaboration
 from gql_portal.db.employees import Employee
 from gql_portal.db.firm import client_facts, read_client_facts
@@ -98,10 +105,80 @@ async def access_for_session_id(runtime: Runtime, session_id: int) -> Access:
     return await _access_where(runtime, _SESSION_BY_ID, {"which": session_id})
 
 
-LiveSession = Select[AuthSession, Company, User, Role, Employee, int, bool, bool, bool]
+class _Loaded:
+    """A model's mapped columns, selected in order and made into a detached object from the
+    row's slice (as an ORM session's read then close would leave it: every column loaded,
+    relationships not)."""
+
+    def __init__(self, model: type[Base]) -> None:
+        self.model = model
+        self.keys = tuple(prop.key for prop in inspect(model).column_attrs)
+        self.columns: tuple[InstrumentedAttribute[Any], ...] = tuple(
+            getattr(model, key) for key in self.keys
+        )
+        self.new_instance = inspect(model).class_manager.new_instance
+
+    def detached(self, values: Row[Any] | tuple[Any, ...]) -> Any:
+        """The object, or None for an outer join's missing row (its id is NULL)."""
+        fields = dict(zip(self.keys, values, strict=True))
+        if fields["id"] is None:
+            return None
+        instance = self.new_instance()
+        instance.__dict__.update(fields)
+        make_transient_to_detached(instance)  # its identity, its history reset as if loaded
+        return instance
 
 
-def _live_session(which: ColumnElement[bool], now: ColumnElement[datetime]) -> LiveSession:
+_COMPANY = _Loaded(Company)
+_USER = _Loaded(User)
+_EMPLOYEE = _Loaded(Employee)
+_SESSION_COLUMNS = (
+    AuthSession.id,
+    AuthSession.user_id,
+    AuthSession.company_id,
+    AuthSession.acting_firm_id,
+    AuthSession.context,
+)
+
+
+@dataclass(frozen=True)
+class _Found:
+    """The lookup's row, cut into its parts."""
+
+    session_id: int
+    user_id: int
+    acting_firm_id: int | None
+    context: SessionContext
+    company: Company
+    user: User
+    role: Role
+    employee: Employee | None
+    full_collaboration: int | None
+    facts: tuple[Any, ...]
+
+    @classmethod
+    def of(cls, row: Row[Any]) -> _Found:
+        session_id, user_id, _company_id, acting_firm_id, context = row[:5]
+        at = len(_SESSION_COLUMNS)
+        company = _COMPANY.detached(row[at : (at := at + len(_COMPANY.keys))])
+        user = _USER.detached(row[at : (at := at + len(_USER.keys))])
+        role = row[at]
+        employee = _EMPLOYEE.detached(row[at + 1 : (at := at + 1 + len(_EMPLOYEE.keys))])
+        return cls(
+            session_id=session_id,
+            user_id=user_id,
+            acting_firm_id=acting_firm_id,
+            context=context,
+            company=company,
+            user=user,
+            role=role,
+            employee=employee,
+            full_collaboration=row[at],
+            facts=tuple(row[at + 1 :]),
+        )
+
+
+def _live_session(which: ColumnElement[bool], now: ColumnElement[datetime]) -> Select[Any]:
     """The session `which` names, if live, with all that decides its access in one row: the
     company, the user, their role, their employee record, and (for a firm's user acting in a
     client's company) the ACTIVE FULL collaboration that lets them, with the facts that decide
@@ -110,14 +187,15 @@ def _live_session(which: ColumnElement[bool], now: ColumnElement[datetime]) -> L
     member_of = func.coalesce(AuthSession.acting_firm_id, AuthSession.company_id)
     return (
         select(
-            AuthSession,
-            Company,
-            User,
+            *_SESSION_COLUMNS,
+            *_COMPANY.columns,
+            *_USER.columns,
             Membership.role,
-            Employee,
+            *_EMPLOYEE.columns,
             Collaboration.id,
             *client_facts(AuthSession.acting_firm_id, AuthSession.user_id, AuthSession.company_id),
         )
+        .select_from(AuthSession)
         .join(Company, Company.id == AuthSession.company_id)
         .join(User, User.id == AuthSession.user_id)
         .join(
@@ -155,50 +233,56 @@ def _live_session(which: ColumnElement[bool], now: ColumnElement[datetime]) -> L
 _NOW: ColumnElement[datetime] = bindparam("now")
 _SESSION_BY_TOKEN_HASH = _live_session(AuthSession.token_hash == bindparam("which"), _NOW)
 _SESSION_BY_ID = _live_session(AuthSession.id == bindparam("which"), _NOW)
+_COMPANY_BY_ID = select(*_COMPANY.columns).where(Company.id == bindparam("which"))
 
 
 async def _access_where(
-    runtime: Runtime, lookup: LiveSession, parameters: dict[str, Any]
+    runtime: Runtime, lookup: Select[Any], parameters: dict[str, Any]
 ) -> Access:
     now = runtime.clock.now()
-    async with runtime.database.session() as session:
-        row = (await session.execute(lookup, {**parameters, "now": now})).first()
+    async with runtime.database.engine.connect() as connection:
+        row = (await connection.execute(lookup, {**parameters, "now": now})).first()
         if row is None:
             return ANONYMOUS
-        auth_session, company, user, role, employee, full_collaboration, *facts = row
-        if auth_session.acting_firm_id is not None:
+        found = _Found.of(row)
+        role, company, user = found.role, found.company, found.user
+        if found.acting_firm_id is not None:
             # Inside the firm, the client may be another user's: an unassignment (or a change
             # of the firm's policy) counts from the next request.
             if (
-                full_collaboration is not None
+                found.full_collaboration is not None
                 and enters_clients(_ACTOR_OF[role])
-                and reaches_client(_ACTOR_OF[role], read_client_facts(facts))
+                and reaches_client(_ACTOR_OF[role], read_client_facts(found.facts))
             ):
                 return Access(
                     role=SchemaRole.COMPANY_ADMIN,
-                    user_id=auth_session.user_id,
-                    session_id=auth_session.id,
+                    user_id=found.user_id,
+                    session_id=found.session_id,
                     company_id=company.id,
                     actor=Actor.FULL_PARTNER,
-                    acting_firm_id=auth_session.acting_firm_id,
+                    acting_firm_id=found.acting_firm_id,
                     gate=company_gate(company, SessionContext.COMPANY, now),
                     rows=SessionRows(user, company, None),
                 )
             # The collaboration ended or is no longer FULL: back in the firm's portal.
-            firm = await session.get_one(Company, auth_session.acting_firm_id)
-            return await _portal_access(session, auth_session, firm, user, _ACTOR_OF[role], now)
+            firm_row = (
+                await connection.execute(_COMPANY_BY_ID, {"which": found.acting_firm_id})
+            ).one()
+            firm: Company = _COMPANY.detached(firm_row)
+            return await _portal_access(connection, found, firm, user, _ACTOR_OF[role], now)
         # A firm's assistant has only the portal, whatever the session's context.
-        if auth_session.context is SessionContext.PORTAL or role is Role.ASSISTANT:
+        if found.context is SessionContext.PORTAL or role is Role.ASSISTANT:
             if not company.is_accounting_firm:
                 return ANONYMOUS
-            return await _portal_access(session, auth_session, company, user, _ACTOR_OF[role], now)
+            return await _portal_access(connection, found, company, user, _ACTOR_OF[role], now)
+    employee = found.employee
     return Access(
         role=_ROLE_OF[role],
-        user_id=auth_session.user_id,
-        session_id=auth_session.id,
+        user_id=found.user_id,
+        session_id=found.session_id,
         company_id=company.id,
         actor=_ACTOR_OF[role],
-        gate=company_gate(company, auth_session.context, now),
+        gate=company_gate(company, found.context, now),
         company_is_firm=company.is_accounting_firm,
         employee_id=employee.id if employee is not None else None,
         rows=SessionRows(user, company, employee),
@@ -206,8 +290,8 @@ async def _access_where(
 
 
 async def _portal_access(
-    session: AsyncSession,
-    auth_session: AuthSession,
+    connection: AsyncConnection,
+    found: _Found,
     firm: Company,
     user: User,
     firm_actor: Actor,
@@ -224,13 +308,13 @@ async def _portal_access(
     if not every_client:
         statement = statement.add_columns(*client_facts(firm.id, user.id, Collaboration.company_id))
     levels: dict[int, AccessLevel] = {}
-    for row in await session.execute(statement):
+    for row in await connection.execute(statement):
         if every_client or reaches_client(firm_actor, read_client_facts(row[2:])):
             levels[row[0]] = row[1]
     return Access(
         role=portal_role(firm_actor),
-        user_id=auth_session.user_id,
-        session_id=auth_session.id,
+        user_id=found.user_id,
+        session_id=found.session_id,
         company_id=firm.id,
         gate=company_gate(firm, SessionContext.PORTAL, now),
         company_is_firm=True,
