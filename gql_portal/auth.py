@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, func, inspect, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import InstrumentedAttribute, make_transient_to_detached
 
@@ -118,7 +118,7 @@ class _Loaded:
         )
         self.new_instance = inspect(model).class_manager.new_instance
 
-    def detached(self, values: Row[Any] | tuple[Any, ...]) -> Any:
+    def detached(self, values: tuple[Any, ...]) -> Any:
         """The object, or None for an outer join's missing row (its id is NULL)."""
         fields = dict(zip(self.keys, values, strict=True))
         if fields["id"] is None:
@@ -157,18 +157,17 @@ class _Found:
     facts: tuple[Any, ...]
 
     @classmethod
-    def of(cls, row: Row[Any]) -> _Found:
-        session_id, user_id, _company_id, acting_firm_id, context = row[:5]
-        at = len(_SESSION_COLUMNS)
+    def of(cls, row: tuple[Any, ...]) -> _Found:
+        at = len(_SESSION_COLUMNS)  # id, user_id, company_id, acting_firm_id, context
         company = _COMPANY.detached(row[at : (at := at + len(_COMPANY.keys))])
         user = _USER.detached(row[at : (at := at + len(_USER.keys))])
         role = row[at]
         employee = _EMPLOYEE.detached(row[at + 1 : (at := at + 1 + len(_EMPLOYEE.keys))])
         return cls(
-            session_id=session_id,
-            user_id=user_id,
-            acting_firm_id=acting_firm_id,
-            context=context,
+            session_id=row[0],
+            user_id=row[1],
+            acting_firm_id=row[3],
+            context=row[4],
             company=company,
             user=user,
             role=role,
@@ -244,7 +243,7 @@ async def _access_where(
         row = (await connection.execute(lookup, {**parameters, "now": now})).first()
         if row is None:
             return ANONYMOUS
-        found = _Found.of(row)
+        found = _Found.of(tuple(row))
         role, company, user = found.role, found.company, found.user
         if found.acting_firm_id is not None:
             # Inside the firm, the client may be another user's: an unassignment (or a change
@@ -268,7 +267,7 @@ async def _access_where(
             firm_row = (
                 await connection.execute(_COMPANY_BY_ID, {"which": found.acting_firm_id})
             ).one()
-            firm: Company = _COMPANY.detached(firm_row)
+            firm: Company = _COMPANY.detached(tuple(firm_row))
             return await _portal_access(connection, found, firm, user, _ACTOR_OF[role], now)
         # A firm's assistant has only the portal, whatever the session's context.
         if found.context is SessionContext.PORTAL or role is Role.ASSISTANT:
