@@ -16,6 +16,7 @@ import asyncio
 import hashlib
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -269,48 +270,45 @@ def problem_outcome(
     problem: PersistedQueryProblem, operation: Operation, context: RequestContext, seconds: float
 ) -> Outcome:
     """A persisted query that could not run: unknown hash (200, for Apollo's link) or a bad one."""
-    request_id = context.request_id
-    extensions = {**problem.extensions, "requestId": request_id}
-    observe_request(
-        request_id=request_id,
-        access=context.access,
-        operation_name=operation.operation_name,
-        document=None,
-        seconds=seconds,
-        cost=None,
-        error_codes=[str(problem.extensions["code"])],
+    return refused_outcome(
+        problem.message, problem.extensions, problem.status, None, operation, context, seconds
     )
-    body = {
-        "errors": [{"message": problem.message, "extensions": extensions}],
-        "extensions": {"requestId": request_id},
-    }
-    return Outcome(body, problem.status)
 
 
 def subscription_outcome(operation: Operation, context: RequestContext, seconds: float) -> Outcome:
     """A subscription sent by POST: nothing runs; 400 under either media type (the operation
     is refused before execution, as a batch too long is), the error saying where to send it."""
-    request_id = context.request_id
     extensions = {"code": Code.BAD_USER_INPUT.value, "reason": "SUBSCRIPTION_OVER_HTTP"}
+    return refused_outcome(
+        SUBSCRIPTIONS_BY_WEBSOCKET, extensions, 400, operation.query, operation, context, seconds
+    )
+
+
+def refused_outcome(
+    message: str,
+    extensions: Mapping[str, Any],
+    status: int,
+    document: str | None,
+    operation: Operation,
+    context: RequestContext,
+    seconds: float,
+) -> Outcome:
+    """An operation refused before execution: one coded error, observed like any answer."""
+    request_id = context.request_id
     observe_request(
         request_id=request_id,
         access=context.access,
         operation_name=operation.operation_name,
-        document=operation.query,
+        document=document,
         seconds=seconds,
         cost=None,
-        error_codes=[Code.BAD_USER_INPUT.value],
+        error_codes=[str(extensions["code"])],
     )
     body = {
-        "errors": [
-            {
-                "message": SUBSCRIPTIONS_BY_WEBSOCKET,
-                "extensions": {**extensions, "requestId": request_id},
-            }
-        ],
+        "errors": [{"message": message, "extensions": {**extensions, "requestId": request_id}}],
         "extensions": {"requestId": request_id},
     }
-    return Outcome(body, 400)
+    return Outcome(body, status)
 
 
 def respond(outcomes: list[Outcome], batched: bool, media_type: str, request: Request) -> Response:
