@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import strawberry
 from sqlalchemy import ColumnElement, Date, Row, and_, distinct, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute, aliased
+from sqlalchemy.orm import Bundle, InstrumentedAttribute, aliased
 from strawberry.dataloader import DataLoader
 
 from gql_portal.context import RequestContext
@@ -191,6 +191,21 @@ async def client_payroll_status(
 
 
 CLIENTS_BY_ID = default_order([Collaboration.id])
+# The page's collaborations as their columns (what the client, its collaboration and the
+# orders read), not ORM rows: the board's page is a hundred of them.
+BOARD_ROW: Bundle[Any] = Bundle(
+    "collaboration",
+    Collaboration.id,
+    Collaboration.company_id,
+    Collaboration.firm_id,
+    Collaboration.level,
+    Collaboration.state,
+    Collaboration.initiated_by,
+    Collaboration.requested_level,
+    Collaboration.created_at,
+    Collaboration.activated_at,
+    Collaboration.ended_at,
+)
 # An alias: the filters' subqueries on Company stay correlated to the collaboration alone.
 CLIENT_COMPANY = aliased(Company, name="client_company")
 CLIENT_ORDERS = {
@@ -253,7 +268,7 @@ async def clients(
         board_month = parse_month(month) if month is not None else None
     except ValueError as error:
         raise bad_input("month", "INVALID", str(error)) from None
-    statement = select(Collaboration).where(Collaboration.state == CollaborationState.ACTIVE)
+    statement = select(BOARD_ROW).where(Collaboration.state == CollaborationState.ACTIVE)
     if level is not None:
         statement = statement.where(Collaboration.level == level)
     if search and search.strip():
