@@ -89,6 +89,12 @@ def compiled_in_tests() -> bool:
     return Settings().compiled if value == "" else value == "on"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The servers the tests start as processes (`gql-portal serve`) follow the switch too."""
+    if os.environ.get("GQL_PORTAL_TEST_COMPILED"):
+        os.environ["GQL_PORTAL_COMPILED"] = "on" if compiled_in_tests() else "off"
+
+
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     return Settings(
