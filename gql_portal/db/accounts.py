@@ -15,6 +15,7 @@ from gql_portal.domain.accounts import (
     Role,
     SessionContext,
     TokenPurpose,
+    is_accounting_firm,
 )
 from gql_portal.permissions.access import Access
 from gql_portal.permissions.matrix import Area
@@ -38,7 +39,7 @@ class Company(IdMixin, Base):
 
     @property
     def is_accounting_firm(self) -> bool:
-        return self.industry is Industry.ACCOUNTING_PARTNER
+        return is_accounting_firm(self.industry)
 
 
 class User(IdMixin, Base):

@@ -25,6 +25,11 @@ class Industry(StrEnum):
     OTHER = "OTHER"
 
 
+def is_accounting_firm(industry: Industry) -> bool:
+    """A company of this industry is a partner firm (the partner portal is theirs)."""
+    return industry is Industry.ACCOUNTING_PARTNER
+
+
 INDUSTRY_LABELS_SV = {
     Industry.ACCOUNTING_PARTNER: "Byråpartner",
     Industry.CONSTRUCTION: "Bygg",

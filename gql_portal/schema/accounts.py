@@ -162,7 +162,7 @@ class Company(relay.Node):
             organisation_digits=organisation_number,
             name=name,
             industry=industry,
-            is_accounting_firm=industry is Industry.ACCOUNTING_PARTNER,
+            is_accounting_firm=domain.is_accounting_firm(industry),
             is_sole_trader=is_sole_trader(organisation_number),
             payroll_program=payroll_program,
         )
