@@ -12,7 +12,7 @@ from __future__ import annotations
 from functools import cache, lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, event, false
+from sqlalchemy import ARRAY, ColumnElement, Integer, and_, event, false, func, literal, select
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from gql_portal.db.base import Base, CompanyOwned
@@ -33,7 +33,11 @@ def company_owned_models() -> tuple[type[CompanyOwned], ...]:
 
 
 def row_criteria(
-    model: type[CompanyOwned], access: Access, op: Op, as_area: Area | None = None
+    model: type[CompanyOwned],
+    access: Access,
+    op: Op,
+    as_area: Area | None = None,
+    dialect: str = "sqlite",
 ) -> ColumnElement[bool]:
     if access.in_portal and as_area is None:
         firm_rows = model.firm_rows(access)
@@ -42,11 +46,24 @@ def row_criteria(
     scope = access.row_scope(as_area or model.__area__, op)
     if not scope:
         return false()
-    condition: ColumnElement[bool] = model.company_id.in_(sorted(scope.companies))
+    condition = _company_in(model, sorted(scope.companies), dialect)
     if scope.own_only:
         assert access.user_id is not None
         condition = and_(condition, model.own_rows(access))
     return condition
+
+
+def _company_in(
+    model: type[CompanyOwned], companies: list[int], dialect: str
+) -> ColumnElement[bool]:
+    """`company_id IN (the reachable companies)`. On PostgreSQL as a semi-join on one array
+    parameter: the statements restrict the company too (a page's ids), and a second IN list on
+    the same column makes the planner cost the index scans out (seq scans, 10-30x slower);
+    the semi-join leaves the statement's own restriction to pick the index."""
+    if dialect == "postgresql":
+        reachable = select(func.unnest(literal(companies, ARRAY(Integer))))
+        return model.company_id.in_(reachable)
+    return model.company_id.in_(companies)
 
 
 def reaches(access: Access, model: type[CompanyOwned], op: Op, company_id: int, own: bool) -> bool:
@@ -61,12 +78,16 @@ def reaches(access: Access, model: type[CompanyOwned], op: Op, company_id: int, 
 
 
 @lru_cache(maxsize=512)
-def scope_options(access: Access, op: Op, as_area: Area | None = None) -> list[Any]:
+def scope_options(
+    access: Access, op: Op, as_area: Area | None = None, dialect: str = "sqlite"
+) -> list[Any]:
     """The loader criteria of every company-owned model for this viewer, op and area. Built
     once per distinct viewer (an Access is immutable and compares by value): a request opens
     many sessions, and a firm's IN list of a thousand clients is costly to build each time."""
     return [
-        with_loader_criteria(model, row_criteria(model, access, op, as_area), include_aliases=True)
+        with_loader_criteria(
+            model, row_criteria(model, access, op, as_area, dialect), include_aliases=True
+        )
         for model in company_owned_models()
     ]
 
@@ -79,5 +100,8 @@ def _restrict_to_viewer(state: ORMExecuteState) -> None:
         return
     options = info.get(OPTIONS_KEY)
     if options is None:
-        options = info[OPTIONS_KEY] = scope_options(access, info[OP_KEY], info.get(AREA_KEY))
+        dialect = state.session.get_bind().dialect.name
+        options = info[OPTIONS_KEY] = scope_options(
+            access, info[OP_KEY], info.get(AREA_KEY), dialect
+        )
     state.statement = state.statement.options(*options)

@@ -13,7 +13,19 @@ from datetime import date
 from typing import Annotated, Any
 
 import strawberry
-from sqlalchemy import ColumnElement, Date, Row, and_, distinct, exists, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Row,
+    and_,
+    case,
+    distinct,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Bundle, InstrumentedAttribute, aliased
 from strawberry.dataloader import DataLoader
@@ -28,6 +40,7 @@ from gql_portal.db.time import TimeEntry, WeekAttestation
 from gql_portal.domain.collaborations import AccessLevel, CollaborationState
 from gql_portal.domain.expenses import ExpenseStatus
 from gql_portal.domain.payroll import PeriodState, month_period, parse_month
+from gql_portal.domain.time import week_start as monday_of
 from gql_portal.errors import AppError, bad_input
 from gql_portal.permissions.matrix import Area, Op
 from gql_portal.permissions.rules import PartnerPortal
@@ -112,17 +125,38 @@ async def _shown_periods(
     session: AsyncSession, company_ids: list[int], current: date, month: date | None
 ) -> dict[int, Row[*tuple[Any, ...]]]:
     """The clients' periods the board shows (`shown_period_start`), of those that have one:
-    the columns the status shows (PayrollPeriodType.from_columns), not the rows."""
-    return {
-        period.company_id: period
-        for period in await session.execute(
-            select(*PERIOD_COLUMNS).where(
-                PayrollPeriod.company_id.in_(company_ids),
-                PayrollPeriod.start_date
-                == shown_period_start(PayrollPeriod.company_id, current, month),
-            )
+    the columns the status shows (PayrollPeriodType.from_columns), not the rows.
+
+    Without a `month`: per client, its first period ranked by not EXPORTED, then latest (up to
+    the current month; an EXPORTED one only as the current month's), one window over the
+    page's periods: `shown_period_start`'s subquery per row has PostgreSQL scan them per row."""
+    if month is not None:
+        statement = select(*PERIOD_COLUMNS).where(
+            PayrollPeriod.company_id.in_(company_ids), PayrollPeriod.start_date == month
         )
-    }
+    else:
+        unexported = PayrollPeriod.state != PeriodState.EXPORTED
+        ranked = (
+            select(
+                *PERIOD_COLUMNS,
+                func.row_number()
+                .over(
+                    partition_by=PayrollPeriod.company_id,
+                    order_by=(case((unexported, 0), else_=1), PayrollPeriod.start_date.desc()),
+                )
+                .label("rank"),
+            )
+            .where(
+                PayrollPeriod.company_id.in_(company_ids),
+                PayrollPeriod.start_date <= current,
+                or_(unexported, PayrollPeriod.start_date == current),
+            )
+            .subquery()
+        )
+        statement = select(*(ranked.c[column.key] for column in PERIOD_COLUMNS)).where(
+            ranked.c.rank == 1
+        )
+    return {period.company_id: period for period in await session.execute(statement)}
 
 
 async def _employees_with_unattested_weeks(
@@ -130,6 +164,8 @@ async def _employees_with_unattested_weeks(
 ) -> dict[int, int]:
     """Per client, how many employees have time in a week of the shown period that is not
     attested (one grouped statement)."""
+    if not shown:
+        return {}
     by_range: dict[tuple[date, date], list[int]] = {}
     for company_id, dates in shown.items():
         by_range.setdefault(dates, []).append(company_id)
@@ -148,9 +184,15 @@ async def _employees_with_unattested_weeks(
         .distinct()
         .subquery()
     )
+    # Restricted to the page's clients and the shown weeks as well (an attestation is of its
+    # employee's company): else PostgreSQL hashes every reachable client's attestations.
     attested = select(WeekAttestation.id).where(
         WeekAttestation.employee_id == weeks.c.employee_id,
         WeekAttestation.week_start == weeks.c.week_start,
+        WeekAttestation.company_id.in_(list(shown)),
+        WeekAttestation.week_start.between(
+            monday_of(min(start for start, _ in by_range)), max(end for _, end in by_range)
+        ),
     )
     statement = (
         select(weeks.c.company_id, func.count(distinct(weeks.c.employee_id)))
