@@ -16,7 +16,7 @@ from gql_portal.db.accounts import Company
 from gql_portal.db.engine import Database
 from gql_portal.db.payroll import PayrollPeriod
 from gql_portal.db.settings import TimeCode
-from gql_portal.db.time import TimeEntry
+from gql_portal.db.time import TimeEntry, WeekAttestation
 from gql_portal.domain.accounts import Role, SessionContext
 from gql_portal.domain.identity import format_organisation_number
 from gql_portal.domain.payroll import PeriodState, month_period
@@ -81,8 +81,9 @@ class Board:
         self.clients[name] = company
         return company
 
-    async def unattested_time(self, name: str, day: date) -> None:
-        """A new employee of the client with eight hours on `day`, in a week not attested."""
+    async def unattested_time(self, name: str, day: date) -> int:
+        """A new employee of the client with eight hours on `day`, in a week not attested:
+        the employee's id."""
         company = self.clients[name]
         employee = await self.factory.employee(company)
         async with self.database.transaction() as session:
@@ -99,6 +100,18 @@ class Board:
                     time_code_id=code,
                     created_at=at,
                     updated_at=at,
+                )
+            )
+        return employee.id
+
+    async def attest_week(self, name: str, employee_id: int, monday: date) -> None:
+        async with self.database.transaction() as session:
+            session.add(
+                WeekAttestation(
+                    company_id=self.clients[name].id,
+                    employee_id=employee_id,
+                    week_start=monday,
+                    attested_at=self.factory.clock.now(),
                 )
             )
 
@@ -161,6 +174,21 @@ async def test_the_board_shows_the_latest_period_not_yet_exported(
     unattested = {name: s["employeesWithUnattestedWeeks"] for name, s in statuses.items()}
     assert (unattested["Förbereder november AB"], unattested["Allt exporterat AB"]) == (2, 1)
     assert sum(unattested.values()) == 3
+
+
+async def test_an_attested_week_begun_before_the_period_shown_is_not_counted(
+    api: Api, factory: Factory, database: Database, clock: FrozenClock
+) -> None:
+    clock.set(DECEMBER)
+    board = await Board(api, factory, database).open()
+    await board.client("Visar december AB", {NOV: EXPORTED})  # the board's only month
+    # The week of Monday 30 November holds 1-6 December: attested, it is no longer to do.
+    attested = await board.unattested_time("Visar december AB", date(2026, 12, 1))
+    await board.attest_week("Visar december AB", attested, date(2026, 11, 30))
+    await board.unattested_time("Visar december AB", date(2026, 12, 2))
+
+    status = (await board.statuses())["Visar december AB"]
+    assert (status["periodStart"], status["employeesWithUnattestedWeeks"]) == ("2026-12-01", 1)
 
 
 async def test_the_board_shows_an_asked_month_for_every_client(
