@@ -384,6 +384,47 @@ async def test_the_client_board_compiles_and_answers_as_the_resolver_path(
     assert {status["periodStart"] for status in statuses} == {"2026-11-01"}
 
 
+ALIASED_STATUSES = """query Statuses {
+  clients(first: 100) {
+    edges {
+      node {
+        shown: payrollStatus { periodStart periodEnd payrollPeriod { id } }
+        counts: payrollStatus { employeesWithUnattestedWeeks expensesAwaitingApproval }
+      }
+    }
+  }
+}"""
+
+
+async def test_a_page_s_payroll_statuses_are_one_read_for_every_client_on_both_paths(
+    api: Api,
+    factory: Factory,
+    database: Database,
+    clock: FrozenClock,
+    differential: Differential,
+    sql_statements: StatementCounter,
+    runtime: Runtime,
+) -> None:
+    """`payrollStatus` is read once for the whole page (resolvers/loading.py `PerParent`): the
+    compiled path calls the read itself, the resolver path through a DataLoader; aliases of the
+    field share the read on both paths, so both run the same statements."""
+    board = await december_board(api, factory, database, clock)
+    await board.unattested_time("December öppen AB", date(2026, 12, 2))
+    body, compiled = await differential.compare(ALIASED_STATUSES, token=board.token)
+    assert compiled and "errors" not in body
+    nodes = [edge["node"] for edge in body["data"]["clients"]["edges"]]
+    assert len(nodes) > 2 and all(node["shown"] and node["counts"] for node in nodes)
+    counts = []
+    for compiled_path in (True, False):
+        runtime.settings = dataclasses.replace(runtime.settings, compiled=compiled_path)
+        sql_statements.count = 0
+        assert "errors" not in await api(ALIASED_STATUSES, token=board.token)
+        counts.append(sql_statements.count)
+    runtime.settings = dataclasses.replace(runtime.settings, compiled=True)
+    # Session and firm lookups, the page, the statuses' periods, unattested weeks, expenses.
+    assert counts[0] == counts[1] <= 7
+
+
 async def test_the_viewer_compiles_for_every_kind_of_viewer(
     api: Api, factory: Factory, database: Database, differential: Differential
 ) -> None:

@@ -40,6 +40,7 @@ from gql_portal.compiled.plan import Plan, PlanField, Selection, Shape
 from gql_portal.compiled.sources import (
     PARENT_LABEL,
     Attribute,
+    Batched,
     Children,
     NodeId,
     NotCompilable,
@@ -49,7 +50,7 @@ from gql_portal.context import RequestContext
 from gql_portal.errors import AppError
 from gql_portal.execution import DEFAULT_MAX_RESPONSE_BYTES, LEAF_BYTES, TURN_WORK, next_turn
 from gql_portal.permissions.rules import Rule
-from gql_portal.resolvers.loading import child_statement, reading
+from gql_portal.resolvers.loading import PerParent, child_statement, reading
 from gql_portal.schema.fields import list_too_long
 from gql_portal.schema.internals import argument_converter, graphql_schema
 from gql_portal.schema.limits import RowsOverAllowance, allowances_of
@@ -129,12 +130,13 @@ class RawInfo:
 _converters: dict[tuple[int, Any], Any] = {}
 
 # What `Run.build` does for a field (`_steps`).
-LEAF, VALUE, NODE_ID, RESOLVED, CHILD_ROWS, TYPENAME = (
+LEAF, VALUE, NODE_ID, RESOLVED, CHILD_ROWS, PER_PARENT, TYPENAME = (
     "leaf",
     "value",
     "node id",
     "resolved",
     "child rows",
+    "per parent",
     "typename",
 )
 Step = tuple[str, str, str, Any, bool, PlanField]
@@ -168,6 +170,8 @@ def _steps(selection: Selection) -> list[Step]:
             steps.append((RESOLVED, planned.key, "", None, False, planned))
         elif isinstance(source, Children):
             steps.append((CHILD_ROWS, planned.key, "", None, False, planned))
+        elif isinstance(source, Batched):
+            steps.append((PER_PARENT, planned.key, "", None, False, planned))
         else:
             steps.append((TYPENAME, planned.key, "", None, True, planned))
     selection.steps = steps
@@ -201,6 +205,9 @@ class Run:
         self.info = RawInfo(context)
         self.awaiting: list[tuple[PlanField, Any, dict[str, Any]]] = []
         self.below: dict[PlanField, list[tuple[Any, dict[str, Any]]]] = {}
+        # Fields read once per level for all their parents (`Batched`), awaited with the
+        # level's resolvers.
+        self.per_parent: dict[PlanField, list[tuple[Any, dict[str, Any]]]] = {}
         self.partner_reads: set[tuple[int, str, str, int]] = set()
         settings = getattr(getattr(context, "runtime", None), "settings", None)
         self.max_bytes: int = getattr(settings, "max_response_bytes", DEFAULT_MAX_RESPONSE_BYTES)
@@ -215,8 +222,8 @@ class Run:
         """The answer's data; its errors in `errors` (`located_errors`)."""
         try:
             data = self.build(self.plan.root, None)
-            while self.awaiting or self.below:
-                if self.awaiting:
+            while self.awaiting or self.per_parent or self.below:
+                if self.awaiting or self.per_parent:
                     await self._settle_awaiting()
                 else:
                     below, self.below = self.below, {}
@@ -281,6 +288,9 @@ class Run:
             elif kind is CHILD_ROWS:
                 out[key] = None
                 self.below.setdefault(planned, []).append((source, out))
+            elif kind is PER_PARENT:
+                out[key] = None
+                self.per_parent.setdefault(planned, []).append((source, out))
             else:  # __typename
                 out[key] = self.leaf(planned.shape, type_name)
         self.answer_bytes += answer_bytes
@@ -388,7 +398,7 @@ class Run:
             if error is None:
                 out[planned.key] = None
                 kept.append(step)
-            elif isinstance(planned.source, Resolver | Children) and iscoroutinefunction(
+            elif isinstance(planned.source, Resolver | Children | Batched) and iscoroutinefunction(
                 planned.source.function
             ):
                 out[planned.key] = None
@@ -439,17 +449,45 @@ class Run:
             self._variant_of_type(planned, object_type)
 
     async def _settle_awaiting(self) -> None:
+        """The level's resolvers and per-parent reads, awaited together as graphql-core awaits
+        a level's fields (their DataLoaders batch), then their values completed in order."""
         batch, self.awaiting = self.awaiting, []
-        fields = tuple(dict.fromkeys(_named(planned) for planned, _, _ in batch))
-        with compiled_span(COMPILED_RESOLVE, fields, calls=len(batch)) as span:
-            # Together, as graphql-core awaits a level's fields: their DataLoaders batch.
+        per_parent, self.per_parent = self.per_parent, {}
+        # One read per declaration and level: aliases of a field share it, as they share the
+        # resolver path's DataLoader.
+        by_read: dict[PerParent, list[tuple[PlanField, list[tuple[Any, dict[str, Any]]]]]] = {}
+        for planned, parents in per_parent.items():
+            by_read.setdefault(planned.source.read, []).append((planned, parents))  # type: ignore[attr-defined]
+        reads = [
+            read.of_parents(
+                self.context, [parent for _, parents in fields for parent, _ in parents]
+            )
+            for read, fields in by_read.items()
+        ]
+        named = (*(planned for planned, _, _ in batch), *per_parent)
+        with compiled_span(
+            COMPILED_RESOLVE,
+            tuple(dict.fromkeys(map(_named, named))),
+            calls=len(batch) + len(reads),
+        ) as span:
             results = await asyncio.gather(
-                *(awaitable for _, awaitable, _ in batch), return_exceptions=True
+                *(awaitable for _, awaitable, _ in batch), *reads, return_exceptions=True
             )
             failed = next((r for r in results if isinstance(r, BaseException)), None)
             if failed is not None:
                 compiled_error(span, failed)
-        for (planned, _, out), result in zip(batch, results, strict=True):
+        settled: list[tuple[PlanField, dict[str, Any], Any]] = [
+            (planned, out, result)
+            for (planned, _, out), result in zip(batch, results[: len(batch)], strict=True)
+        ]
+        for fields, values in zip(by_read.values(), results[len(batch) :], strict=True):
+            # A failed read fails every parent's field, as a DataLoader's failed batch does.
+            each = iter(values) if isinstance(values, list) else None
+            for planned, parents in fields:
+                settled.extend(
+                    (planned, out, values if each is None else next(each)) for _, out in parents
+                )
+        for planned, out, result in settled:
             if isinstance(result, RowsOverAllowance) and planned.source.bound is not None:
                 # A loader's refusal, named for the bounded field it serves (build.py `_bounded`)
                 result = list_too_long(planned.name, result.limit)

@@ -11,6 +11,9 @@ type. A field with a resolver is compiled only when declared here:
 - `CHILD_LISTS`: list fields whose items are child rows of their parent (resolvers/loading.py
   `ChildRows`, the same declaration the resolver path loads through): one statement per list
   level for every parent of the level, only the asked columns.
+- `PER_PARENT`: fields whose value is each parent's share of one read for all the parents of a
+  level (resolvers/loading.py `PerParent`, which the resolver path loads through a DataLoader):
+  its read called once per level, without a future per parent.
 
 Anything else (a resolver not declared, an argument the declaration does not take) is
 `NotCompilable`, and the resolver path answers the document.
@@ -33,7 +36,7 @@ from gql_portal.resolvers import employees as employee_resolvers
 from gql_portal.resolvers import node as node_resolvers
 from gql_portal.resolvers import payroll as payroll_resolvers
 from gql_portal.resolvers import portal as portal_resolvers
-from gql_portal.resolvers.loading import ChildRows
+from gql_portal.resolvers.loading import ChildRows, PerParent
 from gql_portal.schema.accounts import Company
 from gql_portal.schema.fields import bound_of, only_permission, rule_of
 from gql_portal.schema.internals import strawberry_definition
@@ -73,7 +76,6 @@ RESOLVERS: frozenset[Callable[..., Any]] = frozenset(
         _resolver(Connection, "total_count"),
         _resolver(Connection, "nodes"),
         _resolver(Company, "organisation_number"),
-        _resolver(PortalClient, "payroll_status"),
         # `node(id:)`: the resolver path's own loaders, scope and NOT_FOUND (resolvers/node.py).
         node_resolvers.node,
         _resolver(PayrollPeriod, "company"),
@@ -89,6 +91,9 @@ RESOLVERS: frozenset[Callable[..., Any]] = frozenset(
 )
 CHILD_LISTS: dict[Callable[..., Any], ChildRows] = {
     _resolver(PortalClient, "employees"): employee_resolvers.CLIENT_EMPLOYEES,
+}
+PER_PARENT: dict[Callable[..., Any], PerParent] = {
+    _resolver(PortalClient, "payroll_status"): portal_resolvers.PAYROLL_STATUSES,
 }
 # A type's private attributes (what its rules read) that are not its row's column of the same
 # name, for objects read as rows.
@@ -139,6 +144,15 @@ class Resolver(Source):
     def __init__(self, field: StrawberryField) -> None:
         super().__init__(field)
         self.function = _function(field)
+
+
+class Batched(Source):
+    def __init__(self, field: StrawberryField, read: PerParent) -> None:
+        super().__init__(field)
+        if field.arguments:
+            raise NotCompilable(f"{field.python_name} takes arguments its read does not")
+        self.function = _function(field)
+        self.read = read
 
 
 class Children(Source):
@@ -216,6 +230,9 @@ def source_of(definition: GraphQLField | None, parent_type: GraphQLObjectType, n
     rows = CHILD_LISTS.get(function)
     if rows is not None:
         return Children(field, rows)
+    read = PER_PARENT.get(function)
+    if read is not None:
+        return Batched(field, read)
     if function in RESOLVERS:
         return Resolver(field)
     raise NotCompilable(f"{parent_type.name}.{name} has a resolver the compiler does not know")

@@ -7,7 +7,15 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable, Collection, Hashable, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Collection,
+    Hashable,
+    Mapping,
+    Sequence,
+)
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -272,6 +280,40 @@ class ChildRows:
             variant=tuple(sorted(arguments.items())),
             limit=self.limit,
         )
+
+
+@dataclass(frozen=True)
+class PerParent:
+    """A field whose value for each parent object is its share of one read for all the
+    parents of a level, declared once for both paths: `load(ctx, variant, keys)` answers a
+    mapping of each key to its value. The resolver path loads a parent's value through a
+    request's DataLoader (`one`), the compiled path calls `load` itself once per level and
+    variant with every parent's key (`of_parents`), without a future per parent. `key` and
+    `variant` read the parent object (its id, and what else the read depends on)."""
+
+    name: str
+    key: Callable[[Any], Hashable]
+    variant: Callable[[Any], Hashable]
+    load: Callable[[RequestContext, Any, list[Any]], Awaitable[Mapping[Any, Any]]]
+
+    async def one(self, ctx: RequestContext, key: Any, variant: Any) -> Any:
+        async def load(keys: Sequence[Any]) -> list[Any]:
+            values = await self.load(ctx, variant, list(keys))
+            return [values[each] for each in keys]
+
+        loader = request_loader(ctx, (self.name, variant), lambda: DataLoader(load_fn=load))
+        return await loader.load(key)
+
+    async def of_parents(self, ctx: RequestContext, parents: Sequence[Any]) -> list[Any]:
+        """Each parent's value, one `load` per variant among them."""
+        keys_by_variant: dict[Any, dict[Any, None]] = {}
+        for parent in parents:
+            keys_by_variant.setdefault(self.variant(parent), {})[self.key(parent)] = None
+        values = {
+            variant: await self.load(ctx, variant, list(keys))
+            for variant, keys in keys_by_variant.items()
+        }
+        return [values[self.variant(parent)][self.key(parent)] for parent in parents]
 
 
 def children(

@@ -8,8 +8,8 @@ filter both use `shown_period_start`, so the filter agrees with what is shown.""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
+from operator import attrgetter
 from typing import Annotated, Any
 
 import strawberry
@@ -28,7 +28,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Bundle, InstrumentedAttribute, aliased
-from strawberry.dataloader import DataLoader
 
 from gql_portal.context import RequestContext
 from gql_portal.db.accounts import Company
@@ -46,7 +45,7 @@ from gql_portal.permissions.matrix import Area, Op
 from gql_portal.permissions.rules import PartnerPortal
 from gql_portal.resolvers.collaborations import collaboration_parties, nodes_of_parties
 from gql_portal.resolvers.common import Ctx, like, like_escaped
-from gql_portal.resolvers.loading import paginate, reading, request_loader
+from gql_portal.resolvers.loading import PerParent, paginate, reading
 from gql_portal.resolvers.ordering import OrderChoice, SortKey, chosen_order, default_order
 from gql_portal.schema import portal as gql
 from gql_portal.schema.accounts import Company as CompanyType
@@ -213,22 +212,27 @@ async def _expenses_awaiting_approval(
     return {cid: count for cid, count in await session.execute(statement)}
 
 
+async def _statuses_of(
+    ctx: RequestContext, month: date | None, company_ids: list[int]
+) -> dict[int, gql.ClientPayrollStatus]:
+    return await payroll_statuses(ctx, company_ids, month)
+
+
+# A client's payroll status in the period the board shows (the board's `month`, if it asked for
+# one), read for every client of the page together (payroll_statuses), and only when a query
+# asks for it. The month being prepared is the same all request long (the request's clock).
+PAYROLL_STATUSES = PerParent(
+    "client_payroll_status",
+    key=attrgetter("company_id"),
+    variant=attrgetter("board_month"),
+    load=_statuses_of,
+)
+
+
 async def client_payroll_status(
     ctx: RequestContext, company_id: int, month: date | None
 ) -> gql.ClientPayrollStatus:
-    """A client's payroll status in the period the board shows (the board's `month`, if it
-    asked for one), loaded for every client of the page together (payroll_statuses), and only
-    when a query asks for it."""
-    current, _ = month_period(ctx.clock.today())
-
-    async def load(company_ids: Sequence[int]) -> list[gql.ClientPayrollStatus]:
-        statuses = await payroll_statuses(ctx, list(company_ids), month)
-        return [statuses[company_id] for company_id in company_ids]
-
-    loader = request_loader(
-        ctx, ("client_payroll_status", current, month), lambda: DataLoader(load)
-    )
-    status: gql.ClientPayrollStatus = await loader.load(company_id)
+    status: gql.ClientPayrollStatus = await PAYROLL_STATUSES.one(ctx, company_id, month)
     return status
 
 
