@@ -14,6 +14,8 @@ from typing import Any
 
 from sqlalchemy import ARRAY, ColumnElement, Integer, and_, event, false, func, literal, select
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy.sql import visitors
+from sqlalchemy.sql.selectable import FromClause, TableClause
 
 from gql_portal.db.base import Base, CompanyOwned
 from gql_portal.permissions.access import Access
@@ -80,28 +82,61 @@ def reaches(access: Access, model: type[CompanyOwned], op: Op, company_id: int, 
 @lru_cache(maxsize=512)
 def scope_options(
     access: Access, op: Op, as_area: Area | None = None, dialect: str = "sqlite"
-) -> list[Any]:
-    """The loader criteria of every company-owned model for this viewer, op and area. Built
-    once per distinct viewer (an Access is immutable and compares by value): a request opens
-    many sessions, and a firm's IN list of a thousand clients is costly to build each time."""
-    return [
-        with_loader_criteria(
+) -> dict[str, list[Any]]:
+    """The loader criteria of every company-owned model for this viewer, op and area, by the
+    model's table. Built once per distinct viewer (an Access is immutable and compares by
+    value): a request opens many sessions, and a firm's IN list of a thousand clients is costly
+    to build each time."""
+    by_table: dict[str, list[Any]] = {}
+    for model in company_owned_models():
+        criteria = with_loader_criteria(
             model, row_criteria(model, access, op, as_area, dialect), include_aliases=True
         )
-        for model in company_owned_models()
-    ]
+        by_table.setdefault(model.__table__.name, []).append(criteria)  # type: ignore[attr-defined]
+    return by_table
+
+
+def tables_of(statement: Any) -> set[str]:
+    """The names of every table a statement reads or writes, wherever it appears: its FROM and
+    joins, subqueries (correlated ones in WHERE too), aliases, CTEs, and the tables of columns
+    selected from a subquery or an alias without a FROM of their own. The walk follows each
+    column to its table, and each alias or subquery into what it selects."""
+    names: set[str] = set()
+    seen: set[int] = set()
+    pending = [statement]
+    while pending:
+        for element in visitors.iterate(pending.pop()):
+            if isinstance(element, TableClause):
+                names.add(element.name)
+            table = getattr(element, "table", None)
+            if isinstance(table, FromClause) and id(table) not in seen:
+                seen.add(id(table))
+                pending.append(table)
+    return names
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _restrict_to_viewer(state: ORMExecuteState) -> None:
+    """The viewer's row scope on the statement: the loader criteria of the company-owned tables
+    it touches (the ORM loads nothing eagerly here: every relationship is lazy="raise", so what
+    a statement reads is what it names). A statement naming no table at all gets every model's
+    criteria, as before this was narrowed."""
     info = state.session.info
     access: Access | None = info.get(ACCESS_KEY)
     if access is None or not (state.is_select or state.is_update or state.is_delete):
         return
-    options = info.get(OPTIONS_KEY)
-    if options is None:
+    by_table = info.get(OPTIONS_KEY)
+    if by_table is None:
         dialect = state.session.get_bind().dialect.name
-        options = info[OPTIONS_KEY] = scope_options(
+        by_table = info[OPTIONS_KEY] = scope_options(
             access, info[OP_KEY], info.get(AREA_KEY), dialect
         )
-    state.statement = state.statement.options(*options)
+    named = tables_of(state.statement)
+    options = [
+        option
+        for table, criteria in by_table.items()
+        if not named or table in named
+        for option in criteria
+    ]
+    if options:
+        state.statement = state.statement.options(*options)
