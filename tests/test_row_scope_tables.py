@@ -7,6 +7,7 @@ real database: a table named only inside a subquery is still restricted."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,7 +16,7 @@ from sqlalchemy.orm import aliased
 
 from gql_portal.auth import access_for_token
 from gql_portal.db.accounts import Company as CompanyRow
-from gql_portal.db.base import CompanyOwned
+from gql_portal.db.base import Base, CompanyOwned
 from gql_portal.db.employees import Employee
 from gql_portal.db.engine import Database
 from gql_portal.db.scope import company_owned_models, tables_of
@@ -80,3 +81,16 @@ async def test_a_table_named_only_in_a_subquery_is_restricted_to_the_viewer(
     async with database.scoped(access) as session:
         assert await session.scalar(counted) == 2
         assert set((await session.scalars(in_exists)).all()) == {ours.id}
+
+
+def test_no_relationship_loads_eagerly_inside_a_statement() -> None:
+    """`tables_of` sees the tables a statement names; a joined eager load would add one only
+    when the ORM compiles it, and that table would go unscoped. Every relationship is lazy
+    (each load is a statement of its own, scoped as any other) and no code asks for a joined
+    load."""
+    for mapper in Base.registry.mappers:
+        for relationship in mapper.relationships:
+            assert relationship.lazy != "joined", relationship
+    package = Path(__file__).resolve().parent.parent / "gql_portal"
+    for module in package.rglob("*.py"):
+        assert "joinedload(" not in module.read_text(encoding="utf-8"), module
