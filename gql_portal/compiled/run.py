@@ -40,10 +40,10 @@ from gql_portal.compiled.plan import Plan, PlanField, Selection, Shape
 from gql_portal.compiled.sources import (
     PARENT_LABEL,
     Attribute,
-    Batched,
     Children,
     NodeId,
     NotCompilable,
+    PerParentRead,
     Resolver,
 )
 from gql_portal.context import RequestContext
@@ -170,7 +170,7 @@ def _steps(selection: Selection) -> list[Step]:
             steps.append((RESOLVED, planned.key, "", None, False, planned))
         elif isinstance(source, Children):
             steps.append((CHILD_ROWS, planned.key, "", None, False, planned))
-        elif isinstance(source, Batched):
+        elif isinstance(source, PerParentRead):
             steps.append((PER_PARENT, planned.key, "", None, False, planned))
         else:
             steps.append((TYPENAME, planned.key, "", None, True, planned))
@@ -205,7 +205,7 @@ class Run:
         self.info = RawInfo(context)
         self.awaiting: list[tuple[PlanField, Any, dict[str, Any]]] = []
         self.below: dict[PlanField, list[tuple[Any, dict[str, Any]]]] = {}
-        # Fields read once per level for all their parents (`Batched`), awaited with the
+        # Fields read once per level for all their parents (`PerParentRead`), awaited with the
         # level's resolvers.
         self.per_parent: dict[PlanField, list[tuple[Any, dict[str, Any]]]] = {}
         self.partner_reads: set[tuple[int, str, str, int]] = set()
@@ -398,9 +398,9 @@ class Run:
             if error is None:
                 out[planned.key] = None
                 kept.append(step)
-            elif isinstance(planned.source, Resolver | Children | Batched) and iscoroutinefunction(
-                planned.source.function
-            ):
+            elif isinstance(
+                planned.source, Resolver | Children | PerParentRead
+            ) and iscoroutinefunction(planned.source.function):
                 out[planned.key] = None
                 self.awaiting.append((planned, _raise(error), out))
             else:
@@ -457,7 +457,9 @@ class Run:
         # resolver path's DataLoader.
         by_read: dict[PerParent, list[tuple[PlanField, list[tuple[Any, dict[str, Any]]]]]] = {}
         for planned, parents in per_parent.items():
-            by_read.setdefault(planned.source.read, []).append((planned, parents))  # type: ignore[attr-defined]
+            source = planned.source
+            assert isinstance(source, PerParentRead)
+            by_read.setdefault(source.read, []).append((planned, parents))
         reads = [
             read.of_parents(
                 self.context, [parent for _, parents in fields for parent, _ in parents]

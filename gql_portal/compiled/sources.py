@@ -146,7 +146,7 @@ class Resolver(Source):
         self.function = _function(field)
 
 
-class Batched(Source):
+class PerParentRead(Source):
     def __init__(self, field: StrawberryField, read: PerParent) -> None:
         super().__init__(field)
         if field.arguments:
@@ -232,7 +232,7 @@ def source_of(definition: GraphQLField | None, parent_type: GraphQLObjectType, n
         return Children(field, rows)
     read = PER_PARENT.get(function)
     if read is not None:
-        return Batched(field, read)
+        return PerParentRead(field, read)
     if function in RESOLVERS:
         return Resolver(field)
     raise NotCompilable(f"{parent_type.name}.{name} has a resolver the compiler does not know")

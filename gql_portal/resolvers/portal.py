@@ -3,8 +3,12 @@ their payroll stands, a page at a time, in a fixed number of SQL statements.
 
 The month the board shows is the one the firm is preparing: per client, its latest payroll
 period not yet EXPORTED (up to the current month), else the current calendar month; or, when
-the board asks for a `month`, that month for every client. The status and the `periodState`
-filter both use `shown_period_start`, so the filter agrees with what is shown."""
+the board asks for a `month`, that month for every client. The rule is written twice, in the
+forms each statement needs: `shown_period_start` (a correlated subquery: the `periodState`
+filter, per collaboration row) and `SHOWN_PERIODS` (one window over a page's periods: the
+status, where the subquery per row had PostgreSQL scan the periods per row).
+tests/test_portal_board.py's `test_the_period_state_filter_agrees_with_the_month_shown` holds
+them to the same answer."""
 
 from __future__ import annotations
 
@@ -79,7 +83,7 @@ def shown_period_start(
 
 
 async def payroll_statuses(
-    ctx: RequestContext, company_ids: list[int], month: date | None
+    ctx: RequestContext, month: date | None, company_ids: list[int]
 ) -> dict[int, gql.ClientPayrollStatus]:
     """Three grouped statements for a whole page of clients, read as the payroll basis: the
     periods shown, the employees with unattested weeks in them, the expenses to decide."""
@@ -125,8 +129,8 @@ PERIOD_COLUMNS = (
 
 def _ranked_periods() -> Select[Any]:
     """Per client of `company_ids`, its first period ranked by not EXPORTED, then latest (up to
-    the `current` month; an EXPORTED one only as the current month's), one window over the
-    page's periods: `shown_period_start`'s subquery per row has PostgreSQL scan them per row."""
+    the `current` month; an EXPORTED one only as the current month's): `shown_period_start`'s
+    rule as one window over the page's periods (see the module's doc)."""
     unexported = PayrollPeriod.state != PeriodState.EXPORTED
     ranked = (
         select(
@@ -168,7 +172,7 @@ EXPENSES_AWAITING = (
 async def _shown_periods(
     session: AsyncSession, company_ids: list[int], current: date, month: date | None
 ) -> dict[int, Row[*tuple[Any, ...]]]:
-    """The clients' periods the board shows (`shown_period_start`), of those that have one:
+    """The clients' periods the board shows, of those that have one:
     the columns the status shows (PayrollPeriodType.from_columns), not the rows."""
     if month is not None:
         rows = await session.execute(PERIODS_OF_MONTH, {"company_ids": company_ids, "month": month})
@@ -244,12 +248,6 @@ async def _expenses_awaiting_approval(
     return {cid: count for cid, count in rows}
 
 
-async def _statuses_of(
-    ctx: RequestContext, month: date | None, company_ids: list[int]
-) -> dict[int, gql.ClientPayrollStatus]:
-    return await payroll_statuses(ctx, company_ids, month)
-
-
 # A client's payroll status in the period the board shows (the board's `month`, if it asked for
 # one), read for every client of the page together (payroll_statuses), and only when a query
 # asks for it. The month being prepared is the same all request long (the request's clock).
@@ -257,7 +255,7 @@ PAYROLL_STATUSES = PerParent(
     "client_payroll_status",
     key=attrgetter("company_id"),
     variant=attrgetter("board_month"),
-    load=_statuses_of,
+    load=payroll_statuses,
 )
 
 
